@@ -1,0 +1,32 @@
+//! Subcommands. Each file owns its arguments and its `run`; exit codes follow DESIGN.md:
+//! 0 success, 1 the thing checked failed, 2 usage or input errors.
+
+mod check_config;
+
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+
+/// gRPC retries and hedging exactly as gRFC A6 specifies: check a service config, simulate what
+/// it does attempt by attempt, or run it for real over HTTP/2.
+#[derive(Debug, Parser)]
+#[command(name = "hedgehog", version, about, long_about = None)]
+pub struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Validate a service config, explain its policies, and show which gRPC runtimes accept it.
+    CheckConfig(check_config::Args),
+}
+
+impl Cli {
+    /// Runs the chosen subcommand.
+    pub fn run(self) -> ExitCode {
+        match self.command {
+            Command::CheckConfig(args) => check_config::run(args),
+        }
+    }
+}

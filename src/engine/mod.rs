@@ -1,0 +1,215 @@
+//! The A6 engine: a sans-I/O state machine per call.
+//!
+//! Events go in ([`Input`]), actions come out ([`Output`]). The engine reads no clock (the
+//! caller passes `now`), does no I/O, and draws randomness only from the RNG it is handed, so
+//! the same inputs give the same outputs on every machine. Everything A6 says lives here, once;
+//! the [`crate::driver`] only carries the decisions out, in the simulator and live alike.
+
+pub mod backoff;
+mod call;
+pub mod pushback;
+pub mod throttle;
+
+pub use backoff::{Backoff, Jitter};
+pub use call::{CallEngine, Env};
+pub use pushback::Pushback;
+pub use throttle::{Throttle, ThrottleRegistry};
+
+use crate::code::Code;
+use crate::config::Policy;
+use crate::time::Nanos;
+
+/// Everything the engine needs to know about one call before it starts.
+#[derive(Clone, Debug)]
+pub struct CallPlan {
+    /// The method's policy (already clamped to the client's limit).
+    pub policy: Policy,
+    /// Absolute deadline on the driver's clock (R77, R81).
+    pub deadline: Option<Nanos>,
+    /// How backoff delays are jittered (D6).
+    pub jitter: Jitter,
+    /// False when the request does not fit the retry buffer: the call is committed to its first
+    /// attempt from the start, so it is sent once and never retried (R66, D22).
+    pub request_fits_buffer: bool,
+}
+
+/// An event for the engine.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Input {
+    /// Response headers arrived on `slot` (R30).
+    Headers {
+        /// The attempt's slot.
+        slot: u32,
+    },
+    /// `slot` ended with `status`; `pushback` holds the raw `grpc-retry-pushback-ms` values.
+    Closed {
+        /// The attempt's slot.
+        slot: u32,
+        /// Its status.
+        status: Code,
+        /// Raw pushback trailer values, in order.
+        pushback: Vec<String>,
+    },
+    /// `slot` never left the client (R69).
+    NotSent {
+        /// The attempt's slot.
+        slot: u32,
+    },
+    /// `slot` was refused before the server application saw it (R70).
+    Refused {
+        /// The attempt's slot.
+        slot: u32,
+    },
+    /// The data sent so far no longer fits the retry buffer (R30b, R66).
+    BufferOverflow,
+    /// The application cancelled the call (R33).
+    Cancel,
+    /// Time has advanced to `now`: fire due timers and the deadline.
+    Tick,
+}
+
+/// What the engine asks for, in order.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Output {
+    /// Start an attempt.
+    Send(SendAttempt),
+    /// Cancel (drop) a live attempt.
+    Cancel {
+        /// The attempt's slot.
+        slot: u32,
+    },
+    /// The call is committed to `slot`: no other attempt will start (R31).
+    Committed {
+        /// The attempt's slot.
+        slot: u32,
+    },
+    /// The call is over. Exactly one per call, always last.
+    Finish(Finish),
+    /// A decision worth a trace line; changes nothing.
+    Note(Note),
+}
+
+/// An attempt to start.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct SendAttempt {
+    /// Unique per call, in send order.
+    pub slot: u32,
+    /// A6 attempt number, 1-based.
+    pub attempt: u32,
+    /// `grpc-previous-rpc-attempts` (R74, R76).
+    pub previous: Option<u32>,
+    /// A transparent retry (R69–R71): counts toward nothing.
+    pub transparent: bool,
+}
+
+/// How a call ended.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Finish {
+    /// The status the application gets.
+    pub status: Code,
+    /// The attempt whose result it is, if any.
+    pub slot: Option<u32>,
+    /// Why the engine stopped.
+    pub reason: FinishReason,
+}
+
+/// Why a call ended.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum FinishReason {
+    /// An attempt returned OK.
+    Ok,
+    /// The committed attempt ended (after headers or a buffer overflow).
+    Committed,
+    /// The status is not retryable (R21) or, hedging, fatal (R57).
+    NotRetryable,
+    /// No policy: one attempt only (R1).
+    NoPolicy,
+    /// `maxAttempts` reached (R22, R58).
+    Exhausted,
+    /// The server's pushback said stop (R37).
+    PushbackStop,
+    /// Retry throttling refused the retry (R43).
+    Throttled,
+    /// The deadline passed (R77).
+    Deadline,
+    /// The application cancelled (R33).
+    Cancelled,
+    /// Too many transparent retries (D21).
+    TransparentLimit,
+}
+
+impl FinishReason {
+    /// A short phrase for traces.
+    pub fn describe(self) -> &'static str {
+        match self {
+            FinishReason::Ok => "ok",
+            FinishReason::Committed => "committed attempt ended",
+            FinishReason::NotRetryable => "status not retryable",
+            FinishReason::NoPolicy => "no retry policy",
+            FinishReason::Exhausted => "attempts exhausted",
+            FinishReason::PushbackStop => "server pushback said stop",
+            FinishReason::Throttled => "retry throttled",
+            FinishReason::Deadline => "deadline exceeded",
+            FinishReason::Cancelled => "cancelled by the application",
+            FinishReason::TransparentLimit => "too many transparent retries",
+        }
+    }
+}
+
+/// A decision recorded for the trace.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Note {
+    /// A backoff delay was drawn for retry `retry` (1-based since the last reset, R28).
+    Backoff {
+        /// k: the retry index since the start or the last pushback.
+        retry: u32,
+        /// b(k), capped at maxBackoff.
+        nominal: Nanos,
+        /// The jittered delay.
+        delay: Nanos,
+        /// When the next attempt goes out.
+        until: Nanos,
+    },
+    /// A pushback value was read (R35–R37).
+    Pushback {
+        /// The raw value(s), joined with `,`.
+        raw: String,
+        /// What it means.
+        meaning: Pushback,
+        /// When the next attempt goes out, if a retry follows.
+        until: Option<Nanos>,
+    },
+    /// The throttle counter after a qualifying failure or a success (R42, R47).
+    Tokens {
+        /// Milli-tokens now.
+        milli: u32,
+        /// Milli-tokens at most.
+        max_milli: u32,
+    },
+    /// The throttle refused a retry or hedge (R43).
+    Throttled {
+        /// Milli-tokens now.
+        milli: u32,
+        /// Milli-tokens at most.
+        max_milli: u32,
+    },
+    /// The next hedge is due at `at` (R53, R56, R59).
+    HedgeTimer {
+        /// When.
+        at: Nanos,
+        /// Why then: `delay`, `non-fatal status`, `pushback`.
+        cause: &'static str,
+    },
+    /// Hedging stopped sending new attempts (R59 negative pushback, R60 throttle).
+    HedgingStopped {
+        /// Why.
+        cause: &'static str,
+    },
+    /// A transparent retry (R69–R71).
+    Transparent {
+        /// The slot being replaced.
+        slot: u32,
+        /// `not sent` or `refused`.
+        cause: &'static str,
+    },
+}

@@ -1,0 +1,166 @@
+//! Retry throttling: one token bucket per server name, in exact milli-tokens (R40–R47, D10–D13).
+//!
+//! Why a bucket and not just `maxAttempts`: `maxAttempts` bounds the load one call can add,
+//! but during an outage every call retries, multiplying the load on a server that is already
+//! failing. The bucket ties retries to the *recent success rate* of the whole target: failures
+//! drain it, successes refill it slowly, and below half full no call retries or hedges at all.
+//!
+//! Why integers: `tokenRatio` has at most three decimals that count, so thousandths are exact;
+//! floats are not (f32 0.7 × 1000 truncates to 699, R47).
+
+use std::collections::BTreeMap;
+use std::sync::{Arc, Mutex};
+
+use crate::config::ThrottleConfig;
+
+/// The token counter of one target.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Throttle {
+    config: ThrottleConfig,
+    milli: u32,
+}
+
+impl Throttle {
+    /// A full bucket (R41).
+    pub fn new(config: ThrottleConfig) -> Self {
+        Throttle { config, milli: config.max_tokens_milli }
+    }
+
+    /// A qualifying failure: one token off, stopping at 0 (R42, R44).
+    pub fn on_failure(&mut self) {
+        self.milli = self.milli.saturating_sub(1000);
+    }
+
+    /// A successful RPC: `tokenRatio` back, stopping at `maxTokens` (R42, D10).
+    pub fn on_success(&mut self) {
+        self.milli = (self.milli.saturating_add(self.config.token_ratio_milli))
+            .min(self.config.max_tokens_milli);
+    }
+
+    /// Whether a retry or a hedge after the first attempt may go out: strictly more than half
+    /// full (R43, R47).
+    pub fn allows_retry(&self) -> bool {
+        2 * u64::from(self.milli) > u64::from(self.config.max_tokens_milli)
+    }
+
+    /// Milli-tokens now.
+    pub fn milli(&self) -> u32 {
+        self.milli
+    }
+
+    /// Milli-tokens at most.
+    pub fn max_milli(&self) -> u32 {
+        self.config.max_tokens_milli
+    }
+
+    /// The parameters.
+    pub fn config(&self) -> ThrottleConfig {
+        self.config
+    }
+
+    /// New parameters, keeping the fill fraction rounded down to whole milli-tokens (D12).
+    pub fn reconfigure(&mut self, config: ThrottleConfig) {
+        if config == self.config {
+            return;
+        }
+        let fraction = u64::from(self.milli) * u64::from(config.max_tokens_milli)
+            / u64::from(self.config.max_tokens_milli.max(1));
+        self.milli = u32::try_from(fraction).unwrap_or(u32::MAX).min(config.max_tokens_milli);
+        self.config = config;
+    }
+}
+
+/// One [`Throttle`] per server name, shared by every channel and call to it (R41, D12).
+#[derive(Debug, Default)]
+pub struct ThrottleRegistry {
+    by_target: Mutex<BTreeMap<String, Arc<Mutex<Throttle>>>>,
+}
+
+impl ThrottleRegistry {
+    /// An empty registry.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// The counter for `target`, made full on first use, reconfigured (D12) if `config` differs.
+    pub fn get(&self, target: &str, config: ThrottleConfig) -> Arc<Mutex<Throttle>> {
+        let mut map = self.by_target.lock().unwrap_or_else(|e| e.into_inner());
+        let entry = map
+            .entry(target.to_string())
+            .or_insert_with(|| Arc::new(Mutex::new(Throttle::new(config))));
+        entry.lock().unwrap_or_else(|e| e.into_inner()).reconfigure(config);
+        Arc::clone(entry)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn cfg(max_tokens_milli: u32, token_ratio_milli: u32) -> ThrottleConfig {
+        ThrottleConfig { max_tokens_milli, token_ratio_milli }
+    }
+
+    #[test]
+    fn starts_full_and_stops_strictly_at_half_r41_r43_r45() {
+        let mut t = Throttle::new(cfg(10_000, 100));
+        assert_eq!(t.milli(), 10_000);
+        for _ in 0..4 {
+            t.on_failure();
+            assert!(t.allows_retry());
+        }
+        t.on_failure(); // 5000 = exactly half: strict comparison refuses.
+        assert_eq!(t.milli(), 5_000);
+        assert!(!t.allows_retry());
+    }
+
+    #[test]
+    fn stays_within_bounds_r41_r42() {
+        let mut t = Throttle::new(cfg(3_000, 700));
+        for _ in 0..10 {
+            t.on_failure();
+        }
+        assert_eq!(t.milli(), 0);
+        for _ in 0..10 {
+            t.on_success();
+        }
+        assert_eq!(t.milli(), 3_000);
+    }
+
+    #[test]
+    fn success_earns_exact_thousandths_r47() {
+        let mut t = Throttle::new(cfg(10_000, 700));
+        for _ in 0..6 {
+            t.on_failure();
+        }
+        t.on_success();
+        assert_eq!(t.milli(), 4_700);
+        assert!(!t.allows_retry());
+        t.on_success();
+        assert_eq!(t.milli(), 5_400);
+        assert!(t.allows_retry());
+    }
+
+    #[test]
+    fn odd_max_tokens_half_is_exact_r47() {
+        // maxTokens 3: threshold 1.5 tokens. 2 tokens allow, 1 does not.
+        let mut t = Throttle::new(cfg(3_000, 1_000));
+        t.on_failure();
+        assert!(t.allows_retry());
+        t.on_failure();
+        assert!(!t.allows_retry());
+    }
+
+    #[test]
+    fn registry_shares_one_counter_per_target_and_keeps_fraction_d12() {
+        let reg = ThrottleRegistry::new();
+        let a = reg.get("dns:///a", cfg(10_000, 100));
+        a.lock().unwrap().on_failure(); // 9000 of 10000
+        let again = reg.get("dns:///a", cfg(10_000, 100));
+        assert_eq!(again.lock().unwrap().milli(), 9_000);
+        let other = reg.get("dns:///b", cfg(10_000, 100));
+        assert_eq!(other.lock().unwrap().milli(), 10_000);
+        let resized = reg.get("dns:///a", cfg(3_000, 100));
+        assert_eq!(resized.lock().unwrap().milli(), 2_700);
+    }
+}

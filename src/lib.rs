@@ -1,0 +1,14 @@
+//! hedgehog: gRPC client retries and hedging exactly as gRFC A6 specifies, driven by standard
+//! service config JSON, with a deterministic simulator that shows what a config does.
+#![warn(missing_docs)]
+
+pub mod clock;
+pub mod code;
+pub mod config;
+pub mod driver;
+pub mod engine;
+pub mod sim;
+pub mod json;
+pub mod time;
+pub mod trace;
+pub mod transport;

@@ -1,0 +1,69 @@
+//! Time as integer nanoseconds (DESIGN.md determinism rule 2).
+//!
+//! Every instant and duration hedgehog computes with is a `u64` count of nanoseconds: virtual
+//! time in the simulator, time since the driver's epoch in live mode. Floating point appears only
+//! at the edges, when a trace prints milliseconds.
+
+/// Nanoseconds: a duration, or an instant measured from a clock's epoch.
+pub type Nanos = u64;
+
+/// Nanoseconds in one millisecond.
+pub const NANOS_PER_MS: Nanos = 1_000_000;
+/// Nanoseconds in one second.
+pub const NANOS_PER_SEC: Nanos = 1_000_000_000;
+
+/// `ms` milliseconds as nanoseconds, saturating.
+pub const fn ms(ms: u64) -> Nanos {
+    ms.saturating_mul(NANOS_PER_MS)
+}
+
+/// Milliseconds with microsecond precision, as the JSON trace prints them (`31.404`).
+pub fn to_ms(ns: Nanos) -> f64 {
+    // Round to whole microseconds first (integer), then divide: the printed value is exact.
+    let micros = (ns + 500) / 1_000;
+    micros as f64 / 1_000.0
+}
+
+/// A human duration: `10ms`, `1.5s`, `250us`, `0s`, exact and without trailing zeros.
+pub fn human(ns: Nanos) -> String {
+    fn trim(whole: u64, frac: u64, digits: usize, unit: &str) -> String {
+        if frac == 0 {
+            return format!("{whole}{unit}");
+        }
+        let s = format!("{frac:0digits$}");
+        format!("{whole}.{}{unit}", s.trim_end_matches('0'))
+    }
+    if ns == 0 {
+        "0s".to_string()
+    } else if ns >= NANOS_PER_SEC {
+        trim(ns / NANOS_PER_SEC, ns % NANOS_PER_SEC, 9, "s")
+    } else if ns >= NANOS_PER_MS {
+        trim(ns / NANOS_PER_MS, ns % NANOS_PER_MS, 6, "ms")
+    } else if ns >= 1_000 {
+        trim(ns / 1_000, ns % 1_000, 3, "us")
+    } else {
+        format!("{ns}ns")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn milliseconds_print_with_microsecond_precision() {
+        assert_eq!(to_ms(31_404_000), 31.404);
+        assert_eq!(to_ms(1_499), 0.001);
+        assert_eq!(to_ms(0), 0.0);
+    }
+
+    #[test]
+    fn human_durations_are_exact() {
+        assert_eq!(human(ms(10)), "10ms");
+        assert_eq!(human(1_500_000_000), "1.5s");
+        assert_eq!(human(8_000_000), "8ms");
+        assert_eq!(human(12_500), "12.5us");
+        assert_eq!(human(0), "0s");
+        assert_eq!(human(7), "7ns");
+    }
+}

@@ -1,0 +1,203 @@
+//! The trace: every attempt, timer and decision of a run (DESIGN.md "JSON trace").
+//!
+//! The driver writes into a [`Recorder`]; the simulator and live mode collect the same records,
+//! so their traces compare field by field. Formatting (text, YAML, JSON) lives in
+//! [`crate::sim::format`]; this module is only the data.
+
+use std::sync::Mutex;
+
+use crate::code::Code;
+use crate::time::Nanos;
+
+/// What kind of thing happened.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum EventKind {
+    /// An attempt was sent.
+    Sent,
+    /// Response headers arrived.
+    Headers,
+    /// An attempt ended with a status.
+    Closed,
+    /// A backoff delay was drawn.
+    Backoff,
+    /// A pushback value was read.
+    Pushback,
+    /// The throttle's token count changed.
+    Tokens,
+    /// The throttle refused a retry or hedge.
+    Throttled,
+    /// The next hedge was scheduled.
+    HedgeTimer,
+    /// Hedging stopped sending.
+    HedgingStopped,
+    /// A transparent retry.
+    Transparent,
+    /// The call committed to an attempt.
+    Commit,
+    /// The client cancelled an attempt.
+    Cancel,
+    /// The deadline passed.
+    Deadline,
+    /// The call ended.
+    Finish,
+}
+
+impl EventKind {
+    /// The name used in JSON and text: `sent`, `hedge_timer`, …
+    pub fn as_str(self) -> &'static str {
+        match self {
+            EventKind::Sent => "sent",
+            EventKind::Headers => "headers",
+            EventKind::Closed => "closed",
+            EventKind::Backoff => "backoff",
+            EventKind::Pushback => "pushback",
+            EventKind::Tokens => "tokens",
+            EventKind::Throttled => "throttled",
+            EventKind::HedgeTimer => "hedge_timer",
+            EventKind::HedgingStopped => "hedging_stopped",
+            EventKind::Transparent => "transparent",
+            EventKind::Commit => "commit",
+            EventKind::Cancel => "cancel",
+            EventKind::Deadline => "deadline",
+            EventKind::Finish => "finish",
+        }
+    }
+}
+
+/// One line of the event log.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct TraceEvent {
+    /// When, on the run's clock.
+    pub at: Nanos,
+    /// Which call.
+    pub call: u64,
+    /// Which attempt (A6 number), if the event concerns one.
+    pub attempt: Option<u32>,
+    /// What happened.
+    pub kind: EventKind,
+    /// Details for people, e.g. `UNAVAILABLE` or `retry 1: nominal 10ms, drawn 9.1ms`.
+    pub detail: String,
+}
+
+/// How an attempt ended.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Outcome {
+    /// Ended with this status.
+    Status(Code),
+    /// Cancelled by the client (a losing hedge, a deadline, the application).
+    Cancelled,
+    /// Never left the client; retried transparently.
+    NotSent,
+    /// Refused by the server before its application saw it; retried transparently.
+    Refused,
+}
+
+impl Outcome {
+    /// `"OK"`, `"UNAVAILABLE"`, `"CANCELLED"`, `"NOT_SENT"`, `"REFUSED"`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Outcome::Status(code) => code.name(),
+            Outcome::Cancelled => "CANCELLED",
+            Outcome::NotSent => "NOT_SENT",
+            Outcome::Refused => "REFUSED",
+        }
+    }
+}
+
+/// One attempt of a call.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct AttemptRecord {
+    /// A6 attempt number, 1-based.
+    pub attempt: u32,
+    /// The `grpc-previous-rpc-attempts` it carried.
+    pub previous: Option<u32>,
+    /// When it was sent.
+    pub sent: Nanos,
+    /// When it ended (None only if the run stopped first).
+    pub ended: Option<Nanos>,
+    /// How it ended (None only if the run stopped first).
+    pub outcome: Option<Outcome>,
+    /// The call committed to it (it received headers, or a buffer overflow chose it).
+    pub committed: bool,
+    /// Raw `grpc-retry-pushback-ms` value(s), joined with `,`.
+    pub pushback: Option<String>,
+    /// A transparent retry (R71).
+    pub transparent: bool,
+}
+
+/// One call of a run.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct CallRecord {
+    /// Index in the run.
+    pub call: u64,
+    /// The status the application got.
+    pub status: Code,
+    /// The reply message on success.
+    pub message: Option<String>,
+    /// When the call started.
+    pub started: Nanos,
+    /// When it ended.
+    pub ended: Nanos,
+    /// Its attempts, in send order.
+    pub attempts: Vec<AttemptRecord>,
+}
+
+/// A whole run.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Trace {
+    /// Scenario name.
+    pub scenario: String,
+    /// Seed.
+    pub seed: u64,
+    /// `sim` or `live`.
+    pub mode: String,
+    /// Calls, ordered by index.
+    pub calls: Vec<CallRecord>,
+    /// Events, in the order they happened.
+    pub events: Vec<TraceEvent>,
+}
+
+/// Where the driver writes what happens. `&self` with interior mutability, so one recorder can
+/// serve many concurrent calls.
+pub trait Recorder {
+    /// Whether per-event records are wanted (false in `--summary` runs: no strings are built).
+    fn wants_events(&self) -> bool;
+    /// One event.
+    fn event(&self, event: TraceEvent);
+    /// One finished call.
+    fn call(&self, record: CallRecord);
+}
+
+/// Collects everything into memory, for a full trace.
+#[derive(Debug, Default)]
+pub struct TraceRecorder {
+    inner: Mutex<(Vec<CallRecord>, Vec<TraceEvent>)>,
+}
+
+impl TraceRecorder {
+    /// An empty recorder.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// The trace so far, calls sorted by index.
+    pub fn into_trace(self, scenario: &str, seed: u64, mode: &str) -> Trace {
+        let (mut calls, events) = self.inner.into_inner().unwrap_or_else(|e| e.into_inner());
+        calls.sort_by_key(|c| c.call);
+        Trace { scenario: scenario.to_string(), seed, mode: mode.to_string(), calls, events }
+    }
+}
+
+impl Recorder for TraceRecorder {
+    fn wants_events(&self) -> bool {
+        true
+    }
+
+    fn event(&self, event: TraceEvent) {
+        self.inner.lock().unwrap_or_else(|e| e.into_inner()).1.push(event);
+    }
+
+    fn call(&self, record: CallRecord) {
+        self.inner.lock().unwrap_or_else(|e| e.into_inner()).0.push(record);
+    }
+}
