@@ -213,3 +213,10 @@ pub enum Note {
         cause: &'static str,
     },
 }
+
+#[cfg(test)]
+mod harness;
+#[cfg(test)]
+mod tests_hedging;
+#[cfg(test)]
+mod tests_retry;
