@@ -14,7 +14,7 @@ use super::{
     Backoff, CallPlan, Finish, FinishReason, Input, Note, Output, Pushback, SendAttempt, Throttle,
 };
 use crate::code::Code;
-use crate::config::{HedgingPolicy, Policy, RetryPolicy};
+use crate::config::Policy;
 use crate::time::Nanos;
 
 /// How many never-sent attempts one call may replay before giving up (D21, as in Java).
@@ -36,35 +36,35 @@ impl Env<'_> {
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-struct Live {
-    slot: u32,
-    attempt: u32,
-    previous: Option<u32>,
+pub(super) struct Live {
+    pub(super) slot: u32,
+    pub(super) attempt: u32,
+    pub(super) previous: Option<u32>,
 }
 
 /// The A6 state machine of one call.
 #[derive(Debug)]
 pub struct CallEngine {
-    plan: CallPlan,
-    backoff: Option<Backoff>,
-    finished: bool,
+    pub(super) plan: CallPlan,
+    pub(super) backoff: Option<Backoff>,
+    pub(super) finished: bool,
     /// A6 attempts started (transparent retries excluded, R71).
-    attempts: u32,
-    next_slot: u32,
-    live: Vec<Live>,
-    committed: Option<u32>,
+    pub(super) attempts: u32,
+    pub(super) next_slot: u32,
+    pub(super) live: Vec<Live>,
+    pub(super) committed: Option<u32>,
     /// A buffer overflow arrived while no attempt was live: commit the next one.
-    commit_next: bool,
+    pub(super) commit_next: bool,
     /// A retry's backoff timer, or when the next hedge is due.
-    timer: Option<Nanos>,
+    pub(super) timer: Option<Nanos>,
     /// Why hedging stopped sending early, if it did (R59, R60).
-    hedging_stopped: Option<FinishReason>,
+    pub(super) hedging_stopped: Option<FinishReason>,
     /// The last attempt status seen, and its slot.
-    last: Option<(Code, u32)>,
+    pub(super) last: Option<(Code, u32)>,
     /// Some attempt reached the server application (it answered).
-    reached_app: bool,
-    refused_retry_used: bool,
-    not_sent_retries: u32,
+    pub(super) reached_app: bool,
+    pub(super) refused_retry_used: bool,
+    pub(super) not_sent_retries: u32,
 }
 
 impl CallEngine {
@@ -201,7 +201,7 @@ impl CallEngine {
         self.attempts
     }
 
-    fn deadline_passed(&self, now: Nanos) -> bool {
+    pub(super) fn deadline_passed(&self, now: Nanos) -> bool {
         self.plan.deadline.is_some_and(|d| now >= d)
     }
 
@@ -221,7 +221,7 @@ impl CallEngine {
     }
 
     /// Sends the next A6 attempt: `grpc-previous-rpc-attempts` = attempts before it (R74, R76).
-    fn send_new(&mut self, out: &mut Vec<Output>) {
+    pub(super) fn send_new(&mut self, out: &mut Vec<Output>) {
         self.attempts += 1;
         let previous = (self.attempts > 1).then(|| self.attempts - 1);
         let live = Live {
@@ -282,14 +282,14 @@ impl CallEngine {
         self.send(live, true, out);
     }
 
-    fn commit(&mut self, slot: u32, out: &mut Vec<Output>) {
+    pub(super) fn commit(&mut self, slot: u32, out: &mut Vec<Output>) {
         self.committed = Some(slot);
         self.timer = None;
         self.cancel_live_except(Some(slot), out);
         out.push(Output::Committed { slot });
     }
 
-    fn cancel_live_except(&mut self, keep: Option<u32>, out: &mut Vec<Output>) {
+    pub(super) fn cancel_live_except(&mut self, keep: Option<u32>, out: &mut Vec<Output>) {
         self.live.retain(|l| {
             let cancel = Some(l.slot) != keep;
             if cancel {
@@ -299,7 +299,7 @@ impl CallEngine {
         });
     }
 
-    fn finish(
+    pub(super) fn finish(
         &mut self,
         status: Code,
         slot: Option<u32>,
@@ -384,7 +384,7 @@ impl CallEngine {
     }
 
     /// A qualifying failure (R44, D11): one token off, then the count for the trace.
-    fn throttle_failure(&mut self, env: &mut Env<'_>, out: &mut Vec<Output>) {
+    pub(super) fn throttle_failure(&mut self, env: &mut Env<'_>, out: &mut Vec<Output>) {
         if let Some((milli, max_milli)) = env.with_throttle(|t| {
             t.on_failure();
             (t.milli(), t.max_milli())
@@ -394,190 +394,13 @@ impl CallEngine {
     }
 
     /// Whether the throttle lets a retry or a later hedge go out; notes a refusal (R43).
-    fn throttle_allows(&mut self, env: &mut Env<'_>, out: &mut Vec<Output>) -> bool {
+    pub(super) fn throttle_allows(&mut self, env: &mut Env<'_>, out: &mut Vec<Output>) -> bool {
         match env.with_throttle(|t| (t.allows_retry(), t.milli(), t.max_milli())) {
             Some((false, milli, max_milli)) => {
                 out.push(Output::Note(Note::Throttled { milli, max_milli }));
                 false
             }
             _ => true,
-        }
-    }
-
-    #[allow(clippy::too_many_arguments)]
-    fn after_retry_failure(
-        &mut self,
-        now: Nanos,
-        live: Live,
-        status: Code,
-        pushback: Option<(Pushback, String)>,
-        policy: &RetryPolicy,
-        env: &mut Env<'_>,
-        out: &mut Vec<Output>,
-    ) {
-        let slot = Some(live.slot);
-        let retryable = policy.retryable_codes.contains(status);
-        let stop = pushback.as_ref().is_some_and(|(p, _)| p.stops());
-        if retryable || stop {
-            self.throttle_failure(env, out);
-        }
-        let note_pushback = |until: Option<Nanos>, out: &mut Vec<Output>| {
-            if let Some((meaning, raw)) = &pushback {
-                out.push(Output::Note(Note::Pushback {
-                    raw: raw.clone(),
-                    meaning: *meaning,
-                    until,
-                }));
-            }
-        };
-        // Order of reasons: not retryable, then attempts exhausted (pushback cannot add attempts,
-        // R38), then the server's stop, then the throttle.
-        let refusal = if !retryable {
-            Some(FinishReason::NotRetryable)
-        } else if self.attempts >= policy.max_attempts {
-            Some(FinishReason::Exhausted)
-        } else if stop {
-            Some(FinishReason::PushbackStop)
-        } else if !self.throttle_allows(env, out) {
-            Some(FinishReason::Throttled)
-        } else {
-            None
-        };
-        if let Some(reason) = refusal {
-            note_pushback(None, out);
-            return self.finish(status, slot, reason, env, out);
-        }
-        let backoff = self.backoff.get_or_insert_with(|| Backoff::new(policy));
-        let until = match pushback.as_ref().map(|(p, _)| *p) {
-            Some(Pushback::Delay(delay)) => {
-                // Exactly the server's delay, no jitter, and the ladder starts again (R28, R29).
-                backoff.reset();
-                let until = now.saturating_add(delay);
-                note_pushback(Some(until), out);
-                until
-            }
-            _ => {
-                let (retry, nominal) = backoff.next_nominal();
-                let delay = self.plan.jitter.apply(nominal, env.rng);
-                let until = now.saturating_add(delay);
-                out.push(Output::Note(Note::Backoff {
-                    retry,
-                    nominal,
-                    delay,
-                    until,
-                }));
-                until
-            }
-        };
-        // A wait that runs past the deadline is still waited: the deadline ends it (D18).
-        self.timer = Some(until);
-    }
-
-    #[allow(clippy::too_many_arguments)]
-    fn after_hedge_failure(
-        &mut self,
-        now: Nanos,
-        live: Live,
-        status: Code,
-        pushback: Option<(Pushback, String)>,
-        policy: &HedgingPolicy,
-        env: &mut Env<'_>,
-        out: &mut Vec<Output>,
-    ) {
-        let non_fatal = policy.non_fatal_codes.contains(status);
-        let meaning = pushback.as_ref().map(|(p, _)| *p);
-        if non_fatal || meaning.is_some_and(Pushback::stops) {
-            self.throttle_failure(env, out);
-        }
-        let mut until = None;
-        if non_fatal && self.can_hedge() {
-            until = match meaning {
-                // R59: a stop ends new hedges; attempts already out carry on.
-                Some(m) if m.stops() => {
-                    self.stop_hedging(FinishReason::PushbackStop, "server pushback", out);
-                    None
-                }
-                Some(Pushback::Delay(delay)) => Some((now.saturating_add(delay), "pushback")),
-                // R56: a non-fatal status releases the next hedge at once.
-                _ => Some((now, "non-fatal status")),
-            };
-        }
-        if let Some((raw, meaning)) = pushback.map(|(m, raw)| (raw, m)) {
-            let at = until.map(|(at, _)| at);
-            out.push(Output::Note(Note::Pushback {
-                raw,
-                meaning,
-                until: at,
-            }));
-        }
-        if !non_fatal {
-            // R57: a fatal status cancels everything else and is the answer.
-            return self.finish(
-                status,
-                Some(live.slot),
-                FinishReason::NotRetryable,
-                env,
-                out,
-            );
-        }
-        if let Some((at, cause)) = until {
-            self.schedule_hedge(at, cause, out);
-        }
-        self.pump_hedges(now, env, out);
-    }
-
-    fn can_hedge(&self) -> bool {
-        self.hedging_stopped.is_none()
-            && self.committed.is_none()
-            && self.attempts < self.plan.policy.max_attempts()
-    }
-
-    fn stop_hedging(&mut self, reason: FinishReason, cause: &'static str, out: &mut Vec<Output>) {
-        self.hedging_stopped = Some(reason);
-        self.timer = None;
-        out.push(Output::Note(Note::HedgingStopped { cause }));
-    }
-
-    fn schedule_hedge(&mut self, at: Nanos, cause: &'static str, out: &mut Vec<Output>) {
-        if self.can_hedge() {
-            self.timer = Some(at);
-            out.push(Output::Note(Note::HedgeTimer { at, cause }));
-        } else {
-            self.timer = None;
-        }
-    }
-
-    /// Sends every hedge that is due (R53), then ends the call if nothing is live and nothing
-    /// more can start (R58).
-    fn pump_hedges(&mut self, now: Nanos, env: &mut Env<'_>, out: &mut Vec<Output>) {
-        let delay = match &self.plan.policy {
-            Policy::Hedging(p) => p.hedging_delay,
-            _ => return,
-        };
-        while self.can_hedge() && self.timer.is_some_and(|t| t <= now) {
-            if self.deadline_passed(now) {
-                return self.finish(
-                    Code::DeadlineExceeded,
-                    None,
-                    FinishReason::Deadline,
-                    env,
-                    out,
-                );
-            }
-            // R60: the first attempt always goes; later hedges only while tokens allow.
-            if !self.throttle_allows(env, out) {
-                self.stop_hedging(FinishReason::Throttled, "throttled", out);
-                break;
-            }
-            self.send_new(out);
-            self.schedule_hedge(now.saturating_add(delay), "delay", out);
-        }
-        if self.live.is_empty() && !self.can_hedge() {
-            let (status, slot) = self
-                .last
-                .map_or((Code::Unknown, None), |(c, s)| (c, Some(s)));
-            let reason = self.hedging_stopped.unwrap_or(FinishReason::Exhausted);
-            self.finish(status, slot, reason, env, out);
         }
     }
 }

@@ -7,7 +7,9 @@
 
 pub mod backoff;
 mod call;
+mod hedging;
 pub mod pushback;
+mod retry;
 pub mod throttle;
 
 pub use backoff::{Backoff, Jitter};
