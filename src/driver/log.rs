@@ -10,7 +10,7 @@ use crate::trace::{CallRecord, EventKind, Recorder, TraceEvent};
 
 /// Writes the call's events; builds detail strings only when the recorder wants events.
 pub(super) struct Log<'a> {
-    pub(super) recorder: &'a dyn Recorder,
+    pub(super) recorder: &'a (dyn Recorder + Sync),
     pub(super) call: u64,
     pub(super) events: bool,
 }

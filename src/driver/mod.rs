@@ -38,9 +38,9 @@ pub struct CallContext<'a> {
     /// The target's throttle, if configured.
     pub throttle: Option<&'a Mutex<Throttle>>,
     /// The call's jitter stream.
-    pub rng: &'a mut dyn RngCore,
+    pub rng: &'a mut (dyn RngCore + Send),
     /// Where events and the call record go.
-    pub recorder: &'a dyn Recorder,
+    pub recorder: &'a (dyn Recorder + Sync),
 }
 
 /// How a call ended.
