@@ -28,7 +28,7 @@ pub(crate) fn number(ctx: &mut Ctx, field: &Field, expected: &str) -> Option<(De
         Value::String(s) if Dec::parse(s).is_some() => {
             ctx.liberty(
                 &field.path,
-                &format!("number written as a string {s:?}"),
+                &format!("expected {expected}, got {s:?} (a number written as a string)"),
                 &[Peer::Go, Peer::Node],
             );
             if ctx.strict {
