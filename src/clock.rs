@@ -28,7 +28,9 @@ pub struct TokioClock {
 impl TokioClock {
     /// A clock whose epoch is now.
     pub fn new() -> Self {
-        TokioClock { epoch: tokio::time::Instant::now() }
+        TokioClock {
+            epoch: tokio::time::Instant::now(),
+        }
     }
 
     /// A clock with the given epoch, so several components share one time origin.

@@ -101,7 +101,9 @@ impl Code {
 
     /// The code with this numeric value, if it is in 0..=16.
     pub fn from_value(value: i64) -> Option<Code> {
-        usize::try_from(value).ok().and_then(|i| Code::ALL.get(i).copied())
+        usize::try_from(value)
+            .ok()
+            .and_then(|i| Code::ALL.get(i).copied())
     }
 
     /// The code with exactly this canonical (upper-case) name.
@@ -204,7 +206,10 @@ mod tests {
     #[test]
     fn canceled_with_one_l_is_not_a_name_r7() {
         assert_eq!(Code::from_name_any_case("CANCELED"), None);
-        assert_eq!(Code::from_name_any_case("unavailable"), Some(Code::Unavailable));
+        assert_eq!(
+            Code::from_name_any_case("unavailable"),
+            Some(Code::Unavailable)
+        );
         assert_eq!(Code::from_name("unavailable"), None);
     }
 

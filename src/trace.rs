@@ -184,7 +184,13 @@ impl TraceRecorder {
     pub fn into_trace(self, scenario: &str, seed: u64, mode: &str) -> Trace {
         let (mut calls, events) = self.inner.into_inner().unwrap_or_else(|e| e.into_inner());
         calls.sort_by_key(|c| c.call);
-        Trace { scenario: scenario.to_string(), seed, mode: mode.to_string(), calls, events }
+        Trace {
+            scenario: scenario.to_string(),
+            seed,
+            mode: mode.to_string(),
+            calls,
+            events,
+        }
     }
 }
 
@@ -194,10 +200,18 @@ impl Recorder for TraceRecorder {
     }
 
     fn event(&self, event: TraceEvent) {
-        self.inner.lock().unwrap_or_else(|e| e.into_inner()).1.push(event);
+        self.inner
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .1
+            .push(event);
     }
 
     fn call(&self, record: CallRecord) {
-        self.inner.lock().unwrap_or_else(|e| e.into_inner()).0.push(record);
+        self.inner
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .0
+            .push(record);
     }
 }

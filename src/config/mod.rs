@@ -19,7 +19,10 @@ pub struct ParseOptions {
 
 impl Default for ParseOptions {
     fn default() -> Self {
-        ParseOptions { strict: false, max_attempts_limit: 5 }
+        ParseOptions {
+            strict: false,
+            max_attempts_limit: 5,
+        }
     }
 }
 

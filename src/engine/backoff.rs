@@ -149,7 +149,10 @@ mod tests {
     fn fractional_multiplier_is_exact_d7() {
         // 1.6 from text: 100ms, 160ms, 256ms, 409.6ms — no float error.
         let mut b = Backoff::new(&policy(ms(100), ms(10_000), 1_600_000_000));
-        assert_eq!(ladder(&mut b, 4), [100_000_000, 160_000_000, 256_000_000, 409_600_000]);
+        assert_eq!(
+            ladder(&mut b, 4),
+            [100_000_000, 160_000_000, 256_000_000, 409_600_000]
+        );
     }
 
     #[test]
@@ -204,7 +207,9 @@ mod tests {
     fn same_seed_same_draws() {
         let draw = |seed| {
             let mut rng = ChaCha8Rng::seed_from_u64(seed);
-            (0..5).map(|_| Jitter::Spec.apply(ms(10), &mut rng)).collect::<Vec<_>>()
+            (0..5)
+                .map(|_| Jitter::Spec.apply(ms(10), &mut rng))
+                .collect::<Vec<_>>()
         };
         assert_eq!(draw(3), draw(3));
         assert_ne!(draw(3), draw(4));

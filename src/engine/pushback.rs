@@ -67,7 +67,11 @@ mod tests {
     fn decimal_values_are_exact_delays_r36() {
         assert_eq!(p(&["200"]), Some(Pushback::Delay(ms(200))));
         assert_eq!(p(&["0"]), Some(Pushback::Delay(0)));
-        assert_eq!(p(&["0200"]), Some(Pushback::Delay(ms(200))), "leading zeros tolerated (D8)");
+        assert_eq!(
+            p(&["0200"]),
+            Some(Pushback::Delay(ms(200))),
+            "leading zeros tolerated (D8)"
+        );
         assert_eq!(p(&["2147483647"]), Some(Pushback::Delay(ms(2_147_483_647))));
     }
 
@@ -79,10 +83,26 @@ mod tests {
 
     #[test]
     fn anything_else_is_malformed_d8() {
-        for raw in ["", "abc", "1.5", "+5", " 5", "5 ", "1e3", "2147483648", "-", "--1", "٣"] {
+        for raw in [
+            "",
+            "abc",
+            "1.5",
+            "+5",
+            " 5",
+            "5 ",
+            "1e3",
+            "2147483648",
+            "-",
+            "--1",
+            "٣",
+        ] {
             assert_eq!(p(&[raw]), Some(Pushback::Malformed), "{raw:?}");
         }
-        assert_eq!(p(&["100", "200"]), Some(Pushback::Malformed), "several values (D8)");
+        assert_eq!(
+            p(&["100", "200"]),
+            Some(Pushback::Malformed),
+            "several values (D8)"
+        );
         assert_eq!(p(&[]), None);
     }
 }

@@ -23,7 +23,10 @@ pub struct Throttle {
 impl Throttle {
     /// A full bucket (R41).
     pub fn new(config: ThrottleConfig) -> Self {
-        Throttle { config, milli: config.max_tokens_milli }
+        Throttle {
+            config,
+            milli: config.max_tokens_milli,
+        }
     }
 
     /// A qualifying failure: one token off, stopping at 0 (R42, R44).
@@ -65,7 +68,9 @@ impl Throttle {
         }
         let fraction = u64::from(self.milli) * u64::from(config.max_tokens_milli)
             / u64::from(self.config.max_tokens_milli.max(1));
-        self.milli = u32::try_from(fraction).unwrap_or(u32::MAX).min(config.max_tokens_milli);
+        self.milli = u32::try_from(fraction)
+            .unwrap_or(u32::MAX)
+            .min(config.max_tokens_milli);
         self.config = config;
     }
 }
@@ -88,7 +93,10 @@ impl ThrottleRegistry {
         let entry = map
             .entry(target.to_string())
             .or_insert_with(|| Arc::new(Mutex::new(Throttle::new(config))));
-        entry.lock().unwrap_or_else(|e| e.into_inner()).reconfigure(config);
+        entry
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .reconfigure(config);
         Arc::clone(entry)
     }
 }
@@ -98,7 +106,10 @@ mod tests {
     use super::*;
 
     fn cfg(max_tokens_milli: u32, token_ratio_milli: u32) -> ThrottleConfig {
-        ThrottleConfig { max_tokens_milli, token_ratio_milli }
+        ThrottleConfig {
+            max_tokens_milli,
+            token_ratio_milli,
+        }
     }
 
     #[test]

@@ -1,4 +1,6 @@
 //! The simulator: scenario files, a virtual clock, scripted servers, the runner, trace formats.
-//! STUB — the simulator helper fills it in (issue 3).
 
+pub mod latency;
+pub mod parse;
+pub mod rng;
 pub mod server;
