@@ -139,7 +139,7 @@ pub fn millis(value: &Value, path: &str) -> Result<Nanos, FieldError> {
 /// `ms` as nanoseconds rounded to the nearest integer; `None` if it does not fit.
 pub fn ms_to_nanos(ms: f64) -> Option<Nanos> {
     let ns = (ms * 1e6).round();
-    if ns.is_finite() && ns >= 0.0 && ns < 18_446_744_073_709_551_615.0 {
+    if (0.0..18_446_744_073_709_551_615.0).contains(&ns) {
         Some(ns as Nanos)
     } else {
         None
