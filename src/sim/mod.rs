@@ -1,6 +1,9 @@
 //! The simulator: scenario files, a virtual clock, scripted servers, the runner, trace formats.
 
+pub mod clock;
+pub mod executor;
 pub mod latency;
 pub mod parse;
 pub mod rng;
 pub mod server;
+pub mod transport;
