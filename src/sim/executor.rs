@@ -25,7 +25,7 @@ use std::task::{Context, Wake, Waker};
 
 use super::clock::SimClock;
 
-type Task = Pin<Box<dyn Future<Output = ()>>>;
+type Task<'a> = Pin<Box<dyn Future<Output = ()> + 'a>>;
 
 /// Task ids woken since the executor last looked.
 #[derive(Debug, Default)]
@@ -62,18 +62,18 @@ impl Wake for TaskWaker {
     }
 }
 
-struct Entry {
-    future: Task,
+struct Entry<'a> {
+    future: Task<'a>,
     waker: Arc<TaskWaker>,
 }
 
 /// Spawns tasks onto an [`Executor`], from outside or from inside a running task.
 #[derive(Clone, Default)]
-pub struct Spawner {
-    pending: Rc<RefCell<Vec<Task>>>,
+pub struct Spawner<'a> {
+    pending: Rc<RefCell<Vec<Task<'a>>>>,
 }
 
-impl std::fmt::Debug for Spawner {
+impl std::fmt::Debug for Spawner<'_> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Spawner")
             .field("pending", &self.pending.borrow().len())
@@ -81,24 +81,25 @@ impl std::fmt::Debug for Spawner {
     }
 }
 
-impl Spawner {
+impl<'a> Spawner<'a> {
     /// Queues `future`; it first runs after the tasks already woken.
-    pub fn spawn(&self, future: impl Future<Output = ()> + 'static) {
+    pub fn spawn(&self, future: impl Future<Output = ()> + 'a) {
         self.pending.borrow_mut().push(Box::pin(future));
     }
 }
 
-/// Runs tasks in virtual time on one thread.
-pub struct Executor {
+/// Runs tasks in virtual time on one thread. Tasks may borrow anything that outlives the
+/// executor (`'a`), so a run's server, throttle and recorder can be plain locals.
+pub struct Executor<'a> {
     clock: SimClock,
-    spawner: Spawner,
-    tasks: Vec<Option<Entry>>,
+    spawner: Spawner<'a>,
+    tasks: Vec<Option<Entry<'a>>>,
     free: Vec<usize>,
     ready: Arc<ReadyQueue>,
     live: usize,
 }
 
-impl std::fmt::Debug for Executor {
+impl std::fmt::Debug for Executor<'_> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Executor")
             .field("live", &self.live)
@@ -106,13 +107,13 @@ impl std::fmt::Debug for Executor {
     }
 }
 
-impl Default for Executor {
+impl Default for Executor<'_> {
     fn default() -> Self {
         Self::new()
     }
 }
 
-impl Executor {
+impl<'a> Executor<'a> {
     /// An executor with a fresh clock at 0.
     pub fn new() -> Self {
         Executor {
@@ -131,12 +132,12 @@ impl Executor {
     }
 
     /// A handle for spawning tasks (clone it into tasks).
-    pub fn spawner(&self) -> &Spawner {
+    pub fn spawner(&self) -> &Spawner<'a> {
         &self.spawner
     }
 
     /// Spawns a task.
-    pub fn spawn(&self, future: impl Future<Output = ()> + 'static) {
+    pub fn spawn(&self, future: impl Future<Output = ()> + 'a) {
         self.spawner.spawn(future);
     }
 
@@ -146,7 +147,7 @@ impl Executor {
     }
 
     fn adopt_spawned(&mut self) {
-        let spawned: Vec<Task> = std::mem::take(&mut *self.spawner.pending.borrow_mut());
+        let spawned: Vec<Task<'a>> = std::mem::take(&mut *self.spawner.pending.borrow_mut());
         for future in spawned {
             let id = self.free.pop().unwrap_or_else(|| {
                 self.tasks.push(None);

@@ -5,5 +5,8 @@ pub mod executor;
 pub mod latency;
 pub mod parse;
 pub mod rng;
+pub mod run;
+pub mod scenario;
 pub mod server;
+pub mod summary;
 pub mod transport;

@@ -27,15 +27,15 @@ use crate::transport::{AttemptEvent, AttemptStart, Transport};
 
 /// One call's transport: a shared server, the clock, and the request (echoed back on success).
 #[derive(Debug, Clone)]
-pub struct SimTransport {
+pub struct SimTransport<'a> {
     clock: SimClock,
-    server: Rc<RefCell<ServerModel>>,
+    server: &'a RefCell<ServerModel>,
     message: Rc<str>,
 }
 
-impl SimTransport {
+impl<'a> SimTransport<'a> {
     /// A transport for one call sending `message` to `server`.
-    pub fn new(clock: SimClock, server: Rc<RefCell<ServerModel>>, message: Rc<str>) -> Self {
+    pub fn new(clock: SimClock, server: &'a RefCell<ServerModel>, message: Rc<str>) -> Self {
         SimTransport {
             clock,
             server,
@@ -69,7 +69,7 @@ pub struct SimAttempt {
     message: Rc<str>,
 }
 
-impl Transport for SimTransport {
+impl Transport for SimTransport<'_> {
     type Response = String;
     type Attempt = SimAttempt;
 
@@ -158,13 +158,14 @@ mod tests {
     }
 
     fn run(server: serde_json::Value, sends: &[u64]) -> Vec<(u64, String)> {
-        let mut ex = Executor::new();
         let spec = ServerSpec::parse(&server, "server").unwrap();
-        let model = Rc::new(RefCell::new(ServerModel::new(&spec, 1)));
+        let model = RefCell::new(ServerModel::new(&spec, 1));
+        let model = &model;
+        let mut ex = Executor::new();
         let log: Log = Rc::default();
         for (i, at) in sends.iter().copied().enumerate() {
             let clock = ex.clock().clone();
-            let t = SimTransport::new(clock.clone(), model.clone(), Rc::from("hi"));
+            let t = SimTransport::new(clock.clone(), model, Rc::from("hi"));
             let log = log.clone();
             ex.spawn(async move {
                 clock.sleep_until(at).await;
