@@ -1,17 +1,190 @@
-//! `hedgehog check-config FILE` — STUB, the config helper fills it in.
+//! `hedgehog check-config FILE`: validate a service config, explain it, and say which gRPC
+//! runtimes accept it. Thin: the library ([`hedgehog::config::check_value`]) does the work; this
+//! file reads the file and renders text or JSON.
 
 use std::path::PathBuf;
 use std::process::ExitCode;
 
+use hedgehog::config::{check_value, warning_line, ParseOptions, Report, Verdict};
+use serde_json::{json, Value};
+
 /// Arguments of `check-config`.
 #[derive(Debug, clap::Args)]
+#[command(
+    about = "Validate a service config, explain its policies, and show which gRPC runtimes accept it",
+    long_about = "Validate a gRPC service config (JSON) against gRFC A6, explain each methodConfig \
+entry in plain words (attempts, backoff with A6 jitter, worst-case added latency, hedging, \
+throttling), and show whether grpc-go, grpc-java, C-core (grpcio) and grpc-js accept it.\n\n\
+Modes: by default hedgehog is LENIENT: it also takes grpc-go's habits (keys in any letter case \
+such as \"MaxAttempts\", durations like \".01s\" or \"1.s\"), numbers written as strings and a \
+fractional maxTokens, and reports each as a portability warning, so the classic grpc-go demo \
+config works as written. With --strict it accepts only A6's canonical form (lowerCamelCase keys, \
+\"0.01s\") and those liberties become errors: use it in CI for configs shared across runtimes. \
+snake_case keys (max_attempts) are accepted by no runtime and by neither mode.\n\n\
+Exit codes: 0 the config is valid (warnings may remain), 1 it is invalid (every error is listed \
+with its JSON path), 2 the file cannot be read or is not JSON (line and column given) or the \
+arguments are wrong.",
+    after_help = "Examples:\n  hedgehog check-config sims/configs/grpc-go-demo.json\n  \
+hedgehog check-config my.json --strict --format json"
+)]
 pub struct Args {
     /// The service config JSON file.
     pub file: PathBuf,
+    /// Accept only A6's canonical form; lenient liberties become errors.
+    #[arg(long)]
+    pub strict: bool,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = Format::Text)]
+    pub format: Format,
+    /// The client's maxAttempts ceiling (at least 2); larger values in the config are clamped.
+    #[arg(long, value_name = "N", default_value_t = ParseOptions::DEFAULT_MAX_ATTEMPTS_LIMIT)]
+    pub client_max_attempts: u32,
+}
+
+/// How `check-config` prints.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub enum Format {
+    /// For people.
+    Text,
+    /// One JSON object.
+    Json,
 }
 
 /// Runs `check-config`.
 pub fn run(args: Args) -> ExitCode {
-    let _ = args;
-    ExitCode::from(2)
+    let base = if args.strict {
+        ParseOptions::strict()
+    } else {
+        ParseOptions::lenient()
+    };
+    let options = match base.with_max_attempts_limit(args.client_max_attempts) {
+        Ok(o) => o,
+        Err(e) => {
+            eprintln!("hedgehog check-config: --client-max-attempts: {e}");
+            return ExitCode::from(2);
+        }
+    };
+    let file = args.file.display();
+    let text = match std::fs::read_to_string(&args.file) {
+        Ok(t) => t,
+        Err(e) => {
+            eprintln!("hedgehog check-config: cannot read {file}: {e}");
+            return ExitCode::from(2);
+        }
+    };
+    let value = match hedgehog::json::parse(&text) {
+        Ok(v) => v,
+        Err(e) => {
+            eprintln!(
+                "hedgehog check-config: {file}:{}:{}: not valid JSON: {}",
+                e.line, e.column, e.message
+            );
+            return ExitCode::from(2);
+        }
+    };
+    let report = check_value(&value, &options);
+    let out = match args.format {
+        Format::Text => text_report(&file.to_string(), &report, &options),
+        Format::Json => format!("{}\n", json_report(&report)),
+    };
+    // A closed pipe (`| head`) is not an error worth a panic.
+    let _ = std::io::Write::write_all(&mut std::io::stdout().lock(), out.as_bytes());
+    if report.valid {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::from(1)
+    }
+}
+
+fn text_report(file: &str, r: &Report, options: &ParseOptions) -> String {
+    let mode = if options.strict { "strict" } else { "lenient" };
+    let mut out = String::new();
+    let verdict = if r.valid { "valid" } else { "INVALID" };
+    out.push_str(&format!(
+        "{file}: {verdict} ({mode} mode, maxAttempts limit {})\n",
+        options.max_attempts_limit
+    ));
+    if !r.errors.is_empty() {
+        out.push_str(&format!("\nerrors ({}):\n", r.errors.len()));
+        for e in &r.errors {
+            out.push_str(&format!("  {}: {}\n", e.path, e.message));
+        }
+    }
+    if !r.warnings.is_empty() {
+        out.push_str(&format!("\nwarnings ({}):\n", r.warnings.len()));
+        for w in &r.warnings {
+            out.push_str(&format!("  {}\n", warning_line(w)));
+        }
+    }
+    if r.valid {
+        out.push_str("\nmethods:\n");
+        if r.methods.is_empty() {
+            out.push_str("  (no methodConfig entries: every RPC makes one attempt)\n");
+        }
+        for m in &r.methods {
+            out.push_str(&format!("  {}\n", m.line()));
+        }
+        let throttling = r
+            .throttling
+            .as_deref()
+            .unwrap_or("none (retries are never throttled)");
+        out.push_str(&format!("\nthrottling: {throttling}\n"));
+    }
+    out.push_str("\nportability:\n");
+    for (peer, v) in &r.portability {
+        let name = peer.display_name();
+        match v {
+            Verdict::Accepts => out.push_str(&format!("  {name:<16} accepts\n")),
+            Verdict::Rejects(why) => {
+                out.push_str(&format!("  {name:<16} rejects: {}\n", paths(why)))
+            }
+            Verdict::Ignores(what) => {
+                out.push_str(&format!("  {name:<16} ignores part: {}\n", paths(what)))
+            }
+        }
+    }
+    out
+}
+
+/// The distinct paths of `path: message` details, in order: the messages are listed above.
+fn paths(details: &[String]) -> String {
+    let mut seen: Vec<&str> = Vec::new();
+    for d in details {
+        let path = d.split_once(": ").map_or(d.as_str(), |(p, _)| p);
+        if !seen.contains(&path) {
+            seen.push(path);
+        }
+    }
+    seen.join(", ")
+}
+
+fn json_report(r: &Report) -> Value {
+    let names = |peers: &[hedgehog::config::Peer]| {
+        peers.iter().map(|p| p.display_name()).collect::<Vec<_>>()
+    };
+    let portability: serde_json::Map<String, Value> = r
+        .portability
+        .iter()
+        .map(|(p, v)| (p.display_name().to_string(), json!(v.as_str())))
+        .collect();
+    let details: serde_json::Map<String, Value> = r
+        .portability
+        .iter()
+        .map(|(p, v)| (p.display_name().to_string(), json!(v.details())))
+        .collect();
+    json!({
+        "valid": r.valid,
+        "errors": r.errors.iter().map(|e| json!({"path": e.path, "message": e.message})).collect::<Vec<_>>(),
+        "warnings": r.warnings.iter().map(|w| json!({
+            "path": w.path, "message": w.message,
+            "rejected_by": names(&w.rejected_by), "ignored_by": names(&w.ignored_by),
+        })).collect::<Vec<_>>(),
+        "methods": r.methods.iter().map(|m| json!({
+            "path": m.path, "names": m.names, "policy": m.kind, "explanation": m.text,
+            "worst_case_backoff_ms": m.worst_case_backoff.map(hedgehog::time::to_ms),
+        })).collect::<Vec<_>>(),
+        "throttling": r.throttling,
+        "portability": portability,
+        "portability_details": details,
+    })
 }

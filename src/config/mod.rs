@@ -1,11 +1,45 @@
 //! Service config: parse, validate, select, explain (A6-DIGEST §1–3, §7–8, validation table).
 //!
-//! INTERFACE STUB — the config helper fills this in (see issue 2). The types and signatures
-//! below are what the engine, simulator and live mode code against; keep them.
+//! The engine, the simulator and live mode code against the types here. The design in short:
+//!
+//! - **One pass, every problem.** [`parse_value`] walks the JSON once and reports every error
+//!   with its JSON path, sorted by path (R4, D3), plus portability warnings (D2). A config with
+//!   any error is rejected whole, as gRPC rejects it (R5).
+//! - **Validated types.** What comes out ([`ServiceConfig`]) needs no further checks: integer
+//!   nanoseconds, code sets, fixed-point multiplier and token numbers read from the JSON *text*
+//!   (never through a float), `maxAttempts` already clamped.
+//! - **Two modes (D1).** Lenient (the default) also accepts grpc-go's habits — keys in any
+//!   letter case, `".01s"`, `"1.s"` — plus numbers written as strings and a fractional
+//!   `maxTokens`, each with a warning; the classic grpc-go demo config therefore works verbatim.
+//!   Strict accepts exactly A6's form and reports those liberties as errors. snake_case keys
+//!   (`max_attempts`) are accepted by no peer and by neither mode: inside a policy they leave a
+//!   required field missing (the error names the key it found), elsewhere they are ignored with
+//!   a warning.
+//! - **Explained.** [`check_value`] adds per-entry explanations in words and a per-peer verdict
+//!   (accepts / rejects / ignores), which `hedgehog check-config` prints.
 
+mod codes;
+mod ctx;
+mod duration;
+mod explain;
+mod keys;
+mod names;
+mod number;
+mod parse;
+mod path;
+mod peer;
+mod policies;
 mod policy;
+mod portability;
+mod report;
+mod select;
+mod throttling;
+mod values;
 
+pub use explain::{explain_method, explain_throttling, warning_line, MethodExplanation};
 pub use policy::{HedgingPolicy, MethodConfig, MethodName, Policy, RetryPolicy, ThrottleConfig};
+pub use portability::Verdict;
+pub use report::{check_value, Report};
 
 /// How to parse (D1, D4).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -23,6 +57,39 @@ impl Default for ParseOptions {
             strict: false,
             max_attempts_limit: 5,
         }
+    }
+}
+
+impl ParseOptions {
+    /// The default client ceiling for `maxAttempts` (R16).
+    pub const DEFAULT_MAX_ATTEMPTS_LIMIT: u32 = 5;
+
+    /// Lenient mode, limit 5 (D1).
+    pub fn lenient() -> Self {
+        ParseOptions::default()
+    }
+
+    /// Strict mode, limit 5 (D1).
+    pub fn strict() -> Self {
+        ParseOptions {
+            strict: true,
+            ..ParseOptions::default()
+        }
+    }
+
+    /// The same options with another `maxAttempts` ceiling. A limit below 2 is a usage error
+    /// (D4): it is refused here, and if a caller sets the field directly to 0 or 1 anyway,
+    /// parsing treats it as 2.
+    pub fn with_max_attempts_limit(self, limit: u32) -> Result<Self, String> {
+        if limit < 2 {
+            return Err(format!(
+                "the maxAttempts limit must be at least 2, got {limit}"
+            ));
+        }
+        Ok(ParseOptions {
+            max_attempts_limit: limit,
+            ..self
+        })
     }
 }
 
@@ -74,8 +141,7 @@ impl ServiceConfig {
     /// The entry that applies to `service`/`method` (R15): exact name, else the service's
     /// default, else the global default, else `None`. The whole entry, never a merge.
     pub fn select(&self, service: &str, method: &str) -> Option<&MethodConfig> {
-        let _ = (service, method);
-        todo!("config helper")
+        self.select_impl(service, method)
     }
 }
 
@@ -99,15 +165,26 @@ pub struct Invalid {
 
 /// Parses and validates service config JSON text.
 pub fn parse_str(text: &str, options: &ParseOptions) -> Result<Parsed, ParseError> {
-    let _ = (text, options);
-    todo!("config helper")
+    let value = crate::json::parse(text).map_err(ParseError::Json)?;
+    parse_value(&value, options).map_err(ParseError::Invalid)
 }
 
 /// Validates an already-parsed JSON value (e.g. a scenario's inline `service_config`).
 /// Errors carry paths relative to `value` (`methodConfig[0]...`).
 pub fn parse_value(value: &serde_json::Value, options: &ParseOptions) -> Result<Parsed, Invalid> {
-    let _ = (value, options);
-    todo!("config helper")
+    let outcome = parse::validate(value, options);
+    if outcome.errors.is_empty() {
+        Ok(Parsed {
+            config: outcome.config,
+            warnings: outcome.warnings,
+        })
+    } else {
+        let errors = outcome.errors.into_iter().map(|i| i.error).collect();
+        Err(Invalid {
+            errors,
+            warnings: outcome.warnings,
+        })
+    }
 }
 
 /// Why [`parse_str`] failed: not JSON at all, or JSON that is not a valid config.

@@ -1,0 +1,99 @@
+//! Status code lists: `retryableStatusCodes`, `nonFatalStatusCodes` (R7, R19, R21, D16).
+//!
+//! A6 allows an integer 0..=16 or a canonical name in any letter case. The peers are narrower
+//! (R7): grpc-go and grpc-java want upper-case names, C-core rejects integers, grpc-java rejects
+//! `"OK"` in `retryableStatusCodes`. Both modes accept all of A6's forms and warn about each
+//! narrower peer, so the same list passes in CI (strict) and still tells you where it breaks.
+
+use serde_json::Value;
+
+use super::ctx::Ctx;
+use super::keys::Field;
+use super::path;
+use super::values::describe;
+use super::Peer;
+use crate::code::{Code, CodeSet};
+
+/// Which list is being read.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum List {
+    /// `retryableStatusCodes`: required and non-empty (R19).
+    Retryable,
+    /// `nonFatalStatusCodes`: may be empty (R52).
+    NonFatal,
+}
+
+/// Reads a code list; `None` if any element is unusable.
+pub(crate) fn list(ctx: &mut Ctx, field: &Field, which: List) -> Option<CodeSet> {
+    let Some(items) = field.value.as_array() else {
+        ctx.error(&field.path, "expected an array");
+        return None;
+    };
+    if items.is_empty() && which == List::Retryable {
+        // Java accepts an empty list only together with perAttemptRecvTimeout, which A6 lacks.
+        ctx.error(&field.path, "must not be empty");
+        return None;
+    }
+    let mut set = CodeSet::EMPTY;
+    let mut ok = true;
+    for (i, item) in items.iter().enumerate() {
+        match code(ctx, &path::index(&field.path, i), item, which) {
+            Some(c) => {
+                set.insert(c);
+            }
+            None => ok = false,
+        }
+    }
+    ok.then_some(set)
+}
+
+fn code(ctx: &mut Ctx, at: &str, item: &Value, which: List) -> Option<Code> {
+    let code = match item {
+        Value::Number(n) => {
+            let text = n.to_string();
+            let Some(value) = super::number::Dec::parse(&text).and_then(|d| d.integer()) else {
+                ctx.error(at, "expected a string or integer");
+                return None;
+            };
+            let Some(code) = i64::try_from(value).ok().and_then(Code::from_value) else {
+                ctx.error(at, format!("status code {text} outside 0..=16"));
+                return None;
+            };
+            ctx.warn(
+                at,
+                format!("integer status code {text} ({})", code.name()),
+                &[Peer::Core],
+                &[],
+            );
+            code
+        }
+        Value::String(name) => {
+            if let Some(code) = Code::from_name(name) {
+                code
+            } else if let Some(code) = Code::from_name_any_case(name) {
+                let what = format!("status name {name:?} is not upper case ({})", code.name());
+                ctx.warn(at, what, &[Peer::Go, Peer::Java, Peer::Core], &[]);
+                code
+            } else {
+                let hint = if name.eq_ignore_ascii_case("CANCELED") {
+                    " (the name is CANCELLED)"
+                } else {
+                    ""
+                };
+                ctx.error(
+                    at,
+                    format!("unknown status code name {}{hint}", describe(item)),
+                );
+                return None;
+            }
+        }
+        _ => {
+            ctx.error(at, "expected a string or integer");
+            return None;
+        }
+    };
+    if code == Code::Ok && which == List::Retryable {
+        ctx.warn(at, "OK can never be retried (D16)", &[Peer::Java], &[]);
+    }
+    Some(code)
+}

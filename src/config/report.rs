@@ -1,0 +1,59 @@
+//! Everything `check-config` shows, computed by the library so other front ends can reuse it.
+
+use serde_json::Value;
+
+use super::explain::{explain_method, explain_throttling, MethodExplanation};
+use super::parse::validate;
+use super::portability::{verdicts, Verdict};
+use super::{ConfigError, ParseOptions, Peer, ServiceConfig, Warning};
+
+/// The full result of checking one config.
+#[derive(Clone, Debug)]
+pub struct Report {
+    /// No errors.
+    pub valid: bool,
+    /// Every error, sorted by path.
+    pub errors: Vec<ConfigError>,
+    /// Every warning, sorted by path.
+    pub warnings: Vec<Warning>,
+    /// Each named entry explained (only for a valid config: an invalid one does nothing).
+    pub methods: Vec<MethodExplanation>,
+    /// `retryThrottling` in words, if set and the config is valid.
+    pub throttling: Option<String>,
+    /// What each peer would do with this config.
+    pub portability: Vec<(Peer, Verdict)>,
+    /// The validated config, if valid.
+    pub config: Option<ServiceConfig>,
+}
+
+/// Validates `value` and explains it.
+pub fn check_value(value: &Value, options: &ParseOptions) -> Report {
+    let outcome = validate(value, options);
+    let portability = verdicts(&outcome.errors, &outcome.warnings);
+    let valid = outcome.errors.is_empty();
+    let (methods, throttling, config) = if valid {
+        let methods = outcome
+            .config
+            .method_configs
+            .iter()
+            .map(explain_method)
+            .collect();
+        let throttling = outcome
+            .config
+            .retry_throttling
+            .as_ref()
+            .map(explain_throttling);
+        (methods, throttling, Some(outcome.config))
+    } else {
+        (Vec::new(), None, None)
+    };
+    Report {
+        valid,
+        errors: outcome.errors.into_iter().map(|i| i.error).collect(),
+        warnings: outcome.warnings,
+        methods,
+        throttling,
+        portability,
+        config,
+    }
+}
