@@ -23,7 +23,7 @@ pub const TRANSPARENT_RETRY_LIMIT: u32 = 1000;
 /// What the engine borrows from its surroundings for one step.
 pub struct Env<'a> {
     /// Jitter draws (the call's own seeded stream in the simulator).
-    pub rng: &'a mut (dyn RngCore + Send),
+    pub rng: &'a mut dyn RngCore,
     /// The target's throttle, when `retryThrottling` is configured.
     pub throttle: Option<&'a Mutex<Throttle>>,
 }

@@ -84,7 +84,9 @@ pub struct RetryLayer {
 
 impl std::fmt::Debug for RetryLayer {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("RetryLayer").field("config", &self.settings.config).finish_non_exhaustive()
+        f.debug_struct("RetryLayer")
+            .field("config", &self.settings.config)
+            .finish_non_exhaustive()
     }
 }
 
@@ -115,7 +117,10 @@ impl<S> Layer<S> for RetryLayer {
     type Service = RetryService<S>;
 
     fn layer(&self, inner: S) -> RetryService<S> {
-        RetryService { inner, settings: Arc::clone(&self.settings) }
+        RetryService {
+            inner,
+            settings: Arc::clone(&self.settings),
+        }
     }
 }
 
@@ -246,7 +251,10 @@ impl RetryLayerBuilder {
             None => (self.config, Vec::new()),
         };
         let throttle = config.retry_throttling.map(|t| match &self.target {
-            Some(target) => self.registry.unwrap_or_else(global_throttles).get(target, t),
+            Some(target) => self
+                .registry
+                .unwrap_or_else(global_throttles)
+                .get(target, t),
             None => Arc::new(Mutex::new(Throttle::new(t))),
         });
         let rng = self.rng.unwrap_or_else(|| seeded(rand::random()));
@@ -263,7 +271,10 @@ impl RetryLayerBuilder {
             clock: self.clock.unwrap_or_default(),
             calls: AtomicU64::new(0),
         };
-        Ok(RetryLayer { settings: Arc::new(settings), warnings: Arc::new(warnings) })
+        Ok(RetryLayer {
+            settings: Arc::new(settings),
+            warnings: Arc::new(warnings),
+        })
     }
 }
 
@@ -350,7 +361,13 @@ where
         let plan = settings.plan(template.path(), template.headers(), clock.now(), fits);
         let call = settings.calls.fetch_add(1, Ordering::Relaxed);
         let end = Arc::new(CallEnd::default());
-        let transport = TonicTransport::new(self.inner.clone(), template, replay, clock, Arc::clone(&end));
+        let transport = TonicTransport::new(
+            self.inner.clone(),
+            template,
+            replay,
+            clock,
+            Arc::clone(&end),
+        );
         let (tx, rx) = oneshot::channel();
         let (armed, cancelled) = oneshot::channel::<()>();
         tokio::spawn(async move {
@@ -360,7 +377,10 @@ where
                 end.finish(result.status);
             }
         });
-        ResponseFuture { rx, armed: Some(armed) }
+        ResponseFuture {
+            rx,
+            armed: Some(armed),
+        }
     }
 }
 
@@ -381,7 +401,13 @@ where
         Some(r) => &**r,
         None => &Silent,
     };
-    let ctx = CallContext { call, plan, throttle: settings.throttle.as_deref(), rng: &mut *rng, recorder };
+    let ctx = CallContext {
+        call,
+        plan,
+        throttle: settings.throttle.as_deref(),
+        rng: &mut *rng,
+        recorder,
+    };
     let mut tx = Some(tx);
     let result = {
         let run = run_call(&settings.clock, transport, ctx, |response| {
@@ -405,7 +431,10 @@ where
     };
     if let Some(tx) = tx.take() {
         // No attempt's response decides the call (deadline, limits): the status alone.
-        let status = tonic::Status::new(tonic::Code::from_i32(result.status.value()), result.reason.describe());
+        let status = tonic::Status::new(
+            tonic::Code::from_i32(result.status.value()),
+            result.reason.describe(),
+        );
         let _ = tx.send(status.into_http());
     }
     Some(result)
@@ -424,7 +453,9 @@ impl Future for ResponseFuture {
         let response = match Pin::new(&mut self.rx).poll(cx) {
             Poll::Pending => return Poll::Pending,
             Poll::Ready(Ok(response)) => response,
-            Poll::Ready(Err(_)) => tonic::Status::internal("hedgehog call task ended without a response").into_http(),
+            Poll::Ready(Err(_)) => {
+                tonic::Status::internal("hedgehog call task ended without a response").into_http()
+            }
         };
         if let Some(armed) = self.armed.take() {
             let _ = armed.send(());
