@@ -14,12 +14,14 @@
 //! - [`pb`]: the generated echo client and messages (`proto/echo.proto`).
 
 pub mod layer;
+pub mod recorder;
 pub mod replay;
 pub mod response;
 pub mod server;
 pub mod transport;
 
 pub use layer::{RetryLayer, RetryLayerBuilder, RetryService};
+pub use recorder::LiveRecorder;
 pub use server::{EchoService, RunningServer, ServedAttempt, ServedOutcome};
 pub use transport::TonicTransport;
 
