@@ -210,11 +210,9 @@ mod tests {
 
     type Log = Rc<RefCell<Vec<(u64, &'static str)>>>;
 
-    fn sleeper(clock: SimClock, log: Log, at: u64, name: &'static str) -> impl Future<Output = ()> {
-        async move {
-            clock.sleep_until(at).await;
-            log.borrow_mut().push((clock.now(), name));
-        }
+    async fn sleeper(clock: SimClock, log: Log, at: u64, name: &'static str) {
+        clock.sleep_until(at).await;
+        log.borrow_mut().push((clock.now(), name));
     }
 
     #[test]

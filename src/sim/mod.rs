@@ -2,6 +2,7 @@
 
 pub mod clock;
 pub mod executor;
+pub mod format;
 pub mod latency;
 pub mod parse;
 pub mod rng;

@@ -301,6 +301,20 @@ impl Scenario {
     }
 }
 
+/// The scenario files directly inside `dir` (`*.json`, not subdirectories), sorted by name so
+/// every walk over them is deterministic.
+pub fn scenario_files(dir: &Path) -> std::io::Result<Vec<PathBuf>> {
+    let mut files = Vec::new();
+    for entry in std::fs::read_dir(dir)? {
+        let path = entry?.path();
+        if path.is_file() && path.extension().is_some_and(|e| e == "json") {
+            files.push(path);
+        }
+    }
+    files.sort();
+    Ok(files)
+}
+
 fn method_at(value: &Value, path: &str) -> Result<MethodRef, FieldError> {
     let text = parse::string(value, path)?;
     MethodRef::parse(text).ok_or_else(|| {

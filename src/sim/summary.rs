@@ -4,7 +4,7 @@
 //! grow with the number of calls beyond fixed-size histograms"). So this recorder says it wants
 //! no events (the driver then builds no strings at all), and folds each finished call into
 //! counters and an HDR histogram of call latency (3 significant digits: percentiles are exact to
-//! 0.1 %; `max` is kept exactly).
+//! 0.1 %, up to one hour; `max` is kept exactly).
 
 use std::cell::{Cell, RefCell};
 
@@ -15,6 +15,8 @@ use super::run::RunStats;
 use crate::code::Code;
 use crate::time::{to_ms, Nanos};
 use crate::trace::{CallRecord, Recorder, TraceEvent};
+
+const HOUR: u64 = 3_600_000_000_000;
 
 /// Totals of one run; also the [`Recorder`] that collects them.
 #[derive(Debug)]
@@ -43,8 +45,8 @@ impl Summary {
             calls: Cell::new(0),
             attempts: Cell::new(0),
             statuses: RefCell::new([0; 17]),
-            // 3 significant digits, auto-resizing: a fixed few tens of KiB.
-            latency: RefCell::new(Histogram::new(3).ok()),
+            // 1ns..1h at 3 significant digits: a fixed ~270 KiB, whatever the number of calls.
+            latency: RefCell::new(Histogram::new_with_bounds(1, HOUR, 3).ok()),
             max: Cell::new(0),
             unfinished: 0,
             served: 0,
