@@ -10,9 +10,11 @@
 //! - [`transport`]: one attempt = one HTTP/2 request; commit at headers; reset on drop.
 //! - [`replay`]: the retry buffer that replays the request body to every attempt.
 //! - [`response`]: the response body, watched for the committed attempt's trailers.
+//! - [`echo`]: one call of any echo method, for the CLI and tests.
 //! - [`server`]: the failing echo server, answering from the simulator's server model.
 //! - [`pb`]: the generated echo client and messages (`proto/echo.proto`).
 
+pub mod echo;
 pub mod layer;
 pub mod recorder;
 pub mod replay;
