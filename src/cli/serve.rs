@@ -90,6 +90,12 @@ pub fn run(args: Args) -> ExitCode {
                 return ExitCode::from(2);
             }
         };
+        // Install the Ctrl-C handler (first poll) before anyone can know the address.
+        let ctrl_c = tokio::signal::ctrl_c();
+        tokio::pin!(ctrl_c);
+        if futures_util::FutureExt::now_or_never(&mut ctrl_c).is_some() {
+            return ExitCode::SUCCESS;
+        }
         println!("listen on address {}", server.local_addr);
         loop {
             tokio::select! {
@@ -99,7 +105,7 @@ pub fn run(args: Args) -> ExitCode {
                     Some(record) => println!("{record}"),
                     None => break,
                 },
-                _ = tokio::signal::ctrl_c() => break,
+                _ = &mut ctrl_c => break,
             }
         }
         println!("shutting down");
