@@ -23,7 +23,7 @@ pub struct Cli {
 enum Command {
     /// Validate a service config, explain its policies, and show which gRPC runtimes accept it.
     CheckConfig(check_config::Args),
-    /// Run a scenario in seeded virtual time and print every attempt and decision.
+    // No doc comment here: it would replace the long help that `sim::Args` defines.
     Sim(sim::Args),
     /// Run the failing echo server (grpc-go's retry demo server).
     Serve(serve::Args),
