@@ -135,7 +135,7 @@ fn call_without_config_fails_on_the_first_attempt_and_exits_1_r1() {
 
 #[test]
 fn bad_input_exits_2() {
-    let out = call(&["--method", "echo.Echo/Nope"]);
+    let out = call(&["--method", "no-slash"]);
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("--method"));
     let out = call(&["--service-config", "/nonexistent/hedgehog.json"]);
@@ -169,4 +169,23 @@ fn serve_stops_gracefully_on_ctrl_c() {
     });
     let status = rx.recv_timeout(WAIT).expect("exits in time").expect("wait");
     assert_eq!(status.code(), Some(0));
+}
+
+#[test]
+fn nothing_listening_fails_unavailable_through_the_policy_r72() {
+    // Bind then drop a listener: the port is (almost certainly) closed now.
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let target = format!("http://127.0.0.1:{port}");
+    let out = call(&["--target", &target, "--format", "json"]);
+    assert_eq!(out.status.code(), Some(1));
+    let trace: serde_json::Value = serde_json::from_slice(&out.stdout).expect("JSON output");
+    assert_eq!(trace["calls"][0]["status"], "UNAVAILABLE");
+    assert_eq!(
+        trace["calls"][0]["attempts"].as_array().map(Vec::len),
+        Some(1)
+    );
 }

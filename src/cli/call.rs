@@ -8,8 +8,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use hedgehog::config::{warning_line, ParseError};
-use hedgehog::live::echo::{echo_call, EchoMethod};
-use hedgehog::live::pb::echo_client::EchoClient;
+use hedgehog::live::echo::{echo_call, EchoMethod, EchoOptions};
 use hedgehog::live::{LiveRecorder, RetryLayer};
 use hedgehog::sim::format::{to_json, to_text};
 use tower::ServiceBuilder;
@@ -35,8 +34,8 @@ pub struct Args {
     /// Service config JSON file (default: none, one attempt per call).
     #[arg(long, value_name = "FILE")]
     pub service_config: Option<PathBuf>,
-    /// `echo.Echo/UnaryEcho`, `…/ServerStreamingEcho`, `…/ClientStreamingEcho` or
-    /// `…/BidirectionalStreamingEcho`.
+    /// `echo.Echo/UnaryEcho`, `…/ServerStreamingEcho`, `…/ClientStreamingEcho`,
+    /// `…/BidirectionalStreamingEcho`, or any other `service/method` (called like UnaryEcho).
     #[arg(long, default_value = "echo.Echo/UnaryEcho")]
     pub method: String,
     /// The message to echo.
@@ -104,8 +103,7 @@ pub fn run(args: Args) -> ExitCode {
     };
     let Some(method) = EchoMethod::from_name(&args.method) else {
         return usage(&format!(
-            "--method: expected echo.Echo/UnaryEcho, ServerStreamingEcho, ClientStreamingEcho \
-             or BidirectionalStreamingEcho, got {:?}",
+            "--method: expected service/method such as echo.Echo/UnaryEcho, got {:?}",
             args.method
         ));
     };
@@ -130,15 +128,18 @@ pub fn run(args: Args) -> ExitCode {
         Ok(r) => r,
         Err(e) => return usage(&format!("cannot start the runtime: {e}")),
     };
-    let timeout = args.deadline_ms.map(Duration::from_millis);
+    let options = EchoOptions {
+        timeout: args.deadline_ms.map(Duration::from_millis),
+        index: None,
+    };
     let (replies, trace) = runtime.block_on(async {
         let service = ServiceBuilder::new()
             .layer(layer)
             .service(channel.connect_lazy());
-        let mut client = EchoClient::new(service);
         let mut replies = Vec::new();
         for i in 0..args.count {
-            replies.push(echo_call(&mut client, method, &args.message, timeout).await);
+            let reply = echo_call(service.clone(), &method, &args.message, &options).await;
+            replies.push(reply);
             // The driver records the call once the committed attempt's trailers are in.
             let wait = recorder.wait_calls(usize::try_from(i + 1).unwrap_or(usize::MAX));
             if tokio::time::timeout(Duration::from_secs(30), wait)

@@ -5,6 +5,7 @@ mod call;
 mod check_config;
 mod serve;
 mod sim;
+mod sim_live;
 
 use std::process::ExitCode;
 

@@ -5,6 +5,7 @@
 use std::net::{IpAddr, SocketAddr};
 use std::path::PathBuf;
 use std::process::ExitCode;
+use std::time::Duration;
 
 use hedgehog::live::RunningServer;
 use hedgehog::sim::server::{ServerModel, ServerSpec};
@@ -109,8 +110,11 @@ pub fn run(args: Args) -> ExitCode {
             }
         }
         println!("shutting down");
-        if let Err(e) = server.shutdown().await {
-            eprintln!("hedgehog serve: {e}");
+        // Graceful: running requests finish; clients that keep their connection open get 5s.
+        match tokio::time::timeout(Duration::from_secs(5), server.shutdown()).await {
+            Ok(Err(e)) => eprintln!("hedgehog serve: {e}"),
+            Ok(Ok(())) => {}
+            Err(_) => eprintln!("hedgehog serve: connections still open after 5s; closed"),
         }
         ExitCode::SUCCESS
     })

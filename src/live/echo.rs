@@ -1,55 +1,78 @@
-//! One echo call of any of the four methods, for `hedgehog call`, `sim --live` and the tests.
+//! One echo call of any method, for `hedgehog call`, `sim --live` and the tests.
 //!
-//! The four methods differ only in how the message travels: unary and server-streaming send
-//! one request; client- and bidi-streaming send a stream of one message. Replies are joined
-//! with `,` so a streaming reply prints as one string.
+//! The four echo methods differ only in how the message travels: unary and server-streaming
+//! send one request; client- and bidi-streaming send a stream of one message. Any other
+//! `service/method` is called like `UnaryEcho` on its own path (the echo server answers every
+//! path), so scenarios that show per-method selection run live too. Replies are joined with `,`
+//! so a streaming reply prints as one string.
 
 use std::time::Duration;
 
 use futures_util::StreamExt;
+use http::uri::PathAndQuery;
 use tonic::client::GrpcService;
 use tonic::codegen::{Body as HttpBody, Bytes, StdError};
 
+use super::layer::CallIndex;
 use super::pb::echo_client::EchoClient;
-use super::pb::EchoRequest;
+use super::pb::{EchoRequest, EchoResponse};
 
-/// Which echo method.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+/// Which method, and so how the message travels.
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub enum EchoMethod {
-    /// `UnaryEcho`.
+    /// `echo.Echo/UnaryEcho`.
     Unary,
-    /// `ServerStreamingEcho`.
+    /// `echo.Echo/ServerStreamingEcho`.
     ServerStreaming,
-    /// `ClientStreamingEcho`.
+    /// `echo.Echo/ClientStreamingEcho`.
     ClientStreaming,
-    /// `BidirectionalStreamingEcho`.
+    /// `echo.Echo/BidirectionalStreamingEcho`.
     Bidi,
+    /// Any other `/service/method`, called with unary echo messages.
+    Other(PathAndQuery),
 }
 
 impl EchoMethod {
-    /// The method for `echo.Echo/NAME` (a leading `/` allowed); `None` for anything else.
+    /// The method for `service/method` (a leading `/` allowed); `None` when it is not of that
+    /// form.
     pub fn from_name(full: &str) -> Option<EchoMethod> {
         let full = full.strip_prefix('/').unwrap_or(full);
-        match full.strip_prefix("echo.Echo/")? {
-            "UnaryEcho" => Some(EchoMethod::Unary),
-            "ServerStreamingEcho" => Some(EchoMethod::ServerStreaming),
-            "ClientStreamingEcho" => Some(EchoMethod::ClientStreaming),
-            "BidirectionalStreamingEcho" => Some(EchoMethod::Bidi),
-            _ => None,
+        let (service, method) = full.split_once('/')?;
+        if service.is_empty() || method.is_empty() || method.contains('/') {
+            return None;
         }
+        Some(match (service, method) {
+            ("echo.Echo", "UnaryEcho") => EchoMethod::Unary,
+            ("echo.Echo", "ServerStreamingEcho") => EchoMethod::ServerStreaming,
+            ("echo.Echo", "ClientStreamingEcho") => EchoMethod::ClientStreaming,
+            ("echo.Echo", "BidirectionalStreamingEcho") => EchoMethod::Bidi,
+            _ => EchoMethod::Other(PathAndQuery::try_from(format!("/{full}")).ok()?),
+        })
     }
 }
 
-fn request<T>(message: T, timeout: Option<Duration>) -> tonic::Request<T> {
+/// How one echo call is made.
+#[derive(Clone, Debug, Default)]
+pub struct EchoOptions {
+    /// Deadline, sent as `grpc-timeout`.
+    pub timeout: Option<Duration>,
+    /// The call's index in a run (see [`CallIndex`]).
+    pub index: Option<u64>,
+}
+
+fn request<T>(message: T, options: &EchoOptions) -> tonic::Request<T> {
     let mut request = tonic::Request::new(message);
-    if let Some(t) = timeout {
+    if let Some(t) = options.timeout {
         request.set_timeout(t);
+    }
+    if let Some(i) = options.index {
+        request.extensions_mut().insert(CallIndex(i));
     }
     request
 }
 
 async fn collect(
-    response: tonic::Response<tonic::Streaming<super::pb::EchoResponse>>,
+    response: tonic::Response<tonic::Streaming<EchoResponse>>,
 ) -> Result<String, tonic::Status> {
     let mut stream = response.into_inner();
     let mut replies = Vec::new();
@@ -59,12 +82,12 @@ async fn collect(
     Ok(replies.join(","))
 }
 
-/// Calls `method` with `message` and an optional deadline (sent as `grpc-timeout`); the reply.
+/// Calls `method` on `service` with `message`; the reply.
 pub async fn echo_call<T>(
-    client: &mut EchoClient<T>,
-    method: EchoMethod,
+    service: T,
+    method: &EchoMethod,
     message: &str,
-    timeout: Option<Duration>,
+    options: &EchoOptions,
 ) -> Result<String, tonic::Status>
 where
     T: GrpcService<tonic::body::Body>,
@@ -75,29 +98,47 @@ where
     let one = EchoRequest {
         message: message.to_string(),
     };
+    let outbound = || futures_util::stream::iter([one.clone()]);
     match method {
         EchoMethod::Unary => {
-            let reply = client.unary_echo(request(one, timeout)).await?;
+            let mut client = EchoClient::new(service);
+            let reply = client.unary_echo(request(one.clone(), options)).await?;
             Ok(reply.into_inner().message)
         }
         EchoMethod::ServerStreaming => {
-            collect(client.server_streaming_echo(request(one, timeout)).await?).await
-        }
-        EchoMethod::ClientStreaming => {
-            let outbound = futures_util::stream::iter([one]);
-            let reply = client
-                .client_streaming_echo(request(outbound, timeout))
-                .await?;
-            Ok(reply.into_inner().message)
-        }
-        EchoMethod::Bidi => {
-            let outbound = futures_util::stream::iter([one]);
+            let request = request(one.clone(), options);
             collect(
-                client
-                    .bidirectional_streaming_echo(request(outbound, timeout))
+                EchoClient::new(service)
+                    .server_streaming_echo(request)
                     .await?,
             )
             .await
+        }
+        EchoMethod::ClientStreaming => {
+            let request = request(outbound(), options);
+            let mut client = EchoClient::new(service);
+            let reply = client.client_streaming_echo(request).await?;
+            Ok(reply.into_inner().message)
+        }
+        EchoMethod::Bidi => {
+            let request = request(outbound(), options);
+            collect(
+                EchoClient::new(service)
+                    .bidirectional_streaming_echo(request)
+                    .await?,
+            )
+            .await
+        }
+        EchoMethod::Other(path) => {
+            let mut grpc = tonic::client::Grpc::new(service);
+            grpc.ready().await.map_err(|e| {
+                tonic::Status::unavailable(format!("service not ready: {}", e.into()))
+            })?;
+            let codec = tonic_prost::ProstCodec::<EchoRequest, EchoResponse>::default();
+            let reply = grpc
+                .unary(request(one.clone(), options), path.clone(), codec)
+                .await?;
+            Ok(reply.into_inner().message)
         }
     }
 }

@@ -52,6 +52,13 @@ use crate::driver::{run_call, CallContext, CallResult};
 use crate::engine::{CallPlan, Jitter, Throttle, ThrottleRegistry};
 use crate::trace::{CallRecord, Recorder, TraceEvent};
 
+/// A request extension naming the call's index in a run: recorded as the call number and used
+/// to pick its jitter stream, whatever order concurrent calls reach the layer in (without it,
+/// calls are numbered in arrival order). `sim --live` sets it so call `i` draws the same jitter
+/// as simulated call `i`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct CallIndex(pub u64);
+
 /// Makes the jitter RNG of call number `call`.
 pub type RngFactory = Arc<dyn Fn(u64) -> Box<dyn RngCore + Send> + Send + Sync>;
 
@@ -359,7 +366,11 @@ where
         let fits = !replay.overflowed() && shared_ok;
         let clock = settings.clock;
         let plan = settings.plan(template.path(), template.headers(), clock.now(), fits);
-        let call = settings.calls.fetch_add(1, Ordering::Relaxed);
+        let counted = settings.calls.fetch_add(1, Ordering::Relaxed);
+        let call = template
+            .extensions()
+            .get::<CallIndex>()
+            .map_or(counted, |i| i.0);
         let end = Arc::new(CallEnd::default());
         let transport = TonicTransport::new(
             self.inner.clone(),

@@ -14,17 +14,21 @@
 //! - [`server`]: the failing echo server, answering from the simulator's server model.
 //! - [`pb`]: the generated echo client and messages (`proto/echo.proto`).
 
+pub mod compare;
 pub mod echo;
 pub mod layer;
 pub mod recorder;
 pub mod replay;
 pub mod response;
+pub mod run;
+pub mod running;
 pub mod server;
 pub mod transport;
 
 pub use layer::{RetryLayer, RetryLayerBuilder, RetryService};
 pub use recorder::LiveRecorder;
-pub use server::{EchoService, RunningServer, ServedAttempt, ServedOutcome};
+pub use running::RunningServer;
+pub use server::{EchoService, ServedAttempt, ServedOutcome};
 pub use transport::TonicTransport;
 
 /// Generated protobuf and tonic code for `proto/echo.proto`.

@@ -8,7 +8,9 @@
 //! server-streaming responses identically on the wire, so every method here goes through tonic's
 //! streaming paths (`Grpc::server_streaming` / `Grpc::streaming`): returning `Err(Status)` from
 //! the handler makes a Trailers-Only response (R32: early errors), returning `Ok(stream)` sends
-//! headers at once and the stream's items later.
+//! headers at once and the stream's items later. Any other method of `echo.Echo` is answered
+//! like `UnaryEcho`, so scenarios may name methods freely (per-method selection); tonic's router
+//! answers UNIMPLEMENTED for other services.
 //!
 //! The decision (status, latency, raw pushback, headers_first) is drawn once per arriving
 //! attempt, under one lock, in arrival order: the same order the simulated server uses, so a
@@ -19,13 +21,11 @@
 
 use std::convert::Infallible;
 use std::fmt;
-use std::net::SocketAddr;
 use std::sync::{Arc, Mutex};
 use std::task::{Context, Poll};
 
 use futures_util::future::BoxFuture;
 use futures_util::stream::{self, BoxStream, StreamExt};
-use tokio::net::TcpListener;
 use tokio::sync::mpsc;
 use tokio::time::Instant;
 use tonic::body::Body;
@@ -37,6 +37,10 @@ use super::pb::{EchoRequest, EchoResponse};
 use super::PREVIOUS_ATTEMPTS;
 use crate::code::Code;
 use crate::sim::server::{ServerModel, Step};
+
+/// A path the server answers OK at once, without consulting the model or recording: clients
+/// use it to open and warm up a connection before measuring anything.
+pub const WARMUP: &str = "/echo.Echo/HedgehogWarmup";
 
 /// The trailer the server uses to ask for a retry delay (R35).
 pub const PUSHBACK: &str = "grpc-retry-pushback-ms";
@@ -195,6 +199,13 @@ async fn wait_until(deadline: Instant) {
 
 type Replies = BoxStream<'static, Result<EchoResponse, Status>>;
 
+/// An attempt that has taken its step.
+struct Arrived {
+    attempt: Attempt,
+    step: Step,
+    deadline: Instant,
+}
+
 /// The echo service: `/echo.Echo/*` with answers from a [`StepSource`].
 #[derive(Clone)]
 pub struct EchoService {
@@ -212,8 +223,10 @@ impl EchoService {
         (EchoService { shared }, rx)
     }
 
-    fn arrive<T>(&self, path: &str, request: &Request<T>) -> (Attempt, Step, Instant) {
-        let previous = request.metadata().get(PREVIOUS_ATTEMPTS).map(|v| {
+    /// Takes the model's step for an attempt whose headers just arrived. Called from
+    /// `Service::call`, before the body is read: attempts reach the model in stream order.
+    fn arrive(&self, path: &str, headers: &http::HeaderMap) -> Arrived {
+        let previous = headers.get(PREVIOUS_ATTEMPTS).map(|v| {
             v.to_str()
                 .map(str::to_string)
                 .unwrap_or_else(|_| format!("{v:?}"))
@@ -234,7 +247,11 @@ impl EchoService {
             record: Some(record),
             arrived,
         };
-        (attempt, step, deadline)
+        Arrived {
+            attempt,
+            step,
+            deadline,
+        }
     }
 }
 
@@ -265,11 +282,14 @@ fn replies(
 
 /// Handles UnaryEcho and ServerStreamingEcho: one request message.
 async fn single(
-    svc: EchoService,
-    path: String,
+    arrived: Arrived,
     request: Request<EchoRequest>,
 ) -> Result<Response<Replies>, Status> {
-    let (mut attempt, step, deadline) = svc.arrive(&path, &request);
+    let Arrived {
+        mut attempt,
+        step,
+        deadline,
+    } = arrived;
     let message = request.into_inner().message;
     let messages = stream::iter([Ok(message)]).boxed();
     if step.headers_first {
@@ -288,13 +308,17 @@ async fn single(
 /// Handles ClientStreamingEcho (one reply: the messages joined with `,`) and
 /// BidirectionalStreamingEcho (one reply per message).
 async fn streaming(
-    svc: EchoService,
-    path: String,
+    arrived: Arrived,
+    client_streaming: bool,
     request: Request<Streaming<EchoRequest>>,
 ) -> Result<Response<Replies>, Status> {
-    let (mut attempt, step, deadline) = svc.arrive(&path, &request);
+    let Arrived {
+        mut attempt,
+        step,
+        deadline,
+    } = arrived;
     let inbound = request.into_inner().map(|r| r.map(|m| m.message));
-    let messages = if path.ends_with("/ClientStreamingEcho") {
+    let messages = if client_streaming {
         stream::once(async move {
             let all: Result<Vec<String>, Status> =
                 inbound.collect::<Vec<_>>().await.into_iter().collect();
@@ -326,94 +350,49 @@ impl tower::Service<http::Request<Body>> for EchoService {
     }
 
     fn call(&mut self, req: http::Request<Body>) -> Self::Future {
-        let svc = self.clone();
         let path = req.uri().path().to_string();
+        let mut grpc = Grpc::new(tonic_prost::ProstCodec::<EchoResponse, EchoRequest>::default());
+        if path == WARMUP {
+            return Box::pin(async move {
+                let handler = tower::service_fn(|r: Request<EchoRequest>| async move {
+                    let reply = EchoResponse {
+                        message: r.into_inner().message,
+                    };
+                    let replies: Replies = stream::iter([Ok(reply)]).boxed();
+                    Ok::<_, Status>(Response::new(replies))
+                });
+                Ok(grpc.server_streaming(handler, req).await)
+            });
+        }
+        // The step is taken now, in stream order, not after the body has been read.
+        let mut arrived = Some(self.arrive(&path, req.headers()));
         Box::pin(async move {
-            let mut grpc =
-                Grpc::new(tonic_prost::ProstCodec::<EchoResponse, EchoRequest>::default());
             let response = match path.as_str() {
-                "/echo.Echo/UnaryEcho" | "/echo.Echo/ServerStreamingEcho" => {
-                    let handler = tower::service_fn(move |r| single(svc.clone(), path.clone(), r));
-                    grpc.server_streaming(handler, req).await
-                }
                 "/echo.Echo/ClientStreamingEcho" | "/echo.Echo/BidirectionalStreamingEcho" => {
-                    let handler =
-                        tower::service_fn(move |r| streaming(svc.clone(), path.clone(), r));
+                    let client_streaming = path.ends_with("/ClientStreamingEcho");
+                    let handler = tower::service_fn(move |r| {
+                        let arrived = arrived.take().ok_or(());
+                        async move {
+                            let arrived = arrived.map_err(|()| Status::internal("called twice"))?;
+                            streaming(arrived, client_streaming, r).await
+                        }
+                    });
                     grpc.streaming(handler, req).await
                 }
-                _ => Status::unimplemented(format!("unknown method {path}")).into_http(),
+                // UnaryEcho, ServerStreamingEcho, and any other echo.Echo method: scenarios may
+                // name methods freely (per-method selection), and the model answers them all.
+                _ => {
+                    let handler = tower::service_fn(move |r| {
+                        let arrived = arrived.take().ok_or(());
+                        async move {
+                            let arrived = arrived.map_err(|()| Status::internal("called twice"))?;
+                            single(arrived, r).await
+                        }
+                    });
+                    grpc.server_streaming(handler, req).await
+                }
             };
             Ok(response)
         })
-    }
-}
-
-/// A running echo server.
-pub struct RunningServer {
-    /// The address it listens on (the real port when bound to port 0).
-    pub local_addr: SocketAddr,
-    /// Per-attempt records, in the order attempts ended.
-    pub attempts: mpsc::UnboundedReceiver<ServedAttempt>,
-    shutdown: Option<tokio::sync::oneshot::Sender<()>>,
-    task: tokio::task::JoinHandle<Result<(), tonic::transport::Error>>,
-}
-
-impl RunningServer {
-    /// Binds `addr` and serves `source` on it in a spawned task.
-    pub async fn start(
-        addr: SocketAddr,
-        source: impl StepSource,
-    ) -> std::io::Result<RunningServer> {
-        let listener = TcpListener::bind(addr).await?;
-        let local_addr = listener.local_addr()?;
-        let (service, attempts) = EchoService::new(source);
-        let (tx, rx) = tokio::sync::oneshot::channel::<()>();
-        let incoming =
-            tonic::transport::server::TcpIncoming::from(listener).with_nodelay(Some(true));
-        let task = tokio::spawn(
-            tonic::transport::Server::builder()
-                .add_service(service)
-                .serve_with_incoming_shutdown(incoming, async move {
-                    let _ = rx.await;
-                }),
-        );
-        Ok(RunningServer {
-            local_addr,
-            attempts,
-            shutdown: Some(tx),
-            task,
-        })
-    }
-
-    /// `http://ADDR`, for a client channel.
-    pub fn uri(&self) -> String {
-        format!("http://{}", self.local_addr)
-    }
-
-    /// The next finished attempt, or `None` after `timeout`.
-    pub async fn next_attempt(&mut self, timeout: std::time::Duration) -> Option<ServedAttempt> {
-        tokio::time::timeout(timeout, self.attempts.recv())
-            .await
-            .ok()
-            .flatten()
-    }
-
-    /// Stops accepting, lets running requests finish, and waits for the server task.
-    pub async fn shutdown(mut self) -> Result<(), tonic::transport::Error> {
-        if let Some(tx) = self.shutdown.take() {
-            let _ = tx.send(());
-        }
-        match (&mut self.task).await {
-            Ok(result) => result,
-            Err(_) => Ok(()),
-        }
-    }
-}
-
-impl Drop for RunningServer {
-    fn drop(&mut self) {
-        if self.shutdown.is_some() {
-            self.task.abort();
-        }
     }
 }

@@ -63,6 +63,11 @@ impl RequestTemplate {
         self.uri.path()
     }
 
+    /// The application's request extensions.
+    pub fn extensions(&self) -> &http::Extensions {
+        &self.extensions
+    }
+
     /// The application's request headers.
     pub fn headers(&self) -> &http::HeaderMap {
         &self.headers
@@ -196,18 +201,17 @@ where
 /// What hyper/h2 let us tell apart:
 /// - an `h2::Error` with reason REFUSED_STREAM anywhere in the chain (the server refused the
 ///   stream, or a GOAWAY excluded it) → `Refused` (R70);
-/// - a connection that could not be made (`ConnectionRefused`/`ConnectionReset`... while
-///   connecting: tonic reports these as a connect error, seen here as an `std::io::Error`
-///   before any `hyper::Error`), or a hyper error saying the request was never dispatched
-///   (`is_canceled`) → `NotSent` (R69);
-/// - anything else (the connection broke mid-request, a reset other than REFUSED_STREAM) →
-///   `Closed` with UNAVAILABLE, which the configured policy may retry.
+/// - a hyper error saying the request was never dispatched (`is_canceled`: the connection went
+///   away before the request was written) → `NotSent` (R69);
+/// - anything else → `Closed` with UNAVAILABLE, which the configured policy may retry. That
+///   includes a connection that cannot be made: in gRPC terms the pick fails with
+///   TRANSIENT_FAILURE and a call that is not wait-for-ready fails UNAVAILABLE through the
+///   policy (R72), rather than spinning through transparent retries.
 ///
 /// What we cannot tell: whether bytes of a request that failed with a generic I/O error had
 /// reached the server, so such failures are never treated as transparent.
 pub fn classify(error: &(dyn StdError + 'static)) -> Event {
     let mut source: Option<&(dyn StdError + 'static)> = Some(error);
-    let mut saw_hyper = false;
     while let Some(e) = source {
         if let Some(h2) = e.downcast_ref::<h2::Error>() {
             if h2.reason() == Some(h2::Reason::REFUSED_STREAM) {
@@ -215,20 +219,7 @@ pub fn classify(error: &(dyn StdError + 'static)) -> Event {
             }
         }
         if let Some(hyper) = e.downcast_ref::<hyper::Error>() {
-            saw_hyper = true;
             if hyper.is_canceled() {
-                return AttemptEvent::NotSent;
-            }
-        }
-        if let Some(io) = e.downcast_ref::<std::io::Error>() {
-            if !saw_hyper
-                && matches!(
-                    io.kind(),
-                    std::io::ErrorKind::ConnectionRefused
-                        | std::io::ErrorKind::NotFound
-                        | std::io::ErrorKind::AddrNotAvailable
-                )
-            {
                 return AttemptEvent::NotSent;
             }
         }
@@ -336,8 +327,14 @@ mod tests {
     }
 
     #[test]
-    fn connection_refused_is_not_sent_r69() {
+    fn connection_refused_is_unavailable_through_the_policy_r72() {
         let e = std::io::Error::from(std::io::ErrorKind::ConnectionRefused);
-        assert!(matches!(classify(&e), AttemptEvent::NotSent));
+        assert!(matches!(
+            classify(&e),
+            AttemptEvent::Closed {
+                status: Code::Unavailable,
+                ..
+            }
+        ));
     }
 }
