@@ -24,16 +24,18 @@ fn report(scenario: &Scenario, seed: u64, c: &Comparison, tolerance: Tolerance) 
         );
     }
     out.push_str(&format!(
-        "  compared {} calls, {} attempts; times: {}; largest difference {:.3}ms\n",
+        "  compared {} calls, {} attempts; times: {}; largest differences: gap {:.3}ms, \
+         time {:.3}ms\n",
         c.calls,
         c.attempts,
         tolerance.describe(),
+        to_ms(c.max_gap_diff),
         to_ms(c.max_time_diff)
     ));
     if c.agrees() {
         out.push_str("  agree: attempt counts, previous values, outcomes and commits identical\n");
     } else {
-        for d in &c.disagreements {
+        for d in &c.disagreements() {
             out.push_str(&format!("  DISAGREE: {d}\n"));
         }
     }
@@ -69,7 +71,8 @@ pub fn run(scenario: &Scenario, seeds: &[u64], format: Format) -> ExitCode {
                     "comparison": {"live_comparable": scenario.live_comparable,
                         "agree": c.agrees(), "calls": c.calls, "attempts": c.attempts,
                         "max_time_diff_ms": to_ms(c.max_time_diff),
-                        "tolerance": tolerance.describe(), "disagreements": c.disagreements}});
+                        "max_gap_diff_ms": to_ms(c.max_gap_diff),
+                        "tolerance": tolerance.describe(), "structure": c.structure, "timing": c.timing}});
                 println!("{verdict}");
             }
             Format::Yaml | Format::Text => {

@@ -3,30 +3,42 @@
 //! The contract (DESIGN.md): the attempt sequence the simulator prints is the one the live
 //! client performs. So, per call, these must be *identical*: the status, the number of
 //! attempts, and per attempt its number, `previous`, outcome, commit flag, raw pushback and
-//! transparent flag. Times cannot be identical: real sockets take time, and tokio's timer fires
-//! on millisecond ticks, never early. Every attempt can add about a millisecond of timer
-//! rounding plus loopback time, and the delays add up along a call, so the allowed difference
-//! grows with the attempt's position: `|live − sim| ≤ fixed + per_attempt × (k + 1)` for the
-//! k-th attempt (0-based) of a call, and for the call's end with k = the attempt count.
+//! transparent flag.
+//!
+//! Times cannot be identical: real sockets take time, and tokio's timer fires on millisecond
+//! ticks, never early. Two checks, both with stated tolerances:
+//! - **intervals**: the call's time points (each attempt's send and end, the call's end),
+//!   taken in simulated order; each gap between neighbours must match its simulated gap
+//!   within `step + step_ratio × gap`. This checks every delay the engine chose (backoff,
+//!   pushback, hedging delay) and every server latency on its own, so lateness does not
+//!   accumulate into it;
+//! - **absolute**: each point within `fixed + per_attempt × (k + 1)` of its simulated time
+//!   (k = the attempt's index in its call), a loose bound on the accumulated drift.
 
 use crate::time::{to_ms, Nanos, NANOS_PER_MS};
-use crate::trace::{CallRecord, Trace};
+use crate::trace::{AttemptRecord, CallRecord, Trace};
 
 /// How far live times may stray from simulated ones.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Tolerance {
-    /// Allowed for every time.
+    /// Allowed for every gap between neighbouring time points.
+    pub step: Nanos,
+    /// Plus this fraction of the simulated gap, in percent.
+    pub step_percent: u64,
+    /// Allowed for every absolute time.
     pub fixed: Nanos,
-    /// Added for each attempt up to and including the one measured.
+    /// Added to `fixed` for each attempt up to and including the one measured.
     pub per_attempt: Nanos,
 }
 
 impl Default for Tolerance {
-    /// 10 ms + 3 ms per attempt.
+    /// Gaps within 10 ms + 10 %; absolute times within 20 ms + 8 ms per attempt.
     fn default() -> Self {
         Tolerance {
-            fixed: 10 * NANOS_PER_MS,
-            per_attempt: 3 * NANOS_PER_MS,
+            step: 10 * NANOS_PER_MS,
+            step_percent: 10,
+            fixed: 20 * NANOS_PER_MS,
+            per_attempt: 8 * NANOS_PER_MS,
         }
     }
 }
@@ -38,10 +50,17 @@ impl Tolerance {
             .saturating_add(self.per_attempt.saturating_mul(k))
     }
 
+    fn gap(self, sim_gap: Nanos) -> Nanos {
+        self.step
+            .saturating_add(sim_gap.saturating_mul(self.step_percent) / 100)
+    }
+
     /// In words, for reports.
     pub fn describe(self) -> String {
         format!(
-            "|live - sim| <= {}ms + {}ms per attempt so far",
+            "each gap within {}ms + {}%, each time within {}ms + {}ms per attempt",
+            to_ms(self.step),
+            self.step_percent,
             to_ms(self.fixed),
             to_ms(self.per_attempt)
         )
@@ -55,16 +74,25 @@ pub struct Comparison {
     pub calls: usize,
     /// Attempts compared.
     pub attempts: usize,
-    /// Every difference, in words; empty when the traces agree.
-    pub disagreements: Vec<String>,
-    /// The largest time difference seen, in nanoseconds.
+    /// Differences in what happened (counts, previous, outcomes, commits), in words.
+    pub structure: Vec<String>,
+    /// Times beyond the tolerance, in words.
+    pub timing: Vec<String>,
+    /// The largest absolute time difference seen, in nanoseconds.
     pub max_time_diff: Nanos,
+    /// The largest gap difference seen, in nanoseconds.
+    pub max_gap_diff: Nanos,
 }
 
 impl Comparison {
     /// True when nothing disagrees.
     pub fn agrees(&self) -> bool {
-        self.disagreements.is_empty()
+        self.structure.is_empty() && self.timing.is_empty()
+    }
+
+    /// Every difference, structure first.
+    pub fn disagreements(&self) -> Vec<String> {
+        self.structure.iter().chain(&self.timing).cloned().collect()
     }
 }
 
@@ -72,7 +100,7 @@ impl Comparison {
 pub fn compare(sim: &Trace, live: &Trace, tolerance: Tolerance) -> Comparison {
     let mut out = Comparison::default();
     if sim.calls.len() != live.calls.len() {
-        out.disagreements.push(format!(
+        out.structure.push(format!(
             "calls: simulated {}, live {}",
             sim.calls.len(),
             live.calls.len()
@@ -84,63 +112,107 @@ pub fn compare(sim: &Trace, live: &Trace, tolerance: Tolerance) -> Comparison {
     out
 }
 
+fn facts(a: &AttemptRecord) -> String {
+    format!(
+        "attempt {} previous {:?} outcome {} committed {} pushback {:?} transparent {}",
+        a.attempt,
+        a.previous,
+        a.outcome.map_or("(running)", |o| o.as_str()),
+        a.committed,
+        a.pushback,
+        a.transparent
+    )
+}
+
+/// A time point of a call: its name, simulated and live time, and attempt index.
+type Point = (String, Nanos, Nanos, usize);
+
 fn compare_call(s: &CallRecord, l: &CallRecord, tolerance: Tolerance, out: &mut Comparison) {
     let call = s.call;
     out.calls += 1;
-    let mut differ = |what: String| out.disagreements.push(format!("call {call}: {what}"));
+    let structure_before = out.structure.len();
     if s.status != l.status {
-        differ(format!("status: simulated {}, live {}", s.status, l.status));
+        let what = format!("status: simulated {}, live {}", s.status, l.status);
+        out.structure.push(format!("call {call}: {what}"));
     }
     if s.attempts.len() != l.attempts.len() {
-        differ(format!(
-            "attempts: simulated {}, live {}",
-            s.attempts.len(),
-            l.attempts.len()
-        ));
+        let (sn, ln) = (s.attempts.len(), l.attempts.len());
+        out.structure
+            .push(format!("call {call}: attempts: simulated {sn}, live {ln}"));
     }
-    let mut times = vec![("call ended".to_string(), s.ended, l.ended, s.attempts.len())];
+    let mut points: Vec<Point> = vec![("call ended".into(), s.ended, l.ended, s.attempts.len())];
     for (k, (sa, la)) in s.attempts.iter().zip(&l.attempts).enumerate() {
-        let n = sa.attempt;
-        let facts = |a: &crate::trace::AttemptRecord| {
-            format!(
-                "attempt {} previous {:?} outcome {} committed {} pushback {:?} transparent {}",
-                a.attempt,
-                a.previous,
-                a.outcome.map_or("(running)", |o| o.as_str()),
-                a.committed,
-                a.pushback,
-                a.transparent
-            )
-        };
         let (sf, lf) = (facts(sa), facts(la));
         if sf != lf {
-            differ(format!("slot {k}: simulated [{sf}], live [{lf}]"));
+            let what = format!("slot {k}: simulated [{sf}], live [{lf}]");
+            out.structure.push(format!("call {call}: {what}"));
         }
-        times.push((format!("attempt {n} sent"), sa.sent, la.sent, k));
+        let n = sa.attempt;
+        points.push((format!("attempt {n} sent"), sa.sent, la.sent, k));
         if let (Some(se), Some(le)) = (sa.ended, la.ended) {
-            times.push((format!("attempt {n} ended"), se, le, k));
-        }
-    }
-    for (what, st, lt, k) in times {
-        let diff = st.abs_diff(lt);
-        out.max_time_diff = out.max_time_diff.max(diff);
-        if diff > tolerance.at(k) {
-            differ(format!(
-                "{what}: simulated {:.3}ms, live {:.3}ms (allowed ±{}ms)",
-                to_ms(st),
-                to_ms(lt),
-                to_ms(tolerance.at(k))
-            ));
+            points.push((format!("attempt {n} ended"), se, le, k));
         }
     }
     out.attempts += s.attempts.len().min(l.attempts.len());
+    if out.structure.len() > structure_before {
+        return; // times of different stories mean nothing
+    }
+    let mut timing = Vec::new();
+    gaps(&points, (s.started, l.started), tolerance, out, &mut timing);
+    for (what, st, lt, k) in &points {
+        let diff = st.abs_diff(*lt);
+        out.max_time_diff = out.max_time_diff.max(diff);
+        if diff > tolerance.at(*k) {
+            timing.push(format!(
+                "{what}: simulated {:.3}ms, live {:.3}ms (allowed ±{}ms)",
+                to_ms(*st),
+                to_ms(*lt),
+                to_ms(tolerance.at(*k))
+            ));
+        }
+    }
+    out.timing
+        .extend(timing.into_iter().map(|t| format!("call {call}: {t}")));
+}
+
+/// The interval check: in simulated order, each point's gap to the point before it must match
+/// — or, for points anchored at the call's start (a deadline), its offset from the start.
+fn gaps(
+    points: &[Point],
+    started: (Nanos, Nanos),
+    tolerance: Tolerance,
+    out: &mut Comparison,
+    timing: &mut Vec<String>,
+) {
+    let mut order: Vec<&Point> = points.iter().collect();
+    order.sort_by_key(|p| p.1);
+    for pair in order.windows(2) {
+        let (a, b) = (pair[0], pair[1]);
+        let (sim_gap, live_gap) = (b.1 - a.1, b.2.abs_diff(a.2));
+        let diff = sim_gap.abs_diff(live_gap);
+        let (sim_offset, live_offset) =
+            (b.1.saturating_sub(started.0), b.2.saturating_sub(started.1));
+        let from_start = sim_offset.abs_diff(live_offset);
+        let best = diff.min(from_start);
+        out.max_gap_diff = out.max_gap_diff.max(best);
+        if diff > tolerance.gap(sim_gap) && from_start > tolerance.gap(sim_offset) {
+            timing.push(format!(
+                "{} → {}: simulated {:.3}ms, live {:.3}ms (allowed ±{}ms)",
+                a.0,
+                b.0,
+                to_ms(sim_gap),
+                to_ms(live_gap),
+                to_ms(tolerance.gap(sim_gap))
+            ));
+        }
+    }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::code::Code;
-    use crate::trace::{AttemptRecord, Outcome};
+    use crate::trace::Outcome;
 
     fn attempt(n: u32, sent: Nanos, ended: Nanos, code: Code) -> AttemptRecord {
         AttemptRecord {
@@ -192,7 +264,7 @@ mod tests {
             Code::Ok,
         );
         let c = compare(&sim, &live, Tolerance::default());
-        assert!(c.agrees(), "{:?}", c.disagreements);
+        assert!(c.agrees(), "{:?}", c.disagreements());
         assert_eq!((c.calls, c.attempts, c.max_time_diff), (1, 2, 4 * MS));
     }
 
@@ -210,7 +282,7 @@ mod tests {
             Code::Unavailable,
         );
         let c = compare(&sim, &live, Tolerance::default());
-        assert_eq!(c.disagreements.len(), 2, "{:?}", c.disagreements);
+        assert_eq!(c.structure.len(), 2, "{:?}", c.disagreements());
         let live = trace(
             vec![
                 attempt(1, 0, MS, Code::Unavailable),
@@ -222,16 +294,38 @@ mod tests {
     }
 
     #[test]
-    fn times_beyond_tolerance_disagree() {
-        let sim = trace(vec![attempt(1, 0, MS, Code::Ok)], Code::Ok);
-        let live = trace(vec![attempt(1, 0, 20 * MS, Code::Ok)], Code::Ok);
+    fn a_wrong_delay_disagrees_r36() {
+        // A 200ms pushback honoured as a 150ms wait: the gap is 50ms off, more than the
+        // allowed 10ms + 10% of 200ms.
+        let sim = trace(
+            vec![
+                attempt(1, 0, MS, Code::Unavailable),
+                attempt(2, 201 * MS, 202 * MS, Code::Ok),
+            ],
+            Code::Ok,
+        );
+        let live = trace(
+            vec![
+                attempt(1, 0, MS, Code::Unavailable),
+                attempt(2, 151 * MS, 152 * MS, Code::Ok),
+            ],
+            Code::Ok,
+        );
         let c = compare(&sim, &live, Tolerance::default());
+        let gap = "attempt 1 ended → attempt 2 sent";
+        assert!(c.timing.iter().any(|d| d.contains(gap)), "{:?}", c.timing);
+    }
+
+    #[test]
+    fn drift_beyond_the_absolute_bound_disagrees() {
+        let sim = trace(vec![attempt(1, 0, MS, Code::Ok)], Code::Ok);
+        let live = trace(vec![attempt(1, 0, 40 * MS, Code::Ok)], Code::Ok);
+        let c = compare(&sim, &live, Tolerance::default());
+        let absolute = "attempt 1 ended:";
         assert!(
-            c.disagreements
-                .iter()
-                .any(|d| d.contains("attempt 1 ended")),
+            c.timing.iter().any(|d| d.contains(absolute)),
             "{:?}",
-            c.disagreements
+            c.timing
         );
     }
 }
