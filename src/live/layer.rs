@@ -20,15 +20,16 @@
 //! Per request: the method config is chosen by the request path (`/service/method`, R15); the
 //! body is buffered ([`super::replay`]) and replayed per attempt; the deadline is the earlier
 //! of the request's `grpc-timeout` and the config's `timeout` (R81); the throttle is shared by
-//! every layer naming the same target (R41, D12). The call then runs in a spawned task: the
-//! same [`crate::driver::run_call`] the simulator runs, with [`TokioClock`] and
-//! [`TonicTransport`]. The response goes to the caller the moment the engine commits to it
-//! (R30), and the task keeps going until that attempt's trailers arrive, so the throttle counts
-//! the outcome (D10) and the recorder sees the whole call.
+//! every layer naming the same target (R41, D12). The call then runs the same
+//! [`crate::driver::run_call`] the simulator runs, with [`TokioClock`] and [`TonicTransport`].
+//! The caller's response future polls the driver itself until the engine hands over a
+//! response (at commit, R30, or at the end), so there is no task hop on the way there; the
+//! rest of the driver (waiting for the committed attempt's trailers, so the throttle counts
+//! the outcome, D10, and the recorder sees the whole call) then continues as a spawned task.
 //!
-//! If the caller drops the response future before the call commits (R33), the task drops the
-//! driver, which drops every attempt (RST_STREAM on each). The driver has no cancel input, so
-//! such a call leaves no [`crate::trace::CallRecord`].
+//! If the caller drops the response future before the response is known (R33), the driver
+//! goes with it, dropping every attempt (RST_STREAM on each). The driver has no cancel input,
+//! so such a call leaves no [`crate::trace::CallRecord`].
 
 use std::future::Future;
 use std::pin::Pin;
@@ -48,7 +49,7 @@ use super::response::{CallEnd, LiveBody};
 use super::transport::{parse_grpc_timeout, BoxError, RequestTemplate, TonicTransport};
 use crate::clock::{Clock, TokioClock};
 use crate::config::{self, ParseError, ParseOptions, Policy, ServiceConfig, Warning};
-use crate::driver::{run_call, CallContext, CallResult};
+use crate::driver::{run_call, CallContext};
 use crate::engine::{CallPlan, Jitter, Throttle, ThrottleRegistry};
 use crate::trace::{CallRecord, Recorder, TraceEvent};
 
@@ -380,31 +381,42 @@ where
             Arc::clone(&end),
         );
         let (tx, rx) = oneshot::channel();
-        let (armed, cancelled) = oneshot::channel::<()>();
-        tokio::spawn(async move {
-            let result = drive(&settings, &transport, call, plan, tx, cancelled).await;
-            settings.channel_used.fetch_sub(buffered, Ordering::AcqRel);
-            if let Some(result) = result {
-                end.finish(result.status);
-            }
-        });
+        let release = Release {
+            settings: Arc::clone(&settings),
+            bytes: buffered,
+        };
+        let driver = drive(settings, transport, call, plan, tx, end, release);
         ResponseFuture {
+            driver: Some(Box::pin(driver)),
             rx,
-            armed: Some(armed),
         }
     }
 }
 
-/// Runs the driver; `None` when the caller went away before a response was delivered.
+/// Gives the call's buffered bytes back to the channel budget, however the call ends.
+struct Release {
+    settings: Arc<Settings>,
+    bytes: usize,
+}
+
+impl Drop for Release {
+    fn drop(&mut self) {
+        let used = &self.settings.channel_used;
+        used.fetch_sub(self.bytes, Ordering::AcqRel);
+    }
+}
+
+/// Runs the driver to the call's end; hands the response over through `tx` as soon as the
+/// engine delivers it, or the bare status if no attempt's response decides the call.
 async fn drive<S>(
-    settings: &Settings,
-    transport: &TonicTransport<S>,
+    settings: Arc<Settings>,
+    transport: TonicTransport<S>,
     call: u64,
     plan: CallPlan,
     tx: oneshot::Sender<Response<LiveBody>>,
-    mut cancelled: oneshot::Receiver<()>,
-) -> Option<CallResult>
-where
+    end: Arc<CallEnd>,
+    _release: Release,
+) where
     TonicTransport<S>: crate::transport::Transport<Response = Response<LiveBody>>,
 {
     let mut rng = (settings.rng)(call);
@@ -420,56 +432,56 @@ where
         recorder,
     };
     let mut tx = Some(tx);
-    let result = {
-        let run = run_call(&settings.clock, transport, ctx, |response| {
-            if let Some(tx) = tx.take() {
-                let _ = tx.send(response);
-            }
-        });
-        tokio::pin!(run);
-        let mut watching = true;
-        loop {
-            tokio::select! {
-                // The call's own progress first; the caller's cancellation second.
-                biased;
-                result = &mut run => break result,
-                gone = &mut cancelled, if watching => match gone {
-                    Ok(()) => watching = false, // delivered: stop watching
-                    Err(_) => return None,      // dropped before delivery (R33): reset every attempt
-                },
-            }
+    let result = run_call(&settings.clock, &transport, ctx, |response| {
+        if let Some(tx) = tx.take() {
+            let _ = tx.send(response);
         }
-    };
+    })
+    .await;
     if let Some(tx) = tx.take() {
         // No attempt's response decides the call (deadline, limits): the status alone.
-        let status = tonic::Status::new(
-            tonic::Code::from_i32(result.status.value()),
-            result.reason.describe(),
-        );
+        let code = tonic::Code::from_i32(result.status.value());
+        let status = tonic::Status::new(code, result.reason.describe());
         let _ = tx.send(status.into_http());
     }
-    Some(result)
+    // A delivered body still open (e.g. past the deadline) ends with the call's status.
+    end.finish(result.status);
 }
 
-/// The caller's side of a call: resolves at commit or at the end.
+type Driver = Pin<Box<dyn Future<Output = ()> + Send>>;
+
+/// The caller's side of a call. It polls the driver itself until the response is known (no
+/// task hop on the way to the caller), then spawns the rest of the driver (waiting for the
+/// committed attempt's trailers) as a task and resolves. Dropping it before then drops the
+/// driver and with it every attempt: each stream is reset (R33).
 pub struct ResponseFuture {
+    driver: Option<Driver>,
     rx: oneshot::Receiver<Response<LiveBody>>,
-    armed: Option<oneshot::Sender<()>>,
 }
 
 impl Future for ResponseFuture {
     type Output = Result<Response<LiveBody>, BoxError>;
 
     fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+        if let Some(driver) = self.driver.as_mut() {
+            if driver.as_mut().poll(cx).is_ready() {
+                self.driver = None;
+            }
+        }
         let response = match Pin::new(&mut self.rx).poll(cx) {
             Poll::Pending => return Poll::Pending,
             Poll::Ready(Ok(response)) => response,
             Poll::Ready(Err(_)) => {
-                tonic::Status::internal("hedgehog call task ended without a response").into_http()
+                let status = tonic::Status::internal("hedgehog: the call ended without a response");
+                status.into_http()
             }
         };
-        if let Some(armed) = self.armed.take() {
-            let _ = armed.send(());
+        if let Some(rest) = self.driver.take() {
+            // Outside a tokio runtime the rest cannot run: the call's record is then lost,
+            // the response itself is unaffected.
+            if let Ok(handle) = tokio::runtime::Handle::try_current() {
+                handle.spawn(rest);
+            }
         }
         Poll::Ready(Ok(response))
     }
