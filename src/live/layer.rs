@@ -22,10 +22,11 @@
 //! of the request's `grpc-timeout` and the config's `timeout` (R81); the throttle is shared by
 //! every layer naming the same target (R41, D12). The call then runs the same
 //! [`crate::driver::run_call`] the simulator runs, with [`TokioClock`] and [`TonicTransport`].
-//! The caller's response future polls the driver itself until the engine hands over a
-//! response (at commit, R30, or at the end), so there is no task hop on the way there; the
-//! rest of the driver (waiting for the committed attempt's trailers, so the throttle counts
-//! the outcome, D10, and the recorder sees the whole call) then continues as a spawned task.
+//! No task is spawned: the caller's response future polls the driver itself until the engine
+//! hands over a response (at commit, R30, or at the end), and the rest of the driver (waiting
+//! for the committed attempt's trailers, so the throttle counts the outcome, D10, and the
+//! recorder sees the whole call) rides in the response body, which runs it as the
+//! application reads. A body dropped early hands its rest to a task of its own.
 //!
 //! If the caller drops the response future before the response is known (R33), the driver
 //! goes with it, dropping every attempt (RST_STREAM on each). The driver has no cancel input,
@@ -448,11 +449,11 @@ async fn drive<S>(
     end.finish(result.status);
 }
 
-type Driver = Pin<Box<dyn Future<Output = ()> + Send>>;
+type Driver = super::response::Tail;
 
 /// The caller's side of a call. It polls the driver itself until the response is known (no
-/// task hop on the way to the caller), then spawns the rest of the driver (waiting for the
-/// committed attempt's trailers) as a task and resolves. Dropping it before then drops the
+/// task hop on the way to the caller), then hands the rest of the driver (waiting for the
+/// committed attempt's trailers) to the response body, which runs it as it is read. Dropping it before then drops the
 /// driver and with it every attempt: each stream is reset (R33).
 pub struct ResponseFuture {
     driver: Option<Driver>,
@@ -476,12 +477,9 @@ impl Future for ResponseFuture {
                 status.into_http()
             }
         };
+        let mut response = response;
         if let Some(rest) = self.driver.take() {
-            // Outside a tokio runtime the rest cannot run: the call's record is then lost,
-            // the response itself is unaffected.
-            if let Ok(handle) = tokio::runtime::Handle::try_current() {
-                handle.spawn(rest);
-            }
+            response.body_mut().attach_tail(rest);
         }
         Poll::Ready(Ok(response))
     }

@@ -12,6 +12,7 @@
 //! (dropping the inner body resets the HTTP/2 stream) and ends with trailers carrying that
 //! status, so a tonic client reports DEADLINE_EXCEEDED rather than hanging.
 
+use std::future::Future;
 use std::pin::Pin;
 use std::sync::{Arc, Mutex};
 use std::task::{Context, Poll};
@@ -79,12 +80,25 @@ impl CallEnd {
     }
 }
 
+/// The rest of a call's driver after its response was handed over.
+pub type Tail = Pin<Box<dyn Future<Output = ()> + Send>>;
+
 /// The response body handed to the application.
-#[derive(Debug)]
 pub struct LiveBody {
     inner: Option<Body>,
     close: Option<oneshot::Sender<Close>>,
     end: Option<Arc<CallEnd>>,
+    tail: Option<Tail>,
+}
+
+impl std::fmt::Debug for LiveBody {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("LiveBody")
+            .field("open", &self.inner.is_some())
+            .field("watched", &self.close.is_some())
+            .field("tail", &self.tail.is_some())
+            .finish()
+    }
 }
 
 impl LiveBody {
@@ -94,6 +108,7 @@ impl LiveBody {
             inner: Some(inner),
             close: None,
             end: None,
+            tail: None,
         }
     }
 
@@ -103,12 +118,42 @@ impl LiveBody {
             inner: Some(inner),
             close: Some(close),
             end: Some(end),
+            tail: None,
         }
     }
 
-    fn report(&mut self, close: Close) {
+    /// Gives the body the rest of the call's driver: the body runs it whenever the
+    /// application reads, so the committed attempt's end reaches the engine in the reading task
+    /// itself, with no other task to wake.
+    pub fn attach_tail(&mut self, tail: Tail) {
+        self.tail = Some(tail);
+    }
+
+    fn report(&mut self, close: Close, cx: &mut Context<'_>) {
         if let Some(tx) = self.close.take() {
             let _ = tx.send(close);
+        }
+        self.run_tail(cx);
+    }
+
+    fn run_tail(&mut self, cx: &mut Context<'_>) {
+        if let Some(tail) = self.tail.as_mut() {
+            if tail.as_mut().poll(cx).is_ready() {
+                self.tail = None;
+            }
+        }
+    }
+}
+
+impl Drop for LiveBody {
+    fn drop(&mut self) {
+        // Dropped before its end: the attempt sees CANCELLED (R33) and the rest of the driver
+        // finishes in a task of its own, so the call is still recorded.
+        self.close = None;
+        if let Some(tail) = self.tail.take() {
+            if let Ok(handle) = tokio::runtime::Handle::try_current() {
+                handle.spawn(tail);
+            }
         }
     }
 }
@@ -128,6 +173,7 @@ impl http_body::Body for LiveBody {
         cx: &mut Context<'_>,
     ) -> Poll<Option<Result<Frame<Bytes>, Status>>> {
         let this = &mut *self;
+        this.run_tail(cx);
         if let Some(end) = &this.end {
             end.waker.register(cx.waker());
             if let (Some(code), Some(_)) = (end.get(), this.inner.as_ref()) {
@@ -148,20 +194,22 @@ impl http_body::Body for LiveBody {
                 this.inner = None;
                 // A stream that ends without trailers has no status (gRPC over HTTP/2 says
                 // the client reports it as an error); UNKNOWN is what tonic reports too.
-                this.report(Close {
+                let unknown = Close {
                     status: Code::Unknown,
                     pushback: Vec::new(),
-                });
+                };
+                this.report(unknown, cx);
                 Poll::Ready(None)
             }
             Poll::Ready(Some(Err(status))) => {
                 this.inner = None;
                 let code =
                     Code::from_value(i64::from(i32::from(status.code()))).unwrap_or(Code::Unknown);
-                this.report(Close {
+                let close = Close {
                     status: code,
                     pushback: Vec::new(),
-                });
+                };
+                this.report(close, cx);
                 Poll::Ready(Some(Err(status)))
             }
             Poll::Ready(Some(Ok(frame))) => {
@@ -170,7 +218,7 @@ impl http_body::Body for LiveBody {
                         status: Code::Unknown,
                         pushback: Vec::new(),
                     });
-                    this.report(close);
+                    this.report(close, cx);
                 }
                 Poll::Ready(Some(Ok(frame)))
             }
@@ -179,7 +227,7 @@ impl http_body::Body for LiveBody {
 
     fn is_end_stream(&self) -> bool {
         // Never claim the end early: the trailers must be polled so the attempt sees them.
-        self.inner.is_none()
+        self.inner.is_none() && self.tail.is_none()
     }
 }
 
