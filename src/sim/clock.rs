@@ -35,6 +35,8 @@ struct Timers {
     slots: Vec<Slot>,
     free: Vec<u32>,
     seq: u64,
+    /// Heap entries whose sleep was dropped before it fired.
+    dead: usize,
 }
 
 impl Timers {
@@ -75,6 +77,23 @@ impl Timers {
         self.slots[idx as usize].waker.take()
     }
 
+    /// A sleep dropped before firing: its heap entry is now dead. Long-lived dead entries (a
+    /// finished call's deadline, seconds ahead) would otherwise pile up and make every heap
+    /// operation slower, so once they are the majority the heap is rebuilt with live entries
+    /// only — O(n), at most once per n/2 cancellations, so O(1) amortised.
+    fn cancel(&mut self, idx: u32, seq: u64) {
+        if self.release(idx, seq).is_some() {
+            self.dead += 1;
+            if self.dead > 64 && self.dead * 2 > self.heap.len() {
+                let slots = &self.slots;
+                self.heap.retain(|Reverse((_, seq, idx))| {
+                    slots.get(*idx as usize).is_some_and(|s| s.seq == *seq && s.waker.is_some())
+                });
+                self.dead = 0;
+            }
+        }
+    }
+
     /// Drops dead entries from the top; the earliest live instant.
     fn next_instant(&mut self) -> Option<Nanos> {
         while let Some(Reverse((at, seq, idx))) = self.heap.peek().copied() {
@@ -82,6 +101,7 @@ impl Timers {
                 return Some(at);
             }
             self.heap.pop();
+            self.dead = self.dead.saturating_sub(1);
         }
         None
     }
@@ -108,8 +128,9 @@ impl Core {
                 break;
             }
             timers.heap.pop();
-            if let Some(w) = timers.release(idx, seq) {
-                out.push(w);
+            match timers.release(idx, seq) {
+                Some(w) => out.push(w),
+                None => timers.dead = timers.dead.saturating_sub(1),
             }
         }
         true
@@ -171,7 +192,7 @@ impl Sleep {
 
     fn cancel(&mut self) {
         if let Some((idx, seq)) = self.timer.take() {
-            self.core.timers.borrow_mut().release(idx, seq);
+            self.core.timers.borrow_mut().cancel(idx, seq);
         }
     }
 }
@@ -206,5 +227,31 @@ impl Future for Sleep {
 impl Drop for Sleep {
     fn drop(&mut self) {
         self.cancel();
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::task::Waker;
+
+    #[test]
+    fn cancelled_sleeps_do_not_pile_up_in_the_heap() {
+        let clock = SimClock::new();
+        let mut cx = Context::from_waker(Waker::noop());
+        // A long-lived live sleep, then 10,000 far-future sleeps registered and dropped.
+        let mut keep = Box::pin(clock.sleep_until(5));
+        assert!(keep.as_mut().poll(&mut cx).is_pending());
+        for i in 0..10_000 {
+            let mut s = Box::pin(clock.sleep_until(1_000_000 + i));
+            assert!(s.as_mut().poll(&mut cx).is_pending());
+        }
+        let len = clock.core.timers.borrow().heap.len();
+        assert!(len <= 200, "heap holds {len} entries for 1 live sleep");
+        assert_eq!(clock.pending_timers(), 1);
+        let mut due = Vec::new();
+        assert!(clock.core.advance(&mut due));
+        assert_eq!((clock.now(), due.len()), (5, 1), "dead entries never move time");
+        assert!(!clock.core.advance(&mut due));
     }
 }

@@ -39,8 +39,10 @@ impl ReadyQueue {
             .push_back(id);
     }
 
-    fn pop(&self) -> Option<usize> {
-        self.0.lock().unwrap_or_else(|e| e.into_inner()).pop_front()
+    /// Moves every queued id into `batch` (one lock per round instead of one per task).
+    fn take_into(&self, batch: &mut VecDeque<usize>) {
+        let mut queue = self.0.lock().unwrap_or_else(|e| e.into_inner());
+        std::mem::swap(&mut *queue, batch);
     }
 }
 
@@ -62,9 +64,12 @@ impl Wake for TaskWaker {
     }
 }
 
+/// A task slot. The waker outlives the task so a finished slot's waker can be reused by the
+/// next task in that slot (when no stale clone of it survives), saving two allocations per task.
 struct Entry<'a> {
-    future: Task<'a>,
-    waker: Arc<TaskWaker>,
+    future: Option<Task<'a>>,
+    state: Arc<TaskWaker>,
+    waker: Waker,
 }
 
 /// Spawns tasks onto an [`Executor`], from outside or from inside a running task.
@@ -93,7 +98,7 @@ impl<'a> Spawner<'a> {
 pub struct Executor<'a> {
     clock: SimClock,
     spawner: Spawner<'a>,
-    tasks: Vec<Option<Entry<'a>>>,
+    tasks: Vec<Entry<'a>>,
     free: Vec<usize>,
     ready: Arc<ReadyQueue>,
     live: usize,
@@ -149,30 +154,52 @@ impl<'a> Executor<'a> {
     fn adopt_spawned(&mut self) {
         let spawned: Vec<Task<'a>> = std::mem::take(&mut *self.spawner.pending.borrow_mut());
         for future in spawned {
-            let id = self.free.pop().unwrap_or_else(|| {
-                self.tasks.push(None);
-                self.tasks.len() - 1
-            });
-            let waker = Arc::new(TaskWaker {
-                id,
-                queued: AtomicBool::new(true),
-                ready: Arc::clone(&self.ready),
-            });
-            self.tasks[id] = Some(Entry { future, waker });
+            let id = match self.free.pop() {
+                // Reuse the slot's waker only if nothing else holds a clone of it: a stale
+                // clone could otherwise wake the new task (harmless, but wasted work).
+                Some(id) if Arc::strong_count(&self.tasks[id].state) == 2 => {
+                    let entry = &mut self.tasks[id];
+                    entry.state.queued.store(true, Ordering::Release);
+                    entry.future = Some(future);
+                    id
+                }
+                Some(id) => {
+                    self.tasks[id] = self.entry(id, future);
+                    id
+                }
+                None => {
+                    let id = self.tasks.len();
+                    let entry = self.entry(id, future);
+                    self.tasks.push(entry);
+                    id
+                }
+            };
             self.ready.push(id);
             self.live += 1;
         }
     }
 
+    fn entry(&self, id: usize, future: Task<'a>) -> Entry<'a> {
+        let state = Arc::new(TaskWaker {
+            id,
+            queued: AtomicBool::new(true),
+            ready: Arc::clone(&self.ready),
+        });
+        let waker = Waker::from(Arc::clone(&state));
+        Entry { future: Some(future), state, waker }
+    }
+
     fn poll_task(&mut self, id: usize) {
-        let Some(entry) = self.tasks.get_mut(id).and_then(Option::as_mut) else {
+        let Some(entry) = self.tasks.get_mut(id) else {
+            return;
+        };
+        let Some(future) = entry.future.as_mut() else {
             return; // a stale wake of a finished task
         };
-        entry.waker.queued.store(false, Ordering::Release);
-        let waker = Waker::from(Arc::clone(&entry.waker));
-        let mut cx = Context::from_waker(&waker);
-        if entry.future.as_mut().poll(&mut cx).is_ready() {
-            self.tasks[id] = None;
+        entry.state.queued.store(false, Ordering::Release);
+        let mut cx = Context::from_waker(&entry.waker);
+        if future.as_mut().poll(&mut cx).is_ready() {
+            entry.future = None;
             self.free.push(id);
             self.live -= 1;
         }
@@ -182,15 +209,21 @@ impl<'a> Executor<'a> {
     /// Returns the number of tasks left unfinished (0 on a clean run).
     pub fn run(&mut self) -> usize {
         let mut due = Vec::new();
+        let mut batch = VecDeque::new();
         loop {
             loop {
                 if !self.spawner.pending.borrow().is_empty() {
                     self.adopt_spawned();
                 }
-                match self.ready.pop() {
+                // FIFO across batches: ids woken while a batch runs queue up behind it.
+                match batch.pop_front() {
                     Some(id) => self.poll_task(id),
-                    None if self.spawner.pending.borrow().is_empty() => break,
-                    None => {}
+                    None => {
+                        self.ready.take_into(&mut batch);
+                        if batch.is_empty() && self.spawner.pending.borrow().is_empty() {
+                            break;
+                        }
+                    }
                 }
             }
             if !self.clock.core().advance(&mut due) {
