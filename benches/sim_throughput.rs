@@ -85,5 +85,8 @@ fn main() {
     println!("simulator throughput, fail_rate 0.3, exponential 2ms latency, summary mode");
     measure("retry", &scenario("retryPolicy", retry.clone(), calls));
     measure("hedging", &scenario("hedgingPolicy", hedge, calls));
-    measure("retry, 10x calls", &scenario("retryPolicy", retry, calls * 10));
+    measure(
+        "retry, 10x calls",
+        &scenario("retryPolicy", retry, calls * 10),
+    );
 }

@@ -1,24 +1,24 @@
 //! Virtual time: [`SimClock`] and its timer heap.
 //!
-//! The clock is a shared integer `now` plus a heap of pending sleeps keyed by
+//! The clock is a shared integer `now` plus a queue of pending sleeps keyed by
 //! `(instant, registration sequence)`. Only the [`super::executor::Executor`] moves `now`, and
 //! only when every task has stalled: it jumps straight to the earliest pending instant and wakes
 //! the sleeps registered for it **in registration order** — the same-instant tie-break of the
 //! whole simulator. Nothing here reads a real clock (DESIGN.md rule 5).
 //!
-//! Speed: a sleep costs one heap push and one slab slot; slots are reused through a free list,
+//! Speed: a sleep costs one push onto a monotone radix queue ([`super::radix`]) and one slab
+//! slot; slots are reused through a free list,
 //! so a long run allocates nothing per timer once warm. A dropped sleep (a cancelled attempt, a
 //! lost `select`) frees its slot at once, and its heap entry is skipped when popped, so dead
 //! timers never move time forward.
 
 use std::cell::{Cell, RefCell};
-use std::cmp::Reverse;
-use std::collections::BinaryHeap;
 use std::future::Future;
 use std::pin::Pin;
 use std::rc::Rc;
 use std::task::{Context, Poll, Waker};
 
+use super::radix::{Entry, RadixQueue};
 use crate::clock::Clock;
 use crate::time::Nanos;
 
@@ -28,10 +28,12 @@ struct Slot {
     waker: Option<Waker>,
 }
 
-/// Pending sleeps: a min-heap of `(at, seq, slot)` over a slab of wakers.
+/// Pending sleeps: a monotone queue of `(at, seq, slot)` over a slab of wakers.
 #[derive(Debug, Default)]
 struct Timers {
-    heap: BinaryHeap<Reverse<(Nanos, u64, u32)>>,
+    heap: RadixQueue,
+    /// Scratch for one instant's entries.
+    due: Vec<Entry>,
     slots: Vec<Slot>,
     free: Vec<u32>,
     seq: u64,
@@ -59,7 +61,7 @@ impl Timers {
                 u32::try_from(self.slots.len() - 1).unwrap_or(u32::MAX)
             }
         };
-        self.heap.push(Reverse((at, seq, idx)));
+        self.heap.push((at, seq, idx));
         (idx, seq)
     }
 
@@ -86,24 +88,37 @@ impl Timers {
             self.dead += 1;
             if self.dead > 64 && self.dead * 2 > self.heap.len() {
                 let slots = &self.slots;
-                self.heap.retain(|Reverse((_, seq, idx))| {
-                    slots.get(*idx as usize).is_some_and(|s| s.seq == *seq && s.waker.is_some())
+                self.heap.retain(|(_, seq, idx)| {
+                    slots
+                        .get(*idx as usize)
+                        .is_some_and(|s| s.seq == *seq && s.waker.is_some())
                 });
                 self.dead = 0;
             }
         }
     }
 
-    /// Drops dead entries from the top; the earliest live instant.
-    fn next_instant(&mut self) -> Option<Nanos> {
-        while let Some(Reverse((at, seq, idx))) = self.heap.peek().copied() {
-            if self.live(idx, seq) {
-                return Some(at);
+    /// Takes the earliest instant that has a live sleep; appends its wakers to `out` in
+    /// registration order. Instants holding only dead entries are skipped, so a cancelled
+    /// sleep never moves time.
+    fn pop_live(&mut self, out: &mut Vec<Waker>) -> Option<Nanos> {
+        let mut due = std::mem::take(&mut self.due);
+        let result = loop {
+            due.clear();
+            let at = self.heap.pop_instant(&mut due)?;
+            let before = out.len();
+            for &(_, seq, idx) in &due {
+                match self.release(idx, seq) {
+                    Some(w) => out.push(w),
+                    None => self.dead = self.dead.saturating_sub(1),
+                }
             }
-            self.heap.pop();
-            self.dead = self.dead.saturating_sub(1);
-        }
-        None
+            if out.len() > before {
+                break Some(at);
+            }
+        };
+        self.due = due;
+        result
     }
 }
 
@@ -118,22 +133,13 @@ impl Core {
     /// Advances to the earliest pending instant and appends its wakers to `out` in registration
     /// order. Returns false when no timer is pending (the run is over).
     pub(crate) fn advance(&self, out: &mut Vec<Waker>) -> bool {
-        let mut timers = self.timers.borrow_mut();
-        let Some(at) = timers.next_instant() else {
-            return false;
-        };
-        self.now.set(at);
-        while let Some(Reverse((t, seq, idx))) = timers.heap.peek().copied() {
-            if t != at {
-                break;
+        match self.timers.borrow_mut().pop_live(out) {
+            Some(at) => {
+                self.now.set(at);
+                true
             }
-            timers.heap.pop();
-            match timers.release(idx, seq) {
-                Some(w) => out.push(w),
-                None => timers.dead = timers.dead.saturating_sub(1),
-            }
+            None => false,
         }
-        true
     }
 }
 
@@ -251,7 +257,11 @@ mod tests {
         assert_eq!(clock.pending_timers(), 1);
         let mut due = Vec::new();
         assert!(clock.core.advance(&mut due));
-        assert_eq!((clock.now(), due.len()), (5, 1), "dead entries never move time");
+        assert_eq!(
+            (clock.now(), due.len()),
+            (5, 1),
+            "dead entries never move time"
+        );
         assert!(!clock.core.advance(&mut due));
     }
 }

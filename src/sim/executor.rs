@@ -186,7 +186,11 @@ impl<'a> Executor<'a> {
             ready: Arc::clone(&self.ready),
         });
         let waker = Waker::from(Arc::clone(&state));
-        Entry { future: Some(future), state, waker }
+        Entry {
+            future: Some(future),
+            state,
+            waker,
+        }
     }
 
     fn poll_task(&mut self, id: usize) {

@@ -5,6 +5,7 @@ pub mod executor;
 pub mod format;
 pub mod latency;
 pub mod parse;
+mod radix;
 pub mod rng;
 pub mod run;
 pub mod scenario;
