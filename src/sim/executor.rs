@@ -23,7 +23,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::task::{Context, Wake, Waker};
 
-use super::clock::SimClock;
+use super::clock::{SimClock, Wake as Due};
 
 type Task<'a> = Pin<Box<dyn Future<Output = ()> + 'a>>;
 
@@ -37,6 +37,11 @@ impl ReadyQueue {
             .lock()
             .unwrap_or_else(|e| e.into_inner())
             .push_back(id);
+    }
+
+    /// Appends every queued id to `batch`.
+    fn append_to(&self, batch: &mut VecDeque<usize>) {
+        batch.extend(self.0.lock().unwrap_or_else(|e| e.into_inner()).drain(..));
     }
 
     /// Moves every queued id into `batch` (one lock per round instead of one per task).
@@ -202,7 +207,11 @@ impl<'a> Executor<'a> {
         };
         entry.state.queued.store(false, Ordering::Release);
         let mut cx = Context::from_waker(&entry.waker);
-        if future.as_mut().poll(&mut cx).is_ready() {
+        let core = self.clock.core();
+        core.set_current(Some((id, &entry.waker)));
+        let done = future.as_mut().poll(&mut cx).is_ready();
+        core.set_current(None);
+        if done {
             entry.future = None;
             self.free.push(id);
             self.live -= 1;
@@ -233,8 +242,22 @@ impl<'a> Executor<'a> {
             if !self.clock.core().advance(&mut due) {
                 return self.live;
             }
-            for waker in due.drain(..) {
-                waker.wake();
+            for wake in due.drain(..) {
+                match wake {
+                    Due::Task(id) => {
+                        // Same dedupe as `TaskWaker::wake`, without the locked queue.
+                        if let Some(entry) = self.tasks.get(id) {
+                            if !entry.state.queued.swap(true, Ordering::AcqRel) {
+                                batch.push_back(id);
+                            }
+                        }
+                    }
+                    Due::Waker(waker) => {
+                        waker.wake();
+                        // Keep FIFO order with the direct wakes around it.
+                        self.ready.append_to(&mut batch);
+                    }
+                }
             }
         }
     }
@@ -310,6 +333,32 @@ mod tests {
         });
         ex.run();
         assert_eq!(*log.borrow(), [(7, "past"), (9, "future")]);
+    }
+
+    #[test]
+    fn sleeps_under_a_combinator_with_its_own_wakers_still_fire_in_order() {
+        use futures_util::stream::{FuturesUnordered, StreamExt};
+        let mut ex = Executor::new();
+        let log: Log = Rc::default();
+        let (c, l) = (ex.clock().clone(), log.clone());
+        ex.spawn(async move {
+            // FuturesUnordered polls children with its own wakers: the ordinary wake path.
+            let mut set: FuturesUnordered<_> = [30u64, 10, 20]
+                .into_iter()
+                .map(|at| {
+                    let c = c.clone();
+                    async move {
+                        c.sleep_until(at).await;
+                        at
+                    }
+                })
+                .collect();
+            while let Some(at) = set.next().await {
+                l.borrow_mut().push((c.now(), if at == 10 { "a" } else { "b" }));
+            }
+        });
+        assert_eq!(ex.run(), 0);
+        assert_eq!(*log.borrow(), [(10, "a"), (20, "b"), (30, "b")]);
     }
 
     #[test]
