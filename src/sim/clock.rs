@@ -108,7 +108,8 @@ impl Timers {
             self.dead += 1;
             if self.dead > 64 && self.dead * 2 > self.heap.len() {
                 let slots = &self.slots;
-                self.heap.retain(|(_, seq, idx)| Self::live(slots, *idx, *seq));
+                self.heap
+                    .retain(|(_, seq, idx)| Self::live(slots, *idx, *seq));
                 self.dead = 0;
             }
         }
@@ -166,7 +167,8 @@ impl Core {
 
     /// The executor is about to poll task `id` with `waker` (or has finished: `None`).
     pub(crate) fn set_current(&self, current: Option<(usize, &Waker)>) {
-        self.current.set(current.map(|(id, w)| (id, w.data(), w.vtable() as *const _)));
+        self.current
+            .set(current.map(|(id, w)| (id, w.data(), w.vtable() as *const _)));
     }
 
     fn target_for(&self, waker: &Waker) -> Target {

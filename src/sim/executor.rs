@@ -19,7 +19,7 @@ use std::collections::VecDeque;
 use std::future::Future;
 use std::pin::Pin;
 use std::rc::Rc;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::task::{Context, Wake, Waker};
 
@@ -27,27 +27,33 @@ use super::clock::{SimClock, Wake as Due};
 
 type Task<'a> = Pin<Box<dyn Future<Output = ()> + 'a>>;
 
-/// Task ids woken since the executor last looked.
+/// Task ids woken through a [`Waker`] since the executor last looked. `len` lets the executor
+/// see "nothing queued" without taking the lock (the common case: timers wake tasks directly).
 #[derive(Debug, Default)]
-struct ReadyQueue(Mutex<VecDeque<usize>>);
+struct ReadyQueue {
+    queue: Mutex<VecDeque<usize>>,
+    len: AtomicUsize,
+}
 
 impl ReadyQueue {
+    fn lock(&self) -> std::sync::MutexGuard<'_, VecDeque<usize>> {
+        self.queue.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
     fn push(&self, id: usize) {
-        self.0
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .push_back(id);
+        let mut q = self.lock();
+        q.push_back(id);
+        self.len.store(q.len(), Ordering::Release);
     }
 
     /// Appends every queued id to `batch`.
     fn append_to(&self, batch: &mut VecDeque<usize>) {
-        batch.extend(self.0.lock().unwrap_or_else(|e| e.into_inner()).drain(..));
-    }
-
-    /// Moves every queued id into `batch` (one lock per round instead of one per task).
-    fn take_into(&self, batch: &mut VecDeque<usize>) {
-        let mut queue = self.0.lock().unwrap_or_else(|e| e.into_inner());
-        std::mem::swap(&mut *queue, batch);
+        if self.len.load(Ordering::Acquire) == 0 {
+            return;
+        }
+        let mut q = self.lock();
+        batch.extend(q.drain(..));
+        self.len.store(0, Ordering::Release);
     }
 }
 
@@ -232,7 +238,7 @@ impl<'a> Executor<'a> {
                 match batch.pop_front() {
                     Some(id) => self.poll_task(id),
                     None => {
-                        self.ready.take_into(&mut batch);
+                        self.ready.append_to(&mut batch);
                         if batch.is_empty() && self.spawner.pending.borrow().is_empty() {
                             break;
                         }
@@ -247,7 +253,10 @@ impl<'a> Executor<'a> {
                     Due::Task(id) => {
                         // Same dedupe as `TaskWaker::wake`, without the locked queue.
                         if let Some(entry) = self.tasks.get(id) {
-                            if !entry.state.queued.swap(true, Ordering::AcqRel) {
+                            // Load and store, not a swap: only this thread wakes directly, and a
+                            // racing foreign wake could at worst cause one spurious poll.
+                            if !entry.state.queued.load(Ordering::Acquire) {
+                                entry.state.queued.store(true, Ordering::Release);
                                 batch.push_back(id);
                             }
                         }
@@ -354,7 +363,8 @@ mod tests {
                 })
                 .collect();
             while let Some(at) = set.next().await {
-                l.borrow_mut().push((c.now(), if at == 10 { "a" } else { "b" }));
+                l.borrow_mut()
+                    .push((c.now(), if at == 10 { "a" } else { "b" }));
             }
         });
         assert_eq!(ex.run(), 0);

@@ -18,6 +18,9 @@ pub(crate) type Entry = (Nanos, u64, u32);
 pub(crate) struct RadixQueue {
     last: Nanos,
     buckets: Vec<Vec<Entry>>,
+    /// Bit `i - 1` set when bucket `i` (1..=64) is non-empty: finding the lowest is one
+    /// instruction instead of a scan.
+    occupied: u64,
     len: usize,
 }
 
@@ -26,6 +29,7 @@ impl Default for RadixQueue {
         RadixQueue {
             last: 0,
             buckets: (0..65).map(|_| Vec::new()).collect(),
+            occupied: 0,
             len: 0,
         }
     }
@@ -39,8 +43,16 @@ impl RadixQueue {
     /// Adds an entry; `at` must not be before the last instant taken (it is clamped to it).
     pub(crate) fn push(&mut self, entry: Entry) {
         let at = entry.0.max(self.last);
-        self.buckets[bucket(at, self.last)].push((at, entry.1, entry.2));
+        self.put((at, entry.1, entry.2));
         self.len += 1;
+    }
+
+    fn put(&mut self, entry: Entry) {
+        let b = bucket(entry.0, self.last);
+        self.buckets[b].push(entry);
+        if b > 0 {
+            self.occupied |= 1 << (b - 1);
+        }
     }
 
     /// Entries held.
@@ -52,12 +64,16 @@ impl RadixQueue {
     /// instant, or `None` when empty.
     pub(crate) fn pop_instant(&mut self, out: &mut Vec<Entry>) -> Option<Nanos> {
         if self.buckets[0].is_empty() {
-            let i = self.buckets.iter().position(|b| !b.is_empty())?;
+            if self.occupied == 0 {
+                return None;
+            }
+            let i = self.occupied.trailing_zeros() as usize + 1;
+            self.occupied &= !(1 << (i - 1));
             let moving = std::mem::take(&mut self.buckets[i]);
             let min = moving.iter().map(|e| e.0).min()?;
             self.last = min;
             for e in &moving {
-                self.buckets[bucket(e.0, min)].push(*e);
+                self.put(*e);
             }
             // Give the emptied bucket its buffer back, so no allocation recurs.
             let mut moving = moving;
@@ -73,12 +89,16 @@ impl RadixQueue {
 
     /// Keeps only the entries `keep` accepts.
     pub(crate) fn retain(&mut self, mut keep: impl FnMut(&Entry) -> bool) {
-        let mut len = 0;
-        for b in &mut self.buckets {
+        let (mut len, mut occupied) = (0, 0);
+        for (i, b) in self.buckets.iter_mut().enumerate() {
             b.retain(&mut keep);
             len += b.len();
+            if i > 0 && !b.is_empty() {
+                occupied |= 1 << (i - 1);
+            }
         }
         self.len = len;
+        self.occupied = occupied;
     }
 }
 
