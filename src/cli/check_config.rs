@@ -10,11 +10,14 @@ use serde_json::{json, Value};
 
 /// Arguments of `check-config`.
 #[derive(Debug, clap::Args)]
+// The subcommand's one-line about comes from its variant in `cli/mod.rs`; clap applies that
+// after these attributes, so the teaching text lives in `after_long_help` (`--help`).
 #[command(
-    about = "Validate a service config, explain its policies, and show which gRPC runtimes accept it",
-    long_about = "Validate a gRPC service config (JSON) against gRFC A6, explain each methodConfig \
+    after_help = "Lenient by default, --strict for A6's canonical form only; exit 0 valid, 1 invalid, 2 unreadable. \
+More with --help.",
+    after_long_help = "Checks a gRPC service config (JSON) against gRFC A6, explains each methodConfig \
 entry in plain words (attempts, backoff with A6 jitter, worst-case added latency, hedging, \
-throttling), and show whether grpc-go, grpc-java, C-core (grpcio) and grpc-js accept it.\n\n\
+throttling), and shows whether grpc-go, grpc-java, C-core (grpcio) and grpc-js accept it.\n\n\
 Modes: by default hedgehog is LENIENT: it also takes grpc-go's habits (keys in any letter case \
 such as \"MaxAttempts\", durations like \".01s\" or \"1.s\"), numbers written as strings and a \
 fractional maxTokens, and reports each as a portability warning, so the classic grpc-go demo \
@@ -23,8 +26,8 @@ config works as written. With --strict it accepts only A6's canonical form (lowe
 snake_case keys (max_attempts) are accepted by no runtime and by neither mode.\n\n\
 Exit codes: 0 the config is valid (warnings may remain), 1 it is invalid (every error is listed \
 with its JSON path), 2 the file cannot be read or is not JSON (line and column given) or the \
-arguments are wrong.",
-    after_help = "Examples:\n  hedgehog check-config sims/configs/grpc-go-demo.json\n  \
+arguments are wrong.\n\n\
+Examples:\n  hedgehog check-config sims/configs/grpc-go-demo.json\n  \
 hedgehog check-config my.json --strict --format json"
 )]
 pub struct Args {
