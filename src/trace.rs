@@ -165,7 +165,7 @@ pub trait Recorder {
     /// One event.
     fn event(&self, event: TraceEvent);
     /// One finished call.
-    fn call(&self, record: CallRecord);
+    fn call(&self, record: &CallRecord);
 }
 
 /// Collects everything into memory, for a full trace.
@@ -207,11 +207,11 @@ impl Recorder for TraceRecorder {
             .push(event);
     }
 
-    fn call(&self, record: CallRecord) {
+    fn call(&self, record: &CallRecord) {
         self.inner
             .lock()
             .unwrap_or_else(|e| e.into_inner())
             .0
-            .push(record);
+            .push(record.clone());
     }
 }

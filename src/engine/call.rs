@@ -1,11 +1,24 @@
-//! INTERFACE STUB: the per-call state machine (being written).
+//! The per-call state machine: one value per RPC, fed events, emitting actions.
+//!
+//! Shape: the call is a small set of live attempts plus at most one timer (a retry's backoff, or
+//! the next hedge) and the deadline. Every input changes that state and appends actions to
+//! `out`; nothing else happens. Retry and hedging share the bookkeeping (attempt numbering,
+//! commit, transparent retries, deadline, throttle) and differ only in what a failed attempt
+//! leads to: [`CallEngine::after_retry_failure`] or [`CallEngine::after_hedge_failure`].
 
 use std::sync::Mutex;
 
 use rand::RngCore;
 
-use super::{CallPlan, Input, Output, Throttle};
+use super::{
+    Backoff, CallPlan, Finish, FinishReason, Input, Note, Output, Pushback, SendAttempt, Throttle,
+};
+use crate::code::Code;
+use crate::config::Policy;
 use crate::time::Nanos;
+
+/// How many never-sent attempts one call may replay before giving up (D21, as in Java).
+pub const TRANSPARENT_RETRY_LIMIT: u32 = 1000;
 
 /// What the engine borrows from its surroundings for one step.
 pub struct Env<'a> {
@@ -15,38 +28,379 @@ pub struct Env<'a> {
     pub throttle: Option<&'a Mutex<Throttle>>,
 }
 
+impl Env<'_> {
+    fn with_throttle<T>(&self, f: impl FnOnce(&mut Throttle) -> T) -> Option<T> {
+        self.throttle
+            .map(|m| f(&mut m.lock().unwrap_or_else(|e| e.into_inner())))
+    }
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(super) struct Live {
+    pub(super) slot: u32,
+    pub(super) attempt: u32,
+    pub(super) previous: Option<u32>,
+}
+
 /// The A6 state machine of one call.
 #[derive(Debug)]
 pub struct CallEngine {
-    plan: CallPlan,
+    pub(super) plan: CallPlan,
+    pub(super) backoff: Option<Backoff>,
+    pub(super) finished: bool,
+    /// A6 attempts started (transparent retries excluded, R71).
+    pub(super) attempts: u32,
+    pub(super) next_slot: u32,
+    pub(super) live: Vec<Live>,
+    pub(super) committed: Option<u32>,
+    /// A buffer overflow arrived while no attempt was live: commit the next one.
+    pub(super) commit_next: bool,
+    /// A retry's backoff timer, or when the next hedge is due.
+    pub(super) timer: Option<Nanos>,
+    /// Why hedging stopped sending early, if it did (R59, R60).
+    pub(super) hedging_stopped: Option<FinishReason>,
+    /// The last attempt status seen, and its slot.
+    pub(super) last: Option<(Code, u32)>,
+    /// Some attempt reached the server application (it answered).
+    pub(super) reached_app: bool,
+    pub(super) refused_retry_used: bool,
+    pub(super) not_sent_retries: u32,
 }
 
 impl CallEngine {
     /// A call that has not started.
     pub fn new(plan: CallPlan) -> Self {
-        CallEngine { plan }
+        let backoff = match &plan.policy {
+            Policy::Retry(p) => Some(Backoff::new(p)),
+            _ => None,
+        };
+        CallEngine {
+            plan,
+            backoff,
+            finished: false,
+            attempts: 0,
+            next_slot: 0,
+            live: Vec::new(),
+            committed: None,
+            commit_next: false,
+            timer: None,
+            hedging_stopped: None,
+            last: None,
+            reached_app: false,
+            refused_retry_used: false,
+            not_sent_retries: 0,
+        }
     }
 
     /// Starts the call at `now`: sends the first attempt (or finishes at once if the deadline
-    /// has already passed).
+    /// has already passed, R77).
     pub fn start(&mut self, now: Nanos, env: &mut Env<'_>, out: &mut Vec<Output>) {
-        let _ = (now, env, out, &self.plan);
-        todo!()
+        if self.finished || self.next_slot > 0 {
+            return;
+        }
+        if self.deadline_passed(now) {
+            return self.finish(
+                Code::DeadlineExceeded,
+                None,
+                FinishReason::Deadline,
+                env,
+                out,
+            );
+        }
+        // A request that does not fit the retry buffer can only ever be sent once (R66).
+        self.commit_next = !self.plan.request_fits_buffer;
+        self.send_new(out);
+        if let Policy::Hedging(p) = &self.plan.policy {
+            let delay = p.hedging_delay;
+            self.schedule_hedge(now + delay, "delay", out);
+            self.pump_hedges(now, env, out);
+        }
     }
 
     /// Feeds one event.
     pub fn handle(&mut self, now: Nanos, input: Input, env: &mut Env<'_>, out: &mut Vec<Output>) {
-        let _ = (now, input, env, out);
-        todo!()
+        if self.finished {
+            return;
+        }
+        match input {
+            Input::Tick => self.on_tick(now, env, out),
+            Input::Headers { slot } => {
+                if self.is_live(slot) {
+                    self.reached_app = true;
+                    if self.committed.is_none() {
+                        self.commit(slot, out);
+                    }
+                }
+            }
+            Input::Closed {
+                slot,
+                status,
+                pushback,
+            } => {
+                if let Some(live) = self.take_live(slot) {
+                    self.reached_app = true;
+                    self.on_closed(now, live, status, &pushback, env, out);
+                }
+            }
+            Input::NotSent { slot } => {
+                if let Some(live) = self.take_live(slot) {
+                    self.not_sent_retries += 1;
+                    if self.not_sent_retries > TRANSPARENT_RETRY_LIMIT {
+                        let reason = FinishReason::TransparentLimit;
+                        return self.finish(Code::Internal, None, reason, env, out);
+                    }
+                    self.resend_transparent(now, live, "not sent", env, out);
+                }
+            }
+            Input::Refused { slot } => {
+                if let Some(live) = self.take_live(slot) {
+                    if !self.refused_retry_used && !self.reached_app {
+                        self.refused_retry_used = true;
+                        self.resend_transparent(now, live, "refused", env, out);
+                    } else {
+                        // Past the one transparent retry, a refusal is an UNAVAILABLE attempt
+                        // that the configured policy judges (R70).
+                        self.reached_app = true;
+                        self.on_closed(now, live, Code::Unavailable, &[], env, out);
+                    }
+                }
+            }
+            Input::BufferOverflow => {
+                if self.committed.is_none() {
+                    // R61: the oldest live attempt has sent the most; with retries there is
+                    // at most one live attempt anyway.
+                    match self.live.iter().map(|l| l.slot).min() {
+                        Some(slot) => self.commit(slot, out),
+                        None => self.commit_next = true,
+                    }
+                }
+            }
+            Input::Cancel => self.finish(Code::Cancelled, None, FinishReason::Cancelled, env, out),
+        }
     }
 
-    /// When the engine next needs a [`Input::Tick`]: the earliest of its timer and the deadline.
+    /// When the engine next needs an [`Input::Tick`]: the earliest of its timer and the
+    /// deadline.
     pub fn next_wakeup(&self) -> Option<Nanos> {
-        todo!()
+        if self.finished {
+            return None;
+        }
+        match (self.timer, self.plan.deadline) {
+            (Some(t), Some(d)) => Some(t.min(d)),
+            (t, d) => t.or(d),
+        }
     }
 
     /// Whether [`Output::Finish`] has been emitted.
     pub fn is_finished(&self) -> bool {
-        todo!()
+        self.finished
+    }
+
+    /// A6 attempts started so far (transparent retries excluded).
+    pub fn attempts(&self) -> u32 {
+        self.attempts
+    }
+
+    pub(super) fn deadline_passed(&self, now: Nanos) -> bool {
+        self.plan.deadline.is_some_and(|d| now >= d)
+    }
+
+    fn is_live(&self, slot: u32) -> bool {
+        self.live.iter().any(|l| l.slot == slot)
+    }
+
+    fn take_live(&mut self, slot: u32) -> Option<Live> {
+        let i = self.live.iter().position(|l| l.slot == slot)?;
+        Some(self.live.remove(i))
+    }
+
+    fn alloc_slot(&mut self) -> u32 {
+        let slot = self.next_slot;
+        self.next_slot += 1;
+        slot
+    }
+
+    /// Sends the next A6 attempt: `grpc-previous-rpc-attempts` = attempts before it (R74, R76).
+    pub(super) fn send_new(&mut self, out: &mut Vec<Output>) {
+        self.attempts += 1;
+        let previous = (self.attempts > 1).then(|| self.attempts - 1);
+        let live = Live {
+            slot: self.alloc_slot(),
+            attempt: self.attempts,
+            previous,
+        };
+        self.send(live, false, out);
+    }
+
+    fn send(&mut self, live: Live, transparent: bool, out: &mut Vec<Output>) {
+        self.live.push(live);
+        let (slot, attempt, previous) = (live.slot, live.attempt, live.previous);
+        out.push(Output::Send(SendAttempt {
+            slot,
+            attempt,
+            previous,
+            transparent,
+        }));
+        if self.commit_next && self.committed.is_none() {
+            self.commit_next = false;
+            self.commit(live.slot, out);
+        }
+    }
+
+    /// Replays an attempt that never reached the server application (R69–R71): same number,
+    /// same header, no throttle, no backoff.
+    fn resend_transparent(
+        &mut self,
+        now: Nanos,
+        old: Live,
+        cause: &'static str,
+        env: &mut Env<'_>,
+        out: &mut Vec<Output>,
+    ) {
+        if self.deadline_passed(now) {
+            return self.finish(
+                Code::DeadlineExceeded,
+                None,
+                FinishReason::Deadline,
+                env,
+                out,
+            );
+        }
+        out.push(Output::Note(Note::Transparent {
+            slot: old.slot,
+            cause,
+        }));
+        let was_committed = self.committed == Some(old.slot);
+        if was_committed {
+            self.committed = None;
+            self.commit_next = true;
+        }
+        let live = Live {
+            slot: self.alloc_slot(),
+            ..old
+        };
+        self.send(live, true, out);
+    }
+
+    pub(super) fn commit(&mut self, slot: u32, out: &mut Vec<Output>) {
+        self.committed = Some(slot);
+        self.timer = None;
+        self.cancel_live_except(Some(slot), out);
+        out.push(Output::Committed { slot });
+    }
+
+    pub(super) fn cancel_live_except(&mut self, keep: Option<u32>, out: &mut Vec<Output>) {
+        self.live.retain(|l| {
+            let cancel = Some(l.slot) != keep;
+            if cancel {
+                out.push(Output::Cancel { slot: l.slot });
+            }
+            !cancel
+        });
+    }
+
+    pub(super) fn finish(
+        &mut self,
+        status: Code,
+        slot: Option<u32>,
+        reason: FinishReason,
+        env: &mut Env<'_>,
+        out: &mut Vec<Output>,
+    ) {
+        self.cancel_live_except(None, out);
+        self.timer = None;
+        self.finished = true;
+        if status == Code::Ok {
+            // One success per RPC, when the delivered status is OK (D10).
+            if let Some((milli, max_milli)) = env.with_throttle(|t| {
+                t.on_success();
+                (t.milli(), t.max_milli())
+            }) {
+                out.push(Output::Note(Note::Tokens { milli, max_milli }));
+            }
+        }
+        out.push(Output::Finish(Finish {
+            status,
+            slot,
+            reason,
+        }));
+    }
+
+    fn on_tick(&mut self, now: Nanos, env: &mut Env<'_>, out: &mut Vec<Output>) {
+        // The deadline wins over a timer due at the same instant: nothing starts at it (R77).
+        if self.deadline_passed(now) {
+            return self.finish(
+                Code::DeadlineExceeded,
+                None,
+                FinishReason::Deadline,
+                env,
+                out,
+            );
+        }
+        if self.timer.is_some_and(|t| t <= now) {
+            match self.plan.policy {
+                Policy::Hedging(_) => self.pump_hedges(now, env, out),
+                _ => {
+                    self.timer = None;
+                    self.send_new(out);
+                }
+            }
+        }
+    }
+
+    fn on_closed(
+        &mut self,
+        now: Nanos,
+        live: Live,
+        status: Code,
+        pushback: &[String],
+        env: &mut Env<'_>,
+        out: &mut Vec<Output>,
+    ) {
+        self.last = Some((status, live.slot));
+        let slot = Some(live.slot);
+        if self.committed == Some(live.slot) {
+            // Committed: the result goes to the application, whatever it is (R31).
+            let reason = if status == Code::Ok {
+                FinishReason::Ok
+            } else {
+                FinishReason::Committed
+            };
+            return self.finish(status, slot, reason, env, out);
+        }
+        if status == Code::Ok {
+            // An OK attempt carried a response message, which implies headers (R30, R55).
+            self.commit(live.slot, out);
+            return self.finish(status, slot, FinishReason::Ok, env, out);
+        }
+        let pushback = Pushback::parse(pushback).map(|p| (p, pushback.join(",")));
+        match self.plan.policy.clone() {
+            Policy::None => self.finish(status, slot, FinishReason::NoPolicy, env, out),
+            Policy::Retry(p) => self.after_retry_failure(now, live, status, pushback, &p, env, out),
+            Policy::Hedging(p) => {
+                self.after_hedge_failure(now, live, status, pushback, &p, env, out)
+            }
+        }
+    }
+
+    /// A qualifying failure (R44, D11): one token off, then the count for the trace.
+    pub(super) fn throttle_failure(&mut self, env: &mut Env<'_>, out: &mut Vec<Output>) {
+        if let Some((milli, max_milli)) = env.with_throttle(|t| {
+            t.on_failure();
+            (t.milli(), t.max_milli())
+        }) {
+            out.push(Output::Note(Note::Tokens { milli, max_milli }));
+        }
+    }
+
+    /// Whether the throttle lets a retry or a later hedge go out; notes a refusal (R43).
+    pub(super) fn throttle_allows(&mut self, env: &mut Env<'_>, out: &mut Vec<Output>) -> bool {
+        match env.with_throttle(|t| (t.allows_retry(), t.milli(), t.max_milli())) {
+            Some((false, milli, max_milli)) => {
+                out.push(Output::Note(Note::Throttled { milli, max_milli }));
+                false
+            }
+            _ => true,
+        }
     }
 }

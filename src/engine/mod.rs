@@ -7,7 +7,9 @@
 
 pub mod backoff;
 mod call;
+mod hedging;
 pub mod pushback;
+mod retry;
 pub mod throttle;
 
 pub use backoff::{Backoff, Jitter};
@@ -213,3 +215,10 @@ pub enum Note {
         cause: &'static str,
     },
 }
+
+#[cfg(test)]
+mod harness;
+#[cfg(test)]
+mod tests_hedging;
+#[cfg(test)]
+mod tests_retry;

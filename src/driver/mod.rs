@@ -1,0 +1,283 @@
+//! The driver: the one async loop that runs the engine over a [`Clock`] and a [`Transport`].
+//!
+//! It owns the live attempts, waits for whichever happens first — an attempt event or the
+//! engine's next wakeup — feeds it to the engine, and carries out the engine's actions. The
+//! simulator and live mode both run exactly this function, so the attempt sequence the
+//! simulator prints is the one the real client performs (DESIGN.md).
+//!
+//! Tie-break (DESIGN.md rule 4): when several things are ready at once, attempt events come
+//! before the timer, and attempts are polled oldest slot first. So an attempt that answers at
+//! the very instant of the deadline counts, and the same inputs always give the same order.
+
+mod log;
+
+use log::Log;
+
+use std::future::Future;
+use std::pin::Pin;
+use std::sync::Mutex;
+use std::task::{Context, Poll};
+
+use futures_util::future::poll_fn;
+use futures_util::Stream;
+use rand::RngCore;
+
+use crate::clock::Clock;
+use crate::code::Code;
+use crate::engine::{CallEngine, CallPlan, Env, FinishReason, Input, Output, Throttle};
+use crate::time::Nanos;
+use crate::trace::{AttemptRecord, CallRecord, EventKind, Outcome, Recorder};
+use crate::transport::{AttemptEvent, AttemptStart, Transport};
+
+/// One call to run.
+pub struct CallContext<'a> {
+    /// The call's index in its run.
+    pub call: u64,
+    /// Policy, deadline, jitter, buffer fit.
+    pub plan: CallPlan,
+    /// The target's throttle, if configured.
+    pub throttle: Option<&'a Mutex<Throttle>>,
+    /// The call's jitter stream.
+    pub rng: &'a mut dyn RngCore,
+    /// Where events and the call record go.
+    pub recorder: &'a dyn Recorder,
+}
+
+/// How a call ended.
+#[derive(Debug)]
+pub struct CallResult {
+    /// The status the application got.
+    pub status: Code,
+    /// Why.
+    pub reason: FinishReason,
+    /// The call as recorded (also handed to the recorder).
+    pub record: CallRecord,
+}
+
+/// What one wait of the loop produced.
+enum Wake<R> {
+    Attempt(u32, Option<AttemptEvent<R>>),
+    Timer,
+}
+
+/// Runs one call to its end. `deliver` is called at most once, with the response the
+/// application receives, as soon as it is known: at commit (headers) or at the end. A call that
+/// ends without any attempt's response (deadline, cancel, too many transparent retries) calls
+/// it never; the caller builds the error from [`CallResult::status`].
+pub async fn run_call<C, T>(
+    clock: &C,
+    transport: &T,
+    ctx: CallContext<'_>,
+    mut deliver: impl FnMut(T::Response),
+) -> CallResult
+where
+    C: Clock,
+    T: Transport,
+{
+    let CallContext {
+        call,
+        plan,
+        throttle,
+        rng,
+        recorder,
+    } = ctx;
+    let deadline = plan.deadline;
+    let jitter = plan.jitter;
+    let mut engine = CallEngine::new(plan);
+    let mut env = Env { rng, throttle };
+    let log = Log {
+        recorder,
+        call,
+        events: recorder.wants_events(),
+    };
+    let started = clock.now();
+    let mut record = CallRecord {
+        call,
+        status: Code::Unknown,
+        message: None,
+        started,
+        ended: started,
+        attempts: Vec::new(),
+    };
+    let mut attempts: Vec<(u32, T::Attempt)> = Vec::new();
+    // A response waiting for the engine's verdict: headers (delivered at commit) or a final
+    // Trailers-Only answer (delivered at finish if that attempt decides the call).
+    let mut held: Option<(u32, T::Response)> = None;
+    let mut out = Vec::new();
+    let mut sleep: Option<(Nanos, Pin<Box<C::Sleep>>)> = None;
+
+    let mut now = started;
+    engine.start(now, &mut env, &mut out);
+    loop {
+        for action in out.drain(..) {
+            match action {
+                Output::Send(send) => {
+                    let start = AttemptStart {
+                        call,
+                        slot: send.slot,
+                        attempt: send.attempt,
+                        previous: send.previous,
+                        deadline,
+                    };
+                    attempts.push((send.slot, transport.start(&start)));
+                    record.attempts.push(AttemptRecord {
+                        attempt: send.attempt,
+                        previous: send.previous,
+                        sent: now,
+                        ended: None,
+                        outcome: None,
+                        committed: false,
+                        pushback: None,
+                        transparent: send.transparent,
+                    });
+                    log.sent(now, &send);
+                }
+                Output::Cancel { slot } => {
+                    attempts.retain(|(s, _)| *s != slot); // dropping the attempt cancels it
+                    end_attempt(&mut record, slot, now, Outcome::Cancelled);
+                    log.event(
+                        now,
+                        attempt_no(&record, slot),
+                        EventKind::Cancel,
+                        String::new,
+                    );
+                }
+                Output::Committed { slot } => {
+                    if let Some(a) = record.attempts.get_mut(slot as usize) {
+                        a.committed = true;
+                    }
+                    log.event(
+                        now,
+                        attempt_no(&record, slot),
+                        EventKind::Commit,
+                        String::new,
+                    );
+                    if held.as_ref().is_some_and(|(s, _)| *s == slot) {
+                        if let Some((_, response)) = held.take() {
+                            deliver(response);
+                        }
+                    }
+                }
+                Output::Note(note) => log.note(now, &note, jitter),
+                Output::Finish(finish) => {
+                    if let Some((slot, response)) = held.take() {
+                        if finish.slot == Some(slot) {
+                            deliver(response);
+                        }
+                    }
+                    return log.finish(now, finish, record, deadline);
+                }
+            }
+        }
+
+        let wakeup = engine.next_wakeup();
+        if sleep.as_ref().map(|(at, _)| Some(*at)) != Some(wakeup) {
+            sleep = wakeup.map(|at| (at, Box::pin(clock.sleep_until(at))));
+        }
+        let wake = poll_fn(|cx| poll_wake(cx, &mut attempts, &mut sleep)).await;
+        now = clock.now();
+        let input = match wake {
+            Wake::Timer => {
+                sleep = None;
+                Input::Tick
+            }
+            Wake::Attempt(slot, event) => {
+                let attempt = attempt_no(&record, slot);
+                match event {
+                    Some(AttemptEvent::Headers(response)) => {
+                        log.event(now, attempt, EventKind::Headers, String::new);
+                        held = Some((slot, response));
+                        Input::Headers { slot }
+                    }
+                    Some(AttemptEvent::Closed {
+                        status,
+                        pushback,
+                        response,
+                    }) => {
+                        attempts.retain(|(s, _)| *s != slot);
+                        let raw = (!pushback.is_empty()).then(|| pushback.join(","));
+                        if let Some(a) = record.attempts.get_mut(slot as usize) {
+                            a.pushback.clone_from(&raw);
+                        }
+                        end_attempt(&mut record, slot, now, Outcome::Status(status));
+                        log.event(now, attempt, EventKind::Closed, || match &raw {
+                            Some(raw) => format!("{status} pushback={raw:?}"),
+                            None => status.to_string(),
+                        });
+                        if let Some(response) = response {
+                            held = Some((slot, response));
+                        }
+                        Input::Closed {
+                            slot,
+                            status,
+                            pushback,
+                        }
+                    }
+                    Some(AttemptEvent::NotSent) | Some(AttemptEvent::Refused) | None => {
+                        attempts.retain(|(s, _)| *s != slot);
+                        let (outcome, input) = match event {
+                            Some(AttemptEvent::NotSent) => {
+                                (Outcome::NotSent, Input::NotSent { slot })
+                            }
+                            Some(AttemptEvent::Refused) => {
+                                (Outcome::Refused, Input::Refused { slot })
+                            }
+                            // A transport that ends an attempt without a status broke its
+                            // contract; the application sees INTERNAL, never a hang.
+                            _ => (
+                                Outcome::Status(Code::Internal),
+                                Input::Closed {
+                                    slot,
+                                    status: Code::Internal,
+                                    pushback: vec![],
+                                },
+                            ),
+                        };
+                        end_attempt(&mut record, slot, now, outcome);
+                        log.event(now, attempt, EventKind::Closed, || {
+                            outcome.as_str().to_string()
+                        });
+                        input
+                    }
+                }
+            }
+        };
+        engine.handle(now, input, &mut env, &mut out);
+    }
+}
+
+/// Attempt events first, oldest slot first; then the timer (the documented tie-break).
+fn poll_wake<S, R, F>(
+    cx: &mut Context<'_>,
+    attempts: &mut [(u32, S)],
+    sleep: &mut Option<(Nanos, Pin<Box<F>>)>,
+) -> Poll<Wake<R>>
+where
+    S: Stream<Item = AttemptEvent<R>> + Unpin,
+    F: Future<Output = ()>,
+{
+    for (slot, attempt) in attempts.iter_mut() {
+        if let Poll::Ready(event) = Pin::new(attempt).poll_next(cx) {
+            return Poll::Ready(Wake::Attempt(*slot, event));
+        }
+    }
+    if let Some((_, s)) = sleep.as_mut() {
+        if s.as_mut().poll(cx).is_ready() {
+            return Poll::Ready(Wake::Timer);
+        }
+    }
+    Poll::Pending
+}
+
+fn attempt_no(record: &CallRecord, slot: u32) -> Option<u32> {
+    record.attempts.get(slot as usize).map(|a| a.attempt)
+}
+
+fn end_attempt(record: &mut CallRecord, slot: u32, now: Nanos, outcome: Outcome) {
+    if let Some(a) = record.attempts.get_mut(slot as usize) {
+        if a.outcome.is_none() {
+            a.ended = Some(now);
+            a.outcome = Some(outcome);
+        }
+    }
+}

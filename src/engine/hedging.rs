@@ -1,0 +1,127 @@
+//! What a failed attempt leads to under a `hedgingPolicy`, and the hedge timer (R52–R61).
+//!
+//! Hedging keeps several attempts in flight; a failure only decides the call when it is fatal
+//! (R57) or when nothing is live and nothing more may start (R58). Everything else moves the
+//! hedge timer: a non-fatal status pulls the next hedge forward to now (R56), a pushback moves
+//! it or stops new hedges (R59), and the throttle may refuse a hedge when it is due (R60).
+
+use super::call::{CallEngine, Live};
+use super::{Env, FinishReason, Note, Output, Pushback};
+use crate::code::Code;
+use crate::config::{HedgingPolicy, Policy};
+use crate::time::Nanos;
+
+impl CallEngine {
+    #[allow(clippy::too_many_arguments)]
+    pub(super) fn after_hedge_failure(
+        &mut self,
+        now: Nanos,
+        live: Live,
+        status: Code,
+        pushback: Option<(Pushback, String)>,
+        policy: &HedgingPolicy,
+        env: &mut Env<'_>,
+        out: &mut Vec<Output>,
+    ) {
+        let non_fatal = policy.non_fatal_codes.contains(status);
+        let meaning = pushback.as_ref().map(|(p, _)| *p);
+        if non_fatal || meaning.is_some_and(Pushback::stops) {
+            self.throttle_failure(env, out);
+        }
+        let mut until = None;
+        if non_fatal && self.can_hedge() {
+            until = match meaning {
+                // R59: a stop ends new hedges; attempts already out carry on.
+                Some(m) if m.stops() => {
+                    self.stop_hedging(FinishReason::PushbackStop, "server pushback", out);
+                    None
+                }
+                Some(Pushback::Delay(delay)) => Some((now.saturating_add(delay), "pushback")),
+                // R56: a non-fatal status releases the next hedge at once.
+                _ => Some((now, "non-fatal status")),
+            };
+        }
+        if let Some((raw, meaning)) = pushback.map(|(m, raw)| (raw, m)) {
+            let at = until.map(|(at, _)| at);
+            out.push(Output::Note(Note::Pushback {
+                raw,
+                meaning,
+                until: at,
+            }));
+        }
+        if !non_fatal {
+            // R57: a fatal status cancels everything else and is the answer.
+            return self.finish(
+                status,
+                Some(live.slot),
+                FinishReason::NotRetryable,
+                env,
+                out,
+            );
+        }
+        if let Some((at, cause)) = until {
+            self.schedule_hedge(at, cause, out);
+        }
+        self.pump_hedges(now, env, out);
+    }
+
+    pub(super) fn can_hedge(&self) -> bool {
+        self.hedging_stopped.is_none()
+            && self.committed.is_none()
+            && self.attempts < self.plan.policy.max_attempts()
+    }
+
+    pub(super) fn stop_hedging(
+        &mut self,
+        reason: FinishReason,
+        cause: &'static str,
+        out: &mut Vec<Output>,
+    ) {
+        self.hedging_stopped = Some(reason);
+        self.timer = None;
+        out.push(Output::Note(Note::HedgingStopped { cause }));
+    }
+
+    pub(super) fn schedule_hedge(&mut self, at: Nanos, cause: &'static str, out: &mut Vec<Output>) {
+        if self.can_hedge() {
+            self.timer = Some(at);
+            out.push(Output::Note(Note::HedgeTimer { at, cause }));
+        } else {
+            self.timer = None;
+        }
+    }
+
+    /// Sends every hedge that is due (R53), then ends the call if nothing is live and nothing
+    /// more can start (R58).
+    pub(super) fn pump_hedges(&mut self, now: Nanos, env: &mut Env<'_>, out: &mut Vec<Output>) {
+        let delay = match &self.plan.policy {
+            Policy::Hedging(p) => p.hedging_delay,
+            _ => return,
+        };
+        while self.can_hedge() && self.timer.is_some_and(|t| t <= now) {
+            if self.deadline_passed(now) {
+                return self.finish(
+                    Code::DeadlineExceeded,
+                    None,
+                    FinishReason::Deadline,
+                    env,
+                    out,
+                );
+            }
+            // R60: the first attempt always goes; later hedges only while tokens allow.
+            if !self.throttle_allows(env, out) {
+                self.stop_hedging(FinishReason::Throttled, "throttled", out);
+                break;
+            }
+            self.send_new(out);
+            self.schedule_hedge(now.saturating_add(delay), "delay", out);
+        }
+        if self.live.is_empty() && !self.can_hedge() {
+            let (status, slot) = self
+                .last
+                .map_or((Code::Unknown, None), |(c, s)| (c, Some(s)));
+            let reason = self.hedging_stopped.unwrap_or(FinishReason::Exhausted);
+            self.finish(status, slot, reason, env, out);
+        }
+    }
+}

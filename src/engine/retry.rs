@@ -1,0 +1,83 @@
+//! What a failed attempt leads to under a `retryPolicy` (R21–R29, R36–R38, R43–R45).
+//!
+//! The order of the checks is the policy: a status that is not retryable goes back at once; an
+//! exhausted budget wins over anything the server says (pushback cannot add attempts, R38); a
+//! server's stop wins over the throttle; only then is a delay chosen — the server's exact
+//! pushback (which restarts the ladder), or the next jittered rung of the backoff ladder.
+
+use super::call::{CallEngine, Live};
+use super::{Backoff, Env, FinishReason, Note, Output, Pushback};
+use crate::code::Code;
+use crate::config::RetryPolicy;
+use crate::time::Nanos;
+
+impl CallEngine {
+    #[allow(clippy::too_many_arguments)]
+    pub(super) fn after_retry_failure(
+        &mut self,
+        now: Nanos,
+        live: Live,
+        status: Code,
+        pushback: Option<(Pushback, String)>,
+        policy: &RetryPolicy,
+        env: &mut Env<'_>,
+        out: &mut Vec<Output>,
+    ) {
+        let slot = Some(live.slot);
+        let retryable = policy.retryable_codes.contains(status);
+        let stop = pushback.as_ref().is_some_and(|(p, _)| p.stops());
+        if retryable || stop {
+            self.throttle_failure(env, out);
+        }
+        let note_pushback = |until: Option<Nanos>, out: &mut Vec<Output>| {
+            if let Some((meaning, raw)) = &pushback {
+                out.push(Output::Note(Note::Pushback {
+                    raw: raw.clone(),
+                    meaning: *meaning,
+                    until,
+                }));
+            }
+        };
+        // Order of reasons: not retryable, then attempts exhausted (pushback cannot add attempts,
+        // R38), then the server's stop, then the throttle.
+        let refusal = if !retryable {
+            Some(FinishReason::NotRetryable)
+        } else if self.attempts >= policy.max_attempts {
+            Some(FinishReason::Exhausted)
+        } else if stop {
+            Some(FinishReason::PushbackStop)
+        } else if !self.throttle_allows(env, out) {
+            Some(FinishReason::Throttled)
+        } else {
+            None
+        };
+        if let Some(reason) = refusal {
+            note_pushback(None, out);
+            return self.finish(status, slot, reason, env, out);
+        }
+        let backoff = self.backoff.get_or_insert_with(|| Backoff::new(policy));
+        let until = match pushback.as_ref().map(|(p, _)| *p) {
+            Some(Pushback::Delay(delay)) => {
+                // Exactly the server's delay, no jitter, and the ladder starts again (R28, R29).
+                backoff.reset();
+                let until = now.saturating_add(delay);
+                note_pushback(Some(until), out);
+                until
+            }
+            _ => {
+                let (retry, nominal) = backoff.next_nominal();
+                let delay = self.plan.jitter.apply(nominal, env.rng);
+                let until = now.saturating_add(delay);
+                out.push(Output::Note(Note::Backoff {
+                    retry,
+                    nominal,
+                    delay,
+                    until,
+                }));
+                until
+            }
+        };
+        // A wait that runs past the deadline is still waited: the deadline ends it (D18).
+        self.timer = Some(until);
+    }
+}
