@@ -57,3 +57,57 @@ pub fn check_value(value: &Value, options: &ParseOptions) -> Report {
         config,
     }
 }
+
+impl std::fmt::Display for ConfigError {
+    /// `methodConfig[0].retryPolicy.maxAttempts: required`.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}: {}", self.path, self.message)
+    }
+}
+
+impl std::fmt::Display for super::Invalid {
+    /// `invalid service config (2 errors): path: message; path: message`.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let n = self.errors.len();
+        write!(
+            f,
+            "invalid service config ({n} error{}): ",
+            if n == 1 { "" } else { "s" }
+        )?;
+        let all: Vec<String> = self.errors.iter().map(ToString::to_string).collect();
+        f.write_str(&all.join("; "))
+    }
+}
+
+impl std::fmt::Display for super::ParseError {
+    /// The JSON error with its position, or the list of validation errors.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            super::ParseError::Json(e) => write!(f, "not valid JSON: {e}"),
+            super::ParseError::Invalid(i) => i.fmt(f),
+        }
+    }
+}
+
+impl std::error::Error for super::ParseError {}
+
+#[cfg(test)]
+mod tests {
+    use super::super::{parse_str, ParseOptions};
+
+    #[test]
+    fn errors_display_with_paths() {
+        let err =
+            parse_str(r#"{"retryThrottling": {}}"#, &ParseOptions::default()).expect_err("invalid");
+        assert_eq!(
+            err.to_string(),
+            "invalid service config (2 errors): retryThrottling.maxTokens: required; retryThrottling.tokenRatio: required"
+        );
+        let err = parse_str("{", &ParseOptions::default()).expect_err("not JSON");
+        assert!(
+            err.to_string()
+                .starts_with("not valid JSON: line 1, column "),
+            "{err}"
+        );
+    }
+}
