@@ -183,3 +183,37 @@ fn help_teaches_modes_and_exit_codes() {
         assert!(text.contains(needle), "{needle}: {text}");
     }
 }
+
+/// The whole text output for the shipped configs, committed under `snapshots/` so a reviewer
+/// reads exactly what users see and any change to it shows up in a diff.
+#[test]
+fn text_output_snapshots() {
+    for (name, args) in [
+        (
+            "check_config_demo_lenient",
+            &["sims/configs/grpc-go-demo.json"][..],
+        ),
+        (
+            "check_config_demo_strict",
+            &["--strict", "sims/configs/grpc-go-demo.json"][..],
+        ),
+        (
+            "check_config_retry_throttling",
+            &["sims/configs/a6-retry-throttling.json"][..],
+        ),
+        (
+            "check_config_hedging",
+            &["sims/configs/a6-hedging.json"][..],
+        ),
+    ] {
+        let out = Command::new(env!("CARGO_BIN_EXE_hedgehog"))
+            .current_dir(env!("CARGO_MANIFEST_DIR"))
+            .arg("check-config")
+            .args(args)
+            .output()
+            .expect("runs");
+        insta::with_settings!({snapshot_path => "../snapshots", prepend_module_to_snapshot => false}, {
+            insta::assert_snapshot!(name, stdout(&out));
+        });
+    }
+}

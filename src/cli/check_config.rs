@@ -149,7 +149,7 @@ fn text_report(file: &str, r: &Report, options: &ParseOptions) -> String {
     out
 }
 
-/// The distinct paths of `path: message` details, in order: the messages are listed above.
+/// The distinct paths of `path: message` details, at most three: the messages are listed above.
 fn paths(details: &[String]) -> String {
     let mut seen: Vec<&str> = Vec::new();
     for d in details {
@@ -158,7 +158,10 @@ fn paths(details: &[String]) -> String {
             seen.push(path);
         }
     }
-    seen.join(", ")
+    match seen.len() {
+        0..=3 => seen.join(", "),
+        n => format!("{} and {} more (see above)", seen[..3].join(", "), n - 3),
+    }
 }
 
 fn json_report(r: &Report) -> Value {
