@@ -1,18 +1,18 @@
 //! Warnings and tolerated keys outside the two tables: D24 (keys hedgehog ignores), R84 (other
 //! top-level fields), R4 (unknown keys), R27/D7, R10/D17, R12, R46, R6 and D25 edge cases.
 
-use hedgehog::config::{check_value, Peer, Policy, Report};
+use hedgehog::config::{check_str, Peer, Policy, Report};
 use hedgehog::config::{ParseOptions, Warning};
 
 fn report(text: &str, strict: bool) -> Report {
-    let value = hedgehog::json::parse(text).expect("test configs are JSON");
-    check_value(
-        &value,
+    check_str(
+        text,
         &ParseOptions {
             strict,
             ..ParseOptions::default()
         },
     )
+    .expect("test configs are JSON")
 }
 
 fn retry_entry(extra_policy: &str, extra_entry: &str) -> String {

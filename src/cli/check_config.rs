@@ -5,7 +5,7 @@
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use hedgehog::config::{check_value, warning_line, ParseOptions, Report, Verdict};
+use hedgehog::config::{check_str, warning_line, ParseOptions, Report, Verdict};
 use serde_json::{json, Value};
 
 /// Arguments of `check-config`.
@@ -75,8 +75,8 @@ pub fn run(args: Args) -> ExitCode {
             return ExitCode::from(2);
         }
     };
-    let value = match hedgehog::json::parse(&text) {
-        Ok(v) => v,
+    let report = match check_str(&text, &options) {
+        Ok(r) => r,
         Err(e) => {
             eprintln!(
                 "hedgehog check-config: {file}:{}:{}: not valid JSON: {}",
@@ -85,7 +85,6 @@ pub fn run(args: Args) -> ExitCode {
             return ExitCode::from(2);
         }
     };
-    let report = check_value(&value, &options);
     let out = match args.format {
         Format::Text => text_report(&file.to_string(), &report, &options),
         Format::Json => format!("{}\n", json_report(&report)),

@@ -26,6 +26,12 @@ pub struct Report {
     pub config: Option<ServiceConfig>,
 }
 
+/// Parses JSON text (duplicate keys rejected, D3), validates it and explains it; `Err` when the
+/// text is not JSON.
+pub fn check_str(text: &str, options: &ParseOptions) -> Result<Report, super::JsonError> {
+    crate::json::parse(text).map(|value| check_value(&value, options))
+}
+
 /// Validates `value` and explains it.
 pub fn check_value(value: &Value, options: &ParseOptions) -> Report {
     let outcome = validate(value, options);
