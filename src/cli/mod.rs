@@ -2,6 +2,7 @@
 //! 0 success, 1 the thing checked failed, 2 usage or input errors.
 
 mod check_config;
+mod sim;
 
 use std::process::ExitCode;
 
@@ -20,6 +21,8 @@ pub struct Cli {
 enum Command {
     /// Validate a service config, explain its policies, and show which gRPC runtimes accept it.
     CheckConfig(check_config::Args),
+    // No doc comment here: it would replace the long help that `sim::Args` defines.
+    Sim(sim::Args),
 }
 
 impl Cli {
@@ -27,6 +30,7 @@ impl Cli {
     pub fn run(self) -> ExitCode {
         match self.command {
             Command::CheckConfig(args) => check_config::run(args),
+            Command::Sim(args) => sim::run(args),
         }
     }
 }

@@ -1,4 +1,13 @@
 //! The simulator: scenario files, a virtual clock, scripted servers, the runner, trace formats.
-//! STUB — the simulator helper fills it in (issue 3).
 
+pub mod clock;
+pub mod executor;
+pub mod format;
+pub mod latency;
+pub mod parse;
+pub mod rng;
+pub mod run;
+pub mod scenario;
 pub mod server;
+pub mod summary;
+pub mod transport;

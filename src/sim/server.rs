@@ -1,10 +1,21 @@
-//! The server model shared by the simulated server and `hedgehog serve` — STUB.
+//! The server model shared by the simulated server and `hedgehog serve`.
 //!
-//! Contract (keep it): a `ServerSpec` is parsed from a scenario's `server` object; a
-//! `ServerModel` made from it answers `next_step()` once per arriving attempt, in arrival order,
-//! drawing any randomness from its own seeded ChaCha stream. Clock-free and I/O-free, so the
+//! Contract: a [`ServerSpec`] is parsed from a scenario's `server` object; a [`ServerModel`] made
+//! from it answers [`ServerModel::next_step`] once per arriving attempt, in arrival order,
+//! drawing any randomness from its own seeded ChaCha streams. Clock-free and I/O-free, so the
 //! simulated and the live server make the same decisions for the same seed.
+//!
+//! Status draws and latency draws use two separate streams, so changing a scenario's latency
+//! distribution does not change which requests fail (and vice versa). Latency is drawn only for
+//! attempts whose step does not fix it.
 
+use rand::{Rng, RngCore};
+use rand_chacha::ChaCha8Rng;
+use serde_json::Value;
+
+use super::latency::Latency;
+use super::parse::{self, FieldError};
+use super::rng::{stream, Purpose};
 use crate::code::Code;
 use crate::time::Nanos;
 
@@ -21,23 +32,393 @@ pub struct Step {
     pub headers_first: bool,
 }
 
+/// One scripted answer; `latency` `None` means "draw from `server.latency`".
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ScriptStep {
+    /// Final status.
+    pub status: Code,
+    /// `latency_ms`, if the step fixes it.
+    pub latency: Option<Nanos>,
+    /// Raw `pushback_ms` trailer value.
+    pub pushback: Option<String>,
+    /// `headers_first`.
+    pub headers_first: bool,
+}
+
+/// What a script does after its last step.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Then {
+    /// Start over from the first step.
+    Repeat,
+    /// Keep answering with the last step.
+    Last,
+}
+
+/// A parsed `server.schedule`.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Schedule {
+    /// Every `n`-th request (counted across all calls) succeeds, the rest fail with `status`.
+    ReqModulo {
+        /// The period.
+        n: u64,
+        /// The failure status (default UNAVAILABLE).
+        status: Code,
+    },
+    /// One step per arriving attempt.
+    Script {
+        /// The steps, non-empty.
+        steps: Vec<ScriptStep>,
+        /// After the last step.
+        then: Then,
+    },
+    /// Each request fails with probability `p`, independently (seeded).
+    FailRate {
+        /// Failure probability in [0, 1].
+        p: f64,
+        /// The failure status (default UNAVAILABLE).
+        status: Code,
+    },
+}
+
+/// The schedule kinds, for "unknown kind" messages.
+pub const SCHEDULE_KINDS: [&str; 3] = ["req_modulo", "script", "fail_rate"];
+
 /// A parsed `server` object of a scenario.
 #[derive(Clone, Debug, PartialEq)]
-pub struct ServerSpec {}
+pub struct ServerSpec {
+    /// Which attempts fail, and how.
+    pub schedule: Schedule,
+    /// Latency of attempts whose step does not set `latency_ms` (default: 0).
+    pub latency: Latency,
+}
+
+impl ServerSpec {
+    /// Parses a `server` object found at `path` (`server` in a scenario, `<root>` for
+    /// `hedgehog serve --schedule FILE`).
+    pub fn parse(value: &Value, path: &str) -> Result<ServerSpec, FieldError> {
+        let map = parse::object(value, path, &["schedule", "latency"])?;
+        let schedule_path = parse::join(path, "schedule");
+        let schedule = parse_schedule(parse::required(map, path, "schedule")?, &schedule_path)?;
+        let latency = match map.get("latency") {
+            Some(v) => Latency::parse(v, &parse::join(path, "latency"))?,
+            None => Latency::default(),
+        };
+        Ok(ServerSpec { schedule, latency })
+    }
+}
+
+fn parse_status(value: &Value, path: &str) -> Result<Code, FieldError> {
+    let name = parse::string(value, path)?;
+    Code::from_name(name).ok_or_else(|| {
+        FieldError::new(
+            path,
+            format!("unknown status \"{name}\"; expected a name like UNAVAILABLE"),
+        )
+    })
+}
+
+fn optional_status(map: &serde_json::Map<String, Value>, path: &str) -> Result<Code, FieldError> {
+    match map.get("status") {
+        Some(v) => parse_status(v, &parse::join(path, "status")),
+        None => Ok(Code::Unavailable),
+    }
+}
+
+fn parse_schedule(value: &Value, path: &str) -> Result<Schedule, FieldError> {
+    let map = value.as_object().ok_or_else(|| {
+        FieldError::new(
+            path,
+            format!("expected an object, got {}", parse::kind(value)),
+        )
+    })?;
+    let kind = SCHEDULE_KINDS
+        .iter()
+        .find(|k| map.contains_key(**k))
+        .ok_or_else(|| {
+            let found = map
+                .keys()
+                .next()
+                .map_or("nothing".to_string(), |k| format!("\"{k}\""));
+            FieldError::new(
+                path,
+                format!(
+                    "unknown schedule kind {found}; expected one of: {}",
+                    SCHEDULE_KINDS.join(", ")
+                ),
+            )
+        })?;
+    match *kind {
+        "req_modulo" => {
+            let map = parse::object(value, path, &["req_modulo", "status"])?;
+            let at = parse::join(path, "req_modulo");
+            let n = parse::uint(&map["req_modulo"], &at)?;
+            if n == 0 {
+                return Err(FieldError::new(&at, "expected an integer >= 1, got 0"));
+            }
+            Ok(Schedule::ReqModulo {
+                n,
+                status: optional_status(map, path)?,
+            })
+        }
+        "fail_rate" => {
+            let map = parse::object(value, path, &["fail_rate", "status"])?;
+            let at = parse::join(path, "fail_rate");
+            let p = parse::non_negative(&map["fail_rate"], &at)?;
+            if p > 1.0 {
+                return Err(FieldError::new(
+                    &at,
+                    format!("expected a probability in [0, 1], got {p}"),
+                ));
+            }
+            Ok(Schedule::FailRate {
+                p,
+                status: optional_status(map, path)?,
+            })
+        }
+        _ => {
+            let map = parse::object(value, path, &["script", "then"])?;
+            let at = parse::join(path, "script");
+            let list = map["script"]
+                .as_array()
+                .filter(|a| !a.is_empty())
+                .ok_or_else(|| FieldError::new(&at, "expected a non-empty array of steps"))?;
+            let steps = list
+                .iter()
+                .enumerate()
+                .map(|(i, step)| parse_step(step, &format!("{at}[{i}]")))
+                .collect::<Result<Vec<_>, _>>()?;
+            let then = match map.get("then") {
+                None => Then::Last,
+                Some(v) => match parse::string(v, &parse::join(path, "then"))? {
+                    "repeat" => Then::Repeat,
+                    "last" => Then::Last,
+                    other => {
+                        return Err(FieldError::new(
+                            &parse::join(path, "then"),
+                            format!("unknown value \"{other}\"; expected \"repeat\" or \"last\""),
+                        ))
+                    }
+                },
+            };
+            Ok(Schedule::Script { steps, then })
+        }
+    }
+}
+
+fn parse_step(value: &Value, path: &str) -> Result<ScriptStep, FieldError> {
+    let map = parse::object(
+        value,
+        path,
+        &["status", "latency_ms", "pushback_ms", "headers_first"],
+    )?;
+    let status = parse_status(
+        parse::required(map, path, "status")?,
+        &parse::join(path, "status"),
+    )?;
+    let latency = match map.get("latency_ms") {
+        Some(v) => Some(parse::millis(v, &parse::join(path, "latency_ms"))?),
+        None => None,
+    };
+    let pushback = match map.get("pushback_ms") {
+        None => None,
+        Some(Value::String(s)) => Some(s.clone()),
+        // A number is taken as its exact text (arbitrary_precision keeps it): "200", "-1".
+        Some(Value::Number(n)) => Some(n.to_string()),
+        Some(other) => {
+            return Err(FieldError::new(
+                &parse::join(path, "pushback_ms"),
+                format!(
+                    "expected the raw trailer value as a string, got {}",
+                    parse::kind(other)
+                ),
+            ))
+        }
+    };
+    let headers_first = match map.get("headers_first") {
+        Some(v) => parse::boolean(v, &parse::join(path, "headers_first"))?,
+        None => false,
+    };
+    Ok(ScriptStep {
+        status,
+        latency,
+        pushback,
+        headers_first,
+    })
+}
 
 /// A `ServerSpec` with its state (request counter, script position, RNG).
 #[derive(Debug)]
-pub struct ServerModel {}
+pub struct ServerModel {
+    spec: ServerSpec,
+    /// Attempts answered so far.
+    served: u64,
+    status_rng: ChaCha8Rng,
+    latency_rng: ChaCha8Rng,
+}
 
 impl ServerModel {
     /// A fresh server for `spec`, drawing from a stream derived from `seed`.
     pub fn new(spec: &ServerSpec, seed: u64) -> Self {
-        let _ = (spec, seed);
-        todo!("simulator helper")
+        Self::with_index(spec, seed, 0)
+    }
+
+    /// Server number `index` of a run (each server of a run has its own streams).
+    pub fn with_index(spec: &ServerSpec, seed: u64, index: u64) -> Self {
+        ServerModel {
+            spec: spec.clone(),
+            served: 0,
+            status_rng: stream(seed, Purpose::ServerStatus, index),
+            latency_rng: stream(seed, Purpose::ServerLatency, index),
+        }
+    }
+
+    /// How many attempts this server has answered.
+    pub fn served(&self) -> u64 {
+        self.served
     }
 
     /// The answer to the next arriving attempt.
     pub fn next_step(&mut self) -> Step {
-        todo!("simulator helper")
+        self.served += 1;
+        let n = self.served;
+        let (status, latency, pushback, headers_first) = match &self.spec.schedule {
+            Schedule::ReqModulo { n: period, status } => {
+                let s = if n % period == 0 { Code::Ok } else { *status };
+                (s, None, None, false)
+            }
+            Schedule::FailRate { p, status } => {
+                let fail = self.status_rng.random::<f64>() < *p;
+                (if fail { *status } else { Code::Ok }, None, None, false)
+            }
+            Schedule::Script { steps, then } => {
+                let i = usize::try_from(n - 1).unwrap_or(usize::MAX);
+                let step = match then {
+                    Then::Repeat => &steps[i % steps.len()],
+                    Then::Last => &steps[i.min(steps.len() - 1)],
+                };
+                (
+                    step.status,
+                    step.latency,
+                    step.pushback.clone(),
+                    step.headers_first,
+                )
+            }
+        };
+        let latency = match latency {
+            Some(ns) => ns,
+            None => self
+                .spec
+                .latency
+                .sample(&mut self.latency_rng as &mut dyn RngCore),
+        };
+        Step {
+            status,
+            latency,
+            pushback,
+            headers_first,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn model(server: Value) -> ServerModel {
+        ServerModel::new(&ServerSpec::parse(&server, "server").unwrap(), 1)
+    }
+
+    fn statuses(m: &mut ServerModel, n: usize) -> Vec<Code> {
+        (0..n).map(|_| m.next_step().status).collect()
+    }
+
+    #[test]
+    fn req_modulo_succeeds_on_every_nth_request() {
+        let mut m = model(json!({"schedule": {"req_modulo": 4}, "latency": {"fixed_ms": 1}}));
+        let u = Code::Unavailable;
+        assert_eq!(statuses(&mut m, 8), [u, u, u, Code::Ok, u, u, u, Code::Ok]);
+        assert_eq!(m.next_step().latency, 1_000_000);
+        assert_eq!(m.served(), 9);
+    }
+
+    #[test]
+    fn script_then_last_repeats_the_final_step() {
+        let mut m = model(json!({"schedule": {"script": [
+            {"status": "UNAVAILABLE", "pushback_ms": "200", "latency_ms": 3},
+            {"status": "OK", "headers_first": true}
+        ], "then": "last"}, "latency": {"fixed_ms": 7}}));
+        let first = m.next_step();
+        assert_eq!(first.status, Code::Unavailable);
+        assert_eq!(first.pushback.as_deref(), Some("200"));
+        assert_eq!(first.latency, 3_000_000);
+        for _ in 0..3 {
+            let s = m.next_step();
+            assert_eq!(
+                (s.status, s.latency, s.headers_first),
+                (Code::Ok, 7_000_000, true)
+            );
+        }
+    }
+
+    #[test]
+    fn script_then_repeat_cycles() {
+        let mut m = model(json!({"schedule": {"script": [
+            {"status": "ABORTED"}, {"status": "OK"}], "then": "repeat"}}));
+        let a = Code::Aborted;
+        assert_eq!(statuses(&mut m, 5), [a, Code::Ok, a, Code::Ok, a]);
+    }
+
+    #[test]
+    fn fail_rate_fails_about_that_often_and_reproducibly() {
+        let server = json!({"schedule": {"fail_rate": 0.3, "status": "INTERNAL"}});
+        let mut m = model(server.clone());
+        let got = statuses(&mut m, 100_000);
+        let fails = got.iter().filter(|c| **c == Code::Internal).count();
+        assert!((29_000..31_000).contains(&fails), "{fails}");
+        assert!(got.iter().all(|c| *c == Code::Internal || *c == Code::Ok));
+        assert_eq!(statuses(&mut model(server), 100_000), got);
+    }
+
+    #[test]
+    fn latency_stream_is_independent_of_status_stream_rule_1() {
+        let a = model(json!({"schedule": {"fail_rate": 0.5}, "latency": {"fixed_ms": 1}}));
+        let b = model(json!({"schedule": {"fail_rate": 0.5}, "latency": {"exponential_ms": 3}}));
+        let (mut a, mut b) = (a, b);
+        assert_eq!(statuses(&mut a, 1000), statuses(&mut b, 1000));
+    }
+
+    #[test]
+    fn errors_carry_json_paths() {
+        let bad = |v: Value| ServerSpec::parse(&v, "server").unwrap_err();
+        let e = bad(
+            json!({"schedule": {"script": [{"status": "OK"}, {"status": "OK"},
+            {"status": "FOO"}]}}),
+        );
+        assert_eq!(e.path, "server.schedule.script[2].status");
+        assert!(
+            e.message.contains("unknown status \"FOO\""),
+            "{}",
+            e.message
+        );
+        let e = bad(json!({"schedule": {"round_robin": 2}}));
+        assert_eq!(e.path, "server.schedule");
+        assert!(
+            e.message.contains("req_modulo, script, fail_rate"),
+            "{}",
+            e.message
+        );
+        let e = bad(json!({"schedule": {"req_modulo": 0}}));
+        assert_eq!(e.path, "server.schedule.req_modulo");
+        let e = bad(json!({"schedule": {"fail_rate": 1.5}}));
+        assert_eq!(e.path, "server.schedule.fail_rate");
+        let e = bad(json!({"schedule": {"script": [], "then": "last"}}));
+        assert_eq!(e.path, "server.schedule.script");
+        let e = bad(json!({"schedule": {"script": [{"status": "OK"}], "then": "loop"}}));
+        assert_eq!(e.path, "server.schedule.then");
+        let e = bad(json!({"latency": {"fixed_ms": 1}}));
+        assert_eq!(e.path, "server.schedule");
+        let e = bad(json!({"schedule": {"script": [{"status": "OK", "pushback_ms": true}]}}));
+        assert_eq!(e.path, "server.schedule.script[0].pushback_ms");
     }
 }

@@ -1,0 +1,318 @@
+//! Rendering a [`Trace`]: `json` (the DESIGN.md contract), `yaml` (snapshots), `text` (people).
+//!
+//! All three read the same records and print times with [`to_ms`] (integer microseconds, then
+//! one division), so they agree to the digit and never depend on float formatting quirks: the
+//! JSON numbers come from serde_json's shortest round-trip printing, and YAML reuses it.
+//! The YAML is written by hand as one flow mapping per attempt and per event, which keeps a
+//! snapshot diff to one line per changed record; strings are JSON-quoted, which is valid YAML.
+
+use std::fmt::Write as _;
+
+use serde_json::{json, Value};
+
+use crate::time::{to_ms, Nanos};
+use crate::trace::{AttemptRecord, CallRecord, Trace, TraceEvent};
+
+/// Output formats of `hedgehog sim`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Format {
+    /// For people.
+    Text,
+    /// For snapshots and diffs.
+    Yaml,
+    /// The DESIGN.md JSON trace.
+    Json,
+}
+
+fn ms(ns: Nanos) -> Value {
+    json!(to_ms(ns))
+}
+
+fn opt_ms(ns: Option<Nanos>) -> Value {
+    ns.map_or(Value::Null, ms)
+}
+
+fn attempt_json(a: &AttemptRecord) -> Value {
+    let mut v = json!({
+        "attempt": a.attempt,
+        "previous": a.previous,
+        "sent_ms": ms(a.sent),
+        "ended_ms": opt_ms(a.ended),
+        "outcome": a.outcome.map(|o| o.as_str()),
+        "committed": a.committed,
+        "pushback_ms": a.pushback,
+    });
+    if a.transparent {
+        v["transparent"] = json!(true);
+    }
+    v
+}
+
+fn call_json(c: &CallRecord) -> Value {
+    json!({
+        "call": c.call,
+        "status": c.status.name(),
+        "message": c.message,
+        "started_ms": ms(c.started),
+        "ended_ms": ms(c.ended),
+        "attempts": c.attempts.iter().map(attempt_json).collect::<Vec<_>>(),
+    })
+}
+
+fn event_json(e: &TraceEvent) -> Value {
+    json!({
+        "at_ms": ms(e.at),
+        "call": e.call,
+        "attempt": e.attempt,
+        "kind": e.kind.as_str(),
+        "detail": e.detail,
+    })
+}
+
+/// The DESIGN.md JSON trace as a value.
+pub fn to_json(trace: &Trace) -> Value {
+    json!({
+        "scenario": trace.scenario,
+        "seed": trace.seed,
+        "mode": trace.mode,
+        "calls": trace.calls.iter().map(call_json).collect::<Vec<_>>(),
+        "events": trace.events.iter().map(event_json).collect::<Vec<_>>(),
+    })
+}
+
+/// One JSON value as a YAML scalar or flow collection (JSON is valid YAML flow syntax, except
+/// that we drop the quotes around keys for readability).
+fn flow(v: &Value) -> String {
+    match v {
+        Value::Object(map) => {
+            let parts: Vec<String> = map
+                .iter()
+                .map(|(k, v)| format!("{k}: {}", flow(v)))
+                .collect();
+            format!("{{{}}}", parts.join(", "))
+        }
+        Value::Array(items) => {
+            format!(
+                "[{}]",
+                items.iter().map(flow).collect::<Vec<_>>().join(", ")
+            )
+        }
+        other => other.to_string(),
+    }
+}
+
+/// The trace as YAML: block structure for the run and calls, one flow line per record.
+pub fn to_yaml(trace: &Trace) -> String {
+    let mut out = String::new();
+    let _ = writeln!(out, "scenario: {}", json!(trace.scenario));
+    let _ = writeln!(out, "seed: {}", trace.seed);
+    let _ = writeln!(out, "mode: {}", json!(trace.mode));
+    out.push_str(if trace.calls.is_empty() {
+        "calls: []\n"
+    } else {
+        "calls:\n"
+    });
+    for c in &trace.calls {
+        let v = call_json(c);
+        for (i, key) in ["call", "status", "message", "started_ms", "ended_ms"]
+            .iter()
+            .enumerate()
+        {
+            let lead = if i == 0 { "  - " } else { "    " };
+            let _ = writeln!(out, "{lead}{key}: {}", flow(&v[*key]));
+        }
+        if c.attempts.is_empty() {
+            out.push_str("    attempts: []\n");
+        } else {
+            out.push_str("    attempts:\n");
+            for a in &c.attempts {
+                let _ = writeln!(out, "      - {}", flow(&attempt_json(a)));
+            }
+        }
+    }
+    out.push_str(if trace.events.is_empty() {
+        "events: []\n"
+    } else {
+        "events:\n"
+    });
+    for e in &trace.events {
+        let _ = writeln!(out, "  - {}", flow(&event_json(e)));
+    }
+    out
+}
+
+fn ms_text(ns: Nanos) -> String {
+    format!("{:.3}ms", to_ms(ns))
+}
+
+/// The trace for people: per call its attempts, then the event log.
+pub fn to_text(trace: &Trace, description: &str) -> String {
+    let mut out = String::new();
+    let _ = writeln!(
+        out,
+        "scenario {} · seed {} · {}",
+        trace.scenario, trace.seed, trace.mode
+    );
+    for line in description.lines() {
+        let _ = writeln!(out, "  {line}");
+    }
+    for c in &trace.calls {
+        let message = c
+            .message
+            .as_ref()
+            .map_or(String::new(), |m| format!(" {m:?}"));
+        let _ = writeln!(
+            out,
+            "\ncall {}: {}{message} after {} (started {}, {} attempt{})",
+            c.call,
+            c.status,
+            ms_text(c.ended.saturating_sub(c.started)),
+            ms_text(c.started),
+            c.attempts.len(),
+            if c.attempts.len() == 1 { "" } else { "s" },
+        );
+        for a in &c.attempts {
+            let previous = a.previous.map_or("none".to_string(), |p| p.to_string());
+            let ended = a.ended.map_or("-".to_string(), ms_text);
+            let outcome = a.outcome.map_or("(running)", |o| o.as_str());
+            let mut extra = String::new();
+            if let Some(p) = &a.pushback {
+                let _ = write!(extra, "  pushback {p:?}");
+            }
+            if a.committed {
+                extra.push_str("  committed");
+            }
+            if a.transparent {
+                extra.push_str("  transparent");
+            }
+            let _ = writeln!(
+                out,
+                "  attempt {:<2} previous {:<4} sent {:>12}  ended {:>12}  {outcome}{extra}",
+                a.attempt,
+                previous,
+                ms_text(a.sent),
+                ended,
+            );
+        }
+    }
+    if !trace.events.is_empty() {
+        out.push_str("\nevents:\n");
+        for e in &trace.events {
+            let attempt = e.attempt.map_or(String::new(), |a| format!("attempt {a}"));
+            let line = format!(
+                "  {:>12}  call {:<3} {:<10} {:<16} {}",
+                ms_text(e.at),
+                e.call,
+                attempt,
+                e.kind.as_str(),
+                e.detail
+            );
+            let _ = writeln!(out, "{}", line.trim_end());
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::code::Code;
+    use crate::trace::{EventKind, Outcome};
+
+    fn sample() -> Trace {
+        let attempt =
+            |n: u32, prev: Option<u32>, sent: Nanos, end: Nanos, code: Code| AttemptRecord {
+                attempt: n,
+                previous: prev,
+                sent,
+                ended: Some(end),
+                outcome: Some(Outcome::Status(code)),
+                committed: code == Code::Ok,
+                pushback: None,
+                transparent: false,
+            };
+        Trace {
+            scenario: "demo".into(),
+            seed: 1,
+            mode: "sim".into(),
+            calls: vec![CallRecord {
+                call: 0,
+                status: Code::Ok,
+                message: Some("Try \"and\" Success".into()),
+                started: 0,
+                ended: 31_404_000,
+                attempts: vec![
+                    attempt(1, None, 0, 1_000_000, Code::Unavailable),
+                    attempt(2, Some(1), 9_100_000, 31_404_000, Code::Ok),
+                ],
+            }],
+            events: vec![TraceEvent {
+                at: 1_000_000,
+                call: 0,
+                attempt: Some(1),
+                kind: EventKind::Closed,
+                detail: "UNAVAILABLE".into(),
+            }],
+        }
+    }
+
+    #[test]
+    fn json_has_exactly_the_design_shape() {
+        let v = to_json(&sample());
+        let keys = |v: &Value| v.as_object().unwrap().keys().cloned().collect::<Vec<_>>();
+        assert_eq!(keys(&v), ["scenario", "seed", "mode", "calls", "events"]);
+        let call = &v["calls"][0];
+        assert_eq!(
+            keys(call),
+            [
+                "call",
+                "status",
+                "message",
+                "started_ms",
+                "ended_ms",
+                "attempts"
+            ]
+        );
+        assert_eq!(
+            keys(&call["attempts"][0]),
+            [
+                "attempt",
+                "previous",
+                "sent_ms",
+                "ended_ms",
+                "outcome",
+                "committed",
+                "pushback_ms"
+            ]
+        );
+        assert_eq!(
+            keys(&v["events"][0]),
+            ["at_ms", "call", "attempt", "kind", "detail"]
+        );
+        assert_eq!(call["attempts"][0]["previous"], Value::Null);
+        assert_eq!(call["attempts"][1]["previous"], 1);
+        assert_eq!(call["ended_ms"].to_string(), "31.404");
+        assert_eq!(call["started_ms"].to_string(), "0.0");
+        assert_eq!(v["events"][0]["kind"], "closed");
+    }
+
+    #[test]
+    fn yaml_is_one_line_per_record_with_quoted_strings() {
+        let y = to_yaml(&sample());
+        assert!(
+            y.contains("    message: \"Try \\\"and\\\" Success\"\n"),
+            "{y}"
+        );
+        assert!(y.contains("      - {attempt: 2, previous: 1, sent_ms: 9.1, ended_ms: 31.404, outcome: \"OK\", committed: true, pushback_ms: null}\n"), "{y}");
+        assert!(y.contains("  - {at_ms: 1.0, call: 0, attempt: 1, kind: \"closed\", detail: \"UNAVAILABLE\"}\n"), "{y}");
+    }
+
+    #[test]
+    fn text_lists_attempts_with_previous_and_outcome() {
+        let t = to_text(&sample(), "A story.");
+        assert!(t.contains("call 0: OK"), "{t}");
+        assert!(t.contains("attempt 1  previous none"), "{t}");
+        assert!(t.contains("attempt 2  previous 1"), "{t}");
+        assert!(t.contains("31.404ms"), "{t}");
+    }
+}

@@ -1,0 +1,436 @@
+//! Scenario files (DESIGN.md "Scenario file"): everything one simulated run needs.
+//!
+//! The stable core is `name`, `description`, `service_config` (inline object, or a path
+//! relative to the scenario file), `jitter`, `seeds`, `server` and `client`. Added here:
+//! - `client.methods`: a list of methods used round-robin (call i uses `methods[i % n]`), so
+//!   one scenario can show per-method selection; `client.method` is the one-method shorthand;
+//! - `client.request_bytes` (default: the message's length) and `client.retry_buffer_bytes`
+//!   (default 1 MiB, D22): a request larger than the buffer is sent once, never retried (R66);
+//! - `client.max_attempts_limit`: the client's `maxAttempts` ceiling (default 5, R16);
+//! - `live_comparable`: true when `--live` can reproduce the trace exactly (no random server
+//!   draws that depend on timing, no sub-millisecond races).
+//!
+//! Unknown keys are errors: a misspelt key silently falling back to a default would produce a
+//! believable, wrong trace.
+
+use std::fmt;
+use std::path::{Path, PathBuf};
+
+use serde_json::Value;
+
+use super::parse::{self, FieldError};
+use super::server::ServerSpec;
+use crate::config::{self, ParseOptions, ServiceConfig, Warning};
+use crate::engine::Jitter;
+use crate::time::Nanos;
+
+/// The default per-RPC retry buffer: 1 MiB, as grpc-java and grpc-js (D22).
+pub const DEFAULT_RETRY_BUFFER_BYTES: u64 = 1 << 20;
+
+/// A method a client calls: `echo.Echo/UnaryEcho`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct MethodRef {
+    /// Fully qualified service, `echo.Echo`.
+    pub service: String,
+    /// Method, `UnaryEcho`.
+    pub method: String,
+}
+
+impl MethodRef {
+    /// Parses `service/method` (a leading `/` is allowed).
+    pub fn parse(text: &str) -> Option<MethodRef> {
+        let text = text.strip_prefix('/').unwrap_or(text);
+        let (service, method) = text.split_once('/')?;
+        if service.is_empty() || method.is_empty() || method.contains('/') {
+            return None;
+        }
+        Some(MethodRef {
+            service: service.to_string(),
+            method: method.to_string(),
+        })
+    }
+}
+
+impl fmt::Display for MethodRef {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}/{}", self.service, self.method)
+    }
+}
+
+/// The `client` object.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ClientSpec {
+    /// Methods, used round-robin by call index; never empty.
+    pub methods: Vec<MethodRef>,
+    /// The request message (echoed back by the server on success).
+    pub message: String,
+    /// Number of calls.
+    pub calls: u64,
+    /// Time between call starts.
+    pub interval: Nanos,
+    /// Each call's deadline, relative to its start.
+    pub deadline: Option<Nanos>,
+    /// Size of the request, for the retry buffer check.
+    pub request_bytes: u64,
+    /// The per-RPC retry buffer limit.
+    pub retry_buffer_bytes: u64,
+    /// The client's `maxAttempts` ceiling.
+    pub max_attempts_limit: u32,
+}
+
+/// A loaded scenario.
+#[derive(Clone, Debug)]
+pub struct Scenario {
+    /// `name`.
+    pub name: String,
+    /// `description`: the story.
+    pub description: String,
+    /// The file it came from, if any.
+    pub file: Option<PathBuf>,
+    /// The validated service config.
+    pub config: ServiceConfig,
+    /// The config's portability warnings.
+    pub warnings: Vec<Warning>,
+    /// `jitter` (default `spec`).
+    pub jitter: Jitter,
+    /// `seeds` (default `[1]`).
+    pub seeds: Vec<u64>,
+    /// `server`.
+    pub server: ServerSpec,
+    /// `client`.
+    pub client: ClientSpec,
+    /// `live_comparable` (default false).
+    pub live_comparable: bool,
+}
+
+/// Why a scenario did not load: the file, and every problem with its JSON path.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ScenarioError {
+    /// The file the problems are in (a scenario, or the config file it names).
+    pub file: String,
+    /// The problems, each with its path.
+    pub problems: Vec<FieldError>,
+}
+
+impl ScenarioError {
+    fn one(file: &str, problem: FieldError) -> Self {
+        ScenarioError {
+            file: file.to_string(),
+            problems: vec![problem],
+        }
+    }
+}
+
+impl fmt::Display for ScenarioError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        for (i, p) in self.problems.iter().enumerate() {
+            if i > 0 {
+                writeln!(f)?;
+            }
+            write!(f, "{}: {}: {}", self.file, p.path, p.message)?;
+        }
+        Ok(())
+    }
+}
+
+impl std::error::Error for ScenarioError {}
+
+const TOP_KEYS: [&str; 9] = [
+    "name",
+    "description",
+    "service_config",
+    "jitter",
+    "seeds",
+    "server",
+    "client",
+    "live_comparable",
+    "$comment",
+];
+
+const CLIENT_KEYS: [&str; 10] = [
+    "method",
+    "methods",
+    "message",
+    "calls",
+    "interval_ms",
+    "deadline_ms",
+    "request_bytes",
+    "retry_buffer_bytes",
+    "max_attempts_limit",
+    "$comment",
+];
+
+/// Reads a JSON file with the project's parser (duplicate keys are errors, D3).
+fn read_json(path: &Path) -> Result<Value, ScenarioError> {
+    let label = path.display().to_string();
+    let text = std::fs::read_to_string(path).map_err(|e| {
+        ScenarioError::one(
+            &label,
+            FieldError::new("", format!("cannot read the file: {e}")),
+        )
+    })?;
+    crate::json::parse(&text).map_err(|e| {
+        ScenarioError::one(
+            &label,
+            FieldError::new(
+                "",
+                format!("line {}, column {}: {}", e.line, e.column, e.message),
+            ),
+        )
+    })
+}
+
+impl Scenario {
+    /// Loads a scenario file (and the config file it names, if any).
+    pub fn load(path: &Path) -> Result<Scenario, ScenarioError> {
+        let value = read_json(path)?;
+        let base = path.parent().unwrap_or(Path::new("."));
+        let mut scenario = Scenario::from_value(&value, base, &path.display().to_string())?;
+        scenario.file = Some(path.to_path_buf());
+        Ok(scenario)
+    }
+
+    /// Builds a scenario from a parsed value; `base` resolves a `service_config` path and
+    /// `label` names the source in errors.
+    pub fn from_value(value: &Value, base: &Path, label: &str) -> Result<Scenario, ScenarioError> {
+        let err = |e: FieldError| ScenarioError::one(label, e);
+        let map = parse::object(value, "", &TOP_KEYS).map_err(err)?;
+        let name = parse::string(parse::required(map, "", "name").map_err(err)?, "name")
+            .map_err(err)?
+            .to_string();
+        let description = parse::string(
+            parse::required(map, "", "description").map_err(err)?,
+            "description",
+        )
+        .map_err(err)?
+        .to_string();
+        let jitter = match map.get("jitter") {
+            None => Jitter::Spec,
+            Some(v) => {
+                let text = parse::string(v, "jitter").map_err(err)?;
+                Jitter::from_name(text).ok_or_else(|| {
+                    err(FieldError::new(
+                        "jitter",
+                        format!("unknown jitter \"{text}\"; expected one of: spec, full, none"),
+                    ))
+                })?
+            }
+        };
+        let seeds = match map.get("seeds") {
+            None => vec![1],
+            Some(v) => {
+                let list = v.as_array().filter(|a| !a.is_empty()).ok_or_else(|| {
+                    err(FieldError::new(
+                        "seeds",
+                        "expected a non-empty array of integers",
+                    ))
+                })?;
+                list.iter()
+                    .enumerate()
+                    .map(|(i, s)| parse::uint(s, &format!("seeds[{i}]")))
+                    .collect::<Result<Vec<_>, _>>()
+                    .map_err(err)?
+            }
+        };
+        let server = ServerSpec::parse(parse::required(map, "", "server").map_err(err)?, "server")
+            .map_err(err)?;
+        let client = parse_client(parse::required(map, "", "client").map_err(err)?).map_err(err)?;
+        let live_comparable = match map.get("live_comparable") {
+            Some(v) => parse::boolean(v, "live_comparable").map_err(err)?,
+            None => false,
+        };
+        let options = ParseOptions {
+            max_attempts_limit: client.max_attempts_limit,
+            ..Default::default()
+        };
+        let sc = parse::required(map, "", "service_config").map_err(err)?;
+        let (parsed, config_label, prefix) = match sc {
+            Value::String(rel) => {
+                let path = base.join(rel);
+                let v = read_json(&path)?;
+                (
+                    config::parse_value(&v, &options),
+                    path.display().to_string(),
+                    String::new(),
+                )
+            }
+            Value::Object(_) => (
+                config::parse_value(sc, &options),
+                label.to_string(),
+                "service_config.".into(),
+            ),
+            other => {
+                return Err(err(FieldError::new(
+                    "service_config",
+                    format!(
+                        "expected an object or a path to a config file, got {}",
+                        parse::kind(other)
+                    ),
+                )))
+            }
+        };
+        let parsed = parsed.map_err(|invalid| ScenarioError {
+            file: config_label,
+            problems: invalid
+                .errors
+                .iter()
+                .map(|e| FieldError::new(&format!("{prefix}{}", e.path), e.message.clone()))
+                .collect(),
+        })?;
+        Ok(Scenario {
+            name,
+            description,
+            file: None,
+            config: parsed.config,
+            warnings: parsed.warnings,
+            jitter,
+            seeds,
+            server,
+            client,
+            live_comparable,
+        })
+    }
+
+    /// How to replay one run of this scenario from a shell.
+    pub fn replay_command(&self, seed: u64) -> String {
+        let file = self
+            .file
+            .as_ref()
+            .map_or("<scenario>".to_string(), |f| f.display().to_string());
+        format!("hedgehog sim {file} --seed {seed}")
+    }
+}
+
+/// The scenario files directly inside `dir` (`*.json`, not subdirectories), sorted by name so
+/// every walk over them is deterministic.
+pub fn scenario_files(dir: &Path) -> std::io::Result<Vec<PathBuf>> {
+    let mut files = Vec::new();
+    for entry in std::fs::read_dir(dir)? {
+        let path = entry?.path();
+        if path.is_file() && path.extension().is_some_and(|e| e == "json") {
+            files.push(path);
+        }
+    }
+    files.sort();
+    Ok(files)
+}
+
+fn method_at(value: &Value, path: &str) -> Result<MethodRef, FieldError> {
+    let text = parse::string(value, path)?;
+    MethodRef::parse(text).ok_or_else(|| {
+        FieldError::new(path, format!("expected \"service/Method\", got \"{text}\""))
+    })
+}
+
+fn parse_client(value: &Value) -> Result<ClientSpec, FieldError> {
+    let map = parse::object(value, "client", &CLIENT_KEYS)?;
+    let methods = match (map.get("method"), map.get("methods")) {
+        (Some(m), None) => vec![method_at(m, "client.method")?],
+        (None, Some(Value::Array(list))) if !list.is_empty() => list
+            .iter()
+            .enumerate()
+            .map(|(i, m)| method_at(m, &format!("client.methods[{i}]")))
+            .collect::<Result<_, _>>()?,
+        (None, Some(_)) => {
+            return Err(FieldError::new(
+                "client.methods",
+                "expected a non-empty array of methods",
+            ))
+        }
+        (Some(_), Some(_)) => {
+            return Err(FieldError::new(
+                "client",
+                "expected either \"method\" or \"methods\", not both",
+            ))
+        }
+        (None, None) => return Err(FieldError::new("client.method", "missing required key")),
+    };
+    let message = match map.get("message") {
+        Some(v) => parse::string(v, "client.message")?.to_string(),
+        None => "Try and Success".to_string(),
+    };
+    let uint_or = |key: &str, default: u64| -> Result<u64, FieldError> {
+        map.get(key)
+            .map_or(Ok(default), |v| parse::uint(v, &format!("client.{key}")))
+    };
+    let calls = uint_or("calls", 1)?;
+    let interval = match map.get("interval_ms") {
+        Some(v) => parse::millis(v, "client.interval_ms")?,
+        None => 0,
+    };
+    let deadline = match map.get("deadline_ms") {
+        Some(v) => Some(parse::millis(v, "client.deadline_ms")?),
+        None => None,
+    };
+    let request_bytes = uint_or("request_bytes", message.len() as u64)?;
+    let retry_buffer_bytes = uint_or("retry_buffer_bytes", DEFAULT_RETRY_BUFFER_BYTES)?;
+    let limit = uint_or("max_attempts_limit", 5)?;
+    let max_attempts_limit = u32::try_from(limit)
+        .ok()
+        .filter(|l| *l >= 2)
+        .ok_or_else(|| {
+            FieldError::new(
+                "client.max_attempts_limit",
+                format!("expected an integer >= 2, got {limit}"),
+            )
+        })?;
+    Ok(ClientSpec {
+        methods,
+        message,
+        calls,
+        interval,
+        deadline,
+        request_bytes,
+        retry_buffer_bytes,
+        max_attempts_limit,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn client_defaults_and_methods() {
+        let c = parse_client(&json!({"method": "echo.Echo/UnaryEcho"})).unwrap();
+        assert_eq!(c.methods[0].to_string(), "echo.Echo/UnaryEcho");
+        assert_eq!((c.calls, c.interval, c.deadline), (1, 0, None));
+        assert_eq!(c.request_bytes, "Try and Success".len() as u64);
+        assert_eq!(c.retry_buffer_bytes, 1 << 20);
+        let c = parse_client(&json!({"methods": ["a.S/X", "/a.S/Y"], "deadline_ms": 1.5})).unwrap();
+        assert_eq!(c.methods[1].method, "Y");
+        assert_eq!(c.deadline, Some(1_500_000));
+    }
+
+    #[test]
+    fn client_errors_have_paths() {
+        let e = parse_client(&json!({"method": "UnaryEcho"})).unwrap_err();
+        assert_eq!(e.path, "client.method");
+        let e = parse_client(&json!({"methods": ["a/b", "x"]})).unwrap_err();
+        assert_eq!(e.path, "client.methods[1]");
+        let e = parse_client(&json!({"method": "a/b", "calls": -1})).unwrap_err();
+        assert_eq!(e.path, "client.calls");
+        let e = parse_client(&json!({"method": "a/b", "deadline": 5})).unwrap_err();
+        assert_eq!(e.path, "client.deadline");
+        assert!(e.message.contains("deadline_ms"));
+    }
+
+    #[test]
+    fn scenario_errors_name_the_file_and_path() {
+        let v = json!({"name": "x", "description": "d", "service_config": {},
+            "jitter": "half", "server": {"schedule": {"req_modulo": 1}},
+            "client": {"method": "a/b"}});
+        let e = Scenario::from_value(&v, Path::new("."), "sims/x.json").unwrap_err();
+        assert_eq!(
+            e.to_string(),
+            "sims/x.json: jitter: unknown jitter \"half\"; expected one of: spec, full, none"
+        );
+        let v = json!({"name": "x", "description": "d", "service_config": 3,
+            "server": {"schedule": {"req_modulo": 1}}, "client": {"method": "a/b"}});
+        let e = Scenario::from_value(&v, Path::new("."), "f").unwrap_err();
+        assert_eq!(e.problems[0].path, "service_config");
+        let e = Scenario::from_value(&json!([]), Path::new("."), "f").unwrap_err();
+        assert_eq!(e.problems[0].path, "<root>");
+    }
+}

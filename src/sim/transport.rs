@@ -1,0 +1,245 @@
+//! [`SimTransport`]: attempts answered by a [`ServerModel`] in virtual time.
+//!
+//! `start()` asks the server for its next step at send time, so attempts sent at the same
+//! instant take steps in the order they were sent (the driver's send order). The attempt then
+//! yields, on the [`SimClock`]:
+//! - `Headers(message)` at the send instant when the step has `headers_first`;
+//! - at `send + latency`: for an OK status, `Headers(message)` (unless already sent — an OK
+//!   response always carries headers in gRPC, only errors can be Trailers-Only), then
+//!   `Closed { status, pushback, response: None }` at the same instant.
+//!
+//! Dropping an attempt drops its sleep, which is the whole of cancellation: the server's step
+//! was already taken, as on a real server that saw the request.
+
+use std::cell::RefCell;
+use std::future::Future as _;
+use std::pin::Pin;
+use std::rc::Rc;
+use std::task::{Context, Poll};
+
+use futures_util::Stream;
+
+use super::clock::{SimClock, Sleep};
+use super::server::ServerModel;
+use crate::clock::Clock;
+use crate::code::Code;
+use crate::transport::{AttemptEvent, AttemptStart, Transport};
+
+/// One call's transport: a shared server, the clock, and the request (echoed back on success).
+#[derive(Debug, Clone)]
+pub struct SimTransport<'a> {
+    clock: SimClock,
+    server: &'a RefCell<ServerModel>,
+    message: Rc<str>,
+}
+
+impl<'a> SimTransport<'a> {
+    /// A transport for one call sending `message` to `server`.
+    pub fn new(clock: SimClock, server: &'a RefCell<ServerModel>, message: Rc<str>) -> Self {
+        SimTransport {
+            clock,
+            server,
+            message,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Phase {
+    /// Headers due at once (`headers_first`).
+    EarlyHeaders,
+    /// Waiting for the end.
+    Running,
+    /// At the end: OK headers next.
+    LateHeaders,
+    /// At the end: the close next.
+    Close,
+    /// Nothing more.
+    Done,
+}
+
+/// One simulated attempt; a stream of [`AttemptEvent`]s. Dropping it cancels it.
+#[derive(Debug)]
+pub struct SimAttempt {
+    end: Sleep,
+    status: Code,
+    pushback: Option<String>,
+    headers_sent: bool,
+    phase: Phase,
+    message: Rc<str>,
+}
+
+impl Transport for SimTransport<'_> {
+    type Response = String;
+    type Attempt = SimAttempt;
+
+    fn start(&self, _start: &AttemptStart) -> SimAttempt {
+        let step = self.server.borrow_mut().next_step();
+        let end = self.clock.now().saturating_add(step.latency);
+        SimAttempt {
+            end: self.clock.sleep_until(end),
+            status: step.status,
+            pushback: step.pushback,
+            headers_sent: false,
+            phase: if step.headers_first {
+                Phase::EarlyHeaders
+            } else {
+                Phase::Running
+            },
+            message: Rc::clone(&self.message),
+        }
+    }
+}
+
+impl Stream for SimAttempt {
+    type Item = AttemptEvent<String>;
+
+    fn poll_next(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {
+        let this = &mut *self;
+        loop {
+            match this.phase {
+                Phase::EarlyHeaders => {
+                    this.phase = Phase::Running;
+                    this.headers_sent = true;
+                    return Poll::Ready(Some(AttemptEvent::Headers(this.message.to_string())));
+                }
+                Phase::Running => {
+                    if Pin::new(&mut this.end).poll(cx).is_pending() {
+                        return Poll::Pending;
+                    }
+                    this.phase = if this.status == Code::Ok && !this.headers_sent {
+                        Phase::LateHeaders
+                    } else {
+                        Phase::Close
+                    };
+                }
+                Phase::LateHeaders => {
+                    this.phase = Phase::Close;
+                    this.headers_sent = true;
+                    return Poll::Ready(Some(AttemptEvent::Headers(this.message.to_string())));
+                }
+                Phase::Close => {
+                    this.phase = Phase::Done;
+                    return Poll::Ready(Some(AttemptEvent::Closed {
+                        status: this.status,
+                        pushback: this.pushback.take().into_iter().collect(),
+                        response: None,
+                    }));
+                }
+                Phase::Done => return Poll::Ready(None),
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::sim::executor::Executor;
+    use crate::sim::server::ServerSpec;
+    use futures_util::StreamExt;
+    use serde_json::json;
+
+    type Log = Rc<RefCell<Vec<(u64, String)>>>;
+
+    fn describe(event: &AttemptEvent<String>) -> String {
+        match event {
+            AttemptEvent::Headers(m) => format!("headers {m}"),
+            AttemptEvent::Closed {
+                status,
+                pushback,
+                response,
+            } => {
+                format!("closed {status} {pushback:?} {response:?}")
+            }
+            AttemptEvent::NotSent => "not sent".into(),
+            AttemptEvent::Refused => "refused".into(),
+        }
+    }
+
+    fn run(server: serde_json::Value, sends: &[u64]) -> Vec<(u64, String)> {
+        let spec = ServerSpec::parse(&server, "server").unwrap();
+        let model = RefCell::new(ServerModel::new(&spec, 1));
+        let model = &model;
+        let mut ex = Executor::new();
+        let log: Log = Rc::default();
+        for (i, at) in sends.iter().copied().enumerate() {
+            let clock = ex.clock().clone();
+            let t = SimTransport::new(clock.clone(), model, Rc::from("hi"));
+            let log = log.clone();
+            ex.spawn(async move {
+                clock.sleep_until(at).await;
+                let start = AttemptStart {
+                    call: i as u64,
+                    slot: 0,
+                    attempt: 1,
+                    previous: None,
+                    deadline: None,
+                };
+                let mut attempt = t.start(&start);
+                while let Some(e) = attempt.next().await {
+                    log.borrow_mut()
+                        .push((clock.now(), format!("{i}: {}", describe(&e))));
+                }
+            });
+        }
+        ex.run();
+        let out = log.borrow().clone();
+        out
+    }
+
+    #[test]
+    fn error_closes_after_latency_trailers_only() {
+        let got = run(
+            json!({"schedule": {"script": [{"status": "UNAVAILABLE",
+            "pushback_ms": "20"}]}, "latency": {"fixed_ms": 2}}),
+            &[0],
+        );
+        assert_eq!(
+            got,
+            [(2_000_000, "0: closed UNAVAILABLE [\"20\"] None".to_string())]
+        );
+    }
+
+    #[test]
+    fn ok_brings_headers_then_close_at_the_same_instant() {
+        let got = run(
+            json!({"schedule": {"req_modulo": 1}, "latency": {"fixed_ms": 1}}),
+            &[5],
+        );
+        assert_eq!(
+            got,
+            [
+                (1_000_005, "0: headers hi".to_string()),
+                (1_000_005, "0: closed OK [] None".into())
+            ]
+        );
+    }
+
+    #[test]
+    fn headers_first_arrive_at_send_time() {
+        let got = run(
+            json!({"schedule": {"script": [{"status": "INTERNAL", "headers_first": true,
+            "latency_ms": 3}]}}),
+            &[0],
+        );
+        assert_eq!(
+            got,
+            [
+                (0, "0: headers hi".to_string()),
+                (3_000_000, "0: closed INTERNAL [] None".into())
+            ]
+        );
+    }
+
+    #[test]
+    fn simultaneous_sends_take_steps_in_send_order() {
+        // Call 0 is sent first at t=0 and gets step 1 (fails), call 1 gets step 2 (OK).
+        let got = run(
+            json!({"schedule": {"req_modulo": 2}, "latency": {"fixed_ms": 1}}),
+            &[0, 0],
+        );
+        assert_eq!(got[0].1, "0: closed UNAVAILABLE [] None");
+        assert_eq!(got[1].1, "1: headers hi");
+    }
+}

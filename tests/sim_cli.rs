@@ -1,0 +1,234 @@
+//! `hedgehog sim` as users run it: output, exit codes (DESIGN.md: 0 ok, 2 bad input with the
+//! file, JSON path and what was expected).
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+fn hedgehog(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_hedgehog"))
+        .args(args)
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .output()
+        .expect("hedgehog runs")
+}
+
+fn stdout(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stdout).into_owned()
+}
+
+fn stderr(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stderr).into_owned()
+}
+
+/// A scenario file in a fresh temp directory (removed by the caller's `Drop` guard).
+struct TempScenario(PathBuf);
+
+impl TempScenario {
+    fn new(tag: &str, text: &str) -> Self {
+        let dir =
+            std::env::temp_dir().join(format!("hedgehog-sim-cli-{}-{tag}", std::process::id()));
+        std::fs::create_dir_all(&dir).expect("temp dir");
+        let file = dir.join("scenario.json");
+        std::fs::write(&file, text).expect("write scenario");
+        TempScenario(file)
+    }
+
+    fn path(&self) -> &str {
+        self.0.to_str().expect("utf-8 temp path")
+    }
+}
+
+impl Drop for TempScenario {
+    fn drop(&mut self) {
+        if let Some(dir) = self.0.parent() {
+            let _ = std::fs::remove_dir_all(dir);
+        }
+    }
+}
+
+const GOOD_PREFIX: &str = r#"{"name": "t", "description": "d", "service_config": {},
+  "client": {"method": "echo.Echo/UnaryEcho"}, "#;
+
+#[test]
+fn demo_prints_four_attempts_and_ok() {
+    let o = hedgehog(&["sim", "sims/seed-demo.json", "--seed", "1"]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let out = stdout(&o);
+    for prev in ["previous none", "previous 1", "previous 2", "previous 3"] {
+        assert!(out.contains(prev), "{out}");
+    }
+    assert!(out.contains("call 0: OK \"Try and Success\""), "{out}");
+    // The grpc-go demo config is lenient-only: its portability warnings go to stderr.
+    assert!(stderr(&o).contains("warning"), "{}", stderr(&o));
+}
+
+#[test]
+fn json_is_one_document_per_seed_in_the_design_shape() {
+    let o = hedgehog(&["sim", "sims/seed-demo.json", "--format", "json"]);
+    assert_eq!(o.status.code(), Some(0));
+    let docs: Vec<serde_json::Value> = stdout(&o)
+        .lines()
+        .map(|l| serde_json::from_str(l).expect("each line is JSON"))
+        .collect();
+    assert_eq!(docs.len(), 3, "seeds 1, 2, 3");
+    for (doc, seed) in docs.iter().zip([1, 2, 3]) {
+        assert_eq!(doc["seed"], seed);
+        assert_eq!(doc["mode"], "sim");
+        let attempts = doc["calls"][0]["attempts"].as_array().expect("attempts");
+        assert_eq!(attempts.len(), 4);
+        assert_eq!(attempts[0]["previous"], serde_json::Value::Null);
+        assert_eq!(attempts[3]["previous"], 3);
+    }
+}
+
+#[test]
+fn summary_json_has_the_design_keys() {
+    let o = hedgehog(&[
+        "sim",
+        "sims/throttling-20-failing-calls.json",
+        "--summary",
+        "--format",
+        "json",
+    ]);
+    assert_eq!(o.status.code(), Some(0));
+    let v: serde_json::Value = serde_json::from_str(stdout(&o).trim()).expect("JSON");
+    let keys: Vec<&str> = v
+        .as_object()
+        .expect("object")
+        .keys()
+        .map(String::as_str)
+        .collect();
+    assert_eq!(
+        keys,
+        [
+            "scenario",
+            "seed",
+            "mode",
+            "calls",
+            "attempts",
+            "statuses",
+            "latency_ms"
+        ]
+    );
+    assert_eq!(v["calls"], 20);
+    assert_eq!(v["statuses"]["UNAVAILABLE"], 20);
+    for q in ["p50", "p90", "p99", "p999", "max"] {
+        assert!(v["latency_ms"][q].is_number(), "{q}");
+    }
+}
+
+#[test]
+fn yaml_output_matches_for_a_chosen_seed() {
+    let a = hedgehog(&[
+        "sim",
+        "sims/jitter-spec.json",
+        "--seed",
+        "2",
+        "--format",
+        "yaml",
+    ]);
+    let b = hedgehog(&[
+        "sim",
+        "sims/jitter-spec.json",
+        "--seed",
+        "2",
+        "--format",
+        "yaml",
+    ]);
+    assert_eq!(a.status.code(), Some(0));
+    assert!(stdout(&a).starts_with("scenario: \"jitter-spec\"\nseed: 2\n"));
+    assert_eq!(a.stdout, b.stdout, "rule 6: same file and seed, same bytes");
+}
+
+#[test]
+fn missing_file_exits_2_naming_it() {
+    let o = hedgehog(&["sim", "sims/no-such-scenario.json"]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(
+        stderr(&o).contains("sims/no-such-scenario.json"),
+        "{}",
+        stderr(&o)
+    );
+}
+
+#[test]
+fn unknown_schedule_kind_exits_2_with_path_and_valid_kinds() {
+    let f = TempScenario::new(
+        "kind",
+        &format!("{GOOD_PREFIX}\"server\": {{\"schedule\": {{\"round_robin\": 3}}}}}}"),
+    );
+    let o = hedgehog(&["sim", f.path()]);
+    assert_eq!(o.status.code(), Some(2));
+    let err = stderr(&o);
+    assert!(err.contains(f.path()), "{err}");
+    assert!(err.contains("server.schedule:"), "{err}");
+    assert!(err.contains("req_modulo, script, fail_rate"), "{err}");
+}
+
+#[test]
+fn bad_script_status_names_the_step() {
+    let f = TempScenario::new("status", &format!(
+        "{GOOD_PREFIX}\"server\": {{\"schedule\": {{\"script\": [{{\"status\": \"OK\"}}, {{\"status\": \"OK\"}}, {{\"status\": \"FOO\"}}]}}}}}}"
+    ));
+    let o = hedgehog(&["sim", f.path()]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(
+        stderr(&o).contains("server.schedule.script[2].status: unknown status \"FOO\""),
+        "{}",
+        stderr(&o)
+    );
+}
+
+#[test]
+fn invalid_service_config_exits_2_with_the_config_path() {
+    let f = TempScenario::new(
+        "config",
+        r#"{"name": "t", "description": "d",
+      "service_config": {"methodConfig": [{"name": [{"service": "a.B"}],
+        "retryPolicy": {"maxAttempts": 1, "initialBackoff": "1s", "maxBackoff": "1s",
+        "backoffMultiplier": 2, "retryableStatusCodes": ["UNAVAILABLE"]}}]},
+      "server": {"schedule": {"req_modulo": 1}}, "client": {"method": "a.B/C"}}"#,
+    );
+    let o = hedgehog(&["sim", f.path()]);
+    assert_eq!(o.status.code(), Some(2));
+    let err = stderr(&o);
+    assert!(
+        err.contains("service_config.methodConfig[0].retryPolicy.maxAttempts"),
+        "{err}"
+    );
+}
+
+#[test]
+fn malformed_json_exits_2_with_line_and_column() {
+    let f = TempScenario::new("json", "{\"name\": \"t\",\n  \"name\": \"u\"}");
+    let o = hedgehog(&["sim", f.path()]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(stderr(&o).contains("line 2"), "{}", stderr(&o));
+}
+
+#[test]
+fn service_config_may_be_a_path_relative_to_the_scenario() {
+    let f = TempScenario::new(
+        "relpath",
+        &format!("{GOOD_PREFIX}\"server\": {{\"schedule\": {{\"req_modulo\": 1}}}}}}")
+            .replace("\"service_config\": {}", "\"service_config\": \"cfg.json\""),
+    );
+    let dir = Path::new(f.path()).parent().expect("dir").to_path_buf();
+    let o = hedgehog(&["sim", f.path()]);
+    assert_eq!(o.status.code(), Some(2), "cfg.json does not exist yet");
+    assert!(stderr(&o).contains("cfg.json"), "{}", stderr(&o));
+    std::fs::write(dir.join("cfg.json"), "{}").expect("write config");
+    let o = hedgehog(&["sim", f.path(), "--format", "json"]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+}
+
+#[test]
+fn help_explains_the_command() {
+    let o = hedgehog(&["sim", "--help"]);
+    assert_eq!(o.status.code(), Some(0));
+    let out = stdout(&o);
+    assert!(
+        out.contains("--seed") && out.contains("--summary") && out.contains("Exit codes"),
+        "{out}"
+    );
+}

@@ -1,0 +1,55 @@
+//! Every scenario in sims/ × every seed it lists, as a YAML trace snapshot in snapshots/.
+//!
+//! A new scenario file gets its snapshots with no new code: run `cargo insta review` (or
+//! `INSTA_UPDATE=always cargo test --test sim_snapshots`), read the new `.snap` files, commit.
+//! CI runs with CI=true, where insta writes nothing and a missing or changed snapshot fails.
+
+use std::path::Path;
+
+use hedgehog::sim::format::to_yaml;
+use hedgehog::sim::run::trace;
+use hedgehog::sim::scenario::{scenario_files, Scenario};
+
+#[test]
+fn every_scenario_and_seed_matches_its_snapshot() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let files = scenario_files(&root.join("sims")).expect("sims/ is readable");
+    assert!(
+        files.len() >= 24,
+        "issue 3 asks for at least 24 scenarios, found {}",
+        files.len()
+    );
+    let mut settings = insta::Settings::clone_current();
+    settings.set_snapshot_path(root.join("snapshots"));
+    settings.set_prepend_module_to_snapshot(false);
+    settings.set_omit_expression(true);
+    for file in files {
+        let mut scenario = Scenario::load(&file).unwrap_or_else(|e| panic!("{e}"));
+        // Paths in snapshots are relative to the repository, so they match on every checkout.
+        scenario.file = file.strip_prefix(root).ok().map(Path::to_path_buf);
+        let stem = file
+            .file_stem()
+            .and_then(|s| s.to_str())
+            .unwrap_or("scenario")
+            .to_string();
+        assert_eq!(
+            scenario.name,
+            stem,
+            "{}: name should match the file name",
+            file.display()
+        );
+        for seed in &scenario.seeds {
+            settings.set_description(format!(
+                "{}\nreplay: {}",
+                scenario.description,
+                scenario.replay_command(*seed)
+            ));
+            settings.bind(|| {
+                insta::assert_snapshot!(
+                    format!("{stem}-seed{seed}"),
+                    to_yaml(&trace(&scenario, *seed))
+                );
+            });
+        }
+    }
+}
