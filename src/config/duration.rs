@@ -121,21 +121,21 @@ pub(crate) fn field(ctx: &mut Ctx, field: &Field, bound: Bound) -> Option<Nanos>
     if d.leading_dot {
         ctx.liberty(
             &field.path,
-            &format!("Duration {text:?} has no digit before the dot"),
+            &format!("not a Duration: {text:?} (no digit before the dot)"),
             &[Peer::Java, Peer::Core, Peer::Node],
         );
     }
     if d.trailing_dot {
         ctx.liberty(
             &field.path,
-            &format!("Duration {text:?} has no digit after the dot"),
+            &format!("not a Duration: {text:?} (no digit after the dot)"),
             &[Peer::Core, Peer::Node],
         );
     }
     if d.leading_zero {
         ctx.liberty(
             &field.path,
-            &format!("Duration {text:?} has a leading zero (not a JSON number)"),
+            &format!("not a Duration: {text:?} (leading zero: not a JSON number)"),
             &[],
         );
     }
