@@ -6,7 +6,7 @@
 //! the sleeps registered for it **in registration order** — the same-instant tie-break of the
 //! whole simulator. Nothing here reads a real clock (DESIGN.md rule 5).
 //!
-//! Speed: a sleep costs one push onto a monotone radix queue ([`super::radix`]) and one slab
+//! Speed: a sleep costs one push onto a monotone radix queue (`radix.rs`) and one slab
 //! slot; slots are reused through a free list, so a long run allocates nothing per timer once
 //! warm. A dropped sleep (a cancelled attempt, a lost race) frees its slot at once; its queue
 //! entry is skipped when reached, so dead timers never move time forward.
