@@ -74,7 +74,11 @@ impl fmt::Display for ScenarioError {
             if i > 0 {
                 writeln!(f)?;
             }
-            write!(f, "{}: {}: {}", self.file, p.path, p.message)?;
+            if p.path.is_empty() {
+                write!(f, "{}: {}", self.file, p.message)?;
+            } else {
+                write!(f, "{}: {}: {}", self.file, p.path, p.message)?;
+            }
         }
         Ok(())
     }
@@ -94,22 +98,27 @@ const TOP_KEYS: [&str; 9] = [
     "$comment",
 ];
 
+/// A problem with the file as a whole (unreadable, not JSON): no JSON path to name.
+fn whole_file(message: String) -> FieldError {
+    FieldError {
+        path: String::new(),
+        message,
+    }
+}
+
 /// Reads a JSON file with the project's parser (duplicate keys are errors, D3).
 fn read_json(path: &Path) -> Result<Value, ScenarioError> {
     let label = path.display().to_string();
     let text = std::fs::read_to_string(path).map_err(|e| {
-        ScenarioError::one(
-            &label,
-            FieldError::new("", format!("cannot read the file: {e}")),
-        )
+        ScenarioError::one(&label, whole_file(format!("cannot read the file: {e}")))
     })?;
     crate::json::parse(&text).map_err(|e| {
         ScenarioError::one(
             &label,
-            FieldError::new(
-                "",
-                format!("line {}, column {}: {}", e.line, e.column, e.message),
-            ),
+            whole_file(format!(
+                "line {}, column {}: {}",
+                e.line, e.column, e.message
+            )),
         )
     })
 }
