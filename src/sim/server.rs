@@ -146,6 +146,14 @@ mod tests {
     }
 
     #[test]
+    fn the_model_can_live_behind_a_mutex_in_a_multithreaded_server() {
+        // `hedgehog serve` shares one model across tokio worker threads.
+        fn send_sync<T: Send + Sync>() {}
+        send_sync::<ServerModel>();
+        send_sync::<ServerSpec>();
+    }
+
+    #[test]
     fn req_modulo_succeeds_on_every_nth_request() {
         let mut m = model(json!({"schedule": {"req_modulo": 4}, "latency": {"fixed_ms": 1}}));
         let u = Code::Unavailable;
