@@ -4,6 +4,10 @@
 //! and a hedging variant against a server that fails 30% of requests at random, in `--summary`
 //! mode (no per-event trace), then the retry variant again with 10× the calls: if memory is
 //! flat in the number of calls, the peak (VmHWM) barely moves.
+//!
+//! Measured 2026-11-28 on the 2-core development machine while other builds ran (load average
+//! 2.5–5.5): 0.55–1.0 M simulated attempts per second per variant (CPU time and wall time agree
+//! within 10 %), and VmHWM 5.6–5.9 MiB both at 100,000 and at 1,000,000 calls.
 
 use std::path::Path;
 use std::time::Instant;
