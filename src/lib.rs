@@ -8,6 +8,7 @@ pub mod config;
 pub mod driver;
 pub mod engine;
 pub mod json;
+pub mod live;
 pub mod sim;
 pub mod time;
 pub mod trace;

@@ -1,8 +1,11 @@
 //! Subcommands. Each file owns its arguments and its `run`; exit codes follow DESIGN.md:
 //! 0 success, 1 the thing checked failed, 2 usage or input errors.
 
+mod call;
 mod check_config;
+mod serve;
 mod sim;
+mod sim_live;
 
 use std::process::ExitCode;
 
@@ -23,6 +26,10 @@ enum Command {
     CheckConfig(check_config::Args),
     // No doc comment here: it would replace the long help that `sim::Args` defines.
     Sim(sim::Args),
+    /// Run the failing echo server (grpc-go's retry demo server).
+    Serve(serve::Args),
+    /// Call the echo server through the A6 retry layer and show every attempt.
+    Call(call::Args),
 }
 
 impl Cli {
@@ -31,6 +38,8 @@ impl Cli {
         match self.command {
             Command::CheckConfig(args) => check_config::run(args),
             Command::Sim(args) => sim::run(args),
+            Command::Serve(args) => serve::run(args),
+            Command::Call(args) => call::run(args),
         }
     }
 }

@@ -30,7 +30,11 @@ use crate::trace::{AttemptRecord, CallRecord, EventKind, Outcome, Recorder};
 use crate::transport::{AttemptEvent, AttemptStart, Transport};
 
 /// One call to run.
-pub struct CallContext<'a> {
+///
+/// The RNG and recorder types are parameters (defaulting to trait objects) so that the driver
+/// future is `Send` whenever they are: live mode spawns it on a multi-threaded runtime, the
+/// simulator need not care.
+pub struct CallContext<'a, G: RngCore + ?Sized = dyn RngCore, R: Recorder + ?Sized = dyn Recorder> {
     /// The call's index in its run.
     pub call: u64,
     /// Policy, deadline, jitter, buffer fit.
@@ -38,9 +42,9 @@ pub struct CallContext<'a> {
     /// The target's throttle, if configured.
     pub throttle: Option<&'a Mutex<Throttle>>,
     /// The call's jitter stream.
-    pub rng: &'a mut dyn RngCore,
+    pub rng: &'a mut G,
     /// Where events and the call record go.
-    pub recorder: &'a dyn Recorder,
+    pub recorder: &'a R,
 }
 
 /// How a call ended.
@@ -64,27 +68,28 @@ enum Wake<R> {
 /// application receives, as soon as it is known: at commit (headers) or at the end. A call that
 /// ends without any attempt's response (deadline, cancel, too many transparent retries) calls
 /// it never; the caller builds the error from [`CallResult::status`].
-pub async fn run_call<C, T>(
+pub async fn run_call<C, T, G, R>(
     clock: &C,
     transport: &T,
-    ctx: CallContext<'_>,
+    ctx: CallContext<'_, G, R>,
     mut deliver: impl FnMut(T::Response),
 ) -> CallResult
 where
     C: Clock,
     T: Transport,
+    G: RngCore + ?Sized,
+    R: Recorder + ?Sized,
 {
     let CallContext {
         call,
         plan,
         throttle,
-        rng,
+        mut rng,
         recorder,
     } = ctx;
     let deadline = plan.deadline;
     let jitter = plan.jitter;
     let mut engine = CallEngine::new(plan);
-    let mut env = Env { rng, throttle };
     let log = Log {
         recorder,
         call,
@@ -107,7 +112,15 @@ where
     let mut sleep: Option<(Nanos, Pin<Box<C::Sleep>>)> = None;
 
     let mut now = started;
-    engine.start(now, &mut env, &mut out);
+    // The engine's `Env` (trait objects) is made per step, never held across an await.
+    engine.start(
+        now,
+        &mut Env {
+            rng: &mut rng,
+            throttle,
+        },
+        &mut out,
+    );
     loop {
         for action in out.drain(..) {
             match action {
@@ -242,7 +255,15 @@ where
                 }
             }
         };
-        engine.handle(now, input, &mut env, &mut out);
+        engine.handle(
+            now,
+            input,
+            &mut Env {
+                rng: &mut rng,
+                throttle,
+            },
+            &mut out,
+        );
     }
 }
 
