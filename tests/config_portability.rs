@@ -1,18 +1,18 @@
 //! One test per row of the A6-DIGEST portability matrix: what hedgehog does in each mode, the
 //! peers its warning names (D2), and the per-peer verdict `check-config` prints.
 
-use hedgehog::config::{check_value, Peer, Policy, Report, Verdict};
+use hedgehog::config::{check_str, check_value, Peer, Policy, Report, Verdict};
 use hedgehog::config::{ParseOptions, Warning};
 
 fn report(text: &str, strict: bool) -> Report {
-    let value = hedgehog::json::parse(text).expect("test configs are JSON");
-    check_value(
-        &value,
+    check_str(
+        text,
         &ParseOptions {
             strict,
             ..ParseOptions::default()
         },
     )
+    .expect("test configs are JSON")
 }
 
 /// `retryPolicy` body with `from` replaced by `to`.

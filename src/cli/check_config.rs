@@ -5,16 +5,19 @@
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use hedgehog::config::{check_value, warning_line, ParseOptions, Report, Verdict};
+use hedgehog::config::{check_str, warning_line, ParseOptions, Report, Verdict};
 use serde_json::{json, Value};
 
 /// Arguments of `check-config`.
 #[derive(Debug, clap::Args)]
+// The subcommand's one-line about comes from its variant in `cli/mod.rs`; clap applies that
+// after these attributes, so the teaching text lives in `after_long_help` (`--help`).
 #[command(
-    about = "Validate a service config, explain its policies, and show which gRPC runtimes accept it",
-    long_about = "Validate a gRPC service config (JSON) against gRFC A6, explain each methodConfig \
+    after_help = "Lenient by default, --strict for A6's canonical form only; exit 0 valid, 1 invalid, 2 unreadable. \
+More with --help.",
+    after_long_help = "Checks a gRPC service config (JSON) against gRFC A6, explains each methodConfig \
 entry in plain words (attempts, backoff with A6 jitter, worst-case added latency, hedging, \
-throttling), and show whether grpc-go, grpc-java, C-core (grpcio) and grpc-js accept it.\n\n\
+throttling), and shows whether grpc-go, grpc-java, C-core (grpcio) and grpc-js accept it.\n\n\
 Modes: by default hedgehog is LENIENT: it also takes grpc-go's habits (keys in any letter case \
 such as \"MaxAttempts\", durations like \".01s\" or \"1.s\"), numbers written as strings and a \
 fractional maxTokens, and reports each as a portability warning, so the classic grpc-go demo \
@@ -23,8 +26,8 @@ config works as written. With --strict it accepts only A6's canonical form (lowe
 snake_case keys (max_attempts) are accepted by no runtime and by neither mode.\n\n\
 Exit codes: 0 the config is valid (warnings may remain), 1 it is invalid (every error is listed \
 with its JSON path), 2 the file cannot be read or is not JSON (line and column given) or the \
-arguments are wrong.",
-    after_help = "Examples:\n  hedgehog check-config sims/configs/grpc-go-demo.json\n  \
+arguments are wrong.\n\n\
+Examples:\n  hedgehog check-config sims/configs/grpc-go-demo.json\n  \
 hedgehog check-config my.json --strict --format json"
 )]
 pub struct Args {
@@ -72,8 +75,8 @@ pub fn run(args: Args) -> ExitCode {
             return ExitCode::from(2);
         }
     };
-    let value = match hedgehog::json::parse(&text) {
-        Ok(v) => v,
+    let report = match check_str(&text, &options) {
+        Ok(r) => r,
         Err(e) => {
             eprintln!(
                 "hedgehog check-config: {file}:{}:{}: not valid JSON: {}",
@@ -82,7 +85,6 @@ pub fn run(args: Args) -> ExitCode {
             return ExitCode::from(2);
         }
     };
-    let report = check_value(&value, &options);
     let out = match args.format {
         Format::Text => text_report(&file.to_string(), &report, &options),
         Format::Json => format!("{}\n", json_report(&report)),
@@ -146,7 +148,7 @@ fn text_report(file: &str, r: &Report, options: &ParseOptions) -> String {
     out
 }
 
-/// The distinct paths of `path: message` details, in order: the messages are listed above.
+/// The distinct paths of `path: message` details, at most three: the messages are listed above.
 fn paths(details: &[String]) -> String {
     let mut seen: Vec<&str> = Vec::new();
     for d in details {
@@ -155,7 +157,10 @@ fn paths(details: &[String]) -> String {
             seen.push(path);
         }
     }
-    seen.join(", ")
+    match seen.len() {
+        0..=3 => seen.join(", "),
+        n => format!("{} and {} more (see above)", seen[..3].join(", "), n - 3),
+    }
 }
 
 fn json_report(r: &Report) -> Value {

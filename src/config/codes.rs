@@ -97,3 +97,63 @@ fn code(ctx: &mut Ctx, at: &str, item: &Value, which: List) -> Option<Code> {
     }
     Some(code)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::config::ParseOptions;
+    use serde_json::json;
+
+    fn read(value: Value, which: List) -> (Option<CodeSet>, Ctx) {
+        let mut ctx = Ctx::new(&ParseOptions::strict());
+        let field = Field {
+            path: "c".into(),
+            value: &value,
+        };
+        (list(&mut ctx, &field, which), ctx)
+    }
+
+    #[test]
+    fn all_a6_forms_are_accepted_with_peer_warnings_r7() {
+        let (set, ctx) = read(json!([14, "unavailable", "ABORTED", "OK"]), List::Retryable);
+        assert_eq!(
+            set.map(|s| s.to_string()).as_deref(),
+            Some("OK, ABORTED, UNAVAILABLE")
+        );
+        assert!(ctx.errors.is_empty());
+        let peers: Vec<&[Peer]> = ctx
+            .warnings
+            .iter()
+            .map(|w| w.rejected_by.as_slice())
+            .collect();
+        assert_eq!(
+            peers,
+            [
+                &[Peer::Core][..],
+                &[Peer::Go, Peer::Java, Peer::Core],
+                &[Peer::Java]
+            ]
+        );
+    }
+
+    #[test]
+    fn bad_elements_each_get_their_index_r7() {
+        let (set, ctx) = read(
+            json!(["CANCELED", 17, 1.5, null, "UNAVAILABLE"]),
+            List::NonFatal,
+        );
+        assert!(set.is_none());
+        let paths: Vec<&str> = ctx.errors.iter().map(|i| i.error.path.as_str()).collect();
+        assert_eq!(paths, ["c[0]", "c[1]", "c[2]", "c[3]"]);
+        assert!(ctx.errors[0]
+            .error
+            .message
+            .ends_with("(the name is CANCELLED)"));
+    }
+
+    #[test]
+    fn only_retryable_codes_must_be_non_empty_r19_r52() {
+        assert!(read(json!([]), List::Retryable).0.is_none());
+        assert_eq!(read(json!([]), List::NonFatal).0, Some(CodeSet::EMPTY));
+    }
+}

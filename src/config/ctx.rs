@@ -84,12 +84,12 @@ impl Ctx {
     /// are the peers that reject it; the others accept it.
     pub fn liberty(&mut self, path: &str, what: &str, rejected_by: &[Peer]) {
         if self.strict {
-            let message = format!("{what} (accepted only in lenient mode)");
+            let message = format!("{what}; accepted only in lenient mode");
             self.error_accepted_by(path, message, &Peer::all_except(rejected_by));
         } else {
             self.warn(
                 path,
-                format!("{what}, accepted in lenient mode"),
+                format!("{what}; accepted in lenient mode"),
                 rejected_by,
                 &[],
             );

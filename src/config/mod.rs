@@ -39,7 +39,7 @@ mod values;
 pub use explain::{explain_method, explain_throttling, warning_line, MethodExplanation};
 pub use policy::{HedgingPolicy, MethodConfig, MethodName, Policy, RetryPolicy, ThrottleConfig};
 pub use portability::Verdict;
-pub use report::{check_value, Report};
+pub use report::{check_str, check_value, Report};
 
 /// How to parse (D1, D4).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

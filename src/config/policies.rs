@@ -111,18 +111,6 @@ fn max_attempts(ctx: &mut Ctx, obj: &Obj) -> Option<(u32, u32)> {
 /// `backoffMultiplier`: a number > 0, in parts per billion from its text (R18, D7).
 fn backoff_multiplier(ctx: &mut Ctx, obj: &Obj) -> Option<u64> {
     let field = obj.required(ctx, "backoffMultiplier")?;
-    let (dec, text) = values::number(ctx, &field, "a number")?;
-    if dec.is_negative() || dec.is_zero() {
-        ctx.error(&field.path, format!("must be greater than 0, got {text}"));
-        return None;
-    }
-    let ppb = dec.scaled_abs(9);
-    if ppb == 0 {
-        ctx.error(
-            &field.path,
-            format!("{text} truncates to 0 (9 decimals kept)"),
-        );
-        return None;
-    }
+    let (ppb, _) = values::positive_fixed(ctx, &field, 9, &[])?;
     Some(u64::try_from(ppb).unwrap_or(u64::MAX))
 }

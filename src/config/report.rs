@@ -26,6 +26,12 @@ pub struct Report {
     pub config: Option<ServiceConfig>,
 }
 
+/// Parses JSON text (duplicate keys rejected, D3), validates it and explains it; `Err` when the
+/// text is not JSON.
+pub fn check_str(text: &str, options: &ParseOptions) -> Result<Report, super::JsonError> {
+    crate::json::parse(text).map(|value| check_value(&value, options))
+}
+
 /// Validates `value` and explains it.
 pub fn check_value(value: &Value, options: &ParseOptions) -> Report {
     let outcome = validate(value, options);
@@ -55,5 +61,59 @@ pub fn check_value(value: &Value, options: &ParseOptions) -> Report {
         throttling,
         portability,
         config,
+    }
+}
+
+impl std::fmt::Display for ConfigError {
+    /// `methodConfig[0].retryPolicy.maxAttempts: required`.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}: {}", self.path, self.message)
+    }
+}
+
+impl std::fmt::Display for super::Invalid {
+    /// `invalid service config (2 errors): path: message; path: message`.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let n = self.errors.len();
+        write!(
+            f,
+            "invalid service config ({n} error{}): ",
+            if n == 1 { "" } else { "s" }
+        )?;
+        let all: Vec<String> = self.errors.iter().map(ToString::to_string).collect();
+        f.write_str(&all.join("; "))
+    }
+}
+
+impl std::fmt::Display for super::ParseError {
+    /// The JSON error with its position, or the list of validation errors.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            super::ParseError::Json(e) => write!(f, "not valid JSON: {e}"),
+            super::ParseError::Invalid(i) => i.fmt(f),
+        }
+    }
+}
+
+impl std::error::Error for super::ParseError {}
+
+#[cfg(test)]
+mod tests {
+    use super::super::{parse_str, ParseOptions};
+
+    #[test]
+    fn errors_display_with_paths() {
+        let err =
+            parse_str(r#"{"retryThrottling": {}}"#, &ParseOptions::default()).expect_err("invalid");
+        assert_eq!(
+            err.to_string(),
+            "invalid service config (2 errors): retryThrottling.maxTokens: required; retryThrottling.tokenRatio: required"
+        );
+        let err = parse_str("{", &ParseOptions::default()).expect_err("not JSON");
+        assert!(
+            err.to_string()
+                .starts_with("not valid JSON: line 1, column "),
+            "{err}"
+        );
     }
 }

@@ -70,28 +70,11 @@ fn max_tokens(ctx: &mut Ctx, obj: &Obj) -> Option<u32> {
 
 fn token_ratio(ctx: &mut Ctx, obj: &Obj) -> Option<u32> {
     let field = obj.required(ctx, "tokenRatio")?;
-    let (dec, text) = values::number(ctx, &field, "a number")?;
-    if dec.is_negative() || dec.is_zero() {
-        ctx.error(&field.path, format!("must be greater than 0, got {text}"));
-        return None;
-    }
-    let milli = dec.scaled_abs(3);
-    if milli == 0 {
-        ctx.error_accepted_by(
-            &field.path,
-            format!("{text} truncates to 0 (3 decimals kept)"),
-            &[Peer::Java, Peer::Node],
-        );
-        return None;
-    }
-    if dec.decimals() > 3 {
+    let (milli, truncated) = values::positive_fixed(ctx, &field, 3, &[Peer::Java, Peer::Node])?;
+    if truncated {
         let kept = super::explain::milli_text(u64::try_from(milli).unwrap_or(u64::MAX));
-        ctx.warn(
-            &field.path,
-            format!("{text} counts as {kept} (digits after the third decimal are dropped)"),
-            &[],
-            &[],
-        );
+        let what = format!("counts as {kept} (digits after the third decimal are dropped)");
+        ctx.warn(&field.path, what, &[], &[]);
     }
     Some(u32::try_from(milli).unwrap_or(u32::MAX))
 }

@@ -76,6 +76,29 @@ pub(crate) fn message_bytes(ctx: &mut Ctx, field: &Field) -> Option<u32> {
     }
 }
 
+/// A number > 0 in fixed point with `scale` decimals, truncated from its text (R18, R46, D7).
+/// Reports a value ≤ 0, and one that truncates to 0 (which `accepted_by` peers would run with).
+/// Returns the scaled value, saturating, and whether digits were dropped.
+pub(crate) fn positive_fixed(
+    ctx: &mut Ctx,
+    field: &Field,
+    scale: u32,
+    accepted_by: &[Peer],
+) -> Option<(u128, bool)> {
+    let (dec, text) = number(ctx, field, "a number")?;
+    if dec.is_negative() || dec.is_zero() {
+        ctx.error(&field.path, format!("must be greater than 0, got {text}"));
+        return None;
+    }
+    let scaled = dec.scaled_abs(scale);
+    if scaled == 0 {
+        let message = format!("{text} truncates to 0 ({scale} decimals kept)");
+        ctx.error_accepted_by(&field.path, message, accepted_by);
+        return None;
+    }
+    Some((scaled, dec.decimals() > u64::from(scale)))
+}
+
 /// A boolean field.
 pub(crate) fn boolean(ctx: &mut Ctx, field: &Field) -> Option<bool> {
     match field.value {

@@ -285,8 +285,9 @@ impl CallEngine {
     pub(super) fn commit(&mut self, slot: u32, out: &mut Vec<Output>) {
         self.committed = Some(slot);
         self.timer = None;
-        self.cancel_live_except(Some(slot), out);
+        // Commit first, then its consequence: every other attempt is cancelled (R31, R55).
         out.push(Output::Committed { slot });
+        self.cancel_live_except(Some(slot), out);
     }
 
     pub(super) fn cancel_live_except(&mut self, keep: Option<u32>, out: &mut Vec<Output>) {
