@@ -34,61 +34,31 @@
 
 use std::future::Future;
 use std::pin::Pin;
-use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
-use std::sync::{Arc, Mutex, OnceLock};
+use std::sync::atomic::Ordering;
+use std::sync::Arc;
 use std::task::{Context, Poll};
 
 use http::{Request, Response};
-use rand::{RngCore, SeedableRng};
-use rand_chacha::ChaCha8Rng;
 use tokio::sync::oneshot;
 use tonic::body::Body;
 use tower::{Layer, Service};
 
+use super::builder::Settings;
+pub use super::builder::{global_throttles, CallIndex, RetryLayerBuilder, RngFactory};
 use super::replay::Replay;
 use super::response::{CallEnd, LiveBody};
-use super::transport::{parse_grpc_timeout, BoxError, RequestTemplate, TonicTransport};
+use super::transport::{BoxError, RequestTemplate, TonicTransport};
 use crate::clock::{Clock, TokioClock};
-use crate::config::{self, ParseError, ParseOptions, Policy, ServiceConfig, Warning};
+use crate::config::{ParseError, Warning};
 use crate::driver::{run_call, CallContext};
-use crate::engine::{CallPlan, Jitter, Throttle, ThrottleRegistry};
+use crate::engine::CallPlan;
 use crate::trace::{CallRecord, Recorder, TraceEvent};
-
-/// A request extension naming the call's index in a run: recorded as the call number and used
-/// to pick its jitter stream, whatever order concurrent calls reach the layer in (without it,
-/// calls are numbered in arrival order). `sim --live` sets it so call `i` draws the same jitter
-/// as simulated call `i`.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct CallIndex(pub u64);
-
-/// Makes the jitter RNG of call number `call`.
-pub type RngFactory = Arc<dyn Fn(u64) -> Box<dyn RngCore + Send> + Send + Sync>;
-
-/// The process-wide throttle registry: layers naming the same target share a counter (D12).
-pub fn global_throttles() -> Arc<ThrottleRegistry> {
-    static REGISTRY: OnceLock<Arc<ThrottleRegistry>> = OnceLock::new();
-    Arc::clone(REGISTRY.get_or_init(|| Arc::new(ThrottleRegistry::new())))
-}
-
-struct Settings {
-    config: ServiceConfig,
-    throttle: Option<Arc<Mutex<Throttle>>>,
-    per_rpc_limit: usize,
-    channel_limit: usize,
-    channel_used: AtomicUsize,
-    jitter: Jitter,
-    retries: bool,
-    recorder: Option<Arc<dyn Recorder + Send + Sync>>,
-    rng: RngFactory,
-    clock: TokioClock,
-    calls: AtomicU64,
-}
 
 /// A tower layer that gives the wrapped tonic channel A6 retries and hedging.
 #[derive(Clone)]
 pub struct RetryLayer {
-    settings: Arc<Settings>,
-    warnings: Arc<Vec<Warning>>,
+    pub(super) settings: Arc<Settings>,
+    pub(super) warnings: Arc<Vec<Warning>>,
 }
 
 impl std::fmt::Debug for RetryLayer {
@@ -102,6 +72,38 @@ impl std::fmt::Debug for RetryLayer {
 impl RetryLayer {
     /// A layer for service config JSON with every default (lenient parsing, `maxAttempts`
     /// limit 5, 1 MiB per RPC / 16 MiB per channel buffers, spec jitter, own throttle).
+    ///
+    /// ```
+    /// use hedgehog::live::pb::{echo_client::EchoClient, EchoRequest};
+    /// use hedgehog::live::{RetryLayer, RunningServer};
+    /// use hedgehog::sim::server::{ServerModel, ServerSpec};
+    /// use tower::ServiceBuilder;
+    ///
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// // A server failing 3 of every 4 requests with UNAVAILABLE (grpc-go's retry demo).
+    /// let spec = ServerSpec::parse(&serde_json::json!({"schedule": {"req_modulo": 4}}), "")
+    ///     .map_err(|e| e.message)?;
+    /// let server = RunningServer::start(([127, 0, 0, 1], 0).into(), ServerModel::new(&spec, 1)).await?;
+    ///
+    /// let layer = RetryLayer::from_service_config(
+    ///     r#"{"methodConfig": [{"name": [{"service": "echo.Echo"}],
+    ///         "retryPolicy": {"maxAttempts": 4, "initialBackoff": "0.01s", "maxBackoff": "0.01s",
+    ///                         "backoffMultiplier": 1, "retryableStatusCodes": ["UNAVAILABLE"]}}]}"#,
+    /// )
+    /// .map_err(|e| format!("{e:?}"))?;
+    /// let channel = tonic::transport::Channel::from_shared(server.uri())?.connect_lazy();
+    /// let mut client = EchoClient::new(ServiceBuilder::new().layer(layer).service(channel));
+    ///
+    /// // Three attempts fail; the fourth (grpc-previous-rpc-attempts: 3) succeeds.
+    /// let reply = client.unary_echo(EchoRequest { message: "Try and Success".into() }).await?;
+    /// assert_eq!(reply.into_inner().message, "Try and Success");
+    /// let seen = server.stop().await;
+    /// assert_eq!(seen.len(), 4);
+    /// assert_eq!(seen[3].previous.as_deref(), Some("3"));
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn from_service_config(json: &str) -> Result<RetryLayer, ParseError> {
         RetryLayer::builder().service_config(json).build()
     }
@@ -133,168 +135,6 @@ impl<S> Layer<S> for RetryLayer {
     }
 }
 
-/// Builds a [`RetryLayer`].
-pub struct RetryLayerBuilder {
-    json: Option<String>,
-    config: ServiceConfig,
-    options: ParseOptions,
-    per_rpc_limit: usize,
-    channel_limit: usize,
-    jitter: Jitter,
-    target: Option<String>,
-    registry: Option<Arc<ThrottleRegistry>>,
-    retries: bool,
-    recorder: Option<Arc<dyn Recorder + Send + Sync>>,
-    rng: Option<RngFactory>,
-    clock: Option<TokioClock>,
-}
-
-impl Default for RetryLayerBuilder {
-    fn default() -> Self {
-        RetryLayerBuilder {
-            json: None,
-            config: ServiceConfig::default(),
-            options: ParseOptions::default(),
-            per_rpc_limit: 1 << 20,
-            channel_limit: 16 << 20,
-            jitter: Jitter::Spec,
-            target: None,
-            registry: None,
-            retries: true,
-            recorder: None,
-            rng: None,
-            clock: None,
-        }
-    }
-}
-
-impl RetryLayerBuilder {
-    /// Service config JSON, parsed at [`RetryLayerBuilder::build`].
-    pub fn service_config(mut self, json: &str) -> Self {
-        self.json = Some(json.to_string());
-        self
-    }
-
-    /// An already validated config (replaces any JSON given).
-    pub fn config(mut self, config: ServiceConfig) -> Self {
-        self.json = None;
-        self.config = config;
-        self
-    }
-
-    /// How the JSON is parsed: strict mode, the client's `maxAttempts` ceiling (D1, D4).
-    pub fn parse_options(mut self, options: ParseOptions) -> Self {
-        self.options = options;
-        self
-    }
-
-    /// Retry buffer limit per RPC in bytes (default 1 MiB, R64, D22).
-    pub fn per_rpc_buffer_limit(mut self, bytes: usize) -> Self {
-        self.per_rpc_limit = bytes;
-        self
-    }
-
-    /// Retry buffer limit across the layer's calls in bytes (default 16 MiB, R64, D22).
-    pub fn channel_buffer_limit(mut self, bytes: usize) -> Self {
-        self.channel_limit = bytes;
-        self
-    }
-
-    /// How backoff delays are jittered (default `spec`, D6).
-    pub fn jitter(mut self, jitter: Jitter) -> Self {
-        self.jitter = jitter;
-        self
-    }
-
-    /// The server name whose throttle this layer shares (R41, D12); without it the layer has
-    /// a throttle of its own.
-    pub fn target(mut self, target: impl Into<String>) -> Self {
-        self.target = Some(target.into());
-        self
-    }
-
-    /// The registry the target's throttle lives in (default: [`global_throttles`]).
-    pub fn throttle_registry(mut self, registry: Arc<ThrottleRegistry>) -> Self {
-        self.registry = Some(registry);
-        self
-    }
-
-    /// `false` switches configured retries and hedging off; the config is still validated and
-    /// transparent retries still happen (R79, D23).
-    pub fn retries(mut self, enabled: bool) -> Self {
-        self.retries = enabled;
-        self
-    }
-
-    /// Where every call's events and record go.
-    pub fn recorder(mut self, recorder: Arc<dyn Recorder + Send + Sync>) -> Self {
-        self.recorder = Some(recorder);
-        self
-    }
-
-    /// Jitter draws from ChaCha8 seeded with `seed`, one stream per call number.
-    pub fn seed(mut self, seed: u64) -> Self {
-        self.rng = Some(seeded(seed));
-        self
-    }
-
-    /// A custom per-call RNG (e.g. the simulator's derivation, for `--live` comparisons).
-    pub fn rng(mut self, factory: RngFactory) -> Self {
-        self.rng = Some(factory);
-        self
-    }
-
-    /// The clock (and so the time origin of recorded traces).
-    pub fn clock(mut self, clock: TokioClock) -> Self {
-        self.clock = Some(clock);
-        self
-    }
-
-    /// Validates the config and makes the layer.
-    pub fn build(self) -> Result<RetryLayer, ParseError> {
-        let (config, warnings) = match &self.json {
-            Some(json) => {
-                let parsed = config::parse_str(json, &self.options)?;
-                (parsed.config, parsed.warnings)
-            }
-            None => (self.config, Vec::new()),
-        };
-        let throttle = config.retry_throttling.map(|t| match &self.target {
-            Some(target) => self
-                .registry
-                .unwrap_or_else(global_throttles)
-                .get(target, t),
-            None => Arc::new(Mutex::new(Throttle::new(t))),
-        });
-        let rng = self.rng.unwrap_or_else(|| seeded(rand::random()));
-        let settings = Settings {
-            config,
-            throttle,
-            per_rpc_limit: self.per_rpc_limit,
-            channel_limit: self.channel_limit,
-            channel_used: AtomicUsize::new(0),
-            jitter: self.jitter,
-            retries: self.retries,
-            recorder: self.recorder,
-            rng,
-            clock: self.clock.unwrap_or_default(),
-            calls: AtomicU64::new(0),
-        };
-        Ok(RetryLayer {
-            settings: Arc::new(settings),
-            warnings: Arc::new(warnings),
-        })
-    }
-}
-
-fn seeded(seed: u64) -> RngFactory {
-    Arc::new(move |call| {
-        let mut rng = ChaCha8Rng::seed_from_u64(seed);
-        rng.set_stream(call);
-        Box::new(rng)
-    })
-}
-
 /// Records nothing.
 struct Silent;
 
@@ -311,33 +151,6 @@ impl Recorder for Silent {
 pub struct RetryService<S> {
     inner: S,
     settings: Arc<Settings>,
-}
-
-impl Settings {
-    /// The plan for a request to `path` with these headers, read at `now`.
-    fn plan(&self, path: &str, headers: &http::HeaderMap, now: u64, fits: bool) -> CallPlan {
-        let mut parts = path.trim_start_matches('/').splitn(2, '/');
-        let (service, method) = (parts.next().unwrap_or(""), parts.next().unwrap_or(""));
-        let selected = self.config.select(service, method);
-        let policy = match selected {
-            Some(mc) if self.retries => mc.policy.clone(),
-            _ => Policy::None,
-        };
-        let from_header = headers
-            .get("grpc-timeout")
-            .and_then(|v| v.to_str().ok())
-            .and_then(parse_grpc_timeout);
-        let timeout = match (from_header, selected.and_then(|mc| mc.timeout)) {
-            (Some(a), Some(b)) => Some(a.min(b)),
-            (a, b) => a.or(b),
-        };
-        CallPlan {
-            policy,
-            deadline: timeout.map(|t| now.saturating_add(t)),
-            jitter: self.jitter,
-            request_fits_buffer: fits,
-        }
-    }
 }
 
 impl<S, B> Service<Request<Body>> for RetryService<S>

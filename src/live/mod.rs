@@ -6,14 +6,18 @@
 //! and `hedgehog sim --live` checks it.
 //!
 //! - [`layer`]: [`RetryLayer`], the tower layer that puts the engine in front of any tonic
-//!   channel (`EchoClient::new(ServiceBuilder::new().layer(layer).service(channel))`).
+//!   channel (`EchoClient::new(ServiceBuilder::new().layer(layer).service(channel))`);
+//!   [`builder`] configures it.
 //! - [`transport`]: one attempt = one HTTP/2 request; commit at headers; reset on drop.
 //! - [`replay`]: the retry buffer that replays the request body to every attempt.
 //! - [`response`]: the response body, watched for the committed attempt's trailers.
-//! - [`echo`]: one call of any echo method, for the CLI and tests.
-//! - [`server`]: the failing echo server, answering from the simulator's server model.
+//! - [`server`], [`served`], [`running`]: the failing echo server, answering from the
+//!   simulator's server model, reporting every attempt it saw.
+//! - [`echo`]: one call of any echo method; [`recorder`]: call records to wait on.
+//! - [`run`], [`compare`]: `hedgehog sim --live`, and its verdict against the simulation.
 //! - [`pb`]: the generated echo client and messages (`proto/echo.proto`).
 
+pub mod builder;
 pub mod compare;
 pub mod echo;
 pub mod layer;
@@ -22,13 +26,15 @@ pub mod replay;
 pub mod response;
 pub mod run;
 pub mod running;
+pub mod served;
 pub mod server;
 pub mod transport;
 
 pub use layer::{RetryLayer, RetryLayerBuilder, RetryService};
 pub use recorder::LiveRecorder;
 pub use running::RunningServer;
-pub use server::{EchoService, ServedAttempt, ServedOutcome};
+pub use served::{ServedAttempt, ServedOutcome, StepSource};
+pub use server::EchoService;
 pub use transport::TonicTransport;
 
 /// Generated protobuf and tonic code for `proto/echo.proto`.

@@ -25,7 +25,7 @@ use tokio::sync::oneshot;
 use tonic::body::Body;
 use tonic::Status;
 
-use super::server::PUSHBACK;
+use super::served::PUSHBACK;
 use crate::code::Code;
 
 /// How an attempt's stream ended: the status and raw pushback values.

@@ -13,7 +13,8 @@ use std::time::Duration;
 
 use tokio::sync::{mpsc, oneshot};
 
-use super::server::{EchoService, ServedAttempt, StepSource};
+use super::served::{ServedAttempt, StepSource};
+use super::server::EchoService;
 
 /// A running echo server.
 pub struct RunningServer {

@@ -1,0 +1,319 @@
+//! [`RetryLayerBuilder`]: how a [`RetryLayer`] is configured, and the per-request plan.
+//!
+//! Everything a layer knows lives in one immutable [`Settings`] shared by every request: the
+//! validated config, the throttle (one per target in a registry, D12), the buffer limits
+//! (R64, D22), the jitter mode and RNG derivation (D6), the recorder and the clock. A request
+//! only reads it, except for two counters (call numbers, channel buffer use).
+
+use std::sync::atomic::{AtomicU64, AtomicUsize};
+use std::sync::{Arc, Mutex, OnceLock};
+
+use rand::{RngCore, SeedableRng};
+use rand_chacha::ChaCha8Rng;
+
+use super::layer::RetryLayer;
+use super::transport::parse_grpc_timeout;
+use crate::clock::TokioClock;
+use crate::config::{self, ParseError, ParseOptions, Policy, ServiceConfig};
+use crate::engine::{CallPlan, Jitter, Throttle, ThrottleRegistry};
+use crate::trace::Recorder;
+
+/// A request extension naming the call's index in a run: recorded as the call number and used
+/// to pick its jitter stream, whatever order concurrent calls reach the layer in (without it,
+/// calls are numbered in arrival order). `sim --live` sets it so call `i` draws the same jitter
+/// as simulated call `i`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct CallIndex(pub u64);
+
+/// Makes the jitter RNG of call number `call`.
+pub type RngFactory = Arc<dyn Fn(u64) -> Box<dyn RngCore + Send> + Send + Sync>;
+
+/// The process-wide throttle registry: layers naming the same target share a counter (D12).
+pub fn global_throttles() -> Arc<ThrottleRegistry> {
+    static REGISTRY: OnceLock<Arc<ThrottleRegistry>> = OnceLock::new();
+    Arc::clone(REGISTRY.get_or_init(|| Arc::new(ThrottleRegistry::new())))
+}
+
+/// What every request of a layer shares.
+pub(super) struct Settings {
+    pub(super) config: ServiceConfig,
+    pub(super) throttle: Option<Arc<Mutex<Throttle>>>,
+    pub(super) per_rpc_limit: usize,
+    pub(super) channel_limit: usize,
+    pub(super) channel_used: AtomicUsize,
+    pub(super) jitter: Jitter,
+    pub(super) retries: bool,
+    pub(super) recorder: Option<Arc<dyn Recorder + Send + Sync>>,
+    pub(super) rng: RngFactory,
+    pub(super) clock: TokioClock,
+    pub(super) calls: AtomicU64,
+}
+
+/// Builds a [`RetryLayer`].
+pub struct RetryLayerBuilder {
+    json: Option<String>,
+    config: ServiceConfig,
+    options: ParseOptions,
+    per_rpc_limit: usize,
+    channel_limit: usize,
+    jitter: Jitter,
+    target: Option<String>,
+    registry: Option<Arc<ThrottleRegistry>>,
+    retries: bool,
+    recorder: Option<Arc<dyn Recorder + Send + Sync>>,
+    rng: Option<RngFactory>,
+    clock: Option<TokioClock>,
+}
+
+impl Default for RetryLayerBuilder {
+    fn default() -> Self {
+        RetryLayerBuilder {
+            json: None,
+            config: ServiceConfig::default(),
+            options: ParseOptions::default(),
+            per_rpc_limit: 1 << 20,
+            channel_limit: 16 << 20,
+            jitter: Jitter::Spec,
+            target: None,
+            registry: None,
+            retries: true,
+            recorder: None,
+            rng: None,
+            clock: None,
+        }
+    }
+}
+
+impl RetryLayerBuilder {
+    /// Service config JSON, parsed at [`RetryLayerBuilder::build`].
+    pub fn service_config(mut self, json: &str) -> Self {
+        self.json = Some(json.to_string());
+        self
+    }
+
+    /// An already validated config (replaces any JSON given).
+    pub fn config(mut self, config: ServiceConfig) -> Self {
+        self.json = None;
+        self.config = config;
+        self
+    }
+
+    /// How the JSON is parsed: strict mode, the client's `maxAttempts` ceiling (D1, D4).
+    pub fn parse_options(mut self, options: ParseOptions) -> Self {
+        self.options = options;
+        self
+    }
+
+    /// Retry buffer limit per RPC in bytes (default 1 MiB, R64, D22).
+    pub fn per_rpc_buffer_limit(mut self, bytes: usize) -> Self {
+        self.per_rpc_limit = bytes;
+        self
+    }
+
+    /// Retry buffer limit across the layer's calls in bytes (default 16 MiB, R64, D22).
+    pub fn channel_buffer_limit(mut self, bytes: usize) -> Self {
+        self.channel_limit = bytes;
+        self
+    }
+
+    /// How backoff delays are jittered (default `spec`, D6).
+    pub fn jitter(mut self, jitter: Jitter) -> Self {
+        self.jitter = jitter;
+        self
+    }
+
+    /// The server name whose throttle this layer shares (R41, D12); without it the layer has
+    /// a throttle of its own.
+    pub fn target(mut self, target: impl Into<String>) -> Self {
+        self.target = Some(target.into());
+        self
+    }
+
+    /// The registry the target's throttle lives in (default: [`global_throttles`]).
+    pub fn throttle_registry(mut self, registry: Arc<ThrottleRegistry>) -> Self {
+        self.registry = Some(registry);
+        self
+    }
+
+    /// `false` switches configured retries and hedging off; the config is still validated and
+    /// transparent retries still happen (R79, D23).
+    pub fn retries(mut self, enabled: bool) -> Self {
+        self.retries = enabled;
+        self
+    }
+
+    /// Where every call's events and record go.
+    pub fn recorder(mut self, recorder: Arc<dyn Recorder + Send + Sync>) -> Self {
+        self.recorder = Some(recorder);
+        self
+    }
+
+    /// Jitter draws from ChaCha8 seeded with `seed`, one stream per call number.
+    pub fn seed(mut self, seed: u64) -> Self {
+        self.rng = Some(seeded(seed));
+        self
+    }
+
+    /// A custom per-call RNG (e.g. the simulator's derivation, for `--live` comparisons).
+    pub fn rng(mut self, factory: RngFactory) -> Self {
+        self.rng = Some(factory);
+        self
+    }
+
+    /// The clock (and so the time origin of recorded traces).
+    pub fn clock(mut self, clock: TokioClock) -> Self {
+        self.clock = Some(clock);
+        self
+    }
+
+    /// Validates the config and makes the layer.
+    pub fn build(self) -> Result<RetryLayer, ParseError> {
+        let (config, warnings) = match &self.json {
+            Some(json) => {
+                let parsed = config::parse_str(json, &self.options)?;
+                (parsed.config, parsed.warnings)
+            }
+            None => (self.config, Vec::new()),
+        };
+        let throttle = config.retry_throttling.map(|t| match &self.target {
+            Some(target) => self
+                .registry
+                .unwrap_or_else(global_throttles)
+                .get(target, t),
+            None => Arc::new(Mutex::new(Throttle::new(t))),
+        });
+        let rng = self.rng.unwrap_or_else(|| seeded(rand::random()));
+        let settings = Settings {
+            config,
+            throttle,
+            per_rpc_limit: self.per_rpc_limit,
+            channel_limit: self.channel_limit,
+            channel_used: AtomicUsize::new(0),
+            jitter: self.jitter,
+            retries: self.retries,
+            recorder: self.recorder,
+            rng,
+            clock: self.clock.unwrap_or_default(),
+            calls: AtomicU64::new(0),
+        };
+        Ok(RetryLayer {
+            settings: Arc::new(settings),
+            warnings: Arc::new(warnings),
+        })
+    }
+}
+
+fn seeded(seed: u64) -> RngFactory {
+    Arc::new(move |call| {
+        let mut rng = ChaCha8Rng::seed_from_u64(seed);
+        rng.set_stream(call);
+        Box::new(rng)
+    })
+}
+
+impl Settings {
+    /// The plan for a request to `path` with these headers, read at `now`.
+    pub(super) fn plan(
+        &self,
+        path: &str,
+        headers: &http::HeaderMap,
+        now: u64,
+        fits: bool,
+    ) -> CallPlan {
+        let mut parts = path.trim_start_matches('/').splitn(2, '/');
+        let (service, method) = (parts.next().unwrap_or(""), parts.next().unwrap_or(""));
+        let selected = self.config.select(service, method);
+        let policy = match selected {
+            Some(mc) if self.retries => mc.policy.clone(),
+            _ => Policy::None,
+        };
+        let from_header = headers
+            .get("grpc-timeout")
+            .and_then(|v| v.to_str().ok())
+            .and_then(parse_grpc_timeout);
+        let timeout = match (from_header, selected.and_then(|mc| mc.timeout)) {
+            (Some(a), Some(b)) => Some(a.min(b)),
+            (a, b) => a.or(b),
+        };
+        CallPlan {
+            policy,
+            deadline: timeout.map(|t| now.saturating_add(t)),
+            jitter: self.jitter,
+            request_fits_buffer: fits,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::time::NANOS_PER_MS;
+    use http::{HeaderMap, HeaderValue};
+
+    const CONFIG: &str = r#"{"methodConfig": [
+        {"name": [{"service": "echo.Echo", "method": "UnaryEcho"}], "timeout": "0.5s",
+         "retryPolicy": {"maxAttempts": 3, "initialBackoff": "0.01s", "maxBackoff": "0.01s",
+                         "backoffMultiplier": 1, "retryableStatusCodes": ["UNAVAILABLE"]}},
+        {"name": [{"service": "echo.Echo"}]}]}"#;
+
+    fn settings(retries: bool) -> Arc<Settings> {
+        let layer = RetryLayer::builder()
+            .service_config(CONFIG)
+            .retries(retries)
+            .build()
+            .expect("valid");
+        layer.settings
+    }
+
+    fn timeout(value: &str) -> HeaderMap {
+        let mut h = HeaderMap::new();
+        h.insert("grpc-timeout", HeaderValue::from_str(value).expect("ascii"));
+        h
+    }
+
+    #[test]
+    fn the_path_selects_the_method_config_r15() {
+        let s = settings(true);
+        let plan = s.plan("/echo.Echo/UnaryEcho", &HeaderMap::new(), 0, true);
+        assert_eq!(plan.policy.max_attempts(), 3);
+        // The service-wide entry has no policy: one attempt (R1).
+        let plan = s.plan("/echo.Echo/ServerStreamingEcho", &HeaderMap::new(), 0, true);
+        assert_eq!(plan.policy, Policy::None);
+        let plan = s.plan("/other.Svc/M", &HeaderMap::new(), 0, true);
+        assert_eq!((plan.policy, plan.deadline), (Policy::None, None));
+    }
+
+    #[test]
+    fn the_earlier_of_grpc_timeout_and_config_timeout_wins_r81() {
+        let s = settings(true);
+        let now = 7 * NANOS_PER_MS;
+        let plan = s.plan("/echo.Echo/UnaryEcho", &HeaderMap::new(), now, true);
+        assert_eq!(plan.deadline, Some(now + 500 * NANOS_PER_MS));
+        let plan = s.plan("/echo.Echo/UnaryEcho", &timeout("100m"), now, true);
+        assert_eq!(plan.deadline, Some(now + 100 * NANOS_PER_MS));
+        let plan = s.plan("/echo.Echo/UnaryEcho", &timeout("2S"), now, true);
+        assert_eq!(plan.deadline, Some(now + 500 * NANOS_PER_MS));
+        let plan = s.plan("/echo.Echo/ServerStreamingEcho", &timeout("2S"), now, true);
+        assert_eq!(plan.deadline, Some(now + 2_000 * NANOS_PER_MS));
+    }
+
+    #[test]
+    fn retries_off_keeps_the_deadline_but_not_the_policy_r79_d23() {
+        let plan = settings(false).plan("/echo.Echo/UnaryEcho", &HeaderMap::new(), 0, true);
+        assert_eq!(plan.policy, Policy::None);
+        assert_eq!(plan.deadline, Some(500 * NANOS_PER_MS));
+    }
+
+    #[test]
+    fn an_invalid_config_is_refused_at_build_d3() {
+        let bad = r#"{"methodConfig": [{"name": [{"service": "s"}], "retryPolicy": {"maxAttempts": 1}}]}"#;
+        assert!(matches!(
+            RetryLayer::from_service_config(bad),
+            Err(ParseError::Invalid(_))
+        ));
+        assert!(matches!(
+            RetryLayer::from_service_config("{"),
+            Err(ParseError::Json(_))
+        ));
+    }
+}

@@ -1,0 +1,164 @@
+//! What the server model tells the echo server, and what the server saw.
+//!
+//! Every arriving attempt takes one [`Step`] from a [`StepSource`] (the simulator's
+//! [`ServerModel`], or a closure in tests) and becomes an [`Attempt`] guard that reports a
+//! [`ServedAttempt`] exactly once: answered with a status, or, if the guard is dropped first
+//! (the client reset the stream and hyper dropped the handler), cancelled by the client.
+
+use std::fmt;
+use std::sync::{Arc, Mutex};
+
+use tokio::sync::mpsc;
+use tokio::time::Instant;
+use tonic::metadata::{MetadataMap, MetadataValue};
+use tonic::Status;
+
+use crate::code::Code;
+use crate::sim::server::{ServerModel, Step};
+
+/// The trailer the server uses to ask for a retry delay (R35).
+pub const PUSHBACK: &str = "grpc-retry-pushback-ms";
+
+/// Anything that answers arriving attempts one by one: the simulator's [`ServerModel`], or a
+/// closure in tests.
+pub trait StepSource: Send + 'static {
+    /// The answer to the next arriving attempt.
+    fn next_step(&mut self) -> Step;
+}
+
+impl StepSource for ServerModel {
+    fn next_step(&mut self) -> Step {
+        ServerModel::next_step(self)
+    }
+}
+
+impl<F: FnMut() -> Step + Send + 'static> StepSource for F {
+    fn next_step(&mut self) -> Step {
+        self()
+    }
+}
+
+/// How an attempt ended, seen from the server.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum ServedOutcome {
+    /// The server answered with this status.
+    Answered(Code),
+    /// The client reset the stream before the server finished.
+    CancelledByClient,
+}
+
+/// One attempt as the server saw it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ServedAttempt {
+    /// 1-based arrival counter, across all calls (grpc-go's `reqCounter`).
+    pub count: u64,
+    /// The request path, e.g. `/echo.Echo/UnaryEcho`.
+    pub path: String,
+    /// The `grpc-previous-rpc-attempts` header it carried, as sent (R74).
+    pub previous: Option<String>,
+    /// What the model told the server to do.
+    pub step: Step,
+    /// How it ended.
+    pub outcome: ServedOutcome,
+    /// Time from arrival to the end.
+    pub elapsed: std::time::Duration,
+}
+
+impl fmt::Display for ServedAttempt {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let previous = self.previous.as_deref().unwrap_or("none");
+        match &self.outcome {
+            ServedOutcome::Answered(Code::Ok) => {
+                write!(f, "request succeeded count: {}", self.count)?
+            }
+            ServedOutcome::Answered(_) => write!(f, "request failed count: {}", self.count)?,
+            ServedOutcome::CancelledByClient => {
+                write!(f, "request cancelled by client count: {}", self.count)?
+            }
+        }
+        write!(f, " previous: {previous} status: ")?;
+        match &self.outcome {
+            ServedOutcome::Answered(code) => write!(f, "{}", code.name())?,
+            ServedOutcome::CancelledByClient => {
+                write!(f, "CANCELLED (planned {})", self.step.status.name())?
+            }
+        }
+        if self.step.headers_first {
+            write!(f, " headers-first")?;
+        }
+        if let Some(p) = &self.step.pushback {
+            write!(f, " pushback: {p:?}")?;
+        }
+        write!(
+            f,
+            " path: {} after: {:.3}ms",
+            self.path,
+            self.elapsed.as_secs_f64() * 1e3
+        )
+    }
+}
+
+pub(super) struct Shared {
+    pub(super) source: Mutex<(u64, Box<dyn StepSource>)>,
+    pub(super) records: mpsc::UnboundedSender<ServedAttempt>,
+}
+
+impl Shared {
+    pub(super) fn arrive(&self) -> (u64, Step) {
+        let mut guard = self.source.lock().unwrap_or_else(|e| e.into_inner());
+        guard.0 += 1;
+        let step = guard.1.next_step();
+        (guard.0, step)
+    }
+}
+
+/// Reports its attempt when finished, or as cancelled if dropped first.
+pub(super) struct Attempt {
+    pub(super) shared: Arc<Shared>,
+    pub(super) record: Option<ServedAttempt>,
+    pub(super) arrived: Instant,
+}
+
+impl Attempt {
+    pub(super) fn finish(&mut self, code: Code) {
+        if let Some(mut record) = self.record.take() {
+            record.outcome = ServedOutcome::Answered(code);
+            record.elapsed = self.arrived.elapsed();
+            let _ = self.shared.records.send(record);
+        }
+    }
+
+    pub(super) fn status(&mut self) -> Status {
+        let step = self.record.as_ref().map(|r| r.step.clone());
+        let step = step.unwrap_or(Step {
+            status: Code::Internal,
+            latency: 0,
+            pushback: None,
+            headers_first: false,
+        });
+        self.finish(step.status);
+        failure(&step)
+    }
+}
+
+impl Drop for Attempt {
+    fn drop(&mut self) {
+        if let Some(mut record) = self.record.take() {
+            record.elapsed = self.arrived.elapsed();
+            let _ = self.shared.records.send(record);
+        }
+    }
+}
+
+/// The status for a failing step, with its raw pushback trailer (R35).
+fn failure(step: &Step) -> Status {
+    let mut metadata = MetadataMap::new();
+    if let Some(raw) = &step.pushback {
+        // Only visible ASCII can travel in a header; anything else cannot be scripted live.
+        if let Ok(value) = MetadataValue::try_from(raw.as_str()) {
+            metadata.insert(PUSHBACK, value);
+        }
+    }
+    let code = tonic::Code::from_i32(step.status.value());
+    Status::with_metadata(code, "maybeFailRequest: failing it", metadata)
+}
