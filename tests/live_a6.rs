@@ -193,3 +193,47 @@ async fn client_streaming_replays_every_message_sent_so_far_r65() {
     assert_eq!(reply.into_inner().message, "a,b,c");
     assert_eq!(previous(&served(&mut server, 2).await), [None, Some("1")]);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_application_giving_up_resets_the_attempt_r33() {
+    let script = json!({"schedule": {"script": [{"status": "OK", "latency_ms": 5000}]}});
+    let mut server = server(script).await;
+    let (layer, _) = exact_layer(&retry_config(3, "0.01s"));
+    let mut client = client(&server, layer);
+    // The application stops waiting (drops the call) long before the server would answer.
+    let gave_up = tokio::time::timeout(
+        std::time::Duration::from_millis(100),
+        client.unary_echo(hello()),
+    )
+    .await;
+    assert!(gave_up.is_err());
+    let seen = served(&mut server, 1).await;
+    assert_eq!(seen[0].outcome, ServedOutcome::CancelledByClient);
+    assert!(seen[0].elapsed < std::time::Duration::from_millis(5000));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_deadline_still_ends_a_committed_stream_r77() {
+    let script = json!({"schedule": {"script": [
+        {"status": "OK", "headers_first": true, "latency_ms": 5000}]}});
+    let mut server = server(script).await;
+    let (layer, recorder) = exact_layer(&retry_config(3, "0.01s"));
+    let mut client = client(&server, layer);
+    let mut request = tonic::Request::new(hello());
+    request.set_timeout(std::time::Duration::from_millis(150));
+    let mut stream = client
+        .server_streaming_echo(request)
+        .await
+        .expect("headers")
+        .into_inner();
+    let status = stream
+        .message()
+        .await
+        .expect_err("the deadline passes mid-stream");
+    assert_eq!(status.code(), tonic::Code::DeadlineExceeded);
+    let call = &calls(&recorder, 1).await[0];
+    assert_eq!(call.status, Code::DeadlineExceeded);
+    assert!(call.attempts[0].committed);
+    let seen = served(&mut server, 1).await;
+    assert_eq!(seen[0].outcome, ServedOutcome::CancelledByClient);
+}

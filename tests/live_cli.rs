@@ -61,8 +61,11 @@ impl Drop for Server {
     }
 }
 
-fn demo_config_file() -> PathBuf {
-    let path = std::env::temp_dir().join(format!("hedgehog-demo-{}.json", std::process::id()));
+/// Writes the demo config to a temp file unique to this process and `tag` (tests run in
+/// parallel).
+fn demo_config_file(tag: &str) -> PathBuf {
+    let name = format!("hedgehog-demo-{}-{tag}.json", std::process::id());
+    let path = std::env::temp_dir().join(name);
     let demo = r#"{"methodConfig":[{"name":[{"service":"echo.Echo","method":"UnaryEcho"}],"retryPolicy":{"MaxAttempts":4,"InitialBackoff":".01s","MaxBackoff":".01s","BackoffMultiplier":1.0,"RetryableStatusCodes":["UNAVAILABLE"]}}]}"#;
     std::fs::write(&path, demo).expect("write the demo config");
     path
@@ -79,7 +82,7 @@ fn call(args: &[&str]) -> std::process::Output {
 #[test]
 fn demo_in_two_terminals_r19_r74() {
     let server = Server::start(&["--req-modulo", "4"]);
-    let config = demo_config_file();
+    let config = demo_config_file("two-terminals");
     let target = server.target();
     let out = call(&[
         "--target",
@@ -188,4 +191,31 @@ fn nothing_listening_fails_unavailable_through_the_policy_r72() {
         trace["calls"][0]["attempts"].as_array().map(Vec::len),
         Some(1)
     );
+}
+
+#[test]
+fn a_schedule_file_scripts_raw_pushback_r35_d8() {
+    let file = std::env::temp_dir().join(format!("hedgehog-sched-{}.json", std::process::id()));
+    let script = r#"{"schedule": {"script": [{"status": "UNAVAILABLE", "pushback_ms": "abc"}]}}"#;
+    std::fs::write(&file, script).expect("write schedule");
+    let server = Server::start(&["--schedule", file.to_str().unwrap()]);
+    let config = demo_config_file("schedule");
+    let target = server.target();
+    let out = call(&[
+        "--target",
+        &target,
+        "--service-config",
+        config.to_str().unwrap(),
+        "--format",
+        "json",
+    ]);
+    let _ = std::fs::remove_file(&file);
+    let _ = std::fs::remove_file(&config);
+    assert_eq!(out.status.code(), Some(1));
+    let trace: serde_json::Value = serde_json::from_slice(&out.stdout).expect("JSON output");
+    let attempts = &trace["calls"][0]["attempts"];
+    // A malformed pushback means "do not retry" (R37, D8), despite 4 allowed attempts.
+    assert_eq!(attempts.as_array().map(Vec::len), Some(1));
+    assert_eq!(attempts[0]["pushback_ms"], "abc");
+    assert!(server.line().contains("pushback: \"abc\""));
 }
