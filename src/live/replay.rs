@@ -12,8 +12,17 @@
 //!
 //! When a chunk would push the buffer past the limit, the RPC must commit (R66): the chunk is
 //! not stored; the reader that pulled it keeps reading the source directly (it is the attempt
-//! the call is committed to) and every other reader, present or future, ends with an error.
-//! [`Replay::overflowed`] reports it so the caller can tell the engine.
+//! the call is committed to) and every other reader, present or future, ends its request body
+//! with CANCELLED. [`Replay::overflowed`] reports it.
+//!
+//! Limitation: the driver learns the buffer verdict only when a call starts
+//! (`CallPlan::request_fits_buffer`); it has no input for an overflow in the middle of a call.
+//! A request that is complete at the start (unary, server-streaming) is always judged up front,
+//! exactly. A client- or bidi-streaming request that outgrows the buffer later is *not*
+//! committed by the engine: the owning attempt carries on, but should it fail, the engine may
+//! start another attempt, whose body then fails as above (the server sees a reset stream and
+//! the attempt ends UNAVAILABLE). Feeding `Input::BufferOverflow` to the engine from here would
+//! close that gap; it needs a way into the driver's loop.
 
 use std::pin::Pin;
 use std::sync::atomic::{AtomicBool, Ordering};
