@@ -1,6 +1,6 @@
 //! [`RetryLayerBuilder`]: how a [`RetryLayer`] is configured, and the per-request plan.
 //!
-//! Everything a layer knows lives in one immutable [`Settings`] shared by every request: the
+//! Everything a layer knows lives in one immutable `Settings` shared by every request: the
 //! validated config, the throttle (one per target in a registry, D12), the buffer limits
 //! (R64, D22), the jitter mode and RNG derivation (D6), the recorder and the clock. A request
 //! only reads it, except for two counters (call numbers, channel buffer use).

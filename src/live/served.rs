@@ -1,7 +1,7 @@
 //! What the server model tells the echo server, and what the server saw.
 //!
 //! Every arriving attempt takes one [`Step`] from a [`StepSource`] (the simulator's
-//! [`ServerModel`], or a closure in tests) and becomes an [`Attempt`] guard that reports a
+//! [`ServerModel`], or a closure in tests) and becomes an `Attempt` guard that reports a
 //! [`ServedAttempt`] exactly once: answered with a status, or, if the guard is dropped first
 //! (the client reset the stream and hyper dropped the handler), cancelled by the client.
 

@@ -13,8 +13,10 @@
 //! answers UNIMPLEMENTED for other services.
 //!
 //! The decision (status, latency, raw pushback, headers_first) is drawn once per arriving
-//! attempt, under one lock, in arrival order: the same order the simulated server uses, so a
-//! seeded `fail_rate` server makes the same choices live and simulated. Each attempt ends in a
+//! attempt, under one lock, when its headers arrive (in `Service::call`, before the body is
+//! read), so attempts take steps in stream order (see [`super::running`] for why that order
+//! holds): the order the simulated server uses, so a seeded `fail_rate` server makes the same
+//! choices live and simulated. Each attempt ends in a
 //! [`ServedAttempt`] record sent to a channel, including attempts the client cancelled (the
 //! handler future or response stream was dropped, which is what an HTTP/2 RST_STREAM does):
 //! tests wait on these records instead of sleeping.
@@ -28,7 +30,6 @@ use futures_util::stream::{self, BoxStream, StreamExt};
 use tokio::sync::mpsc;
 use tokio::time::Instant;
 use tonic::body::Body;
-
 use tonic::server::{Grpc, NamedService};
 use tonic::{Request, Response, Status, Streaming};
 
