@@ -12,7 +12,7 @@ use rand::{RngCore, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 
 use super::layer::RetryLayer;
-use super::transport::parse_grpc_timeout;
+use super::wire::parse_grpc_timeout;
 use crate::clock::TokioClock;
 use crate::config::{self, ParseError, ParseOptions, Policy, ServiceConfig};
 use crate::engine::{CallPlan, Jitter, Throttle, ThrottleRegistry};

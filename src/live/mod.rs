@@ -15,6 +15,7 @@
 //!   simulator's server model, reporting every attempt it saw.
 //! - [`echo`]: one call of any echo method; [`recorder`]: call records to wait on.
 //! - [`run`], [`compare`]: `hedgehog sim --live`, and its verdict against the simulation.
+//! - [`wire`]: `grpc-timeout` and the HTTP-to-gRPC status mapping.
 //! - [`pb`]: the generated echo client and messages (`proto/echo.proto`).
 
 pub mod builder;
@@ -29,6 +30,7 @@ pub mod running;
 pub mod served;
 pub mod server;
 pub mod transport;
+pub mod wire;
 
 pub use layer::{RetryLayer, RetryLayerBuilder, RetryService};
 pub use recorder::LiveRecorder;

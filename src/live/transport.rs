@@ -27,10 +27,10 @@ use tower::{Service, ServiceExt};
 
 use super::replay::Replay;
 use super::response::{CallEnd, Close, LiveBody};
+use super::wire::{code_for_http, format_grpc_timeout};
 use super::PREVIOUS_ATTEMPTS;
 use crate::clock::{Clock, TokioClock};
 use crate::code::Code;
-use crate::time::Nanos;
 use crate::transport::{AttemptEvent, AttemptStart, Transport};
 
 /// A boxed error, as tower services return.
@@ -156,8 +156,15 @@ where
                 Err(error) => return (classify(&*error.into()), None),
             };
             let (parts, body) = response.into_parts();
-            if let Some(close) = Close::from_headers(&parts.headers) {
-                // Trailers-Only (R30: not a commit).
+            let close = Close::from_headers(&parts.headers).or_else(|| {
+                // Not gRPC at all (a proxy's 503, say): the gRPC HTTP status mapping.
+                (parts.status != http::StatusCode::OK).then(|| Close {
+                    status: code_for_http(parts.status),
+                    pushback: Vec::new(),
+                })
+            });
+            if let Some(close) = close {
+                // Trailers-Only, or an HTTP error (R30: neither is a commit).
                 let response = Response::from_parts(parts, LiveBody::plain(Body::new(body)));
                 let event = AttemptEvent::Closed {
                     status: close.status,
@@ -244,73 +251,9 @@ fn chain(error: &(dyn StdError + 'static)) -> String {
     text
 }
 
-/// `grpc-timeout` for `left` nanoseconds: at most 8 digits, in the finest unit that fits,
-/// rounded up so the server's deadline is never earlier than the client's.
-pub fn format_grpc_timeout(left: Nanos) -> String {
-    const UNITS: [(u64, char); 6] = [
-        (1, 'n'),
-        (1_000, 'u'),
-        (1_000_000, 'm'),
-        (1_000_000_000, 'S'),
-        (60_000_000_000, 'M'),
-        (3_600_000_000_000, 'H'),
-    ];
-    for (scale, unit) in UNITS {
-        let value = left.div_ceil(scale);
-        if value < 100_000_000 {
-            return format!("{value}{unit}");
-        }
-    }
-    "99999999H".to_string()
-}
-
-/// Parses a `grpc-timeout` value (1–8 digits and a unit) into nanoseconds.
-pub fn parse_grpc_timeout(value: &str) -> Option<Nanos> {
-    let (digits, unit) = value.split_at(value.len().checked_sub(1)?);
-    if digits.is_empty() || digits.len() > 8 || !digits.bytes().all(|b| b.is_ascii_digit()) {
-        return None;
-    }
-    let n: u64 = digits.parse().ok()?;
-    let scale: u64 = match unit {
-        "n" => 1,
-        "u" => 1_000,
-        "m" => 1_000_000,
-        "S" => 1_000_000_000,
-        "M" => 60_000_000_000,
-        "H" => 3_600_000_000_000,
-        _ => return None,
-    };
-    Some(n.saturating_mul(scale))
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn grpc_timeout_uses_finest_unit_within_eight_digits_r77() {
-        assert_eq!(format_grpc_timeout(0), "0n");
-        assert_eq!(format_grpc_timeout(99_999_999), "99999999n");
-        assert_eq!(format_grpc_timeout(100_000_000), "100000u");
-        assert_eq!(format_grpc_timeout(1_500_000_001), "1500001u");
-        assert_eq!(format_grpc_timeout(200_000_000_000), "200000m");
-    }
-
-    #[test]
-    fn grpc_timeout_round_trips_up_to_rounding() {
-        for ns in [0, 1, 999, 1_000_001, 123_456_789_012, 7_200_000_000_000] {
-            let back = parse_grpc_timeout(&format_grpc_timeout(ns));
-            assert!(back.is_some_and(|b| b >= ns), "{ns}");
-        }
-    }
-
-    #[test]
-    fn grpc_timeout_rejects_malformed_values() {
-        for bad in ["", "m", "5", "123456789m", "5x", "-5m", "5 m"] {
-            assert_eq!(parse_grpc_timeout(bad), None, "{bad:?}");
-        }
-        assert_eq!(parse_grpc_timeout("20m"), Some(20_000_000));
-    }
 
     #[test]
     fn refused_stream_is_refused_r70() {

@@ -1,0 +1,97 @@
+//! gRPC-over-HTTP/2 details the transport and the layer share: the `grpc-timeout` header
+//! (at most 8 digits and a unit) and the mapping of non-gRPC HTTP statuses to gRPC codes.
+
+use crate::code::Code;
+use crate::time::Nanos;
+
+/// The gRPC code for a response that is not gRPC, by its HTTP status (gRPC's
+/// "HTTP to gRPC status code mapping"): such a response ends the attempt without committing.
+pub fn code_for_http(status: http::StatusCode) -> Code {
+    match status.as_u16() {
+        400 => Code::Internal,
+        401 => Code::Unauthenticated,
+        403 => Code::PermissionDenied,
+        404 => Code::Unimplemented,
+        429 | 502 | 503 | 504 => Code::Unavailable,
+        _ => Code::Unknown,
+    }
+}
+
+/// `grpc-timeout` for `left` nanoseconds: at most 8 digits, in the finest unit that fits,
+/// rounded up so the server's deadline is never earlier than the client's.
+pub fn format_grpc_timeout(left: Nanos) -> String {
+    const UNITS: [(u64, char); 6] = [
+        (1, 'n'),
+        (1_000, 'u'),
+        (1_000_000, 'm'),
+        (1_000_000_000, 'S'),
+        (60_000_000_000, 'M'),
+        (3_600_000_000_000, 'H'),
+    ];
+    for (scale, unit) in UNITS {
+        let value = left.div_ceil(scale);
+        if value < 100_000_000 {
+            return format!("{value}{unit}");
+        }
+    }
+    "99999999H".to_string()
+}
+
+/// Parses a `grpc-timeout` value (1–8 digits and a unit) into nanoseconds.
+pub fn parse_grpc_timeout(value: &str) -> Option<Nanos> {
+    let (digits, unit) = value.split_at(value.len().checked_sub(1)?);
+    if digits.is_empty() || digits.len() > 8 || !digits.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    let n: u64 = digits.parse().ok()?;
+    let scale: u64 = match unit {
+        "n" => 1,
+        "u" => 1_000,
+        "m" => 1_000_000,
+        "S" => 1_000_000_000,
+        "M" => 60_000_000_000,
+        "H" => 3_600_000_000_000,
+        _ => return None,
+    };
+    Some(n.saturating_mul(scale))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn grpc_timeout_uses_finest_unit_within_eight_digits_r77() {
+        assert_eq!(format_grpc_timeout(0), "0n");
+        assert_eq!(format_grpc_timeout(99_999_999), "99999999n");
+        assert_eq!(format_grpc_timeout(100_000_000), "100000u");
+        assert_eq!(format_grpc_timeout(1_500_000_001), "1500001u");
+        assert_eq!(format_grpc_timeout(200_000_000_000), "200000m");
+    }
+
+    #[test]
+    fn grpc_timeout_round_trips_up_to_rounding() {
+        for ns in [0, 1, 999, 1_000_001, 123_456_789_012, 7_200_000_000_000] {
+            let back = parse_grpc_timeout(&format_grpc_timeout(ns));
+            assert!(back.is_some_and(|b| b >= ns), "{ns}");
+        }
+    }
+
+    #[test]
+    fn grpc_timeout_rejects_malformed_values() {
+        for bad in ["", "m", "5", "123456789m", "5x", "-5m", "5 m"] {
+            assert_eq!(parse_grpc_timeout(bad), None, "{bad:?}");
+        }
+        assert_eq!(parse_grpc_timeout("20m"), Some(20_000_000));
+    }
+
+    #[test]
+    fn http_errors_map_to_grpc_codes() {
+        let code = |n| code_for_http(http::StatusCode::from_u16(n).unwrap());
+        assert_eq!(code(503), Code::Unavailable);
+        assert_eq!(code(429), Code::Unavailable);
+        assert_eq!(code(404), Code::Unimplemented);
+        assert_eq!(code(401), Code::Unauthenticated);
+        assert_eq!(code(500), Code::Unknown);
+    }
+}
