@@ -14,7 +14,7 @@ mod log;
 use log::Log;
 
 use std::future::Future;
-use std::pin::Pin;
+use std::pin::{pin, Pin};
 use std::sync::Mutex;
 use std::task::{Context, Poll};
 
@@ -89,6 +89,9 @@ where
     } = ctx;
     let deadline = plan.deadline;
     let jitter = plan.jitter;
+    // Sized once: a call never has more attempts in flight than its policy allows (transparent
+    // replays replace the attempt they repeat), so these vectors do not grow in the common case.
+    let max_attempts = plan.policy.max_attempts() as usize;
     let mut engine = CallEngine::new(plan);
     let log = Log {
         recorder,
@@ -102,14 +105,17 @@ where
         message: None,
         started,
         ended: started,
-        attempts: Vec::new(),
+        attempts: Vec::with_capacity(max_attempts),
     };
-    let mut attempts: Vec<(u32, T::Attempt)> = Vec::new();
+    let mut attempts: Vec<(u32, T::Attempt)> = Vec::with_capacity(max_attempts);
     // A response waiting for the engine's verdict: headers (delivered at commit) or a final
     // Trailers-Only answer (delivered at finish if that attempt decides the call).
     let mut held: Option<(u32, T::Response)> = None;
-    let mut out = Vec::new();
-    let mut sleep: Option<(Nanos, Pin<Box<C::Sleep>>)> = None;
+    let mut out = Vec::with_capacity(8);
+    // The pending timer lives inside this future (no allocation per wait); `sleep_at` says
+    // which instant it is for, so it is only replaced when the engine's wakeup changes.
+    let mut sleep_at: Option<Nanos> = None;
+    let mut sleep = pin!(None::<C::Sleep>);
 
     let mut now = started;
     // The engine's `Env` (trait objects) is made per step, never held across an await.
@@ -184,14 +190,16 @@ where
         }
 
         let wakeup = engine.next_wakeup();
-        if sleep.as_ref().map(|(at, _)| Some(*at)) != Some(wakeup) {
-            sleep = wakeup.map(|at| (at, Box::pin(clock.sleep_until(at))));
+        if sleep_at != wakeup {
+            sleep_at = wakeup;
+            sleep.set(wakeup.map(|at| clock.sleep_until(at)));
         }
-        let wake = poll_fn(|cx| poll_wake(cx, &mut attempts, &mut sleep)).await;
+        let wake = poll_fn(|cx| poll_wake(cx, &mut attempts, sleep.as_mut())).await;
         now = clock.now();
         let input = match wake {
             Wake::Timer => {
-                sleep = None;
+                sleep_at = None;
+                sleep.set(None);
                 Input::Tick
             }
             Wake::Attempt(slot, event) => {
@@ -271,7 +279,7 @@ where
 fn poll_wake<S, R, F>(
     cx: &mut Context<'_>,
     attempts: &mut [(u32, S)],
-    sleep: &mut Option<(Nanos, Pin<Box<F>>)>,
+    sleep: Pin<&mut Option<F>>,
 ) -> Poll<Wake<R>>
 where
     S: Stream<Item = AttemptEvent<R>> + Unpin,
@@ -282,8 +290,8 @@ where
             return Poll::Ready(Wake::Attempt(*slot, event));
         }
     }
-    if let Some((_, s)) = sleep.as_mut() {
-        if s.as_mut().poll(cx).is_ready() {
+    if let Some(s) = sleep.as_pin_mut() {
+        if s.poll(cx).is_ready() {
             return Poll::Ready(Wake::Timer);
         }
     }

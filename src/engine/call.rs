@@ -74,13 +74,14 @@ impl CallEngine {
             Policy::Retry(p) => Some(Backoff::new(p)),
             _ => None,
         };
+        let max_attempts = plan.policy.max_attempts() as usize;
         CallEngine {
             plan,
             backoff,
             finished: false,
             attempts: 0,
             next_slot: 0,
-            live: Vec::new(),
+            live: Vec::with_capacity(max_attempts),
             committed: None,
             commit_next: false,
             timer: None,
