@@ -104,6 +104,13 @@ impl RetryLayerBuilder {
         self
     }
 
+    /// The client's `maxAttempts` ceiling for retry and hedging (default 5, R16, D4); larger
+    /// configured values are clamped to it, with a warning. Below 2 counts as 2.
+    pub fn max_attempts_limit(mut self, limit: u32) -> Self {
+        self.options.max_attempts_limit = limit.max(2);
+        self
+    }
+
     /// Retry buffer limit per RPC in bytes (default 1 MiB, R64, D22).
     pub fn per_rpc_buffer_limit(mut self, bytes: usize) -> Self {
         self.per_rpc_limit = bytes;
@@ -302,6 +309,29 @@ mod tests {
         let plan = settings(false).plan("/echo.Echo/UnaryEcho", &HeaderMap::new(), 0, true);
         assert_eq!(plan.policy, Policy::None);
         assert_eq!(plan.deadline, Some(500 * NANOS_PER_MS));
+    }
+
+    #[test]
+    fn the_client_limit_clamps_max_attempts_r16_d4() {
+        let config = CONFIG.replace("\"maxAttempts\": 3", "\"maxAttempts\": 9");
+        let layer = RetryLayer::builder()
+            .service_config(&config)
+            .build()
+            .expect("valid");
+        let plan = layer
+            .settings
+            .plan("/echo.Echo/UnaryEcho", &HeaderMap::new(), 0, true);
+        assert_eq!(plan.policy.max_attempts(), 5);
+        let layer = RetryLayer::builder()
+            .service_config(&config)
+            .max_attempts_limit(7)
+            .build()
+            .expect("valid");
+        let plan = layer
+            .settings
+            .plan("/echo.Echo/UnaryEcho", &HeaderMap::new(), 0, true);
+        assert_eq!(plan.policy.max_attempts(), 7);
+        assert!(!layer.warnings().is_empty(), "clamping warns");
     }
 
     #[test]
