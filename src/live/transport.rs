@@ -207,7 +207,8 @@ where
 ///
 /// What hyper/h2 let us tell apart:
 /// - an `h2::Error` with reason REFUSED_STREAM anywhere in the chain (the server refused the
-///   stream, or a GOAWAY excluded it) → `Refused` (R70);
+///   stream, or a GOAWAY excluded it) → `Refused` (R70); hyper passes the reset up with the
+///   `h2::Error` as its source (`tests/live_transparent.rs` checks it against a raw h2 server);
 /// - a hyper error saying the request was never dispatched (`is_canceled`: the connection went
 ///   away before the request was written) → `NotSent` (R69);
 /// - anything else → `Closed` with UNAVAILABLE, which the configured policy may retry. That
