@@ -219,3 +219,47 @@ fn a_schedule_file_scripts_raw_pushback_r35_d8() {
     assert_eq!(attempts[0]["pushback_ms"], "abc");
     assert!(server.line().contains("pushback: \"abc\""));
 }
+
+#[test]
+fn sim_live_agrees_on_the_demo_and_says_when_it_cannot_judge() {
+    let sims = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("sims");
+    let run = |file: &str| {
+        Command::new(BIN)
+            .args([
+                "sim",
+                sims.join(file).to_str().unwrap(),
+                "--live",
+                "--seed",
+                "1",
+            ])
+            .output()
+            .expect("run hedgehog sim --live")
+    };
+    let out = run("seed-demo.json");
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(out.status.code(), Some(0), "{stdout}");
+    assert!(
+        stdout.contains("scenario seed-demo · seed 1 · live"),
+        "{stdout}"
+    );
+    assert!(stdout.contains("  agree: "), "{stdout}");
+    // The same scenario without the mark: the output says it cannot judge, and exits 0.
+    let text = std::fs::read_to_string(sims.join("seed-demo.json")).expect("read");
+    let mut scenario: serde_json::Value = serde_json::from_str(&text).expect("JSON");
+    scenario
+        .as_object_mut()
+        .expect("object")
+        .remove("live_comparable");
+    let name = format!("hedgehog-unmarked-{}.json", std::process::id());
+    let file = std::env::temp_dir().join(name);
+    std::fs::write(&file, scenario.to_string()).expect("write");
+    let out = Command::new(BIN)
+        .args(["sim", file.to_str().unwrap(), "--live", "--seed", "1"])
+        .output()
+        .expect("run hedgehog sim --live");
+    let _ = std::fs::remove_file(&file);
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(out.status.code(), Some(0), "{stdout}");
+    let note = "not marked \"live_comparable\"";
+    assert!(stdout.contains(note), "{stdout}");
+}
