@@ -4,7 +4,8 @@
 //! alternate between the three so that machine noise hits all alike. Prints p50/p99 latency and calls per second for each, and the layer's
 //! cost at p50 (goal: at most 5 % and 10 µs per call).
 //!
-//! Run: `cargo bench --bench live_overhead` (one run, no statistics framework).
+//! Run: `cargo bench --bench live_overhead` (one run, no statistics framework). With
+//! `HEDGEHOG_BENCH_ONLY=bare` or `=layer` it runs one variant alone, for `perf stat`/`perf record`.
 
 use std::time::{Duration, Instant};
 
@@ -107,6 +108,18 @@ fn main() {
         block(&mut bare, WARMUP, None).await;
         block(&mut layered, WARMUP, None).await;
         block(&mut plain, WARMUP, None).await;
+        // HEDGEHOG_BENCH_ONLY=bare|layer runs one variant alone (for `perf stat`).
+        if let Ok(only) = std::env::var("HEDGEHOG_BENCH_ONLY") {
+            let mut s = Stats::new();
+            for _ in 0..BLOCKS {
+                match only.as_str() {
+                    "bare" => block(&mut bare, PER_BLOCK, Some(&mut s)).await,
+                    _ => block(&mut layered, PER_BLOCK, Some(&mut s)).await,
+                }
+            }
+            println!("{}", s.line(&only));
+            return;
+        }
         let (mut b, mut l, mut p) = (Stats::new(), Stats::new(), Stats::new());
         for _ in 0..BLOCKS {
             block(&mut bare, PER_BLOCK, Some(&mut b)).await;
