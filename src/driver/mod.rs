@@ -62,6 +62,7 @@ pub struct CallResult {
 enum Wake<R> {
     Attempt(u32, Option<AttemptEvent<R>>),
     Timer,
+    Cancel,
 }
 
 /// Runs one call to its end. `deliver` is called at most once, with the response the
@@ -72,7 +73,7 @@ pub async fn run_call<C, T, G, R>(
     clock: &C,
     transport: &T,
     ctx: CallContext<'_, G, R>,
-    mut deliver: impl FnMut(T::Response),
+    deliver: impl FnMut(T::Response),
 ) -> CallResult
 where
     C: Clock,
@@ -80,6 +81,27 @@ where
     G: RngCore + ?Sized,
     R: Recorder + ?Sized,
 {
+    run_call_until(clock, transport, ctx, deliver, std::future::pending()).await
+}
+
+/// [`run_call`] for a call the application may cancel: when `cancel` completes before the call
+/// has finished, every live attempt and any pending timer are cancelled and the call ends
+/// `CANCELLED` (R33), with its record complete. Attempt events and timers ready at the same
+/// moment are handled first.
+pub async fn run_call_until<C, T, G, R>(
+    clock: &C,
+    transport: &T,
+    ctx: CallContext<'_, G, R>,
+    mut deliver: impl FnMut(T::Response),
+    cancel: impl Future<Output = ()>,
+) -> CallResult
+where
+    C: Clock,
+    T: Transport,
+    G: RngCore + ?Sized,
+    R: Recorder + ?Sized,
+{
+    let mut cancel = pin!(cancel);
     let CallContext {
         call,
         plan,
@@ -194,7 +216,12 @@ where
             sleep_at = wakeup;
             sleep.set(wakeup.map(|at| clock.sleep_until(at)));
         }
-        let wake = poll_fn(|cx| poll_wake(cx, &mut attempts, sleep.as_mut())).await;
+        let wake = poll_fn(|cx| match poll_wake(cx, &mut attempts, sleep.as_mut()) {
+            // Never polled again once it has fired: the call finishes on that input.
+            Poll::Pending => cancel.as_mut().poll(cx).map(|()| Wake::Cancel),
+            ready => ready,
+        })
+        .await;
         now = clock.now();
         let input = match wake {
             Wake::Timer => {
@@ -202,6 +229,7 @@ where
                 sleep.set(None);
                 Input::Tick
             }
+            Wake::Cancel => Input::Cancel,
             Wake::Attempt(slot, event) => {
                 let attempt = attempt_no(&record, slot);
                 match event {
@@ -275,7 +303,8 @@ where
     }
 }
 
-/// Attempt events first, oldest slot first; then the timer (the documented tie-break).
+/// Attempt events first, oldest slot first; then the timer; then (in the caller) the
+/// application's cancel: the documented tie-break.
 fn poll_wake<S, R, F>(
     cx: &mut Context<'_>,
     attempts: &mut [(u32, S)],
