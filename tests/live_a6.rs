@@ -198,7 +198,7 @@ async fn client_streaming_replays_every_message_sent_so_far_r65() {
 async fn the_application_giving_up_resets_the_attempt_r33() {
     let script = json!({"schedule": {"script": [{"status": "OK", "latency_ms": 5000}]}});
     let mut server = server(script).await;
-    let (layer, _) = exact_layer(&retry_config(3, "0.01s"));
+    let (layer, recorder) = exact_layer(&retry_config(3, "0.01s"));
     let mut client = client(&server, layer);
     // The application stops waiting (drops the call) long before the server would answer.
     let gave_up = tokio::time::timeout(
@@ -210,6 +210,10 @@ async fn the_application_giving_up_resets_the_attempt_r33() {
     let seen = served(&mut server, 1).await;
     assert_eq!(seen[0].outcome, ServedOutcome::CancelledByClient);
     assert!(seen[0].elapsed < std::time::Duration::from_millis(5000));
+    // The call is still recorded, ended CANCELLED by the application.
+    let call = &calls(&recorder, 1).await[0];
+    assert_eq!(call.status, Code::Cancelled);
+    assert_eq!(call.attempts[0].outcome, Some(Outcome::Cancelled));
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -233,6 +237,25 @@ async fn the_deadline_still_ends_a_committed_stream_r77() {
     assert_eq!(status.code(), tonic::Code::DeadlineExceeded);
     let call = &calls(&recorder, 1).await[0];
     assert_eq!(call.status, Code::DeadlineExceeded);
+    assert!(call.attempts[0].committed);
+    let seen = served(&mut server, 1).await;
+    assert_eq!(seen[0].outcome, ServedOutcome::CancelledByClient);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn dropping_a_committed_stream_cancels_the_call_r33() {
+    let script = json!({"schedule": {"script": [
+        {"status": "OK", "headers_first": true, "latency_ms": 5000}]}});
+    let mut server = server(script).await;
+    let (layer, recorder) = exact_layer(&retry_config(3, "0.01s"));
+    let mut client = client(&server, layer);
+    let stream = client
+        .server_streaming_echo(hello())
+        .await
+        .expect("headers");
+    drop(stream);
+    let call = &calls(&recorder, 1).await[0];
+    assert_eq!(call.status, Code::Cancelled);
     assert!(call.attempts[0].committed);
     let seen = served(&mut server, 1).await;
     assert_eq!(seen[0].outcome, ServedOutcome::CancelledByClient);

@@ -28,9 +28,10 @@
 //! recorder sees the whole call) rides in the response body, which runs it as the
 //! application reads. A body dropped early hands its rest to a task of its own.
 //!
-//! If the caller drops the response future before the response is known (R33), the driver
-//! goes with it, dropping every attempt (RST_STREAM on each). The driver has no cancel input,
-//! so such a call leaves no [`crate::trace::CallRecord`].
+//! If the application gives up — drops the response future before the response is known, or
+//! the response body before its end (R33) — the driver gets its cancel input
+//! ([`crate::driver::run_call_until`]), cancels every attempt (RST_STREAM on each) and ends the
+//! call CANCELLED, finishing in a task of its own so the call's record is complete.
 
 use std::future::Future;
 use std::pin::Pin;
@@ -50,7 +51,7 @@ use super::response::{CallEnd, LiveBody};
 use super::transport::{BoxError, RequestTemplate, TonicTransport};
 use crate::clock::{Clock, TokioClock};
 use crate::config::{ParseError, Warning};
-use crate::driver::{run_call, CallContext};
+use crate::driver::{run_call_until, CallContext};
 use crate::engine::CallPlan;
 use crate::trace::{CallRecord, Recorder, TraceEvent};
 
@@ -199,10 +200,19 @@ where
             settings: Arc::clone(&settings),
             bytes: buffered,
         };
-        let driver = drive(settings, transport, call, plan, tx, end, release);
+        let driver = drive(
+            settings,
+            transport,
+            call,
+            plan,
+            tx,
+            Arc::clone(&end),
+            release,
+        );
         ResponseFuture {
             driver: Some(Box::pin(driver)),
             rx,
+            end,
         }
     }
 }
@@ -246,12 +256,13 @@ async fn drive<S>(
         recorder,
     };
     let mut tx = Some(tx);
-    let result = run_call(&settings.clock, &transport, ctx, |response| {
+    let deliver = |response| {
         if let Some(tx) = tx.take() {
             let _ = tx.send(response);
         }
-    })
-    .await;
+    };
+    let gave_up = Arc::clone(&end).given_up();
+    let result = run_call_until(&settings.clock, &transport, ctx, deliver, gave_up).await;
     if let Some(tx) = tx.take() {
         // No attempt's response decides the call (deadline, limits): the status alone.
         let code = tonic::Code::from_i32(result.status.value());
@@ -266,11 +277,25 @@ type Driver = super::response::Tail;
 
 /// The caller's side of a call. It polls the driver itself until the response is known (no
 /// task hop on the way to the caller), then hands the rest of the driver (waiting for the
-/// committed attempt's trailers) to the response body, which runs it as it is read. Dropping it before then drops the
-/// driver and with it every attempt: each stream is reset (R33).
+/// committed attempt's trailers) to the response body, which runs it as it is read. Dropping
+/// it before then cancels the call (R33).
 pub struct ResponseFuture {
     driver: Option<Driver>,
     rx: oneshot::Receiver<Response<LiveBody>>,
+    end: Arc<CallEnd>,
+}
+
+impl Drop for ResponseFuture {
+    fn drop(&mut self) {
+        // Dropped before the response was known: the application gave up (R33). The driver
+        // cancels every attempt and records the call, in a task of its own.
+        if let Some(driver) = self.driver.take() {
+            self.end.give_up();
+            if let Ok(handle) = tokio::runtime::Handle::try_current() {
+                handle.spawn(driver);
+            }
+        }
+    }
 }
 
 impl Future for ResponseFuture {

@@ -14,6 +14,7 @@
 
 use std::future::Future;
 use std::pin::Pin;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::task::{Context, Poll};
 
@@ -61,14 +62,37 @@ impl Close {
     }
 }
 
-/// The call's final status, once the driver has one, for a body that is still being read.
+/// What each side of a call tells the other once it is over: the driver publishes the call's
+/// final status (for a body still being read); the application, by dropping its response
+/// future or body early, publishes that it gave up (R33), which the driver takes as its
+/// cancel signal.
 #[derive(Debug, Default)]
 pub struct CallEnd {
     status: Mutex<Option<Code>>,
     waker: AtomicWaker,
+    gave_up: AtomicBool,
+    driver: AtomicWaker,
 }
 
 impl CallEnd {
+    /// The application gave up on the call: wakes the driver.
+    pub fn give_up(&self) {
+        self.gave_up.store(true, Ordering::Release);
+        self.driver.wake();
+    }
+
+    /// Completes once the application has given up (the driver's cancel input).
+    pub fn given_up(self: Arc<Self>) -> impl Future<Output = ()> + Send {
+        futures_util::future::poll_fn(move |cx| {
+            self.driver.register(cx.waker());
+            if self.gave_up.load(Ordering::Acquire) {
+                Poll::Ready(())
+            } else {
+                Poll::Pending
+            }
+        })
+    }
+
     /// Publishes the call's final status and wakes the body.
     pub fn finish(&self, status: Code) {
         *self.status.lock().unwrap_or_else(|e| e.into_inner()) = Some(status);
@@ -147,10 +171,12 @@ impl LiveBody {
 
 impl Drop for LiveBody {
     fn drop(&mut self) {
-        // Dropped before its end: the attempt sees CANCELLED (R33) and the rest of the driver
-        // finishes in a task of its own, so the call is still recorded.
-        self.close = None;
+        // Dropped before its end: the application gave up (R33); the rest of the driver
+        // cancels the call in a task of its own, so the call is still recorded.
         if let Some(tail) = self.tail.take() {
+            if let Some(end) = &self.end {
+                end.give_up();
+            }
             if let Ok(handle) = tokio::runtime::Handle::try_current() {
                 handle.spawn(tail);
             }
