@@ -2,7 +2,9 @@
 //! 0 success, 1 the thing checked failed, 2 usage or input errors.
 
 mod check_config;
+mod merge;
 mod sim;
+mod sweep;
 
 use std::process::ExitCode;
 
@@ -23,6 +25,9 @@ enum Command {
     CheckConfig(check_config::Args),
     // No doc comment here: it would replace the long help that `sim::Args` defines.
     Sim(sim::Args),
+    // Long help lives on `sweep::Args` and `merge::Args`.
+    Sweep(sweep::Args),
+    Merge(merge::Args),
 }
 
 impl Cli {
@@ -31,6 +36,8 @@ impl Cli {
         match self.command {
             Command::CheckConfig(args) => check_config::run(args),
             Command::Sim(args) => sim::run(args),
+            Command::Sweep(args) => sweep::run(args),
+            Command::Merge(args) => merge::run(args),
         }
     }
 }

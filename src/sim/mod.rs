@@ -4,6 +4,7 @@ pub mod clock;
 pub mod executor;
 pub mod format;
 pub mod latency;
+pub mod load;
 pub mod parse;
 pub mod rng;
 pub mod run;

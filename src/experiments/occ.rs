@@ -1,0 +1,541 @@
+//! Brooker's "Exponential Backoff And Jitter" (AWS Architecture Blog, 2015), as its own small
+//! deterministic simulation.
+//!
+//! The model is not a gRPC unary call, so it does not go through the driver: N clients each
+//! update one shared row once by optimistic concurrency — read (returns the version), then
+//! write(version), which succeeds only if the version is unchanged. Every message hop takes
+//! |Normal(10 ms, 2 ms)|; the server has infinite capacity and zero service time. A failed
+//! write increments the client's retry count n (first retry n = 1) and the client starts
+//! again with a read, whose network delay is added on top of the backoff. Calls are counted at
+//! the server's write.
+//!
+//! It runs on a plain event loop (a heap of `(instant, sequence)` events: the sequence is the
+//! tie-break, so equal instants resolve in scheduling order), integer nanoseconds, and seeded
+//! ChaCha streams: network hops from `(seed, ServerLatency, N)` — shared by every algorithm at
+//! the same N and seed (common random numbers make the comparison sharper) — and each client's
+//! backoff draws from `(seed, Jitter, N << 20 | client)`.
+//!
+//! The A6 column uses the engine's own [`Backoff`] ladder (initialBackoff 2·base, multiplier 2,
+//! maxBackoff cap, so b(n) = min(cap, base·2ⁿ)) and [`Jitter::Spec`] (×U(0.8, 1.2)).
+
+use std::cmp::Reverse;
+use std::collections::BinaryHeap;
+
+use rand::{Rng, RngCore};
+use rayon::prelude::*;
+use serde_json::{json, Value};
+
+use crate::code::CodeSet;
+use crate::config::RetryPolicy;
+use crate::engine::{Backoff, Jitter};
+use crate::sim::latency::standard_normal;
+use crate::sim::rng::{stream, Purpose};
+use crate::time::{to_ms, Nanos, NANOS_PER_MS};
+
+/// A backoff algorithm of the post (plus A6's).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Algo {
+    /// No backoff at all.
+    None,
+    /// min(cap, base·2ⁿ).
+    Exponential,
+    /// U(0, min(cap, base·2ⁿ)).
+    Full,
+    /// half + U(0, half) of min(cap, base·2ⁿ).
+    Equal,
+    /// sleep = min(cap, U(base, 3·sleep)), per client, sleep starting at base.
+    Decorrelated,
+    /// A6: min(cap, base·2ⁿ) × U(0.8, 1.2), from the engine.
+    A6,
+}
+
+impl Algo {
+    /// All, in table order.
+    pub const ALL: [Algo; 6] = [
+        Algo::None,
+        Algo::Exponential,
+        Algo::Full,
+        Algo::Equal,
+        Algo::Decorrelated,
+        Algo::A6,
+    ];
+
+    /// Column name.
+    pub fn name(self) -> &'static str {
+        match self {
+            Algo::None => "none",
+            Algo::Exponential => "exponential",
+            Algo::Full => "full",
+            Algo::Equal => "equal",
+            Algo::Decorrelated => "decorrelated",
+            Algo::A6 => "a6",
+        }
+    }
+
+    fn from_name(s: &str) -> Option<Algo> {
+        Algo::ALL.into_iter().find(|a| a.name() == s)
+    }
+}
+
+/// A parsed `"model": "occ"` file.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Study {
+    /// `name`.
+    pub name: String,
+    /// Client counts N, one table row each.
+    pub clients: Vec<u64>,
+    /// Algorithms, one column each.
+    pub algorithms: Vec<Algo>,
+    /// Mean and standard deviation of a hop, ms.
+    pub hop_ms: (f64, f64),
+    /// Backoff base.
+    pub base: Nanos,
+    /// Backoff cap.
+    pub cap: Nanos,
+    /// Seeds: one run per seed per cell.
+    pub seeds: Vec<u64>,
+}
+
+impl Study {
+    /// Parses the study; errors name the key.
+    pub fn parse(v: &Value) -> Result<Study, String> {
+        if v.get("model").and_then(Value::as_str) != Some("occ") {
+            return Err("model: expected \"occ\"".into());
+        }
+        let allowed = [
+            "model",
+            "name",
+            "description",
+            "clients",
+            "algorithms",
+            "hop_ms",
+            "base_ms",
+            "cap_ms",
+            "runs",
+            "$comment",
+        ];
+        if let Some(k) = v
+            .as_object()
+            .and_then(|m| m.keys().find(|k| !allowed.contains(&k.as_str())))
+        {
+            return Err(format!(
+                "{k}: unknown key; expected one of: {}",
+                allowed.join(", ")
+            ));
+        }
+        let name = v
+            .get("name")
+            .and_then(Value::as_str)
+            .ok_or("name: expected a string")?
+            .to_string();
+        let clients: Vec<u64> = v
+            .get("clients")
+            .and_then(Value::as_array)
+            .ok_or("clients: expected an array of client counts")?
+            .iter()
+            .map(|n| {
+                n.as_u64()
+                    .filter(|n| (1..=100_000).contains(n))
+                    .ok_or("clients: expected integers in 1..=100000")
+            })
+            .collect::<Result<_, _>>()?;
+        let algorithms = match v.get("algorithms") {
+            None => Algo::ALL.to_vec(),
+            Some(a) => a
+                .as_array()
+                .ok_or("algorithms: expected an array")?
+                .iter()
+                .map(|s| {
+                    s.as_str().and_then(Algo::from_name).ok_or_else(|| {
+                        format!("algorithms: unknown {s}; expected none, exponential, full, equal, decorrelated, a6")
+                    })
+                })
+                .collect::<Result<_, _>>()?,
+        };
+        let num = |k: &str, d: f64| -> Result<f64, String> {
+            match v.get(k) {
+                None => Ok(d),
+                Some(x) => x
+                    .as_f64()
+                    .filter(|x| x.is_finite() && *x >= 0.0)
+                    .ok_or(format!("{k}: expected a number >= 0")),
+            }
+        };
+        let hop = v.get("hop_ms");
+        let hop_ms = match hop {
+            None => (10.0, 2.0),
+            Some(h) => match (
+                h.get("mean").and_then(Value::as_f64),
+                h.get("sd").and_then(Value::as_f64),
+            ) {
+                (Some(m), Some(s)) if m >= 0.0 && s >= 0.0 => (m, s),
+                _ => return Err("hop_ms: expected {\"mean\": ms, \"sd\": ms}".into()),
+            },
+        };
+        let ms = |x: f64| (x * 1e6).round() as Nanos;
+        let runs = match v.get("runs") {
+            None => 100,
+            Some(r) => r
+                .as_u64()
+                .filter(|r| *r >= 1)
+                .ok_or("runs: expected an integer >= 1")?,
+        };
+        Ok(Study {
+            name,
+            clients,
+            algorithms,
+            hop_ms,
+            base: ms(num("base_ms", 5.0)?),
+            cap: ms(num("cap_ms", 2000.0)?),
+            seeds: (1..=runs).collect(),
+        })
+    }
+
+    /// Runs in the whole study.
+    pub fn total_runs(&self) -> u64 {
+        (self.clients.len() * self.algorithms.len() * self.seeds.len()) as u64
+    }
+}
+
+/// Totals of one cell (N, algorithm) over its runs; integers, so merging is exact.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Cell {
+    /// Runs.
+    pub runs: u64,
+    /// Writes, summed over runs.
+    pub calls: u64,
+    /// Time until the last client finished, summed over runs.
+    pub time: u128,
+}
+
+impl Cell {
+    /// Mean calls per run.
+    pub fn mean_calls(&self) -> f64 {
+        self.calls as f64 / self.runs.max(1) as f64
+    }
+
+    /// Mean completion time per run, ms.
+    pub fn mean_time_ms(&self) -> f64 {
+        self.time as f64 / self.runs.max(1) as f64 / NANOS_PER_MS as f64
+    }
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+enum Ev {
+    ReadAtServer,
+    ReadReply(u64),
+    WriteAtServer(u64),
+    WriteReply(bool),
+}
+
+fn exponential(base: Nanos, cap: Nanos, n: u32) -> Nanos {
+    let factor = 1u64.checked_shl(n.min(63)).unwrap_or(u64::MAX);
+    base.saturating_mul(factor).min(cap)
+}
+
+/// One run: (writes, time until the last client finished).
+pub fn run_once(study: &Study, n: u64, algo: Algo, seed: u64) -> (u64, Nanos) {
+    let (mean, sd) = study.hop_ms;
+    let mut net = stream(seed, Purpose::ServerLatency, n);
+    let mut hop = move || -> Nanos {
+        let ms = (mean + sd * standard_normal(&mut net)).abs();
+        (ms * 1e6).round() as Nanos
+    };
+    let policy = RetryPolicy {
+        max_attempts: 5,
+        configured_max_attempts: 5,
+        initial_backoff: study.base.saturating_mul(2),
+        max_backoff: study.cap,
+        backoff_multiplier_ppb: 2_000_000_000,
+        retryable_codes: CodeSet::default(),
+    };
+    struct Client {
+        n: u32,
+        sleep: Nanos,
+        ladder: Backoff,
+        rng: rand_chacha::ChaCha8Rng,
+    }
+    let mut clients: Vec<Client> = (0..n)
+        .map(|c| Client {
+            n: 0,
+            sleep: study.base,
+            ladder: Backoff::new(&policy),
+            rng: stream(seed, Purpose::Jitter, (n << 20) | c),
+        })
+        .collect();
+    let mut heap: BinaryHeap<Reverse<(Nanos, u64, u64, Ev)>> = BinaryHeap::new();
+    let mut seq = 0u64;
+    let mut push = |heap: &mut BinaryHeap<_>, at: Nanos, c: u64, ev: Ev| {
+        seq += 1;
+        heap.push(Reverse((at, seq, c, ev)));
+    };
+    for c in 0..n {
+        let at = hop();
+        push(&mut heap, at, c, Ev::ReadAtServer);
+    }
+    let (mut version, mut calls, mut last) = (0u64, 0u64, 0);
+    while let Some(Reverse((t, _, c, ev))) = heap.pop() {
+        match ev {
+            Ev::ReadAtServer => {
+                let at = t + hop();
+                push(&mut heap, at, c, Ev::ReadReply(version));
+            }
+            Ev::ReadReply(v) => {
+                let at = t + hop();
+                push(&mut heap, at, c, Ev::WriteAtServer(v));
+            }
+            Ev::WriteAtServer(v) => {
+                calls += 1;
+                let ok = v == version;
+                if ok {
+                    version += 1;
+                }
+                let at = t + hop();
+                push(&mut heap, at, c, Ev::WriteReply(ok));
+            }
+            Ev::WriteReply(true) => last = last.max(t),
+            Ev::WriteReply(false) => {
+                let cl = &mut clients[c as usize];
+                cl.n += 1;
+                let (base, cap) = (study.base, study.cap);
+                let e = exponential(base, cap, cl.n);
+                let rng: &mut dyn RngCore = &mut cl.rng;
+                let wait = match algo {
+                    Algo::None => 0,
+                    Algo::Exponential => e,
+                    Algo::Full => rng.random_range(0..=e),
+                    Algo::Equal => e / 2 + rng.random_range(0..=e / 2),
+                    Algo::Decorrelated => {
+                        let hi = cl.sleep.saturating_mul(3).max(base);
+                        cl.sleep = rng.random_range(base..=hi).min(cap);
+                        cl.sleep
+                    }
+                    Algo::A6 => Jitter::Spec.apply(cl.ladder.next_nominal().1, rng),
+                };
+                let at = t + wait + hop();
+                push(&mut heap, at, c, Ev::ReadAtServer);
+            }
+        }
+    }
+    (calls, last)
+}
+
+/// Every cell of the study, row-major (clients × algorithms); the same for any `jobs`.
+pub fn run_study(
+    study: &Study,
+    jobs: usize,
+    tick: &(dyn Fn() + Sync),
+) -> Result<Vec<Cell>, String> {
+    let cells = study.clients.len() * study.algorithms.len();
+    let work: Vec<(usize, u64)> = (0..cells)
+        .flat_map(|i| study.seeds.iter().map(move |s| (i, *s)))
+        .collect();
+    let pool = rayon::ThreadPoolBuilder::new()
+        .num_threads(jobs.max(1))
+        .build()
+        .map_err(|e| format!("cannot start {jobs} worker threads: {e}"))?;
+    let empty = || vec![Cell::default(); cells];
+    let out = pool.install(|| {
+        work.par_iter()
+            .map(|&(i, seed)| {
+                let n = study.clients[i / study.algorithms.len()];
+                let algo = study.algorithms[i % study.algorithms.len()];
+                let r = run_once(study, n, algo, seed);
+                tick();
+                (i, r)
+            })
+            .fold(empty, |mut acc, (i, (calls, time))| {
+                acc[i].runs += 1;
+                acc[i].calls += calls;
+                acc[i].time += u128::from(time);
+                acc
+            })
+            .reduce(empty, |mut a, b| {
+                for (x, y) in a.iter_mut().zip(b) {
+                    x.runs += y.runs;
+                    x.calls += y.calls;
+                    x.time += y.time;
+                }
+                a
+            })
+    });
+    Ok(out)
+}
+
+fn cell<'a>(study: &Study, cells: &'a [Cell], n: u64, algo: Algo) -> Option<&'a Cell> {
+    let r = study.clients.iter().position(|x| *x == n)?;
+    let c = study.algorithms.iter().position(|a| *a == algo)?;
+    cells.get(r * study.algorithms.len() + c)
+}
+
+/// The post's claims, checked at the N closest to 100: `(claim, holds, numbers)`.
+pub fn claims(study: &Study, cells: &[Cell]) -> Vec<(String, bool, String)> {
+    let Some(&n) = study.clients.iter().min_by_key(|n| n.abs_diff(100)) else {
+        return vec![];
+    };
+    let get = |a| cell(study, cells, n, a);
+    let mut out = Vec::new();
+    if let (Some(full), Some(exp)) = (get(Algo::Full), get(Algo::Exponential)) {
+        out.push((
+            format!(
+                "N={n}: full jitter makes less than half the calls of exponential without jitter"
+            ),
+            full.mean_calls() < 0.5 * exp.mean_calls(),
+            format!("{:.1} vs {:.1}", full.mean_calls(), exp.mean_calls()),
+        ));
+    }
+    if let (Some(full), Some(eq), Some(dec)) =
+        (get(Algo::Full), get(Algo::Equal), get(Algo::Decorrelated))
+    {
+        let (f, e, d) = (full.mean_calls(), eq.mean_calls(), dec.mean_calls());
+        out.push((
+            format!("N={n}: calls full ≈ equal (within 25%) < decorrelated"),
+            (e / f - 1.0).abs() < 0.25 && f.max(e) < d,
+            format!("full {f:.1}, equal {e:.1}, decorrelated {d:.1}"),
+        ));
+    }
+    let timed: Vec<(Algo, f64)> = study
+        .algorithms
+        .iter()
+        .filter(|a| **a != Algo::None)
+        .filter_map(|a| get(*a).map(|c| (*a, c.mean_time_ms())))
+        .collect();
+    if let Some(worst) = timed.iter().copied().max_by(|a, b| a.1.total_cmp(&b.1)) {
+        out.push((
+            format!("N={n}: exponential without jitter takes the longest (of the algorithms that back off)"),
+            worst.0 == Algo::Exponential,
+            timed.iter().map(|(a, t)| format!("{} {t:.0}ms", a.name())).collect::<Vec<_>>().join(", "),
+        ));
+    }
+    out
+}
+
+/// Two tables (mean calls, mean completion time) and the claims.
+pub fn table(study: &Study, cells: &[Cell]) -> String {
+    let mut out = format!(
+        "study {}: {} runs per cell\n",
+        study.name,
+        study.seeds.len()
+    );
+    for (title, f) in [
+        (
+            "mean calls (writes) until every client succeeded",
+            (|c: &Cell| format!("{:.1}", c.mean_calls())) as fn(&Cell) -> String,
+        ),
+        (
+            "mean time until the last client succeeded (ms)",
+            |c: &Cell| format!("{:.1}", c.mean_time_ms()),
+        ),
+    ] {
+        out.push_str(&format!("\n{title}\n{:>5}", "N"));
+        for a in &study.algorithms {
+            out.push_str(&format!("  {:>12}", a.name()));
+        }
+        out.push('\n');
+        for (r, n) in study.clients.iter().enumerate() {
+            out.push_str(&format!("{n:>5}"));
+            for c in 0..study.algorithms.len() {
+                out.push_str(&format!(
+                    "  {:>12}",
+                    f(&cells[r * study.algorithms.len() + c])
+                ));
+            }
+            out.push('\n');
+        }
+    }
+    out.push('\n');
+    for (claim, holds, numbers) in claims(study, cells) {
+        out.push_str(&format!(
+            "{} {claim}: {numbers}\n",
+            if holds { "holds: " } else { "FAILS: " }
+        ));
+    }
+    out
+}
+
+/// `n,algorithm,runs,mean_calls,mean_time_ms` rows.
+pub fn csv(study: &Study, cells: &[Cell]) -> String {
+    let mut out = "n,algorithm,runs,mean_calls,mean_time_ms\n".to_string();
+    for (r, n) in study.clients.iter().enumerate() {
+        for (c, a) in study.algorithms.iter().enumerate() {
+            let x = &cells[r * study.algorithms.len() + c];
+            out.push_str(&format!(
+                "{n},{},{},{:.3},{:.3}\n",
+                a.name(),
+                x.runs,
+                x.mean_calls(),
+                x.mean_time_ms()
+            ));
+        }
+    }
+    out
+}
+
+/// The cells as JSON (with the integer sums, so runs can be combined exactly).
+pub fn json(study: &Study, cells: &[Cell]) -> Value {
+    let mut rows = Vec::new();
+    for (r, n) in study.clients.iter().enumerate() {
+        for (c, a) in study.algorithms.iter().enumerate() {
+            let x = &cells[r * study.algorithms.len() + c];
+            rows.push(
+                json!({"n": n, "algorithm": a.name(), "runs": x.runs, "calls": x.calls,
+                "time_ns": x.time.to_string(), "mean_calls": x.mean_calls(),
+                "mean_time_ms": to_ms((x.time / u128::from(x.runs.max(1))) as Nanos)}),
+            );
+        }
+    }
+    let claims: Vec<Value> = claims(study, cells)
+        .into_iter()
+        .map(|(c, h, n)| json!({"claim": c, "holds": h, "numbers": n}))
+        .collect();
+    json!({"study": study.name, "cells": rows, "claims": claims})
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn study() -> Study {
+        Study::parse(&json!({"model": "occ", "name": "t", "clients": [5], "runs": 3})).unwrap()
+    }
+
+    #[test]
+    fn every_client_finishes_and_each_success_is_one_write() {
+        let s = study();
+        for a in Algo::ALL {
+            let (calls, time) = run_once(&s, 5, a, 1);
+            assert!(calls >= 5, "{a:?}: {calls}");
+            assert!(
+                time >= 4 * 6 * NANOS_PER_MS,
+                "{a:?}: four hops of at least ~6ms"
+            );
+        }
+        assert_eq!(
+            run_once(&s, 1, Algo::Full, 9).0,
+            1,
+            "a lone client never conflicts"
+        );
+    }
+
+    #[test]
+    fn exponential_doubles_from_2_base_and_caps() {
+        assert_eq!(exponential(5, 2000, 1), 10);
+        assert_eq!(exponential(5, 2000, 2), 20);
+        assert_eq!(exponential(5, 2000, 9), 2000);
+        assert_eq!(exponential(5, 2000, 200), 2000);
+    }
+
+    #[test]
+    fn bad_files_name_the_key() {
+        let e = Study::parse(&json!({"model": "occ", "name": "t", "clients": [0]})).unwrap_err();
+        assert!(e.starts_with("clients"), "{e}");
+        let e = Study::parse(
+            &json!({"model": "occ", "name": "t", "clients": [1], "algorithms": ["x"]}),
+        )
+        .unwrap_err();
+        assert!(e.starts_with("algorithms"), "{e}");
+        let e = Study::parse(&json!({"model": "occ", "name": "t", "clients": [1], "nope": 1}))
+            .unwrap_err();
+        assert!(e.starts_with("nope"), "{e}");
+    }
+}
