@@ -50,6 +50,11 @@ impl Backend {
         }
     }
 
+    /// When the server finishes the work it has admitted (it may outlive the clients).
+    pub fn busy_until(&self) -> Nanos {
+        self.busy_until
+    }
+
     /// The front-end timeout, if any.
     pub fn timeout(&self) -> Option<(Nanos, Code)> {
         self.spec.timeout

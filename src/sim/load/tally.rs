@@ -95,7 +95,8 @@ pub struct Tally {
     pub served: u64,
     /// Service time spent by a finite-capacity server.
     pub busy: Nanos,
-    /// Sum of the runs' virtual durations.
+    /// Sum of the runs' virtual durations (until the last call ended or the server finished
+    /// its backlog, whichever is later).
     pub duration: Nanos,
     /// Requests that never finished (a broken run).
     pub unfinished: u64,

@@ -191,7 +191,8 @@ pub fn run(scenario: &Scenario, seed: u64, recorder: &dyn Recorder) -> (RunStats
     tally.runs = 1;
     tally.served = served;
     tally.busy = server.backend.borrow().busy;
-    tally.duration = ended;
+    // The server may still be working off a backlog after the last client gave up.
+    tally.duration = ended.max(server.backend.borrow().busy_until());
     tally.unfinished = unfinished as u64;
     let stats = RunStats {
         unfinished,
