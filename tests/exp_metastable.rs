@@ -50,6 +50,7 @@ fn unthrottled_retries_stay_overloaded_after_the_outage() {
     let (attempts, goodput) = rates(&t, 30, 40);
     assert!(attempts > 1.9 * 280.0, "attempts/s {attempts}");
     assert!(goodput < 0.05 * 280.0, "goodput/s {goodput}");
+    assert_eq!(t.healthy_from(), None, "never recovers");
     let (before, good_before) = rates(&t, 1, 5);
     assert!(
         before < 1.05 * 280.0 && good_before > 0.95 * 270.0,

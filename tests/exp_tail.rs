@@ -89,3 +89,17 @@ fn hedging_cuts_the_tail_of_a_fan_out_request() {
     assert!(b > 3 * h, "p99 unhedged {b}ns vs hedged {h}ns");
     assert_eq!(hedged.status_count(hedgehog::code::Code::Ok), 400);
 }
+
+#[test]
+fn a_hedge_that_never_fires_changes_nothing() {
+    // Server draws follow arrival order (rule 1): with no hedge sent, the hedged scenario must
+    // see exactly the baseline's latencies — which is why the docs plot the baseline as
+    // hedgingDelay=3600s.
+    let calls = ["client.calls=20", "load.fan_out=50"];
+    let base = run("sims/experiments/tail-at-scale-no-hedge.json", &calls, 2);
+    let mut never = calls.to_vec();
+    never.push("service_config.methodConfig[0].hedgingPolicy.hedgingDelay=3600s");
+    let hedged = run("sims/experiments/tail-at-scale.json", &never, 2);
+    assert_eq!(hedged.attempts, hedged.rpcs);
+    assert_eq!(hedged.to_json(), base.to_json());
+}

@@ -39,6 +39,23 @@ pub fn write_all(sweep: &Sweep, dir: &Path) -> Result<Vec<PathBuf>, String> {
 
 type Res = Result<(), Box<dyn std::error::Error>>;
 
+/// Drops CDF points that move neither axis visibly (x by < 0.5 %, y by < 0.005 nines), so a
+/// histogram with thousands of buckets makes a small SVG; the last point is always kept.
+fn thin(points: Vec<(f64, f64)>) -> Vec<(f64, f64)> {
+    let mut out: Vec<(f64, f64)> = Vec::new();
+    let n = points.len();
+    for (i, p) in points.into_iter().enumerate() {
+        let keep = match out.last() {
+            None => true,
+            Some(q) => i + 1 == n || p.0 > q.0 * 1.005 || (p.1 - q.1).abs() > 0.005,
+        };
+        if keep {
+            out.push(p);
+        }
+    }
+    out
+}
+
 fn latency_cdf(sweep: &Sweep, path: &Path) -> Res {
     let root = SVGBackend::new(path, (900, 560)).into_drawing_area();
     root.fill(&WHITE)?;
@@ -59,7 +76,7 @@ fn latency_cdf(sweep: &Sweep, path: &Path) -> Res {
                     ((ns as f64 / 1e6).max(1e-3), nines)
                 })
                 .collect();
-            (label.clone(), pts)
+            (label.clone(), thin(pts))
         })
         .collect();
     let xmax = curves

@@ -9,7 +9,7 @@ use crate::sim::load::tally::Tally;
 use crate::time::to_ms;
 
 /// Column names, in order.
-pub const COLUMNS: [&str; 15] = [
+pub const COLUMNS: [&str; 16] = [
     "variant",
     "seeds",
     "requests",
@@ -25,6 +25,7 @@ pub const COLUMNS: [&str; 15] = [
     "throttled",
     "served",
     "utilization_%",
+    "healthy_from_s",
 ];
 
 fn ratio(a: u64, b: u64) -> f64 {
@@ -60,6 +61,10 @@ pub fn row(label: &str, seeds: u64, t: &Tally) -> Vec<String> {
             "-".into()
         } else {
             format!("{:.1}", 100.0 * ratio(t.busy, t.duration))
+        },
+        match t.healthy_from() {
+            Some(ns) => format!("{}", ns as f64 / 1e9),
+            None => "never".into(),
         },
     ]
 }

@@ -251,6 +251,26 @@ impl Tally {
         })
     }
 
+    /// The first instant from which every later bucket that offered requests delivered at
+    /// least 90 % of them as goodput: `Some(0)` when the run was always healthy, `None` when
+    /// even the last such bucket fell short (the run never recovered). Goodput is counted
+    /// when a request ends, so it lags offered load by at most one request's latency.
+    pub fn healthy_from(&self) -> Option<Nanos> {
+        let s = &self.series;
+        let last_offered = s.offered.iter().rposition(|n| *n > 0)?;
+        let short = |i: usize| {
+            let good = s.goodput.get(i).copied().unwrap_or(0);
+            10 * good < 9 * s.offered[i]
+        };
+        // The last bucket is often partial (arrivals stop inside it): judge the one before.
+        let judged = last_offered.saturating_sub(1);
+        if short(judged) {
+            return None;
+        }
+        let from = (0..judged).rev().find(|&i| short(i)).map_or(0, |i| i + 1);
+        Some(from as Nanos * s.bucket)
+    }
+
     /// Reads the JSON form back; `Err` names the field that is missing or malformed.
     pub fn from_json(v: &Value) -> Result<Tally, String> {
         let num = |k: &str| -> Result<u64, String> {
@@ -366,6 +386,22 @@ mod tests {
         assert_eq!(abc.to_json(), cba.to_json());
         assert_eq!(abc.requests, 1500);
         assert_eq!(abc.series.attempts.iter().sum::<u64>(), 1500);
+    }
+
+    #[test]
+    fn healthy_from_finds_the_last_unhealthy_bucket() {
+        let mut t = Tally::new(1_000);
+        t.series.offered = vec![10, 10, 10, 10, 10, 10];
+        t.series.goodput = vec![10, 0, 5, 9, 10, 3];
+        assert_eq!(t.healthy_from(), Some(3_000));
+        t.series.goodput = vec![10, 10, 10, 10, 10, 0];
+        assert_eq!(
+            t.healthy_from(),
+            Some(0),
+            "a partial last bucket is not judged"
+        );
+        t.series.goodput = vec![10, 10, 10, 10, 0, 0];
+        assert_eq!(t.healthy_from(), None);
     }
 
     #[test]
