@@ -230,3 +230,27 @@ fn cli_names_a_missing_vary_path_and_exits_2() {
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("not a hedgehog sweep document"));
 }
+
+#[test]
+fn sim_summary_of_a_load_scenario_carries_requests_and_the_series() {
+    let out = hedgehog(&[
+        "sim",
+        "sims/experiments/tail-at-scale.json",
+        "--seed",
+        "1",
+        "--summary",
+        "--format",
+        "json",
+    ]);
+    assert!(out.status.success());
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(v["requests"], 100);
+    assert_eq!(v["calls"], 100 * 1000, "calls counts RPCs");
+    let offered: u64 = v["series"]["offered"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|x| x.as_u64().unwrap())
+        .sum();
+    assert_eq!(offered, 100);
+}

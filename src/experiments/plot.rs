@@ -12,7 +12,7 @@ use plotters::prelude::*;
 
 use super::sweep::Sweep;
 
-const COLORS: [RGBColor; 8] = [
+const COLORS: [RGBColor; 12] = [
     RGBColor(31, 119, 180),
     RGBColor(255, 127, 14),
     RGBColor(44, 160, 44),
@@ -21,6 +21,10 @@ const COLORS: [RGBColor; 8] = [
     RGBColor(140, 86, 75),
     RGBColor(227, 119, 194),
     RGBColor(127, 127, 127),
+    RGBColor(188, 189, 34),
+    RGBColor(23, 190, 207),
+    RGBColor(0, 0, 0),
+    RGBColor(255, 187, 120),
 ];
 
 fn color(i: usize) -> RGBColor {
@@ -180,7 +184,7 @@ where
         .iter()
         .flat_map(|(_, p)| p.iter().map(|x| x.1))
         .fold(1.0f64, f64::max)
-        * 1.1;
+        * 1.6; // headroom for the legend above the curves
     let mut chart = ChartBuilder::on(area)
         .caption(title, ("sans-serif", 18))
         .margin(10)

@@ -196,7 +196,8 @@ impl Tally {
         Series::add_all(&mut s.served, &other.series.served);
     }
 
-    /// Request latency at quantile `q` (the bucket's highest equivalent value; `max` at 1).
+    /// Request latency at quantile `q` (the bucket's highest equivalent value, at most `max`;
+    /// `max` at 1).
     pub fn latency_at(&self, q: f64) -> Nanos {
         if q >= 1.0 {
             return self.max;
@@ -204,7 +205,9 @@ impl Tally {
         if self.latency.is_empty() {
             return 0;
         }
-        self.latency.value_at_quantile(q)
+        // A bucket's highest equivalent value may lie above the exact maximum; never report
+        // a percentile above the slowest request.
+        self.latency.value_at_quantile(q).min(self.max)
     }
 
     /// `(latency, fraction of requests at or below it)` for each non-empty bucket: the CDF.
