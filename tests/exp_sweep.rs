@@ -197,7 +197,8 @@ fn cli_shards_then_merge_print_what_one_sweep_prints() {
         std::fs::write(&f, &out.stdout).unwrap();
         files.push(f.display().to_string());
     }
-    let mut args = vec!["merge"];
+    let plots = dir.join("plots").display().to_string();
+    let mut args = vec!["merge", "--plot", &plots];
     args.extend(files.iter().map(String::as_str));
     let merged = hedgehog(&args);
     assert!(

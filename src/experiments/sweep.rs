@@ -329,6 +329,15 @@ impl Sweep {
                 }
             }
             out.seeds = joined;
+            for (mine, theirs) in out.variants.iter().zip(&p.variants) {
+                let (a, b) = (mine.tally.series.bucket, theirs.tally.series.bucket);
+                if a != b {
+                    return Err(format!(
+                        "file {n}: variant \"{}\" has {b} ns time buckets, expected {a}",
+                        mine.label
+                    ));
+                }
+            }
             for (mine, theirs) in out.variants.iter_mut().zip(&p.variants) {
                 mine.tally.merge(&theirs.tally);
             }
