@@ -9,6 +9,7 @@ pub mod driver;
 pub mod engine;
 pub mod experiments;
 pub mod json;
+pub mod live;
 pub mod sim;
 pub mod time;
 pub mod trace;

@@ -20,6 +20,13 @@ fn stderr(o: &Output) -> String {
     String::from_utf8_lossy(&o.stderr).into_owned()
 }
 
+/// Runs `hedgehog sim FILE`, expects exit code 2 (input error), returns stderr.
+fn input_error(file: &str) -> String {
+    let o = hedgehog(&["sim", file]);
+    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+    stderr(&o)
+}
+
 /// A scenario file in a fresh temp directory (removed by the caller's `Drop` guard).
 struct TempScenario(PathBuf);
 
@@ -142,13 +149,8 @@ fn yaml_output_matches_for_a_chosen_seed() {
 
 #[test]
 fn missing_file_exits_2_naming_it() {
-    let o = hedgehog(&["sim", "sims/no-such-scenario.json"]);
-    assert_eq!(o.status.code(), Some(2));
-    assert!(
-        stderr(&o).contains("sims/no-such-scenario.json"),
-        "{}",
-        stderr(&o)
-    );
+    let err = input_error("sims/no-such-scenario.json");
+    assert!(err.contains("sims/no-such-scenario.json"), "{err}");
 }
 
 #[test]
@@ -157,9 +159,7 @@ fn unknown_schedule_kind_exits_2_with_path_and_valid_kinds() {
         "kind",
         &format!("{GOOD_PREFIX}\"server\": {{\"schedule\": {{\"round_robin\": 3}}}}}}"),
     );
-    let o = hedgehog(&["sim", f.path()]);
-    assert_eq!(o.status.code(), Some(2));
-    let err = stderr(&o);
+    let err = input_error(f.path());
     assert!(err.contains(f.path()), "{err}");
     assert!(err.contains("server.schedule:"), "{err}");
     assert!(err.contains("req_modulo, script, fail_rate"), "{err}");
@@ -170,12 +170,10 @@ fn bad_script_status_names_the_step() {
     let f = TempScenario::new("status", &format!(
         "{GOOD_PREFIX}\"server\": {{\"schedule\": {{\"script\": [{{\"status\": \"OK\"}}, {{\"status\": \"OK\"}}, {{\"status\": \"FOO\"}}]}}}}}}"
     ));
-    let o = hedgehog(&["sim", f.path()]);
-    assert_eq!(o.status.code(), Some(2));
+    let err = input_error(f.path());
     assert!(
-        stderr(&o).contains("server.schedule.script[2].status: unknown status \"FOO\""),
-        "{}",
-        stderr(&o)
+        err.contains("server.schedule.script[2].status: unknown status \"FOO\""),
+        "{err}"
     );
 }
 
@@ -201,9 +199,11 @@ fn invalid_service_config_exits_2_with_the_config_path() {
 #[test]
 fn malformed_json_exits_2_with_line_and_column() {
     let f = TempScenario::new("json", "{\"name\": \"t\",\n  \"name\": \"u\"}");
-    let o = hedgehog(&["sim", f.path()]);
-    assert_eq!(o.status.code(), Some(2));
-    assert!(stderr(&o).contains("line 2"), "{}", stderr(&o));
+    let err = input_error(f.path());
+    assert!(
+        err.contains("line 2"),
+        "duplicate key on line 2 (D3): {err}"
+    );
 }
 
 #[test]
@@ -214,9 +214,8 @@ fn service_config_may_be_a_path_relative_to_the_scenario() {
             .replace("\"service_config\": {}", "\"service_config\": \"cfg.json\""),
     );
     let dir = Path::new(f.path()).parent().expect("dir").to_path_buf();
-    let o = hedgehog(&["sim", f.path()]);
-    assert_eq!(o.status.code(), Some(2), "cfg.json does not exist yet");
-    assert!(stderr(&o).contains("cfg.json"), "{}", stderr(&o));
+    let err = input_error(f.path()); // cfg.json does not exist yet
+    assert!(err.contains("cfg.json"), "{err}");
     std::fs::write(dir.join("cfg.json"), "{}").expect("write config");
     let o = hedgehog(&["sim", f.path(), "--format", "json"]);
     assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));

@@ -1,9 +1,12 @@
 //! Subcommands. Each file owns its arguments and its `run`; exit codes follow DESIGN.md:
 //! 0 success, 1 the thing checked failed, 2 usage or input errors.
 
+mod call;
 mod check_config;
 mod merge;
+mod serve;
 mod sim;
+mod sim_live;
 mod sweep;
 
 use std::process::ExitCode;
@@ -28,6 +31,10 @@ enum Command {
     // Long help lives on `sweep::Args` and `merge::Args`.
     Sweep(sweep::Args),
     Merge(merge::Args),
+    /// Run the failing echo server (grpc-go's retry demo server).
+    Serve(serve::Args),
+    /// Call the echo server through the A6 retry layer and show every attempt.
+    Call(call::Args),
 }
 
 impl Cli {
@@ -38,6 +45,8 @@ impl Cli {
             Command::Sim(args) => sim::run(args),
             Command::Sweep(args) => sweep::run(args),
             Command::Merge(args) => merge::run(args),
+            Command::Serve(args) => serve::run(args),
+            Command::Call(args) => call::run(args),
         }
     }
 }

@@ -42,7 +42,10 @@ pub struct Args {
     /// Keep no per-event trace; print only totals and latency percentiles.
     #[arg(long)]
     pub summary: bool,
-    // `--live` (issue 4) goes here: same scenario, real servers and clock, then a comparison.
+    /// Run the scenario for real (its server on 127.0.0.1, real clock) and compare with the
+    /// simulation: exit 1 if a live_comparable scenario disagrees.
+    #[arg(long, conflicts_with = "summary")]
+    pub live: bool,
 }
 
 /// How `sim` prints.
@@ -73,6 +76,9 @@ pub fn run(args: Args) -> ExitCode {
     let seeds = args
         .seed
         .map_or_else(|| scenario.seeds.clone(), |s| vec![s]);
+    if args.live {
+        return super::sim_live::run(&scenario, &seeds, args.format);
+    }
     let mut out = std::io::stdout().lock();
     for (i, seed) in seeds.iter().copied().enumerate() {
         let text = if args.summary {

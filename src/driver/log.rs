@@ -9,13 +9,13 @@ use crate::time::{human, to_ms, Nanos};
 use crate::trace::{CallRecord, EventKind, Recorder, TraceEvent};
 
 /// Writes the call's events; builds detail strings only when the recorder wants events.
-pub(super) struct Log<'a> {
-    pub(super) recorder: &'a dyn Recorder,
+pub(super) struct Log<'a, R: Recorder + ?Sized> {
+    pub(super) recorder: &'a R,
     pub(super) call: u64,
     pub(super) events: bool,
 }
 
-impl Log<'_> {
+impl<R: Recorder + ?Sized> Log<'_, R> {
     pub(super) fn event(
         &self,
         at: Nanos,

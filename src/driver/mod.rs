@@ -14,7 +14,7 @@ mod log;
 use log::Log;
 
 use std::future::Future;
-use std::pin::Pin;
+use std::pin::{pin, Pin};
 use std::sync::Mutex;
 use std::task::{Context, Poll};
 
@@ -30,7 +30,11 @@ use crate::trace::{AttemptRecord, CallRecord, EventKind, Outcome, Recorder};
 use crate::transport::{AttemptEvent, AttemptStart, Transport};
 
 /// One call to run.
-pub struct CallContext<'a> {
+///
+/// The RNG and recorder types are parameters (defaulting to trait objects) so that the driver
+/// future is `Send` whenever they are: live mode spawns it on a multi-threaded runtime, the
+/// simulator need not care.
+pub struct CallContext<'a, G: RngCore + ?Sized = dyn RngCore, R: Recorder + ?Sized = dyn Recorder> {
     /// The call's index in its run.
     pub call: u64,
     /// Policy, deadline, jitter, buffer fit.
@@ -38,9 +42,9 @@ pub struct CallContext<'a> {
     /// The target's throttle, if configured.
     pub throttle: Option<&'a Mutex<Throttle>>,
     /// The call's jitter stream.
-    pub rng: &'a mut dyn RngCore,
+    pub rng: &'a mut G,
     /// Where events and the call record go.
-    pub recorder: &'a dyn Recorder,
+    pub recorder: &'a R,
 }
 
 /// How a call ended.
@@ -58,33 +62,59 @@ pub struct CallResult {
 enum Wake<R> {
     Attempt(u32, Option<AttemptEvent<R>>),
     Timer,
+    Cancel,
 }
 
 /// Runs one call to its end. `deliver` is called at most once, with the response the
 /// application receives, as soon as it is known: at commit (headers) or at the end. A call that
 /// ends without any attempt's response (deadline, cancel, too many transparent retries) calls
 /// it never; the caller builds the error from [`CallResult::status`].
-pub async fn run_call<C, T>(
+pub async fn run_call<C, T, G, R>(
     clock: &C,
     transport: &T,
-    ctx: CallContext<'_>,
-    mut deliver: impl FnMut(T::Response),
+    ctx: CallContext<'_, G, R>,
+    deliver: impl FnMut(T::Response),
 ) -> CallResult
 where
     C: Clock,
     T: Transport,
+    G: RngCore + ?Sized,
+    R: Recorder + ?Sized,
 {
+    run_call_until(clock, transport, ctx, deliver, std::future::pending()).await
+}
+
+/// [`run_call`] for a call the application may cancel: when `cancel` completes before the call
+/// has finished, every live attempt and any pending timer are cancelled and the call ends
+/// `CANCELLED` (R33), with its record complete. Attempt events and timers ready at the same
+/// moment are handled first.
+pub async fn run_call_until<C, T, G, R>(
+    clock: &C,
+    transport: &T,
+    ctx: CallContext<'_, G, R>,
+    mut deliver: impl FnMut(T::Response),
+    cancel: impl Future<Output = ()>,
+) -> CallResult
+where
+    C: Clock,
+    T: Transport,
+    G: RngCore + ?Sized,
+    R: Recorder + ?Sized,
+{
+    let mut cancel = pin!(cancel);
     let CallContext {
         call,
         plan,
         throttle,
-        rng,
+        mut rng,
         recorder,
     } = ctx;
     let deadline = plan.deadline;
     let jitter = plan.jitter;
+    // Sized once: a call never has more attempts in flight than its policy allows (transparent
+    // replays replace the attempt they repeat), so these vectors do not grow in the common case.
+    let max_attempts = plan.policy.max_attempts() as usize;
     let mut engine = CallEngine::new(plan);
-    let mut env = Env { rng, throttle };
     let log = Log {
         recorder,
         call,
@@ -97,17 +127,28 @@ where
         message: None,
         started,
         ended: started,
-        attempts: Vec::new(),
+        attempts: Vec::with_capacity(max_attempts),
     };
-    let mut attempts: Vec<(u32, T::Attempt)> = Vec::new();
+    let mut attempts: Vec<(u32, T::Attempt)> = Vec::with_capacity(max_attempts);
     // A response waiting for the engine's verdict: headers (delivered at commit) or a final
     // Trailers-Only answer (delivered at finish if that attempt decides the call).
     let mut held: Option<(u32, T::Response)> = None;
-    let mut out = Vec::new();
-    let mut sleep: Option<(Nanos, Pin<Box<C::Sleep>>)> = None;
+    let mut out = Vec::with_capacity(8);
+    // The pending timer lives inside this future (no allocation per wait); `sleep_at` says
+    // which instant it is for, so it is only replaced when the engine's wakeup changes.
+    let mut sleep_at: Option<Nanos> = None;
+    let mut sleep = pin!(None::<C::Sleep>);
 
     let mut now = started;
-    engine.start(now, &mut env, &mut out);
+    // The engine's `Env` (trait objects) is made per step, never held across an await.
+    engine.start(
+        now,
+        &mut Env {
+            rng: &mut rng,
+            throttle,
+        },
+        &mut out,
+    );
     loop {
         for action in out.drain(..) {
             match action {
@@ -171,16 +212,24 @@ where
         }
 
         let wakeup = engine.next_wakeup();
-        if sleep.as_ref().map(|(at, _)| Some(*at)) != Some(wakeup) {
-            sleep = wakeup.map(|at| (at, Box::pin(clock.sleep_until(at))));
+        if sleep_at != wakeup {
+            sleep_at = wakeup;
+            sleep.set(wakeup.map(|at| clock.sleep_until(at)));
         }
-        let wake = poll_fn(|cx| poll_wake(cx, &mut attempts, &mut sleep)).await;
+        let wake = poll_fn(|cx| match poll_wake(cx, &mut attempts, sleep.as_mut()) {
+            // Never polled again once it has fired: the call finishes on that input.
+            Poll::Pending => cancel.as_mut().poll(cx).map(|()| Wake::Cancel),
+            ready => ready,
+        })
+        .await;
         now = clock.now();
         let input = match wake {
             Wake::Timer => {
-                sleep = None;
+                sleep_at = None;
+                sleep.set(None);
                 Input::Tick
             }
+            Wake::Cancel => Input::Cancel,
             Wake::Attempt(slot, event) => {
                 let attempt = attempt_no(&record, slot);
                 match event {
@@ -242,15 +291,24 @@ where
                 }
             }
         };
-        engine.handle(now, input, &mut env, &mut out);
+        engine.handle(
+            now,
+            input,
+            &mut Env {
+                rng: &mut rng,
+                throttle,
+            },
+            &mut out,
+        );
     }
 }
 
-/// Attempt events first, oldest slot first; then the timer (the documented tie-break).
+/// Attempt events first, oldest slot first; then the timer; then (in the caller) the
+/// application's cancel: the documented tie-break.
 fn poll_wake<S, R, F>(
     cx: &mut Context<'_>,
     attempts: &mut [(u32, S)],
-    sleep: &mut Option<(Nanos, Pin<Box<F>>)>,
+    sleep: Pin<&mut Option<F>>,
 ) -> Poll<Wake<R>>
 where
     S: Stream<Item = AttemptEvent<R>> + Unpin,
@@ -261,8 +319,8 @@ where
             return Poll::Ready(Wake::Attempt(*slot, event));
         }
     }
-    if let Some((_, s)) = sleep.as_mut() {
-        if s.as_mut().poll(cx).is_ready() {
+    if let Some(s) = sleep.as_pin_mut() {
+        if s.poll(cx).is_ready() {
             return Poll::Ready(Wake::Timer);
         }
     }

@@ -74,13 +74,14 @@ impl CallEngine {
             Policy::Retry(p) => Some(Backoff::new(p)),
             _ => None,
         };
+        let max_attempts = plan.policy.max_attempts() as usize;
         CallEngine {
             plan,
             backoff,
             finished: false,
             attempts: 0,
             next_slot: 0,
-            live: Vec::new(),
+            live: Vec::with_capacity(max_attempts),
             committed: None,
             commit_next: false,
             timer: None,
@@ -285,8 +286,9 @@ impl CallEngine {
     pub(super) fn commit(&mut self, slot: u32, out: &mut Vec<Output>) {
         self.committed = Some(slot);
         self.timer = None;
-        self.cancel_live_except(Some(slot), out);
+        // Commit first, then its consequence: every other attempt is cancelled (R31, R55).
         out.push(Output::Committed { slot });
+        self.cancel_live_except(Some(slot), out);
     }
 
     pub(super) fn cancel_live_except(&mut self, keep: Option<u32>, out: &mut Vec<Output>) {

@@ -1,118 +1,185 @@
-//! Virtual time: [`SimClock`] and its timer heap.
+//! Virtual time: [`SimClock`] and its timers.
 //!
-//! The clock is a shared integer `now` plus a heap of pending sleeps keyed by
+//! The clock is a shared integer `now` plus a queue of pending sleeps keyed by
 //! `(instant, registration sequence)`. Only the [`super::executor::Executor`] moves `now`, and
 //! only when every task has stalled: it jumps straight to the earliest pending instant and wakes
 //! the sleeps registered for it **in registration order** — the same-instant tie-break of the
 //! whole simulator. Nothing here reads a real clock (DESIGN.md rule 5).
 //!
-//! Speed: a sleep costs one heap push and one slab slot; slots are reused through a free list,
-//! so a long run allocates nothing per timer once warm. A dropped sleep (a cancelled attempt, a
-//! lost `select`) frees its slot at once, and its heap entry is skipped when popped, so dead
-//! timers never move time forward.
+//! Speed: a sleep costs one push onto a monotone radix queue (`radix.rs`) and one slab
+//! slot; slots are reused through a free list, so a long run allocates nothing per timer once
+//! warm. A dropped sleep (a cancelled attempt, a lost race) frees its slot at once; its queue
+//! entry is skipped when reached, so dead timers never move time forward.
+//!
+//! Direct wakes: while the executor polls a task it tells the clock which task that is and the
+//! identity (data and vtable pointers) of that task's waker. A sleep polled with exactly that
+//! waker stores only the task id, not a waker clone, and firing it hands the id straight back to
+//! the executor: no reference counting, no locked queue. Any other waker (a combinator's own, a
+//! foreign executor's) is cloned and woken the ordinary way.
 
 use std::cell::{Cell, RefCell};
-use std::cmp::Reverse;
-use std::collections::BinaryHeap;
 use std::future::Future;
 use std::pin::Pin;
 use std::rc::Rc;
-use std::task::{Context, Poll, Waker};
+use std::task::{Context, Poll, RawWakerVTable, Waker};
 
+use super::radix::{Entry, RadixQueue};
 use crate::clock::Clock;
 use crate::time::Nanos;
+
+/// Whom a fired timer wakes.
+#[derive(Debug)]
+pub(crate) enum Wake {
+    /// A task of the executor, by id.
+    Task(usize),
+    /// Anything else, through its waker.
+    Waker(Waker),
+}
+
+#[derive(Debug)]
+enum Target {
+    Free,
+    Task(usize),
+    Waker(Waker),
+}
 
 #[derive(Debug)]
 struct Slot {
     seq: u64,
-    waker: Option<Waker>,
+    target: Target,
 }
 
-/// Pending sleeps: a min-heap of `(at, seq, slot)` over a slab of wakers.
+/// Pending sleeps: a monotone queue of `(at, seq, slot)` over a slab of wake targets.
 #[derive(Debug, Default)]
 struct Timers {
-    heap: BinaryHeap<Reverse<(Nanos, u64, u32)>>,
+    heap: RadixQueue,
+    /// Scratch for one instant's entries.
+    due: Vec<Entry>,
     slots: Vec<Slot>,
     free: Vec<u32>,
     seq: u64,
+    /// Queue entries whose sleep was dropped before it fired.
+    dead: usize,
 }
 
 impl Timers {
-    fn register(&mut self, at: Nanos, waker: Waker) -> (u32, u64) {
+    fn register(&mut self, at: Nanos, target: Target) -> (u32, u64) {
         self.seq += 1;
         let seq = self.seq;
+        let slot = Slot { seq, target };
         let idx = match self.free.pop() {
             Some(i) => {
-                self.slots[i as usize] = Slot {
-                    seq,
-                    waker: Some(waker),
-                };
+                self.slots[i as usize] = slot;
                 i
             }
             None => {
-                self.slots.push(Slot {
-                    seq,
-                    waker: Some(waker),
-                });
+                self.slots.push(slot);
                 u32::try_from(self.slots.len() - 1).unwrap_or(u32::MAX)
             }
         };
-        self.heap.push(Reverse((at, seq, idx)));
+        self.heap.push((at, seq, idx));
         (idx, seq)
     }
 
-    fn live(&self, idx: u32, seq: u64) -> bool {
-        self.slots
+    fn live(slots: &[Slot], idx: u32, seq: u64) -> bool {
+        slots
             .get(idx as usize)
-            .is_some_and(|s| s.seq == seq && s.waker.is_some())
+            .is_some_and(|s| s.seq == seq && !matches!(s.target, Target::Free))
     }
 
-    fn release(&mut self, idx: u32, seq: u64) -> Option<Waker> {
-        if !self.live(idx, seq) {
+    fn release(&mut self, idx: u32, seq: u64) -> Option<Wake> {
+        if !Self::live(&self.slots, idx, seq) {
             return None;
         }
         self.free.push(idx);
-        self.slots[idx as usize].waker.take()
+        match std::mem::replace(&mut self.slots[idx as usize].target, Target::Free) {
+            Target::Task(id) => Some(Wake::Task(id)),
+            Target::Waker(w) => Some(Wake::Waker(w)),
+            Target::Free => None,
+        }
     }
 
-    /// Drops dead entries from the top; the earliest live instant.
-    fn next_instant(&mut self) -> Option<Nanos> {
-        while let Some(Reverse((at, seq, idx))) = self.heap.peek().copied() {
-            if self.live(idx, seq) {
-                return Some(at);
+    /// A sleep dropped before firing: its queue entry is now dead. Long-lived dead entries (a
+    /// finished call's deadline, seconds ahead) would otherwise pile up, so once they are the
+    /// majority the queue is rebuilt with live entries only — O(n), at most once per n/2
+    /// cancellations, so O(1) amortised.
+    fn cancel(&mut self, idx: u32, seq: u64) {
+        if self.release(idx, seq).is_some() {
+            self.dead += 1;
+            if self.dead > 64 && self.dead * 2 > self.heap.len() {
+                let slots = &self.slots;
+                self.heap
+                    .retain(|(_, seq, idx)| Self::live(slots, *idx, *seq));
+                self.dead = 0;
             }
-            self.heap.pop();
         }
-        None
+    }
+
+    /// Takes the earliest instant that has a live sleep; appends whom to wake to `out` in
+    /// registration order. Instants holding only dead entries are skipped, so a cancelled
+    /// sleep never moves time.
+    fn pop_live(&mut self, out: &mut Vec<Wake>) -> Option<Nanos> {
+        let mut due = std::mem::take(&mut self.due);
+        let result = loop {
+            due.clear();
+            let Some(at) = self.heap.pop_instant(&mut due) else {
+                break None;
+            };
+            let before = out.len();
+            for &(_, seq, idx) in &due {
+                match self.release(idx, seq) {
+                    Some(w) => out.push(w),
+                    None => self.dead = self.dead.saturating_sub(1),
+                }
+            }
+            if out.len() > before {
+                break Some(at);
+            }
+        };
+        self.due = due;
+        result
     }
 }
+
+/// The task being polled: its id and its waker's identity.
+type Current = Option<(usize, *const (), *const RawWakerVTable)>;
 
 /// State shared by the clock, its sleeps and the executor.
 #[derive(Debug, Default)]
 pub(crate) struct Core {
     now: Cell<Nanos>,
     timers: RefCell<Timers>,
+    current: Cell<Current>,
 }
 
 impl Core {
-    /// Advances to the earliest pending instant and appends its wakers to `out` in registration
-    /// order. Returns false when no timer is pending (the run is over).
-    pub(crate) fn advance(&self, out: &mut Vec<Waker>) -> bool {
-        let mut timers = self.timers.borrow_mut();
-        let Some(at) = timers.next_instant() else {
-            return false;
-        };
-        self.now.set(at);
-        while let Some(Reverse((t, seq, idx))) = timers.heap.peek().copied() {
-            if t != at {
-                break;
+    /// Advances to the earliest pending instant and appends whom to wake to `out`, in
+    /// registration order. Returns false when no timer is pending (the run is over).
+    pub(crate) fn advance(&self, out: &mut Vec<Wake>) -> bool {
+        match self.timers.borrow_mut().pop_live(out) {
+            Some(at) => {
+                self.now.set(at);
+                true
             }
-            timers.heap.pop();
-            if let Some(w) = timers.release(idx, seq) {
-                out.push(w);
-            }
+            None => false,
         }
-        true
+    }
+
+    /// The executor is about to poll task `id` with `waker` (or has finished: `None`).
+    pub(crate) fn set_current(&self, current: Option<(usize, &Waker)>) {
+        self.current
+            .set(current.map(|(id, w)| (id, w.data(), w.vtable() as *const _)));
+    }
+
+    fn target_for(&self, waker: &Waker) -> Target {
+        match self.current.get() {
+            Some((id, data, vtable))
+                if waker.data() == data && std::ptr::eq(waker.vtable(), vtable) =>
+            {
+                Target::Task(id)
+            }
+            _ => Target::Waker(waker.clone()),
+        }
     }
 }
 
@@ -171,7 +238,7 @@ impl Sleep {
 
     fn cancel(&mut self) {
         if let Some((idx, seq)) = self.timer.take() {
-            self.core.timers.borrow_mut().release(idx, seq);
+            self.core.timers.borrow_mut().cancel(idx, seq);
         }
     }
 }
@@ -184,17 +251,15 @@ impl Future for Sleep {
             self.cancel();
             return Poll::Ready(());
         }
+        let target = self.core.target_for(cx.waker());
         let mut timers = self.core.timers.borrow_mut();
         match self.timer {
-            Some((idx, seq)) if timers.live(idx, seq) => {
-                // Still pending: keep the newest waker (a sleep may move between tasks).
-                let slot = &mut timers.slots[idx as usize];
-                if !slot.waker.as_ref().is_some_and(|w| w.will_wake(cx.waker())) {
-                    slot.waker = Some(cx.waker().clone());
-                }
+            Some((idx, seq)) if Timers::live(&timers.slots, idx, seq) => {
+                // Still pending: wake whoever polled last (a sleep may move between tasks).
+                timers.slots[idx as usize].target = target;
             }
             _ => {
-                let key = timers.register(self.at, cx.waker().clone());
+                let key = timers.register(self.at, target);
                 drop(timers);
                 self.timer = Some(key);
             }
@@ -206,5 +271,35 @@ impl Future for Sleep {
 impl Drop for Sleep {
     fn drop(&mut self) {
         self.cancel();
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::task::Waker;
+
+    #[test]
+    fn cancelled_sleeps_do_not_pile_up_in_the_heap() {
+        let clock = SimClock::new();
+        let mut cx = Context::from_waker(Waker::noop());
+        // A long-lived live sleep, then 10,000 far-future sleeps registered and dropped.
+        let mut keep = Box::pin(clock.sleep_until(5));
+        assert!(keep.as_mut().poll(&mut cx).is_pending());
+        for i in 0..10_000 {
+            let mut s = Box::pin(clock.sleep_until(1_000_000 + i));
+            assert!(s.as_mut().poll(&mut cx).is_pending());
+        }
+        let len = clock.core.timers.borrow().heap.len();
+        assert!(len <= 200, "heap holds {len} entries for 1 live sleep");
+        assert_eq!(clock.pending_timers(), 1);
+        let mut due: Vec<Wake> = Vec::new();
+        assert!(clock.core.advance(&mut due));
+        assert_eq!(
+            (clock.now(), due.len()),
+            (5, 1),
+            "dead entries never move time"
+        );
+        assert!(!clock.core.advance(&mut due));
     }
 }

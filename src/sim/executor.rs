@@ -19,28 +19,41 @@ use std::collections::VecDeque;
 use std::future::Future;
 use std::pin::Pin;
 use std::rc::Rc;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::task::{Context, Wake, Waker};
 
-use super::clock::SimClock;
+use super::clock::{SimClock, Wake as Due};
 
 type Task<'a> = Pin<Box<dyn Future<Output = ()> + 'a>>;
 
-/// Task ids woken since the executor last looked.
+/// Task ids woken through a [`Waker`] since the executor last looked. `len` lets the executor
+/// see "nothing queued" without taking the lock (the common case: timers wake tasks directly).
 #[derive(Debug, Default)]
-struct ReadyQueue(Mutex<VecDeque<usize>>);
+struct ReadyQueue {
+    queue: Mutex<VecDeque<usize>>,
+    len: AtomicUsize,
+}
 
 impl ReadyQueue {
-    fn push(&self, id: usize) {
-        self.0
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .push_back(id);
+    fn lock(&self) -> std::sync::MutexGuard<'_, VecDeque<usize>> {
+        self.queue.lock().unwrap_or_else(|e| e.into_inner())
     }
 
-    fn pop(&self) -> Option<usize> {
-        self.0.lock().unwrap_or_else(|e| e.into_inner()).pop_front()
+    fn push(&self, id: usize) {
+        let mut q = self.lock();
+        q.push_back(id);
+        self.len.store(q.len(), Ordering::Release);
+    }
+
+    /// Appends every queued id to `batch`.
+    fn append_to(&self, batch: &mut VecDeque<usize>) {
+        if self.len.load(Ordering::Acquire) == 0 {
+            return;
+        }
+        let mut q = self.lock();
+        batch.extend(q.drain(..));
+        self.len.store(0, Ordering::Release);
     }
 }
 
@@ -62,9 +75,12 @@ impl Wake for TaskWaker {
     }
 }
 
+/// A task slot. The waker outlives the task so a finished slot's waker can be reused by the
+/// next task in that slot (when no stale clone of it survives), saving two allocations per task.
 struct Entry<'a> {
-    future: Task<'a>,
-    waker: Arc<TaskWaker>,
+    future: Option<Task<'a>>,
+    state: Arc<TaskWaker>,
+    waker: Waker,
 }
 
 /// Spawns tasks onto an [`Executor`], from outside or from inside a running task.
@@ -93,7 +109,7 @@ impl<'a> Spawner<'a> {
 pub struct Executor<'a> {
     clock: SimClock,
     spawner: Spawner<'a>,
-    tasks: Vec<Option<Entry<'a>>>,
+    tasks: Vec<Entry<'a>>,
     free: Vec<usize>,
     ready: Arc<ReadyQueue>,
     live: usize,
@@ -149,30 +165,60 @@ impl<'a> Executor<'a> {
     fn adopt_spawned(&mut self) {
         let spawned: Vec<Task<'a>> = std::mem::take(&mut *self.spawner.pending.borrow_mut());
         for future in spawned {
-            let id = self.free.pop().unwrap_or_else(|| {
-                self.tasks.push(None);
-                self.tasks.len() - 1
-            });
-            let waker = Arc::new(TaskWaker {
-                id,
-                queued: AtomicBool::new(true),
-                ready: Arc::clone(&self.ready),
-            });
-            self.tasks[id] = Some(Entry { future, waker });
+            let id = match self.free.pop() {
+                // Reuse the slot's waker only if nothing else holds a clone of it: a stale
+                // clone could otherwise wake the new task (harmless, but wasted work).
+                Some(id) if Arc::strong_count(&self.tasks[id].state) == 2 => {
+                    let entry = &mut self.tasks[id];
+                    entry.state.queued.store(true, Ordering::Release);
+                    entry.future = Some(future);
+                    id
+                }
+                Some(id) => {
+                    self.tasks[id] = self.entry(id, future);
+                    id
+                }
+                None => {
+                    let id = self.tasks.len();
+                    let entry = self.entry(id, future);
+                    self.tasks.push(entry);
+                    id
+                }
+            };
             self.ready.push(id);
             self.live += 1;
         }
     }
 
+    fn entry(&self, id: usize, future: Task<'a>) -> Entry<'a> {
+        let state = Arc::new(TaskWaker {
+            id,
+            queued: AtomicBool::new(true),
+            ready: Arc::clone(&self.ready),
+        });
+        let waker = Waker::from(Arc::clone(&state));
+        Entry {
+            future: Some(future),
+            state,
+            waker,
+        }
+    }
+
     fn poll_task(&mut self, id: usize) {
-        let Some(entry) = self.tasks.get_mut(id).and_then(Option::as_mut) else {
+        let Some(entry) = self.tasks.get_mut(id) else {
+            return;
+        };
+        let Some(future) = entry.future.as_mut() else {
             return; // a stale wake of a finished task
         };
-        entry.waker.queued.store(false, Ordering::Release);
-        let waker = Waker::from(Arc::clone(&entry.waker));
-        let mut cx = Context::from_waker(&waker);
-        if entry.future.as_mut().poll(&mut cx).is_ready() {
-            self.tasks[id] = None;
+        entry.state.queued.store(false, Ordering::Release);
+        let mut cx = Context::from_waker(&entry.waker);
+        let core = self.clock.core();
+        core.set_current(Some((id, &entry.waker)));
+        let done = future.as_mut().poll(&mut cx).is_ready();
+        core.set_current(None);
+        if done {
+            entry.future = None;
             self.free.push(id);
             self.live -= 1;
         }
@@ -182,22 +228,45 @@ impl<'a> Executor<'a> {
     /// Returns the number of tasks left unfinished (0 on a clean run).
     pub fn run(&mut self) -> usize {
         let mut due = Vec::new();
+        let mut batch = VecDeque::new();
         loop {
             loop {
                 if !self.spawner.pending.borrow().is_empty() {
                     self.adopt_spawned();
                 }
-                match self.ready.pop() {
+                // FIFO across batches: ids woken while a batch runs queue up behind it.
+                match batch.pop_front() {
                     Some(id) => self.poll_task(id),
-                    None if self.spawner.pending.borrow().is_empty() => break,
-                    None => {}
+                    None => {
+                        self.ready.append_to(&mut batch);
+                        if batch.is_empty() && self.spawner.pending.borrow().is_empty() {
+                            break;
+                        }
+                    }
                 }
             }
             if !self.clock.core().advance(&mut due) {
                 return self.live;
             }
-            for waker in due.drain(..) {
-                waker.wake();
+            for wake in due.drain(..) {
+                match wake {
+                    Due::Task(id) => {
+                        // Same dedupe as `TaskWaker::wake`, without the locked queue.
+                        if let Some(entry) = self.tasks.get(id) {
+                            // Load and store, not a swap: only this thread wakes directly, and a
+                            // racing foreign wake could at worst cause one spurious poll.
+                            if !entry.state.queued.load(Ordering::Acquire) {
+                                entry.state.queued.store(true, Ordering::Release);
+                                batch.push_back(id);
+                            }
+                        }
+                    }
+                    Due::Waker(waker) => {
+                        waker.wake();
+                        // Keep FIFO order with the direct wakes around it.
+                        self.ready.append_to(&mut batch);
+                    }
+                }
             }
         }
     }
@@ -273,6 +342,33 @@ mod tests {
         });
         ex.run();
         assert_eq!(*log.borrow(), [(7, "past"), (9, "future")]);
+    }
+
+    #[test]
+    fn sleeps_under_a_combinator_with_its_own_wakers_still_fire_in_order() {
+        use futures_util::stream::{FuturesUnordered, StreamExt};
+        let mut ex = Executor::new();
+        let log: Log = Rc::default();
+        let (c, l) = (ex.clock().clone(), log.clone());
+        ex.spawn(async move {
+            // FuturesUnordered polls children with its own wakers: the ordinary wake path.
+            let mut set: FuturesUnordered<_> = [30u64, 10, 20]
+                .into_iter()
+                .map(|at| {
+                    let c = c.clone();
+                    async move {
+                        c.sleep_until(at).await;
+                        at
+                    }
+                })
+                .collect();
+            while let Some(at) = set.next().await {
+                l.borrow_mut()
+                    .push((c.now(), if at == 10 { "a" } else { "b" }));
+            }
+        });
+        assert_eq!(ex.run(), 0);
+        assert_eq!(*log.borrow(), [(10, "a"), (20, "b"), (30, "b")]);
     }
 
     #[test]

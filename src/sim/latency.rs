@@ -112,7 +112,7 @@ impl Latency {
     pub fn sample(&self, rng: &mut dyn RngCore) -> Nanos {
         match *self {
             Latency::Fixed(ns) => ns,
-            Latency::Uniform(a, b) => rng.random_range(a..=b),
+            Latency::Uniform(a, b) => rng.random_range(a.min(b)..=a.max(b)),
             Latency::Exponential { mean_ms } => to_nanos(-mean_ms * libm::log(open_unit(rng))),
             Latency::LogNormal {
                 offset_ms,

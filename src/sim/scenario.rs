@@ -18,66 +18,13 @@ use std::path::{Path, PathBuf};
 
 use serde_json::Value;
 
+use super::client::parse_client;
+pub use super::client::{ClientSpec, MethodRef, DEFAULT_RETRY_BUFFER_BYTES};
 use super::load::LoadSpec;
 use super::parse::{self, FieldError};
 use super::server::ServerSpec;
 use crate::config::{self, ParseOptions, ServiceConfig, Warning};
 use crate::engine::Jitter;
-use crate::time::Nanos;
-
-/// The default per-RPC retry buffer: 1 MiB, as grpc-java and grpc-js (D22).
-pub const DEFAULT_RETRY_BUFFER_BYTES: u64 = 1 << 20;
-
-/// A method a client calls: `echo.Echo/UnaryEcho`.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct MethodRef {
-    /// Fully qualified service, `echo.Echo`.
-    pub service: String,
-    /// Method, `UnaryEcho`.
-    pub method: String,
-}
-
-impl MethodRef {
-    /// Parses `service/method` (a leading `/` is allowed).
-    pub fn parse(text: &str) -> Option<MethodRef> {
-        let text = text.strip_prefix('/').unwrap_or(text);
-        let (service, method) = text.split_once('/')?;
-        if service.is_empty() || method.is_empty() || method.contains('/') {
-            return None;
-        }
-        Some(MethodRef {
-            service: service.to_string(),
-            method: method.to_string(),
-        })
-    }
-}
-
-impl fmt::Display for MethodRef {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}/{}", self.service, self.method)
-    }
-}
-
-/// The `client` object.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct ClientSpec {
-    /// Methods, used round-robin by call index; never empty.
-    pub methods: Vec<MethodRef>,
-    /// The request message (echoed back by the server on success).
-    pub message: String,
-    /// Number of calls.
-    pub calls: u64,
-    /// Time between call starts.
-    pub interval: Nanos,
-    /// Each call's deadline, relative to its start.
-    pub deadline: Option<Nanos>,
-    /// Size of the request, for the retry buffer check.
-    pub request_bytes: u64,
-    /// The per-RPC retry buffer limit.
-    pub retry_buffer_bytes: u64,
-    /// The client's `maxAttempts` ceiling.
-    pub max_attempts_limit: u32,
-}
 
 /// A loaded scenario.
 #[derive(Clone, Debug)]
@@ -130,7 +77,11 @@ impl fmt::Display for ScenarioError {
             if i > 0 {
                 writeln!(f)?;
             }
-            write!(f, "{}: {}: {}", self.file, p.path, p.message)?;
+            if p.path.is_empty() {
+                write!(f, "{}: {}", self.file, p.message)?;
+            } else {
+                write!(f, "{}: {}: {}", self.file, p.path, p.message)?;
+            }
         }
         Ok(())
     }
@@ -151,35 +102,27 @@ const TOP_KEYS: [&str; 10] = [
     "$comment",
 ];
 
-const CLIENT_KEYS: [&str; 10] = [
-    "method",
-    "methods",
-    "message",
-    "calls",
-    "interval_ms",
-    "deadline_ms",
-    "request_bytes",
-    "retry_buffer_bytes",
-    "max_attempts_limit",
-    "$comment",
-];
+/// A problem with the file as a whole (unreadable, not JSON): no JSON path to name.
+fn whole_file(message: String) -> FieldError {
+    FieldError {
+        path: String::new(),
+        message,
+    }
+}
 
 /// Reads a JSON file with the project's parser (duplicate keys are errors, D3).
 fn read_json(path: &Path) -> Result<Value, ScenarioError> {
     let label = path.display().to_string();
     let text = std::fs::read_to_string(path).map_err(|e| {
-        ScenarioError::one(
-            &label,
-            FieldError::new("", format!("cannot read the file: {e}")),
-        )
+        ScenarioError::one(&label, whole_file(format!("cannot read the file: {e}")))
     })?;
     crate::json::parse(&text).map_err(|e| {
         ScenarioError::one(
             &label,
-            FieldError::new(
-                "",
-                format!("line {}, column {}: {}", e.line, e.column, e.message),
-            ),
+            whole_file(format!(
+                "line {}, column {}: {}",
+                e.line, e.column, e.message
+            )),
         )
     })
 }
@@ -324,106 +267,10 @@ pub fn scenario_files(dir: &Path) -> std::io::Result<Vec<PathBuf>> {
     Ok(files)
 }
 
-fn method_at(value: &Value, path: &str) -> Result<MethodRef, FieldError> {
-    let text = parse::string(value, path)?;
-    MethodRef::parse(text).ok_or_else(|| {
-        FieldError::new(path, format!("expected \"service/Method\", got \"{text}\""))
-    })
-}
-
-fn parse_client(value: &Value) -> Result<ClientSpec, FieldError> {
-    let map = parse::object(value, "client", &CLIENT_KEYS)?;
-    let methods = match (map.get("method"), map.get("methods")) {
-        (Some(m), None) => vec![method_at(m, "client.method")?],
-        (None, Some(Value::Array(list))) if !list.is_empty() => list
-            .iter()
-            .enumerate()
-            .map(|(i, m)| method_at(m, &format!("client.methods[{i}]")))
-            .collect::<Result<_, _>>()?,
-        (None, Some(_)) => {
-            return Err(FieldError::new(
-                "client.methods",
-                "expected a non-empty array of methods",
-            ))
-        }
-        (Some(_), Some(_)) => {
-            return Err(FieldError::new(
-                "client",
-                "expected either \"method\" or \"methods\", not both",
-            ))
-        }
-        (None, None) => return Err(FieldError::new("client.method", "missing required key")),
-    };
-    let message = match map.get("message") {
-        Some(v) => parse::string(v, "client.message")?.to_string(),
-        None => "Try and Success".to_string(),
-    };
-    let uint_or = |key: &str, default: u64| -> Result<u64, FieldError> {
-        map.get(key)
-            .map_or(Ok(default), |v| parse::uint(v, &format!("client.{key}")))
-    };
-    let calls = uint_or("calls", 1)?;
-    let interval = match map.get("interval_ms") {
-        Some(v) => parse::millis(v, "client.interval_ms")?,
-        None => 0,
-    };
-    let deadline = match map.get("deadline_ms") {
-        Some(v) => Some(parse::millis(v, "client.deadline_ms")?),
-        None => None,
-    };
-    let request_bytes = uint_or("request_bytes", message.len() as u64)?;
-    let retry_buffer_bytes = uint_or("retry_buffer_bytes", DEFAULT_RETRY_BUFFER_BYTES)?;
-    let limit = uint_or("max_attempts_limit", 5)?;
-    let max_attempts_limit = u32::try_from(limit)
-        .ok()
-        .filter(|l| *l >= 2)
-        .ok_or_else(|| {
-            FieldError::new(
-                "client.max_attempts_limit",
-                format!("expected an integer >= 2, got {limit}"),
-            )
-        })?;
-    Ok(ClientSpec {
-        methods,
-        message,
-        calls,
-        interval,
-        deadline,
-        request_bytes,
-        retry_buffer_bytes,
-        max_attempts_limit,
-    })
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
     use serde_json::json;
-
-    #[test]
-    fn client_defaults_and_methods() {
-        let c = parse_client(&json!({"method": "echo.Echo/UnaryEcho"})).unwrap();
-        assert_eq!(c.methods[0].to_string(), "echo.Echo/UnaryEcho");
-        assert_eq!((c.calls, c.interval, c.deadline), (1, 0, None));
-        assert_eq!(c.request_bytes, "Try and Success".len() as u64);
-        assert_eq!(c.retry_buffer_bytes, 1 << 20);
-        let c = parse_client(&json!({"methods": ["a.S/X", "/a.S/Y"], "deadline_ms": 1.5})).unwrap();
-        assert_eq!(c.methods[1].method, "Y");
-        assert_eq!(c.deadline, Some(1_500_000));
-    }
-
-    #[test]
-    fn client_errors_have_paths() {
-        let e = parse_client(&json!({"method": "UnaryEcho"})).unwrap_err();
-        assert_eq!(e.path, "client.method");
-        let e = parse_client(&json!({"methods": ["a/b", "x"]})).unwrap_err();
-        assert_eq!(e.path, "client.methods[1]");
-        let e = parse_client(&json!({"method": "a/b", "calls": -1})).unwrap_err();
-        assert_eq!(e.path, "client.calls");
-        let e = parse_client(&json!({"method": "a/b", "deadline": 5})).unwrap_err();
-        assert_eq!(e.path, "client.deadline");
-        assert!(e.message.contains("deadline_ms"));
-    }
 
     #[test]
     fn scenario_errors_name_the_file_and_path() {

@@ -80,10 +80,13 @@ impl Summary {
         if q >= 1.0 {
             return self.max.get();
         }
-        self.latency
+        // The histogram reports a bucket's upper edge; never above the exact maximum.
+        let v = self
+            .latency
             .borrow()
             .as_ref()
-            .map_or(0, |h| h.value_at_quantile(q))
+            .map_or(0, |h| h.value_at_quantile(q));
+        v.min(self.max.get())
     }
 
     /// The DESIGN.md summary JSON.
@@ -130,5 +133,56 @@ impl Recorder for Summary {
         if let Some(h) = self.latency.borrow_mut().as_mut() {
             h.saturating_record(took);
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::trace::CallRecord;
+
+    fn call(status: Code, took: Nanos, attempts: usize) -> CallRecord {
+        let a = crate::trace::AttemptRecord {
+            attempt: 1,
+            previous: None,
+            sent: 0,
+            ended: Some(took),
+            outcome: None,
+            committed: false,
+            pushback: None,
+            transparent: false,
+        };
+        CallRecord {
+            call: 0,
+            status,
+            message: None,
+            started: 0,
+            ended: took,
+            attempts: vec![a; attempts],
+        }
+    }
+
+    #[test]
+    fn counts_statuses_attempts_and_percentiles_never_above_max() {
+        let s = Summary::new("x", 1);
+        for i in 0..100u64 {
+            let status = if i % 4 == 0 {
+                Code::Unavailable
+            } else {
+                Code::Ok
+            };
+            s.call(&call(status, 5_000_000 + i, 2));
+        }
+        assert_eq!((s.calls(), s.attempts()), (100, 200));
+        assert_eq!(s.status_count(Code::Unavailable), 25);
+        assert_eq!(s.latency_at(1.0), 5_000_099);
+        for q in [0.5, 0.9, 0.99, 0.999] {
+            let v = s.latency_at(q);
+            assert!((4_995_000..=5_000_099).contains(&v), "q {q}: {v}");
+        }
+        let v = s.to_json();
+        assert_eq!(v["statuses"]["OK"], 75);
+        assert!(v.get("unfinished").is_none());
+        assert!(!s.wants_events(), "summary runs build no event strings");
     }
 }

@@ -1,0 +1,96 @@
+//! Simulator throughput: simulated attempts per second on one core, and peak memory.
+//!
+//! `cargo bench --bench sim_throughput` (add `-- --calls N` to change the size). Runs a retry
+//! and a hedging variant against a server that fails 30% of requests at random, in `--summary`
+//! mode (no per-event trace), then the retry variant again with 10× the calls: if memory is
+//! flat in the number of calls, the peak (VmHWM) barely moves.
+//!
+//! Measured 2026-11-28 on the 2-core development machine while other builds ran (load average
+//! 2.5–5.5): 0.55–1.0 M simulated attempts per second per variant (CPU time and wall time agree
+//! within 10 %), and VmHWM 5.6–5.9 MiB both at 100,000 and at 1,000,000 calls.
+
+use std::path::Path;
+use std::time::Instant;
+
+use hedgehog::sim::run::summary;
+use hedgehog::sim::scenario::Scenario;
+use serde_json::json;
+
+fn scenario(name: &str, policy: serde_json::Value, calls: u64) -> Scenario {
+    let value = json!({
+        "name": name,
+        "description": "benchmark",
+        "service_config": {"methodConfig": [{"name": [{"service": "echo.Echo"}], name: policy}]},
+        "jitter": "spec",
+        "seeds": [1],
+        "server": {"schedule": {"fail_rate": 0.3}, "latency": {"exponential_ms": 2}},
+        "client": {"method": "echo.Echo/UnaryEcho", "calls": calls, "interval_ms": 0.01,
+                   "deadline_ms": 1000}
+    });
+    Scenario::from_value(&value, Path::new("."), name).unwrap_or_else(|e| panic!("{e}"))
+}
+
+/// Peak resident memory in KiB, from /proc (Linux); 0 elsewhere.
+fn vm_hwm_kib() -> u64 {
+    std::fs::read_to_string("/proc/self/status")
+        .ok()
+        .and_then(|s| {
+            s.lines()
+                .find(|l| l.starts_with("VmHWM:"))
+                .and_then(|l| l.split_whitespace().nth(1).and_then(|n| n.parse().ok()))
+        })
+        .unwrap_or(0)
+}
+
+/// Nanoseconds this thread has spent on a CPU (Linux schedstat), so a busy shared machine
+/// does not distort the figure; `None` elsewhere.
+fn cpu_ns() -> Option<u64> {
+    std::fs::read_to_string("/proc/thread-self/schedstat")
+        .ok()
+        .and_then(|s| s.split_whitespace().next().and_then(|n| n.parse().ok()))
+}
+
+fn measure(label: &str, s: &Scenario) {
+    let (start, cpu0) = (Instant::now(), cpu_ns());
+    let sum = summary(s, 1);
+    let wall = start.elapsed().as_secs_f64();
+    let cpu = match (cpu0, cpu_ns()) {
+        (Some(a), Some(b)) => (b - a) as f64 / 1e9,
+        _ => wall,
+    };
+    let attempts = sum.attempts();
+    println!(
+        "{label:<18} calls {:>8}  attempts {:>8}  wall {:>6.3}s  cpu {:>6.3}s  {:>9.0} attempts/s wall  {:>9.0} attempts/s cpu  OK {:>5.1}%  p99 {:.3}ms  VmHWM {} KiB",
+        sum.calls(),
+        attempts,
+        wall,
+        cpu,
+        attempts as f64 / wall,
+        attempts as f64 / cpu,
+        100.0 * sum.status_count(hedgehog::code::Code::Ok) as f64 / sum.calls().max(1) as f64,
+        hedgehog::time::to_ms(sum.latency_at(0.99)),
+        vm_hwm_kib(),
+    );
+    assert_eq!(sum.unfinished, 0);
+}
+
+fn main() {
+    let args: Vec<String> = std::env::args().collect();
+    let calls = args
+        .iter()
+        .position(|a| a == "--calls")
+        .and_then(|i| args.get(i + 1))
+        .and_then(|n| n.parse().ok())
+        .unwrap_or(100_000u64);
+    let retry = json!({"maxAttempts": 4, "initialBackoff": "0.01s", "maxBackoff": "0.1s",
+        "backoffMultiplier": 2, "retryableStatusCodes": ["UNAVAILABLE"]});
+    let hedge = json!({"maxAttempts": 3, "hedgingDelay": "0.005s",
+        "nonFatalStatusCodes": ["UNAVAILABLE"]});
+    println!("simulator throughput, fail_rate 0.3, exponential 2ms latency, summary mode");
+    measure("retry", &scenario("retryPolicy", retry.clone(), calls));
+    measure("hedging", &scenario("hedgingPolicy", hedge, calls));
+    measure(
+        "retry, 10x calls",
+        &scenario("retryPolicy", retry, calls * 10),
+    );
+}

@@ -1,0 +1,41 @@
+//! Live mode: the same A6 engine over real HTTP/2 with tonic.
+//!
+//! The simulator and live mode share the engine, the driver and the server model; live mode
+//! only supplies the other halves of the two seams: [`crate::clock::TokioClock`] for time and
+//! [`TonicTransport`] for attempts. So what `hedgehog sim` prints is what the live client does,
+//! and `hedgehog sim --live` checks it.
+//!
+//! - [`layer`]: [`RetryLayer`], the tower layer that puts the engine in front of any tonic
+//!   channel (`EchoClient::new(ServiceBuilder::new().layer(layer).service(channel))`).
+//! - [`transport`]: one attempt = one HTTP/2 request; commit at headers; reset on drop.
+//! - [`replay`]: the retry buffer that replays the request body to every attempt.
+//! - [`response`]: the response body, watched for the committed attempt's trailers.
+//! - [`echo`]: one call of any echo method, for the CLI and tests.
+//! - [`server`]: the failing echo server, answering from the simulator's server model.
+//! - [`pb`]: the generated echo client and messages (`proto/echo.proto`).
+
+pub mod compare;
+pub mod echo;
+pub mod layer;
+pub mod recorder;
+pub mod replay;
+pub mod response;
+pub mod run;
+pub mod running;
+pub mod server;
+pub mod transport;
+
+pub use layer::{RetryLayer, RetryLayerBuilder, RetryService};
+pub use recorder::LiveRecorder;
+pub use running::RunningServer;
+pub use server::{EchoService, ServedAttempt, ServedOutcome};
+pub use transport::TonicTransport;
+
+/// Generated protobuf and tonic code for `proto/echo.proto`.
+#[allow(missing_docs)]
+pub mod pb {
+    tonic::include_proto!("echo");
+}
+
+/// The request header that carries the number of earlier attempts (R74, R76).
+pub const PREVIOUS_ATTEMPTS: &str = "grpc-previous-rpc-attempts";

@@ -1,0 +1,222 @@
+//! The response body an application reads from a committed attempt, watched on the way through.
+//!
+//! After response headers the call is committed (R30) and the response goes to the application
+//! at once, but the engine still needs to know how the attempt ends (its status feeds the
+//! throttle, D10, and ends the trace). So the body is wrapped: when its trailers pass through,
+//! their `grpc-status` and `grpc-retry-pushback-ms` go to the attempt over a oneshot, while the
+//! application reads the same frames unchanged. If the application drops the body early, the
+//! attempt sees the sender vanish and reports CANCELLED (R33).
+//!
+//! The other direction: if the call ends while the body is still open (its deadline passed,
+//! R77), the driver's final status is published in [`CallEnd`]; the body then stops reading
+//! (dropping the inner body resets the HTTP/2 stream) and ends with trailers carrying that
+//! status, so a tonic client reports DEADLINE_EXCEEDED rather than hanging.
+
+use std::pin::Pin;
+use std::sync::{Arc, Mutex};
+use std::task::{Context, Poll};
+
+use bytes::Bytes;
+use futures_util::task::AtomicWaker;
+use http::{HeaderMap, HeaderValue};
+use http_body::Frame;
+use tokio::sync::oneshot;
+use tonic::body::Body;
+use tonic::Status;
+
+use super::server::PUSHBACK;
+use crate::code::Code;
+
+/// How an attempt's stream ended: the status and raw pushback values.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Close {
+    /// The status.
+    pub status: Code,
+    /// Every `grpc-retry-pushback-ms` value, in order (R35).
+    pub pushback: Vec<String>,
+}
+
+impl Close {
+    /// Reads `grpc-status` and the pushback values from trailers (or Trailers-Only headers);
+    /// `None` when there is no `grpc-status`.
+    pub fn from_headers(headers: &HeaderMap) -> Option<Close> {
+        let raw = headers.get("grpc-status")?;
+        let status = raw
+            .to_str()
+            .ok()
+            .and_then(|s| s.parse::<i64>().ok())
+            .and_then(Code::from_value)
+            .unwrap_or(Code::Unknown);
+        let pushback = headers
+            .get_all(PUSHBACK)
+            .iter()
+            .map(|v| {
+                v.to_str()
+                    .map(str::to_string)
+                    .unwrap_or_else(|_| String::from_utf8_lossy(v.as_bytes()).into_owned())
+            })
+            .collect();
+        Some(Close { status, pushback })
+    }
+}
+
+/// The call's final status, once the driver has one, for a body that is still being read.
+#[derive(Debug, Default)]
+pub struct CallEnd {
+    status: Mutex<Option<Code>>,
+    waker: AtomicWaker,
+}
+
+impl CallEnd {
+    /// Publishes the call's final status and wakes the body.
+    pub fn finish(&self, status: Code) {
+        *self.status.lock().unwrap_or_else(|e| e.into_inner()) = Some(status);
+        self.waker.wake();
+    }
+
+    fn get(&self) -> Option<Code> {
+        *self.status.lock().unwrap_or_else(|e| e.into_inner())
+    }
+}
+
+/// The response body handed to the application.
+#[derive(Debug)]
+pub struct LiveBody {
+    inner: Option<Body>,
+    close: Option<oneshot::Sender<Close>>,
+    end: Option<Arc<CallEnd>>,
+}
+
+impl LiveBody {
+    /// A body that is passed through untouched (a Trailers-Only or synthesized response).
+    pub fn plain(inner: Body) -> Self {
+        LiveBody {
+            inner: Some(inner),
+            close: None,
+            end: None,
+        }
+    }
+
+    /// A committed attempt's body: reports its close on `close`, stops when `end` is set.
+    pub fn watched(inner: Body, close: oneshot::Sender<Close>, end: Arc<CallEnd>) -> Self {
+        LiveBody {
+            inner: Some(inner),
+            close: Some(close),
+            end: Some(end),
+        }
+    }
+
+    fn report(&mut self, close: Close) {
+        if let Some(tx) = self.close.take() {
+            let _ = tx.send(close);
+        }
+    }
+}
+
+impl Default for LiveBody {
+    fn default() -> Self {
+        LiveBody::plain(Body::empty())
+    }
+}
+
+impl http_body::Body for LiveBody {
+    type Data = Bytes;
+    type Error = Status;
+
+    fn poll_frame(
+        mut self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+    ) -> Poll<Option<Result<Frame<Bytes>, Status>>> {
+        let this = &mut *self;
+        if let Some(end) = &this.end {
+            end.waker.register(cx.waker());
+            if let (Some(code), Some(_)) = (end.get(), this.inner.as_ref()) {
+                // The call is over (e.g. its deadline): reset the stream, end with its status.
+                this.inner = None;
+                this.close = None;
+                let mut trailers = HeaderMap::new();
+                trailers.insert("grpc-status", HeaderValue::from(code.value()));
+                return Poll::Ready(Some(Ok(Frame::trailers(trailers))));
+            }
+        }
+        let Some(inner) = this.inner.as_mut() else {
+            return Poll::Ready(None);
+        };
+        match Pin::new(inner).poll_frame(cx) {
+            Poll::Pending => Poll::Pending,
+            Poll::Ready(None) => {
+                this.inner = None;
+                // A stream that ends without trailers has no status (gRPC over HTTP/2 says
+                // the client reports it as an error); UNKNOWN is what tonic reports too.
+                this.report(Close {
+                    status: Code::Unknown,
+                    pushback: Vec::new(),
+                });
+                Poll::Ready(None)
+            }
+            Poll::Ready(Some(Err(status))) => {
+                this.inner = None;
+                let code =
+                    Code::from_value(i64::from(i32::from(status.code()))).unwrap_or(Code::Unknown);
+                this.report(Close {
+                    status: code,
+                    pushback: Vec::new(),
+                });
+                Poll::Ready(Some(Err(status)))
+            }
+            Poll::Ready(Some(Ok(frame))) => {
+                if let Some(trailers) = frame.trailers_ref() {
+                    let close = Close::from_headers(trailers).unwrap_or(Close {
+                        status: Code::Unknown,
+                        pushback: Vec::new(),
+                    });
+                    this.report(close);
+                }
+                Poll::Ready(Some(Ok(frame)))
+            }
+        }
+    }
+
+    fn is_end_stream(&self) -> bool {
+        // Never claim the end early: the trailers must be polled so the attempt sees them.
+        self.inner.is_none()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn trailers_give_status_and_every_pushback_value_r35() {
+        let mut h = HeaderMap::new();
+        h.insert("grpc-status", HeaderValue::from_static("14"));
+        h.append(PUSHBACK, HeaderValue::from_static("200"));
+        h.append(PUSHBACK, HeaderValue::from_static("abc"));
+        let close = Close::from_headers(&h);
+        assert_eq!(
+            close,
+            Some(Close {
+                status: Code::Unavailable,
+                pushback: vec!["200".into(), "abc".into()]
+            })
+        );
+    }
+
+    #[test]
+    fn no_grpc_status_means_not_a_close_r30() {
+        let mut h = HeaderMap::new();
+        h.insert("content-type", HeaderValue::from_static("application/grpc"));
+        assert_eq!(Close::from_headers(&h), None);
+    }
+
+    #[test]
+    fn unknown_code_number_is_unknown() {
+        let mut h = HeaderMap::new();
+        h.insert("grpc-status", HeaderValue::from_static("99"));
+        assert_eq!(
+            Close::from_headers(&h).map(|c| c.status),
+            Some(Code::Unknown)
+        );
+    }
+}

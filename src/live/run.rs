@@ -1,0 +1,120 @@
+//! A scenario run for real: `hedgehog sim FILE --live`.
+//!
+//! The scenario's server becomes a [`RunningServer`] on 127.0.0.1 (ephemeral port) answering
+//! from a [`ServerModel`] with the run's seed, so it makes the simulated server's decisions in
+//! the same arrival order. The calls go through a [`RetryLayer`] built from the scenario's
+//! already-parsed config, with its jitter mode and, for call `i`, the simulator's jitter stream
+//! `(seed, Jitter, i)` (passed as [`super::layer::CallIndex`]), so backoff draws are the simulated ones too.
+//! Call `i` starts at `i × interval_ms` on a real clock whose epoch is the run's start, after
+//! the HTTP/2 connection is up (the simulator has no connection set-up to mirror).
+//!
+//! The scenario's abstract `request_bytes` / `retry_buffer_bytes` decide whether the request
+//! fits the retry buffer (R66, D22); live mode applies the same verdict by setting the layer's
+//! per-RPC limit to "everything" or "nothing", since the real encoded request has another size.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use tonic::transport::Channel;
+use tower::ServiceBuilder;
+
+use super::echo::{echo_call, EchoMethod, EchoOptions};
+use super::layer::RetryLayer;
+use super::recorder::LiveRecorder;
+use super::running::RunningServer;
+use super::server::{ServedAttempt, WARMUP};
+use crate::clock::TokioClock;
+use crate::code::Code;
+use crate::sim::rng::{stream, Purpose};
+use crate::sim::scenario::Scenario;
+use crate::sim::server::ServerModel;
+use crate::trace::Trace;
+
+/// How long a live run may take beyond its last call's start before it is abandoned.
+const GRACE: Duration = Duration::from_secs(60);
+
+/// What a live run produced.
+#[derive(Debug)]
+pub struct LiveRun {
+    /// The trace, in the simulator's shape, mode `live`.
+    pub trace: Trace,
+    /// Every attempt as the server saw it, in the order they ended.
+    pub served: Vec<ServedAttempt>,
+}
+
+/// Runs `scenario` with `seed` over real HTTP/2 on 127.0.0.1.
+pub async fn run_live(scenario: &Scenario, seed: u64) -> Result<LiveRun, String> {
+    let client = &scenario.client;
+    let methods: Vec<EchoMethod> = client
+        .methods
+        .iter()
+        .map(|m| EchoMethod::from_name(&m.to_string()).ok_or(format!("method {m}")))
+        .collect::<Result<_, _>>()?;
+    let model = ServerModel::new(&scenario.server, seed);
+    let server = RunningServer::start(([127, 0, 0, 1], 0).into(), model)
+        .await
+        .map_err(|e| format!("cannot listen on 127.0.0.1: {e}"))?;
+    let channel = Channel::from_shared(server.uri())
+        .map_err(|e| e.to_string())?
+        .connect()
+        .await
+        .map_err(|e| format!("cannot connect to {}: {e}", server.uri()))?;
+    // Warm the connection up (TCP, HTTP/2 settings, first-request costs) off the record.
+    let warmup = EchoMethod::from_name(WARMUP).ok_or("warm-up path")?;
+    echo_call(channel.clone(), &warmup, "", &EchoOptions::default())
+        .await
+        .map_err(|e| format!("warm-up call failed: {e}"))?;
+    let recorder = Arc::new(LiveRecorder::new(true));
+    let fits = client.request_bytes <= client.retry_buffer_bytes;
+    let clock = TokioClock::new();
+    let layer = RetryLayer::builder()
+        .config(scenario.config.clone())
+        .jitter(scenario.jitter)
+        .rng(Arc::new(move |i| {
+            Box::new(stream(seed, Purpose::Jitter, i))
+        }))
+        .per_rpc_buffer_limit(if fits { usize::MAX } else { 0 })
+        .channel_buffer_limit(usize::MAX)
+        .recorder(recorder.clone())
+        .clock(clock)
+        .build()
+        .map_err(|e| format!("{e:?}"))?;
+    let service = ServiceBuilder::new().layer(layer).service(channel);
+    let mut tasks = Vec::new();
+    for i in 0..client.calls {
+        let start = clock.epoch() + Duration::from_nanos(i.saturating_mul(client.interval));
+        if start > tokio::time::Instant::now() {
+            tokio::time::sleep_until(start).await;
+        }
+        let method = methods[usize::try_from(i % methods.len() as u64).unwrap_or(0)].clone();
+        let options = EchoOptions {
+            timeout: client.deadline.map(Duration::from_nanos),
+            index: Some(i),
+        };
+        let (service, message) = (service.clone(), client.message.clone());
+        tasks.push(tokio::spawn(async move {
+            echo_call(service, &method, &message, &options).await
+        }));
+    }
+    let mut replies = Vec::new();
+    for task in tasks {
+        replies.push(task.await.map_err(|e| format!("call task failed: {e}"))?);
+    }
+    let n = usize::try_from(client.calls).unwrap_or(usize::MAX);
+    tokio::time::timeout(GRACE, recorder.wait_calls(n))
+        .await
+        .map_err(|_| format!("calls not finished within {GRACE:?}"))?;
+    let mut trace = recorder.trace(&scenario.name, seed);
+    for call in &mut trace.calls {
+        let reply = usize::try_from(call.call).ok().and_then(|i| replies.get(i));
+        if let (Code::Ok, Some(Ok(message))) = (call.status, reply) {
+            call.message = Some(message.clone());
+        }
+    }
+    // Close the client side first: a graceful shutdown waits for open connections.
+    drop(service);
+    let served = tokio::time::timeout(GRACE, server.stop())
+        .await
+        .map_err(|_| "the server did not shut down in time".to_string())?;
+    Ok(LiveRun { trace, served })
+}

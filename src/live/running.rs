@@ -1,0 +1,126 @@
+//! [`RunningServer`]: the echo server on its own thread, with a handle to watch and stop it.
+//!
+//! Why a thread with a current-thread runtime: the server model hands out steps in *arrival
+//! order*, and the simulator defines that order for attempts sent at the same instant as the
+//! order they were sent (DESIGN.md). On one HTTP/2 connection, streams arrive in the order the
+//! client opened them, and a current-thread runtime runs the per-stream tasks hyper spawns in
+//! FIFO order, so handlers reach the model in stream order. On a multi-threaded runtime two
+//! workers could race and swap simultaneous hedges. It also keeps the server's work off the
+//! caller's runtime, as a separate process would.
+
+use std::net::SocketAddr;
+use std::time::Duration;
+
+use tokio::sync::{mpsc, oneshot};
+
+use super::server::{EchoService, ServedAttempt, StepSource};
+
+/// A running echo server.
+pub struct RunningServer {
+    /// The address it listens on (the real port when bound to port 0).
+    pub local_addr: SocketAddr,
+    /// Per-attempt records, in the order attempts ended.
+    pub attempts: mpsc::UnboundedReceiver<ServedAttempt>,
+    graceful: Option<oneshot::Sender<()>>,
+    abort: Option<oneshot::Sender<()>>,
+    done: oneshot::Receiver<Result<(), String>>,
+}
+
+async fn serve(
+    listener: std::net::TcpListener,
+    service: EchoService,
+    graceful: oneshot::Receiver<()>,
+    abort: oneshot::Receiver<()>,
+) -> Result<(), String> {
+    let listener = tokio::net::TcpListener::from_std(listener).map_err(|e| e.to_string())?;
+    let incoming = tonic::transport::server::TcpIncoming::from(listener).with_nodelay(Some(true));
+    let server = tonic::transport::Server::builder()
+        .add_service(service)
+        .serve_with_incoming_shutdown(incoming, async move {
+            let _ = graceful.await;
+        });
+    tokio::select! {
+        // A graceful end first; an abort (the handle was dropped) drops every connection.
+        biased;
+        result = server => result.map_err(|e| e.to_string()),
+        _ = abort => Ok(()),
+    }
+}
+
+impl RunningServer {
+    /// Binds `addr` and serves `source` on it, on a thread of its own.
+    pub async fn start(
+        addr: SocketAddr,
+        source: impl StepSource,
+    ) -> std::io::Result<RunningServer> {
+        let listener = std::net::TcpListener::bind(addr)?;
+        listener.set_nonblocking(true)?;
+        let local_addr = listener.local_addr()?;
+        let (service, attempts) = EchoService::new(source);
+        let (graceful_tx, graceful) = oneshot::channel();
+        let (abort_tx, abort) = oneshot::channel();
+        let (done_tx, done) = oneshot::channel();
+        std::thread::Builder::new()
+            .name("hedgehog-echo-server".into())
+            .spawn(move || {
+                let result = match tokio::runtime::Builder::new_current_thread()
+                    .enable_all()
+                    .build()
+                {
+                    Ok(rt) => rt.block_on(serve(listener, service, graceful, abort)),
+                    Err(e) => Err(e.to_string()),
+                };
+                let _ = done_tx.send(result);
+            })?;
+        Ok(RunningServer {
+            local_addr,
+            attempts,
+            graceful: Some(graceful_tx),
+            abort: Some(abort_tx),
+            done,
+        })
+    }
+
+    /// `http://ADDR`, for a client channel.
+    pub fn uri(&self) -> String {
+        format!("http://{}", self.local_addr)
+    }
+
+    /// The next finished attempt, or `None` after `timeout`.
+    pub async fn next_attempt(&mut self, timeout: Duration) -> Option<ServedAttempt> {
+        tokio::time::timeout(timeout, self.attempts.recv())
+            .await
+            .ok()
+            .flatten()
+    }
+
+    /// Stops accepting, lets running requests and open connections finish, and waits.
+    pub async fn shutdown(mut self) -> Result<(), String> {
+        if let Some(tx) = self.graceful.take() {
+            let _ = tx.send(());
+        }
+        (&mut self.done).await.unwrap_or(Ok(()))
+    }
+
+    /// Shuts down gracefully and returns the attempts not yet taken from [`Self::attempts`]
+    /// (every handler has ended by then, so none is missing).
+    pub async fn stop(mut self) -> Vec<ServedAttempt> {
+        if let Some(tx) = self.graceful.take() {
+            let _ = tx.send(());
+        }
+        let _ = (&mut self.done).await;
+        let mut rest = Vec::new();
+        while let Ok(record) = self.attempts.try_recv() {
+            rest.push(record);
+        }
+        rest
+    }
+}
+
+impl Drop for RunningServer {
+    fn drop(&mut self) {
+        if let Some(tx) = self.abort.take() {
+            let _ = tx.send(());
+        }
+    }
+}

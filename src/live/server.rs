@@ -1,0 +1,398 @@
+//! The failing echo server: a tonic service whose answer to every arriving attempt comes from
+//! the simulator's server model ([`crate::sim::server::ServerModel`]).
+//!
+//! Why a hand-written `Service` and not the generated `EchoServer` trait: the generated unary
+//! handler returns `Result<Response, Status>`, which can only express "Trailers-Only error" or
+//! "headers + message + OK". A6 needs a third shape, `headers_first` (response headers, then an
+//! error status), to show that headers commit the call (R30, R31). gRPC frames unary and
+//! server-streaming responses identically on the wire, so every method here goes through tonic's
+//! streaming paths (`Grpc::server_streaming` / `Grpc::streaming`): returning `Err(Status)` from
+//! the handler makes a Trailers-Only response (R32: early errors), returning `Ok(stream)` sends
+//! headers at once and the stream's items later. Any other method of `echo.Echo` is answered
+//! like `UnaryEcho`, so scenarios may name methods freely (per-method selection); tonic's router
+//! answers UNIMPLEMENTED for other services.
+//!
+//! The decision (status, latency, raw pushback, headers_first) is drawn once per arriving
+//! attempt, under one lock, in arrival order: the same order the simulated server uses, so a
+//! seeded `fail_rate` server makes the same choices live and simulated. Each attempt ends in a
+//! [`ServedAttempt`] record sent to a channel, including attempts the client cancelled (the
+//! handler future or response stream was dropped, which is what an HTTP/2 RST_STREAM does):
+//! tests wait on these records instead of sleeping.
+
+use std::convert::Infallible;
+use std::fmt;
+use std::sync::{Arc, Mutex};
+use std::task::{Context, Poll};
+
+use futures_util::future::BoxFuture;
+use futures_util::stream::{self, BoxStream, StreamExt};
+use tokio::sync::mpsc;
+use tokio::time::Instant;
+use tonic::body::Body;
+use tonic::metadata::{MetadataMap, MetadataValue};
+use tonic::server::{Grpc, NamedService};
+use tonic::{Request, Response, Status, Streaming};
+
+use super::pb::{EchoRequest, EchoResponse};
+use super::PREVIOUS_ATTEMPTS;
+use crate::code::Code;
+use crate::sim::server::{ServerModel, Step};
+
+/// A path the server answers OK at once, without consulting the model or recording: clients
+/// use it to open and warm up a connection before measuring anything.
+pub const WARMUP: &str = "/echo.Echo/HedgehogWarmup";
+
+/// The trailer the server uses to ask for a retry delay (R35).
+pub const PUSHBACK: &str = "grpc-retry-pushback-ms";
+
+/// Anything that answers arriving attempts one by one: the simulator's [`ServerModel`], or a
+/// closure in tests.
+pub trait StepSource: Send + 'static {
+    /// The answer to the next arriving attempt.
+    fn next_step(&mut self) -> Step;
+}
+
+impl StepSource for ServerModel {
+    fn next_step(&mut self) -> Step {
+        ServerModel::next_step(self)
+    }
+}
+
+impl<F: FnMut() -> Step + Send + 'static> StepSource for F {
+    fn next_step(&mut self) -> Step {
+        self()
+    }
+}
+
+/// How an attempt ended, seen from the server.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum ServedOutcome {
+    /// The server answered with this status.
+    Answered(Code),
+    /// The client reset the stream before the server finished.
+    CancelledByClient,
+}
+
+/// One attempt as the server saw it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ServedAttempt {
+    /// 1-based arrival counter, across all calls (grpc-go's `reqCounter`).
+    pub count: u64,
+    /// The request path, e.g. `/echo.Echo/UnaryEcho`.
+    pub path: String,
+    /// The `grpc-previous-rpc-attempts` header it carried, as sent (R74).
+    pub previous: Option<String>,
+    /// What the model told the server to do.
+    pub step: Step,
+    /// How it ended.
+    pub outcome: ServedOutcome,
+    /// Time from arrival to the end.
+    pub elapsed: std::time::Duration,
+}
+
+impl fmt::Display for ServedAttempt {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let previous = self.previous.as_deref().unwrap_or("none");
+        match &self.outcome {
+            ServedOutcome::Answered(Code::Ok) => {
+                write!(f, "request succeeded count: {}", self.count)?
+            }
+            ServedOutcome::Answered(_) => write!(f, "request failed count: {}", self.count)?,
+            ServedOutcome::CancelledByClient => {
+                write!(f, "request cancelled by client count: {}", self.count)?
+            }
+        }
+        write!(f, " previous: {previous} status: ")?;
+        match &self.outcome {
+            ServedOutcome::Answered(code) => write!(f, "{}", code.name())?,
+            ServedOutcome::CancelledByClient => {
+                write!(f, "CANCELLED (planned {})", self.step.status.name())?
+            }
+        }
+        if self.step.headers_first {
+            write!(f, " headers-first")?;
+        }
+        if let Some(p) = &self.step.pushback {
+            write!(f, " pushback: {p:?}")?;
+        }
+        write!(
+            f,
+            " path: {} after: {:.3}ms",
+            self.path,
+            self.elapsed.as_secs_f64() * 1e3
+        )
+    }
+}
+
+struct Shared {
+    source: Mutex<(u64, Box<dyn StepSource>)>,
+    records: mpsc::UnboundedSender<ServedAttempt>,
+}
+
+impl Shared {
+    fn arrive(&self) -> (u64, Step) {
+        let mut guard = self.source.lock().unwrap_or_else(|e| e.into_inner());
+        guard.0 += 1;
+        let step = guard.1.next_step();
+        (guard.0, step)
+    }
+}
+
+/// Reports its attempt when finished, or as cancelled if dropped first.
+struct Attempt {
+    shared: Arc<Shared>,
+    record: Option<ServedAttempt>,
+    arrived: Instant,
+}
+
+impl Attempt {
+    fn finish(&mut self, code: Code) {
+        if let Some(mut record) = self.record.take() {
+            record.outcome = ServedOutcome::Answered(code);
+            record.elapsed = self.arrived.elapsed();
+            let _ = self.shared.records.send(record);
+        }
+    }
+
+    fn status(&mut self) -> Status {
+        let step = self.record.as_ref().map(|r| r.step.clone());
+        let step = step.unwrap_or(Step {
+            status: Code::Internal,
+            latency: 0,
+            pushback: None,
+            headers_first: false,
+        });
+        self.finish(step.status);
+        failure(&step)
+    }
+}
+
+impl Drop for Attempt {
+    fn drop(&mut self) {
+        if let Some(mut record) = self.record.take() {
+            record.elapsed = self.arrived.elapsed();
+            let _ = self.shared.records.send(record);
+        }
+    }
+}
+
+/// The status for a failing step, with its raw pushback trailer (R35).
+fn failure(step: &Step) -> Status {
+    let mut metadata = MetadataMap::new();
+    if let Some(raw) = &step.pushback {
+        // Only visible ASCII can travel in a header; anything else cannot be scripted live.
+        if let Ok(value) = MetadataValue::try_from(raw.as_str()) {
+            metadata.insert(PUSHBACK, value);
+        }
+    }
+    let code = tonic::Code::from_i32(step.status.value());
+    Status::with_metadata(code, "maybeFailRequest: failing it", metadata)
+}
+
+/// Sleeps until `deadline`, but not at all when it has passed: tokio's timer has millisecond
+/// ticks, and a zero-latency step must not cost one.
+async fn wait_until(deadline: Instant) {
+    if deadline > Instant::now() {
+        tokio::time::sleep_until(deadline).await;
+    }
+}
+
+type Replies = BoxStream<'static, Result<EchoResponse, Status>>;
+
+/// An attempt that has taken its step.
+struct Arrived {
+    attempt: Attempt,
+    step: Step,
+    deadline: Instant,
+}
+
+/// The echo service: `/echo.Echo/*` with answers from a [`StepSource`].
+#[derive(Clone)]
+pub struct EchoService {
+    shared: Arc<Shared>,
+}
+
+impl EchoService {
+    /// A service answering from `source`, and the channel its per-attempt records go to.
+    pub fn new(source: impl StepSource) -> (Self, mpsc::UnboundedReceiver<ServedAttempt>) {
+        let (records, rx) = mpsc::unbounded_channel();
+        let shared = Arc::new(Shared {
+            source: Mutex::new((0, Box::new(source))),
+            records,
+        });
+        (EchoService { shared }, rx)
+    }
+
+    /// Takes the model's step for an attempt whose headers just arrived. Called from
+    /// `Service::call`, before the body is read: attempts reach the model in stream order.
+    fn arrive(&self, path: &str, headers: &http::HeaderMap) -> Arrived {
+        let previous = headers.get(PREVIOUS_ATTEMPTS).map(|v| {
+            v.to_str()
+                .map(str::to_string)
+                .unwrap_or_else(|_| format!("{v:?}"))
+        });
+        let (count, step) = self.shared.arrive();
+        let arrived = Instant::now();
+        let deadline = arrived + std::time::Duration::from_nanos(step.latency);
+        let record = ServedAttempt {
+            count,
+            path: path.to_string(),
+            previous,
+            step: step.clone(),
+            outcome: ServedOutcome::CancelledByClient,
+            elapsed: std::time::Duration::ZERO,
+        };
+        let attempt = Attempt {
+            shared: Arc::clone(&self.shared),
+            record: Some(record),
+            arrived,
+        };
+        Arrived {
+            attempt,
+            step,
+            deadline,
+        }
+    }
+}
+
+impl NamedService for EchoService {
+    const NAME: &'static str = "echo.Echo";
+}
+
+/// The replies after the wait: the messages then the end (marking the attempt answered), or
+/// the failing status.
+fn replies(
+    mut attempt: Attempt,
+    step: Step,
+    messages: BoxStream<'static, Result<String, Status>>,
+) -> Replies {
+    if step.status != Code::Ok {
+        return stream::once(async move { Err(attempt.status()) }).boxed();
+    }
+    let end = stream::once(async move {
+        attempt.finish(Code::Ok);
+        None
+    });
+    messages
+        .map(|m| Some(m.map(|message| EchoResponse { message })))
+        .chain(end)
+        .filter_map(futures_util::future::ready)
+        .boxed()
+}
+
+/// Handles UnaryEcho and ServerStreamingEcho: one request message.
+async fn single(
+    arrived: Arrived,
+    request: Request<EchoRequest>,
+) -> Result<Response<Replies>, Status> {
+    let Arrived {
+        mut attempt,
+        step,
+        deadline,
+    } = arrived;
+    let message = request.into_inner().message;
+    let messages = stream::iter([Ok(message)]).boxed();
+    if step.headers_first {
+        let wait = stream::once(wait_until(deadline)).filter_map(|()| async { None });
+        return Ok(Response::new(
+            wait.chain(replies(attempt, step, messages)).boxed(),
+        ));
+    }
+    wait_until(deadline).await;
+    if step.status != Code::Ok {
+        return Err(attempt.status());
+    }
+    Ok(Response::new(replies(attempt, step, messages)))
+}
+
+/// Handles ClientStreamingEcho (one reply: the messages joined with `,`) and
+/// BidirectionalStreamingEcho (one reply per message).
+async fn streaming(
+    arrived: Arrived,
+    client_streaming: bool,
+    request: Request<Streaming<EchoRequest>>,
+) -> Result<Response<Replies>, Status> {
+    let Arrived {
+        mut attempt,
+        step,
+        deadline,
+    } = arrived;
+    let inbound = request.into_inner().map(|r| r.map(|m| m.message));
+    let messages = if client_streaming {
+        stream::once(async move {
+            let all: Result<Vec<String>, Status> =
+                inbound.collect::<Vec<_>>().await.into_iter().collect();
+            all.map(|all| all.join(","))
+        })
+        .boxed()
+    } else {
+        inbound.boxed()
+    };
+    if !step.headers_first {
+        wait_until(deadline).await;
+        if step.status != Code::Ok {
+            return Err(attempt.status());
+        }
+    }
+    let wait = stream::once(wait_until(deadline)).filter_map(|()| async { None });
+    Ok(Response::new(
+        wait.chain(replies(attempt, step, messages)).boxed(),
+    ))
+}
+
+impl tower::Service<http::Request<Body>> for EchoService {
+    type Response = http::Response<Body>;
+    type Error = Infallible;
+    type Future = BoxFuture<'static, Result<Self::Response, Infallible>>;
+
+    fn poll_ready(&mut self, _cx: &mut Context<'_>) -> Poll<Result<(), Infallible>> {
+        Poll::Ready(Ok(()))
+    }
+
+    fn call(&mut self, req: http::Request<Body>) -> Self::Future {
+        let path = req.uri().path().to_string();
+        let mut grpc = Grpc::new(tonic_prost::ProstCodec::<EchoResponse, EchoRequest>::default());
+        if path == WARMUP {
+            return Box::pin(async move {
+                let handler = tower::service_fn(|r: Request<EchoRequest>| async move {
+                    let reply = EchoResponse {
+                        message: r.into_inner().message,
+                    };
+                    let replies: Replies = stream::iter([Ok(reply)]).boxed();
+                    Ok::<_, Status>(Response::new(replies))
+                });
+                Ok(grpc.server_streaming(handler, req).await)
+            });
+        }
+        // The step is taken now, in stream order, not after the body has been read.
+        let mut arrived = Some(self.arrive(&path, req.headers()));
+        Box::pin(async move {
+            let response = match path.as_str() {
+                "/echo.Echo/ClientStreamingEcho" | "/echo.Echo/BidirectionalStreamingEcho" => {
+                    let client_streaming = path.ends_with("/ClientStreamingEcho");
+                    let handler = tower::service_fn(move |r| {
+                        let arrived = arrived.take().ok_or(());
+                        async move {
+                            let arrived = arrived.map_err(|()| Status::internal("called twice"))?;
+                            streaming(arrived, client_streaming, r).await
+                        }
+                    });
+                    grpc.streaming(handler, req).await
+                }
+                // UnaryEcho, ServerStreamingEcho, and any other echo.Echo method: scenarios may
+                // name methods freely (per-method selection), and the model answers them all.
+                _ => {
+                    let handler = tower::service_fn(move |r| {
+                        let arrived = arrived.take().ok_or(());
+                        async move {
+                            let arrived = arrived.map_err(|()| Status::internal("called twice"))?;
+                            single(arrived, r).await
+                        }
+                    });
+                    grpc.server_streaming(handler, req).await
+                }
+            };
+            Ok(response)
+        })
+    }
+}

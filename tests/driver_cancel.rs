@@ -1,0 +1,111 @@
+//! The application cancels a call (R33): through the real driver, on the simulator's executor.
+
+use std::cell::RefCell;
+use std::rc::Rc;
+
+use hedgehog::clock::Clock;
+use hedgehog::code::{Code, CodeSet};
+use hedgehog::config::{Policy, RetryPolicy};
+use hedgehog::driver::{run_call_until, CallContext, CallResult};
+use hedgehog::engine::{CallPlan, FinishReason, Jitter};
+use hedgehog::sim::executor::Executor;
+use hedgehog::sim::server::{ServerModel, ServerSpec};
+use hedgehog::sim::transport::SimTransport;
+use hedgehog::time::ms;
+use hedgehog::trace::{EventKind, Outcome, TraceRecorder};
+use rand::SeedableRng;
+use rand_chacha::ChaCha8Rng;
+use serde_json::json;
+
+/// Runs one call against a server that fails every attempt after 20ms, with a retry policy of
+/// 5 attempts and 10ms backoff, and the application cancelling at `cancel_at_ms`.
+fn cancelled_at(cancel_at_ms: u64) -> (CallResult, hedgehog::trace::Trace) {
+    let spec = ServerSpec::parse(
+        &json!({"schedule": {"fail_rate": 1.0}, "latency": {"fixed_ms": 20}}),
+        "server",
+    )
+    .expect("valid server");
+    let server = RefCell::new(ServerModel::new(&spec, 1));
+    let policy = Policy::Retry(RetryPolicy {
+        max_attempts: 5,
+        configured_max_attempts: 5,
+        initial_backoff: ms(10),
+        max_backoff: ms(10),
+        backoff_multiplier_ppb: 1_000_000_000,
+        retryable_codes: [Code::Unavailable].into_iter().collect::<CodeSet>(),
+    });
+    let plan = CallPlan {
+        policy,
+        deadline: None,
+        jitter: Jitter::None,
+        request_fits_buffer: true,
+    };
+    let recorder = TraceRecorder::new();
+    let result = RefCell::new(None);
+    let mut executor = Executor::new();
+    let clock = executor.clock().clone();
+    let (server_ref, recorder_ref, result_ref) = (&server, &recorder, &result);
+    executor.spawn(async move {
+        let transport = SimTransport::new(clock.clone(), server_ref, Rc::from("hi"));
+        let mut rng = ChaCha8Rng::seed_from_u64(1);
+        let ctx = CallContext {
+            call: 0,
+            plan,
+            throttle: None,
+            rng: &mut rng,
+            recorder: recorder_ref,
+        };
+        let cancel = clock.sleep_until(ms(cancel_at_ms));
+        let r = run_call_until(&clock, &transport, ctx, |_| {}, cancel).await;
+        *result_ref.borrow_mut() = Some(r);
+    });
+    assert_eq!(executor.run(), 0, "the call task finished");
+    drop(executor);
+    let result = result.into_inner().expect("a result");
+    (result, recorder.into_trace("cancel", 1, "sim"))
+}
+
+#[test]
+fn cancel_during_an_attempt_cancels_it_and_ends_cancelled_r33() {
+    let (result, trace) = cancelled_at(5);
+    assert_eq!(
+        (result.status, result.reason),
+        (Code::Cancelled, FinishReason::Cancelled)
+    );
+    let attempts = &trace.calls[0].attempts;
+    assert_eq!(attempts.len(), 1);
+    assert_eq!(attempts[0].outcome, Some(Outcome::Cancelled));
+    assert_eq!(attempts[0].ended, Some(ms(5)));
+    assert_eq!(trace.calls[0].ended, ms(5));
+}
+
+#[test]
+fn cancel_during_backoff_starts_nothing_more_r33() {
+    // Attempt 1 fails at 20ms, backoff until 30ms; cancelled at 25ms.
+    let (result, trace) = cancelled_at(25);
+    assert_eq!(result.status, Code::Cancelled);
+    assert_eq!(trace.calls[0].attempts.len(), 1);
+    assert_eq!(
+        trace.calls[0].attempts[0].outcome,
+        Some(Outcome::Status(Code::Unavailable))
+    );
+    let sent = trace
+        .events
+        .iter()
+        .filter(|e| e.kind == EventKind::Sent)
+        .count();
+    assert_eq!(sent, 1);
+}
+
+#[test]
+fn an_answer_at_the_cancel_instant_wins_the_tie() {
+    // Attempt 1 closes at 20ms, the same instant as the cancel: the documented tie-break
+    // handles the attempt first (its backoff starts), then the cancel ends the call.
+    let (result, trace) = cancelled_at(20);
+    assert_eq!(result.status, Code::Cancelled);
+    assert_eq!(
+        trace.calls[0].attempts[0].outcome,
+        Some(Outcome::Status(Code::Unavailable))
+    );
+    assert!(trace.events.iter().any(|e| e.kind == EventKind::Backoff));
+}

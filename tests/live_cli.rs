@@ -1,0 +1,191 @@
+//! The demo as two terminals run it: `hedgehog serve --port 0 --req-modulo 4`, then
+//! `hedgehog call --service-config <demo config>` (R19–R22, R74). Real processes on 127.0.0.1;
+//! every wait is bounded by a timeout on the event (a line of output, a process exit).
+
+use std::io::{BufRead, BufReader};
+use std::path::PathBuf;
+use std::process::{Child, ChildStdout, Command, Stdio};
+use std::sync::mpsc;
+use std::time::Duration;
+
+const BIN: &str = env!("CARGO_BIN_EXE_hedgehog");
+const WAIT: Duration = Duration::from_secs(20);
+
+/// A `hedgehog serve` child whose stdout lines arrive on a channel; killed on drop.
+struct Server {
+    child: Child,
+    lines: mpsc::Receiver<String>,
+    port: u16,
+}
+
+impl Server {
+    fn start(args: &[&str]) -> Server {
+        let mut child = Command::new(BIN)
+            .arg("serve")
+            .args(["--port", "0"])
+            .args(args)
+            .stdout(Stdio::piped())
+            .stderr(Stdio::inherit())
+            .spawn()
+            .expect("spawn hedgehog serve");
+        let stdout: ChildStdout = child.stdout.take().expect("stdout");
+        let (tx, lines) = mpsc::channel();
+        std::thread::spawn(move || {
+            for line in BufReader::new(stdout).lines().map_while(Result::ok) {
+                if tx.send(line).is_err() {
+                    break;
+                }
+            }
+        });
+        let first = lines.recv_timeout(WAIT).expect("serve prints its address");
+        let port = first
+            .strip_prefix("listen on address 127.0.0.1:")
+            .and_then(|p| p.parse().ok())
+            .unwrap_or_else(|| panic!("unexpected first line {first:?}"));
+        Server { child, lines, port }
+    }
+
+    fn line(&self) -> String {
+        self.lines.recv_timeout(WAIT).expect("a log line in time")
+    }
+
+    fn target(&self) -> String {
+        format!("http://127.0.0.1:{}", self.port)
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn demo_config_file() -> PathBuf {
+    let path = std::env::temp_dir().join(format!("hedgehog-demo-{}.json", std::process::id()));
+    let demo = r#"{"methodConfig":[{"name":[{"service":"echo.Echo","method":"UnaryEcho"}],"retryPolicy":{"MaxAttempts":4,"InitialBackoff":".01s","MaxBackoff":".01s","BackoffMultiplier":1.0,"RetryableStatusCodes":["UNAVAILABLE"]}}]}"#;
+    std::fs::write(&path, demo).expect("write the demo config");
+    path
+}
+
+fn call(args: &[&str]) -> std::process::Output {
+    Command::new(BIN)
+        .arg("call")
+        .args(args)
+        .output()
+        .expect("run hedgehog call")
+}
+
+#[test]
+fn demo_in_two_terminals_r19_r74() {
+    let server = Server::start(&["--req-modulo", "4"]);
+    let config = demo_config_file();
+    let target = server.target();
+    let out = call(&[
+        "--target",
+        &target,
+        "--service-config",
+        config.to_str().unwrap(),
+    ]);
+    let _ = std::fs::remove_file(&config);
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{stdout}\n{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(
+        stdout.contains("call 0: OK \"Try and Success\""),
+        "{stdout}"
+    );
+    assert!(stdout.contains("4 attempts"), "{stdout}");
+    // The demo config's PascalCase keys work, with portability warnings on stderr (D1, D2).
+    assert!(String::from_utf8_lossy(&out.stderr).contains("warning"));
+    let log: Vec<String> = (0..4).map(|_| server.line()).collect();
+    for (i, line) in log.iter().enumerate() {
+        let previous = if i == 0 {
+            "none".to_string()
+        } else {
+            i.to_string()
+        };
+        let verdict = if i == 3 { "succeeded" } else { "failed" };
+        let prefix = format!(
+            "request {verdict} count: {} previous: {previous} status: ",
+            i + 1
+        );
+        assert!(line.starts_with(&prefix), "line {i}: {line:?}");
+    }
+}
+
+#[test]
+fn call_without_config_fails_on_the_first_attempt_and_exits_1_r1() {
+    let server = Server::start(&["--req-modulo", "4"]);
+    let out = call(&["--target", &server.target(), "--format", "json"]);
+    assert_eq!(out.status.code(), Some(1));
+    let trace: serde_json::Value = serde_json::from_slice(&out.stdout).expect("JSON output");
+    let attempts = &trace["calls"][0]["attempts"];
+    assert_eq!(attempts.as_array().map(Vec::len), Some(1));
+    assert_eq!(attempts[0]["outcome"], "UNAVAILABLE");
+    assert_eq!(attempts[0]["previous"], serde_json::Value::Null);
+    assert!(server
+        .line()
+        .starts_with("request failed count: 1 previous: none"));
+}
+
+#[test]
+fn bad_input_exits_2() {
+    let out = call(&["--method", "no-slash"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("--method"));
+    let out = call(&["--service-config", "/nonexistent/hedgehog.json"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("/nonexistent/hedgehog.json"));
+    let bad = std::env::temp_dir().join(format!("hedgehog-bad-{}.json", std::process::id()));
+    std::fs::write(&bad, r#"{"server": 1}"#).expect("write");
+    let out = Command::new(BIN)
+        .args(["serve", "--port", "0", "--schedule", bad.to_str().unwrap()])
+        .output()
+        .expect("run hedgehog serve");
+    let _ = std::fs::remove_file(&bad);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("hedgehog-bad-"));
+}
+
+#[test]
+fn serve_stops_gracefully_on_ctrl_c() {
+    let mut server = Server::start(&["--req-modulo", "4"]);
+    let pid = server.child.id().to_string();
+    let sent = Command::new("kill")
+        .args(["-INT", &pid])
+        .status()
+        .expect("run kill");
+    assert!(sent.success());
+    assert_eq!(server.line(), "shutting down");
+    let mut child = std::mem::replace(&mut server.child, Command::new("true").spawn().unwrap());
+    let (tx, rx) = mpsc::channel();
+    std::thread::spawn(move || {
+        let _ = tx.send(child.wait());
+    });
+    let status = rx.recv_timeout(WAIT).expect("exits in time").expect("wait");
+    assert_eq!(status.code(), Some(0));
+}
+
+#[test]
+fn nothing_listening_fails_unavailable_through_the_policy_r72() {
+    // Bind then drop a listener: the port is (almost certainly) closed now.
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let target = format!("http://127.0.0.1:{port}");
+    let out = call(&["--target", &target, "--format", "json"]);
+    assert_eq!(out.status.code(), Some(1));
+    let trace: serde_json::Value = serde_json::from_slice(&out.stdout).expect("JSON output");
+    assert_eq!(trace["calls"][0]["status"], "UNAVAILABLE");
+    assert_eq!(
+        trace["calls"][0]["attempts"].as_array().map(Vec::len),
+        Some(1)
+    );
+}
