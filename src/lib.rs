@@ -7,6 +7,7 @@ pub mod code;
 pub mod config;
 pub mod driver;
 pub mod engine;
+pub mod experiments;
 pub mod json;
 pub mod live;
 pub mod sim;

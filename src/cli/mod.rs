@@ -3,9 +3,11 @@
 
 mod call;
 mod check_config;
+mod merge;
 mod serve;
 mod sim;
 mod sim_live;
+mod sweep;
 
 use std::process::ExitCode;
 
@@ -26,6 +28,9 @@ enum Command {
     CheckConfig(check_config::Args),
     // No doc comment here: it would replace the long help that `sim::Args` defines.
     Sim(sim::Args),
+    // Long help lives on `sweep::Args` and `merge::Args`.
+    Sweep(sweep::Args),
+    Merge(merge::Args),
     /// Run the failing echo server (grpc-go's retry demo server).
     Serve(serve::Args),
     /// Call the echo server through the A6 retry layer and show every attempt.
@@ -38,6 +43,8 @@ impl Cli {
         match self.command {
             Command::CheckConfig(args) => check_config::run(args),
             Command::Sim(args) => sim::run(args),
+            Command::Sweep(args) => sweep::run(args),
+            Command::Merge(args) => merge::run(args),
             Command::Serve(args) => serve::run(args),
             Command::Call(args) => call::run(args),
         }

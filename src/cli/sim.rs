@@ -9,6 +9,8 @@ use hedgehog::config::warning_line;
 use hedgehog::sim::format::{to_json, to_text, to_yaml};
 use hedgehog::sim::run::{summary, trace};
 use hedgehog::sim::scenario::Scenario;
+use hedgehog::sim::summary::Summary;
+use hedgehog::time::to_ms;
 
 /// Arguments of `sim`.
 #[derive(Debug, clap::Args)]
@@ -80,10 +82,13 @@ pub fn run(args: Args) -> ExitCode {
     let mut out = std::io::stdout().lock();
     for (i, seed) in seeds.iter().copied().enumerate() {
         let text = if args.summary {
-            let s = summary(&scenario, seed);
+            let json = match scenario.load {
+                None => summary(&scenario, seed).to_json(),
+                Some(_) => load_summary(&scenario, seed),
+            };
             match args.format {
-                Format::Json => s.to_json().to_string() + "\n",
-                Format::Yaml | Format::Text => summary_text(&s.to_json()),
+                Format::Json => json.to_string() + "\n",
+                Format::Yaml | Format::Text => summary_text(&json),
             }
         } else {
             let t = trace(&scenario, seed);
@@ -103,6 +108,22 @@ pub fn run(args: Args) -> ExitCode {
         }
     }
     ExitCode::SUCCESS
+}
+
+/// The summary of a scenario with `load`: the DESIGN.md totals (per RPC), plus user requests
+/// (a request is `fan_out` RPCs) and the time series the plots use, per bucket.
+fn load_summary(scenario: &Scenario, seed: u64) -> serde_json::Value {
+    let recorder = Summary::new(&scenario.name, seed);
+    let (stats, tally) = hedgehog::sim::load::world::run(scenario, seed, &recorder);
+    let mut json = recorder.finish(stats).to_json();
+    let ms = |q: f64| serde_json::json!(to_ms(tally.latency_at(q)));
+    let s = &tally.series;
+    json["requests"] = serde_json::json!(tally.requests);
+    json["request_latency_ms"] = serde_json::json!({"p50": ms(0.5), "p90": ms(0.9),
+        "p99": ms(0.99), "p999": ms(0.999), "max": ms(1.0)});
+    json["series"] = serde_json::json!({"bucket_ms": to_ms(s.bucket), "offered": s.offered,
+        "attempts": s.attempts, "goodput": s.goodput, "served": s.served});
+    json
 }
 
 /// Summary as `key: value` lines (valid YAML, readable as text).

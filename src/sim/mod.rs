@@ -25,6 +25,7 @@ pub mod clock;
 pub mod executor;
 pub mod format;
 pub mod latency;
+pub mod load;
 pub mod parse;
 mod radix;
 pub mod rng;

@@ -40,7 +40,7 @@ pub struct RunStats {
 
 /// Forwards events but not call records: the runner hands the record on itself, after adding
 /// the message the application received.
-struct EventsOnly<'a>(&'a dyn Recorder);
+pub(crate) struct EventsOnly<'a>(pub(crate) &'a dyn Recorder);
 
 impl Recorder for EventsOnly<'_> {
     fn wants_events(&self) -> bool {
@@ -54,23 +54,15 @@ impl Recorder for EventsOnly<'_> {
 
 /// The per-method part of a call's plan: policy and `timeout`, looked up once per method.
 #[derive(Clone, Debug)]
-struct MethodPlan {
-    policy: Policy,
-    timeout: Option<Nanos>,
+pub(crate) struct MethodPlan {
+    pub(crate) policy: Policy,
+    pub(crate) timeout: Option<Nanos>,
 }
 
-/// Runs `scenario` with `seed`, writing every event and call record into `recorder`.
-///
-/// This is the public entry point for anything that wants a simulated run with its own
-/// recorder (the summary, a full trace, a test that checks invariants as events arrive).
-pub fn run_with(scenario: &Scenario, seed: u64, recorder: &dyn Recorder) -> RunStats {
-    let client = &scenario.client;
-    let server = RefCell::new(ServerModel::new(&scenario.server, seed));
-    let throttle = scenario
-        .config
-        .retry_throttling
-        .map(|t| Mutex::new(Throttle::new(t)));
-    let plans: Vec<MethodPlan> = client
+/// Each client method's plan, in `client.methods` order (call i uses `plans[i % n]`).
+pub(crate) fn method_plans(scenario: &Scenario) -> Vec<MethodPlan> {
+    scenario
+        .client
         .methods
         .iter()
         .map(|m| match scenario.config.select(&m.service, &m.method) {
@@ -83,7 +75,24 @@ pub fn run_with(scenario: &Scenario, seed: u64, recorder: &dyn Recorder) -> RunS
                 timeout: None,
             },
         })
-        .collect();
+        .collect()
+}
+
+/// Runs `scenario` with `seed`, writing every event and call record into `recorder`.
+///
+/// This is the public entry point for anything that wants a simulated run with its own
+/// recorder (the summary, a full trace, a test that checks invariants as events arrive).
+pub fn run_with(scenario: &Scenario, seed: u64, recorder: &dyn Recorder) -> RunStats {
+    if scenario.load.is_some() {
+        return super::load::world::run(scenario, seed, recorder).0;
+    }
+    let client = &scenario.client;
+    let server = RefCell::new(ServerModel::new(&scenario.server, seed));
+    let throttle = scenario
+        .config
+        .retry_throttling
+        .map(|t| Mutex::new(Throttle::new(t)));
+    let plans = method_plans(scenario);
     let message: Rc<str> = Rc::from(client.message.as_str());
     let fits = client.request_bytes <= client.retry_buffer_bytes; // D22: equal still fits
     let quiet = EventsOnly(recorder);

@@ -20,6 +20,7 @@ use serde_json::Value;
 
 use super::client::parse_client;
 pub use super::client::{ClientSpec, MethodRef, DEFAULT_RETRY_BUFFER_BYTES};
+use super::load::LoadSpec;
 use super::parse::{self, FieldError};
 use super::server::ServerSpec;
 use crate::config::{self, ParseOptions, ServiceConfig, Warning};
@@ -48,6 +49,8 @@ pub struct Scenario {
     pub client: ClientSpec,
     /// `live_comparable` (default false).
     pub live_comparable: bool,
+    /// `load` (see [`super::load`]): arrivals, clients, fan-out, server capacity and outages.
+    pub load: Option<LoadSpec>,
 }
 
 /// Why a scenario did not load: the file, and every problem with its JSON path.
@@ -86,7 +89,8 @@ impl fmt::Display for ScenarioError {
 
 impl std::error::Error for ScenarioError {}
 
-const TOP_KEYS: [&str; 9] = [
+const TOP_KEYS: [&str; 10] = [
+    "load",
     "name",
     "description",
     "service_config",
@@ -182,6 +186,10 @@ impl Scenario {
             Some(v) => parse::boolean(v, "live_comparable").map_err(err)?,
             None => false,
         };
+        let load = match map.get("load") {
+            Some(v) => Some(LoadSpec::parse(v, "load").map_err(err)?),
+            None => None,
+        };
         let options = ParseOptions {
             max_attempts_limit: client.max_attempts_limit,
             ..Default::default()
@@ -231,6 +239,7 @@ impl Scenario {
             server,
             client,
             live_comparable,
+            load,
         })
     }
 

@@ -69,6 +69,32 @@ pub struct SimAttempt {
     message: Rc<str>,
 }
 
+impl SimAttempt {
+    /// An attempt that ends at `end` with `status` (and `pushback`), sending headers at once
+    /// when `headers_first`: the building block for transports other than [`SimTransport`]
+    /// (the load world's queueing server).
+    pub fn scripted(
+        end: Sleep,
+        status: Code,
+        pushback: Option<String>,
+        headers_first: bool,
+        message: Rc<str>,
+    ) -> Self {
+        SimAttempt {
+            end,
+            status,
+            pushback,
+            headers_sent: false,
+            phase: if headers_first {
+                Phase::EarlyHeaders
+            } else {
+                Phase::Running
+            },
+            message,
+        }
+    }
+}
+
 impl Transport for SimTransport<'_> {
     type Response = String;
     type Attempt = SimAttempt;

@@ -1,0 +1,14 @@
+//! Experiments at scale: sweeps over seeds and scenario variants, mergeable statistics,
+//! reports and plots, and the one published model that is not a gRPC call (Brooker's
+//! optimistic-concurrency backoff study, [`occ`]).
+//!
+//! The simulator answers "what does this config do on this seed"; this module answers "what
+//! does it do to p99.9 and to my server", which needs thousands of seeds. Each seed is still
+//! one deterministic single-threaded world ([`crate::sim::load::world`]); only whole seeds run
+//! in parallel, and their totals merge exactly ([`crate::sim::load::tally`]).
+
+pub mod occ;
+pub mod plot;
+pub mod report;
+pub mod sweep;
+pub mod vary;

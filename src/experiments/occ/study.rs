@@ -1,0 +1,127 @@
+//! The study file (`"model": "occ"`): client counts, algorithms, hop distribution, backoff
+//! base and cap, runs per cell. Unknown keys are errors, as in scenario files.
+
+use serde_json::Value;
+
+use super::Algo;
+use crate::time::Nanos;
+
+/// A parsed `"model": "occ"` file.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Study {
+    /// `name`.
+    pub name: String,
+    /// Client counts N, one table row each.
+    pub clients: Vec<u64>,
+    /// Algorithms, one column each.
+    pub algorithms: Vec<Algo>,
+    /// Mean and standard deviation of a hop, ms.
+    pub hop_ms: (f64, f64),
+    /// Backoff base.
+    pub base: Nanos,
+    /// Backoff cap.
+    pub cap: Nanos,
+    /// Seeds: one run per seed per cell.
+    pub seeds: Vec<u64>,
+}
+
+impl Study {
+    /// Parses the study; errors name the key.
+    pub fn parse(v: &Value) -> Result<Study, String> {
+        if v.get("model").and_then(Value::as_str) != Some("occ") {
+            return Err("model: expected \"occ\"".into());
+        }
+        let allowed = [
+            "model",
+            "name",
+            "description",
+            "clients",
+            "algorithms",
+            "hop_ms",
+            "base_ms",
+            "cap_ms",
+            "runs",
+            "$comment",
+        ];
+        if let Some(k) = v
+            .as_object()
+            .and_then(|m| m.keys().find(|k| !allowed.contains(&k.as_str())))
+        {
+            return Err(format!(
+                "{k}: unknown key; expected one of: {}",
+                allowed.join(", ")
+            ));
+        }
+        let name = v
+            .get("name")
+            .and_then(Value::as_str)
+            .ok_or("name: expected a string")?
+            .to_string();
+        let clients: Vec<u64> = v
+            .get("clients")
+            .and_then(Value::as_array)
+            .ok_or("clients: expected an array of client counts")?
+            .iter()
+            .map(|n| {
+                n.as_u64()
+                    .filter(|n| (1..=100_000).contains(n))
+                    .ok_or("clients: expected integers in 1..=100000")
+            })
+            .collect::<Result<_, _>>()?;
+        let algorithms = match v.get("algorithms") {
+            None => Algo::ALL.to_vec(),
+            Some(a) => a
+                .as_array()
+                .ok_or("algorithms: expected an array")?
+                .iter()
+                .map(|s| {
+                    s.as_str().and_then(Algo::from_name).ok_or_else(|| {
+                        format!("algorithms: unknown {s}; expected none, exponential, full, equal, decorrelated, a6")
+                    })
+                })
+                .collect::<Result<_, _>>()?,
+        };
+        let num = |k: &str, d: f64| -> Result<f64, String> {
+            match v.get(k) {
+                None => Ok(d),
+                Some(x) => x
+                    .as_f64()
+                    .filter(|x| x.is_finite() && *x >= 0.0)
+                    .ok_or(format!("{k}: expected a number >= 0")),
+            }
+        };
+        let hop = v.get("hop_ms");
+        let hop_ms = match hop {
+            None => (10.0, 2.0),
+            Some(h) => match (
+                h.get("mean").and_then(Value::as_f64),
+                h.get("sd").and_then(Value::as_f64),
+            ) {
+                (Some(m), Some(s)) if m >= 0.0 && s >= 0.0 => (m, s),
+                _ => return Err("hop_ms: expected {\"mean\": ms, \"sd\": ms}".into()),
+            },
+        };
+        let ms = |x: f64| (x * 1e6).round() as Nanos;
+        let runs = match v.get("runs") {
+            None => 100,
+            Some(r) => r
+                .as_u64()
+                .filter(|r| *r >= 1)
+                .ok_or("runs: expected an integer >= 1")?,
+        };
+        Ok(Study {
+            name,
+            clients,
+            algorithms,
+            hop_ms,
+            base: ms(num("base_ms", 5.0)?),
+            cap: ms(num("cap_ms", 2000.0)?),
+            seeds: (1..=runs).collect(),
+        })
+    }
+
+    /// Runs in the whole study.
+    pub fn total_runs(&self) -> u64 {
+        (self.clients.len() * self.algorithms.len() * self.seeds.len()) as u64
+    }
+}

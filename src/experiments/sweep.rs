@@ -1,0 +1,372 @@
+//! Sweeps: many seeds × variants, one virtual-time world per seed, whole seeds in parallel.
+//!
+//! Why only whole seeds run in parallel: a world is single-threaded and deterministic (the
+//! simulator's contract); running worlds side by side on rayon's pool changes nothing inside
+//! any of them. Their [`Tally`]s are integer counts and fixed-bound histograms, so folding them
+//! is exact and order-free: `--jobs 1` and `--jobs 8` produce the same bits, and so does
+//! running slices of the seed range on different machines (`--shard K/N`) and merging the
+//! JSON they write ([`Sweep::merge`]).
+
+use std::path::Path;
+
+use rayon::prelude::*;
+use serde_json::{json, Value};
+
+use super::vary::{apply, Vary};
+use crate::sim::load::tally::Tally;
+use crate::sim::load::world;
+use crate::sim::scenario::Scenario;
+
+/// One scenario variant: the values it sets and the scenario they give.
+#[derive(Clone, Debug)]
+pub struct Variant {
+    /// `hedgingDelay=5ms, maxAttempts=3`, or `base` without `--vary`.
+    pub label: String,
+    /// `(path, value)` per `--vary`.
+    pub settings: Vec<(String, String)>,
+    /// The scenario with the values applied.
+    pub scenario: Scenario,
+}
+
+/// Every combination of the `--vary` values (the first `--vary` varies slowest), each
+/// applied to the file's JSON and parsed as a scenario; errors name the file and the path.
+pub fn variants(
+    raw: &Value,
+    base: &Path,
+    file: &str,
+    varies: &[Vary],
+) -> Result<Vec<Variant>, String> {
+    let mut combos: Vec<Vec<(usize, String)>> = vec![vec![]];
+    for (i, v) in varies.iter().enumerate() {
+        combos = combos
+            .into_iter()
+            .flat_map(|c| {
+                v.values.iter().map(move |x| {
+                    let mut c = c.clone();
+                    c.push((i, x.clone()));
+                    c
+                })
+            })
+            .collect();
+    }
+    combos
+        .into_iter()
+        .map(|combo| {
+            let mut value = raw.clone();
+            let mut settings = Vec::new();
+            let mut labels = Vec::new();
+            for (i, x) in combo {
+                let vary = &varies[i];
+                apply(&mut value, &vary.path, &x).map_err(|e| format!("{file}: {e}"))?;
+                settings.push((vary.path.clone(), x.clone()));
+                labels.push(format!("{}={x}", vary.short()));
+            }
+            let label = if labels.is_empty() {
+                "base".to_string()
+            } else {
+                labels.join(", ")
+            };
+            let scenario = Scenario::from_value(&value, base, file)
+                .map_err(|e| format!("{e}\n(in the variant {label})"))?;
+            Ok(Variant {
+                label,
+                settings,
+                scenario,
+            })
+        })
+        .collect()
+}
+
+/// Parses `--seeds`: `A..B` (B excluded, as in Rust), `A..=B`, or one seed `N`.
+pub fn parse_seeds(text: &str) -> Result<Vec<u64>, String> {
+    let bad = || format!("--seeds {text}: expected A..B, A..=B or N (non-negative integers)");
+    let num = |s: &str| s.trim().parse::<u64>().map_err(|_| bad());
+    let (a, b) = if let Some((a, b)) = text.split_once("..=") {
+        (num(a)?, num(b)?.checked_add(1).ok_or_else(bad)?)
+    } else if let Some((a, b)) = text.split_once("..") {
+        (num(a)?, num(b)?)
+    } else {
+        let n = num(text)?;
+        (n, n + 1)
+    };
+    if a >= b {
+        return Err(format!("--seeds {text}: the range is empty"));
+    }
+    if b - a > 100_000_000 {
+        return Err(format!("--seeds {text}: more than 100000000 seeds"));
+    }
+    Ok((a..b).collect())
+}
+
+/// The `k`-th (1-based) of `n` contiguous, disjoint slices of `seeds` (sizes differ by ≤ 1).
+pub fn shard(seeds: &[u64], k: usize, n: usize) -> Vec<u64> {
+    let len = seeds.len();
+    let (from, to) = ((k - 1) * len / n, k * len / n);
+    seeds[from..to].to_vec()
+}
+
+/// Sorted seeds as inclusive `[start, end]` runs: compact and easy to check for overlap.
+pub fn ranges(seeds: &[u64]) -> Vec<(u64, u64)> {
+    let mut sorted = seeds.to_vec();
+    sorted.sort_unstable();
+    sorted.dedup();
+    let mut out: Vec<(u64, u64)> = Vec::new();
+    for s in sorted {
+        match out.last_mut() {
+            Some((_, end)) if *end + 1 == s => *end = s,
+            _ => out.push((s, s)),
+        }
+    }
+    out
+}
+
+/// Runs every variant for every seed on `jobs` threads; `tick` is called after each run.
+/// The result does not depend on `jobs` (see the module docs).
+pub fn run(
+    variants: &[Variant],
+    seeds: &[u64],
+    jobs: usize,
+    tick: &(dyn Fn() + Sync),
+) -> Result<Vec<Tally>, String> {
+    let work: Vec<(usize, u64)> = (0..variants.len())
+        .flat_map(|v| seeds.iter().map(move |s| (v, *s)))
+        .collect();
+    let empty = || -> Vec<Option<Tally>> { variants.iter().map(|_| None).collect() };
+    let fold = |mut acc: Vec<Option<Tally>>, (v, t): (usize, Tally)| {
+        match &mut acc[v] {
+            Some(a) => a.merge(&t),
+            slot => *slot = Some(t),
+        }
+        acc
+    };
+    let join = |mut a: Vec<Option<Tally>>, b: Vec<Option<Tally>>| {
+        for (x, y) in a.iter_mut().zip(b) {
+            match (x.as_mut(), y) {
+                (Some(x), Some(y)) => x.merge(&y),
+                (None, y) => *x = y,
+                (_, None) => {}
+            }
+        }
+        a
+    };
+    let pool = rayon::ThreadPoolBuilder::new()
+        .num_threads(jobs.max(1))
+        .build()
+        .map_err(|e| format!("cannot start {jobs} worker threads: {e}"))?;
+    let merged = pool.install(|| {
+        work.par_iter()
+            .map(|&(v, seed)| {
+                let t = world::tally(&variants[v].scenario, seed);
+                tick();
+                (v, t)
+            })
+            .fold(empty, fold)
+            .reduce(empty, join)
+    });
+    Ok(merged
+        .into_iter()
+        .zip(variants)
+        .map(|(t, v)| {
+            t.unwrap_or_else(|| {
+                Tally::new(v.scenario.load.as_ref().map_or(1_000_000_000, |l| l.series))
+            })
+        })
+        .collect())
+}
+
+/// One variant's results.
+#[derive(Clone, Debug, PartialEq)]
+pub struct VariantResult {
+    /// Label, as in [`Variant::label`].
+    pub label: String,
+    /// `(path, value)` per `--vary`.
+    pub settings: Vec<(String, String)>,
+    /// Totals over the seeds.
+    pub tally: Tally,
+}
+
+/// A sweep's results: what `--format json` and `--shard` write and `hedgehog merge` reads.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Sweep {
+    /// Scenario name.
+    pub scenario: String,
+    /// Seeds run, as inclusive ranges.
+    pub seeds: Vec<(u64, u64)>,
+    /// `(k, n)` when this is one shard.
+    pub shard: Option<(usize, usize)>,
+    /// Per variant: label, settings, totals.
+    pub variants: Vec<VariantResult>,
+}
+
+impl Sweep {
+    /// Number of seeds.
+    pub fn seed_count(&self) -> u64 {
+        self.seeds.iter().map(|(a, b)| b - a + 1).sum()
+    }
+
+    /// The mergeable JSON document.
+    pub fn to_json(&self) -> Value {
+        let variants: Vec<Value> = self
+            .variants
+            .iter()
+            .map(|r| {
+                let (label, settings, t) = (&r.label, &r.settings, &r.tally);
+                let set: serde_json::Map<String, Value> = settings
+                    .iter()
+                    .map(|(p, v)| (p.clone(), Value::String(v.clone())))
+                    .collect();
+                json!({"label": label, "vary": set, "tally": t.to_json()})
+            })
+            .collect();
+        let mut v = json!({"hedgehog_sweep": 1, "scenario": self.scenario,
+            "seeds": self.seeds.iter().map(|(a, b)| json!([a, b])).collect::<Vec<_>>(),
+            "variants": variants});
+        if let Some((k, n)) = self.shard {
+            v["shard"] = json!(format!("{k}/{n}"));
+        }
+        v
+    }
+
+    /// Reads a document written by [`Sweep::to_json`].
+    pub fn from_json(v: &Value) -> Result<Sweep, String> {
+        if v.get("hedgehog_sweep").and_then(Value::as_u64) != Some(1) {
+            return Err("not a hedgehog sweep document (expected \"hedgehog_sweep\": 1)".into());
+        }
+        let scenario = v
+            .get("scenario")
+            .and_then(Value::as_str)
+            .ok_or("scenario: expected a string")?;
+        let seeds = v
+            .get("seeds")
+            .and_then(Value::as_array)
+            .ok_or("seeds: expected an array of [first, last]")?
+            .iter()
+            .enumerate()
+            .map(|(i, r)| {
+                match (
+                    r.get(0).and_then(Value::as_u64),
+                    r.get(1).and_then(Value::as_u64),
+                ) {
+                    (Some(a), Some(b)) if a <= b => Ok((a, b)),
+                    _ => Err(format!("seeds[{i}]: expected [first, last]")),
+                }
+            })
+            .collect::<Result<Vec<_>, _>>()?;
+        let variants = v
+            .get("variants")
+            .and_then(Value::as_array)
+            .ok_or("variants: expected an array")?
+            .iter()
+            .enumerate()
+            .map(|(i, x)| {
+                let label = x
+                    .get("label")
+                    .and_then(Value::as_str)
+                    .ok_or(format!("variants[{i}].label: expected a string"))?;
+                let settings = x
+                    .get("vary")
+                    .and_then(Value::as_object)
+                    .ok_or(format!("variants[{i}].vary: expected an object"))?
+                    .iter()
+                    .map(|(p, v)| (p.clone(), v.as_str().unwrap_or_default().to_string()))
+                    .collect();
+                let tally = Tally::from_json(x.get("tally").unwrap_or(&Value::Null))
+                    .map_err(|e| format!("variants[{i}].tally.{e}"))?;
+                Ok(VariantResult {
+                    label: label.to_string(),
+                    settings,
+                    tally,
+                })
+            })
+            .collect::<Result<Vec<_>, String>>()?;
+        Ok(Sweep {
+            scenario: scenario.to_string(),
+            seeds,
+            shard: None,
+            variants,
+        })
+    }
+
+    /// Combines shards of one sweep: same scenario and variants, disjoint seeds.
+    pub fn merge(parts: Vec<Sweep>) -> Result<Sweep, String> {
+        let mut parts = parts.into_iter();
+        let mut out = parts.next().ok_or("nothing to merge")?;
+        out.shard = None;
+        for (i, p) in parts.enumerate() {
+            let n = i + 2;
+            if p.scenario != out.scenario {
+                return Err(format!(
+                    "file {n}: scenario \"{}\", expected \"{}\"",
+                    p.scenario, out.scenario
+                ));
+            }
+            let labels = |s: &Sweep| {
+                s.variants
+                    .iter()
+                    .map(|v| v.label.clone())
+                    .collect::<Vec<_>>()
+            };
+            if labels(&p) != labels(&out) {
+                return Err(format!(
+                    "file {n}: its variants differ from the first file's (same --vary needed)"
+                ));
+            }
+            for &(a, b) in &p.seeds {
+                if out.seeds.iter().any(|&(c, d)| a <= d && c <= b) {
+                    return Err(format!(
+                        "file {n}: seeds {a}..={b} overlap seeds already merged"
+                    ));
+                }
+            }
+            let mut seeds = out.seeds.clone();
+            seeds.extend(p.seeds.iter().copied());
+            seeds.sort_unstable();
+            let mut joined: Vec<(u64, u64)> = Vec::new();
+            for (a, b) in seeds {
+                match joined.last_mut() {
+                    Some((_, e)) if *e + 1 == a => *e = b,
+                    _ => joined.push((a, b)),
+                }
+            }
+            out.seeds = joined;
+            for (mine, theirs) in out.variants.iter().zip(&p.variants) {
+                let (a, b) = (mine.tally.series.bucket, theirs.tally.series.bucket);
+                if a != b {
+                    return Err(format!(
+                        "file {n}: variant \"{}\" has {b} ns time buckets, expected {a}",
+                        mine.label
+                    ));
+                }
+            }
+            for (mine, theirs) in out.variants.iter_mut().zip(&p.variants) {
+                mine.tally.merge(&theirs.tally);
+            }
+        }
+        Ok(out)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn seeds_parse_like_rust_ranges() {
+        assert_eq!(parse_seeds("1..4").unwrap(), [1, 2, 3]);
+        assert_eq!(parse_seeds("1..=3").unwrap(), [1, 2, 3]);
+        assert_eq!(parse_seeds("7").unwrap(), [7]);
+        assert!(parse_seeds("4..1").is_err());
+        assert!(parse_seeds("a..b").is_err());
+    }
+
+    #[test]
+    fn shards_are_disjoint_and_cover_everything() {
+        let seeds: Vec<u64> = (1..=10).collect();
+        let mut all = Vec::new();
+        for k in 1..=3 {
+            all.extend(shard(&seeds, k, 3));
+        }
+        assert_eq!(all, seeds);
+        assert_eq!(ranges(&[5, 1, 2, 3, 9]), [(1, 3), (5, 5), (9, 9)]);
+    }
+}

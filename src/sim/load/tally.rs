@@ -1,0 +1,424 @@
+//! [`Tally`]: the mergeable totals of one or many runs.
+//!
+//! Everything in a tally is an integer count or an integer maximum, and latencies live in an
+//! HDR histogram with fixed bounds. Merging is therefore exact, commutative and associative:
+//! merging per-seed tallies in any order, on any number of threads or machines, gives the
+//! same bits. That is the whole argument for `--jobs` independence and for `hedgehog merge`
+//! printing exactly what one machine prints; no float is summed until the report is rendered.
+//!
+//! The JSON form keeps the histogram losslessly as `[value, count]` pairs, one per non-empty
+//! bucket, where `value` is the bucket's highest equivalent value: recording it again lands in
+//! the same bucket, so a round trip through JSON changes nothing.
+//!
+//! Memory is flat in the number of calls: a histogram of fixed size (~256 KiB: 1 ns .. 1 h at 3
+//! significant digits) and a time series whose length is the run's duration over the bucket
+//! width, capped at [`MAX_BUCKETS`].
+
+use hdrhistogram::Histogram;
+use serde_json::{json, Map, Value};
+
+use crate::code::Code;
+use crate::time::Nanos;
+
+const HOUR: u64 = 3_600_000_000_000;
+
+/// Time-series buckets kept at most; later instants are not counted in the series.
+pub const MAX_BUCKETS: usize = 100_000;
+
+/// Counts per time bucket.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Series {
+    /// Bucket width.
+    pub bucket: Nanos,
+    /// User requests started.
+    pub offered: Vec<u64>,
+    /// Attempts sent.
+    pub attempts: Vec<u64>,
+    /// User requests that ended OK.
+    pub goodput: Vec<u64>,
+    /// Requests the server finished working on.
+    pub served: Vec<u64>,
+}
+
+impl Series {
+    fn bump(v: &mut Vec<u64>, bucket: Nanos, at: Nanos, n: u64) {
+        let i = usize::try_from(at / bucket.max(1)).unwrap_or(usize::MAX);
+        if i >= MAX_BUCKETS {
+            return;
+        }
+        if v.len() <= i {
+            v.resize(i + 1, 0);
+        }
+        v[i] += n;
+    }
+
+    fn add_all(into: &mut Vec<u64>, from: &[u64]) {
+        if into.len() < from.len() {
+            into.resize(from.len(), 0);
+        }
+        for (a, b) in into.iter_mut().zip(from) {
+            *a += b;
+        }
+    }
+
+    /// Number of buckets (the longest of the four series).
+    pub fn len(&self) -> usize {
+        [&self.offered, &self.attempts, &self.goodput, &self.served]
+            .iter()
+            .map(|v| v.len())
+            .max()
+            .unwrap_or(0)
+    }
+
+    /// Whether no bucket was touched.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+}
+
+/// Totals of runs: counters, a latency histogram of user requests, a time series.
+#[derive(Clone, Debug)]
+pub struct Tally {
+    /// Runs (seeds) folded in.
+    pub runs: u64,
+    /// User requests finished.
+    pub requests: u64,
+    /// RPCs finished (requests × fan-out).
+    pub rpcs: u64,
+    /// Attempts sent.
+    pub attempts: u64,
+    /// Final status of each request, by code.
+    pub statuses: [u64; 17],
+    /// RPCs that ended because the retry throttle refused a retry (R43).
+    pub throttled: u64,
+    /// Attempts the server answered.
+    pub served: u64,
+    /// Service time spent by a finite-capacity server.
+    pub busy: Nanos,
+    /// Sum of the runs' virtual durations (until the last call ended or the server finished
+    /// its backlog, whichever is later).
+    pub duration: Nanos,
+    /// Requests that never finished (a broken run).
+    pub unfinished: u64,
+    /// Slowest request, exactly.
+    pub max: Nanos,
+    latency: Histogram<u64>,
+    /// The time series.
+    pub series: Series,
+}
+
+impl PartialEq for Tally {
+    fn eq(&self, other: &Self) -> bool {
+        self.to_json() == other.to_json()
+    }
+}
+
+fn histogram() -> Histogram<u64> {
+    // Bounds are constants, so construction cannot fail; fall back to auto-resize regardless.
+    Histogram::new_with_bounds(1, HOUR, 3).unwrap_or_else(|_| {
+        let mut h = Histogram::new(3).unwrap_or_else(|_| unreachable!("3 sigfig is valid"));
+        h.auto(true);
+        h
+    })
+}
+
+impl Tally {
+    /// An empty tally with time buckets of width `bucket`.
+    pub fn new(bucket: Nanos) -> Self {
+        Tally {
+            runs: 0,
+            requests: 0,
+            rpcs: 0,
+            attempts: 0,
+            statuses: [0; 17],
+            throttled: 0,
+            served: 0,
+            busy: 0,
+            duration: 0,
+            unfinished: 0,
+            max: 0,
+            latency: histogram(),
+            series: Series {
+                bucket,
+                ..Series::default()
+            },
+        }
+    }
+
+    /// A user request started at `at`.
+    pub fn offered(&mut self, at: Nanos) {
+        Series::bump(&mut self.series.offered, self.series.bucket, at, 1);
+    }
+
+    /// An attempt was sent at `at`.
+    pub fn attempt(&mut self, at: Nanos) {
+        self.attempts += 1;
+        Series::bump(&mut self.series.attempts, self.series.bucket, at, 1);
+    }
+
+    /// The server finished a request at `at`.
+    pub fn served_at(&mut self, at: Nanos) {
+        Series::bump(&mut self.series.served, self.series.bucket, at, 1);
+    }
+
+    /// A user request ended at `ended` with `status` after `took`.
+    pub fn request(&mut self, ended: Nanos, took: Nanos, status: Code) {
+        self.requests += 1;
+        self.statuses[status as usize] += 1;
+        self.max = self.max.max(took);
+        self.latency.saturating_record(took.max(1));
+        if status == Code::Ok {
+            Series::bump(&mut self.series.goodput, self.series.bucket, ended, 1);
+        }
+    }
+
+    /// Folds `other` in (exact; order does not matter).
+    pub fn merge(&mut self, other: &Tally) {
+        self.runs += other.runs;
+        self.requests += other.requests;
+        self.rpcs += other.rpcs;
+        self.attempts += other.attempts;
+        for (a, b) in self.statuses.iter_mut().zip(other.statuses) {
+            *a += b;
+        }
+        self.throttled += other.throttled;
+        self.served += other.served;
+        self.busy = self.busy.saturating_add(other.busy);
+        self.duration = self.duration.saturating_add(other.duration);
+        self.unfinished += other.unfinished;
+        self.max = self.max.max(other.max);
+        // Same fixed bounds on both sides: `add` cannot fail; saturate instead of panicking.
+        let _ = self.latency.add(&other.latency);
+        let s = &mut self.series;
+        Series::add_all(&mut s.offered, &other.series.offered);
+        Series::add_all(&mut s.attempts, &other.series.attempts);
+        Series::add_all(&mut s.goodput, &other.series.goodput);
+        Series::add_all(&mut s.served, &other.series.served);
+    }
+
+    /// Request latency at quantile `q` (the bucket's highest equivalent value, at most `max`;
+    /// `max` at 1).
+    pub fn latency_at(&self, q: f64) -> Nanos {
+        if q >= 1.0 {
+            return self.max;
+        }
+        if self.latency.is_empty() {
+            return 0;
+        }
+        // A bucket's highest equivalent value may lie above the exact maximum; never report
+        // a percentile above the slowest request.
+        self.latency.value_at_quantile(q).min(self.max)
+    }
+
+    /// `(latency, fraction of requests at or below it)` for each non-empty bucket: the CDF.
+    pub fn cdf(&self) -> Vec<(Nanos, f64)> {
+        let total = self.latency.len().max(1) as f64;
+        let mut seen = 0u64;
+        self.latency
+            .iter_recorded()
+            .map(|v| {
+                seen += v.count_at_value();
+                (v.value_iterated_to(), seen as f64 / total)
+            })
+            .collect()
+    }
+
+    /// Requests that ended with `code`.
+    pub fn status_count(&self, code: Code) -> u64 {
+        self.statuses[code as usize]
+    }
+
+    /// The lossless JSON form.
+    pub fn to_json(&self) -> Value {
+        let mut statuses = Map::new();
+        for code in Code::ALL {
+            let n = self.status_count(code);
+            if n > 0 {
+                statuses.insert(code.name().to_string(), json!(n));
+            }
+        }
+        let buckets: Vec<Value> = self
+            .latency
+            .iter_recorded()
+            .map(|v| json!([v.value_iterated_to(), v.count_at_value()]))
+            .collect();
+        let s = &self.series;
+        json!({
+            "runs": self.runs, "requests": self.requests, "rpcs": self.rpcs,
+            "attempts": self.attempts, "statuses": statuses, "throttled": self.throttled,
+            "served": self.served, "busy_ns": self.busy, "duration_ns": self.duration,
+            "unfinished": self.unfinished, "max_ns": self.max,
+            "latency_ns": buckets,
+            "series": {"bucket_ns": s.bucket, "offered": s.offered, "attempts": s.attempts,
+                       "goodput": s.goodput, "served": s.served},
+        })
+    }
+
+    /// The first instant from which every later bucket that offered requests delivered at
+    /// least 90 % of them as goodput: `Some(0)` when the run was always healthy, `None` when
+    /// even the last such bucket fell short (the run never recovered). Goodput is counted
+    /// when a request ends, so it lags offered load by at most one request's latency.
+    pub fn healthy_from(&self) -> Option<Nanos> {
+        let s = &self.series;
+        let last_offered = s.offered.iter().rposition(|n| *n > 0)?;
+        let short = |i: usize| {
+            let good = s.goodput.get(i).copied().unwrap_or(0);
+            10 * good < 9 * s.offered[i]
+        };
+        // The last bucket is often partial (arrivals stop inside it): judge the one before.
+        let judged = last_offered.saturating_sub(1);
+        if short(judged) {
+            return None;
+        }
+        let from = (0..judged).rev().find(|&i| short(i)).map_or(0, |i| i + 1);
+        Some(from as Nanos * s.bucket)
+    }
+
+    /// Reads the JSON form back; `Err` names the field that is missing or malformed.
+    pub fn from_json(v: &Value) -> Result<Tally, String> {
+        let num = |k: &str| -> Result<u64, String> {
+            v.get(k)
+                .and_then(Value::as_u64)
+                .ok_or_else(|| format!("{k}: expected a non-negative integer"))
+        };
+        let s = v.get("series").ok_or("series: missing")?;
+        let list = |k: &str| -> Result<Vec<u64>, String> {
+            s.get(k)
+                .and_then(Value::as_array)
+                .ok_or_else(|| format!("series.{k}: expected an array"))?
+                .iter()
+                .map(|x| {
+                    x.as_u64()
+                        .ok_or_else(|| format!("series.{k}: expected integers"))
+                })
+                .collect()
+        };
+        let bucket = s
+            .get("bucket_ns")
+            .and_then(Value::as_u64)
+            .ok_or("series.bucket_ns: expected an integer")?;
+        let mut t = Tally::new(bucket);
+        t.runs = num("runs")?;
+        t.requests = num("requests")?;
+        t.rpcs = num("rpcs")?;
+        t.attempts = num("attempts")?;
+        t.throttled = num("throttled")?;
+        t.served = num("served")?;
+        t.busy = num("busy_ns")?;
+        t.duration = num("duration_ns")?;
+        t.unfinished = num("unfinished")?;
+        t.max = num("max_ns")?;
+        let statuses = v
+            .get("statuses")
+            .and_then(Value::as_object)
+            .ok_or("statuses: expected an object")?;
+        for (name, n) in statuses {
+            let code = Code::from_name(name).ok_or_else(|| format!("statuses.{name}: unknown"))?;
+            t.statuses[code as usize] = n
+                .as_u64()
+                .ok_or_else(|| format!("statuses.{name}: expected an integer"))?;
+        }
+        let buckets = v
+            .get("latency_ns")
+            .and_then(Value::as_array)
+            .ok_or("latency_ns: expected an array of [value, count]")?;
+        for (i, b) in buckets.iter().enumerate() {
+            let pair = b.as_array().filter(|p| p.len() == 2);
+            let (Some(value), Some(count)) = (
+                pair.and_then(|p| p[0].as_u64()),
+                pair.and_then(|p| p[1].as_u64()),
+            ) else {
+                return Err(format!("latency_ns[{i}]: expected [value, count]"));
+            };
+            t.latency
+                .record_n(value, count)
+                .map_err(|e| format!("latency_ns[{i}]: {e}"))?;
+        }
+        t.series.offered = list("offered")?;
+        t.series.attempts = list("attempts")?;
+        t.series.goodput = list("goodput")?;
+        t.series.served = list("served")?;
+        Ok(t)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn sample(seed: u64) -> Tally {
+        let mut t = Tally::new(1_000);
+        t.runs = 1;
+        for i in 0..500u64 {
+            let took = (i * 7919 + seed * 104_729) % 1_000_003 + 1;
+            t.attempt(i * 13);
+            t.offered(i * 11);
+            t.served_at(i * 17);
+            t.request(
+                i * 19,
+                took,
+                if i % 7 == 0 {
+                    Code::Unavailable
+                } else {
+                    Code::Ok
+                },
+            );
+        }
+        t
+    }
+
+    #[test]
+    fn json_round_trip_is_lossless() {
+        let t = sample(3);
+        let back = Tally::from_json(&t.to_json()).unwrap();
+        assert_eq!(back.to_json(), t.to_json());
+        for q in [0.5, 0.9, 0.99, 0.999, 1.0] {
+            assert_eq!(back.latency_at(q), t.latency_at(q));
+        }
+    }
+
+    #[test]
+    fn merge_is_order_independent_and_matches_one_big_tally() {
+        let (a, b, c) = (sample(1), sample(2), sample(3));
+        let mut abc = a.clone();
+        abc.merge(&b);
+        abc.merge(&c);
+        let mut cba = c.clone();
+        cba.merge(&b);
+        cba.merge(&a);
+        assert_eq!(abc.to_json(), cba.to_json());
+        assert_eq!(abc.requests, 1500);
+        assert_eq!(abc.series.attempts.iter().sum::<u64>(), 1500);
+    }
+
+    #[test]
+    fn healthy_from_finds_the_last_unhealthy_bucket() {
+        let mut t = Tally::new(1_000);
+        t.series.offered = vec![10, 10, 10, 10, 10, 10];
+        t.series.goodput = vec![10, 0, 5, 9, 10, 3];
+        assert_eq!(t.healthy_from(), Some(3_000));
+        t.series.goodput = vec![10, 10, 10, 10, 10, 0];
+        assert_eq!(
+            t.healthy_from(),
+            Some(0),
+            "a partial last bucket is not judged"
+        );
+        t.series.goodput = vec![10, 10, 10, 10, 0, 0];
+        assert_eq!(t.healthy_from(), None);
+    }
+
+    #[test]
+    fn malformed_json_names_the_field() {
+        let mut v = sample(1).to_json();
+        v["latency_ns"][0] = serde_json::json!([1]);
+        assert_eq!(
+            Tally::from_json(&v).unwrap_err(),
+            "latency_ns[0]: expected [value, count]"
+        );
+        let mut v = sample(1).to_json();
+        v["series"]["goodput"] = serde_json::json!(3);
+        assert!(Tally::from_json(&v)
+            .unwrap_err()
+            .starts_with("series.goodput"));
+    }
+}

@@ -1,0 +1,220 @@
+//! The load world: one seed, one virtual-time executor, many clients and requests.
+//!
+//! Per run: one server ([`ServerSide`]: the scenario's server model behind a [`Backend`]),
+//! one throttle per client process (R41), and per client one arrival task that starts user
+//! requests on schedule and spawns each request's `fan_out` RPCs. Every RPC runs
+//! [`crate::driver::run_call`], the driver live mode runs too.
+//!
+//! Streams (rule 1): client `c`'s arrivals draw from `(seed, Arrivals, c)`; its n-th RPC (in
+//! start order, counting fan-out) draws jitter from `(seed, Jitter, c << 48 | n)`. For one
+//! client without fan-out that is `(seed, Jitter, i)` — the plain runner's stream — and with
+//! an infinite server the transport is the plain one, so a scenario without `load` gives the
+//! same calls here as in [`crate::sim::run::run_with`] (a test checks it).
+//!
+//! Memory: a request's state is one small `Rc` shared by its RPCs and freed with the last of
+//! them; finished tasks are freed by the executor; the tally is fixed-size plus the series. So
+//! a run holds only what is in flight.
+
+use std::cell::{Cell, RefCell};
+use std::rc::Rc;
+use std::sync::Mutex;
+
+use rand::RngCore;
+
+use super::backend::Backend;
+use super::tally::Tally;
+use super::transport::{LoadTransport, ServerSide};
+use super::{Arrivals, LoadSpec, Process};
+use crate::clock::Clock;
+use crate::code::Code;
+use crate::driver::{run_call, CallContext};
+use crate::engine::{CallPlan, FinishReason, Throttle};
+use crate::sim::executor::Executor;
+use crate::sim::latency::open_unit;
+use crate::sim::rng::{stream, Purpose};
+use crate::sim::run::{method_plans, EventsOnly, RunStats};
+use crate::sim::scenario::Scenario;
+use crate::sim::server::ServerModel;
+use crate::time::Nanos;
+use crate::trace::Recorder;
+
+/// A user request in flight: what its RPCs have found so far.
+#[derive(Debug)]
+struct Request {
+    started: Nanos,
+    remaining: Cell<u32>,
+    ended: Cell<Nanos>,
+    status: Cell<Code>,
+}
+
+/// The instant of arrival `k` after `prev` (`None`: arrivals are over).
+fn next_arrival(a: &Arrivals, k: u64, prev: Nanos, rng: &mut dyn RngCore) -> Option<Nanos> {
+    let at = match a.process {
+        Process::Fixed => {
+            let t = u128::from(k) * 1_000_000_000_000 / u128::from(a.rate_milli);
+            u64::try_from(t).unwrap_or(u64::MAX)
+        }
+        Process::Poisson if k == 0 => 0,
+        Process::Poisson => {
+            let mean_ns = 1e12 / a.rate_milli as f64;
+            let gap = (-mean_ns * libm::log(open_unit(rng))).round();
+            prev.saturating_add(if gap < 1.8e19 { gap as u64 } else { u64::MAX })
+        }
+    };
+    (at < a.duration).then_some(at)
+}
+
+/// Runs `scenario` (with its `load`, or the plain world) for `seed`. Events and per-RPC call
+/// records go to `recorder`; the returned [`Tally`] counts user requests.
+pub fn run(scenario: &Scenario, seed: u64, recorder: &dyn Recorder) -> (RunStats, Tally) {
+    let default = LoadSpec::default();
+    let load = scenario.load.as_ref().unwrap_or(&default);
+    let client = &scenario.client;
+    let server = ServerSide {
+        model: RefCell::new(ServerModel::new(&scenario.server, seed)),
+        backend: RefCell::new(Backend::new(&load.server)),
+        tally: RefCell::new(Tally::new(load.series)),
+    };
+    let throttles: Vec<Option<Mutex<Throttle>>> = (0..load.clients)
+        .map(|_| {
+            scenario
+                .config
+                .retry_throttling
+                .map(|t| Mutex::new(Throttle::new(t)))
+        })
+        .collect();
+    let plans = method_plans(scenario);
+    let message: Rc<str> = Rc::from(client.message.as_str());
+    let fits = client.request_bytes <= client.retry_buffer_bytes; // D22
+    let quiet = EventsOnly(recorder);
+    let (server, throttles, plans, quiet) = (&server, &throttles, &plans, &quiet);
+
+    let mut executor = Executor::new();
+    let clock = executor.clock().clone();
+    for c in 0..load.clients {
+        let spawner = executor.spawner().clone();
+        let clock = clock.clone();
+        let message = Rc::clone(&message);
+        let throttle = throttles
+            .get(usize::try_from(c).unwrap_or(usize::MAX))
+            .and_then(Option::as_ref);
+        executor.spawn(async move {
+            let mut rng = stream(seed, Purpose::Arrivals, c);
+            let mut rpc: u64 = 0;
+            let mut prev = 0;
+            for k in 0.. {
+                let at = match &load.arrivals {
+                    Some(a) => match next_arrival(a, k, prev, &mut rng) {
+                        Some(at) => at,
+                        None => break,
+                    },
+                    None if k < client.calls => k.saturating_mul(client.interval),
+                    None => break,
+                };
+                prev = at;
+                clock.sleep_until(at).await;
+                let now = clock.now();
+                server.tally.borrow_mut().offered(now);
+                let request = Rc::new(Request {
+                    started: now,
+                    remaining: Cell::new(load.fan_out),
+                    ended: Cell::new(now),
+                    status: Cell::new(Code::Ok),
+                });
+                for _ in 0..load.fan_out {
+                    let id = (c << 48) | rpc;
+                    let plan = &plans[usize::try_from(rpc % plans.len() as u64).unwrap_or(0)];
+                    rpc += 1;
+                    let transport = LoadTransport::new(clock.clone(), server, Rc::clone(&message));
+                    let (clock, request) = (clock.clone(), Rc::clone(&request));
+                    spawner.spawn(async move {
+                        let now = clock.now();
+                        let limit = match (client.deadline, plan.timeout) {
+                            (Some(a), Some(b)) => Some(a.min(b)),
+                            (a, b) => a.or(b),
+                        };
+                        let call_plan = CallPlan {
+                            policy: plan.policy.clone(),
+                            deadline: limit.map(|d| now.saturating_add(d)),
+                            jitter: scenario.jitter,
+                            request_fits_buffer: fits,
+                        };
+                        let mut jitter = stream(seed, Purpose::Jitter, id);
+                        let delivered = RefCell::new(None);
+                        let ctx = CallContext {
+                            call: id,
+                            plan: call_plan,
+                            throttle,
+                            rng: &mut jitter,
+                            recorder: quiet,
+                        };
+                        let deliver = |r| *delivered.borrow_mut() = Some(r);
+                        let result = run_call(&clock, &transport, ctx, deliver).await;
+                        let mut record = result.record;
+                        {
+                            let mut t = server.tally.borrow_mut();
+                            t.rpcs += 1;
+                            for a in &record.attempts {
+                                t.attempt(a.sent);
+                            }
+                            if result.reason == FinishReason::Throttled {
+                                t.throttled += 1;
+                            }
+                        }
+                        if record.status == Code::Ok {
+                            record.message = delivered.into_inner();
+                        } else if request.status.get() == Code::Ok {
+                            request.status.set(record.status);
+                        }
+                        request.ended.set(request.ended.get().max(record.ended));
+                        recorder.call(&record);
+                        let left = request.remaining.get() - 1;
+                        request.remaining.set(left);
+                        if left == 0 {
+                            let took = request.ended.get() - request.started;
+                            let ended = request.ended.get();
+                            server
+                                .tally
+                                .borrow_mut()
+                                .request(ended, took, request.status.get());
+                        }
+                    });
+                }
+            }
+        });
+    }
+    let unfinished = executor.run();
+    drop(executor);
+    let served = server.model.borrow().served();
+    let ended = clock.now();
+    let mut tally = server.tally.replace(Tally::new(load.series));
+    tally.runs = 1;
+    tally.served = served;
+    tally.busy = server.backend.borrow().busy;
+    // The server may still be working off a backlog after the last client gave up.
+    tally.duration = ended.max(server.backend.borrow().busy_until());
+    tally.unfinished = unfinished as u64;
+    let stats = RunStats {
+        unfinished,
+        served,
+        ended,
+    };
+    (stats, tally)
+}
+
+/// A recorder that keeps nothing (sweeps read the [`Tally`] instead).
+#[derive(Clone, Copy, Debug, Default)]
+pub struct Discard;
+
+impl Recorder for Discard {
+    fn wants_events(&self) -> bool {
+        false
+    }
+    fn event(&self, _event: crate::trace::TraceEvent) {}
+    fn call(&self, _record: &crate::trace::CallRecord) {}
+}
+
+/// The tally of one seed, keeping no trace.
+pub fn tally(scenario: &Scenario, seed: u64) -> Tally {
+    run(scenario, seed, &Discard).1
+}

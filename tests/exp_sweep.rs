@@ -1,0 +1,257 @@
+//! Sweeps: the load world agrees with the plain runner, `--jobs` does not change results, and
+//! shard + merge equals one run (the properties `hedgehog sweep`/`merge` promise).
+
+use std::path::Path;
+use std::process::Command;
+
+use hedgehog::code::Code;
+use hedgehog::experiments::report;
+use hedgehog::experiments::sweep::{self, Sweep, VariantResult};
+use hedgehog::experiments::vary::Vary;
+use hedgehog::sim::load::world;
+use hedgehog::sim::run::summary;
+use hedgehog::sim::scenario::{scenario_files, Scenario};
+
+fn root() -> &'static Path {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+}
+
+fn raw(file: &str) -> serde_json::Value {
+    let text = std::fs::read_to_string(root().join(file)).unwrap();
+    hedgehog::json::parse(&text).unwrap()
+}
+
+/// A small tail-at-scale grid: 3 variants, 20 requests of 50 RPCs per seed.
+fn small_variants() -> Vec<sweep::Variant> {
+    let varies = [
+        Vary::parse("client.calls=20").unwrap(),
+        Vary::parse("load.fan_out=50").unwrap(),
+        Vary::parse("service_config.methodConfig[0].hedgingPolicy.hedgingDelay=5ms,10ms,50ms")
+            .unwrap(),
+    ];
+    let file = "sims/experiments/tail-at-scale.json";
+    sweep::variants(&raw(file), &root().join("sims/experiments"), file, &varies).unwrap()
+}
+
+fn document(variants: &[sweep::Variant], seeds: &[u64], jobs: usize) -> Sweep {
+    let tallies = sweep::run(variants, seeds, jobs, &|| {}).unwrap();
+    Sweep {
+        scenario: variants[0].scenario.name.clone(),
+        seeds: sweep::ranges(seeds),
+        shard: None,
+        variants: variants
+            .iter()
+            .zip(tallies)
+            .map(|(v, tally)| VariantResult {
+                label: v.label.clone(),
+                settings: v.settings.clone(),
+                tally,
+            })
+            .collect(),
+    }
+}
+
+#[test]
+fn every_plain_scenario_gives_the_plain_runners_totals_in_the_load_world() {
+    // Rule 1 streams and the same transport: without `load`, the load world is the plain one.
+    for file in scenario_files(&root().join("sims")).unwrap() {
+        let scenario = Scenario::load(&file).unwrap();
+        for &seed in &scenario.seeds {
+            let s = summary(&scenario, seed);
+            let t = world::tally(&scenario, seed);
+            let name = file.display();
+            assert_eq!((t.requests, t.rpcs), (s.calls(), s.calls()), "{name}");
+            assert_eq!(t.attempts, s.attempts(), "{name} seed {seed}");
+            assert_eq!(t.served, s.served, "{name} seed {seed}");
+            for code in Code::ALL {
+                assert_eq!(t.status_count(code), s.status_count(code), "{name} {code}");
+            }
+            assert_eq!(t.max, s.latency_at(1.0), "{name} seed {seed}");
+        }
+    }
+}
+
+#[test]
+fn jobs_1_and_jobs_2_give_identical_results() {
+    let variants = small_variants();
+    let seeds: Vec<u64> = (1..=6).collect();
+    let one = document(&variants, &seeds, 1);
+    let two = document(&variants, &seeds, 2);
+    assert_eq!(one.to_json(), two.to_json());
+    assert_eq!(report::table(&one), report::table(&two));
+    assert_eq!(one.variants[0].tally.requests, 6 * 20);
+    assert_eq!(one.variants[0].tally.rpcs, 6 * 20 * 50);
+}
+
+#[test]
+fn shards_merged_equal_one_run_over_all_seeds() {
+    let variants = small_variants();
+    let seeds: Vec<u64> = (1..=7).collect();
+    let whole = document(&variants, &seeds, 2);
+    let parts: Vec<Sweep> = (1..=3)
+        .rev() // merge order must not matter
+        .map(|k| {
+            let mut d = document(&variants, &sweep::shard(&seeds, k, 3), 1);
+            d.shard = Some((k, 3));
+            // Through JSON, as between machines.
+            Sweep::from_json(&d.to_json()).unwrap()
+        })
+        .collect();
+    let merged = Sweep::merge(parts).unwrap();
+    assert_eq!(merged.to_json(), whole.to_json());
+    assert_eq!(report::table(&merged), report::table(&whole));
+    assert_eq!(report::csv(&merged), report::csv(&whole));
+}
+
+#[test]
+fn merge_refuses_overlapping_seeds_and_other_variants() {
+    let variants = small_variants();
+    let a = document(&variants, &[1, 2], 1);
+    let b = document(&variants, &[2, 3], 1);
+    let e = Sweep::merge(vec![a.clone(), b]).unwrap_err();
+    assert!(e.contains("overlap"), "{e}");
+    let c = document(&variants[..1], &[5], 1);
+    let e = Sweep::merge(vec![a, c]).unwrap_err();
+    assert!(e.contains("variants differ"), "{e}");
+}
+
+#[test]
+fn load_clients_each_run_the_arrival_process() {
+    // Two clients at 50/s for 2 s, fixed spacing: 2 × 100 requests, none failing.
+    let mut v = raw("sims/experiments/metastable.json");
+    for (path, value) in [
+        ("load.arrivals.rate_per_s", "50"),
+        ("load.arrivals.duration_ms", "2000"),
+        ("load.arrivals.process", "fixed"),
+    ] {
+        hedgehog::experiments::vary::apply(&mut v, path, value).unwrap();
+    }
+    v["load"]["clients"] = serde_json::json!(2);
+    v["load"]["server"]["outages"] = serde_json::json!([]);
+    let s = Scenario::from_value(&v, &root().join("sims/experiments"), "test").unwrap();
+    let t = world::tally(&s, 1);
+    assert_eq!(t.requests, 200);
+    assert_eq!(t.status_count(Code::Ok), 200);
+    assert_eq!(t.series.offered, [100, 100]);
+}
+
+#[test]
+fn an_unavailable_outage_fails_fast_and_costs_no_capacity() {
+    let mut v = raw("sims/experiments/metastable.json");
+    hedgehog::experiments::vary::apply(&mut v, "load.arrivals.duration_ms", "3000").unwrap();
+    hedgehog::experiments::vary::apply(&mut v, "load.arrivals.process", "fixed").unwrap();
+    v["service_config"] = serde_json::json!("configs/no-retry.json");
+    v["load"]["server"]["outages"] =
+        serde_json::json!([{"from_ms": 1000, "to_ms": 2000, "mode": "unavailable"}]);
+    let s = Scenario::from_value(&v, &root().join("sims/experiments"), "test").unwrap();
+    let t = world::tally(&s, 1);
+    assert_eq!(t.requests, 840);
+    assert_eq!(
+        t.status_count(Code::Unavailable),
+        280,
+        "exactly the window's arrivals"
+    );
+    assert_eq!(
+        t.series.served,
+        [280, 0, 280],
+        "the server did no work in the window"
+    );
+}
+
+fn hedgehog(args: &[&str]) -> std::process::Output {
+    Command::new(env!("CARGO_BIN_EXE_hedgehog"))
+        .args(args)
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .output()
+        .unwrap()
+}
+
+#[test]
+fn cli_shards_then_merge_print_what_one_sweep_prints() {
+    let dir = std::env::temp_dir().join(format!("hedgehog-exp-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let common = [
+        "sweep",
+        "sims/experiments/tail-at-scale.json",
+        "--seeds",
+        "1..=4",
+        "--vary",
+        "client.calls=5",
+        "--vary",
+        "load.fan_out=20",
+    ];
+    let whole = hedgehog(&common);
+    assert!(
+        whole.status.success(),
+        "{}",
+        String::from_utf8_lossy(&whole.stderr)
+    );
+    let mut files = Vec::new();
+    for k in 1..=2 {
+        let shard = format!("{k}/2");
+        let mut args = common.to_vec();
+        args.extend(["--shard", &shard, "--jobs", "1"]);
+        let out = hedgehog(&args);
+        assert!(out.status.success());
+        let f = dir.join(format!("shard-{k}.json"));
+        std::fs::write(&f, &out.stdout).unwrap();
+        files.push(f.display().to_string());
+    }
+    let plots = dir.join("plots").display().to_string();
+    let mut args = vec!["merge", "--plot", &plots];
+    args.extend(files.iter().map(String::as_str));
+    let merged = hedgehog(&args);
+    assert!(
+        merged.status.success(),
+        "{}",
+        String::from_utf8_lossy(&merged.stderr)
+    );
+    assert_eq!(
+        String::from_utf8_lossy(&merged.stdout),
+        String::from_utf8_lossy(&whole.stdout)
+    );
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn cli_names_a_missing_vary_path_and_exits_2() {
+    let out = hedgehog(&[
+        "sweep",
+        "sims/experiments/tail-at-scale.json",
+        "--vary",
+        "service_config.methodConfig[0].retryPolicy.maxAttempts=3",
+    ]);
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("no key \"retryPolicy\" at service_config.methodConfig[0]"),
+        "{err}"
+    );
+    let out = hedgehog(&["merge", "sims/seed-demo.json"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("not a hedgehog sweep document"));
+}
+
+#[test]
+fn sim_summary_of_a_load_scenario_carries_requests_and_the_series() {
+    let out = hedgehog(&[
+        "sim",
+        "sims/experiments/tail-at-scale.json",
+        "--seed",
+        "1",
+        "--summary",
+        "--format",
+        "json",
+    ]);
+    assert!(out.status.success());
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(v["requests"], 100);
+    assert_eq!(v["calls"], 100 * 1000, "calls counts RPCs");
+    let offered: u64 = v["series"]["offered"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|x| x.as_u64().unwrap())
+        .sum();
+    assert_eq!(offered, 100);
+}

@@ -1,0 +1,105 @@
+//! Tail at scale (Dean & Barroso): the statistics the reproduction rests on, checked against
+//! closed forms within Monte Carlo error (fixed seeds; no float snapshots).
+
+use std::path::Path;
+
+use hedgehog::experiments::sweep::{self, Variant};
+use hedgehog::experiments::vary::Vary;
+use hedgehog::sim::load::tally::Tally;
+
+const MU: f64 = -1.833;
+const SIGMA: f64 = 1.962;
+
+/// P(1 ms + LogNormal(MU, SIGMA) ms > t ms).
+fn tail(t_ms: f64) -> f64 {
+    let z = (libm::log(t_ms - 1.0) - MU) / SIGMA;
+    0.5 * libm::erfc(z / std::f64::consts::SQRT_2)
+}
+
+fn run(file: &str, varies: &[&str], seeds: u64) -> Tally {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let text = std::fs::read_to_string(root.join(file)).unwrap();
+    let raw = hedgehog::json::parse(&text).unwrap();
+    let varies: Vec<Vary> = varies.iter().map(|v| Vary::parse(v).unwrap()).collect();
+    let variants: Vec<Variant> =
+        sweep::variants(&raw, &root.join("sims/experiments"), file, &varies).unwrap();
+    let seeds: Vec<u64> = (1..=seeds).collect();
+    sweep::run(&variants, &seeds, 2, &|| {}).unwrap().remove(0)
+}
+
+/// Fraction of requests slower than `t_ms`, from the histogram's CDF.
+fn slower_than(t: &Tally, t_ms: f64) -> f64 {
+    let at_or_below = t
+        .cdf()
+        .into_iter()
+        .take_while(|(ns, _)| (*ns as f64) <= t_ms * 1e6)
+        .last()
+        .map_or(0.0, |(_, f)| f);
+    1.0 - at_or_below
+}
+
+#[test]
+fn a_fan_out_request_is_slow_when_any_rpc_is_1_minus_1_minus_p_to_the_n() {
+    // 20 RPCs per request; each slower than 3 ms with p = tail(3) ≈ 0.075.
+    let n = 20;
+    let t = run(
+        "sims/experiments/tail-at-scale-no-hedge.json",
+        &["client.calls=300", "load.fan_out=20"],
+        8,
+    );
+    assert_eq!(t.requests, 2400);
+    for t_ms in [2.0, 3.0, 6.0] {
+        let p = tail(t_ms);
+        let want = 1.0 - (1.0 - p).powi(n);
+        let got = slower_than(&t, t_ms);
+        let se = (want * (1.0 - want) / t.requests as f64).sqrt();
+        assert!(
+            (got - want).abs() < 4.0 * se + 0.002,
+            "t={t_ms}ms: p={p:.4}, 1-(1-p)^{n}={want:.4}, measured {got:.4} (se {se:.4})"
+        );
+    }
+}
+
+#[test]
+fn hedging_after_10ms_sends_one_extra_rpc_per_rpc_slower_than_10ms() {
+    // The paper's "about 2% more RPCs": exactly the RPCs whose first attempt passes 10 ms.
+    let t = run(
+        "sims/experiments/tail-at-scale.json",
+        &["client.calls=100", "load.fan_out=100"],
+        4,
+    );
+    let p = tail(10.0);
+    let extra = (t.attempts - t.rpcs) as f64 / t.rpcs as f64;
+    let se = (p * (1.0 - p) / t.rpcs as f64).sqrt();
+    assert!(
+        (extra - p).abs() < 4.0 * se,
+        "extra {extra:.4}, P(X>10ms) {p:.4}"
+    );
+    assert!((0.015..0.025).contains(&extra), "about 2%: {extra}");
+}
+
+#[test]
+fn hedging_cuts_the_tail_of_a_fan_out_request() {
+    // With 100 RPCs per request, the unhedged p99 sits far above 10 ms; the hedged one is
+    // bounded by roughly 10 ms + the p99 of a single fresh attempt's tail.
+    let calls = ["client.calls=100", "load.fan_out=100"];
+    let base = run("sims/experiments/tail-at-scale-no-hedge.json", &calls, 4);
+    let hedged = run("sims/experiments/tail-at-scale.json", &calls, 4);
+    let (b, h) = (base.latency_at(0.99), hedged.latency_at(0.99));
+    assert!(b > 3 * h, "p99 unhedged {b}ns vs hedged {h}ns");
+    assert_eq!(hedged.status_count(hedgehog::code::Code::Ok), 400);
+}
+
+#[test]
+fn a_hedge_that_never_fires_changes_nothing() {
+    // Server draws follow arrival order (rule 1): with no hedge sent, the hedged scenario must
+    // see exactly the baseline's latencies — which is why the docs plot the baseline as
+    // hedgingDelay=3600s.
+    let calls = ["client.calls=20", "load.fan_out=50"];
+    let base = run("sims/experiments/tail-at-scale-no-hedge.json", &calls, 2);
+    let mut never = calls.to_vec();
+    never.push("service_config.methodConfig[0].hedgingPolicy.hedgingDelay=3600s");
+    let hedged = run("sims/experiments/tail-at-scale.json", &never, 2);
+    assert_eq!(hedged.attempts, hedged.rpcs);
+    assert_eq!(hedged.to_json(), base.to_json());
+}
