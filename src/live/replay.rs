@@ -8,21 +8,31 @@
 //! whichever attempt asks first, appended to the buffer, and served from it to every other
 //! attempt (hedges included), so each attempt sees "everything sent so far" and then the live
 //! rest. Several attempts may wait on the source at once, so every waiting reader's waker is
-//! kept and woken when a chunk arrives or a reader goes away.
+//! kept and woken when a chunk arrives or a reader goes away. Each attempt's reader is named
+//! by the attempt's slot ([`Replay::reader`]).
 //!
-//! When a chunk would push the buffer past the limit, the RPC must commit (R66): the chunk is
-//! not stored; the reader that pulled it keeps reading the source directly (it is the attempt
-//! the call is committed to) and every other reader, present or future, ends its request body
-//! with CANCELLED. [`Replay::overflowed`] reports it.
+//! ## Overflow in the middle of a call (R30b, R61, R66)
 //!
-//! Limitation: the driver learns the buffer verdict only when a call starts
-//! (`CallPlan::request_fits_buffer`); it has no input for an overflow in the middle of a call.
-//! A request that is complete at the start (unary, server-streaming) is always judged up front,
-//! exactly. A client- or bidi-streaming request that outgrows the buffer later is *not*
-//! committed by the engine: the owning attempt carries on, but should it fail, the engine may
-//! start another attempt, whose body then fails as above (the server sees a reset stream and
-//! the attempt ends UNAVAILABLE). Feeding `Input::BufferOverflow` to the engine from here would
-//! close that gap; it needs a way into the driver's loop.
+//! When a chunk pulled from the source would push the buffer past the limit, the RPC must
+//! commit. The attempt whose reader pulled it is the one that has sent the most (R61) and the
+//! only one holding the message, so it becomes the buffer's *owner*, and the replay reports its
+//! slot to the driver ([`Replay::poll_overflow`], which the layer turns into
+//! [`crate::driver::Signal::BufferOverflow`]). The report is made before the chunk is handed
+//! to the attempt, so nothing the server answers to it can reach the driver first (the
+//! driver's causality rule). The engine then commits to that attempt, cancels every other one
+//! and starts no new one (R31). Meanwhile, a reader that reaches the end of the data that fits
+//! waits instead of reading on: it is about to be cancelled.
+//!
+//! Chunks past the limit are not kept (R66), with one exception: the overflowing chunk itself
+//! stays until the owner reads further, so that if the owner's stream ends before it got
+//! anywhere (a transparent retry, R69), the replacement attempt can take over the whole
+//! request. Ownership moves only then: to a reader that asks while the owner is gone and has
+//! read nothing that is not kept. A reader asking once that is impossible ends its body with
+//! CANCELLED; so does every reader whose attempt the driver has dropped ([`Replay::retire`]),
+//! so a cancelled attempt never consumes the application's messages.
+//!
+//! What this does not cover: the per-channel budget counts only what is buffered before the
+//! first attempt; messages a streaming request adds later count against the per-RPC limit only.
 
 use std::pin::Pin;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -30,6 +40,7 @@ use std::sync::{Arc, Mutex, MutexGuard};
 use std::task::{Context, Poll, Waker};
 
 use bytes::Bytes;
+use futures_util::task::AtomicWaker;
 use futures_util::FutureExt;
 use http::HeaderMap;
 use http_body::{Body as _, Frame};
@@ -42,6 +53,8 @@ use tonic::Status;
 pub struct Replay {
     state: Mutex<State>,
     overflowed: AtomicBool,
+    /// The driver, waiting for an overflow report.
+    driver: AtomicWaker,
 }
 
 #[derive(Debug)]
@@ -53,9 +66,17 @@ struct State {
     ended: Option<Option<HeaderMap>>,
     failed: Option<Status>,
     source: Option<Body>,
-    /// After an overflow, the one reader still allowed to read.
-    owner: Option<u64>,
-    next_reader: u64,
+    /// Set once the request outgrew the limit: how many chunks fit. Those every reader may
+    /// replay; the rest (the overflowing chunk) only the owner.
+    fit: Option<usize>,
+    /// After an overflow, the one reader allowed past `fit`; `None` until one asks.
+    owner: Option<u32>,
+    /// The owner read from the source past what is kept: ownership can no longer move.
+    owner_pulled: bool,
+    /// Readers whose attempts are gone.
+    retired: Vec<u32>,
+    /// An overflow in the middle of the call, not yet reported: the owner's slot.
+    report: Option<u32>,
     wakers: Vec<Waker>,
 }
 
@@ -70,8 +91,11 @@ impl Replay {
             ended: None,
             failed: None,
             source: None,
+            fit: None,
             owner: None,
-            next_reader: 0,
+            owner_pulled: false,
+            retired: Vec::new(),
+            report: None,
             wakers: Vec::new(),
         };
         let mut overflowed = false;
@@ -87,9 +111,10 @@ impl Replay {
                         state.chunks.push(data);
                     }
                     Ok(data) => {
-                        // Too big to keep: the first reader gets it, nobody else (R66).
+                        // Too big to keep: the first attempt to ask owns the rest (R66). The
+                        // call knows already (`request_fits_buffer`), so nothing is reported.
                         overflowed = true;
-                        state.owner = Some(0);
+                        state.fit = Some(state.chunks.len());
                         state.chunks.push(data);
                         state.source = Some(body);
                         break;
@@ -116,13 +141,14 @@ impl Replay {
         Arc::new(Replay {
             state: Mutex::new(state),
             overflowed: AtomicBool::new(overflowed),
+            driver: AtomicWaker::new(),
         })
     }
 
     /// Whether the whole request is buffered (nothing left to read from the application).
     pub fn is_complete(&self) -> bool {
         let state = self.lock();
-        state.ended.is_some() && state.owner.is_none()
+        state.ended.is_some() && state.fit.is_none()
     }
 
     /// Whether the request outgrew the limit, committing the call (R66).
@@ -135,16 +161,37 @@ impl Replay {
         self.lock().buffered
     }
 
-    /// A body for one attempt: the buffered chunks, then the live rest.
-    pub fn reader(self: &Arc<Self>) -> ReplayReader {
-        let mut state = self.lock();
-        let id = state.next_reader;
-        state.next_reader += 1;
+    /// The body of the attempt in `slot`: the buffered chunks, then the live rest.
+    pub fn reader(self: &Arc<Self>, slot: u32) -> ReplayReader {
         ReplayReader {
             replay: Arc::clone(self),
-            id,
+            id: slot,
             index: 0,
             done: false,
+        }
+    }
+
+    /// The attempt in `slot` is gone (the driver dropped it): its reader, if still polled,
+    /// ends, and a buffer it owned may move to another attempt.
+    pub fn retire(&self, slot: u32) {
+        let mut state = self.lock();
+        // Only a request still being read, or past the limit, has anything to protect.
+        let matters = state.source.is_some() || state.fit.is_some();
+        if matters && !state.retired.contains(&slot) {
+            state.retired.push(slot);
+        }
+        for waker in state.wakers.drain(..) {
+            waker.wake();
+        }
+    }
+
+    /// Ready once per overflow in the middle of the call, with the slot of the attempt that
+    /// holds the overflowing chunk (module docs).
+    pub fn poll_overflow(&self, cx: &mut Context<'_>) -> Poll<u32> {
+        self.driver.register(cx.waker());
+        match self.lock().report.take() {
+            Some(slot) => Poll::Ready(slot),
+            None => Poll::Pending,
         }
     }
 
@@ -157,9 +204,16 @@ impl Replay {
 #[derive(Debug)]
 pub struct ReplayReader {
     replay: Arc<Replay>,
-    id: u64,
+    id: u32,
     index: usize,
     done: bool,
+}
+
+impl ReplayReader {
+    fn fail(&mut self, message: &'static str) -> Poll<Option<Result<Frame<Bytes>, Status>>> {
+        self.done = true;
+        Poll::Ready(Some(Err(Status::cancelled(message))))
+    }
 }
 
 impl http_body::Body for ReplayReader {
@@ -176,17 +230,38 @@ impl http_body::Body for ReplayReader {
         let this = &mut *self;
         let replay = Arc::clone(&this.replay);
         let mut state = replay.lock();
-        let owner = state.owner;
-        if owner.is_some_and(|o| o != this.id) {
-            this.done = true;
-            return Poll::Ready(Some(Err(Status::cancelled(
-                "request outgrew the retry buffer; another attempt owns it",
-            ))));
+        if state.retired.contains(&this.id) {
+            drop(state);
+            return this.fail("the attempt was cancelled");
         }
-        if let Some(chunk) = state.chunks.get(this.index) {
-            this.index += 1;
-            let chunk = chunk.clone();
-            return Poll::Ready(Some(Ok(Frame::data(chunk))));
+        let fit = state.fit.unwrap_or(usize::MAX);
+        if this.index < fit {
+            if let Some(chunk) = state.chunks.get(this.index) {
+                this.index += 1;
+                return Poll::Ready(Some(Ok(Frame::data(chunk.clone()))));
+            }
+        }
+        if state.fit.is_some() {
+            // Past what every attempt may replay: the owner's alone (module docs).
+            match state.owner {
+                Some(owner) if owner == this.id => {}
+                Some(owner) if !state.retired.contains(&owner) => {
+                    // The call is committed to the owner; this attempt is about to be cancelled.
+                    if !state.wakers.iter().any(|w| w.will_wake(cx.waker())) {
+                        state.wakers.push(cx.waker().clone());
+                    }
+                    return Poll::Pending;
+                }
+                Some(_) if state.owner_pulled => {
+                    drop(state);
+                    return this.fail("request outgrew the retry buffer; its attempt ended");
+                }
+                _ => state.owner = Some(this.id),
+            }
+            if let Some(chunk) = state.chunks.get(this.index) {
+                this.index += 1;
+                return Poll::Ready(Some(Ok(Frame::data(chunk.clone()))));
+            }
         }
         if let Some(status) = &state.failed {
             this.done = true;
@@ -225,11 +300,20 @@ impl http_body::Body for ReplayReader {
                     }
                     Some(Ok(frame)) => match frame.into_data() {
                         Ok(data) => {
-                            if state.owner.is_none() && state.buffered + data.len() > state.limit {
+                            if state.fit.is_some() {
+                                // The owner reads on, unbuffered (R66).
+                                state.owner_pulled = true;
+                            } else if state.buffered + data.len() > state.limit {
+                                // This attempt holds the overflowing chunk: the call commits
+                                // to it, reported before the chunk leaves (module docs).
+                                state.fit = Some(state.chunks.len());
                                 state.owner = Some(this.id);
+                                state.chunks.push(data.clone());
+                                state.report = Some(this.id);
+                                this.index += 1;
                                 replay.overflowed.store(true, Ordering::Release);
-                            }
-                            if state.owner.is_none() {
+                                replay.driver.wake();
+                            } else {
                                 state.buffered += data.len();
                                 state.chunks.push(data.clone());
                                 this.index += 1;
@@ -252,10 +336,9 @@ impl http_body::Body for ReplayReader {
 
 impl Drop for ReplayReader {
     fn drop(&mut self) {
-        // The source may hold this reader's waker only: let the others re-register theirs.
-        for waker in self.replay.lock().wakers.drain(..) {
-            waker.wake();
-        }
+        // A reader dropped is retired: the source may hold its waker only, so the others
+        // re-register theirs, and a buffer it owned may move on.
+        self.replay.retire(self.id);
     }
 }
 
@@ -288,8 +371,11 @@ mod tests {
         let replay = Replay::prefetch(body_of(&["ab", "cd"]), 1024);
         assert!(replay.is_complete());
         assert_eq!(replay.buffered(), 4);
-        for _ in 0..3 {
-            assert_eq!(read_all(replay.reader()).await.ok(), Some(b"abcd".to_vec()));
+        for slot in 0..3 {
+            assert_eq!(
+                read_all(replay.reader(slot)).await.ok(),
+                Some(b"abcd".to_vec())
+            );
         }
     }
 
@@ -305,12 +391,23 @@ mod tests {
         let replay = Replay::prefetch(body_of(&["ab", "cde"]), 4);
         assert!(replay.overflowed());
         assert!(!replay.is_complete());
+        let mut first = replay.reader(0);
+        let mut second = replay.reader(1);
         assert_eq!(
-            read_all(replay.reader()).await.ok(),
-            Some(b"abcde".to_vec())
+            next_now(&mut first).and_then(Result::ok).as_deref(),
+            Some(&b"ab"[..])
+        );
+        assert_eq!(
+            next_now(&mut first).and_then(Result::ok).as_deref(),
+            Some(&b"cde"[..])
+        );
+        // The first attempt to ask owns what does not fit; the second gets only what does.
+        assert_eq!(
+            next_now(&mut second).and_then(Result::ok).as_deref(),
+            Some(&b"ab"[..])
         );
         assert!(
-            read_all(replay.reader()).await.is_err(),
+            next_now(&mut second).is_none(),
             "a second attempt cannot replay"
         );
     }
@@ -322,12 +419,117 @@ mod tests {
             futures_util::stream::unfold(rx, |mut rx| async { rx.recv().await.map(|f| (f, rx)) });
         let replay = Replay::prefetch(Body::new(http_body_util::StreamBody::new(frames)), 1024);
         assert!(!replay.is_complete());
-        let first = tokio::spawn(read_all(replay.reader()));
+        let first = tokio::spawn(read_all(replay.reader(0)));
         tx.send(Ok(Frame::data(Bytes::from_static(b"x")))).ok();
         tx.send(Ok(Frame::data(Bytes::from_static(b"y")))).ok();
-        let second = tokio::spawn(read_all(replay.reader()));
+        let second = tokio::spawn(read_all(replay.reader(1)));
         drop(tx);
         assert_eq!(first.await.ok().and_then(Result::ok), Some(b"xy".to_vec()));
         assert_eq!(second.await.ok().and_then(Result::ok), Some(b"xy".to_vec()));
+    }
+
+    /// A streaming source the test feeds by hand.
+    fn channel_body() -> (
+        tokio::sync::mpsc::UnboundedSender<Result<Frame<Bytes>, Status>>,
+        Body,
+    ) {
+        let (tx, rx) = tokio::sync::mpsc::unbounded_channel::<Result<Frame<Bytes>, Status>>();
+        let frames =
+            futures_util::stream::unfold(rx, |mut rx| async { rx.recv().await.map(|f| (f, rx)) });
+        (tx, Body::new(http_body_util::StreamBody::new(frames)))
+    }
+
+    fn data(s: &'static str) -> Result<Frame<Bytes>, Status> {
+        Ok(Frame::data(Bytes::from_static(s.as_bytes())))
+    }
+
+    /// The next frame's data, if it is ready now.
+    fn next_now(reader: &mut ReplayReader) -> Option<Result<Bytes, Status>> {
+        let frame = reader.frame().now_or_never()??;
+        Some(frame.map(|f| f.into_data().unwrap_or_default()))
+    }
+
+    fn overflow_now(replay: &Replay) -> Option<u32> {
+        let waker = futures_util::task::noop_waker();
+        match replay.poll_overflow(&mut Context::from_waker(&waker)) {
+            Poll::Ready(slot) => Some(slot),
+            Poll::Pending => None,
+        }
+    }
+
+    #[tokio::test]
+    async fn mid_call_overflow_reports_the_reader_that_pulled_it_r30_r61_r66() {
+        let (tx, body) = channel_body();
+        tx.send(data("ab")).ok();
+        let replay = Replay::prefetch(body, 4);
+        assert!(!replay.overflowed());
+        let (mut hedge0, mut hedge1) = (replay.reader(0), replay.reader(1));
+        assert_eq!(
+            next_now(&mut hedge0).and_then(Result::ok).as_deref(),
+            Some(&b"ab"[..])
+        );
+        assert_eq!(
+            next_now(&mut hedge1).and_then(Result::ok).as_deref(),
+            Some(&b"ab"[..])
+        );
+        assert_eq!(overflow_now(&replay), None);
+        tx.send(data("cde")).ok();
+        // Hedge 1 asks first: it takes the overflowing chunk and owns the rest.
+        assert_eq!(
+            next_now(&mut hedge1).and_then(Result::ok).as_deref(),
+            Some(&b"cde"[..])
+        );
+        assert!(replay.overflowed());
+        assert_eq!(
+            overflow_now(&replay),
+            Some(1),
+            "reported once, naming slot 1"
+        );
+        assert_eq!(overflow_now(&replay), None);
+        // Hedge 0 may not read on: it waits, until the driver cancels it.
+        assert!(next_now(&mut hedge0).is_none());
+        replay.retire(0);
+        assert!(matches!(next_now(&mut hedge0), Some(Err(_))));
+        // The owner reads the rest of the stream, unbuffered.
+        tx.send(data("f")).ok();
+        drop(tx);
+        assert_eq!(
+            next_now(&mut hedge1).and_then(Result::ok).as_deref(),
+            Some(&b"f"[..])
+        );
+        assert_eq!(replay.buffered(), 2);
+    }
+
+    #[tokio::test]
+    async fn a_gone_owner_hands_over_until_it_reads_past_the_buffer_r66_r69() {
+        let (tx, body) = channel_body();
+        let replay = Replay::prefetch(body, 2);
+        let mut first = replay.reader(0);
+        tx.send(data("abc")).ok();
+        assert!(next_now(&mut first).is_some_and(|r| r.is_ok()));
+        assert_eq!(overflow_now(&replay), Some(0));
+        // Attempt 0 never got further (say it was not sent, R69): its replacement takes over
+        // the whole request.
+        drop(first);
+        tx.send(data("d")).ok();
+        drop(tx);
+        assert_eq!(
+            read_all(replay.reader(1)).await.ok(),
+            Some(b"abcd".to_vec())
+        );
+        // Now the owner has read past what is kept: nobody else can replay.
+        assert!(read_all(replay.reader(2)).await.is_err());
+    }
+
+    #[tokio::test]
+    async fn a_retired_reader_takes_nothing_from_the_application() {
+        let (tx, body) = channel_body();
+        let replay = Replay::prefetch(body, 1024);
+        let mut gone = replay.reader(0);
+        replay.retire(0);
+        tx.send(data("x")).ok();
+        assert!(matches!(next_now(&mut gone), Some(Err(_))));
+        drop(tx);
+        assert_eq!(read_all(replay.reader(1)).await.ok(), Some(b"x".to_vec()));
     }
 }
