@@ -172,7 +172,8 @@ impl Replay {
     }
 
     /// The attempt in `slot` is gone (the driver dropped it): its reader, if still polled,
-    /// ends, and a buffer it owned may move to another attempt.
+    /// ends, and a buffer it owned may move to another attempt. Only the driver's side calls
+    /// this, so ownership moves only once the engine has let go of the attempt.
     pub fn retire(&self, slot: u32) {
         let mut state = self.lock();
         // Only a request still being read, or past the limit, has anything to protect.
@@ -336,9 +337,12 @@ impl http_body::Body for ReplayReader {
 
 impl Drop for ReplayReader {
     fn drop(&mut self) {
-        // A reader dropped is retired: the source may hold its waker only, so the others
-        // re-register theirs, and a buffer it owned may move on.
-        self.replay.retire(self.id);
+        // The source may hold this reader's waker only: let the others re-register theirs.
+        // Not a retirement: HTTP/2 drops a body whose stream the server ended, before the
+        // driver has heard of it, and ownership must not move behind the engine's back.
+        for waker in self.replay.lock().wakers.drain(..) {
+            waker.wake();
+        }
     }
 }
 
@@ -508,16 +512,18 @@ mod tests {
         tx.send(data("abc")).ok();
         assert!(next_now(&mut first).is_some_and(|r| r.is_ok()));
         assert_eq!(overflow_now(&replay), Some(0));
-        // Attempt 0 never got further (say it was not sent, R69): its replacement takes over
-        // the whole request.
+        // Attempt 0 never got further (say it was not sent, R69): once the driver has dropped
+        // it, its replacement takes over the whole request.
         drop(first);
+        replay.retire(0);
         tx.send(data("d")).ok();
         drop(tx);
         assert_eq!(
             read_all(replay.reader(1)).await.ok(),
             Some(b"abcd".to_vec())
         );
-        // Now the owner has read past what is kept: nobody else can replay.
+        // Now the owner has read past what is kept: once it is gone, nobody can replay.
+        replay.retire(1);
         assert!(read_all(replay.reader(2)).await.is_err());
     }
 
