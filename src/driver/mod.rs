@@ -20,15 +20,14 @@
 //! it sees every overflow reported before the event could have happened.
 
 mod log;
+mod wake;
 
 use log::Log;
+use wake::{Waiter, Wake};
 
-use std::future::Future;
-use std::pin::{pin, Pin};
+use std::pin::pin;
 use std::sync::Mutex;
-use std::task::{Context, Poll};
 
-use futures_util::future::poll_fn;
 use futures_util::{Stream, StreamExt};
 use rand::RngCore;
 
@@ -81,13 +80,6 @@ pub enum Signal {
     },
 }
 
-/// What one wait of the loop produced.
-enum Wake<R> {
-    Attempt(u32, Option<AttemptEvent<R>>),
-    Timer,
-    Signal(Signal),
-}
-
 /// Runs one call to its end. `deliver` is called at most once, with the response the
 /// application receives, as soon as it is known: at commit (headers) or at the end. A call that
 /// ends without any attempt's response (deadline, cancel, too many transparent retries) calls
@@ -138,11 +130,8 @@ where
     G: RngCore + ?Sized,
     R: Recorder + ?Sized,
 {
-    let mut signals = pin!(signals.fuse());
-    // Signals taken early (while looking for an overflow) and not handled yet, in order.
-    let mut deferred: Vec<Signal> = Vec::new();
-    // An attempt event or timer put back behind an overflow that came first.
-    let mut stashed: Option<Wake<T::Response>> = None;
+    let signals = pin!(signals.fuse());
+    let mut waiter = Waiter::new(signals);
     let CallContext {
         call,
         plan,
@@ -258,41 +247,11 @@ where
             sleep_at = wakeup;
             sleep.set(wakeup.map(|at| clock.sleep_until(at)));
         }
-        let wake = match stashed.take() {
+        let wake = match waiter.stashed.take() {
             // Put back behind an overflow: still current unless the commit cancelled it.
             Some(Wake::Attempt(slot, _)) if !attempts.iter().any(|(s, _)| *s == slot) => continue,
             Some(wake) => wake,
-            None => {
-                poll_fn(|cx| {
-                    let wake = match poll_wake(cx, &mut attempts, sleep.as_mut()) {
-                        Poll::Ready(wake) => wake,
-                        Poll::Pending => {
-                            if !deferred.is_empty() {
-                                return Poll::Ready(Wake::Signal(deferred.remove(0)));
-                            }
-                            return match signals.as_mut().poll_next(cx) {
-                                Poll::Ready(Some(signal)) => Poll::Ready(Wake::Signal(signal)),
-                                _ => Poll::Pending,
-                            };
-                        }
-                    };
-                    // An overflow already reported came before this event (module docs).
-                    while let Poll::Ready(Some(signal)) = signals.as_mut().poll_next(cx) {
-                        deferred.push(signal);
-                    }
-                    match deferred
-                        .iter()
-                        .position(|s| matches!(s, Signal::BufferOverflow { .. }))
-                    {
-                        Some(i) => {
-                            stashed = Some(wake);
-                            Poll::Ready(Wake::Signal(deferred.remove(i)))
-                        }
-                        None => Poll::Ready(wake),
-                    }
-                })
-                .await
-            }
+            None => waiter.wait(&mut attempts, sleep.as_mut()).await,
         };
         now = clock.now();
         overflowed = false;
@@ -378,30 +337,6 @@ where
             &mut out,
         );
     }
-}
-
-/// Attempt events first, oldest slot first; then the timer; then (in the caller) the
-/// application's signals: the documented tie-break.
-fn poll_wake<S, R, F>(
-    cx: &mut Context<'_>,
-    attempts: &mut [(u32, S)],
-    sleep: Pin<&mut Option<F>>,
-) -> Poll<Wake<R>>
-where
-    S: Stream<Item = AttemptEvent<R>> + Unpin,
-    F: Future<Output = ()>,
-{
-    for (slot, attempt) in attempts.iter_mut() {
-        if let Poll::Ready(event) = Pin::new(attempt).poll_next(cx) {
-            return Poll::Ready(Wake::Attempt(*slot, event));
-        }
-    }
-    if let Some(s) = sleep.as_pin_mut() {
-        if s.poll(cx).is_ready() {
-            return Poll::Ready(Wake::Timer);
-        }
-    }
-    Poll::Pending
 }
 
 fn attempt_no(record: &CallRecord, slot: u32) -> Option<u32> {
