@@ -1,12 +1,15 @@
-//! The application cancels a call (R33): through the real driver, on the simulator's executor.
+//! The application signals a running call — cancels it (R33), or reports that its request
+//! outgrew the retry buffer (R30b, R61, R66) — through the real driver, on the simulator's
+//! executor.
 
 use std::cell::RefCell;
 use std::rc::Rc;
 
+use futures_util::StreamExt;
 use hedgehog::clock::Clock;
 use hedgehog::code::{Code, CodeSet};
 use hedgehog::config::{Policy, RetryPolicy};
-use hedgehog::driver::{run_call_until, CallContext, CallResult};
+use hedgehog::driver::{run_call_until, CallContext, CallResult, Signal};
 use hedgehog::engine::{CallPlan, FinishReason, Jitter};
 use hedgehog::sim::executor::Executor;
 use hedgehog::sim::server::{ServerModel, ServerSpec};
@@ -20,6 +23,11 @@ use serde_json::json;
 /// Runs one call against a server that fails every attempt after 20ms, with a retry policy of
 /// 5 attempts and 10ms backoff, and the application cancelling at `cancel_at_ms`.
 fn cancelled_at(cancel_at_ms: u64) -> (CallResult, hedgehog::trace::Trace) {
+    signalled_at(cancel_at_ms, Signal::Cancel)
+}
+
+/// The same call, with the application sending `signal` at `at_ms`.
+fn signalled_at(at_ms: u64, signal: Signal) -> (CallResult, hedgehog::trace::Trace) {
     let spec = ServerSpec::parse(
         &json!({"schedule": {"fail_rate": 1.0}, "latency": {"fixed_ms": 20}}),
         "server",
@@ -55,8 +63,9 @@ fn cancelled_at(cancel_at_ms: u64) -> (CallResult, hedgehog::trace::Trace) {
             rng: &mut rng,
             recorder: recorder_ref,
         };
-        let cancel = clock.sleep_until(ms(cancel_at_ms));
-        let r = run_call_until(&clock, &transport, ctx, |_| {}, cancel).await;
+        let signals =
+            futures_util::stream::once(clock.sleep_until(ms(at_ms))).map(move |()| signal);
+        let r = run_call_until(&clock, &transport, ctx, |_| {}, signals).await;
         *result_ref.borrow_mut() = Some(r);
     });
     assert_eq!(executor.run(), 0, "the call task finished");
@@ -108,4 +117,55 @@ fn an_answer_at_the_cancel_instant_wins_the_tie() {
         Some(Outcome::Status(Code::Unavailable))
     );
     assert!(trace.events.iter().any(|e| e.kind == EventKind::Backoff));
+}
+
+fn sent(trace: &hedgehog::trace::Trace) -> usize {
+    trace
+        .events
+        .iter()
+        .filter(|e| e.kind == EventKind::Sent)
+        .count()
+}
+
+#[test]
+fn overflow_mid_attempt_commits_it_and_its_failure_ends_the_call_r30_r66() {
+    let overflow = Signal::BufferOverflow { slot: Some(0) };
+    let (result, trace) = signalled_at(5, overflow);
+    assert_eq!(
+        (result.status, result.reason),
+        (Code::Unavailable, FinishReason::Committed)
+    );
+    assert_eq!(sent(&trace), 1, "no retry after the commit (R31)");
+    assert!(trace.calls[0].attempts[0].committed);
+    let commit = trace.events.iter().find(|e| e.kind == EventKind::Commit);
+    assert_eq!(
+        commit.map(|e| (e.at, e.detail.as_str())),
+        Some((ms(5), "buffer overflow"))
+    );
+}
+
+#[test]
+fn an_overflow_at_the_instant_of_an_answer_goes_first_r66() {
+    // Attempt 1 closes UNAVAILABLE at 20ms, the instant the overflow is reported: the overflow
+    // happened first (the driver's causality rule), so the failure is the committed result.
+    let (result, trace) = signalled_at(20, Signal::BufferOverflow { slot: Some(0) });
+    assert_eq!(
+        (result.status, result.reason),
+        (Code::Unavailable, FinishReason::Committed)
+    );
+    assert_eq!(sent(&trace), 1);
+}
+
+#[test]
+fn overflow_during_backoff_commits_the_next_attempt_r66() {
+    // Attempt 1 fails at 20ms; the overflow at 25ms finds nothing live: attempt 2 (sent at
+    // 30ms) is committed and its failure at 50ms ends the call.
+    let (result, trace) = signalled_at(25, Signal::BufferOverflow { slot: None });
+    assert_eq!(
+        (result.status, result.reason),
+        (Code::Unavailable, FinishReason::Committed)
+    );
+    assert_eq!(sent(&trace), 2);
+    assert!(trace.calls[0].attempts[1].committed);
+    assert_eq!(trace.calls[0].ended, ms(50));
 }

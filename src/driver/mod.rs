@@ -6,20 +6,29 @@
 //! simulator prints is the one the real client performs (DESIGN.md).
 //!
 //! Tie-break (DESIGN.md rule 4): when several things are ready at once, attempt events come
-//! before the timer, and attempts are polled oldest slot first. So an attempt that answers at
-//! the very instant of the deadline counts, and the same inputs always give the same order.
+//! before the timer, the timer before the application's [`Signal`]s, and attempts are polled
+//! oldest slot first. So an attempt that answers at the very instant of the deadline counts,
+//! an answer at the instant of a cancel is handled before the cancel, and the same inputs
+//! always give the same order.
+//!
+//! One exception, for causality: a [`Signal::BufferOverflow`] that is already reported when
+//! an attempt event or the timer is taken is fed to the engine first. The overflow is reported
+//! by the request body as the overflowing message leaves for an attempt, so anything that
+//! attempt answers afterwards (say UNAVAILABLE, because of that very message) must find the
+//! call committed (R30, R66); without this, a driver woken late would see the answer first and
+//! retry a request it can no longer replay. The check runs after the event was seen ready, so
+//! it sees every overflow reported before the event could have happened.
 
 mod log;
+mod wake;
 
 use log::Log;
+use wake::{Waiter, Wake};
 
-use std::future::Future;
-use std::pin::{pin, Pin};
+use std::pin::pin;
 use std::sync::Mutex;
-use std::task::{Context, Poll};
 
-use futures_util::future::poll_fn;
-use futures_util::Stream;
+use futures_util::{Stream, StreamExt};
 use rand::RngCore;
 
 use crate::clock::Clock;
@@ -58,11 +67,17 @@ pub struct CallResult {
     pub record: CallRecord,
 }
 
-/// What one wait of the loop produced.
-enum Wake<R> {
-    Attempt(u32, Option<AttemptEvent<R>>),
-    Timer,
+/// What the application side may tell a running call, besides the attempts' own events.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Signal {
+    /// The application gave up: cancel everything, end CANCELLED (R33).
     Cancel,
+    /// The request outgrew the retry buffer while the call ran (R30b, R66). `slot` is the
+    /// attempt that took the overflowing data, when known; the call commits to it (R61).
+    BufferOverflow {
+        /// The attempt holding the overflowing data, if known.
+        slot: Option<u32>,
+    },
 }
 
 /// Runs one call to its end. `deliver` is called at most once, with the response the
@@ -81,19 +96,33 @@ where
     G: RngCore + ?Sized,
     R: Recorder + ?Sized,
 {
-    run_call_until(clock, transport, ctx, deliver, std::future::pending()).await
+    run_call_until(
+        clock,
+        transport,
+        ctx,
+        deliver,
+        futures_util::stream::pending(),
+    )
+    .await
 }
 
-/// [`run_call`] for a call the application may cancel: when `cancel` completes before the call
-/// has finished, every live attempt and any pending timer are cancelled and the call ends
-/// `CANCELLED` (R33), with its record complete. Attempt events and timers ready at the same
-/// moment are handled first.
+/// [`run_call`] for a call the application may signal while it runs:
+///
+/// - [`Signal::Cancel`]: every live attempt and any pending timer are cancelled and the call
+///   ends `CANCELLED` (R33), with its record complete;
+/// - [`Signal::BufferOverflow`]: the call commits (R30b, R66): to the named attempt if it is
+///   live, else to the oldest live one (R61), else to the next one sent. The others are
+///   cancelled and no new attempt starts.
+///
+/// Attempt events and timers ready at the same moment as a signal are handled first, except
+/// that an overflow goes before them (module docs). A finished `signals` stream just means no
+/// more signals.
 pub async fn run_call_until<C, T, G, R>(
     clock: &C,
     transport: &T,
     ctx: CallContext<'_, G, R>,
     mut deliver: impl FnMut(T::Response),
-    cancel: impl Future<Output = ()>,
+    signals: impl Stream<Item = Signal>,
 ) -> CallResult
 where
     C: Clock,
@@ -101,7 +130,8 @@ where
     G: RngCore + ?Sized,
     R: Recorder + ?Sized,
 {
-    let mut cancel = pin!(cancel);
+    let signals = pin!(signals.fuse());
+    let mut waiter = Waiter::new(signals);
     let CallContext {
         call,
         plan,
@@ -140,6 +170,8 @@ where
     let mut sleep = pin!(None::<C::Sleep>);
 
     let mut now = started;
+    // The last input was a buffer overflow (its commit says so in the trace).
+    let mut overflowed = false;
     // The engine's `Env` (trait objects) is made per step, never held across an await.
     engine.start(
         now,
@@ -187,12 +219,11 @@ where
                     if let Some(a) = record.attempts.get_mut(slot as usize) {
                         a.committed = true;
                     }
-                    log.event(
-                        now,
-                        attempt_no(&record, slot),
-                        EventKind::Commit,
-                        String::new,
-                    );
+                    log.event(now, attempt_no(&record, slot), EventKind::Commit, || {
+                        // Why, when it is not the usual headers (R30b).
+                        let why = if overflowed { "buffer overflow" } else { "" };
+                        why.to_string()
+                    });
                     if held.as_ref().is_some_and(|(s, _)| *s == slot) {
                         if let Some((_, response)) = held.take() {
                             deliver(response);
@@ -216,20 +247,25 @@ where
             sleep_at = wakeup;
             sleep.set(wakeup.map(|at| clock.sleep_until(at)));
         }
-        let wake = poll_fn(|cx| match poll_wake(cx, &mut attempts, sleep.as_mut()) {
-            // Never polled again once it has fired: the call finishes on that input.
-            Poll::Pending => cancel.as_mut().poll(cx).map(|()| Wake::Cancel),
-            ready => ready,
-        })
-        .await;
+        let wake = match waiter.stashed.take() {
+            // Put back behind an overflow: still current unless the commit cancelled it.
+            Some(Wake::Attempt(slot, _)) if !attempts.iter().any(|(s, _)| *s == slot) => continue,
+            Some(wake) => wake,
+            None => waiter.wait(&mut attempts, sleep.as_mut()).await,
+        };
         now = clock.now();
+        overflowed = false;
         let input = match wake {
             Wake::Timer => {
                 sleep_at = None;
                 sleep.set(None);
                 Input::Tick
             }
-            Wake::Cancel => Input::Cancel,
+            Wake::Signal(Signal::Cancel) => Input::Cancel,
+            Wake::Signal(Signal::BufferOverflow { slot }) => {
+                overflowed = true;
+                Input::BufferOverflow { slot }
+            }
             Wake::Attempt(slot, event) => {
                 let attempt = attempt_no(&record, slot);
                 match event {
@@ -301,30 +337,6 @@ where
             &mut out,
         );
     }
-}
-
-/// Attempt events first, oldest slot first; then the timer; then (in the caller) the
-/// application's cancel: the documented tie-break.
-fn poll_wake<S, R, F>(
-    cx: &mut Context<'_>,
-    attempts: &mut [(u32, S)],
-    sleep: Pin<&mut Option<F>>,
-) -> Poll<Wake<R>>
-where
-    S: Stream<Item = AttemptEvent<R>> + Unpin,
-    F: Future<Output = ()>,
-{
-    for (slot, attempt) in attempts.iter_mut() {
-        if let Poll::Ready(event) = Pin::new(attempt).poll_next(cx) {
-            return Poll::Ready(Wake::Attempt(*slot, event));
-        }
-    }
-    if let Some(s) = sleep.as_pin_mut() {
-        if s.poll(cx).is_ready() {
-            return Poll::Ready(Wake::Timer);
-        }
-    }
-    Poll::Pending
 }
 
 fn attempt_no(record: &CallRecord, slot: u32) -> Option<u32> {

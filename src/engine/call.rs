@@ -166,11 +166,13 @@ impl CallEngine {
                     }
                 }
             }
-            Input::BufferOverflow => {
+            Input::BufferOverflow { slot } => {
                 if self.committed.is_none() {
-                    // R61: the oldest live attempt has sent the most; with retries there is
-                    // at most one live attempt anyway.
-                    match self.live.iter().map(|l| l.slot).min() {
+                    // The attempt that took the overflowing data is the only one that can
+                    // carry on (R66). Not knowing it, R61: the oldest live attempt has sent the
+                    // most (`live` is in send order); with retries at most one is live anyway.
+                    let named = slot.filter(|&s| self.is_live(s));
+                    match named.or_else(|| self.live.first().map(|l| l.slot)) {
                         Some(slot) => self.commit(slot, out),
                         None => self.commit_next = true,
                     }

@@ -62,8 +62,14 @@ pub enum Input {
         /// The attempt's slot.
         slot: u32,
     },
-    /// The data sent so far no longer fits the retry buffer (R30b, R66).
-    BufferOverflow,
+    /// The data sent so far no longer fits the retry buffer (R30b, R66). `slot` names the
+    /// attempt that sent the data that overflowed, when the transport knows it: the call
+    /// commits to it if it is live, else to the oldest live attempt (R61), else to the next
+    /// attempt sent.
+    BufferOverflow {
+        /// The attempt holding the overflowing data, if known.
+        slot: Option<u32>,
+    },
     /// The application cancelled the call (R33).
     Cancel,
     /// Time has advanced to `now`: fire due timers and the deadline.

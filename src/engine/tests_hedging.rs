@@ -164,10 +164,38 @@ fn overflow_commits_to_the_oldest_live_attempt_r61() {
     let mut h = hedge(3, 10);
     h.start();
     h.fire();
-    let out = h.at(ms(11), Input::BufferOverflow);
+    let out = h.at(ms(11), Input::BufferOverflow { slot: None });
     assert_eq!(committed(&out), Some(0));
     assert_eq!(cancels(&out), vec![1]);
     assert!(h.engine.next_wakeup().is_none());
+}
+
+#[test]
+fn overflow_commits_to_the_attempt_holding_the_data_r61_r66() {
+    // The second hedge pulled the overflowing message: only it can carry on.
+    let mut h = hedge(3, 10);
+    h.start();
+    h.fire();
+    let out = h.at(ms(11), Input::BufferOverflow { slot: Some(1) });
+    assert_eq!(committed(&out), Some(1));
+    assert_eq!(cancels(&out), vec![0]);
+    assert!(h.engine.next_wakeup().is_none(), "no further hedge (R61)");
+    assert_eq!(
+        finished(&h.close(ms(30), 1, UNAVAILABLE)),
+        (UNAVAILABLE, FinishReason::Committed)
+    );
+}
+
+#[test]
+fn overflow_naming_an_ended_attempt_commits_the_oldest_live_r61() {
+    let mut h = hedge(3, 10);
+    h.start();
+    h.fire();
+    h.fire();
+    h.close(ms(21), 0, UNAVAILABLE);
+    let out = h.at(ms(22), Input::BufferOverflow { slot: Some(0) });
+    assert_eq!(committed(&out), Some(1));
+    assert_eq!(cancels(&out), vec![2]);
 }
 
 #[test]

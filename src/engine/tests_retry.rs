@@ -293,10 +293,32 @@ fn request_too_large_for_buffer_is_sent_once_r66() {
 fn buffer_overflow_mid_call_commits_r30() {
     let mut h = Harness::new(Policy::Retry(retry(4)));
     h.start();
-    assert_eq!(committed(&h.at(ms(1), Input::BufferOverflow)), Some(0));
+    assert_eq!(
+        committed(&h.at(ms(1), Input::BufferOverflow { slot: Some(0) })),
+        Some(0)
+    );
     assert_eq!(
         finished(&h.close(ms(2), 0, UNAVAILABLE)).1,
         FinishReason::Committed
+    );
+}
+
+#[test]
+fn buffer_overflow_during_backoff_commits_the_next_attempt_r30_r66() {
+    // No attempt is live: the next one sent is committed, and its failure ends the call.
+    let mut h = Harness::new(Policy::Retry(retry(4)));
+    h.start();
+    h.close(ms(1), 0, UNAVAILABLE);
+    assert_eq!(
+        committed(&h.at(ms(2), Input::BufferOverflow { slot: Some(0) })),
+        None
+    );
+    let out = h.fire().expect("the backoff timer");
+    assert_eq!(sends(&out), vec![(1, 2, Some(1))]);
+    assert_eq!(committed(&out), Some(1));
+    assert_eq!(
+        finished(&h.close(ms(20), 1, UNAVAILABLE)),
+        (UNAVAILABLE, FinishReason::Committed)
     );
 }
 

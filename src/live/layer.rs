@@ -28,10 +28,14 @@
 //! recorder sees the whole call) rides in the response body, which runs it as the
 //! application reads. A body dropped early hands its rest to a task of its own.
 //!
-//! If the application gives up — drops the response future before the response is known, or
-//! the response body before its end (R33) — the driver gets its cancel input
-//! ([`crate::driver::run_call_until`]), cancels every attempt (RST_STREAM on each) and ends the
-//! call CANCELLED, finishing in a task of its own so the call's record is complete.
+//! The driver hears from the application's side through its signals
+//! ([`crate::driver::run_call_until`]): if the application gives up — drops the response
+//! future before the response is known, or the response body before its end (R33) — it gets
+//! [`Signal::Cancel`], cancels every attempt (RST_STREAM on each) and ends the call CANCELLED,
+//! finishing in a task of its own so the call's record is complete. If a streaming request
+//! outgrows the retry buffer mid-call, the replay reports which attempt holds it and the
+//! driver gets [`Signal::BufferOverflow`]: the call commits to that attempt (R30b, R61, R66;
+//! see [`super::replay`]).
 
 use std::future::Future;
 use std::pin::Pin;
@@ -39,6 +43,7 @@ use std::sync::atomic::Ordering;
 use std::sync::Arc;
 use std::task::{Context, Poll};
 
+use futures_util::Stream;
 use http::{Request, Response};
 use tokio::sync::oneshot;
 use tonic::body::Body;
@@ -51,7 +56,7 @@ use super::response::{CallEnd, LiveBody};
 use super::transport::{BoxError, RequestTemplate, TonicTransport};
 use crate::clock::{Clock, TokioClock};
 use crate::config::{ParseError, Warning};
-use crate::driver::{run_call_until, CallContext};
+use crate::driver::{run_call_until, CallContext, Signal};
 use crate::engine::CallPlan;
 use crate::trace::{CallRecord, Recorder, TraceEvent};
 
@@ -188,6 +193,9 @@ where
             .get::<CallIndex>()
             .map_or(counted, |i| i.0);
         let end = Arc::new(CallEnd::default());
+        // Only a request still being read can overflow later.
+        let streaming = (!replay.is_complete()).then(|| Arc::clone(&replay));
+        let signals = signals(Arc::clone(&end), streaming);
         let transport = TonicTransport::new(
             self.inner.clone(),
             template,
@@ -206,6 +214,7 @@ where
             call,
             plan,
             tx,
+            signals,
             Arc::clone(&end),
             release,
         );
@@ -230,14 +239,35 @@ impl Drop for Release {
     }
 }
 
+/// The driver's signals: an overflow of a streaming request's buffer, reported by the replay
+/// with the slot of the attempt holding it; the application giving up, once.
+fn signals(end: Arc<CallEnd>, replay: Option<Arc<Replay>>) -> impl Stream<Item = Signal> + Send {
+    let mut cancelled = false;
+    futures_util::stream::poll_fn(move |cx| {
+        if let Some(replay) = &replay {
+            if let Poll::Ready(slot) = replay.poll_overflow(cx) {
+                let slot = Some(slot);
+                return Poll::Ready(Some(Signal::BufferOverflow { slot }));
+            }
+        }
+        if !cancelled && end.poll_given_up(cx).is_ready() {
+            cancelled = true;
+            return Poll::Ready(Some(Signal::Cancel));
+        }
+        Poll::Pending
+    })
+}
+
 /// Runs the driver to the call's end; hands the response over through `tx` as soon as the
 /// engine delivers it, or the bare status if no attempt's response decides the call.
+#[allow(clippy::too_many_arguments)]
 async fn drive<S>(
     settings: Arc<Settings>,
     transport: TonicTransport<S>,
     call: u64,
     plan: CallPlan,
     tx: oneshot::Sender<Response<LiveBody>>,
+    signals: impl Stream<Item = Signal> + Send,
     end: Arc<CallEnd>,
     _release: Release,
 ) where
@@ -261,8 +291,7 @@ async fn drive<S>(
             let _ = tx.send(response);
         }
     };
-    let gave_up = Arc::clone(&end).given_up();
-    let result = run_call_until(&settings.clock, &transport, ctx, deliver, gave_up).await;
+    let result = run_call_until(&settings.clock, &transport, ctx, deliver, signals).await;
     if let Some(tx) = tx.take() {
         // No attempt's response decides the call (deadline, limits): the status alone.
         let code = tonic::Code::from_i32(result.status.value());

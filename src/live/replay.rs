@@ -8,21 +8,31 @@
 //! whichever attempt asks first, appended to the buffer, and served from it to every other
 //! attempt (hedges included), so each attempt sees "everything sent so far" and then the live
 //! rest. Several attempts may wait on the source at once, so every waiting reader's waker is
-//! kept and woken when a chunk arrives or a reader goes away.
+//! kept and woken when a chunk arrives or a reader goes away. Each attempt's reader is named
+//! by the attempt's slot ([`Replay::reader`]).
 //!
-//! When a chunk would push the buffer past the limit, the RPC must commit (R66): the chunk is
-//! not stored; the reader that pulled it keeps reading the source directly (it is the attempt
-//! the call is committed to) and every other reader, present or future, ends its request body
-//! with CANCELLED. [`Replay::overflowed`] reports it.
+//! ## Overflow in the middle of a call (R30b, R61, R66)
 //!
-//! Limitation: the driver learns the buffer verdict only when a call starts
-//! (`CallPlan::request_fits_buffer`); it has no input for an overflow in the middle of a call.
-//! A request that is complete at the start (unary, server-streaming) is always judged up front,
-//! exactly. A client- or bidi-streaming request that outgrows the buffer later is *not*
-//! committed by the engine: the owning attempt carries on, but should it fail, the engine may
-//! start another attempt, whose body then fails as above (the server sees a reset stream and
-//! the attempt ends UNAVAILABLE). Feeding `Input::BufferOverflow` to the engine from here would
-//! close that gap; it needs a way into the driver's loop.
+//! When a chunk pulled from the source would push the buffer past the limit, the RPC must
+//! commit. The attempt whose reader pulled it is the one that has sent the most (R61) and the
+//! only one holding the message, so it becomes the buffer's *owner*, and the replay reports its
+//! slot to the driver ([`Replay::poll_overflow`], which the layer turns into
+//! [`crate::driver::Signal::BufferOverflow`]). The report is made before the chunk is handed
+//! to the attempt, so nothing the server answers to it can reach the driver first (the
+//! driver's causality rule). The engine then commits to that attempt, cancels every other one
+//! and starts no new one (R31). Meanwhile, a reader that reaches the end of the data that fits
+//! waits instead of reading on: it is about to be cancelled.
+//!
+//! Chunks past the limit are not kept (R66), with one exception: the overflowing chunk itself
+//! stays until the owner reads further, so that if the owner's stream ends before it got
+//! anywhere (a transparent retry, R69), the replacement attempt can take over the whole
+//! request. Ownership moves only then: to a reader that asks while the owner is gone and has
+//! read nothing that is not kept. A reader asking once that is impossible ends its body with
+//! CANCELLED; so does every reader whose attempt the driver has dropped ([`Replay::retire`]),
+//! so a cancelled attempt never consumes the application's messages.
+//!
+//! What this does not cover: the per-channel budget counts only what is buffered before the
+//! first attempt; messages a streaming request adds later count against the per-RPC limit only.
 
 use std::pin::Pin;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -30,6 +40,7 @@ use std::sync::{Arc, Mutex, MutexGuard};
 use std::task::{Context, Poll, Waker};
 
 use bytes::Bytes;
+use futures_util::task::AtomicWaker;
 use futures_util::FutureExt;
 use http::HeaderMap;
 use http_body::{Body as _, Frame};
@@ -42,6 +53,8 @@ use tonic::Status;
 pub struct Replay {
     state: Mutex<State>,
     overflowed: AtomicBool,
+    /// The driver, waiting for an overflow report.
+    driver: AtomicWaker,
 }
 
 #[derive(Debug)]
@@ -53,9 +66,17 @@ struct State {
     ended: Option<Option<HeaderMap>>,
     failed: Option<Status>,
     source: Option<Body>,
-    /// After an overflow, the one reader still allowed to read.
-    owner: Option<u64>,
-    next_reader: u64,
+    /// Set once the request outgrew the limit: how many chunks fit. Those every reader may
+    /// replay; the rest (the overflowing chunk) only the owner.
+    fit: Option<usize>,
+    /// After an overflow, the one reader allowed past `fit`; `None` until one asks.
+    owner: Option<u32>,
+    /// The owner read from the source past what is kept: ownership can no longer move.
+    owner_pulled: bool,
+    /// Readers whose attempts are gone.
+    retired: Vec<u32>,
+    /// An overflow in the middle of the call, not yet reported: the owner's slot.
+    report: Option<u32>,
     wakers: Vec<Waker>,
 }
 
@@ -70,8 +91,11 @@ impl Replay {
             ended: None,
             failed: None,
             source: None,
+            fit: None,
             owner: None,
-            next_reader: 0,
+            owner_pulled: false,
+            retired: Vec::new(),
+            report: None,
             wakers: Vec::new(),
         };
         let mut overflowed = false;
@@ -87,9 +111,10 @@ impl Replay {
                         state.chunks.push(data);
                     }
                     Ok(data) => {
-                        // Too big to keep: the first reader gets it, nobody else (R66).
+                        // Too big to keep: the first attempt to ask owns the rest (R66). The
+                        // call knows already (`request_fits_buffer`), so nothing is reported.
                         overflowed = true;
-                        state.owner = Some(0);
+                        state.fit = Some(state.chunks.len());
                         state.chunks.push(data);
                         state.source = Some(body);
                         break;
@@ -116,13 +141,14 @@ impl Replay {
         Arc::new(Replay {
             state: Mutex::new(state),
             overflowed: AtomicBool::new(overflowed),
+            driver: AtomicWaker::new(),
         })
     }
 
     /// Whether the whole request is buffered (nothing left to read from the application).
     pub fn is_complete(&self) -> bool {
         let state = self.lock();
-        state.ended.is_some() && state.owner.is_none()
+        state.ended.is_some() && state.fit.is_none()
     }
 
     /// Whether the request outgrew the limit, committing the call (R66).
@@ -135,16 +161,38 @@ impl Replay {
         self.lock().buffered
     }
 
-    /// A body for one attempt: the buffered chunks, then the live rest.
-    pub fn reader(self: &Arc<Self>) -> ReplayReader {
-        let mut state = self.lock();
-        let id = state.next_reader;
-        state.next_reader += 1;
+    /// The body of the attempt in `slot`: the buffered chunks, then the live rest.
+    pub fn reader(self: &Arc<Self>, slot: u32) -> ReplayReader {
         ReplayReader {
             replay: Arc::clone(self),
-            id,
+            id: slot,
             index: 0,
             done: false,
+        }
+    }
+
+    /// The attempt in `slot` is gone (the driver dropped it): its reader, if still polled,
+    /// ends, and a buffer it owned may move to another attempt. Only the driver's side calls
+    /// this, so ownership moves only once the engine has let go of the attempt.
+    pub fn retire(&self, slot: u32) {
+        let mut state = self.lock();
+        // Only a request still being read, or past the limit, has anything to protect.
+        let matters = state.source.is_some() || state.fit.is_some();
+        if matters && !state.retired.contains(&slot) {
+            state.retired.push(slot);
+        }
+        for waker in state.wakers.drain(..) {
+            waker.wake();
+        }
+    }
+
+    /// Ready once per overflow in the middle of the call, with the slot of the attempt that
+    /// holds the overflowing chunk (module docs).
+    pub fn poll_overflow(&self, cx: &mut Context<'_>) -> Poll<u32> {
+        self.driver.register(cx.waker());
+        match self.lock().report.take() {
+            Some(slot) => Poll::Ready(slot),
+            None => Poll::Pending,
         }
     }
 
@@ -157,9 +205,16 @@ impl Replay {
 #[derive(Debug)]
 pub struct ReplayReader {
     replay: Arc<Replay>,
-    id: u64,
+    id: u32,
     index: usize,
     done: bool,
+}
+
+impl ReplayReader {
+    fn fail(&mut self, message: &'static str) -> Poll<Option<Result<Frame<Bytes>, Status>>> {
+        self.done = true;
+        Poll::Ready(Some(Err(Status::cancelled(message))))
+    }
 }
 
 impl http_body::Body for ReplayReader {
@@ -176,17 +231,38 @@ impl http_body::Body for ReplayReader {
         let this = &mut *self;
         let replay = Arc::clone(&this.replay);
         let mut state = replay.lock();
-        let owner = state.owner;
-        if owner.is_some_and(|o| o != this.id) {
-            this.done = true;
-            return Poll::Ready(Some(Err(Status::cancelled(
-                "request outgrew the retry buffer; another attempt owns it",
-            ))));
+        if state.retired.contains(&this.id) {
+            drop(state);
+            return this.fail("the attempt was cancelled");
         }
-        if let Some(chunk) = state.chunks.get(this.index) {
-            this.index += 1;
-            let chunk = chunk.clone();
-            return Poll::Ready(Some(Ok(Frame::data(chunk))));
+        let fit = state.fit.unwrap_or(usize::MAX);
+        if this.index < fit {
+            if let Some(chunk) = state.chunks.get(this.index) {
+                this.index += 1;
+                return Poll::Ready(Some(Ok(Frame::data(chunk.clone()))));
+            }
+        }
+        if state.fit.is_some() {
+            // Past what every attempt may replay: the owner's alone (module docs).
+            match state.owner {
+                Some(owner) if owner == this.id => {}
+                Some(owner) if !state.retired.contains(&owner) => {
+                    // The call is committed to the owner; this attempt is about to be cancelled.
+                    if !state.wakers.iter().any(|w| w.will_wake(cx.waker())) {
+                        state.wakers.push(cx.waker().clone());
+                    }
+                    return Poll::Pending;
+                }
+                Some(_) if state.owner_pulled => {
+                    drop(state);
+                    return this.fail("request outgrew the retry buffer; its attempt ended");
+                }
+                _ => state.owner = Some(this.id),
+            }
+            if let Some(chunk) = state.chunks.get(this.index) {
+                this.index += 1;
+                return Poll::Ready(Some(Ok(Frame::data(chunk.clone()))));
+            }
         }
         if let Some(status) = &state.failed {
             this.done = true;
@@ -225,11 +301,20 @@ impl http_body::Body for ReplayReader {
                     }
                     Some(Ok(frame)) => match frame.into_data() {
                         Ok(data) => {
-                            if state.owner.is_none() && state.buffered + data.len() > state.limit {
+                            if state.fit.is_some() {
+                                // The owner reads on, unbuffered (R66).
+                                state.owner_pulled = true;
+                            } else if state.buffered + data.len() > state.limit {
+                                // This attempt holds the overflowing chunk: the call commits
+                                // to it, reported before the chunk leaves (module docs).
+                                state.fit = Some(state.chunks.len());
                                 state.owner = Some(this.id);
+                                state.chunks.push(data.clone());
+                                state.report = Some(this.id);
+                                this.index += 1;
                                 replay.overflowed.store(true, Ordering::Release);
-                            }
-                            if state.owner.is_none() {
+                                replay.driver.wake();
+                            } else {
                                 state.buffered += data.len();
                                 state.chunks.push(data.clone());
                                 this.index += 1;
@@ -253,6 +338,8 @@ impl http_body::Body for ReplayReader {
 impl Drop for ReplayReader {
     fn drop(&mut self) {
         // The source may hold this reader's waker only: let the others re-register theirs.
+        // Not a retirement: HTTP/2 drops a body whose stream the server ended, before the
+        // driver has heard of it, and ownership must not move behind the engine's back.
         for waker in self.replay.lock().wakers.drain(..) {
             waker.wake();
         }
@@ -260,74 +347,5 @@ impl Drop for ReplayReader {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn body_of(chunks: &[&'static str]) -> Body {
-        let frames: Vec<Result<Frame<Bytes>, Status>> = chunks
-            .iter()
-            .map(|c| Ok(Frame::data(Bytes::from_static(c.as_bytes()))))
-            .collect();
-        Body::new(http_body_util::StreamBody::new(futures_util::stream::iter(
-            frames,
-        )))
-    }
-
-    async fn read_all(mut reader: ReplayReader) -> Result<Vec<u8>, Status> {
-        let mut out = Vec::new();
-        while let Some(frame) = reader.frame().await {
-            if let Ok(data) = frame?.into_data() {
-                out.extend_from_slice(&data);
-            }
-        }
-        Ok(out)
-    }
-
-    #[tokio::test]
-    async fn complete_request_replays_to_every_attempt_r65() {
-        let replay = Replay::prefetch(body_of(&["ab", "cd"]), 1024);
-        assert!(replay.is_complete());
-        assert_eq!(replay.buffered(), 4);
-        for _ in 0..3 {
-            assert_eq!(read_all(replay.reader()).await.ok(), Some(b"abcd".to_vec()));
-        }
-    }
-
-    #[tokio::test]
-    async fn exactly_the_limit_still_fits_d22_r68() {
-        let replay = Replay::prefetch(body_of(&["abcd"]), 4);
-        assert!(!replay.overflowed());
-        assert!(replay.is_complete());
-    }
-
-    #[tokio::test]
-    async fn over_the_limit_goes_to_one_attempt_only_r66() {
-        let replay = Replay::prefetch(body_of(&["ab", "cde"]), 4);
-        assert!(replay.overflowed());
-        assert!(!replay.is_complete());
-        assert_eq!(
-            read_all(replay.reader()).await.ok(),
-            Some(b"abcde".to_vec())
-        );
-        assert!(
-            read_all(replay.reader()).await.is_err(),
-            "a second attempt cannot replay"
-        );
-    }
-
-    #[tokio::test]
-    async fn streaming_source_is_shared_between_attempts_r65() {
-        let (tx, rx) = tokio::sync::mpsc::unbounded_channel::<Result<Frame<Bytes>, Status>>();
-        let frames =
-            futures_util::stream::unfold(rx, |mut rx| async { rx.recv().await.map(|f| (f, rx)) });
-        let replay = Replay::prefetch(Body::new(http_body_util::StreamBody::new(frames)), 1024);
-        assert!(!replay.is_complete());
-        let first = tokio::spawn(read_all(replay.reader()));
-        tx.send(Ok(Frame::data(Bytes::from_static(b"x")))).ok();
-        tx.send(Ok(Frame::data(Bytes::from_static(b"y")))).ok();
-        let second = tokio::spawn(read_all(replay.reader()));
-        drop(tx);
-        assert_eq!(first.await.ok().and_then(Result::ok), Some(b"xy".to_vec()));
-        assert_eq!(second.await.ok().and_then(Result::ok), Some(b"xy".to_vec()));
-    }
-}
+#[path = "replay_tests.rs"]
+mod tests;

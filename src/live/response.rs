@@ -81,16 +81,14 @@ impl CallEnd {
         self.driver.wake();
     }
 
-    /// Completes once the application has given up (the driver's cancel input).
-    pub fn given_up(self: Arc<Self>) -> impl Future<Output = ()> + Send {
-        futures_util::future::poll_fn(move |cx| {
-            self.driver.register(cx.waker());
-            if self.gave_up.load(Ordering::Acquire) {
-                Poll::Ready(())
-            } else {
-                Poll::Pending
-            }
-        })
+    /// Ready once the application has given up (the driver's cancel signal).
+    pub fn poll_given_up(&self, cx: &mut Context<'_>) -> Poll<()> {
+        self.driver.register(cx.waker());
+        if self.gave_up.load(Ordering::Acquire) {
+            Poll::Ready(())
+        } else {
+            Poll::Pending
+        }
     }
 
     /// Publishes the call's final status and wakes the body.

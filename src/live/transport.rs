@@ -81,6 +81,8 @@ pub struct TonicTransport<S> {
     replay: Arc<Replay>,
     clock: TokioClock,
     end: Arc<CallEnd>,
+    /// The whole request was buffered before the first attempt.
+    complete: bool,
 }
 
 impl<S> TonicTransport<S> {
@@ -94,6 +96,7 @@ impl<S> TonicTransport<S> {
         end: Arc<CallEnd>,
     ) -> Self {
         TonicTransport {
+            complete: replay.is_complete(),
             service,
             template,
             replay,
@@ -103,7 +106,7 @@ impl<S> TonicTransport<S> {
     }
 
     fn request(&self, start: &AttemptStart) -> Request<Body> {
-        let mut request = Request::new(Body::new(self.replay.reader()));
+        let mut request = Request::new(Body::new(self.replay.reader(start.slot)));
         *request.method_mut() = self.template.method.clone();
         *request.uri_mut() = self.template.uri.clone();
         *request.version_mut() = self.template.version;
@@ -130,9 +133,21 @@ type Sending =
     Pin<Box<dyn std::future::Future<Output = (Event, Option<oneshot::Receiver<Close>>)> + Send>>;
 
 enum Phase {
-    Start(Sending),
-    Open(oneshot::Receiver<Close>),
+    Start(Sending, Option<Retire>),
+    Open(oneshot::Receiver<Close>, Option<Retire>),
     Done,
+}
+
+/// Retires an attempt's request reader when the attempt is dropped.
+struct Retire {
+    replay: Arc<Replay>,
+    slot: u32,
+}
+
+impl Drop for Retire {
+    fn drop(&mut self) {
+        self.replay.retire(self.slot);
+    }
 }
 
 impl<S, B> Transport for TonicTransport<S>
@@ -178,13 +193,23 @@ where
             (AttemptEvent::Headers(response), Some(rx))
         };
         let send: Sending = Box::pin(send);
-        let events = stream::unfold(Phase::Start(send), |phase| async move {
+        // A request still being read learns when this attempt is gone, so its reader stops
+        // taking the application's messages (see `replay`).
+        let retire = (!self.complete).then(|| Retire {
+            replay: Arc::clone(&self.replay),
+            slot: start.slot,
+        });
+        let events = stream::unfold(Phase::Start(send, retire), |phase| async move {
             match phase {
-                Phase::Start(send) => {
+                Phase::Start(send, retire) => {
                     let (event, open) = send.await;
-                    Some((event, open.map_or(Phase::Done, Phase::Open)))
+                    let next = match open {
+                        Some(rx) => Phase::Open(rx, retire),
+                        None => Phase::Done,
+                    };
+                    Some((event, next))
                 }
-                Phase::Open(rx) => {
+                Phase::Open(rx, _retire) => {
                     let close = rx.await.unwrap_or(Close {
                         status: Code::Cancelled,
                         pushback: Vec::new(),

@@ -1,0 +1,106 @@
+//! One wait of the driver's loop, with the tie-break the module docs of [`super`] describe:
+//! attempt events (oldest slot first), then the timer, then the application's signals — except
+//! that a buffer overflow already reported when an event or the timer is taken goes first.
+
+use std::future::Future;
+use std::pin::Pin;
+use std::task::{Context, Poll};
+
+use futures_util::future::poll_fn;
+use futures_util::stream::{FusedStream, Stream};
+
+use super::Signal;
+use crate::transport::AttemptEvent;
+
+/// What one wait of the loop produced.
+pub(super) enum Wake<R> {
+    Attempt(u32, Option<AttemptEvent<R>>),
+    Timer,
+    Signal(Signal),
+}
+
+/// The signals stream and what was taken from it out of turn.
+pub(super) struct Waiter<'a, Sg, R> {
+    signals: Pin<&'a mut Sg>,
+    /// Signals taken early (while looking for an overflow) and not handled yet, in order.
+    deferred: Vec<Signal>,
+    /// An attempt event or the timer, put back behind an overflow that came first. The caller
+    /// takes it before waiting again.
+    pub(super) stashed: Option<Wake<R>>,
+}
+
+impl<'a, Sg: Stream<Item = Signal> + FusedStream, R> Waiter<'a, Sg, R> {
+    pub(super) fn new(signals: Pin<&'a mut Sg>) -> Self {
+        Waiter {
+            signals,
+            deferred: Vec::new(),
+            stashed: None,
+        }
+    }
+
+    /// Waits for the next thing to handle.
+    pub(super) async fn wait<S, F>(
+        &mut self,
+        attempts: &mut [(u32, S)],
+        mut sleep: Pin<&mut Option<F>>,
+    ) -> Wake<R>
+    where
+        S: Stream<Item = AttemptEvent<R>> + Unpin,
+        F: Future<Output = ()>,
+    {
+        poll_fn(|cx| {
+            let wake = match poll_wake(cx, attempts, sleep.as_mut()) {
+                Poll::Ready(wake) => wake,
+                Poll::Pending => {
+                    if !self.deferred.is_empty() {
+                        return Poll::Ready(Wake::Signal(self.deferred.remove(0)));
+                    }
+                    return match self.signals.as_mut().poll_next(cx) {
+                        Poll::Ready(Some(signal)) => Poll::Ready(Wake::Signal(signal)),
+                        // A finished stream: no more signals.
+                        _ => Poll::Pending,
+                    };
+                }
+            };
+            // An overflow already reported came before this event (module docs of the driver).
+            while let Poll::Ready(Some(signal)) = self.signals.as_mut().poll_next(cx) {
+                self.deferred.push(signal);
+            }
+            let overflow = self
+                .deferred
+                .iter()
+                .position(|s| matches!(s, Signal::BufferOverflow { .. }));
+            match overflow {
+                Some(i) => {
+                    self.stashed = Some(wake);
+                    Poll::Ready(Wake::Signal(self.deferred.remove(i)))
+                }
+                None => Poll::Ready(wake),
+            }
+        })
+        .await
+    }
+}
+
+/// Attempt events first, oldest slot first; then the timer.
+fn poll_wake<S, R, F>(
+    cx: &mut Context<'_>,
+    attempts: &mut [(u32, S)],
+    sleep: Pin<&mut Option<F>>,
+) -> Poll<Wake<R>>
+where
+    S: Stream<Item = AttemptEvent<R>> + Unpin,
+    F: Future<Output = ()>,
+{
+    for (slot, attempt) in attempts.iter_mut() {
+        if let Poll::Ready(event) = Pin::new(attempt).poll_next(cx) {
+            return Poll::Ready(Wake::Attempt(*slot, event));
+        }
+    }
+    if let Some(s) = sleep.as_pin_mut() {
+        if s.poll(cx).is_ready() {
+            return Poll::Ready(Wake::Timer);
+        }
+    }
+    Poll::Pending
+}
