@@ -137,29 +137,8 @@ impl CallEngine {
                     self.on_closed(now, live, status, &pushback, env, out);
                 }
             }
-            Input::NotSent { slot } => {
-                if let Some(live) = self.take_live(slot) {
-                    self.not_sent_retries += 1;
-                    if self.not_sent_retries > TRANSPARENT_RETRY_LIMIT {
-                        let reason = FinishReason::TransparentLimit;
-                        return self.finish(Code::Internal, None, reason, env, out);
-                    }
-                    self.resend_transparent(now, live, "not sent", env, out);
-                }
-            }
-            Input::Refused { slot } => {
-                if let Some(live) = self.take_live(slot) {
-                    if !self.refused_retry_used && !self.reached_app {
-                        self.refused_retry_used = true;
-                        self.resend_transparent(now, live, "refused", env, out);
-                    } else {
-                        // Past the one transparent retry, a refusal is an UNAVAILABLE attempt
-                        // that the configured policy judges (R70).
-                        self.reached_app = true;
-                        self.on_closed(now, live, Code::Unavailable, &[], env, out);
-                    }
-                }
-            }
+            Input::NotSent { slot } => self.on_not_sent(now, slot, env, out),
+            Input::Refused { slot } => self.on_refused(now, slot, env, out),
             Input::BufferOverflow { slot } => {
                 if self.committed.is_none() {
                     // The attempt that took the overflowing data is the only one that can
@@ -206,12 +185,12 @@ impl CallEngine {
         self.live.iter().any(|l| l.slot == slot)
     }
 
-    fn take_live(&mut self, slot: u32) -> Option<Live> {
+    pub(super) fn take_live(&mut self, slot: u32) -> Option<Live> {
         let i = self.live.iter().position(|l| l.slot == slot)?;
         Some(self.live.remove(i))
     }
 
-    fn alloc_slot(&mut self) -> u32 {
+    pub(super) fn alloc_slot(&mut self) -> u32 {
         let slot = self.next_slot;
         self.next_slot += 1;
         slot
@@ -229,7 +208,7 @@ impl CallEngine {
         self.send(live, false, out);
     }
 
-    fn send(&mut self, live: Live, transparent: bool, out: &mut Vec<Output>) {
+    pub(super) fn send(&mut self, live: Live, transparent: bool, out: &mut Vec<Output>) {
         self.live.push(live);
         let (slot, attempt, previous) = (live.slot, live.attempt, live.previous);
         out.push(Output::Send(SendAttempt {
@@ -242,35 +221,6 @@ impl CallEngine {
             self.commit_next = false;
             self.commit(live.slot, out);
         }
-    }
-
-    /// Replays an attempt that never reached the server application (R69–R71): same number,
-    /// same header, no throttle, no backoff.
-    fn resend_transparent(
-        &mut self,
-        now: Nanos,
-        old: Live,
-        cause: &'static str,
-        env: &mut Env<'_>,
-        out: &mut Vec<Output>,
-    ) {
-        if self.deadline_passed(now) {
-            return self.finish_deadline(env, out);
-        }
-        out.push(Output::Note(Note::Transparent {
-            slot: old.slot,
-            cause,
-        }));
-        let was_committed = self.committed == Some(old.slot);
-        if was_committed {
-            self.committed = None;
-            self.commit_next = true;
-        }
-        let live = Live {
-            slot: self.alloc_slot(),
-            ..old
-        };
-        self.send(live, true, out);
     }
 
     pub(super) fn commit(&mut self, slot: u32, out: &mut Vec<Output>) {
@@ -346,7 +296,7 @@ impl CallEngine {
         }
     }
 
-    fn on_closed(
+    pub(super) fn on_closed(
         &mut self,
         now: Nanos,
         live: Live,

@@ -11,6 +11,7 @@ mod hedging;
 pub mod pushback;
 mod retry;
 pub mod throttle;
+mod transparent;
 
 pub use backoff::{Backoff, Jitter};
 pub use call::{CallEngine, Env};

@@ -1,0 +1,82 @@
+//! Transparent retries (R69–R73, D21): attempts that never reached the server application.
+//!
+//! They are not A6 retries: they keep their attempt number and `grpc-previous-rpc-attempts`,
+//! touch no throttle and wait for no backoff (R71). An attempt that never left the client is
+//! replayed as often as needed until the deadline, with a safety cap (D21, as Java); a refused
+//! stream is replayed once per call, and only while no attempt has reached the server
+//! application, because after that the server may already have acted on the request.
+
+use super::call::{CallEngine, Live, TRANSPARENT_RETRY_LIMIT};
+use super::{Env, FinishReason, Note, Output};
+use crate::code::Code;
+use crate::time::Nanos;
+
+impl CallEngine {
+    /// `slot` never left the client (R69).
+    pub(super) fn on_not_sent(
+        &mut self,
+        now: Nanos,
+        slot: u32,
+        env: &mut Env<'_>,
+        out: &mut Vec<Output>,
+    ) {
+        if let Some(live) = self.take_live(slot) {
+            self.not_sent_retries += 1;
+            if self.not_sent_retries > TRANSPARENT_RETRY_LIMIT {
+                let reason = FinishReason::TransparentLimit;
+                return self.finish(Code::Internal, None, reason, env, out);
+            }
+            self.resend_transparent(now, live, "not sent", env, out);
+        }
+    }
+
+    /// `slot` was refused before the server application saw it (R70).
+    pub(super) fn on_refused(
+        &mut self,
+        now: Nanos,
+        slot: u32,
+        env: &mut Env<'_>,
+        out: &mut Vec<Output>,
+    ) {
+        if let Some(live) = self.take_live(slot) {
+            if !self.refused_retry_used && !self.reached_app {
+                self.refused_retry_used = true;
+                self.resend_transparent(now, live, "refused", env, out);
+            } else {
+                // Past the one transparent retry, a refusal is an UNAVAILABLE attempt that
+                // the configured policy judges (R70).
+                self.reached_app = true;
+                self.on_closed(now, live, Code::Unavailable, &[], env, out);
+            }
+        }
+    }
+
+    /// Replays an attempt that never reached the server application (R69–R71): same number,
+    /// same header, no throttle, no backoff.
+    fn resend_transparent(
+        &mut self,
+        now: Nanos,
+        old: Live,
+        cause: &'static str,
+        env: &mut Env<'_>,
+        out: &mut Vec<Output>,
+    ) {
+        if self.deadline_passed(now) {
+            return self.finish_deadline(env, out);
+        }
+        out.push(Output::Note(Note::Transparent {
+            slot: old.slot,
+            cause,
+        }));
+        let was_committed = self.committed == Some(old.slot);
+        if was_committed {
+            self.committed = None;
+            self.commit_next = true;
+        }
+        let live = Live {
+            slot: self.alloc_slot(),
+            ..old
+        };
+        self.send(live, true, out);
+    }
+}
