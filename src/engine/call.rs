@@ -100,13 +100,7 @@ impl CallEngine {
             return;
         }
         if self.deadline_passed(now) {
-            return self.finish(
-                Code::DeadlineExceeded,
-                None,
-                FinishReason::Deadline,
-                env,
-                out,
-            );
+            return self.finish_deadline(env, out);
         }
         // A request that does not fit the retry buffer can only ever be sent once (R66).
         self.commit_next = !self.plan.request_fits_buffer;
@@ -261,13 +255,7 @@ impl CallEngine {
         out: &mut Vec<Output>,
     ) {
         if self.deadline_passed(now) {
-            return self.finish(
-                Code::DeadlineExceeded,
-                None,
-                FinishReason::Deadline,
-                env,
-                out,
-            );
+            return self.finish_deadline(env, out);
         }
         out.push(Output::Note(Note::Transparent {
             slot: old.slot,
@@ -303,6 +291,18 @@ impl CallEngine {
         });
     }
 
+    /// The deadline has passed (R77): every live attempt is cancelled, nothing more starts,
+    /// and the call ends DEADLINE_EXCEEDED, whatever the last attempt said.
+    pub(super) fn finish_deadline(&mut self, env: &mut Env<'_>, out: &mut Vec<Output>) {
+        self.finish(
+            Code::DeadlineExceeded,
+            None,
+            FinishReason::Deadline,
+            env,
+            out,
+        );
+    }
+
     pub(super) fn finish(
         &mut self,
         status: Code,
@@ -333,13 +333,7 @@ impl CallEngine {
     fn on_tick(&mut self, now: Nanos, env: &mut Env<'_>, out: &mut Vec<Output>) {
         // The deadline wins over a timer due at the same instant: nothing starts at it (R77).
         if self.deadline_passed(now) {
-            return self.finish(
-                Code::DeadlineExceeded,
-                None,
-                FinishReason::Deadline,
-                env,
-                out,
-            );
+            return self.finish_deadline(env, out);
         }
         if self.timer.is_some_and(|t| t <= now) {
             match self.plan.policy {

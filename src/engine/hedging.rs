@@ -100,13 +100,7 @@ impl CallEngine {
         };
         while self.can_hedge() && self.timer.is_some_and(|t| t <= now) {
             if self.deadline_passed(now) {
-                return self.finish(
-                    Code::DeadlineExceeded,
-                    None,
-                    FinishReason::Deadline,
-                    env,
-                    out,
-                );
+                return self.finish_deadline(env, out);
             }
             // R60: the first attempt always goes; later hedges only while tokens allow.
             if !self.throttle_allows(env, out) {

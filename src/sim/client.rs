@@ -3,7 +3,8 @@
 //!
 //! `client.methods` (round-robin by call index) extends the DESIGN.md core's `client.method` so
 //! one scenario can show per-method selection (R15); `request_bytes` and `retry_buffer_bytes`
-//! model the retry buffer limit (R66, D22); `max_attempts_limit` is the client's ceiling for
+//! model the retry buffer limit (R66, D22) and `channel_buffer_bytes` the channel's budget
+//! shared by the calls in flight (R64); `max_attempts_limit` is the client's ceiling for
 //! `maxAttempts` (R16).
 
 use std::fmt;
@@ -15,6 +16,9 @@ use crate::time::Nanos;
 
 /// The default per-RPC retry buffer: 1 MiB, as grpc-java and grpc-js (D22).
 pub const DEFAULT_RETRY_BUFFER_BYTES: u64 = 1 << 20;
+
+/// The default per-channel retry buffer: 16 MiB, as grpc-java and grpc-js (D22).
+pub const DEFAULT_CHANNEL_BUFFER_BYTES: u64 = 16 << 20;
 
 /// A method a client calls: `echo.Echo/UnaryEcho`.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -63,11 +67,13 @@ pub struct ClientSpec {
     pub request_bytes: u64,
     /// The per-RPC retry buffer limit.
     pub retry_buffer_bytes: u64,
+    /// The channel's retry buffer, shared by the calls in flight (default 16 MiB, D22).
+    pub channel_buffer_bytes: u64,
     /// The client's `maxAttempts` ceiling.
     pub max_attempts_limit: u32,
 }
 
-const CLIENT_KEYS: [&str; 10] = [
+const CLIENT_KEYS: [&str; 11] = [
     "method",
     "methods",
     "message",
@@ -76,6 +82,7 @@ const CLIENT_KEYS: [&str; 10] = [
     "deadline_ms",
     "request_bytes",
     "retry_buffer_bytes",
+    "channel_buffer_bytes",
     "max_attempts_limit",
     "$comment",
 ];
@@ -129,6 +136,7 @@ pub(crate) fn parse_client(value: &Value) -> Result<ClientSpec, FieldError> {
     };
     let request_bytes = uint_or("request_bytes", message.len() as u64)?;
     let retry_buffer_bytes = uint_or("retry_buffer_bytes", DEFAULT_RETRY_BUFFER_BYTES)?;
+    let channel_buffer_bytes = uint_or("channel_buffer_bytes", DEFAULT_CHANNEL_BUFFER_BYTES)?;
     let limit = uint_or("max_attempts_limit", 5)?;
     let max_attempts_limit = u32::try_from(limit)
         .ok()
@@ -147,6 +155,7 @@ pub(crate) fn parse_client(value: &Value) -> Result<ClientSpec, FieldError> {
         deadline,
         request_bytes,
         retry_buffer_bytes,
+        channel_buffer_bytes,
         max_attempts_limit,
     })
 }

@@ -13,6 +13,7 @@ use std::cell::RefCell;
 use std::rc::Rc;
 use std::sync::Mutex;
 
+use super::buffer::RetryBuffer;
 use super::executor::Executor;
 use super::rng::{stream, Purpose};
 use super::scenario::Scenario;
@@ -94,9 +95,10 @@ pub fn run_with(scenario: &Scenario, seed: u64, recorder: &dyn Recorder) -> RunS
         .map(|t| Mutex::new(Throttle::new(t)));
     let plans = method_plans(scenario);
     let message: Rc<str> = Rc::from(client.message.as_str());
-    let fits = client.request_bytes <= client.retry_buffer_bytes; // D22: equal still fits
+    let buffer = RetryBuffer::new(client);
     let quiet = EventsOnly(recorder);
-    let (server, throttle, plans, quiet) = (&server, throttle.as_ref(), &plans, &quiet);
+    let (server, throttle, plans, quiet, buffer) =
+        (&server, throttle.as_ref(), &plans, &quiet, &buffer);
 
     let mut executor = Executor::new();
     let clock = executor.clock().clone();
@@ -115,11 +117,13 @@ pub fn run_with(scenario: &Scenario, seed: u64, recorder: &dyn Recorder) -> RunS
                         (Some(a), Some(b)) => Some(a.min(b)),
                         (a, b) => a.or(b),
                     };
+                    // Held until the call ends; without it the call is sent once (R66).
+                    let reservation = buffer.reserve(client.request_bytes);
                     let plan = CallPlan {
                         policy: method.policy.clone(),
                         deadline: limit.map(|d| now.saturating_add(d)),
                         jitter: scenario.jitter,
-                        request_fits_buffer: fits,
+                        request_fits_buffer: reservation.is_some(),
                     };
                     let mut rng = stream(seed, Purpose::Jitter, i);
                     let delivered = RefCell::new(None);
@@ -132,6 +136,7 @@ pub fn run_with(scenario: &Scenario, seed: u64, recorder: &dyn Recorder) -> RunS
                     };
                     let deliver = |r| *delivered.borrow_mut() = Some(r);
                     let mut record = run_call(&clock, &transport, ctx, deliver).await.record;
+                    drop(reservation);
                     if record.status == Code::Ok {
                         record.message = delivered.into_inner();
                     }

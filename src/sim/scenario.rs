@@ -19,7 +19,9 @@ use std::path::{Path, PathBuf};
 use serde_json::Value;
 
 use super::client::parse_client;
-pub use super::client::{ClientSpec, MethodRef, DEFAULT_RETRY_BUFFER_BYTES};
+pub use super::client::{
+    ClientSpec, MethodRef, DEFAULT_CHANNEL_BUFFER_BYTES, DEFAULT_RETRY_BUFFER_BYTES,
+};
 use super::load::LoadSpec;
 use super::parse::{self, FieldError};
 use super::server::ServerSpec;

@@ -91,13 +91,7 @@ impl Summary {
 
     /// The DESIGN.md summary JSON.
     pub fn to_json(&self) -> Value {
-        let mut statuses = Map::new();
-        for code in Code::ALL {
-            let n = self.status_count(code);
-            if n > 0 {
-                statuses.insert(code.name().to_string(), json!(n));
-            }
-        }
+        let statuses = statuses_json(&self.statuses.borrow());
         let ms = |q: f64| json!(to_ms(self.latency_at(q)));
         let mut v = json!({
             "scenario": self.scenario,
@@ -134,6 +128,16 @@ impl Recorder for Summary {
             h.saturating_record(took);
         }
     }
+}
+
+/// `{"OK": n, "UNAVAILABLE": m, ...}` for the codes that occurred, in numeric order: the
+/// `statuses` object of every summary JSON (plain runs and load runs alike).
+pub(crate) fn statuses_json(counts: &[u64; 17]) -> Map<String, Value> {
+    Code::ALL
+        .into_iter()
+        .filter(|code| counts[*code as usize] > 0)
+        .map(|code| (code.name().to_string(), json!(counts[code as usize])))
+        .collect()
 }
 
 #[cfg(test)]

@@ -15,7 +15,7 @@
 //! width, capped at [`MAX_BUCKETS`].
 
 use hdrhistogram::Histogram;
-use serde_json::{json, Map, Value};
+use serde_json::{json, Value};
 
 use crate::code::Code;
 use crate::time::Nanos;
@@ -230,13 +230,7 @@ impl Tally {
 
     /// The lossless JSON form.
     pub fn to_json(&self) -> Value {
-        let mut statuses = Map::new();
-        for code in Code::ALL {
-            let n = self.status_count(code);
-            if n > 0 {
-                statuses.insert(code.name().to_string(), json!(n));
-            }
-        }
+        let statuses = crate::sim::summary::statuses_json(&self.statuses);
         let buckets: Vec<Value> = self
             .latency
             .iter_recorded()

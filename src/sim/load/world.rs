@@ -29,6 +29,7 @@ use crate::clock::Clock;
 use crate::code::Code;
 use crate::driver::{run_call, CallContext};
 use crate::engine::{CallPlan, FinishReason, Throttle};
+use crate::sim::buffer::RetryBuffer;
 use crate::sim::executor::Executor;
 use crate::sim::latency::open_unit;
 use crate::sim::rng::{stream, Purpose};
@@ -85,9 +86,13 @@ pub fn run(scenario: &Scenario, seed: u64, recorder: &dyn Recorder) -> (RunStats
         .collect();
     let plans = method_plans(scenario);
     let message: Rc<str> = Rc::from(client.message.as_str());
-    let fits = client.request_bytes <= client.retry_buffer_bytes; // D22
+    // One channel per load client: its own retry buffer budget, as its own throttle.
+    let buffers: Vec<RetryBuffer> = (0..load.clients)
+        .map(|_| RetryBuffer::new(client))
+        .collect();
     let quiet = EventsOnly(recorder);
-    let (server, throttles, plans, quiet) = (&server, &throttles, &plans, &quiet);
+    let (server, throttles, plans, quiet, buffers) =
+        (&server, &throttles, &plans, &quiet, &buffers);
 
     let mut executor = Executor::new();
     let clock = executor.clock().clone();
@@ -98,6 +103,7 @@ pub fn run(scenario: &Scenario, seed: u64, recorder: &dyn Recorder) -> (RunStats
         let throttle = throttles
             .get(usize::try_from(c).unwrap_or(usize::MAX))
             .and_then(Option::as_ref);
+        let buffer = &buffers[usize::try_from(c).unwrap_or(0)];
         executor.spawn(async move {
             let mut rng = stream(seed, Purpose::Arrivals, c);
             let mut rpc: u64 = 0;
@@ -133,11 +139,12 @@ pub fn run(scenario: &Scenario, seed: u64, recorder: &dyn Recorder) -> (RunStats
                             (Some(a), Some(b)) => Some(a.min(b)),
                             (a, b) => a.or(b),
                         };
+                        let reservation = buffer.reserve(client.request_bytes);
                         let call_plan = CallPlan {
                             policy: plan.policy.clone(),
                             deadline: limit.map(|d| now.saturating_add(d)),
                             jitter: scenario.jitter,
-                            request_fits_buffer: fits,
+                            request_fits_buffer: reservation.is_some(),
                         };
                         let mut jitter = stream(seed, Purpose::Jitter, id);
                         let delivered = RefCell::new(None);
@@ -150,6 +157,7 @@ pub fn run(scenario: &Scenario, seed: u64, recorder: &dyn Recorder) -> (RunStats
                         };
                         let deliver = |r| *delivered.borrow_mut() = Some(r);
                         let result = run_call(&clock, &transport, ctx, deliver).await;
+                        drop(reservation);
                         let mut record = result.record;
                         {
                             let mut t = server.tally.borrow_mut();
