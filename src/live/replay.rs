@@ -333,6 +333,26 @@ impl http_body::Body for ReplayReader {
             }
         }
     }
+
+    fn is_end_stream(&self) -> bool {
+        // Lets HTTP/2 mark the last DATA frame END_STREAM instead of sending an empty frame
+        // after it: for a unary request, one frame and one server wakeup less per attempt.
+        self.at_end()
+    }
+}
+
+impl ReplayReader {
+    /// Nothing is left to send: everything kept was read and the source ended without trailers.
+    fn at_end(&self) -> bool {
+        if self.done {
+            return true;
+        }
+        let state = self.replay.lock();
+        matches!(state.ended, Some(None))
+            && state.failed.is_none()
+            && self.index >= state.chunks.len()
+            && !state.retired.contains(&self.id)
+    }
 }
 
 impl Drop for ReplayReader {
