@@ -311,7 +311,11 @@ fn flaky_server_run_ends_every_call_and_differs_by_seed() {
 fn channel_buffer_is_shared_by_calls_in_flight_r64_r66_r67() {
     let t = run("buffer-channel-limit", 1);
     let (c0, c1, c2) = (&t.calls[0], &t.calls[1], &t.calls[2]);
-    assert_eq!(outcomes(c0), ["UNAVAILABLE", "UNAVAILABLE", "OK"], "call 0 holds room and retries");
+    assert_eq!(
+        outcomes(c0),
+        ["UNAVAILABLE", "UNAVAILABLE", "OK"],
+        "call 0 holds room and retries"
+    );
     // Call 1 starts while call 0 holds 600 of the channel's 1000 kB: no room, sent once.
     assert_eq!(outcomes(c1), ["UNAVAILABLE"]);
     assert!(c1.attempts[0].committed, "committed from the start (R66)");
