@@ -23,7 +23,7 @@ carried, how they ended) and every decision (backoff drawn, pushback, throttle t
 timers, commit, cancel, deadline).\n\n\
 The same file and seed always give a byte-identical trace, on every machine. Without --seed, \
 every seed the file lists is run in turn. With --format json each seed's trace is one JSON \
-document (the shape DESIGN.md promises), written one per line.\n\n\
+document (the stable shape described in docs/trace.md), written one per line.\n\n\
 Exit codes: 0 the run completed (whatever the calls' statuses), 2 the file cannot be read or \
 is not a valid scenario (the file, the JSON path and what was expected are printed).",
     after_help = "Examples:\n  hedgehog sim sims/seed-demo.json\n  \
@@ -55,7 +55,7 @@ pub enum Format {
     Text,
     /// For snapshots and diffs.
     Yaml,
-    /// The DESIGN.md JSON trace, one document per seed and line.
+    /// The JSON trace (docs/trace.md), one document per seed and line.
     Json,
 }
 
