@@ -17,6 +17,14 @@ pub const fn ms(ms: u64) -> Nanos {
     ms.saturating_mul(NANOS_PER_MS)
 }
 
+/// The earlier of two optional instants or durations; `None` only when both are.
+pub fn earliest(a: Option<Nanos>, b: Option<Nanos>) -> Option<Nanos> {
+    match (a, b) {
+        (Some(a), Some(b)) => Some(a.min(b)),
+        (a, b) => a.or(b),
+    }
+}
+
 /// Milliseconds with microsecond precision, as the JSON trace prints them (`31.404`).
 pub fn to_ms(ns: Nanos) -> f64 {
     // Round to whole microseconds first (integer), then divide: the printed value is exact.
@@ -55,6 +63,14 @@ mod tests {
         assert_eq!(to_ms(31_404_000), 31.404);
         assert_eq!(to_ms(1_499), 0.001);
         assert_eq!(to_ms(0), 0.0);
+    }
+
+    #[test]
+    fn earliest_ignores_what_is_unset() {
+        assert_eq!(earliest(Some(5), Some(3)), Some(3));
+        assert_eq!(earliest(None, Some(3)), Some(3));
+        assert_eq!(earliest(Some(5), None), Some(5));
+        assert_eq!(earliest(None, None), None);
     }
 
     #[test]

@@ -15,7 +15,7 @@ use super::{
 };
 use crate::code::Code;
 use crate::config::Policy;
-use crate::time::Nanos;
+use crate::time::{earliest, Nanos};
 
 /// How many never-sent attempts one call may replay before giving up (D21, as in Java).
 pub const TRANSPARENT_RETRY_LIMIT: u32 = 1000;
@@ -161,10 +161,7 @@ impl CallEngine {
         if self.finished {
             return None;
         }
-        match (self.timer, self.plan.deadline) {
-            (Some(t), Some(d)) => Some(t.min(d)),
-            (t, d) => t.or(d),
-        }
+        earliest(self.timer, self.plan.deadline)
     }
 
     /// Whether [`Output::Finish`] has been emitted.

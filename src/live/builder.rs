@@ -16,6 +16,7 @@ use super::wire::parse_grpc_timeout;
 use crate::clock::TokioClock;
 use crate::config::{self, ParseError, ParseOptions, Policy, ServiceConfig};
 use crate::engine::{CallPlan, Jitter, Throttle, ThrottleRegistry};
+use crate::time::earliest;
 use crate::trace::Recorder;
 
 /// A request extension naming the call's index in a run: recorded as the call number and used
@@ -238,10 +239,8 @@ impl Settings {
             .get("grpc-timeout")
             .and_then(|v| v.to_str().ok())
             .and_then(parse_grpc_timeout);
-        let timeout = match (from_header, selected.and_then(|mc| mc.timeout)) {
-            (Some(a), Some(b)) => Some(a.min(b)),
-            (a, b) => a.or(b),
-        };
+        // R81: the earlier of the application's deadline and the config's `timeout`.
+        let timeout = earliest(from_header, selected.and_then(|mc| mc.timeout));
         CallPlan {
             policy,
             deadline: timeout.map(|t| now.saturating_add(t)),

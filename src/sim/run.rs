@@ -25,7 +25,7 @@ use crate::code::Code;
 use crate::config::Policy;
 use crate::driver::{run_call, CallContext};
 use crate::engine::{CallPlan, Throttle};
-use crate::time::Nanos;
+use crate::time::{earliest, Nanos};
 use crate::trace::{CallRecord, Recorder, Trace, TraceEvent, TraceRecorder};
 
 /// What a run leaves behind besides its recorder's contents.
@@ -58,6 +58,21 @@ impl Recorder for EventsOnly<'_> {
 pub(crate) struct MethodPlan {
     pub(crate) policy: Policy,
     pub(crate) timeout: Option<Nanos>,
+}
+
+impl MethodPlan {
+    /// The plan of a call of this method starting at `now`: its deadline is the earlier of the
+    /// client's and the method's `timeout` (R81); `fits` says whether the retry buffer holds
+    /// its request (R66).
+    pub(crate) fn call_plan(&self, scenario: &Scenario, now: Nanos, fits: bool) -> CallPlan {
+        let limit = earliest(scenario.client.deadline, self.timeout);
+        CallPlan {
+            policy: self.policy.clone(),
+            deadline: limit.map(|d| now.saturating_add(d)),
+            jitter: scenario.jitter,
+            request_fits_buffer: fits,
+        }
+    }
 }
 
 /// Each client method's plan, in `client.methods` order (call i uses `plans[i % n]`).
@@ -112,19 +127,9 @@ pub fn run_with(scenario: &Scenario, seed: u64, recorder: &dyn Recorder) -> RunS
                 let transport = SimTransport::new(clock.clone(), server, Rc::clone(&message));
                 let clock = clock.clone();
                 spawner.spawn(async move {
-                    let now = clock.now();
-                    let limit = match (client.deadline, method.timeout) {
-                        (Some(a), Some(b)) => Some(a.min(b)),
-                        (a, b) => a.or(b),
-                    };
                     // Held until the call ends; without it the call is sent once (R66).
                     let reservation = buffer.reserve(client.request_bytes);
-                    let plan = CallPlan {
-                        policy: method.policy.clone(),
-                        deadline: limit.map(|d| now.saturating_add(d)),
-                        jitter: scenario.jitter,
-                        request_fits_buffer: reservation.is_some(),
-                    };
+                    let plan = method.call_plan(scenario, clock.now(), reservation.is_some());
                     let mut rng = stream(seed, Purpose::Jitter, i);
                     let delivered = RefCell::new(None);
                     let ctx = CallContext {

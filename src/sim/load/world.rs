@@ -28,7 +28,7 @@ use super::{Arrivals, LoadSpec, Process};
 use crate::clock::Clock;
 use crate::code::Code;
 use crate::driver::{run_call, CallContext};
-use crate::engine::{CallPlan, FinishReason, Throttle};
+use crate::engine::{FinishReason, Throttle};
 use crate::sim::buffer::RetryBuffer;
 use crate::sim::executor::Executor;
 use crate::sim::latency::open_unit;
@@ -134,18 +134,9 @@ pub fn run(scenario: &Scenario, seed: u64, recorder: &dyn Recorder) -> (RunStats
                     let transport = LoadTransport::new(clock.clone(), server, Rc::clone(&message));
                     let (clock, request) = (clock.clone(), Rc::clone(&request));
                     spawner.spawn(async move {
-                        let now = clock.now();
-                        let limit = match (client.deadline, plan.timeout) {
-                            (Some(a), Some(b)) => Some(a.min(b)),
-                            (a, b) => a.or(b),
-                        };
                         let reservation = buffer.reserve(client.request_bytes);
-                        let call_plan = CallPlan {
-                            policy: plan.policy.clone(),
-                            deadline: limit.map(|d| now.saturating_add(d)),
-                            jitter: scenario.jitter,
-                            request_fits_buffer: reservation.is_some(),
-                        };
+                        let call_plan =
+                            plan.call_plan(scenario, clock.now(), reservation.is_some());
                         let mut jitter = stream(seed, Purpose::Jitter, id);
                         let delivered = RefCell::new(None);
                         let ctx = CallContext {
