@@ -1,19 +1,11 @@
 //! One test per row of the A6-DIGEST portability matrix: what hedgehog does in each mode, the
 //! peers its warning names (D2), and the per-peer verdict `check-config` prints.
 
-use hedgehog::config::{check_str, check_value, Peer, Policy, Report, Verdict};
-use hedgehog::config::{ParseOptions, Warning};
+mod config_support;
 
-fn report(text: &str, strict: bool) -> Report {
-    check_str(
-        text,
-        &ParseOptions {
-            strict,
-            ..ParseOptions::default()
-        },
-    )
-    .expect("test configs are JSON")
-}
+use config_support::report;
+use hedgehog::config::{check_value, Peer, Policy, Report, Verdict};
+use hedgehog::config::{ParseOptions, Warning};
 
 /// `retryPolicy` body with `from` replaced by `to`.
 fn retry(from: &str, to: &str) -> String {

@@ -1,19 +1,11 @@
 //! Warnings and tolerated keys outside the two tables: D24 (keys hedgehog ignores), R84 (other
 //! top-level fields), R4 (unknown keys), R27/D7, R10/D17, R12, R46, R6 and D25 edge cases.
 
-use hedgehog::config::{check_str, Peer, Policy, Report};
-use hedgehog::config::{ParseOptions, Warning};
+mod config_support;
 
-fn report(text: &str, strict: bool) -> Report {
-    check_str(
-        text,
-        &ParseOptions {
-            strict,
-            ..ParseOptions::default()
-        },
-    )
-    .expect("test configs are JSON")
-}
+use config_support::report;
+use hedgehog::config::Warning;
+use hedgehog::config::{Peer, Policy, Report};
 
 fn retry_entry(extra_policy: &str, extra_entry: &str) -> String {
     format!(
