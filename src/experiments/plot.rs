@@ -112,19 +112,7 @@ fn latency_cdf(sweep: &Sweep, path: &Path) -> Res {
         .x_desc("latency (ms, log scale)")
         .y_desc("nines: 1 = p90, 2 = p99, 3 = p99.9")
         .draw()?;
-    for (i, (label, pts)) in curves.into_iter().enumerate() {
-        let c = color(i);
-        chart
-            .draw_series(LineSeries::new(pts, c.stroke_width(2)))?
-            .label(label)
-            .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 20, y)], c.stroke_width(2)));
-    }
-    chart
-        .configure_series_labels()
-        .background_style(WHITE.mix(0.8))
-        .border_style(BLACK)
-        .position(SeriesLabelPosition::UpperLeft)
-        .draw()?;
+    draw_curves(&mut chart, curves, SeriesLabelPosition::UpperLeft)?;
     root.present()?;
     Ok(())
 }
@@ -196,6 +184,23 @@ where
         .x_desc("virtual time (s)")
         .y_desc(ydesc)
         .draw()?;
+    draw_curves(&mut chart, curves, SeriesLabelPosition::UpperRight)?;
+    Ok(())
+}
+
+/// One line per variant, coloured by index, with its legend at `position`: the same for every
+/// chart, whatever its axes (the latency CDF's log scale or the time series' linear one).
+fn draw_curves<'a, DB, X, Y>(
+    chart: &mut ChartContext<'a, DB, Cartesian2d<X, Y>>,
+    curves: Vec<(String, Vec<(f64, f64)>)>,
+    position: SeriesLabelPosition,
+) -> Result<(), Box<dyn std::error::Error>>
+where
+    DB: DrawingBackend + 'a,
+    DB::ErrorType: 'static,
+    X: Ranged<ValueType = f64>,
+    Y: Ranged<ValueType = f64>,
+{
     for (i, (label, pts)) in curves.into_iter().enumerate() {
         let c = color(i);
         chart
@@ -207,7 +212,7 @@ where
         .configure_series_labels()
         .background_style(WHITE.mix(0.8))
         .border_style(BLACK)
-        .position(SeriesLabelPosition::UpperRight)
+        .position(position)
         .draw()?;
     Ok(())
 }
