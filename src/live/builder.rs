@@ -228,9 +228,7 @@ impl Settings {
         now: u64,
         fits: bool,
     ) -> CallPlan {
-        let mut parts = path.trim_start_matches('/').splitn(2, '/');
-        let (service, method) = (parts.next().unwrap_or(""), parts.next().unwrap_or(""));
-        let selected = self.config.select(service, method);
+        let selected = self.config.select_entry_for_path(path);
         let policy = match selected {
             Some(mc) if self.retries => mc.policy.clone(),
             _ => Policy::None,
