@@ -13,7 +13,7 @@ use hdrhistogram::Histogram;
 use hedgehog::live::pb::echo_client::EchoClient;
 use hedgehog::live::pb::EchoRequest;
 use hedgehog::live::{RetryLayer, RunningServer};
-use hedgehog::sim::server::{ServerModel, ServerSpec};
+use hedgehog::scenario::server::{ServerModel, ServerSpec};
 use tonic::transport::Channel;
 use tower::ServiceBuilder;
 

@@ -12,8 +12,8 @@
 use std::path::Path;
 use std::time::Instant;
 
+use hedgehog::scenario::Scenario;
 use hedgehog::sim::run::summary;
-use hedgehog::sim::scenario::Scenario;
 use serde_json::json;
 
 fn scenario(name: &str, policy: serde_json::Value, calls: u64) -> Scenario {

@@ -10,7 +10,7 @@ use std::sync::Arc;
 use hedgehog::live::pb::echo_client::EchoClient;
 use hedgehog::live::pb::EchoRequest;
 use hedgehog::live::{LiveRecorder, RetryLayer, RunningServer};
-use hedgehog::sim::server::{ServerModel, ServerSpec};
+use hedgehog::scenario::server::{ServerModel, ServerSpec};
 use tonic::transport::Channel;
 use tower::ServiceBuilder;
 

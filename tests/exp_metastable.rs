@@ -6,9 +6,9 @@
 use std::path::Path;
 
 use hedgehog::experiments::vary::apply;
+use hedgehog::scenario::Scenario;
 use hedgehog::sim::load::tally::Tally;
 use hedgehog::sim::load::world;
-use hedgehog::sim::scenario::Scenario;
 
 fn run(config: &str, rate: &str) -> Tally {
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));

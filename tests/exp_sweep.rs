@@ -8,9 +8,9 @@ use hedgehog::code::Code;
 use hedgehog::experiments::report;
 use hedgehog::experiments::sweep::{self, Sweep, VariantResult};
 use hedgehog::experiments::vary::Vary;
+use hedgehog::scenario::{scenario_files, Scenario};
 use hedgehog::sim::load::world;
 use hedgehog::sim::run::summary;
-use hedgehog::sim::scenario::{scenario_files, Scenario};
 
 fn root() -> &'static Path {
     Path::new(env!("CARGO_MANIFEST_DIR"))

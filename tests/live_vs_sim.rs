@@ -7,8 +7,8 @@ use std::path::Path;
 
 use hedgehog::live::compare::{compare, Tolerance};
 use hedgehog::live::run::run_live;
+use hedgehog::scenario::Scenario;
 use hedgehog::sim::run::trace;
-use hedgehog::sim::scenario::Scenario;
 use std::time::Duration;
 use tokio::time::timeout;
 

@@ -4,9 +4,9 @@
 
 use std::path::Path;
 
-use hedgehog::sim::format::to_json;
+use hedgehog::scenario::{scenario_files, Scenario};
 use hedgehog::sim::run::{summary, trace};
-use hedgehog::sim::scenario::{scenario_files, Scenario};
+use hedgehog::trace::render::to_json;
 
 /// Every scenario, its `file` relative to the repository so replay commands are copyable.
 fn scenarios() -> Vec<Scenario> {

@@ -9,8 +9,8 @@ use std::path::Path;
 
 use hedgehog::config::Policy;
 use hedgehog::engine::Backoff;
+use hedgehog::scenario::Scenario;
 use hedgehog::sim::run;
-use hedgehog::sim::scenario::Scenario;
 use hedgehog::time::Nanos;
 use hedgehog::trace::{EventKind, Outcome, Trace};
 use proptest::prelude::*;

@@ -5,8 +5,8 @@
 use std::path::Path;
 
 use hedgehog::code::Code;
+use hedgehog::scenario::Scenario;
 use hedgehog::sim::run::trace;
-use hedgehog::sim::scenario::Scenario;
 use hedgehog::time::ms;
 use hedgehog::trace::{CallRecord, EventKind, Outcome, Trace};
 

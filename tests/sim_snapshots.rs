@@ -6,9 +6,9 @@
 
 use std::path::Path;
 
-use hedgehog::sim::format::to_yaml;
+use hedgehog::scenario::{scenario_files, Scenario};
 use hedgehog::sim::run::trace;
-use hedgehog::sim::scenario::{scenario_files, Scenario};
+use hedgehog::trace::render::to_yaml;
 
 #[test]
 fn every_scenario_and_seed_matches_its_snapshot() {

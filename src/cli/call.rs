@@ -10,7 +10,7 @@ use std::time::Duration;
 use hedgehog::config::{warning_line, ParseError};
 use hedgehog::live::echo::{echo_call, EchoMethod, EchoOptions};
 use hedgehog::live::{LiveRecorder, RetryLayer};
-use hedgehog::sim::format::{to_json, to_text};
+use hedgehog::trace::render::{to_json, to_text};
 use tower::ServiceBuilder;
 
 /// Arguments of `call`.

@@ -8,7 +8,7 @@ use std::process::ExitCode;
 use std::time::Duration;
 
 use hedgehog::live::RunningServer;
-use hedgehog::sim::server::{ServerModel, ServerSpec};
+use hedgehog::scenario::server::{ServerModel, ServerSpec};
 use serde_json::json;
 
 /// Arguments of `serve`.

@@ -6,11 +6,11 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use hedgehog::config::warning_line;
-use hedgehog::sim::format::{to_json, to_text, to_yaml};
+use hedgehog::scenario::Scenario;
 use hedgehog::sim::run::{summary, trace};
-use hedgehog::sim::scenario::Scenario;
 use hedgehog::sim::summary::Summary;
 use hedgehog::time::to_ms;
+use hedgehog::trace::render::{to_json, to_text, to_yaml};
 
 /// Arguments of `sim`.
 #[derive(Debug, clap::Args)]

@@ -7,10 +7,10 @@ use std::process::ExitCode;
 
 use hedgehog::live::compare::{compare, Comparison, Tolerance};
 use hedgehog::live::run::run_live;
-use hedgehog::sim::format::{to_json, to_text, to_yaml};
+use hedgehog::scenario::Scenario;
 use hedgehog::sim::run::trace;
-use hedgehog::sim::scenario::Scenario;
 use hedgehog::time::to_ms;
+use hedgehog::trace::render::{to_json, to_text, to_yaml};
 use serde_json::json;
 
 use super::sim::Format;

@@ -13,9 +13,9 @@ use rayon::prelude::*;
 use serde_json::{json, Value};
 
 use super::vary::{apply, Vary};
+use crate::scenario::Scenario;
 use crate::sim::load::tally::Tally;
 use crate::sim::load::world;
-use crate::sim::scenario::Scenario;
 
 /// One scenario variant: the values it sets and the scenario they give.
 #[derive(Clone, Debug)]

@@ -58,7 +58,7 @@ use crate::clock::{Clock, TokioClock};
 use crate::config::{ParseError, Warning};
 use crate::driver::{run_call_until, CallContext, Signal};
 use crate::engine::CallPlan;
-use crate::trace::{CallRecord, Recorder, TraceEvent};
+use crate::trace::{Discard, Recorder};
 
 /// A tower layer that gives the wrapped tonic channel A6 retries and hedging.
 #[derive(Clone)]
@@ -82,7 +82,7 @@ impl RetryLayer {
     /// ```
     /// use hedgehog::live::pb::{echo_client::EchoClient, EchoRequest};
     /// use hedgehog::live::{RetryLayer, RunningServer};
-    /// use hedgehog::sim::server::{ServerModel, ServerSpec};
+    /// use hedgehog::scenario::server::{ServerModel, ServerSpec};
     /// use tower::ServiceBuilder;
     ///
     /// # #[tokio::main(flavor = "current_thread")]
@@ -139,17 +139,6 @@ impl<S> Layer<S> for RetryLayer {
             settings: Arc::clone(&self.settings),
         }
     }
-}
-
-/// Records nothing.
-struct Silent;
-
-impl Recorder for Silent {
-    fn wants_events(&self) -> bool {
-        false
-    }
-    fn event(&self, _: TraceEvent) {}
-    fn call(&self, _: &CallRecord) {}
 }
 
 /// The service [`RetryLayer`] makes.
@@ -276,7 +265,7 @@ async fn drive<S>(
     let mut rng = (settings.rng)(call);
     let recorder: &(dyn Recorder + Sync) = match &settings.recorder {
         Some(r) => &**r,
-        None => &Silent,
+        None => &Discard,
     };
     let ctx = CallContext {
         call,

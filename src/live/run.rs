@@ -26,9 +26,9 @@ use super::served::ServedAttempt;
 use super::server::WARMUP;
 use crate::clock::TokioClock;
 use crate::code::Code;
-use crate::sim::rng::{stream, Purpose};
-use crate::sim::scenario::Scenario;
-use crate::sim::server::ServerModel;
+use crate::scenario::rng::{stream, Purpose};
+use crate::scenario::server::ServerModel;
+use crate::scenario::Scenario;
 use crate::trace::Trace;
 
 /// How long a live run may take beyond its last call's start before it is abandoned.

@@ -14,7 +14,7 @@ use tonic::metadata::{MetadataMap, MetadataValue};
 use tonic::Status;
 
 use crate::code::Code;
-use crate::sim::server::{ServerModel, Step};
+use crate::scenario::server::{ServerModel, Step};
 
 /// The trailer the server uses to ask for a retry delay (R35).
 pub const PUSHBACK: &str = "grpc-retry-pushback-ms";

@@ -1,5 +1,5 @@
 //! The failing echo server: a tonic service whose answer to every arriving attempt comes from
-//! the simulator's server model ([`crate::sim::server::ServerModel`]).
+//! the simulator's server model ([`crate::scenario::server::ServerModel`]).
 //!
 //! Why a hand-written `Service` and not the generated `EchoServer` trait: the generated unary
 //! handler returns `Result<Response, Status>`, which can only express "Trailers-Only error" or
@@ -37,7 +37,7 @@ use super::pb::{EchoRequest, EchoResponse};
 use super::served::{Attempt, ServedAttempt, ServedOutcome, Shared, StepSource};
 use super::PREVIOUS_ATTEMPTS;
 use crate::code::Code;
-use crate::sim::server::Step;
+use crate::scenario::server::Step;
 
 /// A path the server answers OK at once, without consulting the model or recording: clients
 /// use it to open and warm up a connection before measuring anything.

@@ -14,7 +14,7 @@
 
 use std::cell::Cell;
 
-use super::client::ClientSpec;
+use crate::scenario::client::ClientSpec;
 
 /// One channel's retry buffer.
 #[derive(Debug)]

@@ -21,18 +21,10 @@
 //! [`run::run_with`] (any [`crate::trace::Recorder`]); [`mod@format`] renders a trace.
 
 pub mod buffer;
-pub mod client;
 pub mod clock;
 pub mod executor;
-pub mod format;
-pub mod latency;
 pub mod load;
-pub mod parse;
 mod radix;
-pub mod rng;
 pub mod run;
-pub mod scenario;
-pub mod schedule;
-pub mod server;
 pub mod summary;
 pub mod transport;

@@ -15,9 +15,6 @@ use std::sync::Mutex;
 
 use super::buffer::RetryBuffer;
 use super::executor::Executor;
-use super::rng::{stream, Purpose};
-use super::scenario::Scenario;
-use super::server::ServerModel;
 use super::summary::Summary;
 use super::transport::SimTransport;
 use crate::clock::Clock;
@@ -25,6 +22,9 @@ use crate::code::Code;
 use crate::config::Policy;
 use crate::driver::{run_call, CallContext};
 use crate::engine::{CallPlan, Throttle};
+use crate::scenario::rng::{stream, Purpose};
+use crate::scenario::server::ServerModel;
+use crate::scenario::Scenario;
 use crate::time::{earliest, Nanos};
 use crate::trace::{CallRecord, Recorder, Trace, TraceEvent, TraceRecorder};
 

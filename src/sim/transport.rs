@@ -20,9 +20,9 @@ use std::task::{Context, Poll};
 use futures_util::Stream;
 
 use super::clock::{SimClock, Sleep};
-use super::server::ServerModel;
 use crate::clock::Clock;
 use crate::code::Code;
+use crate::scenario::server::ServerModel;
 use crate::transport::{AttemptEvent, AttemptStart, Transport};
 
 /// One call's transport: a shared server, the clock, and the request (echoed back on success).
@@ -161,8 +161,8 @@ impl Stream for SimAttempt {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::scenario::server::ServerSpec;
     use crate::sim::executor::Executor;
-    use crate::sim::server::ServerSpec;
     use futures_util::StreamExt;
     use serde_json::json;
 

@@ -8,7 +8,7 @@ use std::time::Duration;
 use hedgehog::live::pb::echo_client::EchoClient;
 use hedgehog::live::LiveRecorder;
 use hedgehog::live::{RetryLayer, RetryService, RunningServer, ServedAttempt};
-use hedgehog::sim::server::{ServerModel, ServerSpec};
+use hedgehog::scenario::server::{ServerModel, ServerSpec};
 use hedgehog::trace::CallRecord;
 use tonic::transport::Channel;
 use tower::ServiceBuilder;

@@ -27,8 +27,8 @@ use rayon::prelude::*;
 use crate::code::CodeSet;
 use crate::config::RetryPolicy;
 use crate::engine::{Backoff, Jitter};
-use crate::sim::latency::standard_normal;
-use crate::sim::rng::{stream, Purpose};
+use crate::scenario::latency::standard_normal;
+use crate::scenario::rng::{stream, Purpose};
 use crate::time::{Nanos, NANOS_PER_MS};
 
 /// A backoff algorithm of the post (plus A6's).

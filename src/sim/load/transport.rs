@@ -12,8 +12,8 @@ use std::rc::Rc;
 use super::backend::Backend;
 use super::tally::Tally;
 use crate::clock::Clock;
+use crate::scenario::server::ServerModel;
 use crate::sim::clock::SimClock;
-use crate::sim::server::ServerModel;
 use crate::sim::transport::SimAttempt;
 use crate::transport::{AttemptStart, Transport};
 

@@ -29,15 +29,15 @@ use crate::clock::Clock;
 use crate::code::Code;
 use crate::driver::{run_call, CallContext};
 use crate::engine::{FinishReason, Throttle};
+use crate::scenario::latency::open_unit;
+use crate::scenario::rng::{stream, Purpose};
+use crate::scenario::server::ServerModel;
+use crate::scenario::Scenario;
 use crate::sim::buffer::RetryBuffer;
 use crate::sim::executor::Executor;
-use crate::sim::latency::open_unit;
-use crate::sim::rng::{stream, Purpose};
 use crate::sim::run::{method_plans, EventsOnly, RunStats};
-use crate::sim::scenario::Scenario;
-use crate::sim::server::ServerModel;
 use crate::time::Nanos;
-use crate::trace::Recorder;
+use crate::trace::{Discard, Recorder};
 
 /// A user request in flight: what its RPCs have found so far.
 #[derive(Debug)]
@@ -199,18 +199,6 @@ pub fn run(scenario: &Scenario, seed: u64, recorder: &dyn Recorder) -> (RunStats
         ended,
     };
     (stats, tally)
-}
-
-/// A recorder that keeps nothing (sweeps read the [`Tally`] instead).
-#[derive(Clone, Copy, Debug, Default)]
-pub struct Discard;
-
-impl Recorder for Discard {
-    fn wants_events(&self) -> bool {
-        false
-    }
-    fn event(&self, _event: crate::trace::TraceEvent) {}
-    fn call(&self, _record: &crate::trace::CallRecord) {}
 }
 
 /// The tally of one seed, keeping no trace.

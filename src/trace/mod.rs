@@ -2,7 +2,9 @@
 //!
 //! The driver writes into a [`Recorder`]; the simulator and live mode collect the same records,
 //! so their traces compare field by field. Formatting (text, YAML, JSON) lives in
-//! [`crate::sim::format`]; this module is only the data.
+//! [`crate::trace::render`]; this module is only the data.
+
+pub mod render;
 
 use std::sync::Mutex;
 
@@ -166,6 +168,19 @@ pub trait Recorder {
     fn event(&self, event: TraceEvent);
     /// One finished call.
     fn call(&self, record: &CallRecord);
+}
+
+/// Keeps nothing and asks for no events, so the driver builds no strings: the recorder of a
+/// layer nobody listens to, and of sweeps that read their own tally instead.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct Discard;
+
+impl Recorder for Discard {
+    fn wants_events(&self) -> bool {
+        false
+    }
+    fn event(&self, _event: TraceEvent) {}
+    fn call(&self, _record: &CallRecord) {}
 }
 
 /// Collects everything into memory, for a full trace.

@@ -8,7 +8,7 @@
 
 use serde_json::{Map, Value};
 
-use super::parse::{self, FieldError};
+use super::fields::{self as parse, FieldError};
 use crate::code::Code;
 use crate::time::Nanos;
 

@@ -13,20 +13,26 @@
 //! Unknown keys are errors: a misspelt key silently falling back to a default would produce a
 //! believable, wrong trace.
 
+pub mod client;
+pub mod fields;
+pub mod latency;
+pub mod load;
+pub mod rng;
+pub mod schedule;
+pub mod server;
+
 use std::fmt;
 use std::path::{Path, PathBuf};
 
 use serde_json::Value;
 
-use super::client::parse_client;
-pub use super::client::{
-    ClientSpec, MethodRef, DEFAULT_CHANNEL_BUFFER_BYTES, DEFAULT_RETRY_BUFFER_BYTES,
-};
-use super::load::LoadSpec;
-use super::parse::{self, FieldError};
-use super::server::ServerSpec;
 use crate::config::{self, ParseOptions, ServiceConfig, Warning};
 use crate::engine::Jitter;
+use client::parse_client;
+pub use client::{ClientSpec, MethodRef, DEFAULT_CHANNEL_BUFFER_BYTES, DEFAULT_RETRY_BUFFER_BYTES};
+use fields::{self as parse, FieldError};
+use load::LoadSpec;
+use server::ServerSpec;
 
 /// A loaded scenario.
 #[derive(Clone, Debug)]
@@ -51,7 +57,7 @@ pub struct Scenario {
     pub client: ClientSpec,
     /// `live_comparable` (default false).
     pub live_comparable: bool,
-    /// `load` (see [`super::load`]): arrivals, clients, fan-out, server capacity and outages.
+    /// `load` (see [`load`]): arrivals, clients, fan-out, server capacity and outages.
     pub load: Option<LoadSpec>,
 }
 

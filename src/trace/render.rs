@@ -10,8 +10,8 @@ use std::fmt::Write as _;
 
 use serde_json::{json, Value};
 
+use super::{AttemptRecord, CallRecord, Trace, TraceEvent};
 use crate::time::{to_ms, Nanos};
-use crate::trace::{AttemptRecord, CallRecord, Trace, TraceEvent};
 
 /// Output formats of `hedgehog sim`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

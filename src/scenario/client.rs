@@ -11,7 +11,7 @@ use std::fmt;
 
 use serde_json::Value;
 
-use super::parse::{self, FieldError};
+use super::fields::{self as parse, FieldError};
 use crate::time::Nanos;
 
 /// The default per-RPC retry buffer: 1 MiB, as grpc-java and grpc-js (D22).

@@ -13,8 +13,8 @@ use rand::{Rng, RngCore};
 use rand_chacha::ChaCha8Rng;
 use serde_json::Value;
 
+use super::fields::{self as parse, FieldError};
 use super::latency::Latency;
-use super::parse::{self, FieldError};
 use super::rng::{stream, Purpose};
 use super::schedule::parse_schedule;
 pub use super::schedule::{Schedule, ScriptStep, Then, SCHEDULE_KINDS};

@@ -8,7 +8,7 @@
 use rand::{Rng, RngCore};
 use serde_json::Value;
 
-use super::parse::{self, FieldError};
+use super::fields::{self as parse, FieldError};
 use crate::time::Nanos;
 
 /// A parsed `server.latency` object.
@@ -148,7 +148,7 @@ fn to_nanos(ms: f64) -> Nanos {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::sim::rng::{stream, Purpose};
+    use crate::scenario::rng::{stream, Purpose};
     use serde_json::json;
 
     fn mean_ms(latency: &Latency, n: u32) -> f64 {
