@@ -120,6 +120,8 @@ impl CallEngine {
         match input {
             Input::Tick => self.on_tick(now, env, out),
             Input::Headers { slot } => {
+                // Headers commit the call to their attempt (R30a, R55: the first to get them
+                // wins); headers on an attempt already cancelled or ended change nothing.
                 if self.is_live(slot) {
                     self.reached_app = true;
                     if self.committed.is_none() {
@@ -132,6 +134,9 @@ impl CallEngine {
                 status,
                 pushback,
             } => {
+                // A status reached the server application (so never transparent, R70); the
+                // policy decides what follows (R21 retry, R56–R58 hedging, R31 committed).
+                // A close on a slot no longer live (already cancelled) is ignored.
                 if let Some(live) = self.take_live(slot) {
                     self.reached_app = true;
                     self.on_closed(now, live, status, &pushback, env, out);
@@ -285,6 +290,8 @@ impl CallEngine {
         if self.timer.is_some_and(|t| t <= now) {
             match self.plan.policy {
                 Policy::Hedging(_) => self.pump_hedges(now, env, out),
+                // The retry's backoff (R24–R28) or pushback (R36) wait is over: the next
+                // attempt goes out; the throttle was asked when the retry was decided (R43).
                 _ => {
                     self.timer = None;
                     self.send_new(out);

@@ -111,6 +111,9 @@ impl CallEngine {
             self.schedule_hedge(now.saturating_add(delay), "delay", out);
         }
         if self.live.is_empty() && !self.can_hedge() {
+            // R58: the last status is the answer (R22, D19). Nothing is live only after some
+            // attempt closed with a status, so `last` is set; the UNKNOWN fallback is a guard
+            // (gRPC's code for "no better status") rather than a path any input reaches.
             let (status, slot) = self
                 .last
                 .map_or((Code::Unknown, None), |(c, s)| (c, Some(s)));
