@@ -10,6 +10,7 @@ use std::sync::Mutex;
 
 use rand::RngCore;
 
+use super::transparent::Transparent;
 use super::{
     Backoff, CallPlan, Finish, FinishReason, Input, Note, Output, Pushback, SendAttempt, Throttle,
 };
@@ -61,10 +62,8 @@ pub struct CallEngine {
     pub(super) hedging_stopped: Option<FinishReason>,
     /// The last attempt status seen, and its slot.
     pub(super) last: Option<(Code, u32)>,
-    /// Some attempt reached the server application (it answered).
-    pub(super) reached_app: bool,
-    pub(super) refused_retry_used: bool,
-    pub(super) not_sent_retries: u32,
+    /// What transparent retries have used so far (R69–R73).
+    pub(super) transparent: Transparent,
 }
 
 impl CallEngine {
@@ -87,9 +86,7 @@ impl CallEngine {
             timer: None,
             hedging_stopped: None,
             last: None,
-            reached_app: false,
-            refused_retry_used: false,
-            not_sent_retries: 0,
+            transparent: Transparent::default(),
         }
     }
 
@@ -123,7 +120,7 @@ impl CallEngine {
                 // Headers commit the call to their attempt (R30a, R55: the first to get them
                 // wins); headers on an attempt already cancelled or ended change nothing.
                 if self.is_live(slot) {
-                    self.reached_app = true;
+                    self.transparent.reached_app = true;
                     if self.committed.is_none() {
                         self.commit(slot, out);
                     }
@@ -138,7 +135,7 @@ impl CallEngine {
                 // policy decides what follows (R21 retry, R56–R58 hedging, R31 committed).
                 // A close on a slot no longer live (already cancelled) is ignored.
                 if let Some(live) = self.take_live(slot) {
-                    self.reached_app = true;
+                    self.transparent.reached_app = true;
                     self.on_closed(now, live, status, &pushback, env, out);
                 }
             }

@@ -11,6 +11,19 @@ use super::{Env, FinishReason, Note, Output};
 use crate::code::Code;
 use crate::time::Nanos;
 
+/// A call's transparent-retry state: the part of the call that decides whether an attempt
+/// that did not reach the server application may be replayed.
+#[derive(Debug, Default)]
+pub(super) struct Transparent {
+    /// Some attempt reached the server application (it answered): a later refusal may have
+    /// been acted on, so it is no longer replayed (R70).
+    pub(super) reached_app: bool,
+    /// The one transparent replay of a refused stream was used (R70).
+    pub(super) refused_retry_used: bool,
+    /// Never-sent attempts replayed so far, against the cap (D21).
+    pub(super) not_sent_retries: u32,
+}
+
 impl CallEngine {
     /// `slot` never left the client (R69).
     pub(super) fn on_not_sent(
@@ -21,8 +34,8 @@ impl CallEngine {
         out: &mut Vec<Output>,
     ) {
         if let Some(live) = self.take_live(slot) {
-            self.not_sent_retries += 1;
-            if self.not_sent_retries > TRANSPARENT_RETRY_LIMIT {
+            self.transparent.not_sent_retries += 1;
+            if self.transparent.not_sent_retries > TRANSPARENT_RETRY_LIMIT {
                 let reason = FinishReason::TransparentLimit;
                 return self.finish(Code::Internal, None, reason, env, out);
             }
@@ -39,13 +52,13 @@ impl CallEngine {
         out: &mut Vec<Output>,
     ) {
         if let Some(live) = self.take_live(slot) {
-            if !self.refused_retry_used && !self.reached_app {
-                self.refused_retry_used = true;
+            if !self.transparent.refused_retry_used && !self.transparent.reached_app {
+                self.transparent.refused_retry_used = true;
                 self.resend_transparent(now, live, "refused", env, out);
             } else {
                 // Past the one transparent retry, a refusal is an UNAVAILABLE attempt that
                 // the configured policy judges (R70).
-                self.reached_app = true;
+                self.transparent.reached_app = true;
                 self.on_closed(now, live, Code::Unavailable, &[], env, out);
             }
         }
