@@ -29,13 +29,6 @@ pub struct Env<'a> {
     pub throttle: Option<&'a Mutex<Throttle>>,
 }
 
-impl Env<'_> {
-    fn with_throttle<T>(&self, f: impl FnOnce(&mut Throttle) -> T) -> Option<T> {
-        self.throttle
-            .map(|m| f(&mut m.lock().unwrap_or_else(|e| e.into_inner())))
-    }
-}
-
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(super) struct Live {
     pub(super) slot: u32,
@@ -329,27 +322,6 @@ impl CallEngine {
             Policy::Hedging(p) => {
                 self.after_hedge_failure(now, live, status, pushback, &p, env, out)
             }
-        }
-    }
-
-    /// A qualifying failure (R44, D11): one token off, then the count for the trace.
-    pub(super) fn throttle_failure(&mut self, env: &mut Env<'_>, out: &mut Vec<Output>) {
-        if let Some((milli, max_milli)) = env.with_throttle(|t| {
-            t.on_failure();
-            (t.milli(), t.max_milli())
-        }) {
-            out.push(Output::Note(Note::Tokens { milli, max_milli }));
-        }
-    }
-
-    /// Whether the throttle lets a retry or a later hedge go out; notes a refusal (R43).
-    pub(super) fn throttle_allows(&mut self, env: &mut Env<'_>, out: &mut Vec<Output>) -> bool {
-        match env.with_throttle(|t| (t.allows_retry(), t.milli(), t.max_milli())) {
-            Some((false, milli, max_milli)) => {
-                out.push(Output::Note(Note::Throttled { milli, max_milli }));
-                false
-            }
-            _ => true,
         }
     }
 }

@@ -226,6 +226,8 @@ pub enum Note {
 #[cfg(test)]
 mod harness;
 #[cfg(test)]
+mod tests_call;
+#[cfg(test)]
 mod tests_hedging;
 #[cfg(test)]
 mod tests_retry;

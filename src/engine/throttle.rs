@@ -11,6 +11,8 @@
 use std::collections::BTreeMap;
 use std::sync::{Arc, Mutex};
 
+use super::call::CallEngine;
+use super::{Env, Note, Output};
 use crate::config::ThrottleConfig;
 
 /// The token counter of one target.
@@ -98,6 +100,37 @@ impl ThrottleRegistry {
             .unwrap_or_else(|e| e.into_inner())
             .reconfigure(config);
         Arc::clone(entry)
+    }
+}
+
+/// How a call consults its target's throttle: the engine's only use of shared state.
+impl Env<'_> {
+    pub(super) fn with_throttle<T>(&self, f: impl FnOnce(&mut Throttle) -> T) -> Option<T> {
+        self.throttle
+            .map(|m| f(&mut m.lock().unwrap_or_else(|e| e.into_inner())))
+    }
+}
+
+impl CallEngine {
+    /// A qualifying failure (R44, D11): one token off, then the count for the trace.
+    pub(super) fn throttle_failure(&mut self, env: &mut Env<'_>, out: &mut Vec<Output>) {
+        if let Some((milli, max_milli)) = env.with_throttle(|t| {
+            t.on_failure();
+            (t.milli(), t.max_milli())
+        }) {
+            out.push(Output::Note(Note::Tokens { milli, max_milli }));
+        }
+    }
+
+    /// Whether the throttle lets a retry or a later hedge go out; notes a refusal (R43).
+    pub(super) fn throttle_allows(&mut self, env: &mut Env<'_>, out: &mut Vec<Output>) -> bool {
+        match env.with_throttle(|t| (t.allows_retry(), t.milli(), t.max_milli())) {
+            Some((false, milli, max_milli)) => {
+                out.push(Output::Note(Note::Throttled { milli, max_milli }));
+                false
+            }
+            _ => true,
+        }
     }
 }
 
