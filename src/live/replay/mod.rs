@@ -34,7 +34,6 @@
 //! What this does not cover: the per-channel budget counts only what is buffered before the
 //! first attempt; messages a streaming request adds later count against the per-RPC limit only.
 
-use std::pin::Pin;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::task::{Context, Poll, Waker};
@@ -43,10 +42,13 @@ use bytes::Bytes;
 use futures_util::task::AtomicWaker;
 use futures_util::FutureExt;
 use http::HeaderMap;
-use http_body::{Body as _, Frame};
+use http_body::Body as _;
 use http_body_util::BodyExt;
 use tonic::body::Body;
 use tonic::Status;
+
+mod reader;
+pub use reader::ReplayReader;
 
 /// The shared buffer of one call's request.
 #[derive(Debug)]
@@ -201,171 +203,5 @@ impl Replay {
     }
 }
 
-/// One attempt's view of the request body.
-#[derive(Debug)]
-pub struct ReplayReader {
-    replay: Arc<Replay>,
-    id: u32,
-    index: usize,
-    done: bool,
-}
-
-impl ReplayReader {
-    fn fail(&mut self, message: &'static str) -> Poll<Option<Result<Frame<Bytes>, Status>>> {
-        self.done = true;
-        Poll::Ready(Some(Err(Status::cancelled(message))))
-    }
-}
-
-impl http_body::Body for ReplayReader {
-    type Data = Bytes;
-    type Error = Status;
-
-    fn poll_frame(
-        mut self: Pin<&mut Self>,
-        cx: &mut Context<'_>,
-    ) -> Poll<Option<Result<Frame<Bytes>, Status>>> {
-        if self.done {
-            return Poll::Ready(None);
-        }
-        let this = &mut *self;
-        let replay = Arc::clone(&this.replay);
-        let mut state = replay.lock();
-        if state.retired.contains(&this.id) {
-            drop(state);
-            return this.fail("the attempt was cancelled");
-        }
-        let fit = state.fit.unwrap_or(usize::MAX);
-        if this.index < fit {
-            if let Some(chunk) = state.chunks.get(this.index) {
-                this.index += 1;
-                return Poll::Ready(Some(Ok(Frame::data(chunk.clone()))));
-            }
-        }
-        if state.fit.is_some() {
-            // Past what every attempt may replay: the owner's alone (module docs).
-            match state.owner {
-                Some(owner) if owner == this.id => {}
-                Some(owner) if !state.retired.contains(&owner) => {
-                    // The call is committed to the owner; this attempt is about to be cancelled.
-                    if !state.wakers.iter().any(|w| w.will_wake(cx.waker())) {
-                        state.wakers.push(cx.waker().clone());
-                    }
-                    return Poll::Pending;
-                }
-                Some(_) if state.owner_pulled => {
-                    drop(state);
-                    return this.fail("request outgrew the retry buffer; its attempt ended");
-                }
-                _ => state.owner = Some(this.id),
-            }
-            if let Some(chunk) = state.chunks.get(this.index) {
-                this.index += 1;
-                return Poll::Ready(Some(Ok(Frame::data(chunk.clone()))));
-            }
-        }
-        if let Some(status) = &state.failed {
-            this.done = true;
-            return Poll::Ready(Some(Err(status.clone())));
-        }
-        if let Some(trailers) = &state.ended {
-            this.done = true;
-            return Poll::Ready(trailers.clone().map(|t| Ok(Frame::trailers(t))));
-        }
-        let Some(source) = state.source.as_mut() else {
-            this.done = true;
-            return Poll::Ready(None);
-        };
-        match Pin::new(source).poll_frame(cx) {
-            Poll::Pending => {
-                if !state.wakers.iter().any(|w| w.will_wake(cx.waker())) {
-                    state.wakers.push(cx.waker().clone());
-                }
-                Poll::Pending
-            }
-            Poll::Ready(next) => {
-                for waker in state.wakers.drain(..) {
-                    waker.wake();
-                }
-                match next {
-                    None => {
-                        state.ended = Some(None);
-                        state.source = None;
-                        this.done = true;
-                        Poll::Ready(None)
-                    }
-                    Some(Err(status)) => {
-                        state.failed = Some(status.clone());
-                        this.done = true;
-                        Poll::Ready(Some(Err(status)))
-                    }
-                    Some(Ok(frame)) => match frame.into_data() {
-                        Ok(data) => {
-                            if state.fit.is_some() {
-                                // The owner reads on, unbuffered (R66).
-                                state.owner_pulled = true;
-                            } else if state.buffered + data.len() > state.limit {
-                                // This attempt holds the overflowing chunk: the call commits
-                                // to it, reported before the chunk leaves (module docs).
-                                state.fit = Some(state.chunks.len());
-                                state.owner = Some(this.id);
-                                state.chunks.push(data.clone());
-                                state.report = Some(this.id);
-                                this.index += 1;
-                                replay.overflowed.store(true, Ordering::Release);
-                                replay.driver.wake();
-                            } else {
-                                state.buffered += data.len();
-                                state.chunks.push(data.clone());
-                                this.index += 1;
-                            }
-                            Poll::Ready(Some(Ok(Frame::data(data))))
-                        }
-                        Err(frame) => {
-                            let trailers = frame.into_trailers().ok();
-                            state.ended = Some(trailers.clone());
-                            state.source = None;
-                            this.done = true;
-                            Poll::Ready(trailers.map(|t| Ok(Frame::trailers(t))))
-                        }
-                    },
-                }
-            }
-        }
-    }
-
-    fn is_end_stream(&self) -> bool {
-        // Lets HTTP/2 mark the last DATA frame END_STREAM instead of sending an empty frame
-        // after it: for a unary request, one frame and one server wakeup less per attempt.
-        self.at_end()
-    }
-}
-
-impl ReplayReader {
-    /// Nothing is left to send: everything kept was read and the source ended without trailers.
-    fn at_end(&self) -> bool {
-        if self.done {
-            return true;
-        }
-        let state = self.replay.lock();
-        matches!(state.ended, Some(None))
-            && state.failed.is_none()
-            && self.index >= state.chunks.len()
-            && !state.retired.contains(&self.id)
-    }
-}
-
-impl Drop for ReplayReader {
-    fn drop(&mut self) {
-        // The source may hold this reader's waker only: let the others re-register theirs.
-        // Not a retirement: HTTP/2 drops a body whose stream the server ended, before the
-        // driver has heard of it, and ownership must not move behind the engine's back.
-        for waker in self.replay.lock().wakers.drain(..) {
-            waker.wake();
-        }
-    }
-}
-
 #[cfg(test)]
-#[path = "replay_tests.rs"]
 mod tests;

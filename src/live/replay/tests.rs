@@ -1,7 +1,8 @@
-//! Unit tests of [`super::replay`]: replay to every attempt (R65), the limit (R66, D22), and
+//! Unit tests of the replay buffer: replay to every attempt (R65), the limit (R66, D22), and
 //! ownership after an overflow (R30b, R61).
 
 use super::*;
+use http_body::Frame;
 
 fn body_of(chunks: &[&'static str]) -> Body {
     let frames: Vec<Result<Frame<Bytes>, Status>> = chunks
