@@ -7,6 +7,7 @@
 //! [`render`]; this file is the trace's data.
 
 mod call_log;
+mod detail;
 mod event;
 mod recorder;
 pub mod render;
