@@ -18,6 +18,10 @@
 //! call committed (R30, R66); without this, a driver woken late would see the answer first and
 //! retry a request it can no longer replay. The check runs after the event was seen ready, so
 //! it sees every overflow reported before the event could have happened.
+//!
+//! This file is the loop and its order; `call.rs` carries out one action or turns one wake into
+//! engine input, `wake.rs` waits (the tie-break) and keeps the timer, `notes.rs` maps engine
+//! notes to trace events. What the call's record says is kept by a [`crate::trace::CallLog`].
 
 mod call;
 mod notes;

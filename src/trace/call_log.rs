@@ -150,3 +150,37 @@ impl<'r, R: Recorder + ?Sized> CallLog<'r, R> {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::trace::{EventKind, TraceRecorder};
+
+    #[test]
+    fn keeps_the_record_and_emits_the_matching_events() {
+        let r = TraceRecorder::new();
+        let mut log = CallLog::new(&r, 3, 0, 2);
+        log.sent(0, 1, None, false);
+        log.closed(5, 0, Outcome::Status(Code::Unavailable), Some("10".into()));
+        log.sent(15, 2, Some(1), false);
+        log.headers(20, 1);
+        log.committed(20, 1, false);
+        log.closed(25, 1, Outcome::Status(Code::Ok), None);
+        log.cancelled(26, 1); // after the close: changes nothing in the record
+        let record = log.finish(25, Code::Ok, Some(1), "ok");
+        let a = &record.attempts;
+        assert_eq!(a[0].pushback.as_deref(), Some("10"));
+        assert_eq!((a[1].ended, a[1].committed), (Some(25), true));
+        assert_eq!(a[1].outcome, Some(Outcome::Status(Code::Ok)));
+        assert_eq!((record.status, record.ended), (Code::Ok, 25));
+        let t = r.into_trace("x", 1, crate::trace::Mode::Sim);
+        let kinds: Vec<EventKind> = t.events.iter().map(|e| e.kind).collect();
+        use EventKind::*;
+        assert_eq!(
+            kinds,
+            [Sent, Closed, Sent, Headers, Commit, Closed, Cancel, Finish]
+        );
+        assert_eq!(t.events[1].detail, "UNAVAILABLE pushback=\"10\"");
+        assert_eq!(t.calls, [record]);
+    }
+}

@@ -173,3 +173,58 @@ impl Recorder for TraceRecorder {
         self.finished.notify_waiters();
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::code::Code;
+    use crate::trace::What;
+
+    fn record(call: u64) -> CallRecord {
+        CallRecord {
+            call,
+            status: Code::Ok,
+            message: None,
+            started: 0,
+            ended: 1,
+            attempts: vec![],
+        }
+    }
+
+    #[test]
+    fn collects_calls_by_index_and_events_as_trace_lines() {
+        let r = TraceRecorder::new();
+        r.event(&Event {
+            at: 1_000_000,
+            call: 1,
+            attempt: Some(1),
+            what: What::Headers,
+        });
+        r.call(&record(1));
+        r.call(&record(0));
+        let t = r.trace("s", 7, Mode::Live);
+        assert_eq!(
+            (t.mode.as_str(), t.calls[0].call, t.events.len()),
+            ("live", 0, 1)
+        );
+        assert_eq!(r.into_trace("s", 7, Mode::Sim).mode, "sim");
+        assert!(!TraceRecorder::with_events(false).wants_events());
+    }
+
+    #[test]
+    fn wait_calls_wakes_on_the_nth_call() {
+        let r = TraceRecorder::with_events(false);
+        let rt = tokio::runtime::Builder::new_current_thread()
+            .build()
+            .unwrap();
+        let calls = rt.block_on(async {
+            let finish = async {
+                r.call(&record(1));
+                tokio::task::yield_now().await;
+                r.call(&record(0));
+            };
+            tokio::join!(r.wait_calls(2), finish).0
+        });
+        assert_eq!(calls.iter().map(|c| c.call).collect::<Vec<_>>(), [0, 1]);
+    }
+}
