@@ -9,8 +9,9 @@ use std::sync::Arc;
 
 use hedgehog::live::pb::echo_client::EchoClient;
 use hedgehog::live::pb::EchoRequest;
-use hedgehog::live::{LiveRecorder, RetryLayer, RunningServer};
+use hedgehog::live::{RetryLayer, RunningServer};
 use hedgehog::scenario::server::{ServerModel, ServerSpec};
+use hedgehog::trace::TraceRecorder;
 use tonic::transport::Channel;
 use tower::ServiceBuilder;
 
@@ -37,7 +38,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     };
 
     // The layer: the service config, and a recorder to show what happened.
-    let recorder = Arc::new(LiveRecorder::new(false));
+    let recorder = Arc::new(TraceRecorder::with_events(false));
     let layer = RetryLayer::builder()
         .service_config(SERVICE_CONFIG)
         .target(&target)

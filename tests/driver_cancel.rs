@@ -15,7 +15,7 @@ use hedgehog::scenario::server::{ServerModel, ServerSpec};
 use hedgehog::sim::executor::Executor;
 use hedgehog::sim::transport::SimTransport;
 use hedgehog::time::ms;
-use hedgehog::trace::{EventKind, Outcome, TraceRecorder};
+use hedgehog::trace::{EventKind, Mode, Outcome, TraceRecorder};
 use rand::SeedableRng;
 use rand_chacha::ChaCha8Rng;
 use serde_json::json;
@@ -71,7 +71,7 @@ fn signalled_at(at_ms: u64, signal: Signal) -> (CallResult, hedgehog::trace::Tra
     assert_eq!(executor.run(), 0, "the call task finished");
     drop(executor);
     let result = result.into_inner().expect("a result");
-    (result, recorder.into_trace("cancel", 1, "sim"))
+    (result, recorder.into_trace("cancel", 1, Mode::Sim))
 }
 
 #[test]

@@ -66,7 +66,7 @@ fn every_plain_scenario_gives_the_plain_runners_totals_in_the_load_world() {
             for code in Code::ALL {
                 assert_eq!(t.status_count(code), s.status_count(code), "{name} {code}");
             }
-            assert_eq!(t.max, s.latency_at(1.0), "{name} seed {seed}");
+            assert_eq!(t.max(), s.latency_at(1.0), "{name} seed {seed}");
         }
     }
 }

@@ -8,9 +8,9 @@ use hedgehog::clock::Clock;
 use hedgehog::code::Code;
 use hedgehog::engine::Jitter;
 use hedgehog::live::pb::EchoRequest;
-use hedgehog::live::{LiveRecorder, RetryLayer, ServedOutcome};
+use hedgehog::live::{RetryLayer, ServedOutcome};
 use hedgehog::time::NANOS_PER_MS;
-use hedgehog::trace::Outcome;
+use hedgehog::trace::{Outcome, TraceRecorder};
 use live_support::*;
 use serde_json::json;
 use std::sync::Arc;
@@ -22,8 +22,8 @@ fn retry_config(max_attempts: u32, backoff: &str) -> String {
     .to_string()
 }
 
-fn exact_layer(config: &str) -> (RetryLayer, Arc<LiveRecorder>) {
-    let recorder = Arc::new(LiveRecorder::new(true));
+fn exact_layer(config: &str) -> (RetryLayer, Arc<TraceRecorder>) {
+    let recorder = Arc::new(TraceRecorder::new());
     let layer = RetryLayer::builder()
         .service_config(config)
         .jitter(Jitter::None)

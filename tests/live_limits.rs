@@ -7,7 +7,8 @@ use std::sync::Arc;
 
 use hedgehog::engine::{Jitter, ThrottleRegistry};
 use hedgehog::live::pb::EchoRequest;
-use hedgehog::live::{LiveRecorder, RetryLayer};
+use hedgehog::live::RetryLayer;
+use hedgehog::trace::TraceRecorder;
 use live_support::*;
 use serde_json::json;
 
@@ -27,7 +28,7 @@ fn config(throttle: Option<serde_json::Value>) -> String {
 async fn attempts_of_one_call(
     server: &hedgehog::live::RunningServer,
     layer: RetryLayer,
-    recorder: &LiveRecorder,
+    recorder: &TraceRecorder,
     nth: usize,
 ) -> (tonic::Code, usize) {
     let result = client(server, layer)
@@ -40,8 +41,8 @@ async fn attempts_of_one_call(
     (code, calls[nth - 1].attempts.len())
 }
 
-fn buffered_layer(limit: usize) -> (RetryLayer, Arc<LiveRecorder>) {
-    let recorder = Arc::new(LiveRecorder::new(false));
+fn buffered_layer(limit: usize) -> (RetryLayer, Arc<TraceRecorder>) {
+    let recorder = Arc::new(TraceRecorder::with_events(false));
     let layer = RetryLayer::builder()
         .service_config(&config(None))
         .jitter(Jitter::None)
@@ -75,7 +76,7 @@ async fn layers_naming_one_target_share_its_throttle_r41_d12() {
     let server = server(json!({"schedule": {"req_modulo": 1000}})).await;
     let registry = Arc::new(ThrottleRegistry::new());
     let throttled = config(Some(json!({"maxTokens": 3, "tokenRatio": 0.1})));
-    let layer_for = |target: &str, recorder: &Arc<LiveRecorder>| {
+    let layer_for = |target: &str, recorder: &Arc<TraceRecorder>| {
         RetryLayer::builder()
             .service_config(&throttled)
             .jitter(Jitter::None)
@@ -86,15 +87,15 @@ async fn layers_naming_one_target_share_its_throttle_r41_d12() {
             .expect("valid config")
     };
     // 3 tokens; retries need more than half (1.5): fail → 2 (retry), fail → 1 (stop).
-    let a = Arc::new(LiveRecorder::new(false));
+    let a = Arc::new(TraceRecorder::with_events(false));
     let first = attempts_of_one_call(&server, layer_for("svc-1", &a), &a, 1).await;
     assert_eq!(first, (tonic::Code::Unavailable, 2));
     // Another layer, same target: 1 token left, its first failure leaves 0, no retry.
-    let b = Arc::new(LiveRecorder::new(false));
+    let b = Arc::new(TraceRecorder::with_events(false));
     let second = attempts_of_one_call(&server, layer_for("svc-1", &b), &b, 1).await;
     assert_eq!(second, (tonic::Code::Unavailable, 1));
     // Another target has a full throttle of its own.
-    let c = Arc::new(LiveRecorder::new(false));
+    let c = Arc::new(TraceRecorder::with_events(false));
     let third = attempts_of_one_call(&server, layer_for("svc-2", &c), &c, 1).await;
     assert_eq!(third, (tonic::Code::Unavailable, 2));
 }

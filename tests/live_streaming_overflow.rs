@@ -17,8 +17,8 @@ use hedgehog::code::Code;
 use hedgehog::engine::Jitter;
 use hedgehog::live::pb::echo_server::{Echo, EchoServer};
 use hedgehog::live::pb::{echo_client::EchoClient, EchoRequest, EchoResponse};
-use hedgehog::live::{LiveRecorder, RetryLayer, PREVIOUS_ATTEMPTS};
-use hedgehog::trace::{EventKind, Outcome};
+use hedgehog::live::{RetryLayer, PREVIOUS_ATTEMPTS};
+use hedgehog::trace::{EventKind, Outcome, TraceRecorder};
 use live_support::{calls, WAIT};
 use serde_json::json;
 use tokio::sync::mpsc;
@@ -158,12 +158,12 @@ async fn overflow_mid_call(
     attempts: usize,
 ) -> (
     tonic::Code,
-    Arc<LiveRecorder>,
+    Arc<TraceRecorder>,
     Vec<Seen>,
     mpsc::UnboundedReceiver<Seen>,
 ) {
     let (addr, mut seen) = start().await;
-    let recorder = Arc::new(LiveRecorder::new(true));
+    let recorder = Arc::new(TraceRecorder::new());
     let layer = RetryLayer::builder()
         .service_config(&config.to_string())
         .jitter(Jitter::None)
@@ -197,7 +197,7 @@ async fn overflow_mid_call(
     (code, recorder, reports, seen)
 }
 
-fn commits(recorder: &LiveRecorder) -> Vec<String> {
+fn commits(recorder: &TraceRecorder) -> Vec<String> {
     recorder
         .events()
         .into_iter()

@@ -8,8 +8,8 @@ use std::sync::Arc;
 
 use hedgehog::live::pb::echo_client::EchoClient;
 use hedgehog::live::pb::EchoRequest;
-use hedgehog::live::{LiveRecorder, RetryLayer};
-use hedgehog::trace::Outcome;
+use hedgehog::live::RetryLayer;
+use hedgehog::trace::{Outcome, TraceRecorder};
 use live_support::{calls, WAIT};
 use tokio::sync::mpsc;
 use tower::ServiceBuilder;
@@ -57,7 +57,7 @@ async fn refusing_server() -> (String, mpsc::UnboundedReceiver<Option<String>>) 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_refused_stream_is_replayed_once_outside_the_policy_r70_r71() {
     let (uri, mut seen) = refusing_server().await;
-    let recorder = Arc::new(LiveRecorder::new(false));
+    let recorder = Arc::new(TraceRecorder::with_events(false));
     let layer = RetryLayer::builder()
         .recorder(recorder.clone())
         .build()

@@ -9,8 +9,9 @@ use std::time::Duration;
 
 use hedgehog::config::{warning_line, ParseError};
 use hedgehog::live::echo::{echo_call, EchoMethod, EchoOptions};
-use hedgehog::live::{LiveRecorder, RetryLayer};
+use hedgehog::live::RetryLayer;
 use hedgehog::trace::render::{to_json, to_text};
+use hedgehog::trace::{Mode, TraceRecorder};
 use tower::ServiceBuilder;
 
 /// Arguments of `call`.
@@ -64,7 +65,7 @@ pub enum Format {
     Json,
 }
 
-fn layer(args: &Args, recorder: Arc<LiveRecorder>) -> Result<RetryLayer, String> {
+fn layer(args: &Args, recorder: Arc<TraceRecorder>) -> Result<RetryLayer, String> {
     let mut builder = RetryLayer::builder()
         .recorder(recorder)
         .target(&args.target);
@@ -111,7 +112,7 @@ pub fn run(args: Args) -> ExitCode {
         Ok(endpoint) => endpoint,
         Err(e) => return usage(&format!("--target: {:?} is not a URI: {e}", args.target)),
     };
-    let recorder = Arc::new(LiveRecorder::new(true));
+    let recorder = Arc::new(TraceRecorder::new());
     let layer = match layer(&args, Arc::clone(&recorder)) {
         Ok(l) => l,
         Err(e) => return usage(&e),
@@ -151,7 +152,7 @@ pub fn run(args: Args) -> ExitCode {
         }
         (
             replies,
-            recorder.trace(&args.target, args.seed.unwrap_or(0)),
+            recorder.trace(&args.target, args.seed.unwrap_or(0), Mode::Live),
         )
     });
     let mut trace = trace;

@@ -8,9 +8,9 @@ use std::process::ExitCode;
 use hedgehog::config::warning_line;
 use hedgehog::scenario::Scenario;
 use hedgehog::sim::run::{summary, trace};
-use hedgehog::sim::summary::Summary;
 use hedgehog::time::to_ms;
 use hedgehog::trace::render::{to_json, to_text, to_yaml};
+use hedgehog::trace::Summary;
 
 /// Arguments of `sim`.
 #[derive(Debug, clap::Args)]
@@ -115,12 +115,11 @@ pub fn run(args: Args) -> ExitCode {
 fn load_summary(scenario: &Scenario, seed: u64) -> serde_json::Value {
     let recorder = Summary::new(&scenario.name, seed);
     let (stats, tally) = hedgehog::sim::load::world::run(scenario, seed, &recorder);
-    let mut json = recorder.finish(stats).to_json();
-    let ms = |q: f64| serde_json::json!(to_ms(tally.latency_at(q)));
+    let unfinished = stats.unfinished as u64;
+    let mut json = recorder.finish(unfinished, stats.served).to_json();
     let s = &tally.series;
     json["requests"] = serde_json::json!(tally.requests);
-    json["request_latency_ms"] = serde_json::json!({"p50": ms(0.5), "p90": ms(0.9),
-        "p99": ms(0.99), "p999": ms(0.999), "max": ms(1.0)});
+    json["request_latency_ms"] = tally.percentiles_json();
     json["series"] = serde_json::json!({"bucket_ms": to_ms(s.bucket), "offered": s.offered,
         "attempts": s.attempts, "goodput": s.goodput, "served": s.served});
     json

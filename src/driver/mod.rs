@@ -18,12 +18,17 @@
 //! call committed (R30, R66); without this, a driver woken late would see the answer first and
 //! retry a request it can no longer replay. The check runs after the event was seen ready, so
 //! it sees every overflow reported before the event could have happened.
+//!
+//! This file is the loop and its order; `call.rs` carries out one action or turns one wake into
+//! engine input, `wake.rs` waits (the tie-break) and keeps the timer, `notes.rs` maps engine
+//! notes to trace events. What the call's record says is kept by a [`crate::trace::CallLog`].
 
-mod log;
+mod call;
+mod notes;
 mod wake;
 
-use log::Log;
-use wake::{Waiter, Wake};
+use call::Running;
+use wake::{Timer, Waiter, Wake};
 
 use std::pin::pin;
 use std::sync::Mutex;
@@ -33,10 +38,9 @@ use rand::RngCore;
 
 use crate::clock::Clock;
 use crate::code::Code;
-use crate::engine::{CallEngine, CallPlan, Env, FinishReason, Input, Output, Throttle};
-use crate::time::Nanos;
-use crate::trace::{AttemptRecord, CallRecord, EventKind, Outcome, Recorder};
-use crate::transport::{AttemptEvent, AttemptStart, Transport};
+use crate::engine::{CallEngine, CallPlan, Env, FinishReason, Throttle};
+use crate::trace::{CallRecord, Recorder};
+use crate::transport::Transport;
 
 /// One call to run.
 ///
@@ -139,39 +143,12 @@ where
         mut rng,
         recorder,
     } = ctx;
-    let deadline = plan.deadline;
-    let jitter = plan.jitter;
-    // Sized once: a call never has more attempts in flight than its policy allows (transparent
-    // replays replace the attempt they repeat), so these vectors do not grow in the common case.
-    let max_attempts = plan.policy.max_attempts() as usize;
+    let mut running = Running::new(call, &plan, recorder, clock.now());
     let mut engine = CallEngine::new(plan);
-    let log = Log {
-        recorder,
-        call,
-        events: recorder.wants_events(),
-    };
-    let started = clock.now();
-    let mut record = CallRecord {
-        call,
-        status: Code::Unknown,
-        message: None,
-        started,
-        ended: started,
-        attempts: Vec::with_capacity(max_attempts),
-    };
-    let mut attempts: Vec<(u32, T::Attempt)> = Vec::with_capacity(max_attempts);
-    // A response waiting for the engine's verdict: headers (delivered at commit) or a final
-    // Trailers-Only answer (delivered at finish if that attempt decides the call).
-    let mut held: Option<(u32, T::Response)> = None;
     let mut out = Vec::with_capacity(8);
-    // The pending timer lives inside this future (no allocation per wait); `sleep_at` says
-    // which instant it is for, so it is only replaced when the engine's wakeup changes.
-    let mut sleep_at: Option<Nanos> = None;
-    let mut sleep = pin!(None::<C::Sleep>);
-
-    let mut now = started;
-    // The last input was a buffer overflow (its commit says so in the trace).
-    let mut overflowed = false;
+    let sleep = pin!(None::<C::Sleep>);
+    let mut timer = Timer::new(sleep);
+    let mut now = running.started();
     // The engine's `Env` (trait objects) is made per step, never held across an await.
     engine.start(
         now,
@@ -183,150 +160,22 @@ where
     );
     loop {
         for action in out.drain(..) {
-            match action {
-                Output::Send(send) => {
-                    let start = AttemptStart {
-                        call,
-                        slot: send.slot,
-                        attempt: send.attempt,
-                        previous: send.previous,
-                        deadline,
-                    };
-                    attempts.push((send.slot, transport.start(&start)));
-                    record.attempts.push(AttemptRecord {
-                        attempt: send.attempt,
-                        previous: send.previous,
-                        sent: now,
-                        ended: None,
-                        outcome: None,
-                        committed: false,
-                        pushback: None,
-                        transparent: send.transparent,
-                    });
-                    log.sent(now, &send);
-                }
-                Output::Cancel { slot } => {
-                    attempts.retain(|(s, _)| *s != slot); // dropping the attempt cancels it
-                    end_attempt(&mut record, slot, now, Outcome::Cancelled);
-                    log.event(
-                        now,
-                        attempt_no(&record, slot),
-                        EventKind::Cancel,
-                        String::new,
-                    );
-                }
-                Output::Committed { slot } => {
-                    if let Some(a) = record.attempts.get_mut(slot as usize) {
-                        a.committed = true;
-                    }
-                    log.event(now, attempt_no(&record, slot), EventKind::Commit, || {
-                        // Why, when it is not the usual headers (R30b).
-                        let why = if overflowed { "buffer overflow" } else { "" };
-                        why.to_string()
-                    });
-                    if held.as_ref().is_some_and(|(s, _)| *s == slot) {
-                        if let Some((_, response)) = held.take() {
-                            deliver(response);
-                        }
-                    }
-                }
-                Output::Note(note) => log.note(now, &note, jitter),
-                Output::Finish(finish) => {
-                    if let Some((slot, response)) = held.take() {
-                        if finish.slot == Some(slot) {
-                            deliver(response);
-                        }
-                    }
-                    return log.finish(now, finish, record, deadline);
-                }
+            if let Some(finish) = running.carry_out(now, action, transport, &mut deliver) {
+                return running.finish(now, finish, &mut deliver);
             }
         }
-
-        let wakeup = engine.next_wakeup();
-        if sleep_at != wakeup {
-            sleep_at = wakeup;
-            sleep.set(wakeup.map(|at| clock.sleep_until(at)));
-        }
+        timer.set(clock, engine.next_wakeup());
         let wake = match waiter.stashed.take() {
             // Put back behind an overflow: still current unless the commit cancelled it.
-            Some(Wake::Attempt(slot, _)) if !attempts.iter().any(|(s, _)| *s == slot) => continue,
+            Some(Wake::Attempt(slot, _)) if !running.is_live(slot) => continue,
             Some(wake) => wake,
-            None => waiter.wait(&mut attempts, sleep.as_mut()).await,
+            None => waiter.wait(running.attempts(), timer.sleep()).await,
         };
         now = clock.now();
-        overflowed = false;
-        let input = match wake {
-            Wake::Timer => {
-                sleep_at = None;
-                sleep.set(None);
-                Input::Tick
-            }
-            Wake::Signal(Signal::Cancel) => Input::Cancel,
-            Wake::Signal(Signal::BufferOverflow { slot }) => {
-                overflowed = true;
-                Input::BufferOverflow { slot }
-            }
-            Wake::Attempt(slot, event) => {
-                let attempt = attempt_no(&record, slot);
-                match event {
-                    Some(AttemptEvent::Headers(response)) => {
-                        log.event(now, attempt, EventKind::Headers, String::new);
-                        held = Some((slot, response));
-                        Input::Headers { slot }
-                    }
-                    Some(AttemptEvent::Closed {
-                        status,
-                        pushback,
-                        response,
-                    }) => {
-                        attempts.retain(|(s, _)| *s != slot);
-                        let raw = (!pushback.is_empty()).then(|| pushback.join(","));
-                        if let Some(a) = record.attempts.get_mut(slot as usize) {
-                            a.pushback.clone_from(&raw);
-                        }
-                        end_attempt(&mut record, slot, now, Outcome::Status(status));
-                        log.event(now, attempt, EventKind::Closed, || match &raw {
-                            Some(raw) => format!("{status} pushback={raw:?}"),
-                            None => status.to_string(),
-                        });
-                        if let Some(response) = response {
-                            held = Some((slot, response));
-                        }
-                        Input::Closed {
-                            slot,
-                            status,
-                            pushback,
-                        }
-                    }
-                    Some(AttemptEvent::NotSent) | Some(AttemptEvent::Refused) | None => {
-                        attempts.retain(|(s, _)| *s != slot);
-                        let (outcome, input) = match event {
-                            Some(AttemptEvent::NotSent) => {
-                                (Outcome::NotSent, Input::NotSent { slot })
-                            }
-                            Some(AttemptEvent::Refused) => {
-                                (Outcome::Refused, Input::Refused { slot })
-                            }
-                            // A transport that ends an attempt without a status broke its
-                            // contract; the application sees INTERNAL, never a hang.
-                            _ => (
-                                Outcome::Status(Code::Internal),
-                                Input::Closed {
-                                    slot,
-                                    status: Code::Internal,
-                                    pushback: vec![],
-                                },
-                            ),
-                        };
-                        end_attempt(&mut record, slot, now, outcome);
-                        log.event(now, attempt, EventKind::Closed, || {
-                            outcome.as_str().to_string()
-                        });
-                        input
-                    }
-                }
-            }
-        };
+        if let Wake::Timer = wake {
+            timer.clear();
+        }
+        let input = running.input(now, wake);
         engine.handle(
             now,
             input,
@@ -336,18 +185,5 @@ where
             },
             &mut out,
         );
-    }
-}
-
-fn attempt_no(record: &CallRecord, slot: u32) -> Option<u32> {
-    record.attempts.get(slot as usize).map(|a| a.attempt)
-}
-
-fn end_attempt(record: &mut CallRecord, slot: u32, now: Nanos, outcome: Outcome) {
-    if let Some(a) = record.attempts.get_mut(slot as usize) {
-        if a.outcome.is_none() {
-            a.ended = Some(now);
-            a.outcome = Some(outcome);
-        }
     }
 }

@@ -1,6 +1,7 @@
 //! One wait of the driver's loop, with the tie-break the module docs of [`super`] describe:
 //! attempt events (oldest slot first), then the timer, then the application's signals — except
 //! that a buffer overflow already reported when an event or the timer is taken goes first.
+//! Also the loop's one [`Timer`].
 
 use std::future::Future;
 use std::pin::Pin;
@@ -10,7 +11,41 @@ use futures_util::future::poll_fn;
 use futures_util::stream::{FusedStream, Stream};
 
 use super::Signal;
+use crate::clock::Clock;
+use crate::time::Nanos;
 use crate::transport::AttemptEvent;
+
+/// The engine's next wakeup as a sleep. The sleep lives inside the driver's future (no
+/// allocation per wait), and `at` says which instant it is for, so it is only replaced when
+/// the engine's wakeup changes.
+pub(super) struct Timer<'a, F> {
+    at: Option<Nanos>,
+    sleep: Pin<&'a mut Option<F>>,
+}
+
+impl<'a, F> Timer<'a, F> {
+    pub(super) fn new(sleep: Pin<&'a mut Option<F>>) -> Self {
+        Timer { at: None, sleep }
+    }
+
+    /// Sleeps until `wakeup` (not at all for `None`).
+    pub(super) fn set<C: Clock<Sleep = F>>(&mut self, clock: &C, wakeup: Option<Nanos>) {
+        if self.at != wakeup {
+            self.at = wakeup;
+            self.sleep.set(wakeup.map(|at| clock.sleep_until(at)));
+        }
+    }
+
+    /// The sleep fired: forget it.
+    pub(super) fn clear(&mut self) {
+        self.at = None;
+        self.sleep.set(None);
+    }
+
+    pub(super) fn sleep(&mut self) -> Pin<&mut Option<F>> {
+        self.sleep.as_mut()
+    }
+}
 
 /// What one wait of the loop produced.
 pub(super) enum Wake<R> {

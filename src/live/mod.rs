@@ -13,7 +13,7 @@
 //! - [`response`]: the response body, watched for the committed attempt's trailers.
 //! - [`server`], [`served`], [`running`]: the failing echo server, answering from the
 //!   simulator's server model, reporting every attempt it saw.
-//! - [`echo`]: one call of any echo method; [`recorder`]: call records to wait on.
+//! - [`echo`]: one call of any echo method.
 //! - [`run`], [`compare`]: `hedgehog sim --live`, and its verdict against the simulation.
 //! - [`wire`]: `grpc-timeout` and the HTTP-to-gRPC status mapping.
 //! - [`pb`]: the generated echo client and messages (`proto/echo.proto`).
@@ -22,7 +22,6 @@ pub mod builder;
 pub mod compare;
 pub mod echo;
 pub mod layer;
-pub mod recorder;
 pub mod replay;
 pub mod response;
 pub mod run;
@@ -33,7 +32,6 @@ pub mod transport;
 pub mod wire;
 
 pub use layer::{RetryLayer, RetryLayerBuilder, RetryService};
-pub use recorder::LiveRecorder;
 pub use running::RunningServer;
 pub use served::{ServedAttempt, ServedOutcome, StepSource};
 pub use server::EchoService;

@@ -20,7 +20,6 @@ use tower::ServiceBuilder;
 
 use super::echo::{echo_call, EchoMethod, EchoOptions};
 use super::layer::RetryLayer;
-use super::recorder::LiveRecorder;
 use super::running::RunningServer;
 use super::served::ServedAttempt;
 use super::server::WARMUP;
@@ -29,7 +28,7 @@ use crate::code::Code;
 use crate::scenario::rng::{stream, Purpose};
 use crate::scenario::server::ServerModel;
 use crate::scenario::Scenario;
-use crate::trace::Trace;
+use crate::trace::{Mode, Trace, TraceRecorder};
 
 /// How long a live run may take beyond its last call's start before it is abandoned.
 const GRACE: Duration = Duration::from_secs(60);
@@ -65,7 +64,7 @@ pub async fn run_live(scenario: &Scenario, seed: u64) -> Result<LiveRun, String>
     echo_call(channel.clone(), &warmup, "", &EchoOptions::default())
         .await
         .map_err(|e| format!("warm-up call failed: {e}"))?;
-    let recorder = Arc::new(LiveRecorder::new(true));
+    let recorder = Arc::new(TraceRecorder::new());
     let fits = client.request_bytes <= client.retry_buffer_bytes;
     let clock = TokioClock::new();
     let layer = RetryLayer::builder()
@@ -105,7 +104,7 @@ pub async fn run_live(scenario: &Scenario, seed: u64) -> Result<LiveRun, String>
     tokio::time::timeout(GRACE, recorder.wait_calls(n))
         .await
         .map_err(|_| format!("calls not finished within {GRACE:?}"))?;
-    let mut trace = recorder.trace(&scenario.name, seed);
+    let mut trace = recorder.trace(&scenario.name, seed, Mode::Live);
     for call in &mut trace.calls {
         let reply = usize::try_from(call.call).ok().and_then(|i| replies.get(i));
         if let (Code::Ok, Some(Ok(message))) = (call.status, reply) {

@@ -14,7 +14,7 @@
 //! Why it is fast (≥ 1M simulated attempts per second on one core is the goal): one boxed
 //! future and one waker per call, timers in a monotone radix queue (`radix`) over a reused
 //! slab, timer wakes that go straight to the executor without reference counting or locks, and
-//! in `--summary` mode ([`summary`]) no per-event strings at all, so memory stays flat in the
+//! in `--summary` mode ([`crate::trace::Summary`]) no per-event strings at all, so memory stays flat in the
 //! number of calls.
 //!
 //! Entry points: [`scenario::Scenario::load`], then [`run::trace`], [`run::summary`] or
@@ -26,5 +26,4 @@ pub mod executor;
 pub mod load;
 mod radix;
 pub mod run;
-pub mod summary;
 pub mod transport;

@@ -15,7 +15,6 @@ use std::sync::Mutex;
 
 use super::buffer::RetryBuffer;
 use super::executor::Executor;
-use super::summary::Summary;
 use super::transport::SimTransport;
 use crate::clock::Clock;
 use crate::code::Code;
@@ -26,7 +25,7 @@ use crate::scenario::rng::{stream, Purpose};
 use crate::scenario::server::ServerModel;
 use crate::scenario::Scenario;
 use crate::time::{earliest, Nanos};
-use crate::trace::{CallRecord, Recorder, Trace, TraceEvent, TraceRecorder};
+use crate::trace::{CallRecord, Event, Mode, Recorder, Summary, Trace, TraceRecorder};
 
 /// What a run leaves behind besides its recorder's contents.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -47,7 +46,7 @@ impl Recorder for EventsOnly<'_> {
     fn wants_events(&self) -> bool {
         self.0.wants_events()
     }
-    fn event(&self, event: TraceEvent) {
+    fn event(&self, event: &Event<'_>) {
         self.0.event(event);
     }
     fn call(&self, _record: &CallRecord) {}
@@ -165,12 +164,12 @@ pub fn run_with(scenario: &Scenario, seed: u64, recorder: &dyn Recorder) -> RunS
 pub fn trace(scenario: &Scenario, seed: u64) -> Trace {
     let recorder = TraceRecorder::new();
     run_with(scenario, seed, &recorder);
-    recorder.into_trace(&scenario.name, seed, "sim")
+    recorder.into_trace(&scenario.name, seed, Mode::Sim)
 }
 
 /// Totals of one run (`--summary`): memory flat in the number of calls.
 pub fn summary(scenario: &Scenario, seed: u64) -> Summary {
     let summary = Summary::new(&scenario.name, seed);
     let stats = run_with(scenario, seed, &summary);
-    summary.finish(stats)
+    summary.finish(stats.unfinished as u64, stats.served)
 }

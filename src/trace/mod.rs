@@ -1,12 +1,24 @@
 //! The trace: every attempt, timer and decision of a run (DESIGN.md "JSON trace").
 //!
-//! The driver writes into a [`Recorder`]; the simulator and live mode collect the same records,
-//! so their traces compare field by field. Formatting (text, YAML, JSON) lives in
-//! [`crate::trace::render`]; this module is only the data.
+//! The driver tells a [`Recorder`] what happens as typed [`Event`]s and hands it each finished
+//! [`CallRecord`], which a per-call [`CallLog`] builds. The simulator and live mode collect the
+//! same records with one [`TraceRecorder`], so their traces compare field by field; a
+//! `--summary` run folds them into a [`Summary`] instead. Formatting (text, YAML, JSON) lives in
+//! [`render`]; this file is the trace's data.
 
+mod call_log;
+mod detail;
+mod event;
+mod recorder;
 pub mod render;
+pub mod stats;
+mod summary;
 
-use std::sync::Mutex;
+pub use call_log::CallLog;
+pub use event::{Event, PushbackMeaning, What};
+pub use recorder::{Discard, Mode, Recorder, TraceRecorder};
+pub use stats::LatencyStats;
+pub use summary::Summary;
 
 use crate::code::Code;
 use crate::time::Nanos;
@@ -66,7 +78,7 @@ impl EventKind {
     }
 }
 
-/// One line of the event log.
+/// One line of the event log, as the trace keeps it: a typed [`Event`] with its detail rendered.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct TraceEvent {
     /// When, on the run's clock.
@@ -157,76 +169,4 @@ pub struct Trace {
     pub calls: Vec<CallRecord>,
     /// Events, in the order they happened.
     pub events: Vec<TraceEvent>,
-}
-
-/// Where the driver writes what happens. `&self` with interior mutability, so one recorder can
-/// serve many concurrent calls.
-pub trait Recorder {
-    /// Whether per-event records are wanted (false in `--summary` runs: no strings are built).
-    fn wants_events(&self) -> bool;
-    /// One event.
-    fn event(&self, event: TraceEvent);
-    /// One finished call.
-    fn call(&self, record: &CallRecord);
-}
-
-/// Keeps nothing and asks for no events, so the driver builds no strings: the recorder of a
-/// layer nobody listens to, and of sweeps that read their own tally instead.
-#[derive(Clone, Copy, Debug, Default)]
-pub struct Discard;
-
-impl Recorder for Discard {
-    fn wants_events(&self) -> bool {
-        false
-    }
-    fn event(&self, _event: TraceEvent) {}
-    fn call(&self, _record: &CallRecord) {}
-}
-
-/// Collects everything into memory, for a full trace.
-#[derive(Debug, Default)]
-pub struct TraceRecorder {
-    inner: Mutex<(Vec<CallRecord>, Vec<TraceEvent>)>,
-}
-
-impl TraceRecorder {
-    /// An empty recorder.
-    pub fn new() -> Self {
-        Self::default()
-    }
-
-    /// The trace so far, calls sorted by index.
-    pub fn into_trace(self, scenario: &str, seed: u64, mode: &str) -> Trace {
-        let (mut calls, events) = self.inner.into_inner().unwrap_or_else(|e| e.into_inner());
-        calls.sort_by_key(|c| c.call);
-        Trace {
-            scenario: scenario.to_string(),
-            seed,
-            mode: mode.to_string(),
-            calls,
-            events,
-        }
-    }
-}
-
-impl Recorder for TraceRecorder {
-    fn wants_events(&self) -> bool {
-        true
-    }
-
-    fn event(&self, event: TraceEvent) {
-        self.inner
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .1
-            .push(event);
-    }
-
-    fn call(&self, record: &CallRecord) {
-        self.inner
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .0
-            .push(record.clone());
-    }
 }

@@ -6,10 +6,9 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use hedgehog::live::pb::echo_client::EchoClient;
-use hedgehog::live::LiveRecorder;
 use hedgehog::live::{RetryLayer, RetryService, RunningServer, ServedAttempt};
 use hedgehog::scenario::server::{ServerModel, ServerSpec};
-use hedgehog::trace::CallRecord;
+use hedgehog::trace::{CallRecord, TraceRecorder};
 use tonic::transport::Channel;
 use tower::ServiceBuilder;
 
@@ -38,8 +37,8 @@ pub fn client(server: &RunningServer, layer: RetryLayer) -> EchoClient<RetryServ
 }
 
 /// A layer for `config` recording into the returned recorder, with jitter off and a seed.
-pub fn layer(config: &str) -> (RetryLayer, Arc<LiveRecorder>) {
-    let recorder = Arc::new(LiveRecorder::new(true));
+pub fn layer(config: &str) -> (RetryLayer, Arc<TraceRecorder>) {
+    let recorder = Arc::new(TraceRecorder::new());
     let layer = RetryLayer::builder()
         .service_config(config)
         .seed(1)
@@ -62,7 +61,7 @@ pub async fn served(server: &mut RunningServer, n: usize) -> Vec<ServedAttempt> 
 }
 
 /// Waits until the recorder holds `n` finished calls, and returns them.
-pub async fn calls(recorder: &LiveRecorder, n: usize) -> Vec<CallRecord> {
+pub async fn calls(recorder: &TraceRecorder, n: usize) -> Vec<CallRecord> {
     tokio::time::timeout(WAIT, recorder.wait_calls(n))
         .await
         .expect("calls recorded in time")

@@ -1,26 +1,24 @@
 //! [`Tally`]: the mergeable totals of one or many runs.
 //!
-//! Everything in a tally is an integer count or an integer maximum, and latencies live in an
-//! HDR histogram with fixed bounds. Merging is therefore exact, commutative and associative:
-//! merging per-seed tallies in any order, on any number of threads or machines, gives the
-//! same bits. That is the whole argument for `--jobs` independence and for `hedgehog merge`
-//! printing exactly what one machine prints; no float is summed until the report is rendered.
+//! Everything in a tally is an integer count or an integer maximum, and requests' latencies and
+//! final statuses live in a [`LatencyStats`] (an HDR histogram with fixed bounds). Merging is
+//! therefore exact, commutative and associative: merging per-seed tallies in any order, on any
+//! number of threads or machines, gives the same bits. That is the whole argument for `--jobs`
+//! independence and for `hedgehog merge` printing exactly what one machine prints; no float is
+//! summed until the report is rendered.
 //!
-//! The JSON form keeps the histogram losslessly as `[value, count]` pairs, one per non-empty
-//! bucket, where `value` is the bucket's highest equivalent value: recording it again lands in
-//! the same bucket, so a round trip through JSON changes nothing.
+//! The JSON form keeps the histogram losslessly ([`LatencyStats::histogram_json`]), so a round
+//! trip through JSON changes nothing.
 //!
 //! Memory is flat in the number of calls: a histogram of fixed size (~256 KiB: 1 ns .. 1 h at 3
 //! significant digits) and a time series whose length is the run's duration over the bucket
 //! width, capped at [`MAX_BUCKETS`].
 
-use hdrhistogram::Histogram;
 use serde_json::{json, Value};
 
 use crate::code::Code;
 use crate::time::Nanos;
-
-const HOUR: u64 = 3_600_000_000_000;
+use crate::trace::LatencyStats;
 
 /// Time-series buckets kept at most; later instants are not counted in the series.
 pub const MAX_BUCKETS: usize = 100_000;
@@ -87,8 +85,6 @@ pub struct Tally {
     pub rpcs: u64,
     /// Attempts sent.
     pub attempts: u64,
-    /// Final status of each request, by code.
-    pub statuses: [u64; 17],
     /// RPCs that ended because the retry throttle refused a retry (R43).
     pub throttled: u64,
     /// Attempts the server answered.
@@ -100,9 +96,8 @@ pub struct Tally {
     pub duration: Nanos,
     /// Requests that never finished (a broken run).
     pub unfinished: u64,
-    /// Slowest request, exactly.
-    pub max: Nanos,
-    latency: Histogram<u64>,
+    /// Final status and latency of each request.
+    latency: LatencyStats,
     /// The time series.
     pub series: Series,
 }
@@ -113,15 +108,6 @@ impl PartialEq for Tally {
     }
 }
 
-fn histogram() -> Histogram<u64> {
-    // Bounds are constants, so construction cannot fail; fall back to auto-resize regardless.
-    Histogram::new_with_bounds(1, HOUR, 3).unwrap_or_else(|_| {
-        let mut h = Histogram::new(3).unwrap_or_else(|_| unreachable!("3 sigfig is valid"));
-        h.auto(true);
-        h
-    })
-}
-
 impl Tally {
     /// An empty tally with time buckets of width `bucket`.
     pub fn new(bucket: Nanos) -> Self {
@@ -130,14 +116,12 @@ impl Tally {
             requests: 0,
             rpcs: 0,
             attempts: 0,
-            statuses: [0; 17],
             throttled: 0,
             served: 0,
             busy: 0,
             duration: 0,
             unfinished: 0,
-            max: 0,
-            latency: histogram(),
+            latency: LatencyStats::new(),
             series: Series {
                 bucket,
                 ..Series::default()
@@ -164,9 +148,7 @@ impl Tally {
     /// A user request ended at `ended` with `status` after `took`.
     pub fn request(&mut self, ended: Nanos, took: Nanos, status: Code) {
         self.requests += 1;
-        self.statuses[status as usize] += 1;
-        self.max = self.max.max(took);
-        self.latency.saturating_record(took.max(1));
+        self.latency.record(took, status);
         if status == Code::Ok {
             Series::bump(&mut self.series.goodput, self.series.bucket, ended, 1);
         }
@@ -178,17 +160,12 @@ impl Tally {
         self.requests += other.requests;
         self.rpcs += other.rpcs;
         self.attempts += other.attempts;
-        for (a, b) in self.statuses.iter_mut().zip(other.statuses) {
-            *a += b;
-        }
         self.throttled += other.throttled;
         self.served += other.served;
         self.busy = self.busy.saturating_add(other.busy);
         self.duration = self.duration.saturating_add(other.duration);
         self.unfinished += other.unfinished;
-        self.max = self.max.max(other.max);
-        // Same fixed bounds on both sides: `add` cannot fail; saturate instead of panicking.
-        let _ = self.latency.add(&other.latency);
+        self.latency.merge(&other.latency);
         let s = &mut self.series;
         Series::add_all(&mut s.offered, &other.series.offered);
         Series::add_all(&mut s.attempts, &other.series.attempts);
@@ -199,50 +176,39 @@ impl Tally {
     /// Request latency at quantile `q` (the bucket's highest equivalent value, at most `max`;
     /// `max` at 1).
     pub fn latency_at(&self, q: f64) -> Nanos {
-        if q >= 1.0 {
-            return self.max;
-        }
-        if self.latency.is_empty() {
-            return 0;
-        }
-        // A bucket's highest equivalent value may lie above the exact maximum; never report
-        // a percentile above the slowest request.
-        self.latency.value_at_quantile(q).min(self.max)
+        self.latency.latency_at(q)
     }
 
     /// `(latency, fraction of requests at or below it)` for each non-empty bucket: the CDF.
     pub fn cdf(&self) -> Vec<(Nanos, f64)> {
-        let total = self.latency.len().max(1) as f64;
-        let mut seen = 0u64;
-        self.latency
-            .iter_recorded()
-            .map(|v| {
-                seen += v.count_at_value();
-                (v.value_iterated_to(), seen as f64 / total)
-            })
-            .collect()
+        self.latency.cdf()
     }
 
     /// Requests that ended with `code`.
     pub fn status_count(&self, code: Code) -> u64 {
-        self.statuses[code as usize]
+        self.latency.status_count(code)
+    }
+
+    /// The slowest request, exactly.
+    pub fn max(&self) -> Nanos {
+        self.latency.max()
+    }
+
+    /// `{"p50", "p90", "p99", "p999", "max"}` of request latency, in milliseconds.
+    pub fn percentiles_json(&self) -> Value {
+        self.latency.percentiles_json()
     }
 
     /// The lossless JSON form.
     pub fn to_json(&self) -> Value {
-        let statuses = crate::sim::summary::statuses_json(&self.statuses);
-        let buckets: Vec<Value> = self
-            .latency
-            .iter_recorded()
-            .map(|v| json!([v.value_iterated_to(), v.count_at_value()]))
-            .collect();
         let s = &self.series;
+        let l = &self.latency;
         json!({
             "runs": self.runs, "requests": self.requests, "rpcs": self.rpcs,
-            "attempts": self.attempts, "statuses": statuses, "throttled": self.throttled,
+            "attempts": self.attempts, "statuses": l.statuses_json(), "throttled": self.throttled,
             "served": self.served, "busy_ns": self.busy, "duration_ns": self.duration,
-            "unfinished": self.unfinished, "max_ns": self.max,
-            "latency_ns": buckets,
+            "unfinished": self.unfinished, "max_ns": l.max(),
+            "latency_ns": l.histogram_json(),
             "series": {"bucket_ns": s.bucket, "offered": s.offered, "attempts": s.attempts,
                        "goodput": s.goodput, "served": s.served},
         })
@@ -301,33 +267,7 @@ impl Tally {
         t.busy = num("busy_ns")?;
         t.duration = num("duration_ns")?;
         t.unfinished = num("unfinished")?;
-        t.max = num("max_ns")?;
-        let statuses = v
-            .get("statuses")
-            .and_then(Value::as_object)
-            .ok_or("statuses: expected an object")?;
-        for (name, n) in statuses {
-            let code = Code::from_name(name).ok_or_else(|| format!("statuses.{name}: unknown"))?;
-            t.statuses[code as usize] = n
-                .as_u64()
-                .ok_or_else(|| format!("statuses.{name}: expected an integer"))?;
-        }
-        let buckets = v
-            .get("latency_ns")
-            .and_then(Value::as_array)
-            .ok_or("latency_ns: expected an array of [value, count]")?;
-        for (i, b) in buckets.iter().enumerate() {
-            let pair = b.as_array().filter(|p| p.len() == 2);
-            let (Some(value), Some(count)) = (
-                pair.and_then(|p| p[0].as_u64()),
-                pair.and_then(|p| p[1].as_u64()),
-            ) else {
-                return Err(format!("latency_ns[{i}]: expected [value, count]"));
-            };
-            t.latency
-                .record_n(value, count)
-                .map_err(|e| format!("latency_ns[{i}]: {e}"))?;
-        }
+        t.latency = LatencyStats::from_json(v, num("max_ns")?)?;
         t.series.offered = list("offered")?;
         t.series.attempts = list("attempts")?;
         t.series.goodput = list("goodput")?;

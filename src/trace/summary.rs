@@ -3,20 +3,15 @@
 //! A full trace grows with every event; a summary must not (DESIGN.md: "memory that does not
 //! grow with the number of calls beyond fixed-size histograms"). So this recorder says it wants
 //! no events (the driver then builds no strings at all), and folds each finished call into
-//! counters and an HDR histogram of call latency (3 significant digits: percentiles are exact to
-//! 0.1 %, up to one hour; `max` is kept exactly).
+//! [`LatencyStats`] (percentiles exact to 0.1 %, up to one hour; `max` kept exactly).
 
 use std::cell::{Cell, RefCell};
 
-use hdrhistogram::Histogram;
-use serde_json::{json, Map, Value};
+use serde_json::{json, Value};
 
-use super::run::RunStats;
+use super::{CallRecord, Event, LatencyStats, Recorder};
 use crate::code::Code;
-use crate::time::{to_ms, Nanos};
-use crate::trace::{CallRecord, Recorder, TraceEvent};
-
-const HOUR: u64 = 3_600_000_000_000;
+use crate::time::Nanos;
 
 /// Totals of one run; also the [`Recorder`] that collects them.
 #[derive(Debug)]
@@ -25,11 +20,8 @@ pub struct Summary {
     pub scenario: String,
     /// Seed.
     pub seed: u64,
-    calls: Cell<u64>,
     attempts: Cell<u64>,
-    statuses: RefCell<[u64; 17]>,
-    latency: RefCell<Option<Histogram<u64>>>,
-    max: Cell<Nanos>,
+    stats: RefCell<LatencyStats>,
     /// Calls that never finished (a broken run).
     pub unfinished: u64,
     /// Attempts the server answered.
@@ -42,27 +34,23 @@ impl Summary {
         Summary {
             scenario: scenario.to_string(),
             seed,
-            calls: Cell::new(0),
             attempts: Cell::new(0),
-            statuses: RefCell::new([0; 17]),
-            // 1ns..1h at 3 significant digits: a fixed ~270 KiB, whatever the number of calls.
-            latency: RefCell::new(Histogram::new_with_bounds(1, HOUR, 3).ok()),
-            max: Cell::new(0),
+            stats: RefCell::new(LatencyStats::new()),
             unfinished: 0,
             served: 0,
         }
     }
 
-    /// Adds the run's own figures.
-    pub fn finish(mut self, stats: RunStats) -> Self {
-        self.unfinished = stats.unfinished as u64;
-        self.served = stats.served;
+    /// Adds the run's own figures: calls that never finished and attempts the server answered.
+    pub fn finish(mut self, unfinished: u64, served: u64) -> Self {
+        self.unfinished = unfinished;
+        self.served = served;
         self
     }
 
     /// Calls that finished.
     pub fn calls(&self) -> u64 {
-        self.calls.get()
+        self.stats.borrow().count()
     }
 
     /// Attempts sent (transparent retries included).
@@ -72,36 +60,25 @@ impl Summary {
 
     /// How many calls ended with `code`.
     pub fn status_count(&self, code: Code) -> u64 {
-        self.statuses.borrow()[code as usize]
+        self.stats.borrow().status_count(code)
     }
 
     /// Call latency at quantile `q` (0..=1), in nanoseconds.
     pub fn latency_at(&self, q: f64) -> Nanos {
-        if q >= 1.0 {
-            return self.max.get();
-        }
-        // The histogram reports a bucket's upper edge; never above the exact maximum.
-        let v = self
-            .latency
-            .borrow()
-            .as_ref()
-            .map_or(0, |h| h.value_at_quantile(q));
-        v.min(self.max.get())
+        self.stats.borrow().latency_at(q)
     }
 
     /// The DESIGN.md summary JSON.
     pub fn to_json(&self) -> Value {
-        let statuses = statuses_json(&self.statuses.borrow());
-        let ms = |q: f64| json!(to_ms(self.latency_at(q)));
+        let stats = self.stats.borrow();
         let mut v = json!({
             "scenario": self.scenario,
             "seed": self.seed,
             "mode": "sim",
-            "calls": self.calls(),
+            "calls": stats.count(),
             "attempts": self.attempts(),
-            "statuses": statuses,
-            "latency_ms": {"p50": ms(0.5), "p90": ms(0.9), "p99": ms(0.99),
-                           "p999": ms(0.999), "max": ms(1.0)},
+            "statuses": stats.statuses_json(),
+            "latency_ms": stats.percentiles_json(),
         });
         if self.unfinished > 0 {
             v["unfinished"] = json!(self.unfinished);
@@ -115,38 +92,23 @@ impl Recorder for Summary {
         false
     }
 
-    fn event(&self, _event: TraceEvent) {}
+    fn event(&self, _event: &Event<'_>) {}
 
     fn call(&self, record: &CallRecord) {
-        self.calls.set(self.calls.get() + 1);
         self.attempts
             .set(self.attempts.get() + record.attempts.len() as u64);
-        self.statuses.borrow_mut()[record.status as usize] += 1;
         let took = record.ended.saturating_sub(record.started);
-        self.max.set(self.max.get().max(took));
-        if let Some(h) = self.latency.borrow_mut().as_mut() {
-            h.saturating_record(took);
-        }
+        self.stats.borrow_mut().record(took, record.status);
     }
-}
-
-/// `{"OK": n, "UNAVAILABLE": m, ...}` for the codes that occurred, in numeric order: the
-/// `statuses` object of every summary JSON (plain runs and load runs alike).
-pub(crate) fn statuses_json(counts: &[u64; 17]) -> Map<String, Value> {
-    Code::ALL
-        .into_iter()
-        .filter(|code| counts[*code as usize] > 0)
-        .map(|code| (code.name().to_string(), json!(counts[code as usize])))
-        .collect()
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::trace::CallRecord;
+    use crate::trace::AttemptRecord;
 
     fn call(status: Code, took: Nanos, attempts: usize) -> CallRecord {
-        let a = crate::trace::AttemptRecord {
+        let a = AttemptRecord {
             attempt: 1,
             previous: None,
             sent: 0,

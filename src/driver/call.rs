@@ -1,0 +1,194 @@
+//! One running call: its live attempts, the response held for the engine's verdict, and its
+//! [`CallLog`]. The loop in [`super`] decides *when* something is handled (the tie-break); this
+//! carries out *what*: an engine action, or an attempt's event or a signal turned into input.
+
+use super::wake::Wake;
+use super::{notes, CallResult, Signal};
+use crate::code::Code;
+use crate::engine::{CallPlan, Finish, FinishReason, Input, Jitter, Output};
+use crate::time::Nanos;
+use crate::trace::{CallLog, Outcome, Recorder, What};
+use crate::transport::{AttemptEvent, AttemptStart, Transport};
+
+/// The state of one call between engine steps.
+pub(super) struct Running<'r, T: Transport, R: Recorder + ?Sized> {
+    call: u64,
+    deadline: Option<Nanos>,
+    jitter: Jitter,
+    log: CallLog<'r, R>,
+    /// The attempts in flight, by slot, oldest first (the order they are polled in).
+    attempts: Vec<(u32, T::Attempt)>,
+    /// A response waiting for the engine's verdict: headers (delivered at commit) or a final
+    /// Trailers-Only answer (delivered at finish if that attempt decides the call).
+    held: Option<(u32, T::Response)>,
+    /// The last input was a buffer overflow (its commit says so in the trace).
+    overflowed: bool,
+}
+
+impl<'r, T: Transport, R: Recorder + ?Sized> Running<'r, T, R> {
+    pub(super) fn new(call: u64, plan: &CallPlan, recorder: &'r R, started: Nanos) -> Self {
+        // Sized once: a call never has more attempts in flight than its policy allows
+        // (transparent replays replace the attempt they repeat), so these do not grow in the
+        // common case.
+        let max_attempts = plan.policy.max_attempts() as usize;
+        Running {
+            call,
+            deadline: plan.deadline,
+            jitter: plan.jitter,
+            log: CallLog::new(recorder, call, started, max_attempts),
+            attempts: Vec::with_capacity(max_attempts),
+            held: None,
+            overflowed: false,
+        }
+    }
+
+    pub(super) fn started(&self) -> Nanos {
+        self.log.record().started
+    }
+
+    pub(super) fn attempts(&mut self) -> &mut [(u32, T::Attempt)] {
+        &mut self.attempts
+    }
+
+    /// Whether `slot` is still in flight.
+    pub(super) fn is_live(&self, slot: u32) -> bool {
+        self.attempts.iter().any(|(s, _)| *s == slot)
+    }
+
+    /// Carries out one engine action; returns the finish when the engine ends the call.
+    pub(super) fn carry_out(
+        &mut self,
+        now: Nanos,
+        action: Output,
+        transport: &T,
+        deliver: &mut impl FnMut(T::Response),
+    ) -> Option<Finish> {
+        match action {
+            Output::Send(send) => {
+                let start = AttemptStart {
+                    call: self.call,
+                    slot: send.slot,
+                    attempt: send.attempt,
+                    previous: send.previous,
+                    deadline: self.deadline,
+                };
+                self.attempts.push((send.slot, transport.start(&start)));
+                self.log
+                    .sent(now, send.attempt, send.previous, send.transparent);
+            }
+            Output::Cancel { slot } => {
+                self.forget(slot); // dropping the attempt cancels it
+                self.log.cancelled(now, slot);
+            }
+            Output::Committed { slot } => {
+                self.log.committed(now, slot, self.overflowed);
+                if self.held.as_ref().is_some_and(|(s, _)| *s == slot) {
+                    if let Some((_, response)) = self.held.take() {
+                        deliver(response);
+                    }
+                }
+            }
+            Output::Note(note) => self.log.decided(now, notes::what(&note, self.jitter)),
+            Output::Finish(finish) => return Some(finish),
+        }
+        None
+    }
+
+    /// The engine's input for what woke the loop, recording what the attempts did.
+    pub(super) fn input(&mut self, now: Nanos, wake: Wake<T::Response>) -> Input {
+        self.overflowed = false;
+        match wake {
+            Wake::Timer => Input::Tick,
+            Wake::Signal(Signal::Cancel) => Input::Cancel,
+            Wake::Signal(Signal::BufferOverflow { slot }) => {
+                self.overflowed = true;
+                Input::BufferOverflow { slot }
+            }
+            Wake::Attempt(slot, event) => self.attempt_event(now, slot, event),
+        }
+    }
+
+    fn attempt_event(
+        &mut self,
+        now: Nanos,
+        slot: u32,
+        event: Option<AttemptEvent<T::Response>>,
+    ) -> Input {
+        match event {
+            Some(AttemptEvent::Headers(response)) => {
+                self.log.headers(now, slot);
+                self.held = Some((slot, response));
+                Input::Headers { slot }
+            }
+            Some(AttemptEvent::Closed {
+                status,
+                pushback,
+                response,
+            }) => {
+                self.forget(slot);
+                let raw = (!pushback.is_empty()).then(|| pushback.join(","));
+                self.log.closed(now, slot, Outcome::Status(status), raw);
+                if let Some(response) = response {
+                    self.held = Some((slot, response));
+                }
+                Input::Closed {
+                    slot,
+                    status,
+                    pushback,
+                }
+            }
+            Some(AttemptEvent::NotSent) => {
+                self.forget(slot);
+                self.log.closed(now, slot, Outcome::NotSent, None);
+                Input::NotSent { slot }
+            }
+            Some(AttemptEvent::Refused) => {
+                self.forget(slot);
+                self.log.closed(now, slot, Outcome::Refused, None);
+                Input::Refused { slot }
+            }
+            // A transport that ends an attempt without a status broke its contract; the
+            // application sees INTERNAL, never a hang.
+            None => {
+                self.forget(slot);
+                let status = Code::Internal;
+                self.log.closed(now, slot, Outcome::Status(status), None);
+                Input::Closed {
+                    slot,
+                    status,
+                    pushback: vec![],
+                }
+            }
+        }
+    }
+
+    /// Ends the call: delivers the held response if its attempt decides the call, records the
+    /// deadline and the finish, and hands the record to the recorder.
+    pub(super) fn finish(
+        mut self,
+        now: Nanos,
+        finish: Finish,
+        deliver: &mut impl FnMut(T::Response),
+    ) -> CallResult {
+        if let Some((slot, response)) = self.held.take() {
+            if finish.slot == Some(slot) {
+                deliver(response);
+            }
+        }
+        if finish.reason == FinishReason::Deadline {
+            let deadline = self.deadline;
+            self.log.decided(now, What::Deadline { deadline });
+        }
+        let reason = finish.reason.describe();
+        let record = self.log.finish(now, finish.status, finish.slot, reason);
+        CallResult {
+            status: finish.status,
+            reason: finish.reason,
+            record,
+        }
+    }
+
+    fn forget(&mut self, slot: u32) {
+        self.attempts.retain(|(s, _)| *s != slot);
+    }
+}

@@ -1,0 +1,44 @@
+//! Engine notes as the trace's typed events.
+//!
+//! The trace may not import the engine, so its events carry trace-owned values; this is the one
+//! place that maps one onto the other. It builds no string, so it runs for every note, whether
+//! or not the recorder wants events.
+
+use crate::engine::{Jitter, Note, Pushback};
+use crate::trace::{PushbackMeaning, What};
+
+/// The event a note stands for; `jitter` is the call's jitter mode (backoff notes name it).
+pub(super) fn what(note: &Note, jitter: Jitter) -> What<'_> {
+    match *note {
+        Note::Backoff {
+            retry,
+            nominal,
+            delay,
+            until,
+        } => What::Backoff {
+            retry,
+            nominal,
+            delay,
+            jitter: jitter.as_str(),
+            next: until,
+        },
+        Note::Pushback {
+            ref raw,
+            meaning,
+            until,
+        } => What::Pushback {
+            raw,
+            meaning: match meaning {
+                Pushback::Delay(d) => PushbackMeaning::Delay(d),
+                Pushback::Stop => PushbackMeaning::Stop,
+                Pushback::Malformed => PushbackMeaning::Malformed,
+            },
+            next: until,
+        },
+        Note::Tokens { milli, max_milli } => What::Tokens { milli, max_milli },
+        Note::Throttled { milli, max_milli } => What::Throttled { milli, max_milli },
+        Note::HedgeTimer { at, cause } => What::HedgeTimer { at, cause },
+        Note::HedgingStopped { cause } => What::HedgingStopped { cause },
+        Note::Transparent { cause, .. } => What::Transparent { cause },
+    }
+}

@@ -1,0 +1,186 @@
+//! [`CallLog`]: one call's record in the making, and the typed events that go with it.
+//!
+//! The driver says what happened to the call's attempts (sent, answered, cancelled, committed)
+//! and this keeps the [`CallRecord`] and emits the matching [`Event`]s, so the driver is left
+//! with orchestration only. Events are handed to the recorder only when it wants them; they are
+//! plain values, so a `--summary` run allocates nothing here beyond the record itself.
+
+use super::{AttemptRecord, CallRecord, Event, Outcome, Recorder, What};
+use crate::code::Code;
+use crate::time::Nanos;
+
+/// One call's record and event writer.
+///
+/// Attempts are addressed by *slot*: numbered from 0 in send order, one per attempt sent
+/// (the engine's slots are exactly that), so slot `s` is the record's `attempts[s]`.
+pub struct CallLog<'r, R: Recorder + ?Sized> {
+    recorder: &'r R,
+    events: bool,
+    record: CallRecord,
+}
+
+impl<'r, R: Recorder + ?Sized> CallLog<'r, R> {
+    /// A call that started at `started`, expecting about `attempts` attempts (so the record's
+    /// vector does not grow in the common case).
+    pub fn new(recorder: &'r R, call: u64, started: Nanos, attempts: usize) -> Self {
+        CallLog {
+            recorder,
+            events: recorder.wants_events(),
+            record: CallRecord {
+                call,
+                status: Code::Unknown,
+                message: None,
+                started,
+                ended: started,
+                attempts: Vec::with_capacity(attempts),
+            },
+        }
+    }
+
+    /// The record so far.
+    pub fn record(&self) -> &CallRecord {
+        &self.record
+    }
+
+    /// The A6 attempt number of `slot`, if it was sent.
+    pub fn attempt_no(&self, slot: u32) -> Option<u32> {
+        self.slot(slot).map(|a| a.attempt)
+    }
+
+    /// The next attempt (the next slot) went out at `at`.
+    pub fn sent(&mut self, at: Nanos, attempt: u32, previous: Option<u32>, transparent: bool) {
+        self.record.attempts.push(AttemptRecord {
+            attempt,
+            previous,
+            sent: at,
+            ended: None,
+            outcome: None,
+            committed: false,
+            pushback: None,
+            transparent,
+        });
+        let what = What::Sent {
+            previous,
+            transparent,
+        };
+        self.emit(at, Some(attempt), what);
+    }
+
+    /// `slot` received response headers.
+    pub fn headers(&self, at: Nanos, slot: u32) {
+        self.emit(at, self.attempt_no(slot), What::Headers);
+    }
+
+    /// `slot` ended with `outcome`, carrying the raw pushback value(s) `pushback`.
+    pub fn closed(&mut self, at: Nanos, slot: u32, outcome: Outcome, pushback: Option<String>) {
+        let what = What::Closed {
+            outcome,
+            pushback: pushback.as_deref(),
+        };
+        self.emit(at, self.attempt_no(slot), what);
+        if let Some(a) = self.slot_mut(slot) {
+            a.pushback = pushback;
+        }
+        self.end(slot, at, outcome);
+    }
+
+    /// The client cancelled `slot`.
+    pub fn cancelled(&mut self, at: Nanos, slot: u32) {
+        self.end(slot, at, Outcome::Cancelled);
+        self.emit(at, self.attempt_no(slot), What::Cancel);
+    }
+
+    /// The call committed to `slot`; `overflow` when the retry buffer forced it (R30b).
+    pub fn committed(&mut self, at: Nanos, slot: u32, overflow: bool) {
+        if let Some(a) = self.slot_mut(slot) {
+            a.committed = true;
+        }
+        self.emit(at, self.attempt_no(slot), What::Commit { overflow });
+    }
+
+    /// A decision about the call as a whole (backoff, pushback, throttle, hedging, …).
+    pub fn decided(&self, at: Nanos, what: What<'_>) {
+        self.emit(at, None, what);
+    }
+
+    /// The call ends with `status` (the result of `slot`, if any) because of `reason`; hands
+    /// the finished record to the recorder and returns it.
+    pub fn finish(
+        mut self,
+        at: Nanos,
+        status: Code,
+        slot: Option<u32>,
+        reason: &'static str,
+    ) -> CallRecord {
+        let attempt = slot.and_then(|s| self.attempt_no(s));
+        self.emit(at, attempt, What::Finish { status, reason });
+        self.record.status = status;
+        self.record.ended = at;
+        self.recorder.call(&self.record);
+        self.record
+    }
+
+    fn emit(&self, at: Nanos, attempt: Option<u32>, what: What<'_>) {
+        if self.events {
+            self.recorder.event(&Event {
+                at,
+                call: self.record.call,
+                attempt,
+                what,
+            });
+        }
+    }
+
+    fn slot(&self, slot: u32) -> Option<&AttemptRecord> {
+        self.record.attempts.get(slot as usize)
+    }
+
+    fn slot_mut(&mut self, slot: u32) -> Option<&mut AttemptRecord> {
+        self.record.attempts.get_mut(slot as usize)
+    }
+
+    /// The first end of an attempt counts; a later one (say a close after a cancel) changes
+    /// nothing.
+    fn end(&mut self, slot: u32, at: Nanos, outcome: Outcome) {
+        if let Some(a) = self.slot_mut(slot) {
+            if a.outcome.is_none() {
+                a.ended = Some(at);
+                a.outcome = Some(outcome);
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::trace::{EventKind, TraceRecorder};
+
+    #[test]
+    fn keeps_the_record_and_emits_the_matching_events() {
+        let r = TraceRecorder::new();
+        let mut log = CallLog::new(&r, 3, 0, 2);
+        log.sent(0, 1, None, false);
+        log.closed(5, 0, Outcome::Status(Code::Unavailable), Some("10".into()));
+        log.sent(15, 2, Some(1), false);
+        log.headers(20, 1);
+        log.committed(20, 1, false);
+        log.closed(25, 1, Outcome::Status(Code::Ok), None);
+        log.cancelled(26, 1); // after the close: changes nothing in the record
+        let record = log.finish(25, Code::Ok, Some(1), "ok");
+        let a = &record.attempts;
+        assert_eq!(a[0].pushback.as_deref(), Some("10"));
+        assert_eq!((a[1].ended, a[1].committed), (Some(25), true));
+        assert_eq!(a[1].outcome, Some(Outcome::Status(Code::Ok)));
+        assert_eq!((record.status, record.ended), (Code::Ok, 25));
+        let t = r.into_trace("x", 1, crate::trace::Mode::Sim);
+        let kinds: Vec<EventKind> = t.events.iter().map(|e| e.kind).collect();
+        use EventKind::*;
+        assert_eq!(
+            kinds,
+            [Sent, Closed, Sent, Headers, Commit, Closed, Cancel, Finish]
+        );
+        assert_eq!(t.events[1].detail, "UNAVAILABLE pushback=\"10\"");
+        assert_eq!(t.calls, [record]);
+    }
+}
