@@ -32,15 +32,6 @@ impl Pushback {
     pub fn stops(self) -> bool {
         !matches!(self, Pushback::Delay(_))
     }
-
-    /// `delay 200ms`, `stop (negative)`, `stop (malformed)`.
-    pub fn describe(self) -> String {
-        match self {
-            Pushback::Delay(d) => format!("delay {}", crate::time::human(d)),
-            Pushback::Stop => "stop (negative)".to_string(),
-            Pushback::Malformed => "stop (malformed)".to_string(),
-        }
-    }
 }
 
 fn parse_one(raw: &str) -> Pushback {
