@@ -23,6 +23,7 @@ mod ctx;
 mod duration;
 mod explain;
 mod keys;
+mod ladder;
 mod names;
 mod number;
 mod parse;
@@ -37,6 +38,7 @@ mod throttling;
 mod values;
 
 pub use explain::{explain_method, explain_throttling, warning_line, MethodExplanation};
+pub use ladder::{BackoffLadder, Jitter};
 pub use policy::{HedgingPolicy, MethodConfig, MethodName, Policy, RetryPolicy, ThrottleConfig};
 pub use portability::Verdict;
 pub use report::{check_str, check_value, Report};

@@ -26,8 +26,7 @@ use std::path::{Path, PathBuf};
 
 use serde_json::Value;
 
-use crate::config::{self, ParseOptions, ServiceConfig, Warning};
-use crate::engine::Jitter;
+use crate::config::{self, Jitter, ParseOptions, ServiceConfig, Warning};
 use client::parse_client;
 pub use client::{ClientSpec, MethodRef, DEFAULT_CHANNEL_BUFFER_BYTES, DEFAULT_RETRY_BUFFER_BYTES};
 use fields::{self as parse, FieldError};
