@@ -82,17 +82,23 @@ impl ParseOptions {
     /// The same options with another `maxAttempts` ceiling. A limit below 2 is a usage error
     /// (D4): it is refused here, and if a caller sets the field directly to 0 or 1 anyway,
     /// parsing treats it as 2.
-    pub fn with_max_attempts_limit(self, limit: u32) -> Result<Self, String> {
+    pub fn with_max_attempts_limit(self, limit: u32) -> Result<Self, LimitTooLow> {
         if limit < 2 {
-            return Err(format!(
-                "the maxAttempts limit must be at least 2, got {limit}"
-            ));
+            return Err(LimitTooLow { limit });
         }
         Ok(ParseOptions {
             max_attempts_limit: limit,
             ..self
         })
     }
+}
+
+/// A client `maxAttempts` ceiling below 2 (D4): such a client could never retry.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, thiserror::Error)]
+#[error("the maxAttempts limit must be at least 2, got {limit}")]
+pub struct LimitTooLow {
+    /// The limit that was asked for.
+    pub limit: u32,
 }
 
 /// A gRPC runtime whose behaviour a portability warning describes.
