@@ -27,7 +27,6 @@ mod ladder;
 mod names;
 mod number;
 mod parse;
-mod path;
 mod peer;
 mod policies;
 mod policy;

@@ -9,8 +9,9 @@ use serde_json::Value;
 
 use super::ctx::{Ctx, Issue};
 use super::keys::Obj;
-use super::{duration, names, path, policies, throttling, values};
+use super::{duration, names, policies, throttling, values};
 use super::{MethodConfig, MethodName, ParseOptions, Peer, Policy, ServiceConfig, Warning};
+use crate::json::path;
 
 /// Everything one validation pass found.
 pub(crate) struct Outcome {

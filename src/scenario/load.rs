@@ -247,7 +247,7 @@ fn parse_backend(value: &Value, path: &str) -> Result<BackendSpec, FieldError> {
             )
         })?;
         for (i, o) in list.iter().enumerate() {
-            let p = format!("{}[{i}]", at("outages"));
+            let p = parse::index(&at("outages"), i);
             let m = parse::object(o, &p, &["from_ms", "to_ms", "mode"])?;
             let from = parse::millis(
                 parse::required(m, &p, "from_ms")?,

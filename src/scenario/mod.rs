@@ -181,7 +181,7 @@ impl Scenario {
                 })?;
                 list.iter()
                     .enumerate()
-                    .map(|(i, s)| parse::uint(s, &format!("seeds[{i}]")))
+                    .map(|(i, s)| parse::uint(s, &parse::index("seeds", i)))
                     .collect::<Result<Vec<_>, _>>()
                     .map_err(err)?
             }
