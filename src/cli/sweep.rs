@@ -11,6 +11,8 @@ use hedgehog::experiments::sweep::{self, Sweep, VariantResult};
 use hedgehog::experiments::vary::Vary;
 use hedgehog::experiments::{occ, plot, report};
 
+use super::format::TableFormat;
+
 /// Arguments of `sweep`.
 #[derive(Debug, clap::Args)]
 #[command(
@@ -45,24 +47,13 @@ pub struct Args {
     pub vary: Vec<String>,
     /// Output format (default table; json with --shard).
     #[arg(long, value_enum)]
-    pub format: Option<Format>,
+    pub format: Option<TableFormat>,
     /// Write SVG plots into this directory.
     #[arg(long, value_name = "DIR")]
     pub plot: Option<PathBuf>,
     /// K/N: run only the K-th of N slices of the seeds and write mergeable JSON.
     #[arg(long, value_name = "K/N")]
     pub shard: Option<String>,
-}
-
-/// How a sweep is printed.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
-pub enum Format {
-    /// Aligned columns, for people.
-    Table,
-    /// One row per variant.
-    Csv,
-    /// The mergeable document (`hedgehog merge` reads it).
-    Json,
 }
 
 fn usage(message: &str) -> ExitCode {
@@ -100,11 +91,11 @@ pub fn progress(total: u64) -> indicatif::ProgressBar {
 }
 
 /// Prints `sweep` in `format` and writes plots; shared with `merge`.
-pub fn emit(sweep: &Sweep, format: Format, plot_dir: Option<&Path>, cmd: &str) -> ExitCode {
+pub fn emit(sweep: &Sweep, format: TableFormat, plot_dir: Option<&Path>, cmd: &str) -> ExitCode {
     let text = match format {
-        Format::Table => report::table(sweep),
-        Format::Csv => report::csv(sweep),
-        Format::Json => sweep.to_json().to_string() + "\n",
+        TableFormat::Table => report::table(sweep),
+        TableFormat::Csv => report::csv(sweep),
+        TableFormat::Json => sweep.to_json().to_string() + "\n",
     };
     if let Some(dir) = plot_dir {
         match plot::write_all(sweep, dir) {
@@ -213,9 +204,9 @@ pub fn run(args: Args) -> ExitCode {
             .collect(),
     };
     let format = args.format.unwrap_or(if shard.is_some() {
-        Format::Json
+        TableFormat::Json
     } else {
-        Format::Table
+        TableFormat::Table
     });
     emit(&result, format, args.plot.as_deref(), "sweep")
 }
@@ -250,10 +241,10 @@ fn occ_run(
         Err(e) => return usage(&e),
     };
     bar.finish_and_clear();
-    let text = match args.format.unwrap_or(Format::Table) {
-        Format::Table => occ::table(&spec, &table),
-        Format::Csv => occ::csv(&spec, &table),
-        Format::Json => occ::json(&spec, &table).to_string() + "\n",
+    let text = match args.format.unwrap_or(TableFormat::Table) {
+        TableFormat::Table => occ::table(&spec, &table),
+        TableFormat::Csv => occ::csv(&spec, &table),
+        TableFormat::Json => occ::json(&spec, &table).to_string() + "\n",
     };
     let _ = std::io::stdout().lock().write_all(text.as_bytes());
     ExitCode::SUCCESS
