@@ -26,19 +26,21 @@ mod keys;
 mod ladder;
 mod names;
 mod number;
-mod parse;
 mod peer;
-mod policies;
-mod policy;
+mod policy_parse;
+mod policy_types;
 mod portability;
 mod report;
 mod select;
 mod throttling;
+mod validate;
 mod values;
 
 pub use explain::{explain_method, explain_throttling, warning_line, MethodExplanation};
 pub use ladder::{BackoffLadder, Jitter};
-pub use policy::{HedgingPolicy, MethodConfig, MethodName, Policy, RetryPolicy, ThrottleConfig};
+pub use policy_types::{
+    HedgingPolicy, MethodConfig, MethodName, Policy, RetryPolicy, ThrottleConfig,
+};
 pub use portability::Verdict;
 pub use report::{check_str, check_value, Report};
 
@@ -179,7 +181,7 @@ pub fn parse_str(text: &str, options: &ParseOptions) -> Result<Parsed, ParseErro
 /// Validates an already-parsed JSON value (e.g. a scenario's inline `service_config`).
 /// Errors carry paths relative to `value` (`methodConfig[0]...`).
 pub fn parse_value(value: &serde_json::Value, options: &ParseOptions) -> Result<Parsed, Invalid> {
-    let outcome = parse::validate(value, options);
+    let outcome = validate::validate(value, options);
     if outcome.errors.is_empty() {
         Ok(Parsed {
             config: outcome.config,

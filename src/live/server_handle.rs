@@ -13,8 +13,8 @@ use std::time::Duration;
 
 use tokio::sync::{mpsc, oneshot};
 
-use super::served::{ServedAttempt, StepSource};
-use super::server::EchoService;
+use super::echo_service::EchoService;
+use super::served_attempt::{ServedAttempt, StepSource};
 
 /// A running echo server.
 pub struct RunningServer {
