@@ -37,7 +37,7 @@ pub use echo_service::EchoService;
 pub use layer::{RetryLayer, RetryLayerBuilder, RetryService};
 pub use recorder::LiveRecorder;
 pub use served_attempt::{ServedAttempt, ServedOutcome, StepSource};
-pub use server_handle::RunningServer;
+pub use server_handle::{RunningServer, ServerError};
 pub use transport::TonicTransport;
 
 /// Generated protobuf and tonic code for `proto/echo.proto`.
