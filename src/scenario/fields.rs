@@ -16,8 +16,9 @@ pub use crate::json::path::index;
 /// exactly like service-config paths.
 pub use crate::json::path::key as join;
 
-/// A problem at one JSON path.
-#[derive(Clone, Debug, PartialEq, Eq)]
+/// A problem at one JSON path; prints as `path: message`.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+#[error("{path}: {message}")]
 pub struct FieldError {
     /// `server.schedule.script[2].status`, or `<root>`.
     pub path: String,

@@ -87,7 +87,7 @@ impl fmt::Display for ScenarioError {
             if p.path.is_empty() {
                 write!(f, "{}: {}", self.file, p.message)?;
             } else {
-                write!(f, "{}: {}: {}", self.file, p.path, p.message)?;
+                write!(f, "{}: {p}", self.file)?;
             }
         }
         Ok(())
