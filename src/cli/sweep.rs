@@ -56,8 +56,9 @@ pub struct Args {
     pub shard: Option<String>,
 }
 
-fn usage(message: &str) -> ExitCode {
-    for line in message.lines() {
+/// Prints a usage or input error (a message, or any error type: they print the same words).
+fn usage(message: impl std::fmt::Display) -> ExitCode {
+    for line in message.to_string().lines() {
         eprintln!("hedgehog sweep: {line}");
     }
     ExitCode::from(2)

@@ -21,6 +21,83 @@ pub struct Vary {
     pub values: Vec<String>,
 }
 
+/// A `--vary` argument that is not `PATH=V1,V2,...`.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum VaryError {
+    /// No `=`.
+    #[error("--vary {0}: expected PATH=V1,V2,...")]
+    NoEquals(String),
+    /// The path cannot be read.
+    #[error("--vary {text}: {source}")]
+    Path {
+        /// The whole argument.
+        text: String,
+        /// What is wrong with its path.
+        source: PathSyntaxError,
+    },
+    /// A value between commas is empty.
+    #[error("--vary {0}: empty value")]
+    EmptyValue(String),
+}
+
+/// A path that is not `key.key[index]...`; prints as `path "a..b": empty key`.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+#[error("path \"{path}\": {problem}")]
+pub struct PathSyntaxError {
+    /// The path as typed.
+    pub path: String,
+    /// `empty key`, `unclosed [`, `[x] is not an index`, `unexpected "x"`.
+    pub problem: String,
+}
+
+/// A path that does not lead to a value of the scenario file: editing must never add a key.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum NoSuchPath {
+    /// The path cannot be read at all.
+    #[error(transparent)]
+    Syntax(#[from] PathSyntaxError),
+    /// An object along the way lacks the key.
+    #[error("path \"{path}\" does not exist: no key \"{key}\" at {at} (keys there: {keys})")]
+    NoKey {
+        /// The whole path.
+        path: String,
+        /// The missing key.
+        key: String,
+        /// The deepest part that exists (`the top level` at the root).
+        at: String,
+        /// The keys found there, comma-separated.
+        keys: String,
+    },
+    /// A key meets something that is not an object.
+    #[error("path \"{path}\" does not exist: {at} is not an object")]
+    NotObject {
+        /// The whole path.
+        path: String,
+        /// The deepest part that exists.
+        at: String,
+    },
+    /// An array along the way is too short.
+    #[error("path \"{path}\" does not exist: {at} has {len} elements, no [{index}]")]
+    NoIndex {
+        /// The whole path.
+        path: String,
+        /// The deepest part that exists.
+        at: String,
+        /// The array's length.
+        len: usize,
+        /// The index asked for.
+        index: usize,
+    },
+    /// An index meets something that is not an array.
+    #[error("path \"{path}\" does not exist: {at} is not an array")]
+    NotArray {
+        /// The whole path.
+        path: String,
+        /// The deepest part that exists.
+        at: String,
+    },
+}
+
 #[derive(Clone, Debug, PartialEq, Eq)]
 enum Seg {
     Key(String),
@@ -29,14 +106,17 @@ enum Seg {
 
 impl Vary {
     /// Parses `PATH=V1,V2,...` (commas inside brackets, braces or quotes do not split).
-    pub fn parse(text: &str) -> Result<Vary, String> {
+    pub fn parse(text: &str) -> Result<Vary, VaryError> {
         let (path, values) = text
             .split_once('=')
-            .ok_or_else(|| format!("--vary {text}: expected PATH=V1,V2,..."))?;
-        segments(path).map_err(|e| format!("--vary {text}: {e}"))?;
+            .ok_or_else(|| VaryError::NoEquals(text.to_string()))?;
+        segments(path).map_err(|source| VaryError::Path {
+            text: text.to_string(),
+            source,
+        })?;
         let values = split_top_level(values);
         if values.iter().any(|v| v.is_empty()) {
-            return Err(format!("--vary {text}: empty value"));
+            return Err(VaryError::EmptyValue(text.to_string()));
         }
         Ok(Vary {
             path: path.to_string(),
@@ -72,25 +152,29 @@ fn split_top_level(text: &str) -> Vec<String> {
     out.into_iter().map(|s| s.trim().to_string()).collect()
 }
 
-fn segments(path: &str) -> Result<Vec<Seg>, String> {
+fn segments(path: &str) -> Result<Vec<Seg>, PathSyntaxError> {
+    let bad = |problem: String| PathSyntaxError {
+        path: path.to_string(),
+        problem,
+    };
     let mut out = Vec::new();
     for part in path.split('.') {
         let (key, mut rest) = part.split_once('[').map_or((part, ""), |(k, r)| (k, r));
         if key.is_empty() {
-            return Err(format!("path \"{path}\": empty key"));
+            return Err(bad("empty key".to_string()));
         }
         out.push(Seg::Key(key.to_string()));
         while !rest.is_empty() {
             let (idx, after) = rest
                 .split_once(']')
-                .ok_or_else(|| format!("path \"{path}\": unclosed ["))?;
+                .ok_or_else(|| bad("unclosed [".to_string()))?;
             let i = idx
                 .parse::<usize>()
-                .map_err(|_| format!("path \"{path}\": [{idx}] is not an index"))?;
+                .map_err(|_| bad(format!("[{idx}] is not an index")))?;
             out.push(Seg::Index(i));
             rest = after.strip_prefix('[').unwrap_or(after);
             if !after.is_empty() && !after.starts_with('[') {
-                return Err(format!("path \"{path}\": unexpected \"{after}\""));
+                return Err(bad(format!("unexpected \"{after}\"")));
             }
         }
     }
@@ -173,7 +257,7 @@ fn coerce(raw: &str, old: &Value, key: Option<&str>) -> Value {
 }
 
 /// Sets `path` in `root` to `raw` (coerced as described in the module docs).
-pub fn apply(root: &mut Value, path: &str, raw: &str) -> Result<(), String> {
+pub fn apply(root: &mut Value, path: &str, raw: &str) -> Result<(), NoSuchPath> {
     let segs = segments(path)?;
     let mut here = root;
     let mut walked = String::new();
@@ -193,15 +277,16 @@ pub fn apply(root: &mut Value, path: &str, raw: &str) -> Result<(), String> {
                 match here.get_mut(k.as_str()) {
                     Some(v) => v,
                     None => {
+                        let path = path.to_string();
                         return Err(match found {
-                            Some(keys) => format!(
-                                "path \"{path}\" does not exist: no key \"{k}\" at {shown} \
-                                 (keys there: {keys})"
-                            ),
-                            None => {
-                                format!("path \"{path}\" does not exist: {shown} is not an object")
-                            }
-                        })
+                            Some(keys) => NoSuchPath::NoKey {
+                                path,
+                                key: k.clone(),
+                                at: shown,
+                                keys,
+                            },
+                            None => NoSuchPath::NotObject { path, at: shown },
+                        });
                     }
                 }
             }
@@ -210,15 +295,16 @@ pub fn apply(root: &mut Value, path: &str, raw: &str) -> Result<(), String> {
                 match here.get_mut(*n) {
                     Some(v) => v,
                     None => {
+                        let path = path.to_string();
                         return Err(match len {
-                            Some(len) => format!(
-                                "path \"{path}\" does not exist: {shown} has {len} elements, \
-                                 no [{n}]"
-                            ),
-                            None => {
-                                format!("path \"{path}\" does not exist: {shown} is not an array")
-                            }
-                        })
+                            Some(len) => NoSuchPath::NoIndex {
+                                path,
+                                at: shown,
+                                len,
+                                index: *n,
+                            },
+                            None => NoSuchPath::NotArray { path, at: shown },
+                        });
                     }
                 }
             }
@@ -290,13 +376,16 @@ mod tests {
             "service_config.methodConfig[0].retryPolicy.maxAttempts",
             "3",
         )
-        .unwrap_err();
+        .unwrap_err()
+        .to_string();
         assert!(
             e.contains("no key \"retryPolicy\" at service_config.methodConfig[0]"),
             "{e}"
         );
         assert!(e.contains("keys there: hedgingPolicy"), "{e}");
-        let e = apply(&mut v, "service_config.methodConfig[2].x", "3").unwrap_err();
+        let e = apply(&mut v, "service_config.methodConfig[2].x", "3")
+            .unwrap_err()
+            .to_string();
         assert!(e.contains("has 1 elements, no [2]"), "{e}");
         assert!(Vary::parse("a.b").is_err());
         assert!(Vary::parse("a[x]=1").is_err());
