@@ -42,7 +42,7 @@ pub fn run(args: Args) -> ExitCode {
                 hedgehog::json::parse(&t)
                     .map_err(|e| format!("line {}, column {}: {}", e.line, e.column, e.message))
             })
-            .and_then(|v| Sweep::from_json(&v));
+            .and_then(|v| Sweep::from_json(&v).map_err(|e| e.to_string()));
         match parsed {
             Ok(s) => parts.push(s),
             Err(e) => {

@@ -12,6 +12,7 @@ use std::path::Path;
 use rayon::prelude::*;
 use serde_json::{json, Value};
 
+use super::error::{MergeError, SeedsError, SweepDocError, VariantError, WorkersError};
 use super::vary::{apply, Vary};
 use crate::scenario::Scenario;
 use crate::sim::load::tally::Tally;
@@ -35,7 +36,7 @@ pub fn variants(
     base: &Path,
     file: &str,
     varies: &[Vary],
-) -> Result<Vec<Variant>, String> {
+) -> Result<Vec<Variant>, VariantError> {
     let mut combos: Vec<Vec<(usize, String)>> = vec![vec![]];
     for (i, v) in varies.iter().enumerate() {
         combos = combos
@@ -57,7 +58,10 @@ pub fn variants(
             let mut labels = Vec::new();
             for (i, x) in combo {
                 let vary = &varies[i];
-                apply(&mut value, &vary.path, &x).map_err(|e| format!("{file}: {e}"))?;
+                apply(&mut value, &vary.path, &x).map_err(|source| VariantError::Vary {
+                    file: file.to_string(),
+                    source,
+                })?;
                 settings.push((vary.path.clone(), x.clone()));
                 labels.push(format!("{}={x}", vary.short()));
             }
@@ -66,8 +70,12 @@ pub fn variants(
             } else {
                 labels.join(", ")
             };
-            let scenario = Scenario::from_value(&value, base, file)
-                .map_err(|e| format!("{e}\n(in the variant {label})"))?;
+            let scenario = Scenario::from_value(&value, base, file).map_err(|source| {
+                VariantError::Scenario {
+                    label: label.clone(),
+                    source,
+                }
+            })?;
             Ok(Variant {
                 label,
                 settings,
@@ -78,8 +86,8 @@ pub fn variants(
 }
 
 /// Parses `--seeds`: `A..B` (B excluded, as in Rust), `A..=B`, or one seed `N`.
-pub fn parse_seeds(text: &str) -> Result<Vec<u64>, String> {
-    let bad = || format!("--seeds {text}: expected A..B, A..=B or N (non-negative integers)");
+pub fn parse_seeds(text: &str) -> Result<Vec<u64>, SeedsError> {
+    let bad = || SeedsError::Malformed(text.to_string());
     let num = |s: &str| s.trim().parse::<u64>().map_err(|_| bad());
     let (a, b) = if let Some((a, b)) = text.split_once("..=") {
         (num(a)?, num(b)?.checked_add(1).ok_or_else(bad)?)
@@ -90,10 +98,10 @@ pub fn parse_seeds(text: &str) -> Result<Vec<u64>, String> {
         (n, n + 1)
     };
     if a >= b {
-        return Err(format!("--seeds {text}: the range is empty"));
+        return Err(SeedsError::Empty(text.to_string()));
     }
     if b - a > 100_000_000 {
-        return Err(format!("--seeds {text}: more than 100000000 seeds"));
+        return Err(SeedsError::TooMany(text.to_string()));
     }
     Ok((a..b).collect())
 }
@@ -127,7 +135,7 @@ pub fn run(
     seeds: &[u64],
     jobs: usize,
     tick: &(dyn Fn() + Sync),
-) -> Result<Vec<Tally>, String> {
+) -> Result<Vec<Tally>, WorkersError> {
     let work: Vec<(usize, u64)> = (0..variants.len())
         .flat_map(|v| seeds.iter().map(move |s| (v, *s)))
         .collect();
@@ -149,10 +157,7 @@ pub fn run(
         }
         a
     };
-    let pool = rayon::ThreadPoolBuilder::new()
-        .num_threads(jobs.max(1))
-        .build()
-        .map_err(|e| format!("cannot start {jobs} worker threads: {e}"))?;
+    let pool = super::workers(jobs)?;
     let merged = pool.install(|| {
         work.par_iter()
             .map(|&(v, seed)| {
@@ -228,18 +233,19 @@ impl Sweep {
     }
 
     /// Reads a document written by [`Sweep::to_json`].
-    pub fn from_json(v: &Value) -> Result<Sweep, String> {
+    pub fn from_json(v: &Value) -> Result<Sweep, SweepDocError> {
         if v.get("hedgehog_sweep").and_then(Value::as_u64) != Some(1) {
-            return Err("not a hedgehog sweep document (expected \"hedgehog_sweep\": 1)".into());
+            return Err(SweepDocError::NotASweep);
         }
+        let field = |path: String, expected| SweepDocError::Field { path, expected };
         let scenario = v
             .get("scenario")
             .and_then(Value::as_str)
-            .ok_or("scenario: expected a string")?;
+            .ok_or_else(|| field("scenario".into(), "a string"))?;
         let seeds = v
             .get("seeds")
             .and_then(Value::as_array)
-            .ok_or("seeds: expected an array of [first, last]")?
+            .ok_or_else(|| field("seeds".into(), "an array of [first, last]"))?
             .iter()
             .enumerate()
             .map(|(i, r)| {
@@ -248,37 +254,37 @@ impl Sweep {
                     r.get(1).and_then(Value::as_u64),
                 ) {
                     (Some(a), Some(b)) if a <= b => Ok((a, b)),
-                    _ => Err(format!("seeds[{i}]: expected [first, last]")),
+                    _ => Err(field(format!("seeds[{i}]"), "[first, last]")),
                 }
             })
             .collect::<Result<Vec<_>, _>>()?;
         let variants = v
             .get("variants")
             .and_then(Value::as_array)
-            .ok_or("variants: expected an array")?
+            .ok_or_else(|| field("variants".into(), "an array"))?
             .iter()
             .enumerate()
             .map(|(i, x)| {
                 let label = x
                     .get("label")
                     .and_then(Value::as_str)
-                    .ok_or(format!("variants[{i}].label: expected a string"))?;
+                    .ok_or_else(|| field(format!("variants[{i}].label"), "a string"))?;
                 let settings = x
                     .get("vary")
                     .and_then(Value::as_object)
-                    .ok_or(format!("variants[{i}].vary: expected an object"))?
+                    .ok_or_else(|| field(format!("variants[{i}].vary"), "an object"))?
                     .iter()
                     .map(|(p, v)| (p.clone(), v.as_str().unwrap_or_default().to_string()))
                     .collect();
                 let tally = Tally::from_json(x.get("tally").unwrap_or(&Value::Null))
-                    .map_err(|e| format!("variants[{i}].tally.{e}"))?;
+                    .map_err(|problem| SweepDocError::Tally { index: i, problem })?;
                 Ok(VariantResult {
                     label: label.to_string(),
                     settings,
                     tally,
                 })
             })
-            .collect::<Result<Vec<_>, String>>()?;
+            .collect::<Result<Vec<_>, SweepDocError>>()?;
         Ok(Sweep {
             scenario: scenario.to_string(),
             seeds,
@@ -288,17 +294,18 @@ impl Sweep {
     }
 
     /// Combines shards of one sweep: same scenario and variants, disjoint seeds.
-    pub fn merge(parts: Vec<Sweep>) -> Result<Sweep, String> {
+    pub fn merge(parts: Vec<Sweep>) -> Result<Sweep, MergeError> {
         let mut parts = parts.into_iter();
-        let mut out = parts.next().ok_or("nothing to merge")?;
+        let mut out = parts.next().ok_or(MergeError::Nothing)?;
         out.shard = None;
         for (i, p) in parts.enumerate() {
             let n = i + 2;
             if p.scenario != out.scenario {
-                return Err(format!(
-                    "file {n}: scenario \"{}\", expected \"{}\"",
-                    p.scenario, out.scenario
-                ));
+                return Err(MergeError::OtherScenario {
+                    file: n,
+                    found: p.scenario,
+                    expected: out.scenario,
+                });
             }
             let labels = |s: &Sweep| {
                 s.variants
@@ -307,15 +314,15 @@ impl Sweep {
                     .collect::<Vec<_>>()
             };
             if labels(&p) != labels(&out) {
-                return Err(format!(
-                    "file {n}: its variants differ from the first file's (same --vary needed)"
-                ));
+                return Err(MergeError::OtherVariants { file: n });
             }
             for &(a, b) in &p.seeds {
                 if out.seeds.iter().any(|&(c, d)| a <= d && c <= b) {
-                    return Err(format!(
-                        "file {n}: seeds {a}..={b} overlap seeds already merged"
-                    ));
+                    return Err(MergeError::Overlap {
+                        file: n,
+                        first: a,
+                        last: b,
+                    });
                 }
             }
             let mut seeds = out.seeds.clone();
@@ -332,10 +339,12 @@ impl Sweep {
             for (mine, theirs) in out.variants.iter().zip(&p.variants) {
                 let (a, b) = (mine.tally.series.bucket, theirs.tally.series.bucket);
                 if a != b {
-                    return Err(format!(
-                        "file {n}: variant \"{}\" has {b} ns time buckets, expected {a}",
-                        mine.label
-                    ));
+                    return Err(MergeError::OtherBuckets {
+                        file: n,
+                        label: mine.label.clone(),
+                        found: b,
+                        expected: a,
+                    });
                 }
             }
             for (mine, theirs) in out.variants.iter_mut().zip(&p.variants) {

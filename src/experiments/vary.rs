@@ -12,6 +12,8 @@
 
 use serde_json::Value;
 
+pub use super::error::{NoSuchPath, PathSyntaxError, VaryError};
+
 /// One `--vary`: a path and the values to try, in order.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Vary {
@@ -19,83 +21,6 @@ pub struct Vary {
     pub path: String,
     /// The raw values as typed.
     pub values: Vec<String>,
-}
-
-/// A `--vary` argument that is not `PATH=V1,V2,...`.
-#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
-pub enum VaryError {
-    /// No `=`.
-    #[error("--vary {0}: expected PATH=V1,V2,...")]
-    NoEquals(String),
-    /// The path cannot be read.
-    #[error("--vary {text}: {source}")]
-    Path {
-        /// The whole argument.
-        text: String,
-        /// What is wrong with its path.
-        source: PathSyntaxError,
-    },
-    /// A value between commas is empty.
-    #[error("--vary {0}: empty value")]
-    EmptyValue(String),
-}
-
-/// A path that is not `key.key[index]...`; prints as `path "a..b": empty key`.
-#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
-#[error("path \"{path}\": {problem}")]
-pub struct PathSyntaxError {
-    /// The path as typed.
-    pub path: String,
-    /// `empty key`, `unclosed [`, `[x] is not an index`, `unexpected "x"`.
-    pub problem: String,
-}
-
-/// A path that does not lead to a value of the scenario file: editing must never add a key.
-#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
-pub enum NoSuchPath {
-    /// The path cannot be read at all.
-    #[error(transparent)]
-    Syntax(#[from] PathSyntaxError),
-    /// An object along the way lacks the key.
-    #[error("path \"{path}\" does not exist: no key \"{key}\" at {at} (keys there: {keys})")]
-    NoKey {
-        /// The whole path.
-        path: String,
-        /// The missing key.
-        key: String,
-        /// The deepest part that exists (`the top level` at the root).
-        at: String,
-        /// The keys found there, comma-separated.
-        keys: String,
-    },
-    /// A key meets something that is not an object.
-    #[error("path \"{path}\" does not exist: {at} is not an object")]
-    NotObject {
-        /// The whole path.
-        path: String,
-        /// The deepest part that exists.
-        at: String,
-    },
-    /// An array along the way is too short.
-    #[error("path \"{path}\" does not exist: {at} has {len} elements, no [{index}]")]
-    NoIndex {
-        /// The whole path.
-        path: String,
-        /// The deepest part that exists.
-        at: String,
-        /// The array's length.
-        len: usize,
-        /// The index asked for.
-        index: usize,
-    },
-    /// An index meets something that is not an array.
-    #[error("path \"{path}\" does not exist: {at} is not an array")]
-    NotArray {
-        /// The whole path.
-        path: String,
-        /// The deepest part that exists.
-        at: String,
-    },
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]
