@@ -97,6 +97,10 @@ impl std::fmt::Display for super::ParseError {
 
 impl std::error::Error for super::ParseError {}
 
+impl std::error::Error for ConfigError {}
+
+impl std::error::Error for super::Invalid {}
+
 #[cfg(test)]
 mod tests {
     use super::super::{parse_str, ParseOptions};
