@@ -4,6 +4,10 @@
 //! scripts that merge shards), which may want to tell "not a sweep document" from "overlapping
 //! seeds" without matching on words. Each type prints exactly the words the CLI has always
 //! printed, so `hedgehog sweep` and `hedgehog merge` output is unchanged.
+//!
+//! A wrapped cause is printed as part of the message (the CLI's words include it) and so is
+//! named `cause`, not `source`: reporting it again as [`std::error::Error::source`] would print
+//! it twice in any report that walks the chain.
 
 use std::path::PathBuf;
 
@@ -16,12 +20,12 @@ pub enum VaryError {
     #[error("--vary {0}: expected PATH=V1,V2,...")]
     NoEquals(String),
     /// The path cannot be read.
-    #[error("--vary {text}: {source}")]
+    #[error("--vary {text}: {cause}")]
     Path {
         /// The whole argument.
         text: String,
         /// What is wrong with its path.
-        source: PathSyntaxError,
+        cause: PathSyntaxError,
     },
     /// A value between commas is empty.
     #[error("--vary {0}: empty value")]
@@ -104,31 +108,31 @@ pub enum SeedsError {
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
 pub enum VariantError {
     /// A `--vary` path is not in the file.
-    #[error("{file}: {source}")]
+    #[error("{file}: {cause}")]
     Vary {
         /// The scenario file.
         file: String,
         /// Where the path stops.
-        source: NoSuchPath,
+        cause: NoSuchPath,
     },
     /// The edited file is no longer a valid scenario.
-    #[error("{source}\n(in the variant {label})")]
+    #[error("{cause}\n(in the variant {label})")]
     Scenario {
         /// The variant's label (`hedgingDelay=5ms`).
         label: String,
         /// What the scenario parser found.
-        source: ScenarioError,
+        cause: ScenarioError,
     },
 }
 
 /// The worker threads of a sweep could not be started.
 #[derive(Debug, thiserror::Error)]
-#[error("cannot start {jobs} worker threads: {source}")]
+#[error("cannot start {jobs} worker threads: {cause}")]
 pub struct WorkersError {
     /// How many were asked for.
     pub jobs: usize,
     /// rayon's reason.
-    pub source: rayon::ThreadPoolBuildError,
+    pub cause: rayon::ThreadPoolBuildError,
 }
 
 /// A document `hedgehog merge` cannot read as a sweep.
@@ -205,12 +209,12 @@ pub enum MergeError {
 #[derive(Debug, thiserror::Error)]
 pub enum PlotError {
     /// The directory cannot be created.
-    #[error("{}: cannot create: {source}", dir.display())]
+    #[error("{}: cannot create: {cause}", dir.display())]
     CreateDir {
         /// The directory.
         dir: PathBuf,
         /// The file system's reason.
-        source: std::io::Error,
+        cause: std::io::Error,
     },
     /// One plot could not be drawn or written.
     #[error("{}: {problem}", file.display())]

@@ -20,5 +20,5 @@ pub(crate) fn workers(jobs: usize) -> Result<rayon::ThreadPool, error::WorkersEr
     rayon::ThreadPoolBuilder::new()
         .num_threads(jobs.max(1))
         .build()
-        .map_err(|source| error::WorkersError { jobs, source })
+        .map_err(|cause| error::WorkersError { jobs, cause })
 }

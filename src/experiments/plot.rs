@@ -34,9 +34,9 @@ fn color(i: usize) -> RGBColor {
 
 /// Writes both plots into `dir` (created if missing); returns the files written.
 pub fn write_all(sweep: &Sweep, dir: &Path) -> Result<Vec<PathBuf>, PlotError> {
-    std::fs::create_dir_all(dir).map_err(|source| PlotError::CreateDir {
+    std::fs::create_dir_all(dir).map_err(|cause| PlotError::CreateDir {
         dir: dir.to_path_buf(),
-        source,
+        cause,
     })?;
     let cdf = dir.join("latency-cdf.svg");
     latency_cdf(sweep, &cdf).map_err(|e| draw_error(&cdf, &*e))?;

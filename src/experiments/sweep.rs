@@ -58,9 +58,9 @@ pub fn variants(
             let mut labels = Vec::new();
             for (i, x) in combo {
                 let vary = &varies[i];
-                apply(&mut value, &vary.path, &x).map_err(|source| VariantError::Vary {
+                apply(&mut value, &vary.path, &x).map_err(|cause| VariantError::Vary {
                     file: file.to_string(),
-                    source,
+                    cause,
                 })?;
                 settings.push((vary.path.clone(), x.clone()));
                 labels.push(format!("{}={x}", vary.short()));
@@ -70,10 +70,10 @@ pub fn variants(
             } else {
                 labels.join(", ")
             };
-            let scenario = Scenario::from_value(&value, base, file).map_err(|source| {
+            let scenario = Scenario::from_value(&value, base, file).map_err(|cause| {
                 VariantError::Scenario {
                     label: label.clone(),
-                    source,
+                    cause,
                 }
             })?;
             Ok(Variant {

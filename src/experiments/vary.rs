@@ -35,9 +35,9 @@ impl Vary {
         let (path, values) = text
             .split_once('=')
             .ok_or_else(|| VaryError::NoEquals(text.to_string()))?;
-        segments(path).map_err(|source| VaryError::Path {
+        segments(path).map_err(|cause| VaryError::Path {
             text: text.to_string(),
-            source,
+            cause,
         })?;
         let values = split_top_level(values);
         if values.iter().any(|v| v.is_empty()) {
