@@ -120,12 +120,12 @@ pub fn run(args: Args) -> ExitCode {
     let label = args.file.display().to_string();
     let text = match std::fs::read_to_string(&args.file) {
         Ok(t) => t,
-        Err(e) => return usage(&format!("{label}: cannot read the file: {e}")),
+        Err(e) => return usage(format!("{label}: cannot read the file: {e}")),
     };
     let raw = match hedgehog::json::parse(&text) {
         Ok(v) => v,
         Err(e) => {
-            return usage(&format!(
+            return usage(format!(
                 "{label}: line {}, column {}: {}",
                 e.line, e.column, e.message
             ))
@@ -144,11 +144,11 @@ pub fn run(args: Args) -> ExitCode {
         .collect::<Result<Vec<_>, _>>()
     {
         Ok(v) => v,
-        Err(e) => return usage(&e),
+        Err(e) => return usage(e),
     };
     let shard = match args.shard.as_deref().map(parse_shard).transpose() {
         Ok(s) => s,
-        Err(e) => return usage(&e),
+        Err(e) => return usage(e),
     };
     if raw.get("model").is_some() {
         return occ_run(&raw, &label, &args, jobs, &varies, shard);
@@ -156,7 +156,7 @@ pub fn run(args: Args) -> ExitCode {
     let base = args.file.parent().unwrap_or(Path::new("."));
     let variants = match sweep::variants(&raw, base, &label, &varies) {
         Ok(v) => v,
-        Err(e) => return usage(&e),
+        Err(e) => return usage(e),
     };
     if let Some(first) = variants.first() {
         for w in &first.scenario.warnings {
@@ -169,7 +169,7 @@ pub fn run(args: Args) -> ExitCode {
     let mut seeds = match &args.seeds {
         Some(s) => match sweep::parse_seeds(s) {
             Ok(s) => s,
-            Err(e) => return usage(&e),
+            Err(e) => return usage(e),
         },
         None => variants
             .first()
@@ -183,7 +183,7 @@ pub fn run(args: Args) -> ExitCode {
     let tick = || bar.inc(1);
     let tallies = match sweep::run(&variants, &seeds, jobs, &tick) {
         Ok(t) => t,
-        Err(e) => return usage(&e),
+        Err(e) => return usage(e),
     };
     bar.finish_and_clear();
     let name = variants
@@ -221,25 +221,25 @@ fn occ_run(
     shard: Option<(usize, usize)>,
 ) -> ExitCode {
     if !varies.is_empty() || shard.is_some() || args.plot.is_some() {
-        return usage(&format!(
+        return usage(format!(
             "{label}: an \"occ\" study takes --seeds, --jobs and --format only"
         ));
     }
     let mut spec = match occ::Study::parse(raw) {
         Ok(s) => s,
-        Err(e) => return usage(&format!("{label}: {e}")),
+        Err(e) => return usage(format!("{label}: {e}")),
     };
     if let Some(s) = &args.seeds {
         match sweep::parse_seeds(s) {
             Ok(seeds) => spec.seeds = seeds,
-            Err(e) => return usage(&e),
+            Err(e) => return usage(e),
         }
     }
     let bar = progress(spec.total_runs());
     let tick = || bar.inc(1);
     let table = match occ::run_study(&spec, jobs, &tick) {
         Ok(t) => t,
-        Err(e) => return usage(&e),
+        Err(e) => return usage(e),
     };
     bar.finish_and_clear();
     let text = match args.format.unwrap_or(TableFormat::Table) {
