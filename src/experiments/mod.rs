@@ -11,6 +11,7 @@ pub mod error;
 pub mod occ;
 pub mod plot;
 pub mod report;
+pub mod results;
 pub mod sweep;
 pub mod vary;
 
