@@ -17,6 +17,9 @@
 //!   a warning.
 //! - **Explained.** [`check_value`] adds per-entry explanations in words and a per-peer verdict
 //!   (accepts / rejects / ignores), which `hedgehog check-config` prints.
+//! - **One ladder.** The backoff ladder and jitter modes ([`BackoffLadder`], [`Jitter`]) are
+//!   arithmetic on a policy's numbers, so they live here: the engine waits them and the
+//!   explanation prints them from the same code, and config depends on nothing above it.
 
 mod codes;
 mod ctx;
