@@ -126,6 +126,21 @@ impl fmt::Display for Code {
     }
 }
 
+// Both conversions go through the numeric value: tonic numbers its codes as gRPC does (0..=16),
+// so the two enums cannot disagree, and the live server and the live client share one mapping.
+impl From<Code> for tonic::Code {
+    fn from(code: Code) -> tonic::Code {
+        tonic::Code::from_i32(code.value())
+    }
+}
+
+impl From<tonic::Code> for Code {
+    /// A code outside 0..=16 cannot come from tonic; it would read as `UNKNOWN`, as gRPC reads one.
+    fn from(code: tonic::Code) -> Code {
+        Code::from_value(i64::from(i32::from(code))).unwrap_or(Code::Unknown)
+    }
+}
+
 /// A set of status codes, iterated in numeric order.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
 pub struct CodeSet(u32);
@@ -190,6 +205,16 @@ impl fmt::Display for CodeSet {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn tonic_codes_round_trip_all_17() {
+        for code in Code::ALL {
+            let theirs = tonic::Code::from(code);
+            assert_eq!(i32::from(theirs), code.value(), "{code}");
+            assert_eq!(Code::from(theirs), code);
+        }
+        assert_eq!(Code::ALL.len(), 17);
+    }
 
     #[test]
     fn names_round_trip_and_values_match_r7() {

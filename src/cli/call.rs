@@ -14,6 +14,8 @@ use hedgehog::trace::render::{to_json, to_text};
 use hedgehog::trace::{Mode, TraceRecorder};
 use tower::ServiceBuilder;
 
+use super::format::{text_or_json, TextOrJson};
+
 /// Arguments of `call`.
 #[derive(Debug, clap::Args)]
 #[command(
@@ -52,17 +54,8 @@ pub struct Args {
     #[arg(long, value_name = "N")]
     pub seed: Option<u64>,
     /// Output format.
-    #[arg(long, value_enum, default_value_t = Format::Text)]
-    pub format: Format,
-}
-
-/// How `call` prints.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
-pub enum Format {
-    /// For people.
-    Text,
-    /// The trace's JSON shape.
-    Json,
+    #[arg(long, value_parser = text_or_json("The trace's JSON shape"), default_value = "text")]
+    pub format: TextOrJson,
 }
 
 fn layer(args: &Args, recorder: Arc<TraceRecorder>) -> Result<RetryLayer, String> {
@@ -161,8 +154,8 @@ pub fn run(args: Args) -> ExitCode {
     }
     let failed = replies.iter().any(Result::is_err);
     match args.format {
-        Format::Json => println!("{}", to_json(&trace)),
-        Format::Text => {
+        TextOrJson::Json => println!("{}", to_json(&trace)),
+        TextOrJson::Text => {
             trace.events.clear();
             let about = format!("{} → {}", args.method, args.target);
             print!("{}", to_text(&trace, &about));

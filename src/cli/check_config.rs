@@ -8,6 +8,8 @@ use std::process::ExitCode;
 use hedgehog::config::{check_str, warning_line, ParseOptions, Report, Verdict};
 use serde_json::{json, Value};
 
+use super::format::{text_or_json, TextOrJson};
+
 /// Arguments of `check-config`.
 #[derive(Debug, clap::Args)]
 // The subcommand's one-line about comes from its variant in `cli/mod.rs`; clap applies that
@@ -37,20 +39,11 @@ pub struct Args {
     #[arg(long)]
     pub strict: bool,
     /// Output format.
-    #[arg(long, value_enum, default_value_t = Format::Text)]
-    pub format: Format,
+    #[arg(long, value_parser = text_or_json("One JSON object"), default_value = "text")]
+    pub format: TextOrJson,
     /// The client's maxAttempts ceiling (at least 2); larger values in the config are clamped.
     #[arg(long, value_name = "N", default_value_t = ParseOptions::DEFAULT_MAX_ATTEMPTS_LIMIT)]
     pub client_max_attempts: u32,
-}
-
-/// How `check-config` prints.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
-pub enum Format {
-    /// For people.
-    Text,
-    /// One JSON object.
-    Json,
 }
 
 /// Runs `check-config`.
@@ -86,8 +79,8 @@ pub fn run(args: Args) -> ExitCode {
         }
     };
     let out = match args.format {
-        Format::Text => text_report(&file.to_string(), &report, &options),
-        Format::Json => format!("{}\n", json_report(&report)),
+        TextOrJson::Text => text_report(&file.to_string(), &report, &options),
+        TextOrJson::Json => format!("{}\n", json_report(&report)),
     };
     // A closed pipe (`| head`) is not an error worth a panic.
     let _ = std::io::Write::write_all(&mut std::io::stdout().lock(), out.as_bytes());

@@ -6,7 +6,8 @@ use std::process::ExitCode;
 
 use hedgehog::experiments::sweep::Sweep;
 
-use super::sweep::{emit, Format};
+use super::format::TableFormat;
+use super::sweep::emit;
 
 /// Arguments of `merge`.
 #[derive(Debug, clap::Args)]
@@ -23,8 +24,8 @@ pub struct Args {
     #[arg(required = true)]
     pub files: Vec<PathBuf>,
     /// Output format.
-    #[arg(long, value_enum, default_value_t = Format::Table)]
-    pub format: Format,
+    #[arg(long, value_enum, default_value_t = TableFormat::Table)]
+    pub format: TableFormat,
     /// Write SVG plots into this directory.
     #[arg(long, value_name = "DIR")]
     pub plot: Option<PathBuf>,
@@ -41,7 +42,7 @@ pub fn run(args: Args) -> ExitCode {
                 hedgehog::json::parse(&t)
                     .map_err(|e| format!("line {}, column {}: {}", e.line, e.column, e.message))
             })
-            .and_then(|v| Sweep::from_json(&v));
+            .and_then(|v| Sweep::from_json(&v).map_err(|e| e.to_string()));
         match parsed {
             Ok(s) => parts.push(s),
             Err(e) => {

@@ -3,6 +3,7 @@
 
 mod call;
 mod check_config;
+mod format;
 mod merge;
 mod serve;
 mod sim;

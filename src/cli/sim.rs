@@ -9,7 +9,7 @@ use hedgehog::config::warning_line;
 use hedgehog::scenario::Scenario;
 use hedgehog::sim::run::{summary, trace};
 use hedgehog::time::to_ms;
-use hedgehog::trace::render::{to_json, to_text, to_yaml};
+use hedgehog::trace::render::{to_json, to_text, to_yaml, Format};
 use hedgehog::trace::Summary;
 
 /// Arguments of `sim`.
@@ -37,7 +37,7 @@ pub struct Args {
     #[arg(long, value_name = "N")]
     pub seed: Option<u64>,
     /// Output format.
-    #[arg(long, value_enum, default_value_t = Format::Text)]
+    #[arg(long, value_parser = super::format::trace_format(), default_value = "text")]
     pub format: Format,
     /// Keep no per-event trace; print only totals and latency percentiles.
     #[arg(long)]
@@ -46,17 +46,6 @@ pub struct Args {
     /// simulation: exit 1 if a live_comparable scenario disagrees.
     #[arg(long, conflicts_with = "summary")]
     pub live: bool,
-}
-
-/// How `sim` prints.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
-pub enum Format {
-    /// For people.
-    Text,
-    /// For snapshots and diffs.
-    Yaml,
-    /// The JSON trace (docs/trace.md), one document per seed and line.
-    Json,
 }
 
 /// Runs `sim`.

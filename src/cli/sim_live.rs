@@ -10,10 +10,8 @@ use hedgehog::live::run::run_live;
 use hedgehog::scenario::Scenario;
 use hedgehog::sim::run::trace;
 use hedgehog::time::to_ms;
-use hedgehog::trace::render::{to_json, to_text, to_yaml};
+use hedgehog::trace::render::{to_json, to_text, to_yaml, Format};
 use serde_json::json;
-
-use super::sim::Format;
 
 fn report(scenario: &Scenario, seed: u64, c: &Comparison, tolerance: Tolerance) -> String {
     let mut out = format!("\nlive vs sim · {} · seed {seed}\n", scenario.name);

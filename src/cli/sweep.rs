@@ -11,6 +11,8 @@ use hedgehog::experiments::sweep::{self, Sweep, VariantResult};
 use hedgehog::experiments::vary::Vary;
 use hedgehog::experiments::{occ, plot, report};
 
+use super::format::TableFormat;
+
 /// Arguments of `sweep`.
 #[derive(Debug, clap::Args)]
 #[command(
@@ -45,7 +47,7 @@ pub struct Args {
     pub vary: Vec<String>,
     /// Output format (default table; json with --shard).
     #[arg(long, value_enum)]
-    pub format: Option<Format>,
+    pub format: Option<TableFormat>,
     /// Write SVG plots into this directory.
     #[arg(long, value_name = "DIR")]
     pub plot: Option<PathBuf>,
@@ -54,19 +56,9 @@ pub struct Args {
     pub shard: Option<String>,
 }
 
-/// How a sweep is printed.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
-pub enum Format {
-    /// Aligned columns, for people.
-    Table,
-    /// One row per variant.
-    Csv,
-    /// The mergeable document (`hedgehog merge` reads it).
-    Json,
-}
-
-fn usage(message: &str) -> ExitCode {
-    for line in message.lines() {
+/// Prints a usage or input error (a message, or any error type: they print the same words).
+fn usage(message: impl std::fmt::Display) -> ExitCode {
+    for line in message.to_string().lines() {
         eprintln!("hedgehog sweep: {line}");
     }
     ExitCode::from(2)
@@ -100,11 +92,11 @@ pub fn progress(total: u64) -> indicatif::ProgressBar {
 }
 
 /// Prints `sweep` in `format` and writes plots; shared with `merge`.
-pub fn emit(sweep: &Sweep, format: Format, plot_dir: Option<&Path>, cmd: &str) -> ExitCode {
+pub fn emit(sweep: &Sweep, format: TableFormat, plot_dir: Option<&Path>, cmd: &str) -> ExitCode {
     let text = match format {
-        Format::Table => report::table(sweep),
-        Format::Csv => report::csv(sweep),
-        Format::Json => sweep.to_json().to_string() + "\n",
+        TableFormat::Table => report::table(sweep),
+        TableFormat::Csv => report::csv(sweep),
+        TableFormat::Json => sweep.to_json().to_string() + "\n",
     };
     if let Some(dir) = plot_dir {
         match plot::write_all(sweep, dir) {
@@ -128,12 +120,12 @@ pub fn run(args: Args) -> ExitCode {
     let label = args.file.display().to_string();
     let text = match std::fs::read_to_string(&args.file) {
         Ok(t) => t,
-        Err(e) => return usage(&format!("{label}: cannot read the file: {e}")),
+        Err(e) => return usage(format!("{label}: cannot read the file: {e}")),
     };
     let raw = match hedgehog::json::parse(&text) {
         Ok(v) => v,
         Err(e) => {
-            return usage(&format!(
+            return usage(format!(
                 "{label}: line {}, column {}: {}",
                 e.line, e.column, e.message
             ))
@@ -152,11 +144,11 @@ pub fn run(args: Args) -> ExitCode {
         .collect::<Result<Vec<_>, _>>()
     {
         Ok(v) => v,
-        Err(e) => return usage(&e),
+        Err(e) => return usage(e),
     };
     let shard = match args.shard.as_deref().map(parse_shard).transpose() {
         Ok(s) => s,
-        Err(e) => return usage(&e),
+        Err(e) => return usage(e),
     };
     if raw.get("model").is_some() {
         return occ_run(&raw, &label, &args, jobs, &varies, shard);
@@ -164,7 +156,7 @@ pub fn run(args: Args) -> ExitCode {
     let base = args.file.parent().unwrap_or(Path::new("."));
     let variants = match sweep::variants(&raw, base, &label, &varies) {
         Ok(v) => v,
-        Err(e) => return usage(&e),
+        Err(e) => return usage(e),
     };
     if let Some(first) = variants.first() {
         for w in &first.scenario.warnings {
@@ -177,7 +169,7 @@ pub fn run(args: Args) -> ExitCode {
     let mut seeds = match &args.seeds {
         Some(s) => match sweep::parse_seeds(s) {
             Ok(s) => s,
-            Err(e) => return usage(&e),
+            Err(e) => return usage(e),
         },
         None => variants
             .first()
@@ -191,7 +183,7 @@ pub fn run(args: Args) -> ExitCode {
     let tick = || bar.inc(1);
     let tallies = match sweep::run(&variants, &seeds, jobs, &tick) {
         Ok(t) => t,
-        Err(e) => return usage(&e),
+        Err(e) => return usage(e),
     };
     bar.finish_and_clear();
     let name = variants
@@ -213,9 +205,9 @@ pub fn run(args: Args) -> ExitCode {
             .collect(),
     };
     let format = args.format.unwrap_or(if shard.is_some() {
-        Format::Json
+        TableFormat::Json
     } else {
-        Format::Table
+        TableFormat::Table
     });
     emit(&result, format, args.plot.as_deref(), "sweep")
 }
@@ -229,31 +221,31 @@ fn occ_run(
     shard: Option<(usize, usize)>,
 ) -> ExitCode {
     if !varies.is_empty() || shard.is_some() || args.plot.is_some() {
-        return usage(&format!(
+        return usage(format!(
             "{label}: an \"occ\" study takes --seeds, --jobs and --format only"
         ));
     }
     let mut spec = match occ::Study::parse(raw) {
         Ok(s) => s,
-        Err(e) => return usage(&format!("{label}: {e}")),
+        Err(e) => return usage(format!("{label}: {e}")),
     };
     if let Some(s) = &args.seeds {
         match sweep::parse_seeds(s) {
             Ok(seeds) => spec.seeds = seeds,
-            Err(e) => return usage(&e),
+            Err(e) => return usage(e),
         }
     }
     let bar = progress(spec.total_runs());
     let tick = || bar.inc(1);
     let table = match occ::run_study(&spec, jobs, &tick) {
         Ok(t) => t,
-        Err(e) => return usage(&e),
+        Err(e) => return usage(e),
     };
     bar.finish_and_clear();
-    let text = match args.format.unwrap_or(Format::Table) {
-        Format::Table => occ::table(&spec, &table),
-        Format::Csv => occ::csv(&spec, &table),
-        Format::Json => occ::json(&spec, &table).to_string() + "\n",
+    let text = match args.format.unwrap_or(TableFormat::Table) {
+        TableFormat::Table => occ::table(&spec, &table),
+        TableFormat::Csv => occ::csv(&spec, &table),
+        TableFormat::Json => occ::json(&spec, &table).to_string() + "\n",
     };
     let _ = std::io::stdout().lock().write_all(text.as_bytes());
     ExitCode::SUCCESS

@@ -9,10 +9,10 @@ use serde_json::Value;
 
 use super::ctx::Ctx;
 use super::keys::Field;
-use super::path;
 use super::values::describe;
 use super::Peer;
 use crate::code::{Code, CodeSet};
+use crate::json::path;
 
 /// Which list is being read.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

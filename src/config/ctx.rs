@@ -5,8 +5,8 @@
 //! would nevertheless *accept* the config (for example grpc-go accepts both policies in one
 //! entry), so the portability verdict can be computed from the same single pass.
 
-use super::path;
 use super::{ConfigError, ParseOptions, Peer, Warning};
+use crate::json::path;
 
 /// An error plus the peers that accept what hedgehog rejects.
 #[derive(Clone, Debug)]

@@ -1,14 +1,16 @@
 //! Policies in plain words, with the engine's own numbers (issue 2, `check-config`).
 //!
 //! The explanation of a retry policy walks the same backoff ladder the engine walks
-//! ([`Backoff`]) and asks the same jitter mode for its bounds ([`Jitter::bounds`]), so the
+//! ([`BackoffLadder`]) and asks the same jitter mode for its bounds ([`Jitter::bounds`]), so the
 //! delays printed here cannot drift from the delays a simulated or live call waits. The worst
 //! case is the sum, over the `maxAttempts − 1` retries, of each capped nominal delay's upper
 //! jitter bound: the longest a call can spend waiting between attempts (attempt time itself
 //! and pushback are not included — they depend on the server).
 
-use super::{HedgingPolicy, MethodConfig, Policy, RetryPolicy, ThrottleConfig, Warning};
-use crate::engine::{Backoff, Jitter};
+use super::{
+    BackoffLadder, HedgingPolicy, Jitter, MethodConfig, Policy, RetryPolicy, ThrottleConfig,
+    Warning,
+};
 use crate::time::{human, Nanos};
 
 /// One `methodConfig` entry, explained.
@@ -74,7 +76,7 @@ fn attempts(max: u32, configured: u32) -> String {
 }
 
 fn retry(r: &RetryPolicy) -> (String, Nanos) {
-    let mut ladder = Backoff::new(r);
+    let mut ladder = BackoffLadder::new(r);
     let (mut lo, mut hi, mut worst): (Nanos, Nanos, Nanos) = (Nanos::MAX, 0, 0);
     for _ in 1..r.max_attempts {
         let (_, nominal) = ladder.next_nominal();

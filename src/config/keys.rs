@@ -18,8 +18,8 @@
 use serde_json::{Map, Value};
 
 use super::ctx::Ctx;
-use super::path;
 use super::Peer;
+use crate::json::path;
 
 /// A JSON object being validated, and whether it is a policy object (whose keys are required
 /// fields peers validate) or a container whose unknown keys peers simply ignore.

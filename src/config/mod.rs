@@ -17,27 +17,33 @@
 //!   a warning.
 //! - **Explained.** [`check_value`] adds per-entry explanations in words and a per-peer verdict
 //!   (accepts / rejects / ignores), which `hedgehog check-config` prints.
+//! - **One ladder.** The backoff ladder and jitter modes ([`BackoffLadder`], [`Jitter`]) are
+//!   arithmetic on a policy's numbers, so they live here: the engine waits them and the
+//!   explanation prints them from the same code, and config depends on nothing above it.
 
 mod codes;
 mod ctx;
 mod duration;
 mod explain;
 mod keys;
+mod ladder;
 mod names;
 mod number;
-mod parse;
-mod path;
 mod peer;
-mod policies;
-mod policy;
+mod policy_parse;
+mod policy_types;
 mod portability;
 mod report;
 mod select;
 mod throttling;
+mod validate;
 mod values;
 
 pub use explain::{explain_method, explain_throttling, warning_line, MethodExplanation};
-pub use policy::{HedgingPolicy, MethodConfig, MethodName, Policy, RetryPolicy, ThrottleConfig};
+pub use ladder::{BackoffLadder, Jitter};
+pub use policy_types::{
+    HedgingPolicy, MethodConfig, MethodName, Policy, RetryPolicy, ThrottleConfig,
+};
 pub use portability::Verdict;
 pub use report::{check_str, check_value, Report};
 
@@ -80,17 +86,23 @@ impl ParseOptions {
     /// The same options with another `maxAttempts` ceiling. A limit below 2 is a usage error
     /// (D4): it is refused here, and if a caller sets the field directly to 0 or 1 anyway,
     /// parsing treats it as 2.
-    pub fn with_max_attempts_limit(self, limit: u32) -> Result<Self, String> {
+    pub fn with_max_attempts_limit(self, limit: u32) -> Result<Self, LimitTooLow> {
         if limit < 2 {
-            return Err(format!(
-                "the maxAttempts limit must be at least 2, got {limit}"
-            ));
+            return Err(LimitTooLow { limit });
         }
         Ok(ParseOptions {
             max_attempts_limit: limit,
             ..self
         })
     }
+}
+
+/// A client `maxAttempts` ceiling below 2 (D4): such a client could never retry.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, thiserror::Error)]
+#[error("the maxAttempts limit must be at least 2, got {limit}")]
+pub struct LimitTooLow {
+    /// The limit that was asked for.
+    pub limit: u32,
 }
 
 /// A gRPC runtime whose behaviour a portability warning describes.
@@ -172,7 +184,7 @@ pub fn parse_str(text: &str, options: &ParseOptions) -> Result<Parsed, ParseErro
 /// Validates an already-parsed JSON value (e.g. a scenario's inline `service_config`).
 /// Errors carry paths relative to `value` (`methodConfig[0]...`).
 pub fn parse_value(value: &serde_json::Value, options: &ParseOptions) -> Result<Parsed, Invalid> {
-    let outcome = parse::validate(value, options);
+    let outcome = validate::validate(value, options);
     if outcome.errors.is_empty() {
         Ok(Parsed {
             config: outcome.config,

@@ -11,9 +11,9 @@ use serde_json::Value;
 
 use super::ctx::Ctx;
 use super::keys::Obj;
-use super::path;
 use super::MethodName;
 use super::Peer;
+use crate::json::path;
 
 /// The names of one entry, each with its path; empty when the entry is to be skipped.
 pub(crate) fn parse(ctx: &mut Ctx, entry: &Obj) -> Vec<(MethodName, String)> {

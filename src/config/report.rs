@@ -3,8 +3,8 @@
 use serde_json::Value;
 
 use super::explain::{explain_method, explain_throttling, MethodExplanation};
-use super::parse::validate;
 use super::portability::{verdicts, Verdict};
+use super::validate::validate;
 use super::{ConfigError, ParseOptions, Peer, ServiceConfig, Warning};
 
 /// The full result of checking one config.
@@ -96,6 +96,10 @@ impl std::fmt::Display for super::ParseError {
 }
 
 impl std::error::Error for super::ParseError {}
+
+impl std::error::Error for ConfigError {}
+
+impl std::error::Error for super::Invalid {}
 
 #[cfg(test)]
 mod tests {

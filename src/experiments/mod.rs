@@ -7,8 +7,19 @@
 //! one deterministic single-threaded world ([`crate::sim::load::world`]); only whole seeds run
 //! in parallel, and their totals merge exactly ([`crate::sim::load::tally`]).
 
+pub mod error;
 pub mod occ;
 pub mod plot;
 pub mod report;
+pub mod results;
 pub mod sweep;
 pub mod vary;
+
+/// A pool of `jobs` worker threads (at least one) for whole seeds: sweeps and the occ study
+/// share it, so both refuse a thread count the same way.
+pub(crate) fn workers(jobs: usize) -> Result<rayon::ThreadPool, error::WorkersError> {
+    rayon::ThreadPoolBuilder::new()
+        .num_threads(jobs.max(1))
+        .build()
+        .map_err(|cause| error::WorkersError { jobs, cause })
+}

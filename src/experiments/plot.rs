@@ -10,6 +10,7 @@ use std::path::{Path, PathBuf};
 
 use plotters::prelude::*;
 
+use super::error::PlotError;
 use super::sweep::Sweep;
 
 const COLORS: [RGBColor; 12] = [
@@ -32,13 +33,23 @@ fn color(i: usize) -> RGBColor {
 }
 
 /// Writes both plots into `dir` (created if missing); returns the files written.
-pub fn write_all(sweep: &Sweep, dir: &Path) -> Result<Vec<PathBuf>, String> {
-    std::fs::create_dir_all(dir).map_err(|e| format!("{}: cannot create: {e}", dir.display()))?;
+pub fn write_all(sweep: &Sweep, dir: &Path) -> Result<Vec<PathBuf>, PlotError> {
+    std::fs::create_dir_all(dir).map_err(|cause| PlotError::CreateDir {
+        dir: dir.to_path_buf(),
+        cause,
+    })?;
     let cdf = dir.join("latency-cdf.svg");
-    latency_cdf(sweep, &cdf).map_err(|e| format!("{}: {e}", cdf.display()))?;
+    latency_cdf(sweep, &cdf).map_err(|e| draw_error(&cdf, &*e))?;
     let ts = dir.join("timeseries.svg");
-    timeseries(sweep, &ts).map_err(|e| format!("{}: {e}", ts.display()))?;
+    timeseries(sweep, &ts).map_err(|e| draw_error(&ts, &*e))?;
     Ok(vec![cdf, ts])
+}
+
+fn draw_error(file: &Path, e: &dyn std::error::Error) -> PlotError {
+    PlotError::Draw {
+        file: file.to_path_buf(),
+        problem: e.to_string(),
+    }
 }
 
 type Res = Result<(), Box<dyn std::error::Error>>;

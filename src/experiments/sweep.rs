@@ -5,13 +5,15 @@
 //! any of them. Their [`Tally`]s are integer counts and fixed-bound histograms, so folding them
 //! is exact and order-free: `--jobs 1` and `--jobs 8` produce the same bits, and so does
 //! running slices of the seed range on different machines (`--shard K/N`) and merging the
-//! JSON they write ([`Sweep::merge`]).
+//! JSON they write ([`Sweep::merge`], in [`super::results`]).
 
 use std::path::Path;
 
 use rayon::prelude::*;
-use serde_json::{json, Value};
+use serde_json::Value;
 
+use super::error::{SeedsError, VariantError, WorkersError};
+pub use super::results::{Sweep, VariantResult};
 use super::vary::{apply, Vary};
 use crate::scenario::Scenario;
 use crate::sim::load::tally::Tally;
@@ -35,7 +37,7 @@ pub fn variants(
     base: &Path,
     file: &str,
     varies: &[Vary],
-) -> Result<Vec<Variant>, String> {
+) -> Result<Vec<Variant>, VariantError> {
     let mut combos: Vec<Vec<(usize, String)>> = vec![vec![]];
     for (i, v) in varies.iter().enumerate() {
         combos = combos
@@ -57,7 +59,10 @@ pub fn variants(
             let mut labels = Vec::new();
             for (i, x) in combo {
                 let vary = &varies[i];
-                apply(&mut value, &vary.path, &x).map_err(|e| format!("{file}: {e}"))?;
+                apply(&mut value, &vary.path, &x).map_err(|cause| VariantError::Vary {
+                    file: file.to_string(),
+                    cause,
+                })?;
                 settings.push((vary.path.clone(), x.clone()));
                 labels.push(format!("{}={x}", vary.short()));
             }
@@ -66,8 +71,12 @@ pub fn variants(
             } else {
                 labels.join(", ")
             };
-            let scenario = Scenario::from_value(&value, base, file)
-                .map_err(|e| format!("{e}\n(in the variant {label})"))?;
+            let scenario = Scenario::from_value(&value, base, file).map_err(|cause| {
+                VariantError::Scenario {
+                    label: label.clone(),
+                    cause,
+                }
+            })?;
             Ok(Variant {
                 label,
                 settings,
@@ -78,8 +87,8 @@ pub fn variants(
 }
 
 /// Parses `--seeds`: `A..B` (B excluded, as in Rust), `A..=B`, or one seed `N`.
-pub fn parse_seeds(text: &str) -> Result<Vec<u64>, String> {
-    let bad = || format!("--seeds {text}: expected A..B, A..=B or N (non-negative integers)");
+pub fn parse_seeds(text: &str) -> Result<Vec<u64>, SeedsError> {
+    let bad = || SeedsError::Malformed(text.to_string());
     let num = |s: &str| s.trim().parse::<u64>().map_err(|_| bad());
     let (a, b) = if let Some((a, b)) = text.split_once("..=") {
         (num(a)?, num(b)?.checked_add(1).ok_or_else(bad)?)
@@ -90,10 +99,10 @@ pub fn parse_seeds(text: &str) -> Result<Vec<u64>, String> {
         (n, n + 1)
     };
     if a >= b {
-        return Err(format!("--seeds {text}: the range is empty"));
+        return Err(SeedsError::Empty(text.to_string()));
     }
     if b - a > 100_000_000 {
-        return Err(format!("--seeds {text}: more than 100000000 seeds"));
+        return Err(SeedsError::TooMany(text.to_string()));
     }
     Ok((a..b).collect())
 }
@@ -127,7 +136,7 @@ pub fn run(
     seeds: &[u64],
     jobs: usize,
     tick: &(dyn Fn() + Sync),
-) -> Result<Vec<Tally>, String> {
+) -> Result<Vec<Tally>, WorkersError> {
     let work: Vec<(usize, u64)> = (0..variants.len())
         .flat_map(|v| seeds.iter().map(move |s| (v, *s)))
         .collect();
@@ -149,10 +158,7 @@ pub fn run(
         }
         a
     };
-    let pool = rayon::ThreadPoolBuilder::new()
-        .num_threads(jobs.max(1))
-        .build()
-        .map_err(|e| format!("cannot start {jobs} worker threads: {e}"))?;
+    let pool = super::workers(jobs)?;
     let merged = pool.install(|| {
         work.par_iter()
             .map(|&(v, seed)| {
@@ -172,178 +178,6 @@ pub fn run(
             })
         })
         .collect())
-}
-
-/// One variant's results.
-#[derive(Clone, Debug, PartialEq)]
-pub struct VariantResult {
-    /// Label, as in [`Variant::label`].
-    pub label: String,
-    /// `(path, value)` per `--vary`.
-    pub settings: Vec<(String, String)>,
-    /// Totals over the seeds.
-    pub tally: Tally,
-}
-
-/// A sweep's results: what `--format json` and `--shard` write and `hedgehog merge` reads.
-#[derive(Clone, Debug, PartialEq)]
-pub struct Sweep {
-    /// Scenario name.
-    pub scenario: String,
-    /// Seeds run, as inclusive ranges.
-    pub seeds: Vec<(u64, u64)>,
-    /// `(k, n)` when this is one shard.
-    pub shard: Option<(usize, usize)>,
-    /// Per variant: label, settings, totals.
-    pub variants: Vec<VariantResult>,
-}
-
-impl Sweep {
-    /// Number of seeds.
-    pub fn seed_count(&self) -> u64 {
-        self.seeds.iter().map(|(a, b)| b - a + 1).sum()
-    }
-
-    /// The mergeable JSON document.
-    pub fn to_json(&self) -> Value {
-        let variants: Vec<Value> = self
-            .variants
-            .iter()
-            .map(|r| {
-                let (label, settings, t) = (&r.label, &r.settings, &r.tally);
-                let set: serde_json::Map<String, Value> = settings
-                    .iter()
-                    .map(|(p, v)| (p.clone(), Value::String(v.clone())))
-                    .collect();
-                json!({"label": label, "vary": set, "tally": t.to_json()})
-            })
-            .collect();
-        let mut v = json!({"hedgehog_sweep": 1, "scenario": self.scenario,
-            "seeds": self.seeds.iter().map(|(a, b)| json!([a, b])).collect::<Vec<_>>(),
-            "variants": variants});
-        if let Some((k, n)) = self.shard {
-            v["shard"] = json!(format!("{k}/{n}"));
-        }
-        v
-    }
-
-    /// Reads a document written by [`Sweep::to_json`].
-    pub fn from_json(v: &Value) -> Result<Sweep, String> {
-        if v.get("hedgehog_sweep").and_then(Value::as_u64) != Some(1) {
-            return Err("not a hedgehog sweep document (expected \"hedgehog_sweep\": 1)".into());
-        }
-        let scenario = v
-            .get("scenario")
-            .and_then(Value::as_str)
-            .ok_or("scenario: expected a string")?;
-        let seeds = v
-            .get("seeds")
-            .and_then(Value::as_array)
-            .ok_or("seeds: expected an array of [first, last]")?
-            .iter()
-            .enumerate()
-            .map(|(i, r)| {
-                match (
-                    r.get(0).and_then(Value::as_u64),
-                    r.get(1).and_then(Value::as_u64),
-                ) {
-                    (Some(a), Some(b)) if a <= b => Ok((a, b)),
-                    _ => Err(format!("seeds[{i}]: expected [first, last]")),
-                }
-            })
-            .collect::<Result<Vec<_>, _>>()?;
-        let variants = v
-            .get("variants")
-            .and_then(Value::as_array)
-            .ok_or("variants: expected an array")?
-            .iter()
-            .enumerate()
-            .map(|(i, x)| {
-                let label = x
-                    .get("label")
-                    .and_then(Value::as_str)
-                    .ok_or(format!("variants[{i}].label: expected a string"))?;
-                let settings = x
-                    .get("vary")
-                    .and_then(Value::as_object)
-                    .ok_or(format!("variants[{i}].vary: expected an object"))?
-                    .iter()
-                    .map(|(p, v)| (p.clone(), v.as_str().unwrap_or_default().to_string()))
-                    .collect();
-                let tally = Tally::from_json(x.get("tally").unwrap_or(&Value::Null))
-                    .map_err(|e| format!("variants[{i}].tally.{e}"))?;
-                Ok(VariantResult {
-                    label: label.to_string(),
-                    settings,
-                    tally,
-                })
-            })
-            .collect::<Result<Vec<_>, String>>()?;
-        Ok(Sweep {
-            scenario: scenario.to_string(),
-            seeds,
-            shard: None,
-            variants,
-        })
-    }
-
-    /// Combines shards of one sweep: same scenario and variants, disjoint seeds.
-    pub fn merge(parts: Vec<Sweep>) -> Result<Sweep, String> {
-        let mut parts = parts.into_iter();
-        let mut out = parts.next().ok_or("nothing to merge")?;
-        out.shard = None;
-        for (i, p) in parts.enumerate() {
-            let n = i + 2;
-            if p.scenario != out.scenario {
-                return Err(format!(
-                    "file {n}: scenario \"{}\", expected \"{}\"",
-                    p.scenario, out.scenario
-                ));
-            }
-            let labels = |s: &Sweep| {
-                s.variants
-                    .iter()
-                    .map(|v| v.label.clone())
-                    .collect::<Vec<_>>()
-            };
-            if labels(&p) != labels(&out) {
-                return Err(format!(
-                    "file {n}: its variants differ from the first file's (same --vary needed)"
-                ));
-            }
-            for &(a, b) in &p.seeds {
-                if out.seeds.iter().any(|&(c, d)| a <= d && c <= b) {
-                    return Err(format!(
-                        "file {n}: seeds {a}..={b} overlap seeds already merged"
-                    ));
-                }
-            }
-            let mut seeds = out.seeds.clone();
-            seeds.extend(p.seeds.iter().copied());
-            seeds.sort_unstable();
-            let mut joined: Vec<(u64, u64)> = Vec::new();
-            for (a, b) in seeds {
-                match joined.last_mut() {
-                    Some((_, e)) if *e + 1 == a => *e = b,
-                    _ => joined.push((a, b)),
-                }
-            }
-            out.seeds = joined;
-            for (mine, theirs) in out.variants.iter().zip(&p.variants) {
-                let (a, b) = (mine.tally.series.bucket, theirs.tally.series.bucket);
-                if a != b {
-                    return Err(format!(
-                        "file {n}: variant \"{}\" has {b} ns time buckets, expected {a}",
-                        mine.label
-                    ));
-                }
-            }
-            for (mine, theirs) in out.variants.iter_mut().zip(&p.variants) {
-                mine.tally.merge(&theirs.tally);
-            }
-        }
-        Ok(out)
-    }
 }
 
 #[cfg(test)]

@@ -12,6 +12,8 @@
 
 use serde_json::Value;
 
+pub use super::error::{NoSuchPath, PathSyntaxError, VaryError};
+
 /// One `--vary`: a path and the values to try, in order.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Vary {
@@ -29,14 +31,17 @@ enum Seg {
 
 impl Vary {
     /// Parses `PATH=V1,V2,...` (commas inside brackets, braces or quotes do not split).
-    pub fn parse(text: &str) -> Result<Vary, String> {
+    pub fn parse(text: &str) -> Result<Vary, VaryError> {
         let (path, values) = text
             .split_once('=')
-            .ok_or_else(|| format!("--vary {text}: expected PATH=V1,V2,..."))?;
-        segments(path).map_err(|e| format!("--vary {text}: {e}"))?;
+            .ok_or_else(|| VaryError::NoEquals(text.to_string()))?;
+        segments(path).map_err(|cause| VaryError::Path {
+            text: text.to_string(),
+            cause,
+        })?;
         let values = split_top_level(values);
         if values.iter().any(|v| v.is_empty()) {
-            return Err(format!("--vary {text}: empty value"));
+            return Err(VaryError::EmptyValue(text.to_string()));
         }
         Ok(Vary {
             path: path.to_string(),
@@ -72,25 +77,29 @@ fn split_top_level(text: &str) -> Vec<String> {
     out.into_iter().map(|s| s.trim().to_string()).collect()
 }
 
-fn segments(path: &str) -> Result<Vec<Seg>, String> {
+fn segments(path: &str) -> Result<Vec<Seg>, PathSyntaxError> {
+    let bad = |problem: String| PathSyntaxError {
+        path: path.to_string(),
+        problem,
+    };
     let mut out = Vec::new();
     for part in path.split('.') {
         let (key, mut rest) = part.split_once('[').map_or((part, ""), |(k, r)| (k, r));
         if key.is_empty() {
-            return Err(format!("path \"{path}\": empty key"));
+            return Err(bad("empty key".to_string()));
         }
         out.push(Seg::Key(key.to_string()));
         while !rest.is_empty() {
             let (idx, after) = rest
                 .split_once(']')
-                .ok_or_else(|| format!("path \"{path}\": unclosed ["))?;
+                .ok_or_else(|| bad("unclosed [".to_string()))?;
             let i = idx
                 .parse::<usize>()
-                .map_err(|_| format!("path \"{path}\": [{idx}] is not an index"))?;
+                .map_err(|_| bad(format!("[{idx}] is not an index")))?;
             out.push(Seg::Index(i));
             rest = after.strip_prefix('[').unwrap_or(after);
             if !after.is_empty() && !after.starts_with('[') {
-                return Err(format!("path \"{path}\": unexpected \"{after}\""));
+                return Err(bad(format!("unexpected \"{after}\"")));
             }
         }
     }
@@ -173,7 +182,7 @@ fn coerce(raw: &str, old: &Value, key: Option<&str>) -> Value {
 }
 
 /// Sets `path` in `root` to `raw` (coerced as described in the module docs).
-pub fn apply(root: &mut Value, path: &str, raw: &str) -> Result<(), String> {
+pub fn apply(root: &mut Value, path: &str, raw: &str) -> Result<(), NoSuchPath> {
     let segs = segments(path)?;
     let mut here = root;
     let mut walked = String::new();
@@ -193,15 +202,16 @@ pub fn apply(root: &mut Value, path: &str, raw: &str) -> Result<(), String> {
                 match here.get_mut(k.as_str()) {
                     Some(v) => v,
                     None => {
+                        let path = path.to_string();
                         return Err(match found {
-                            Some(keys) => format!(
-                                "path \"{path}\" does not exist: no key \"{k}\" at {shown} \
-                                 (keys there: {keys})"
-                            ),
-                            None => {
-                                format!("path \"{path}\" does not exist: {shown} is not an object")
-                            }
-                        })
+                            Some(keys) => NoSuchPath::NoKey {
+                                path,
+                                key: k.clone(),
+                                at: shown,
+                                keys,
+                            },
+                            None => NoSuchPath::NotObject { path, at: shown },
+                        });
                     }
                 }
             }
@@ -210,15 +220,16 @@ pub fn apply(root: &mut Value, path: &str, raw: &str) -> Result<(), String> {
                 match here.get_mut(*n) {
                     Some(v) => v,
                     None => {
+                        let path = path.to_string();
                         return Err(match len {
-                            Some(len) => format!(
-                                "path \"{path}\" does not exist: {shown} has {len} elements, \
-                                 no [{n}]"
-                            ),
-                            None => {
-                                format!("path \"{path}\" does not exist: {shown} is not an array")
-                            }
-                        })
+                            Some(len) => NoSuchPath::NoIndex {
+                                path,
+                                at: shown,
+                                len,
+                                index: *n,
+                            },
+                            None => NoSuchPath::NotArray { path, at: shown },
+                        });
                     }
                 }
             }
@@ -290,13 +301,16 @@ mod tests {
             "service_config.methodConfig[0].retryPolicy.maxAttempts",
             "3",
         )
-        .unwrap_err();
+        .unwrap_err()
+        .to_string();
         assert!(
             e.contains("no key \"retryPolicy\" at service_config.methodConfig[0]"),
             "{e}"
         );
         assert!(e.contains("keys there: hedgingPolicy"), "{e}");
-        let e = apply(&mut v, "service_config.methodConfig[2].x", "3").unwrap_err();
+        let e = apply(&mut v, "service_config.methodConfig[2].x", "3")
+            .unwrap_err()
+            .to_string();
         assert!(e.contains("has 1 elements, no [2]"), "{e}");
         assert!(Vary::parse("a.b").is_err());
         assert!(Vary::parse("a[x]=1").is_err());

@@ -11,8 +11,9 @@
 //! - [`transport`]: one attempt = one HTTP/2 request; commit at headers; reset on drop.
 //! - [`replay`]: the retry buffer that replays the request body to every attempt.
 //! - [`response`]: the response body, watched for the committed attempt's trailers.
-//! - [`server`], [`served`], [`running`]: the failing echo server, answering from the
-//!   simulator's server model, reporting every attempt it saw.
+//! - [`echo_service`]: the failing echo server as a tonic service, answering from the
+//!   simulator's server model; [`served_attempt`]: what the model tells it and the record of
+//!   every attempt it saw; [`server_handle`]: the server running on its own thread.
 //! - [`echo`]: one call of any echo method.
 //! - [`run`], [`compare`]: `hedgehog sim --live`, and its verdict against the simulation.
 //! - [`wire`]: `grpc-timeout` and the HTTP-to-gRPC status mapping.
@@ -21,20 +22,20 @@
 pub mod builder;
 pub mod compare;
 pub mod echo;
+pub mod echo_service;
 pub mod layer;
 pub mod replay;
 pub mod response;
 pub mod run;
-pub mod running;
-pub mod served;
-pub mod server;
+pub mod served_attempt;
+pub mod server_handle;
 pub mod transport;
 pub mod wire;
 
+pub use echo_service::EchoService;
 pub use layer::{RetryLayer, RetryLayerBuilder, RetryService};
-pub use running::RunningServer;
-pub use served::{ServedAttempt, ServedOutcome, StepSource};
-pub use server::EchoService;
+pub use served_attempt::{ServedAttempt, ServedOutcome, StepSource};
+pub use server_handle::{RunningServer, ServerError};
 pub use transport::TonicTransport;
 
 /// Generated protobuf and tonic code for `proto/echo.proto`.

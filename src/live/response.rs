@@ -26,7 +26,7 @@ use tokio::sync::oneshot;
 use tonic::body::Body;
 use tonic::Status;
 
-use super::served::PUSHBACK;
+use super::served_attempt::PUSHBACK;
 use crate::code::Code;
 
 /// How an attempt's stream ended: the status and raw pushback values.

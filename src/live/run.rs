@@ -19,10 +19,10 @@ use tonic::transport::Channel;
 use tower::ServiceBuilder;
 
 use super::echo::{echo_call, EchoMethod, EchoOptions};
+use super::echo_service::WARMUP;
 use super::layer::RetryLayer;
-use super::running::RunningServer;
-use super::served::ServedAttempt;
-use super::server::WARMUP;
+use super::served_attempt::ServedAttempt;
+use super::server_handle::RunningServer;
 use crate::clock::TokioClock;
 use crate::code::Code;
 use crate::scenario::rng::{stream, Purpose};

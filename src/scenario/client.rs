@@ -101,7 +101,7 @@ pub(crate) fn parse_client(value: &Value) -> Result<ClientSpec, FieldError> {
         (None, Some(Value::Array(list))) if !list.is_empty() => list
             .iter()
             .enumerate()
-            .map(|(i, m)| method_at(m, &format!("client.methods[{i}]")))
+            .map(|(i, m)| method_at(m, &parse::index("client.methods", i)))
             .collect::<Result<_, _>>()?,
         (None, Some(_)) => {
             return Err(FieldError::new(

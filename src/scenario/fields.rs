@@ -7,10 +7,18 @@
 
 use serde_json::{Map, Value};
 
+use crate::json::path::ROOT;
 use crate::time::Nanos;
 
-/// A problem at one JSON path.
-#[derive(Clone, Debug, PartialEq, Eq)]
+/// `parent[i]`.
+pub use crate::json::path::index;
+/// `parent.key` (or `key` at the root): the crate's one path builder, so scenario paths read
+/// exactly like service-config paths.
+pub use crate::json::path::key as join;
+
+/// A problem at one JSON path; prints as `path: message`.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+#[error("{path}: {message}")]
 pub struct FieldError {
     /// `server.schedule.script[2].status`, or `<root>`.
     pub path: String,
@@ -22,7 +30,7 @@ impl FieldError {
     /// An error at `path`.
     pub fn new(path: &str, message: impl Into<String>) -> Self {
         let path = if path.is_empty() {
-            "<root>".to_string()
+            ROOT.to_string()
         } else {
             path.to_string()
         };
@@ -30,15 +38,6 @@ impl FieldError {
             path,
             message: message.into(),
         }
-    }
-}
-
-/// `parent.key` (or `key` at the root).
-pub fn join(parent: &str, key: &str) -> String {
-    if parent.is_empty() {
-        key.to_string()
-    } else {
-        format!("{parent}.{key}")
     }
 }
 

@@ -16,7 +16,7 @@
 //!
 //! Why these pieces and no more: they are what the published retry/hedging results need
 //! (Dean & Barroso's fan-out, Bronson et al.'s overload after an outage) and each is O(1)
-//! state, so a run's memory stays flat in the number of calls (see [`backend`]).
+//! state, so a run's memory stays flat in the number of calls (see [`crate::sim::load::backend`]).
 //!
 //! - `clients`: independent client *processes*, each with its own channel and therefore its
 //!   own retry-throttle bucket (A6 keeps one bucket per target per process, R41). Each runs the
@@ -26,7 +26,7 @@
 //!   `arrivals`, requests start as `client.calls` every `client.interval_ms` (closed schedule).
 //! - `fan_out`: one user request is K parallel RPCs and is done when all K are done; its
 //!   latency is the slowest RPC's, and it succeeds only if all K succeed.
-//! - `server`: see [`backend::Backend`].
+//! - `server`: see [`crate::sim::load::backend::Backend`].
 //! - `series_ms`: width of the time buckets of the time series (offered, attempts, goodput,
 //!   served), default 1 s.
 
@@ -247,7 +247,7 @@ fn parse_backend(value: &Value, path: &str) -> Result<BackendSpec, FieldError> {
             )
         })?;
         for (i, o) in list.iter().enumerate() {
-            let p = format!("{}[{i}]", at("outages"));
+            let p = parse::index(&at("outages"), i);
             let m = parse::object(o, &p, &["from_ms", "to_ms", "mode"])?;
             let from = parse::millis(
                 parse::required(m, &p, "from_ms")?,

@@ -26,8 +26,7 @@ use std::path::{Path, PathBuf};
 
 use serde_json::Value;
 
-use crate::config::{self, ParseOptions, ServiceConfig, Warning};
-use crate::engine::Jitter;
+use crate::config::{self, Jitter, ParseOptions, ServiceConfig, Warning};
 use client::parse_client;
 pub use client::{ClientSpec, MethodRef, DEFAULT_CHANNEL_BUFFER_BYTES, DEFAULT_RETRY_BUFFER_BYTES};
 use fields::{self as parse, FieldError};
@@ -88,7 +87,7 @@ impl fmt::Display for ScenarioError {
             if p.path.is_empty() {
                 write!(f, "{}: {}", self.file, p.message)?;
             } else {
-                write!(f, "{}: {}: {}", self.file, p.path, p.message)?;
+                write!(f, "{}: {p}", self.file)?;
             }
         }
         Ok(())
@@ -182,7 +181,7 @@ impl Scenario {
                 })?;
                 list.iter()
                     .enumerate()
-                    .map(|(i, s)| parse::uint(s, &format!("seeds[{i}]")))
+                    .map(|(i, s)| parse::uint(s, &parse::index("seeds", i)))
                     .collect::<Result<Vec<_>, _>>()
                     .map_err(err)?
             }

@@ -141,7 +141,7 @@ pub(crate) fn parse_schedule(value: &Value, path: &str) -> Result<Schedule, Fiel
             let steps = list
                 .iter()
                 .enumerate()
-                .map(|(i, step)| parse_step(step, &format!("{at}[{i}]")))
+                .map(|(i, step)| parse_step(step, &parse::index(&at, i)))
                 .collect::<Result<Vec<_>, _>>()?;
             let then = match map.get("then") {
                 None => Then::Last,

@@ -27,6 +27,7 @@ use rayon::prelude::*;
 use crate::code::CodeSet;
 use crate::config::RetryPolicy;
 use crate::engine::{Backoff, Jitter};
+use crate::experiments::error::WorkersError;
 use crate::scenario::latency::standard_normal;
 use crate::scenario::rng::{stream, Purpose};
 use crate::time::{Nanos, NANOS_PER_MS};
@@ -207,15 +208,12 @@ pub fn run_study(
     study: &Study,
     jobs: usize,
     tick: &(dyn Fn() + Sync),
-) -> Result<Vec<Cell>, String> {
+) -> Result<Vec<Cell>, WorkersError> {
     let cells = study.clients.len() * study.algorithms.len();
     let work: Vec<(usize, u64)> = (0..cells)
         .flat_map(|i| study.seeds.iter().map(move |s| (i, *s)))
         .collect();
-    let pool = rayon::ThreadPoolBuilder::new()
-        .num_threads(jobs.max(1))
-        .build()
-        .map_err(|e| format!("cannot start {jobs} worker threads: {e}"))?;
+    let pool = super::workers(jobs)?;
     let empty = || vec![Cell::default(); cells];
     let out = pool.install(|| {
         work.par_iter()
@@ -285,14 +283,14 @@ mod tests {
     #[test]
     fn bad_files_name_the_key() {
         let e = Study::parse(&json!({"model": "occ", "name": "t", "clients": [0]})).unwrap_err();
-        assert!(e.starts_with("clients"), "{e}");
+        assert!(e.to_string().starts_with("clients"), "{e}");
         let e = Study::parse(
             &json!({"model": "occ", "name": "t", "clients": [1], "algorithms": ["x"]}),
         )
         .unwrap_err();
-        assert!(e.starts_with("algorithms"), "{e}");
+        assert!(e.to_string().starts_with("algorithms"), "{e}");
         let e = Study::parse(&json!({"model": "occ", "name": "t", "clients": [1], "nope": 1}))
             .unwrap_err();
-        assert!(e.starts_with("nope"), "{e}");
+        assert!(e.to_string().starts_with("nope"), "{e}");
     }
 }

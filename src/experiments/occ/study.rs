@@ -4,6 +4,7 @@
 use serde_json::Value;
 
 use super::Algo;
+use crate::scenario::fields::FieldError;
 use crate::time::Nanos;
 
 /// A parsed `"model": "occ"` file.
@@ -26,10 +27,16 @@ pub struct Study {
 }
 
 impl Study {
-    /// Parses the study; errors name the key.
-    pub fn parse(v: &Value) -> Result<Study, String> {
+    /// Parses the study; errors name the key (a [`FieldError`], as in scenario files).
+    pub fn parse(v: &Value) -> Result<Study, FieldError> {
+        // A literal, not FieldError::new: an unknown key "" must print as it always has, not
+        // as `<root>`.
+        let err = |key: &str, message: &str| FieldError {
+            path: key.to_string(),
+            message: message.to_string(),
+        };
         if v.get("model").and_then(Value::as_str) != Some("occ") {
-            return Err("model: expected \"occ\"".into());
+            return Err(err("model", "expected \"occ\""));
         }
         let allowed = [
             "model",
@@ -47,47 +54,47 @@ impl Study {
             .as_object()
             .and_then(|m| m.keys().find(|k| !allowed.contains(&k.as_str())))
         {
-            return Err(format!(
-                "{k}: unknown key; expected one of: {}",
-                allowed.join(", ")
+            return Err(err(
+                k,
+                &format!("unknown key; expected one of: {}", allowed.join(", ")),
             ));
         }
         let name = v
             .get("name")
             .and_then(Value::as_str)
-            .ok_or("name: expected a string")?
+            .ok_or_else(|| err("name", "expected a string"))?
             .to_string();
         let clients: Vec<u64> = v
             .get("clients")
             .and_then(Value::as_array)
-            .ok_or("clients: expected an array of client counts")?
+            .ok_or_else(|| err("clients", "expected an array of client counts"))?
             .iter()
             .map(|n| {
                 n.as_u64()
                     .filter(|n| (1..=100_000).contains(n))
-                    .ok_or("clients: expected integers in 1..=100000")
+                    .ok_or_else(|| err("clients", "expected integers in 1..=100000"))
             })
             .collect::<Result<_, _>>()?;
         let algorithms = match v.get("algorithms") {
             None => Algo::ALL.to_vec(),
             Some(a) => a
                 .as_array()
-                .ok_or("algorithms: expected an array")?
+                .ok_or_else(|| err("algorithms", "expected an array"))?
                 .iter()
                 .map(|s| {
                     s.as_str().and_then(Algo::from_name).ok_or_else(|| {
-                        format!("algorithms: unknown {s}; expected none, exponential, full, equal, decorrelated, a6")
+                        err("algorithms", &format!("unknown {s}; expected none, exponential, full, equal, decorrelated, a6"))
                     })
                 })
                 .collect::<Result<_, _>>()?,
         };
-        let num = |k: &str, d: f64| -> Result<f64, String> {
+        let num = |k: &str, d: f64| -> Result<f64, FieldError> {
             match v.get(k) {
                 None => Ok(d),
                 Some(x) => x
                     .as_f64()
                     .filter(|x| x.is_finite() && *x >= 0.0)
-                    .ok_or(format!("{k}: expected a number >= 0")),
+                    .ok_or_else(|| err(k, "expected a number >= 0")),
             }
         };
         let hop = v.get("hop_ms");
@@ -98,7 +105,7 @@ impl Study {
                 h.get("sd").and_then(Value::as_f64),
             ) {
                 (Some(m), Some(s)) if m >= 0.0 && s >= 0.0 => (m, s),
-                _ => return Err("hop_ms: expected {\"mean\": ms, \"sd\": ms}".into()),
+                _ => return Err(err("hop_ms", "expected {\"mean\": ms, \"sd\": ms}")),
             },
         };
         let ms = |x: f64| (x * 1e6).round() as Nanos;
@@ -107,7 +114,7 @@ impl Study {
             Some(r) => r
                 .as_u64()
                 .filter(|r| *r >= 1)
-                .ok_or("runs: expected an integer >= 1")?,
+                .ok_or_else(|| err("runs", "expected an integer >= 1"))?,
         };
         Ok(Study {
             name,

@@ -159,6 +159,5 @@ fn failure(step: &Step) -> Status {
             metadata.insert(PUSHBACK, value);
         }
     }
-    let code = tonic::Code::from_i32(step.status.value());
-    Status::with_metadata(code, "maybeFailRequest: failing it", metadata)
+    Status::with_metadata(step.status.into(), "maybeFailRequest: failing it", metadata)
 }

@@ -13,6 +13,8 @@
 //! limit bounds its depth exactly as it bounds the first pass. With `arbitrary_precision` a
 //! number reaches a visitor as a one-entry map, which the duplicate check handles like any other.
 
+pub mod path;
+
 use std::collections::BTreeSet;
 use std::fmt;
 

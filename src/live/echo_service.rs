@@ -14,7 +14,7 @@
 //!
 //! The decision (status, latency, raw pushback, headers_first) is drawn once per arriving
 //! attempt, under one lock, when its headers arrive (in `Service::call`, before the body is
-//! read), so attempts take steps in stream order (see [`super::running`] for why that order
+//! read), so attempts take steps in stream order (see [`super::server_handle`] for why that order
 //! holds): the order the simulated server uses, so a seeded `fail_rate` server makes the same
 //! choices live and simulated. Each attempt ends in a
 //! [`ServedAttempt`] record sent to a channel, including attempts the client cancelled (the
@@ -34,7 +34,7 @@ use tonic::server::{Grpc, NamedService};
 use tonic::{Request, Response, Status, Streaming};
 
 use super::pb::{EchoRequest, EchoResponse};
-use super::served::{Attempt, ServedAttempt, ServedOutcome, Shared, StepSource};
+use super::served_attempt::{Attempt, ServedAttempt, ServedOutcome, Shared, StepSource};
 use super::PREVIOUS_ATTEMPTS;
 use crate::code::Code;
 use crate::scenario::server::Step;

@@ -1,14 +1,16 @@
 //! JSON paths as errors and warnings print them: `methodConfig[0].retryPolicy.maxAttempts`.
 //!
+//! One path builder for every JSON reader in the crate (the service config's validator and the
+//! scenario's field readers), so a path means the same thing in every message a user reads.
 //! Paths are built as strings (that is what users read and what the public error types carry)
 //! but sorted by their parts, so `methodConfig[2]` comes before `methodConfig[10]` (D3 asks for
 //! errors sorted by path, and a plain string sort would put 10 before 2).
 
 /// The path of the whole document.
-pub(crate) const ROOT: &str = "<root>";
+pub const ROOT: &str = "<root>";
 
 /// `parent.key`, or `key` at the root.
-pub(crate) fn key(parent: &str, key: &str) -> String {
+pub fn key(parent: &str, key: &str) -> String {
     if parent == ROOT || parent.is_empty() {
         key.to_string()
     } else {
@@ -17,7 +19,7 @@ pub(crate) fn key(parent: &str, key: &str) -> String {
 }
 
 /// `parent[i]`.
-pub(crate) fn index(parent: &str, i: usize) -> String {
+pub fn index(parent: &str, i: usize) -> String {
     format!("{parent}[{i}]")
 }
 

@@ -13,8 +13,8 @@ use std::time::Duration;
 
 use tokio::sync::{mpsc, oneshot};
 
-use super::served::{ServedAttempt, StepSource};
-use super::server::EchoService;
+use super::echo_service::EchoService;
+use super::served_attempt::{ServedAttempt, StepSource};
 
 /// A running echo server.
 pub struct RunningServer {
@@ -24,7 +24,18 @@ pub struct RunningServer {
     pub attempts: mpsc::UnboundedReceiver<ServedAttempt>,
     graceful: Option<oneshot::Sender<()>>,
     abort: Option<oneshot::Sender<()>>,
-    done: oneshot::Receiver<Result<(), String>>,
+    done: oneshot::Receiver<Result<(), ServerError>>,
+}
+
+/// Why the echo server stopped other than by being asked to; it prints as its cause does.
+#[derive(Debug, thiserror::Error)]
+pub enum ServerError {
+    /// Its thread could not build a runtime or adopt the bound listener.
+    #[error(transparent)]
+    Io(#[from] std::io::Error),
+    /// tonic's server failed while serving.
+    #[error(transparent)]
+    Transport(#[from] tonic::transport::Error),
 }
 
 async fn serve(
@@ -32,8 +43,8 @@ async fn serve(
     service: EchoService,
     graceful: oneshot::Receiver<()>,
     abort: oneshot::Receiver<()>,
-) -> Result<(), String> {
-    let listener = tokio::net::TcpListener::from_std(listener).map_err(|e| e.to_string())?;
+) -> Result<(), ServerError> {
+    let listener = tokio::net::TcpListener::from_std(listener)?;
     let incoming = tonic::transport::server::TcpIncoming::from(listener).with_nodelay(Some(true));
     let server = tonic::transport::Server::builder()
         .add_service(service)
@@ -43,7 +54,7 @@ async fn serve(
     tokio::select! {
         // A graceful end first; an abort (the handle was dropped) drops every connection.
         biased;
-        result = server => result.map_err(|e| e.to_string()),
+        result = server => Ok(result?),
         _ = abort => Ok(()),
     }
 }
@@ -69,7 +80,7 @@ impl RunningServer {
                     .build()
                 {
                     Ok(rt) => rt.block_on(serve(listener, service, graceful, abort)),
-                    Err(e) => Err(e.to_string()),
+                    Err(e) => Err(e.into()),
                 };
                 let _ = done_tx.send(result);
             })?;
@@ -96,7 +107,7 @@ impl RunningServer {
     }
 
     /// Stops accepting, lets running requests and open connections finish, and waits.
-    pub async fn shutdown(mut self) -> Result<(), String> {
+    pub async fn shutdown(mut self) -> Result<(), ServerError> {
         if let Some(tx) = self.graceful.take() {
             let _ = tx.send(());
         }

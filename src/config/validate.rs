@@ -9,8 +9,9 @@ use serde_json::Value;
 
 use super::ctx::{Ctx, Issue};
 use super::keys::Obj;
-use super::{duration, names, path, policies, throttling, values};
+use super::{duration, names, policy_parse, throttling, values};
 use super::{MethodConfig, MethodName, ParseOptions, Peer, Policy, ServiceConfig, Warning};
+use crate::json::path;
 
 /// Everything one validation pass found.
 pub(crate) struct Outcome {
@@ -77,10 +78,10 @@ fn method_config(ctx: &mut Ctx, at: String, value: &Value) -> Option<Entry> {
         .and_then(|f| values::message_bytes(ctx, &f));
     let retry = obj
         .get(ctx, "retryPolicy")
-        .map(|f| Obj::new(ctx, f.path, f.value, true).and_then(|o| policies::retry(ctx, &o)));
+        .map(|f| Obj::new(ctx, f.path, f.value, true).and_then(|o| policy_parse::retry(ctx, &o)));
     let hedging = obj
         .get(ctx, "hedgingPolicy")
-        .map(|f| Obj::new(ctx, f.path, f.value, true).and_then(|o| policies::hedging(ctx, &o)));
+        .map(|f| Obj::new(ctx, f.path, f.value, true).and_then(|o| policy_parse::hedging(ctx, &o)));
     if obj.get(ctx, "retryThrottling").is_some() {
         let what = "retryThrottling is ignored here, only valid at top level";
         ctx.warn(&obj.child("retryThrottling"), what, &[], &Peer::ALL);

@@ -1,0 +1,223 @@
+//! The backoff ladder and jitter modes, in integer nanoseconds (R24–R29, D6, D7).
+//!
+//! Why here, in config, and not in the engine: the ladder is arithmetic on a [`RetryPolicy`]'s
+//! numbers, and [`Jitter`] is a choice a scenario makes, like config data. Both the engine (which
+//! waits these delays) and `check-config`'s explanation (which prints them) walk this one ladder,
+//! so the printed delays cannot drift from the ones a call waits, and config needs no engine.
+//!
+//! Why integers: the ladder `min(initial × multiplier^(k−1), max)` computed with `powf` may
+//! differ by a unit in the last place across platforms, and one nanosecond is enough to reorder
+//! two events in a trace. So the multiplier is fixed point (parts per billion, parsed from the
+//! config's text), each step is one saturating multiplication of the *uncapped* nominal value,
+//! and jitter is an integer parts-per-million factor drawn from the seeded RNG.
+
+use rand::{Rng, RngCore};
+
+use super::RetryPolicy;
+use crate::time::Nanos;
+
+/// How a nominal backoff delay becomes the actual wait (D6).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
+pub enum Jitter {
+    /// Current A6: nominal × U(0.8, 1.2) (R24).
+    #[default]
+    Spec,
+    /// Pre-2024 A6 and older grpc-go: U(0, nominal) (R25).
+    Full,
+    /// Exactly the nominal delay; for tests that pin timings (R26).
+    None,
+}
+
+impl Jitter {
+    /// `spec`, `full` or `none`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Jitter::Spec => "spec",
+            Jitter::Full => "full",
+            Jitter::None => "none",
+        }
+    }
+
+    /// Parses `spec`, `full` or `none`.
+    pub fn from_name(name: &str) -> Option<Jitter> {
+        match name {
+            "spec" => Some(Jitter::Spec),
+            "full" => Some(Jitter::Full),
+            "none" => Some(Jitter::None),
+            _ => None,
+        }
+    }
+
+    /// The smallest and largest delay this mode can draw for `nominal` (inclusive).
+    pub fn bounds(self, nominal: Nanos) -> (Nanos, Nanos) {
+        match self {
+            Jitter::Spec => (scale(nominal, SPEC_LOW_PPM), scale(nominal, SPEC_HIGH_PPM)),
+            Jitter::Full => (0, nominal.saturating_sub(1)),
+            Jitter::None => (nominal, nominal),
+        }
+    }
+
+    /// Draws the actual delay for `nominal`.
+    pub fn apply(self, nominal: Nanos, rng: &mut dyn RngCore) -> Nanos {
+        match self {
+            Jitter::Spec => scale(nominal, rng.random_range(SPEC_LOW_PPM..=SPEC_HIGH_PPM)),
+            Jitter::Full if nominal == 0 => 0,
+            Jitter::Full => rng.random_range(0..nominal),
+            Jitter::None => nominal,
+        }
+    }
+}
+
+const PPM: u64 = 1_000_000;
+const PPB: u128 = 1_000_000_000;
+const SPEC_LOW_PPM: u64 = 800_000;
+const SPEC_HIGH_PPM: u64 = 1_200_000;
+
+/// `value × ppm / 1e6`, truncated, saturating at `u64::MAX`.
+fn scale(value: Nanos, ppm: u64) -> Nanos {
+    let scaled = value as u128 * ppm as u128 / PPM as u128;
+    u64::try_from(scaled).unwrap_or(u64::MAX)
+}
+
+/// The backoff ladder of one call: each retry's nominal delay b(k), before jitter.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct BackoffLadder {
+    initial: Nanos,
+    max: Nanos,
+    multiplier_ppb: u64,
+    /// b(k) before the cap, for the next retry.
+    next_uncapped: Nanos,
+    /// k of the next retry, 1-based.
+    next_retry: u32,
+}
+
+impl BackoffLadder {
+    /// The ladder for `policy`, at retry 1.
+    pub fn new(policy: &RetryPolicy) -> Self {
+        BackoffLadder {
+            initial: policy.initial_backoff,
+            max: policy.max_backoff,
+            multiplier_ppb: policy.backoff_multiplier_ppb,
+            next_uncapped: policy.initial_backoff,
+            next_retry: 1,
+        }
+    }
+
+    /// The next retry's index k and its nominal delay b(k) = min(uncapped, maxBackoff); the
+    /// first delay is capped too (R27, D7). Advances the ladder.
+    pub fn next_nominal(&mut self) -> (u32, Nanos) {
+        let k = self.next_retry;
+        let nominal = self.next_uncapped.min(self.max);
+        let next = self.next_uncapped as u128 * self.multiplier_ppb as u128 / PPB;
+        self.next_uncapped = u64::try_from(next).unwrap_or(u64::MAX);
+        self.next_retry = self.next_retry.saturating_add(1);
+        (k, nominal)
+    }
+
+    /// Starts the ladder again at `initialBackoff`, as after a pushback-driven retry (R28).
+    pub fn reset(&mut self) {
+        self.next_uncapped = self.initial;
+        self.next_retry = 1;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::code::{Code, CodeSet};
+    use crate::time::ms;
+    use rand::SeedableRng;
+    use rand_chacha::ChaCha8Rng;
+
+    fn policy(initial: Nanos, max: Nanos, multiplier_ppb: u64) -> RetryPolicy {
+        RetryPolicy {
+            max_attempts: 5,
+            configured_max_attempts: 5,
+            initial_backoff: initial,
+            max_backoff: max,
+            backoff_multiplier_ppb: multiplier_ppb,
+            retryable_codes: [Code::Unavailable].into_iter().collect(),
+        }
+    }
+
+    fn ladder(b: &mut BackoffLadder, n: usize) -> Vec<Nanos> {
+        (0..n).map(|_| b.next_nominal().1).collect()
+    }
+
+    #[test]
+    fn nominal_ladder_doubles_then_caps() {
+        let mut b = BackoffLadder::new(&policy(ms(100), ms(1000), 2_000_000_000));
+        assert_eq!(ladder(&mut b, 6), [100, 200, 400, 800, 1000, 1000].map(ms));
+    }
+
+    #[test]
+    fn fractional_multiplier_is_exact_d7() {
+        // 1.6 from text: 100ms, 160ms, 256ms, 409.6ms — no float error.
+        let mut b = BackoffLadder::new(&policy(ms(100), ms(10_000), 1_600_000_000));
+        assert_eq!(
+            ladder(&mut b, 4),
+            [100_000_000, 160_000_000, 256_000_000, 409_600_000]
+        );
+    }
+
+    #[test]
+    fn first_delay_capped_when_initial_exceeds_max_r27() {
+        let mut b = BackoffLadder::new(&policy(ms(5000), ms(1000), 1_000_000_000));
+        assert_eq!(b.next_nominal(), (1, ms(1000)));
+    }
+
+    #[test]
+    fn multiplier_below_one_shrinks_r18() {
+        let mut b = BackoffLadder::new(&policy(ms(100), ms(100), 500_000_000));
+        assert_eq!(ladder(&mut b, 3), [100, 50, 25].map(ms));
+    }
+
+    #[test]
+    fn reset_starts_again_at_initial_r28() {
+        let mut b = BackoffLadder::new(&policy(ms(10), ms(1000), 2_000_000_000));
+        ladder(&mut b, 3);
+        b.reset();
+        assert_eq!(b.next_nominal(), (1, ms(10)));
+    }
+
+    #[test]
+    fn huge_values_saturate_instead_of_overflowing() {
+        let mut b = BackoffLadder::new(&policy(u64::MAX / 2, u64::MAX, 10_000_000_000));
+        let ladder = ladder(&mut b, 4);
+        assert_eq!(ladder[1], u64::MAX);
+        assert_eq!(ladder[3], u64::MAX);
+        assert_eq!(Jitter::Spec.bounds(u64::MAX).1, u64::MAX);
+    }
+
+    #[test]
+    fn draws_stay_within_each_modes_bounds_r24_r25_r26() {
+        let mut rng = ChaCha8Rng::seed_from_u64(7);
+        for jitter in [Jitter::Spec, Jitter::Full, Jitter::None] {
+            let (lo, hi) = jitter.bounds(ms(10));
+            let draws: Vec<Nanos> = (0..2000).map(|_| jitter.apply(ms(10), &mut rng)).collect();
+            assert!(draws.iter().all(|d| (lo..=hi).contains(d)), "{jitter:?}");
+            let (min, max) = (*draws.iter().min().unwrap(), *draws.iter().max().unwrap());
+            match jitter {
+                // 2000 draws cover the range: both ends within 1% of the bounds.
+                Jitter::Spec => assert!(min < ms(8) + ms(10) / 100 && max > ms(12) - ms(10) / 100),
+                Jitter::Full => assert!(min < ms(10) / 100 && max > ms(10) - ms(10) / 100),
+                Jitter::None => assert_eq!((min, max), (ms(10), ms(10))),
+            }
+        }
+        assert_eq!(Jitter::Spec.bounds(ms(10)), (ms(8), ms(12)));
+        assert_eq!(Jitter::Full.apply(0, &mut rng), 0);
+    }
+
+    #[test]
+    fn same_seed_same_draws() {
+        let draw = |seed| {
+            let mut rng = ChaCha8Rng::seed_from_u64(seed);
+            (0..5)
+                .map(|_| Jitter::Spec.apply(ms(10), &mut rng))
+                .collect::<Vec<_>>()
+        };
+        assert_eq!(draw(3), draw(3));
+        assert_ne!(draw(3), draw(4));
+        let _ = CodeSet::EMPTY;
+    }
+}
