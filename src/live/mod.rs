@@ -1,8 +1,8 @@
 //! Live mode: the same A6 engine over real HTTP/2 with tonic.
 //!
-//! The simulator and live mode share the engine, the driver and the server model; live mode
-//! only supplies the other halves of the two seams: [`crate::clock::TokioClock`] for time and
-//! [`TonicTransport`] for attempts. So what `hedgehog sim` prints is what the live client does,
+//! The simulator and live mode share the engine, the driver, the call plan and the scenario's
+//! server model; live mode only supplies the other halves of the two seams:
+//! [`crate::clock::TokioClock`] for time and [`TonicTransport`] for attempts. So what `hedgehog sim` prints is what the live client does,
 //! and `hedgehog sim --live` checks it.
 //!
 //! - [`layer`]: [`RetryLayer`], the tower layer that puts the engine in front of any tonic
@@ -12,7 +12,7 @@
 //! - [`replay`]: the retry buffer that replays the request body to every attempt.
 //! - [`response`]: the response body, watched for the committed attempt's trailers.
 //! - [`echo_service`]: the failing echo server as a tonic service, answering from the
-//!   simulator's server model; [`served_attempt`]: what the model tells it and the record of
+//!   scenario's server model; [`served_attempt`]: what the model tells it and the record of
 //!   every attempt it saw; [`server_handle`]: the server running on its own thread.
 //! - [`echo`]: one call of any echo method.
 //! - [`run`], [`compare`]: `hedgehog sim --live`, and its verdict against the simulation.
