@@ -27,15 +27,14 @@ use super::transport::{LoadTransport, ServerSide};
 use super::{Arrivals, LoadSpec, Process};
 use crate::clock::Clock;
 use crate::code::Code;
-use crate::driver::{run_call, CallContext};
 use crate::engine::{FinishReason, Throttle};
+use crate::plan::buffer::RetryBuffer;
 use crate::scenario::latency::open_unit;
 use crate::scenario::rng::{stream, Purpose};
 use crate::scenario::server::ServerModel;
 use crate::scenario::Scenario;
-use crate::sim::buffer::RetryBuffer;
 use crate::sim::executor::Executor;
-use crate::sim::run::{method_plans, EventsOnly, RunStats};
+use crate::sim::run::{method_plans, Channel, RunStats};
 use crate::time::Nanos;
 use crate::trace::{Discard, Recorder};
 
@@ -76,6 +75,8 @@ pub fn run(scenario: &Scenario, seed: u64, recorder: &dyn Recorder) -> (RunStats
         backend: RefCell::new(Backend::new(&load.server)),
         tally: RefCell::new(Tally::new(load.series)),
     };
+    // One channel per load client: its own throttle (R41) and retry buffer budget (R64).
+    let limits = (client.retry_buffer_bytes, client.channel_buffer_bytes);
     let throttles: Vec<Option<Mutex<Throttle>>> = (0..load.clients)
         .map(|_| {
             scenario
@@ -84,15 +85,23 @@ pub fn run(scenario: &Scenario, seed: u64, recorder: &dyn Recorder) -> (RunStats
                 .map(|t| Mutex::new(Throttle::new(t)))
         })
         .collect();
+    let buffers: Vec<RetryBuffer> = (0..load.clients)
+        .map(|_| RetryBuffer::new(limits.0, limits.1))
+        .collect();
+    let channels: Vec<Channel<'_>> = throttles
+        .iter()
+        .zip(&buffers)
+        .map(|(throttle, buffer)| Channel {
+            scenario,
+            seed,
+            throttle: throttle.as_ref(),
+            buffer,
+            recorder,
+        })
+        .collect();
     let plans = method_plans(scenario);
     let message: Rc<str> = Rc::from(client.message.as_str());
-    // One channel per load client: its own retry buffer budget, as its own throttle.
-    let buffers: Vec<RetryBuffer> = (0..load.clients)
-        .map(|_| RetryBuffer::new(client))
-        .collect();
-    let quiet = EventsOnly(recorder);
-    let (server, throttles, plans, quiet, buffers) =
-        (&server, &throttles, &plans, &quiet, &buffers);
+    let (server, plans) = (&server, &plans);
 
     let mut executor = Executor::new();
     let clock = executor.clock().clone();
@@ -100,10 +109,7 @@ pub fn run(scenario: &Scenario, seed: u64, recorder: &dyn Recorder) -> (RunStats
         let spawner = executor.spawner().clone();
         let clock = clock.clone();
         let message = Rc::clone(&message);
-        let throttle = throttles
-            .get(usize::try_from(c).unwrap_or(usize::MAX))
-            .and_then(Option::as_ref);
-        let buffer = &buffers[usize::try_from(c).unwrap_or(0)];
+        let channel = &channels[usize::try_from(c).unwrap_or(0)];
         executor.spawn(async move {
             let mut rng = stream(seed, Purpose::Arrivals, c);
             let mut rpc: u64 = 0;
@@ -134,39 +140,21 @@ pub fn run(scenario: &Scenario, seed: u64, recorder: &dyn Recorder) -> (RunStats
                     let transport = LoadTransport::new(clock.clone(), server, Rc::clone(&message));
                     let (clock, request) = (clock.clone(), Rc::clone(&request));
                     spawner.spawn(async move {
-                        let reservation = buffer.reserve(client.request_bytes);
-                        let call_plan =
-                            plan.call_plan(scenario, clock.now(), reservation.is_some());
-                        let mut jitter = stream(seed, Purpose::Jitter, id);
-                        let delivered = RefCell::new(None);
-                        let ctx = CallContext {
-                            call: id,
-                            plan: call_plan,
-                            throttle,
-                            rng: &mut jitter,
-                            recorder: quiet,
-                        };
-                        let deliver = |r| *delivered.borrow_mut() = Some(r);
-                        let result = run_call(&clock, &transport, ctx, deliver).await;
-                        drop(reservation);
-                        let mut record = result.record;
+                        let (record, reason) = channel.call(&clock, &transport, id, plan).await;
                         {
                             let mut t = server.tally.borrow_mut();
                             t.rpcs += 1;
                             for a in &record.attempts {
                                 t.attempt(a.sent);
                             }
-                            if result.reason == FinishReason::Throttled {
+                            if reason == FinishReason::Throttled {
                                 t.throttled += 1;
                             }
                         }
-                        if record.status == Code::Ok {
-                            record.message = delivered.into_inner();
-                        } else if request.status.get() == Code::Ok {
+                        if record.status != Code::Ok && request.status.get() == Code::Ok {
                             request.status.set(record.status);
                         }
                         request.ended.set(request.ended.get().max(record.ended));
-                        recorder.call(&record);
                         let left = request.remaining.get() - 1;
                         request.remaining.set(left);
                         if left == 0 {
