@@ -77,19 +77,24 @@ pub(crate) struct Channel<'a> {
 }
 
 impl Channel<'_> {
-    /// One call, start to end — the body every simulated world runs per RPC: reserve the
+    /// One call, start to end — the body every simulated world spawns per RPC: reserve the
     /// request's bytes (held until the call ends; without them the call is sent once, R66),
-    /// plan it (R81), run the driver on jitter stream `(seed, Jitter, id)` (rule 1), and record
-    /// it with the message the application received. Returns the record and why it ended.
-    pub(crate) async fn call<T>(
+    /// plan it (R81), run the driver on jitter stream `(seed, Jitter, id)` (rule 1), hand the
+    /// record with the message the application received and the reason it ended to `then`
+    /// (the load world's tally), and record it.
+    ///
+    /// The clock and transport are taken by value so a world can spawn this future as it is:
+    /// wrapping it in another `async` block would cost the plain runner a layer of state.
+    pub(crate) async fn call<T, F>(
         &self,
-        clock: &SimClock,
-        transport: &T,
+        clock: SimClock,
+        transport: T,
         id: u64,
         method: &MethodPlan,
-    ) -> (CallRecord, FinishReason)
-    where
+        then: F,
+    ) where
         T: Transport<Response = String>,
+        F: FnOnce(&CallRecord, FinishReason),
     {
         let client = &self.scenario.client;
         let reservation = self.buffer.reserve(client.request_bytes);
@@ -105,14 +110,15 @@ impl Channel<'_> {
             recorder: &EventsOnly(self.recorder),
         };
         let deliver = |r| *delivered.borrow_mut() = Some(r);
-        let result = run_call(clock, transport, ctx, deliver).await;
+        let mut result = run_call(&clock, &transport, ctx, deliver).await;
         drop(reservation);
-        let mut record = result.record;
+        // The record stays in place: moving it out of `result` costs the hot path a copy.
+        let record = &mut result.record;
         if record.status == Code::Ok {
             record.message = delivered.into_inner();
         }
-        self.recorder.call(&record);
-        (record, result.reason)
+        then(record, result.reason);
+        self.recorder.call(record);
     }
 }
 
@@ -152,10 +158,7 @@ pub fn run_with(scenario: &Scenario, seed: u64, recorder: &dyn Recorder) -> RunS
                 clock.sleep_until(i.saturating_mul(client.interval)).await;
                 let method = &plans[usize::try_from(i % plans.len() as u64).unwrap_or(0)];
                 let transport = SimTransport::new(clock.clone(), server, Rc::clone(&message));
-                let clock = clock.clone();
-                spawner.spawn(async move {
-                    channel.call(&clock, &transport, i, method).await;
-                });
+                spawner.spawn(channel.call(clock.clone(), transport, i, method, |_, _| ()));
             }
         }
     };

@@ -36,7 +36,7 @@ use crate::scenario::Scenario;
 use crate::sim::executor::Executor;
 use crate::sim::run::{method_plans, Channel, RunStats};
 use crate::time::Nanos;
-use crate::trace::{Discard, Recorder};
+use crate::trace::{CallRecord, Discard, Recorder};
 
 /// A user request in flight: what its RPCs have found so far.
 #[derive(Debug)]
@@ -62,6 +62,29 @@ fn next_arrival(a: &Arrivals, k: u64, prev: Nanos, rng: &mut dyn RngCore) -> Opt
         }
     };
     (at < a.duration).then_some(at)
+}
+
+/// Counts an ended RPC: its attempts and throttling, and its user request once the request's
+/// last RPC has ended (the request fails with the first failing RPC's status).
+fn count_rpc(server: &ServerSide, request: &Request, record: &CallRecord, reason: FinishReason) {
+    let mut t = server.tally.borrow_mut();
+    t.rpcs += 1;
+    for a in &record.attempts {
+        t.attempt(a.sent);
+    }
+    if reason == FinishReason::Throttled {
+        t.throttled += 1;
+    }
+    if record.status != Code::Ok && request.status.get() == Code::Ok {
+        request.status.set(record.status);
+    }
+    request.ended.set(request.ended.get().max(record.ended));
+    let left = request.remaining.get() - 1;
+    request.remaining.set(left);
+    if left == 0 {
+        let took = request.ended.get() - request.started;
+        t.request(request.ended.get(), took, request.status.get());
+    }
 }
 
 /// Runs `scenario` (with its `load`, or the plain world) for `seed`. Events and per-RPC call
@@ -138,34 +161,11 @@ pub fn run(scenario: &Scenario, seed: u64, recorder: &dyn Recorder) -> (RunStats
                     let plan = &plans[usize::try_from(rpc % plans.len() as u64).unwrap_or(0)];
                     rpc += 1;
                     let transport = LoadTransport::new(clock.clone(), server, Rc::clone(&message));
-                    let (clock, request) = (clock.clone(), Rc::clone(&request));
-                    spawner.spawn(async move {
-                        let (record, reason) = channel.call(&clock, &transport, id, plan).await;
-                        {
-                            let mut t = server.tally.borrow_mut();
-                            t.rpcs += 1;
-                            for a in &record.attempts {
-                                t.attempt(a.sent);
-                            }
-                            if reason == FinishReason::Throttled {
-                                t.throttled += 1;
-                            }
-                        }
-                        if record.status != Code::Ok && request.status.get() == Code::Ok {
-                            request.status.set(record.status);
-                        }
-                        request.ended.set(request.ended.get().max(record.ended));
-                        let left = request.remaining.get() - 1;
-                        request.remaining.set(left);
-                        if left == 0 {
-                            let took = request.ended.get() - request.started;
-                            let ended = request.ended.get();
-                            server
-                                .tally
-                                .borrow_mut()
-                                .request(ended, took, request.status.get());
-                        }
-                    });
+                    let request = Rc::clone(&request);
+                    let then = move |record: &CallRecord, reason| {
+                        count_rpc(server, &request, record, reason);
+                    };
+                    spawner.spawn(channel.call(clock.clone(), transport, id, plan, then));
                 }
             }
         });
