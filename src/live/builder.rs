@@ -256,14 +256,9 @@ impl Settings {
 mod tests {
     use super::*;
     use crate::config::Policy;
+    use crate::plan::tests::CONFIG;
     use crate::time::NANOS_PER_MS;
     use http::{HeaderMap, HeaderValue};
-
-    const CONFIG: &str = r#"{"methodConfig": [
-        {"name": [{"service": "echo.Echo", "method": "UnaryEcho"}], "timeout": "0.5s",
-         "retryPolicy": {"maxAttempts": 3, "initialBackoff": "0.01s", "maxBackoff": "0.01s",
-                         "backoffMultiplier": 1, "retryableStatusCodes": ["UNAVAILABLE"]}},
-        {"name": [{"service": "echo.Echo"}]}]}"#;
 
     fn settings(retries: bool) -> Arc<Settings> {
         let layer = RetryLayer::builder()

@@ -115,12 +115,14 @@ fn plan(
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
     use crate::config::{parse_str, ParseOptions};
     use crate::time::NANOS_PER_MS;
 
-    const CONFIG: &str = r#"{"methodConfig": [
+    /// A method entry with a retry policy and a `timeout`, and a service entry with neither
+    /// (also the live layer's tests' config).
+    pub(crate) const CONFIG: &str = r#"{"methodConfig": [
         {"name": [{"service": "echo.Echo", "method": "UnaryEcho"}], "timeout": "0.5s",
          "retryPolicy": {"maxAttempts": 3, "initialBackoff": "0.01s", "maxBackoff": "0.01s",
                          "backoffMultiplier": 1, "retryableStatusCodes": ["UNAVAILABLE"]}},
