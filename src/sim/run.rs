@@ -4,7 +4,9 @@
 //! throttle shared by every call when the config has `retryThrottling` (R41: per target, and a
 //! scenario has one target). Calls start at `i × interval_ms`; call `i` draws its jitter from
 //! its own stream `(seed, Jitter, i)`, so adding calls never shifts earlier calls' draws (rule 1).
-//! Each call runs [`crate::driver::run_call`] — the very driver live mode runs.
+//! Each call runs [`crate::driver::run_call`] — the very driver live mode runs — inside
+//! `Channel::call`, the one per-call body of every simulated world (the load world spawns it
+//! too), with its plan and retry buffer from [`crate::plan`], as the live layer's.
 //!
 //! Memory: one arrival task spawns calls when they are due, and a finished call's task is freed,
 //! so a run holds only the calls in flight. With a [`Summary`] recorder nothing else grows.

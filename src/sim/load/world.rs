@@ -2,8 +2,9 @@
 //!
 //! Per run: one server ([`ServerSide`]: the scenario's server model behind a [`Backend`]),
 //! one throttle per client process (R41), and per client one arrival task that starts user
-//! requests on schedule and spawns each request's `fan_out` RPCs. Every RPC runs
-//! [`crate::driver::run_call`], the driver live mode runs too.
+//! requests on schedule and spawns each request's `fan_out` RPCs. Every RPC is the plain
+//! runner's per-call body (`Channel::call` in [`crate::sim::run`]: buffer, plan, driver,
+//! record), followed by this world's tally.
 //!
 //! Streams (rule 1): client `c`'s arrivals draw from `(seed, Arrivals, c)`; its n-th RPC (in
 //! start order, counting fan-out) draws jitter from `(seed, Jitter, c << 48 | n)`. For one
@@ -99,7 +100,6 @@ pub fn run(scenario: &Scenario, seed: u64, recorder: &dyn Recorder) -> (RunStats
         tally: RefCell::new(Tally::new(load.series)),
     };
     // One channel per load client: its own throttle (R41) and retry buffer budget (R64).
-    let limits = (client.retry_buffer_bytes, client.channel_buffer_bytes);
     let throttles: Vec<Option<Mutex<Throttle>>> = (0..load.clients)
         .map(|_| {
             scenario
@@ -109,7 +109,7 @@ pub fn run(scenario: &Scenario, seed: u64, recorder: &dyn Recorder) -> (RunStats
         })
         .collect();
     let buffers: Vec<RetryBuffer> = (0..load.clients)
-        .map(|_| RetryBuffer::new(limits.0, limits.1))
+        .map(|_| RetryBuffer::new(client.retry_buffer_bytes, client.channel_buffer_bytes))
         .collect();
     let channels: Vec<Channel<'_>> = throttles
         .iter()
