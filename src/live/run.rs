@@ -13,7 +13,7 @@
 //! per-RPC limit to "everything" or "nothing", since the real encoded request has another size.
 //! The channel budget (`channel_buffer_bytes`, R64) is scaled the same way: every call sends
 //! the same message, so "k calls in flight fit" is "k × request_bytes ≤ budget" in the
-//! simulator and "k × encoded size ≤ layer budget" live ([`channel_limit`]).
+//! simulator and "k × encoded size ≤ layer budget" live (`channel_limit`).
 
 use std::sync::Arc;
 use std::time::Duration;
