@@ -10,6 +10,7 @@ pub mod engine;
 pub mod experiments;
 pub mod json;
 pub mod live;
+pub mod plan;
 pub mod scenario;
 pub mod sim;
 pub mod time;

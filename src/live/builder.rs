@@ -3,9 +3,10 @@
 //! Everything a layer knows lives in one immutable `Settings` shared by every request: the
 //! validated config, the throttle (one per target in a registry, D12), the buffer limits
 //! (R64, D22), the jitter mode and RNG derivation (D6), the recorder and the clock. A request
-//! only reads it, except for two counters (call numbers, channel buffer use).
+//! only reads it, except for two counters (call numbers, channel buffer use). The plan itself
+//! and the buffer accounting are the simulator's ([`crate::plan`]).
 
-use std::sync::atomic::{AtomicU64, AtomicUsize};
+use std::sync::atomic::AtomicU64;
 use std::sync::{Arc, Mutex, OnceLock};
 
 use rand::{RngCore, SeedableRng};
@@ -14,9 +15,10 @@ use rand_chacha::ChaCha8Rng;
 use super::layer::RetryLayer;
 use super::wire::parse_grpc_timeout;
 use crate::clock::TokioClock;
-use crate::config::{self, ParseError, ParseOptions, Policy, ServiceConfig};
+use crate::config::{self, ParseError, ParseOptions, ServiceConfig};
 use crate::engine::{CallPlan, Jitter, Throttle, ThrottleRegistry};
-use crate::time::earliest;
+use crate::plan::buffer::RetryBuffer;
+use crate::plan::MethodPlan;
 use crate::trace::Recorder;
 
 /// A request extension naming the call's index in a run: recorded as the call number and used
@@ -40,8 +42,7 @@ pub(super) struct Settings {
     pub(super) config: ServiceConfig,
     pub(super) throttle: Option<Arc<Mutex<Throttle>>>,
     pub(super) per_rpc_limit: usize,
-    pub(super) channel_limit: usize,
-    pub(super) channel_used: AtomicUsize,
+    pub(super) buffer: Arc<RetryBuffer>,
     pub(super) jitter: Jitter,
     pub(super) retries: bool,
     pub(super) recorder: Option<Arc<dyn Recorder + Send + Sync>>,
@@ -195,8 +196,10 @@ impl RetryLayerBuilder {
             config,
             throttle,
             per_rpc_limit: self.per_rpc_limit,
-            channel_limit: self.channel_limit,
-            channel_used: AtomicUsize::new(0),
+            buffer: Arc::new(RetryBuffer::new(
+                bytes(self.per_rpc_limit),
+                bytes(self.channel_limit),
+            )),
             jitter: self.jitter,
             retries: self.retries,
             recorder: self.recorder,
@@ -219,8 +222,15 @@ fn seeded(seed: u64) -> RngFactory {
     })
 }
 
+/// A byte count as the buffer counts it (a `usize` always fits on supported targets).
+pub(super) fn bytes(n: usize) -> u64 {
+    u64::try_from(n).unwrap_or(u64::MAX)
+}
+
 impl Settings {
-    /// The plan for a request to `path` with these headers, read at `now`.
+    /// The plan for a request to `path` with these headers, read at `now`: the one plan of
+    /// [`crate::plan`], with the application's deadline from `grpc-timeout` and, when the
+    /// layer's retries are off, no policy (R79, D23).
     pub(super) fn plan(
         &self,
         path: &str,
@@ -228,37 +238,27 @@ impl Settings {
         now: u64,
         fits: bool,
     ) -> CallPlan {
-        let selected = self.config.select_entry_for_path(path);
-        let policy = match selected {
-            Some(mc) if self.retries => mc.policy.clone(),
-            _ => Policy::None,
-        };
-        let from_header = headers
+        let deadline = headers
             .get("grpc-timeout")
             .and_then(|v| v.to_str().ok())
             .and_then(parse_grpc_timeout);
-        // R81: the earlier of the application's deadline and the config's `timeout`.
-        let timeout = earliest(from_header, selected.and_then(|mc| mc.timeout));
-        CallPlan {
-            policy,
-            deadline: timeout.map(|t| now.saturating_add(t)),
-            jitter: self.jitter,
-            request_fits_buffer: fits,
-        }
+        let method = MethodPlan::for_path(&self.config, path);
+        let method = if self.retries {
+            method
+        } else {
+            method.without_retries()
+        };
+        method.into_call_plan(deadline, now, self.jitter, fits)
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::config::Policy;
+    use crate::plan::tests::CONFIG;
     use crate::time::NANOS_PER_MS;
     use http::{HeaderMap, HeaderValue};
-
-    const CONFIG: &str = r#"{"methodConfig": [
-        {"name": [{"service": "echo.Echo", "method": "UnaryEcho"}], "timeout": "0.5s",
-         "retryPolicy": {"maxAttempts": 3, "initialBackoff": "0.01s", "maxBackoff": "0.01s",
-                         "backoffMultiplier": 1, "retryableStatusCodes": ["UNAVAILABLE"]}},
-        {"name": [{"service": "echo.Echo"}]}]}"#;
 
     fn settings(retries: bool) -> Arc<Settings> {
         let layer = RetryLayer::builder()
@@ -275,30 +275,19 @@ mod tests {
         h
     }
 
+    // Selection (R15) and the deadline rule (R81) are tested in `crate::plan`; here, that the
+    // layer feeds them the request's `grpc-timeout` and its `retries` switch.
     #[test]
-    fn the_path_selects_the_method_config_r15() {
-        let s = settings(true);
-        let plan = s.plan("/echo.Echo/UnaryEcho", &HeaderMap::new(), 0, true);
-        assert_eq!(plan.policy.max_attempts(), 3);
-        // The service-wide entry has no policy: one attempt (R1).
-        let plan = s.plan("/echo.Echo/ServerStreamingEcho", &HeaderMap::new(), 0, true);
-        assert_eq!(plan.policy, Policy::None);
-        let plan = s.plan("/other.Svc/M", &HeaderMap::new(), 0, true);
-        assert_eq!((plan.policy, plan.deadline), (Policy::None, None));
-    }
-
-    #[test]
-    fn the_earlier_of_grpc_timeout_and_config_timeout_wins_r81() {
+    fn grpc_timeout_is_the_application_deadline_r81() {
         let s = settings(true);
         let now = 7 * NANOS_PER_MS;
         let plan = s.plan("/echo.Echo/UnaryEcho", &HeaderMap::new(), now, true);
         assert_eq!(plan.deadline, Some(now + 500 * NANOS_PER_MS));
         let plan = s.plan("/echo.Echo/UnaryEcho", &timeout("100m"), now, true);
         assert_eq!(plan.deadline, Some(now + 100 * NANOS_PER_MS));
-        let plan = s.plan("/echo.Echo/UnaryEcho", &timeout("2S"), now, true);
-        assert_eq!(plan.deadline, Some(now + 500 * NANOS_PER_MS));
         let plan = s.plan("/echo.Echo/ServerStreamingEcho", &timeout("2S"), now, true);
         assert_eq!(plan.deadline, Some(now + 2_000 * NANOS_PER_MS));
+        assert_eq!(plan.policy, Policy::None);
     }
 
     #[test]
@@ -306,6 +295,8 @@ mod tests {
         let plan = settings(false).plan("/echo.Echo/UnaryEcho", &HeaderMap::new(), 0, true);
         assert_eq!(plan.policy, Policy::None);
         assert_eq!(plan.deadline, Some(500 * NANOS_PER_MS));
+        let plan = settings(true).plan("/echo.Echo/UnaryEcho", &HeaderMap::new(), 0, true);
+        assert_eq!(plan.policy.max_attempts(), 3);
     }
 
     #[test]

@@ -49,7 +49,7 @@ use tokio::sync::oneshot;
 use tonic::body::Body;
 use tower::{Layer, Service};
 
-use super::builder::Settings;
+use super::builder::{bytes, Settings};
 pub use super::builder::{global_throttles, CallIndex, RetryLayerBuilder, RngFactory};
 use super::replay::Replay;
 use super::response::{CallEnd, LiveBody};
@@ -58,6 +58,7 @@ use crate::clock::{Clock, TokioClock};
 use crate::config::{ParseError, Warning};
 use crate::driver::{run_call_until, CallContext, Signal};
 use crate::engine::CallPlan;
+use crate::plan::buffer::SharedReservation;
 use crate::trace::{Discard, Recorder};
 
 /// A tower layer that gives the wrapped tonic channel A6 retries and hedging.
@@ -170,10 +171,15 @@ where
         let (parts, body) = request.into_parts();
         let template = RequestTemplate::new(parts);
         let replay = Replay::prefetch(body, settings.per_rpc_limit);
-        let buffered = replay.buffered();
-        let shared_ok = settings.channel_used.fetch_add(buffered, Ordering::AcqRel) + buffered
-            <= settings.channel_limit;
-        let fits = !replay.overflowed() && shared_ok;
+        // R66: the prefetched request must not have outgrown the per-RPC limit; then the
+        // channel budget holds its bytes until the call ends, or refuses it without counting
+        // them (R64, D22) — the simulator's accounting, the same type.
+        let reservation = if replay.overflowed() {
+            None
+        } else {
+            settings.buffer.reserve_shared(bytes(replay.buffered()))
+        };
+        let fits = reservation.is_some();
         let clock = settings.clock;
         let plan = settings.plan(template.path(), template.headers(), clock.now(), fits);
         let counted = settings.calls.fetch_add(1, Ordering::Relaxed);
@@ -193,10 +199,6 @@ where
             Arc::clone(&end),
         );
         let (tx, rx) = oneshot::channel();
-        let release = Release {
-            settings: Arc::clone(&settings),
-            bytes: buffered,
-        };
         let driver = drive(
             settings,
             transport,
@@ -205,26 +207,13 @@ where
             tx,
             signals,
             Arc::clone(&end),
-            release,
+            reservation,
         );
         ResponseFuture {
             driver: Some(Box::pin(driver)),
             rx,
             end,
         }
-    }
-}
-
-/// Gives the call's buffered bytes back to the channel budget, however the call ends.
-struct Release {
-    settings: Arc<Settings>,
-    bytes: usize,
-}
-
-impl Drop for Release {
-    fn drop(&mut self) {
-        let used = &self.settings.channel_used;
-        used.fetch_sub(self.bytes, Ordering::AcqRel);
     }
 }
 
@@ -258,7 +247,8 @@ async fn drive<S>(
     tx: oneshot::Sender<Response<LiveBody>>,
     signals: impl Stream<Item = Signal> + Send,
     end: Arc<CallEnd>,
-    _release: Release,
+    // Held until the call ends, however it ends: its bytes go back to the channel (R67).
+    _reservation: Option<SharedReservation>,
 ) where
     TonicTransport<S>: crate::transport::Transport<Response = Response<LiveBody>>,
 {

@@ -11,9 +11,14 @@
 //! The scenario's abstract `request_bytes` / `retry_buffer_bytes` decide whether the request
 //! fits the retry buffer (R66, D22); live mode applies the same verdict by setting the layer's
 //! per-RPC limit to "everything" or "nothing", since the real encoded request has another size.
+//! The channel budget (`channel_buffer_bytes`, R64) is scaled the same way: every call sends
+//! the same message, so "k calls in flight fit" is "k × request_bytes ≤ budget" in the
+//! simulator and "k × encoded size ≤ layer budget" live (`channel_limit`).
 
 use std::sync::Arc;
 use std::time::Duration;
+
+use prost::Message as _;
 
 use tonic::transport::Channel;
 use tower::ServiceBuilder;
@@ -21,10 +26,12 @@ use tower::ServiceBuilder;
 use super::echo::{echo_call, EchoMethod, EchoOptions};
 use super::echo_service::WARMUP;
 use super::layer::RetryLayer;
+use super::pb::EchoRequest;
 use super::served_attempt::ServedAttempt;
 use super::server_handle::RunningServer;
 use crate::clock::TokioClock;
 use crate::code::Code;
+use crate::scenario::client::ClientSpec;
 use crate::scenario::rng::{stream, Purpose};
 use crate::scenario::server::ServerModel;
 use crate::scenario::Scenario;
@@ -74,7 +81,7 @@ pub async fn run_live(scenario: &Scenario, seed: u64) -> Result<LiveRun, String>
             Box::new(stream(seed, Purpose::Jitter, i))
         }))
         .per_rpc_buffer_limit(if fits { usize::MAX } else { 0 })
-        .channel_buffer_limit(usize::MAX)
+        .channel_buffer_limit(channel_limit(client, &client.message))
         .recorder(recorder.clone())
         .clock(clock)
         .build()
@@ -117,4 +124,28 @@ pub async fn run_live(scenario: &Scenario, seed: u64) -> Result<LiveRun, String>
         .await
         .map_err(|_| "the server did not shut down in time".to_string())?;
     Ok(LiveRun { trace, served })
+}
+
+/// The layer's channel budget that admits as many calls in flight as the scenario's does:
+/// `⌊channel_buffer_bytes / request_bytes⌋` requests of the size the layer actually buffers
+/// (the encoded message and its 5-byte gRPC frame header). Unlimited when the budget never
+/// binds (no bytes to hold, or room for every call at once), so nothing else is perturbed.
+fn channel_limit(client: &ClientSpec, message: &str) -> usize {
+    let calls = client
+        .channel_buffer_bytes
+        .checked_div(client.request_bytes);
+    match calls {
+        Some(calls) if calls < client.calls => {
+            let encoded = EchoRequest {
+                message: message.to_string(),
+            }
+            .encoded_len()
+                + 5;
+            usize::try_from(calls)
+                .ok()
+                .and_then(|calls| calls.checked_mul(encoded))
+                .unwrap_or(usize::MAX)
+        }
+        _ => usize::MAX,
+    }
 }

@@ -20,7 +20,6 @@
 //! Entry points: [`scenario::Scenario::load`], then [`run::trace`], [`run::summary`] or
 //! [`run::run_with`] (any [`crate::trace::Recorder`]); [`mod@format`] renders a trace.
 
-pub mod buffer;
 pub mod clock;
 pub mod executor;
 pub mod load;

@@ -4,7 +4,9 @@
 //! throttle shared by every call when the config has `retryThrottling` (R41: per target, and a
 //! scenario has one target). Calls start at `i × interval_ms`; call `i` draws its jitter from
 //! its own stream `(seed, Jitter, i)`, so adding calls never shifts earlier calls' draws (rule 1).
-//! Each call runs [`crate::driver::run_call`] — the very driver live mode runs.
+//! Each call runs [`crate::driver::run_call`] — the very driver live mode runs — inside
+//! `Channel::call`, the one per-call body of every simulated world (the load world spawns it
+//! too), with its plan and retry buffer from [`crate::plan`], as the live layer's.
 //!
 //! Memory: one arrival task spawns calls when they are due, and a finished call's task is freed,
 //! so a run holds only the calls in flight. With a [`Summary`] recorder nothing else grows.
@@ -13,19 +15,21 @@ use std::cell::RefCell;
 use std::rc::Rc;
 use std::sync::Mutex;
 
-use super::buffer::RetryBuffer;
+use super::clock::SimClock;
 use super::executor::Executor;
 use super::transport::SimTransport;
 use crate::clock::Clock;
 use crate::code::Code;
-use crate::config::Policy;
 use crate::driver::{run_call, CallContext};
-use crate::engine::{CallPlan, Throttle};
+use crate::engine::{FinishReason, Throttle};
+use crate::plan::buffer::RetryBuffer;
+use crate::plan::MethodPlan;
 use crate::scenario::rng::{stream, Purpose};
 use crate::scenario::server::ServerModel;
 use crate::scenario::Scenario;
-use crate::time::{earliest, Nanos};
+use crate::time::Nanos;
 use crate::trace::{CallRecord, Event, Mode, Recorder, Summary, Trace, TraceRecorder};
+use crate::transport::Transport;
 
 /// What a run leaves behind besides its recorder's contents.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -52,45 +56,71 @@ impl Recorder for EventsOnly<'_> {
     fn call(&self, _record: &CallRecord) {}
 }
 
-/// The per-method part of a call's plan: policy and `timeout`, looked up once per method.
-#[derive(Clone, Debug)]
-pub(crate) struct MethodPlan {
-    pub(crate) policy: Policy,
-    pub(crate) timeout: Option<Nanos>,
-}
-
-impl MethodPlan {
-    /// The plan of a call of this method starting at `now`: its deadline is the earlier of the
-    /// client's and the method's `timeout` (R81); `fits` says whether the retry buffer holds
-    /// its request (R66).
-    pub(crate) fn call_plan(&self, scenario: &Scenario, now: Nanos, fits: bool) -> CallPlan {
-        let limit = earliest(scenario.client.deadline, self.timeout);
-        CallPlan {
-            policy: self.policy.clone(),
-            deadline: limit.map(|d| now.saturating_add(d)),
-            jitter: scenario.jitter,
-            request_fits_buffer: fits,
-        }
-    }
-}
-
-/// Each client method's plan, in `client.methods` order (call i uses `plans[i % n]`).
+/// Each client method's plan, selected once per run (R15), in `client.methods` order: call
+/// `i` uses `plans[i % n]`, so no call selects again.
 pub(crate) fn method_plans(scenario: &Scenario) -> Vec<MethodPlan> {
-    scenario
-        .client
-        .methods
+    let config = &scenario.config;
+    let methods = &scenario.client.methods;
+    methods
         .iter()
-        .map(|m| match scenario.config.select(&m.service, &m.method) {
-            Some(mc) => MethodPlan {
-                policy: mc.policy.clone(),
-                timeout: mc.timeout,
-            },
-            None => MethodPlan {
-                policy: Policy::None,
-                timeout: None,
-            },
-        })
+        .map(|m| MethodPlan::select(config, &m.service, &m.method))
         .collect()
+}
+
+/// What the calls of one simulated channel share: the scenario, the seed, the channel's
+/// throttle (R41) and retry buffer (R64), and the recorder.
+pub(crate) struct Channel<'a> {
+    pub(crate) scenario: &'a Scenario,
+    pub(crate) seed: u64,
+    pub(crate) throttle: Option<&'a Mutex<Throttle>>,
+    pub(crate) buffer: &'a RetryBuffer,
+    pub(crate) recorder: &'a dyn Recorder,
+}
+
+impl Channel<'_> {
+    /// One call, start to end — the body every simulated world spawns per RPC: reserve the
+    /// request's bytes (held until the call ends; without them the call is sent once, R66),
+    /// plan it (R81), run the driver on jitter stream `(seed, Jitter, id)` (rule 1), hand the
+    /// record with the message the application received and the reason it ended to `then`
+    /// (the load world's tally), and record it.
+    ///
+    /// The clock and transport are taken by value so a world can spawn this future as it is:
+    /// wrapping it in another `async` block would cost the plain runner a layer of state.
+    pub(crate) async fn call<T, F>(
+        &self,
+        clock: SimClock,
+        transport: T,
+        id: u64,
+        method: &MethodPlan,
+        then: F,
+    ) where
+        T: Transport<Response = String>,
+        F: FnOnce(&CallRecord, FinishReason),
+    {
+        let client = &self.scenario.client;
+        let reservation = self.buffer.reserve(client.request_bytes);
+        let fits = reservation.is_some();
+        let plan = method.call_plan(client.deadline, clock.now(), self.scenario.jitter, fits);
+        let mut rng = stream(self.seed, Purpose::Jitter, id);
+        let delivered = RefCell::new(None);
+        let ctx = CallContext {
+            call: id,
+            plan,
+            throttle: self.throttle,
+            rng: &mut rng,
+            recorder: &EventsOnly(self.recorder),
+        };
+        let deliver = |r| *delivered.borrow_mut() = Some(r);
+        let mut result = run_call(&clock, &transport, ctx, deliver).await;
+        drop(reservation);
+        // The record stays in place: moving it out of `result` costs the hot path a copy.
+        let record = &mut result.record;
+        if record.status == Code::Ok {
+            record.message = delivered.into_inner();
+        }
+        then(record, result.reason);
+        self.recorder.call(record);
+    }
 }
 
 /// Runs `scenario` with `seed`, writing every event and call record into `recorder`.
@@ -109,10 +139,15 @@ pub fn run_with(scenario: &Scenario, seed: u64, recorder: &dyn Recorder) -> RunS
         .map(|t| Mutex::new(Throttle::new(t)));
     let plans = method_plans(scenario);
     let message: Rc<str> = Rc::from(client.message.as_str());
-    let buffer = RetryBuffer::new(client);
-    let quiet = EventsOnly(recorder);
-    let (server, throttle, plans, quiet, buffer) =
-        (&server, throttle.as_ref(), &plans, &quiet, &buffer);
+    let buffer = RetryBuffer::new(client.retry_buffer_bytes, client.channel_buffer_bytes);
+    let channel = Channel {
+        scenario,
+        seed,
+        throttle: throttle.as_ref(),
+        buffer: &buffer,
+        recorder,
+    };
+    let (server, plans, channel) = (&server, &plans, &channel);
 
     let mut executor = Executor::new();
     let clock = executor.clock().clone();
@@ -124,28 +159,7 @@ pub fn run_with(scenario: &Scenario, seed: u64, recorder: &dyn Recorder) -> RunS
                 clock.sleep_until(i.saturating_mul(client.interval)).await;
                 let method = &plans[usize::try_from(i % plans.len() as u64).unwrap_or(0)];
                 let transport = SimTransport::new(clock.clone(), server, Rc::clone(&message));
-                let clock = clock.clone();
-                spawner.spawn(async move {
-                    // Held until the call ends; without it the call is sent once (R66).
-                    let reservation = buffer.reserve(client.request_bytes);
-                    let plan = method.call_plan(scenario, clock.now(), reservation.is_some());
-                    let mut rng = stream(seed, Purpose::Jitter, i);
-                    let delivered = RefCell::new(None);
-                    let ctx = CallContext {
-                        call: i,
-                        plan,
-                        throttle,
-                        rng: &mut rng,
-                        recorder: quiet,
-                    };
-                    let deliver = |r| *delivered.borrow_mut() = Some(r);
-                    let mut record = run_call(&clock, &transport, ctx, deliver).await.record;
-                    drop(reservation);
-                    if record.status == Code::Ok {
-                        record.message = delivered.into_inner();
-                    }
-                    recorder.call(&record);
-                });
+                spawner.spawn(channel.call(clock.clone(), transport, i, method, |_, _| ()));
             }
         }
     };

@@ -71,8 +71,8 @@ pub struct SimAttempt {
 
 impl SimAttempt {
     /// An attempt that ends at `end` with `status` (and `pushback`), sending headers at once
-    /// when `headers_first`: the building block for transports other than [`SimTransport`]
-    /// (the load world's queueing server).
+    /// when `headers_first`: the one way simulated attempts are made, by [`SimTransport`] and
+    /// by transports in front of other servers (the load world's queueing server).
     pub fn scripted(
         end: Sleep,
         status: Code,
@@ -102,18 +102,13 @@ impl Transport for SimTransport<'_> {
     fn start(&self, _start: &AttemptStart) -> SimAttempt {
         let step = self.server.borrow_mut().next_step();
         let end = self.clock.now().saturating_add(step.latency);
-        SimAttempt {
-            end: self.clock.sleep_until(end),
-            status: step.status,
-            pushback: step.pushback,
-            headers_sent: false,
-            phase: if step.headers_first {
-                Phase::EarlyHeaders
-            } else {
-                Phase::Running
-            },
-            message: Rc::clone(&self.message),
-        }
+        SimAttempt::scripted(
+            self.clock.sleep_until(end),
+            step.status,
+            step.pushback,
+            step.headers_first,
+            Rc::clone(&self.message),
+        )
     }
 }
 

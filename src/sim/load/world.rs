@@ -2,8 +2,9 @@
 //!
 //! Per run: one server ([`ServerSide`]: the scenario's server model behind a [`Backend`]),
 //! one throttle per client process (R41), and per client one arrival task that starts user
-//! requests on schedule and spawns each request's `fan_out` RPCs. Every RPC runs
-//! [`crate::driver::run_call`], the driver live mode runs too.
+//! requests on schedule and spawns each request's `fan_out` RPCs. Every RPC is the plain
+//! runner's per-call body (`Channel::call` in [`crate::sim::run`]: buffer, plan, driver,
+//! record), followed by this world's tally.
 //!
 //! Streams (rule 1): client `c`'s arrivals draw from `(seed, Arrivals, c)`; its n-th RPC (in
 //! start order, counting fan-out) draws jitter from `(seed, Jitter, c << 48 | n)`. For one
@@ -27,17 +28,16 @@ use super::transport::{LoadTransport, ServerSide};
 use super::{Arrivals, LoadSpec, Process};
 use crate::clock::Clock;
 use crate::code::Code;
-use crate::driver::{run_call, CallContext};
 use crate::engine::{FinishReason, Throttle};
+use crate::plan::buffer::RetryBuffer;
 use crate::scenario::latency::open_unit;
 use crate::scenario::rng::{stream, Purpose};
 use crate::scenario::server::ServerModel;
 use crate::scenario::Scenario;
-use crate::sim::buffer::RetryBuffer;
 use crate::sim::executor::Executor;
-use crate::sim::run::{method_plans, EventsOnly, RunStats};
+use crate::sim::run::{method_plans, Channel, RunStats};
 use crate::time::Nanos;
-use crate::trace::{Discard, Recorder};
+use crate::trace::{CallRecord, Discard, Recorder};
 
 /// A user request in flight: what its RPCs have found so far.
 #[derive(Debug)]
@@ -65,6 +65,29 @@ fn next_arrival(a: &Arrivals, k: u64, prev: Nanos, rng: &mut dyn RngCore) -> Opt
     (at < a.duration).then_some(at)
 }
 
+/// Counts an ended RPC: its attempts and throttling, and its user request once the request's
+/// last RPC has ended (the request fails with the first failing RPC's status).
+fn count_rpc(server: &ServerSide, request: &Request, record: &CallRecord, reason: FinishReason) {
+    let mut t = server.tally.borrow_mut();
+    t.rpcs += 1;
+    for a in &record.attempts {
+        t.attempt(a.sent);
+    }
+    if reason == FinishReason::Throttled {
+        t.throttled += 1;
+    }
+    if record.status != Code::Ok && request.status.get() == Code::Ok {
+        request.status.set(record.status);
+    }
+    request.ended.set(request.ended.get().max(record.ended));
+    let left = request.remaining.get() - 1;
+    request.remaining.set(left);
+    if left == 0 {
+        let took = request.ended.get() - request.started;
+        t.request(request.ended.get(), took, request.status.get());
+    }
+}
+
 /// Runs `scenario` (with its `load`, or the plain world) for `seed`. Events and per-RPC call
 /// records go to `recorder`; the returned [`Tally`] counts user requests.
 pub fn run(scenario: &Scenario, seed: u64, recorder: &dyn Recorder) -> (RunStats, Tally) {
@@ -76,6 +99,7 @@ pub fn run(scenario: &Scenario, seed: u64, recorder: &dyn Recorder) -> (RunStats
         backend: RefCell::new(Backend::new(&load.server)),
         tally: RefCell::new(Tally::new(load.series)),
     };
+    // One channel per load client: its own throttle (R41) and retry buffer budget (R64).
     let throttles: Vec<Option<Mutex<Throttle>>> = (0..load.clients)
         .map(|_| {
             scenario
@@ -84,15 +108,23 @@ pub fn run(scenario: &Scenario, seed: u64, recorder: &dyn Recorder) -> (RunStats
                 .map(|t| Mutex::new(Throttle::new(t)))
         })
         .collect();
+    let buffers: Vec<RetryBuffer> = (0..load.clients)
+        .map(|_| RetryBuffer::new(client.retry_buffer_bytes, client.channel_buffer_bytes))
+        .collect();
+    let channels: Vec<Channel<'_>> = throttles
+        .iter()
+        .zip(&buffers)
+        .map(|(throttle, buffer)| Channel {
+            scenario,
+            seed,
+            throttle: throttle.as_ref(),
+            buffer,
+            recorder,
+        })
+        .collect();
     let plans = method_plans(scenario);
     let message: Rc<str> = Rc::from(client.message.as_str());
-    // One channel per load client: its own retry buffer budget, as its own throttle.
-    let buffers: Vec<RetryBuffer> = (0..load.clients)
-        .map(|_| RetryBuffer::new(client))
-        .collect();
-    let quiet = EventsOnly(recorder);
-    let (server, throttles, plans, quiet, buffers) =
-        (&server, &throttles, &plans, &quiet, &buffers);
+    let (server, plans) = (&server, &plans);
 
     let mut executor = Executor::new();
     let clock = executor.clock().clone();
@@ -100,10 +132,7 @@ pub fn run(scenario: &Scenario, seed: u64, recorder: &dyn Recorder) -> (RunStats
         let spawner = executor.spawner().clone();
         let clock = clock.clone();
         let message = Rc::clone(&message);
-        let throttle = throttles
-            .get(usize::try_from(c).unwrap_or(usize::MAX))
-            .and_then(Option::as_ref);
-        let buffer = &buffers[usize::try_from(c).unwrap_or(0)];
+        let channel = &channels[usize::try_from(c).unwrap_or(0)];
         executor.spawn(async move {
             let mut rng = stream(seed, Purpose::Arrivals, c);
             let mut rpc: u64 = 0;
@@ -132,52 +161,11 @@ pub fn run(scenario: &Scenario, seed: u64, recorder: &dyn Recorder) -> (RunStats
                     let plan = &plans[usize::try_from(rpc % plans.len() as u64).unwrap_or(0)];
                     rpc += 1;
                     let transport = LoadTransport::new(clock.clone(), server, Rc::clone(&message));
-                    let (clock, request) = (clock.clone(), Rc::clone(&request));
-                    spawner.spawn(async move {
-                        let reservation = buffer.reserve(client.request_bytes);
-                        let call_plan =
-                            plan.call_plan(scenario, clock.now(), reservation.is_some());
-                        let mut jitter = stream(seed, Purpose::Jitter, id);
-                        let delivered = RefCell::new(None);
-                        let ctx = CallContext {
-                            call: id,
-                            plan: call_plan,
-                            throttle,
-                            rng: &mut jitter,
-                            recorder: quiet,
-                        };
-                        let deliver = |r| *delivered.borrow_mut() = Some(r);
-                        let result = run_call(&clock, &transport, ctx, deliver).await;
-                        drop(reservation);
-                        let mut record = result.record;
-                        {
-                            let mut t = server.tally.borrow_mut();
-                            t.rpcs += 1;
-                            for a in &record.attempts {
-                                t.attempt(a.sent);
-                            }
-                            if result.reason == FinishReason::Throttled {
-                                t.throttled += 1;
-                            }
-                        }
-                        if record.status == Code::Ok {
-                            record.message = delivered.into_inner();
-                        } else if request.status.get() == Code::Ok {
-                            request.status.set(record.status);
-                        }
-                        request.ended.set(request.ended.get().max(record.ended));
-                        recorder.call(&record);
-                        let left = request.remaining.get() - 1;
-                        request.remaining.set(left);
-                        if left == 0 {
-                            let took = request.ended.get() - request.started;
-                            let ended = request.ended.get();
-                            server
-                                .tally
-                                .borrow_mut()
-                                .request(ended, took, request.status.get());
-                        }
-                    });
+                    let request = Rc::clone(&request);
+                    let then = move |record: &CallRecord, reason| {
+                        count_rpc(server, &request, record, reason);
+                    };
+                    spawner.spawn(channel.call(clock.clone(), transport, id, plan, then));
                 }
             }
         });
