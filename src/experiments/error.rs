@@ -12,6 +12,7 @@
 use std::path::PathBuf;
 
 use crate::scenario::ScenarioError;
+use crate::trace::stats::MalformedField;
 
 /// A `--vary` argument that is not `PATH=V1,V2,...`.
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
@@ -155,7 +156,7 @@ pub enum SweepDocError {
         /// The variant's index.
         index: usize,
         /// The tally reader's words (`runs: expected a non-negative integer`).
-        problem: String,
+        problem: MalformedField,
     },
 }
 

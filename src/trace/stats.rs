@@ -138,36 +138,63 @@ impl LatencyStats {
     /// Reads the lossless form back from an object's `statuses` ([`LatencyStats::statuses_json`])
     /// and `latency_ns` ([`LatencyStats::histogram_json`]), with the exact maximum `max`; `Err`
     /// names the field that is missing or malformed.
-    pub fn from_json(v: &Value, max: Nanos) -> Result<LatencyStats, String> {
+    pub fn from_json(v: &Value, max: Nanos) -> Result<LatencyStats, MalformedField> {
         let mut s = LatencyStats::new();
         s.max = max;
         let statuses = v
             .get("statuses")
             .and_then(Value::as_object)
-            .ok_or("statuses: expected an object")?;
+            .ok_or_else(|| MalformedField::new("statuses", "expected an object"))?;
         for (name, n) in statuses {
-            let code = Code::from_name(name).ok_or_else(|| format!("statuses.{name}: unknown"))?;
-            s.statuses[code as usize] = n
-                .as_u64()
-                .ok_or_else(|| format!("statuses.{name}: expected an integer"))?;
+            let code = Code::from_name(name)
+                .ok_or_else(|| MalformedField::new(format!("statuses.{name}"), "unknown"))?;
+            s.statuses[code as usize] = n.as_u64().ok_or_else(|| {
+                MalformedField::new(format!("statuses.{name}"), "expected an integer")
+            })?;
         }
         let buckets = v
             .get("latency_ns")
             .and_then(Value::as_array)
-            .ok_or("latency_ns: expected an array of [value, count]")?;
+            .ok_or_else(|| {
+                MalformedField::new("latency_ns", "expected an array of [value, count]")
+            })?;
         for (i, b) in buckets.iter().enumerate() {
             let pair = b.as_array().filter(|p| p.len() == 2);
             let (Some(value), Some(count)) = (
                 pair.and_then(|p| p[0].as_u64()),
                 pair.and_then(|p| p[1].as_u64()),
             ) else {
-                return Err(format!("latency_ns[{i}]: expected [value, count]"));
+                return Err(MalformedField::new(
+                    format!("latency_ns[{i}]"),
+                    "expected [value, count]",
+                ));
             };
             s.histogram
                 .record_n(value, count)
-                .map_err(|e| format!("latency_ns[{i}]: {e}"))?;
+                .map_err(|e| MalformedField::new(format!("latency_ns[{i}]"), e.to_string()))?;
         }
         Ok(s)
+    }
+}
+
+/// A statistics document (the JSON form of a tally or its latency statistics) with a field
+/// missing or malformed: `field` is its path in the document, `problem` what was wrong.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+#[error("{field}: {problem}")]
+pub struct MalformedField {
+    /// Where, e.g. `series.goodput` or `latency_ns[0]`.
+    pub field: String,
+    /// What was expected there, e.g. `expected an array`.
+    pub problem: String,
+}
+
+impl MalformedField {
+    /// The field `field` is wrong: `problem`.
+    pub fn new(field: impl Into<String>, problem: impl Into<String>) -> Self {
+        MalformedField {
+            field: field.into(),
+            problem: problem.into(),
+        }
     }
 }
 

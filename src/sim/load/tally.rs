@@ -18,6 +18,7 @@ use serde_json::{json, Value};
 
 use crate::code::Code;
 use crate::time::Nanos;
+use crate::trace::stats::MalformedField;
 use crate::trace::LatencyStats;
 
 /// Time-series buckets kept at most; later instants are not counted in the series.
@@ -235,28 +236,31 @@ impl Tally {
     }
 
     /// Reads the JSON form back; `Err` names the field that is missing or malformed.
-    pub fn from_json(v: &Value) -> Result<Tally, String> {
-        let num = |k: &str| -> Result<u64, String> {
+    pub fn from_json(v: &Value) -> Result<Tally, MalformedField> {
+        let num = |k: &str| -> Result<u64, MalformedField> {
             v.get(k)
                 .and_then(Value::as_u64)
-                .ok_or_else(|| format!("{k}: expected a non-negative integer"))
+                .ok_or_else(|| MalformedField::new(k, "expected a non-negative integer"))
         };
-        let s = v.get("series").ok_or("series: missing")?;
-        let list = |k: &str| -> Result<Vec<u64>, String> {
+        let s = v
+            .get("series")
+            .ok_or_else(|| MalformedField::new("series", "missing"))?;
+        let list = |k: &str| -> Result<Vec<u64>, MalformedField> {
+            let field = || format!("series.{k}");
             s.get(k)
                 .and_then(Value::as_array)
-                .ok_or_else(|| format!("series.{k}: expected an array"))?
+                .ok_or_else(|| MalformedField::new(field(), "expected an array"))?
                 .iter()
                 .map(|x| {
                     x.as_u64()
-                        .ok_or_else(|| format!("series.{k}: expected integers"))
+                        .ok_or_else(|| MalformedField::new(field(), "expected integers"))
                 })
                 .collect()
         };
         let bucket = s
             .get("bucket_ns")
             .and_then(Value::as_u64)
-            .ok_or("series.bucket_ns: expected an integer")?;
+            .ok_or_else(|| MalformedField::new("series.bucket_ns", "expected an integer"))?;
         let mut t = Tally::new(bucket);
         t.runs = num("runs")?;
         t.requests = num("requests")?;
@@ -346,13 +350,11 @@ mod tests {
         let mut v = sample(1).to_json();
         v["latency_ns"][0] = serde_json::json!([1]);
         assert_eq!(
-            Tally::from_json(&v).unwrap_err(),
+            Tally::from_json(&v).unwrap_err().to_string(),
             "latency_ns[0]: expected [value, count]"
         );
         let mut v = sample(1).to_json();
         v["series"]["goodput"] = serde_json::json!(3);
-        assert!(Tally::from_json(&v)
-            .unwrap_err()
-            .starts_with("series.goodput"));
+        assert_eq!(Tally::from_json(&v).unwrap_err().field, "series.goodput");
     }
 }
