@@ -49,28 +49,61 @@ pub struct LiveRun {
     pub served: Vec<ServedAttempt>,
 }
 
+/// Why a live run could not produce a trace (the calls' own failures are in the trace).
+#[derive(Debug, thiserror::Error)]
+pub enum LiveRunError {
+    /// A client method that is not one of the echo service's.
+    #[error("method {0}")]
+    NotAnEchoMethod(String),
+    /// The scenario's server could not listen.
+    #[error("cannot listen on 127.0.0.1: {0}")]
+    Listen(std::io::Error),
+    /// The client could not reach it.
+    #[error("cannot connect to {0}: {1}")]
+    Connect(String, String),
+    /// The off-the-record warm-up call failed.
+    #[error("warm-up call failed: {0}")]
+    Warmup(tonic::Status),
+    /// The scenario's service config did not make a layer.
+    #[error("{0:?}")]
+    Config(crate::config::ParseError),
+    /// A call's task panicked or was cancelled.
+    #[error("call task failed: {0}")]
+    CallTask(tokio::task::JoinError),
+    /// Not every call finished within the grace period.
+    #[error("calls not finished within {0:?}")]
+    Unfinished(Duration),
+    /// The server did not stop within the grace period.
+    #[error("the server did not shut down in time")]
+    ShutdownTimeout,
+}
+
 /// Runs `scenario` with `seed` over real HTTP/2 on 127.0.0.1.
-pub async fn run_live(scenario: &Scenario, seed: u64) -> Result<LiveRun, String> {
+pub async fn run_live(scenario: &Scenario, seed: u64) -> Result<LiveRun, LiveRunError> {
     let client = &scenario.client;
     let methods: Vec<EchoMethod> = client
         .methods
         .iter()
-        .map(|m| EchoMethod::from_name(&m.to_string()).ok_or(format!("method {m}")))
+        .map(|m| {
+            EchoMethod::from_name(&m.to_string())
+                .ok_or(LiveRunError::NotAnEchoMethod(m.to_string()))
+        })
         .collect::<Result<_, _>>()?;
     let model = ServerModel::new(&scenario.server, seed);
     let server = RunningServer::start(([127, 0, 0, 1], 0).into(), model)
         .await
-        .map_err(|e| format!("cannot listen on 127.0.0.1: {e}"))?;
+        .map_err(LiveRunError::Listen)?;
     let channel = Channel::from_shared(server.uri())
-        .map_err(|e| e.to_string())?
+        .map_err(|e| LiveRunError::Connect(server.uri(), e.to_string()))?
         .connect()
         .await
-        .map_err(|e| format!("cannot connect to {}: {e}", server.uri()))?;
+        .map_err(|e| LiveRunError::Connect(server.uri(), e.to_string()))?;
     // Warm the connection up (TCP, HTTP/2 settings, first-request costs) off the record.
-    let warmup = EchoMethod::from_name(WARMUP).ok_or("warm-up path")?;
+    let warmup = EchoMethod::from_name(WARMUP)
+        .ok_or_else(|| LiveRunError::NotAnEchoMethod(WARMUP.to_string()))?;
     echo_call(channel.clone(), &warmup, "", &EchoOptions::default())
         .await
-        .map_err(|e| format!("warm-up call failed: {e}"))?;
+        .map_err(LiveRunError::Warmup)?;
     let recorder = Arc::new(TraceRecorder::new());
     let fits = client.request_bytes <= client.retry_buffer_bytes;
     let clock = TokioClock::new();
@@ -85,7 +118,7 @@ pub async fn run_live(scenario: &Scenario, seed: u64) -> Result<LiveRun, String>
         .recorder(recorder.clone())
         .clock(clock)
         .build()
-        .map_err(|e| format!("{e:?}"))?;
+        .map_err(LiveRunError::Config)?;
     let service = ServiceBuilder::new().layer(layer).service(channel);
     let mut tasks = Vec::new();
     for i in 0..client.calls {
@@ -105,12 +138,12 @@ pub async fn run_live(scenario: &Scenario, seed: u64) -> Result<LiveRun, String>
     }
     let mut replies = Vec::new();
     for task in tasks {
-        replies.push(task.await.map_err(|e| format!("call task failed: {e}"))?);
+        replies.push(task.await.map_err(LiveRunError::CallTask)?);
     }
     let n = usize::try_from(client.calls).unwrap_or(usize::MAX);
     tokio::time::timeout(GRACE, recorder.wait_calls(n))
         .await
-        .map_err(|_| format!("calls not finished within {GRACE:?}"))?;
+        .map_err(|_| LiveRunError::Unfinished(GRACE))?;
     let mut trace = recorder.trace(&scenario.name, seed, Mode::Live);
     for call in &mut trace.calls {
         let reply = usize::try_from(call.call).ok().and_then(|i| replies.get(i));
@@ -122,7 +155,7 @@ pub async fn run_live(scenario: &Scenario, seed: u64) -> Result<LiveRun, String>
     drop(service);
     let served = tokio::time::timeout(GRACE, server.stop())
         .await
-        .map_err(|_| "the server did not shut down in time".to_string())?;
+        .map_err(|_| LiveRunError::ShutdownTimeout)?;
     Ok(LiveRun { trace, served })
 }
 
