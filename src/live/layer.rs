@@ -273,7 +273,7 @@ async fn drive<S>(
     let result = run_call_until(&settings.clock, &transport, ctx, deliver, signals).await;
     if let Some(tx) = tx.take() {
         // No attempt's response decides the call (deadline, limits): the status alone.
-        let code = tonic::Code::from_i32(result.status.value());
+        let code = tonic::Code::from(result.status);
         let status = tonic::Status::new(code, result.reason.describe());
         let _ = tx.send(status.into_http());
     }

@@ -227,8 +227,7 @@ impl http_body::Body for LiveBody {
             }
             Poll::Ready(Some(Err(status))) => {
                 this.inner = None;
-                let code =
-                    Code::from_value(i64::from(i32::from(status.code()))).unwrap_or(Code::Unknown);
+                let code = Code::from(status.code());
                 let close = Close {
                     status: code,
                     pushback: Vec::new(),
