@@ -1,24 +1,32 @@
-//! The simulator: scenario files, a virtual clock, scripted servers, the runner, trace formats.
+//! The simulator: a virtual-time executor and the simulated world a scenario runs in.
 //!
 //! A simulated run is the live client with two seams swapped: [`clock::SimClock`] for real
-//! time and [`transport::SimTransport`] (answered by a [`server::ServerModel`]) for HTTP/2. The
-//! driver and the engine are the very ones live mode runs, so a trace shows what the real
-//! client does, attempt by attempt.
+//! time and [`transport::SimTransport`] (answered by the scenario's
+//! [`crate::scenario::server::ServerModel`]) for HTTP/2. The driver, the engine and the call
+//! plan are the very ones live mode runs, so a trace shows what the real client does, attempt
+//! by attempt. What a run is made of (the scenario, its server behaviour, its seeded streams)
+//! is [`crate::scenario`]'s; what it leaves behind (records, events, renderers) is
+//! [`crate::trace`]'s. This module only runs it.
 //!
 //! Why it is reproducible (DESIGN.md rules 1–6): every random draw comes from a ChaCha stream
-//! derived from `(seed, purpose, index)` ([`rng`]); time is integer nanoseconds and moves only
-//! when every task has stalled ([`executor`]), jumping to the next timer; ties at one instant
-//! resolve by registration order, tasks run FIFO, and attempts sent at one instant take server
-//! steps in send order. Nothing reads a real clock, spawns a thread or opens a socket.
+//! derived from `(seed, purpose, index)` ([`crate::scenario::rng`]); time is integer
+//! nanoseconds and moves only when every task has stalled ([`executor`]), jumping to the next
+//! timer; ties at one instant resolve by registration order, tasks run FIFO, and attempts sent
+//! at one instant take server steps in send order. Nothing reads a real clock, spawns a thread
+//! or opens a socket.
 //!
 //! Why it is fast (≥ 1M simulated attempts per second on one core is the goal): one boxed
 //! future and one waker per call, timers in a monotone radix queue (`radix`) over a reused
 //! slab, timer wakes that go straight to the executor without reference counting or locks, and
-//! in `--summary` mode ([`crate::trace::Summary`]) no per-event strings at all, so memory stays flat in the
-//! number of calls.
+//! in `--summary` mode ([`crate::trace::Summary`]) no per-event strings at all, so memory stays
+//! flat in the number of calls.
 //!
-//! Entry points: [`scenario::Scenario::load`], then [`run::trace`], [`run::summary`] or
-//! [`run::run_with`] (any [`crate::trace::Recorder`]); [`mod@format`] renders a trace.
+//! One world: a scenario without `load` runs in [`run`] and one with it in [`load::world`],
+//! and both spawn the same per-call body (`run::Channel::call`).
+//!
+//! Entry points: [`crate::scenario::Scenario::load`], then [`run::trace`], [`run::summary`]
+//! or [`run::run_with`] (any [`crate::trace::Recorder`]); [`crate::trace::render`] prints a
+//! trace.
 
 pub mod clock;
 pub mod executor;
