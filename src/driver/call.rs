@@ -26,6 +26,7 @@ pub(super) struct Running<'r, T: Transport, R: Recorder + ?Sized> {
 }
 
 impl<'r, T: Transport, R: Recorder + ?Sized> Running<'r, T, R> {
+    #[inline]
     pub(super) fn new(call: u64, plan: &CallPlan, recorder: &'r R, started: Nanos) -> Self {
         // Sized once: a call never has more attempts in flight than its policy allows
         // (transparent replays replace the attempt they repeat), so these do not grow in the
@@ -56,6 +57,7 @@ impl<'r, T: Transport, R: Recorder + ?Sized> Running<'r, T, R> {
     }
 
     /// Carries out one engine action; returns the finish when the engine ends the call.
+    #[inline]
     pub(super) fn carry_out(
         &mut self,
         now: Nanos,
@@ -95,6 +97,7 @@ impl<'r, T: Transport, R: Recorder + ?Sized> Running<'r, T, R> {
     }
 
     /// The engine's input for what woke the loop, recording what the attempts did.
+    #[inline]
     pub(super) fn input(&mut self, now: Nanos, wake: Wake<T::Response>) -> Input {
         self.overflowed = false;
         match wake {
@@ -108,6 +111,7 @@ impl<'r, T: Transport, R: Recorder + ?Sized> Running<'r, T, R> {
         }
     }
 
+    #[inline]
     fn attempt_event(
         &mut self,
         now: Nanos,
@@ -164,6 +168,7 @@ impl<'r, T: Transport, R: Recorder + ?Sized> Running<'r, T, R> {
 
     /// Ends the call: delivers the held response if its attempt decides the call, records the
     /// deadline and the finish, and hands the record to the recorder.
+    #[inline]
     pub(super) fn finish(
         mut self,
         now: Nanos,
@@ -188,6 +193,7 @@ impl<'r, T: Transport, R: Recorder + ?Sized> Running<'r, T, R> {
         }
     }
 
+    #[inline]
     fn forget(&mut self, slot: u32) {
         self.attempts.retain(|(s, _)| *s != slot);
     }

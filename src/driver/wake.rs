@@ -29,6 +29,7 @@ impl<'a, F> Timer<'a, F> {
     }
 
     /// Sleeps until `wakeup` (not at all for `None`).
+    #[inline]
     pub(super) fn set<C: Clock<Sleep = F>>(&mut self, clock: &C, wakeup: Option<Nanos>) {
         if self.at != wakeup {
             self.at = wakeup;
@@ -37,6 +38,7 @@ impl<'a, F> Timer<'a, F> {
     }
 
     /// The sleep fired: forget it.
+    #[inline]
     pub(super) fn clear(&mut self) {
         self.at = None;
         self.sleep.set(None);

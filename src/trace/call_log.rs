@@ -22,6 +22,7 @@ pub struct CallLog<'r, R: Recorder + ?Sized> {
 impl<'r, R: Recorder + ?Sized> CallLog<'r, R> {
     /// A call that started at `started`, expecting about `attempts` attempts (so the record's
     /// vector does not grow in the common case).
+    #[inline]
     pub fn new(recorder: &'r R, call: u64, started: Nanos, attempts: usize) -> Self {
         CallLog {
             recorder,
@@ -48,6 +49,7 @@ impl<'r, R: Recorder + ?Sized> CallLog<'r, R> {
     }
 
     /// The next attempt (the next slot) went out at `at`.
+    #[inline]
     pub fn sent(&mut self, at: Nanos, attempt: u32, previous: Option<u32>, transparent: bool) {
         self.record.attempts.push(AttemptRecord {
             attempt,
@@ -72,6 +74,7 @@ impl<'r, R: Recorder + ?Sized> CallLog<'r, R> {
     }
 
     /// `slot` ended with `outcome`, carrying the raw pushback value(s) `pushback`.
+    #[inline]
     pub fn closed(&mut self, at: Nanos, slot: u32, outcome: Outcome, pushback: Option<String>) {
         let what = What::Closed {
             outcome,
@@ -85,12 +88,14 @@ impl<'r, R: Recorder + ?Sized> CallLog<'r, R> {
     }
 
     /// The client cancelled `slot`.
+    #[inline]
     pub fn cancelled(&mut self, at: Nanos, slot: u32) {
         self.end(slot, at, Outcome::Cancelled);
         self.emit(at, self.attempt_no(slot), What::Cancel);
     }
 
     /// The call committed to `slot`; `overflow` when the retry buffer forced it (R30b).
+    #[inline]
     pub fn committed(&mut self, at: Nanos, slot: u32, overflow: bool) {
         if let Some(a) = self.slot_mut(slot) {
             a.committed = true;
@@ -105,6 +110,7 @@ impl<'r, R: Recorder + ?Sized> CallLog<'r, R> {
 
     /// The call ends with `status` (the result of `slot`, if any) because of `reason`; hands
     /// the finished record to the recorder and returns it.
+    #[inline]
     pub fn finish(
         mut self,
         at: Nanos,
@@ -120,6 +126,7 @@ impl<'r, R: Recorder + ?Sized> CallLog<'r, R> {
         self.record
     }
 
+    #[inline]
     fn emit(&self, at: Nanos, attempt: Option<u32>, what: What<'_>) {
         if self.events {
             self.recorder.event(&Event {
@@ -141,6 +148,7 @@ impl<'r, R: Recorder + ?Sized> CallLog<'r, R> {
 
     /// The first end of an attempt counts; a later one (say a close after a cancel) changes
     /// nothing.
+    #[inline]
     fn end(&mut self, slot: u32, at: Nanos, outcome: Outcome) {
         if let Some(a) = self.slot_mut(slot) {
             if a.outcome.is_none() {
