@@ -9,7 +9,7 @@ use hedgehog::config::warning_line;
 use hedgehog::scenario::Scenario;
 use hedgehog::sim::run::{summary, trace};
 use hedgehog::time::to_ms;
-use hedgehog::trace::render::{to_json, to_text, to_yaml, Format};
+use hedgehog::trace::render::{summary_to_yaml, to_json, to_text, to_yaml, Format};
 use hedgehog::trace::Summary;
 
 /// Arguments of `sim`.
@@ -77,7 +77,7 @@ pub fn run(args: Args) -> ExitCode {
             };
             match args.format {
                 Format::Json => json.to_string() + "\n",
-                Format::Yaml | Format::Text => summary_text(&json),
+                Format::Yaml | Format::Text => summary_to_yaml(&json),
             }
         } else {
             let t = trace(&scenario, seed);
@@ -112,23 +112,4 @@ fn load_summary(scenario: &Scenario, seed: u64) -> serde_json::Value {
     json["series"] = serde_json::json!({"bucket_ms": to_ms(s.bucket), "offered": s.offered,
         "attempts": s.attempts, "goodput": s.goodput, "served": s.served});
     json
-}
-
-/// Summary as `key: value` lines (valid YAML, readable as text).
-fn summary_text(v: &serde_json::Value) -> String {
-    let mut out = String::new();
-    if let Some(map) = v.as_object() {
-        for (k, v) in map {
-            match v.as_object() {
-                Some(inner) => {
-                    out.push_str(&format!("{k}:\n"));
-                    for (ik, iv) in inner {
-                        out.push_str(&format!("  {ik}: {iv}\n"));
-                    }
-                }
-                None => out.push_str(&format!("{k}: {v}\n")),
-            }
-        }
-    }
-    out
 }

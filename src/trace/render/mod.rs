@@ -6,7 +6,11 @@
 //! The YAML is written by hand as one flow mapping per attempt and per event, which keeps a
 //! snapshot diff to one line per changed record; strings are JSON-quoted, which is valid YAML.
 
-use std::fmt::Write as _;
+mod text;
+mod yaml;
+
+pub use text::to_text;
+pub use yaml::{summary_to_yaml, to_yaml};
 
 use serde_json::{json, Value};
 
@@ -32,7 +36,7 @@ fn opt_ms(ns: Option<Nanos>) -> Value {
     ns.map_or(Value::Null, ms)
 }
 
-fn attempt_json(a: &AttemptRecord) -> Value {
+pub(super) fn attempt_json(a: &AttemptRecord) -> Value {
     let mut v = json!({
         "attempt": a.attempt,
         "previous": a.previous,
@@ -48,7 +52,7 @@ fn attempt_json(a: &AttemptRecord) -> Value {
     v
 }
 
-fn call_json(c: &CallRecord) -> Value {
+pub(super) fn call_json(c: &CallRecord) -> Value {
     json!({
         "call": c.call,
         "status": c.status.name(),
@@ -59,7 +63,7 @@ fn call_json(c: &CallRecord) -> Value {
     })
 }
 
-fn event_json(e: &TraceEvent) -> Value {
+pub(super) fn event_json(e: &TraceEvent) -> Value {
     json!({
         "at_ms": ms(e.at),
         "call": e.call,
@@ -78,139 +82,6 @@ pub fn to_json(trace: &Trace) -> Value {
         "calls": trace.calls.iter().map(call_json).collect::<Vec<_>>(),
         "events": trace.events.iter().map(event_json).collect::<Vec<_>>(),
     })
-}
-
-/// One JSON value as a YAML scalar or flow collection (JSON is valid YAML flow syntax, except
-/// that we drop the quotes around keys for readability).
-fn flow(v: &Value) -> String {
-    match v {
-        Value::Object(map) => {
-            let parts: Vec<String> = map
-                .iter()
-                .map(|(k, v)| format!("{k}: {}", flow(v)))
-                .collect();
-            format!("{{{}}}", parts.join(", "))
-        }
-        Value::Array(items) => {
-            format!(
-                "[{}]",
-                items.iter().map(flow).collect::<Vec<_>>().join(", ")
-            )
-        }
-        other => other.to_string(),
-    }
-}
-
-/// The trace as YAML: block structure for the run and calls, one flow line per record.
-pub fn to_yaml(trace: &Trace) -> String {
-    let mut out = String::new();
-    let _ = writeln!(out, "scenario: {}", json!(trace.scenario));
-    let _ = writeln!(out, "seed: {}", trace.seed);
-    let _ = writeln!(out, "mode: {}", json!(trace.mode));
-    out.push_str(if trace.calls.is_empty() {
-        "calls: []\n"
-    } else {
-        "calls:\n"
-    });
-    for c in &trace.calls {
-        let v = call_json(c);
-        for (i, key) in ["call", "status", "message", "started_ms", "ended_ms"]
-            .iter()
-            .enumerate()
-        {
-            let lead = if i == 0 { "  - " } else { "    " };
-            let _ = writeln!(out, "{lead}{key}: {}", flow(&v[*key]));
-        }
-        if c.attempts.is_empty() {
-            out.push_str("    attempts: []\n");
-        } else {
-            out.push_str("    attempts:\n");
-            for a in &c.attempts {
-                let _ = writeln!(out, "      - {}", flow(&attempt_json(a)));
-            }
-        }
-    }
-    out.push_str(if trace.events.is_empty() {
-        "events: []\n"
-    } else {
-        "events:\n"
-    });
-    for e in &trace.events {
-        let _ = writeln!(out, "  - {}", flow(&event_json(e)));
-    }
-    out
-}
-
-fn ms_text(ns: Nanos) -> String {
-    format!("{:.3}ms", to_ms(ns))
-}
-
-/// The trace for people: per call its attempts, then the event log.
-pub fn to_text(trace: &Trace, description: &str) -> String {
-    let mut out = String::new();
-    let _ = writeln!(
-        out,
-        "scenario {} · seed {} · {}",
-        trace.scenario, trace.seed, trace.mode
-    );
-    for line in description.lines() {
-        let _ = writeln!(out, "  {line}");
-    }
-    for c in &trace.calls {
-        let message = c
-            .message
-            .as_ref()
-            .map_or(String::new(), |m| format!(" {m:?}"));
-        let _ = writeln!(
-            out,
-            "\ncall {}: {}{message} after {} (started {}, {} attempt{})",
-            c.call,
-            c.status,
-            ms_text(c.ended.saturating_sub(c.started)),
-            ms_text(c.started),
-            c.attempts.len(),
-            if c.attempts.len() == 1 { "" } else { "s" },
-        );
-        for a in &c.attempts {
-            let previous = a.previous.map_or("none".to_string(), |p| p.to_string());
-            let ended = a.ended.map_or("-".to_string(), ms_text);
-            let outcome = a.outcome.map_or("(running)", |o| o.as_str());
-            let mut extra = String::new();
-            if let Some(p) = &a.pushback {
-                let _ = write!(extra, "  pushback {p:?}");
-            }
-            if a.committed {
-                extra.push_str("  committed");
-            }
-            if a.transparent {
-                extra.push_str("  transparent");
-            }
-            let _ = writeln!(
-                out,
-                "  attempt {:<2} previous {:<4} sent {:>12}  ended {:>12}  {outcome}{extra}",
-                a.attempt,
-                previous,
-                ms_text(a.sent),
-                ended,
-            );
-        }
-    }
-    if !trace.events.is_empty() {
-        out.push_str("\nevents:\n");
-        for e in &trace.events {
-            let attempt = e.attempt.map_or(String::new(), |a| format!("attempt {a}"));
-            let line = format!(
-                "  {:>12}  call {:<3} {:<10} {:<16} {}",
-                ms_text(e.at),
-                e.call,
-                attempt,
-                e.kind.as_str(),
-                e.detail
-            );
-            let _ = writeln!(out, "{}", line.trim_end());
-        }
-    }
-    out
 }
 
 #[cfg(test)]
