@@ -31,19 +31,16 @@
 //! The driver hears from the application's side through its signals
 //! ([`crate::driver::run_call_until`]): if the application gives up — drops the response
 //! future before the response is known, or the response body before its end (R33) — it gets
-//! [`Signal::Cancel`], cancels every attempt (RST_STREAM on each) and ends the call CANCELLED,
+//! [`crate::driver::Signal::Cancel`], cancels every attempt (RST_STREAM on each) and ends the call CANCELLED,
 //! finishing in a task of its own so the call's record is complete. If a streaming request
 //! outgrows the retry buffer mid-call, the replay reports which attempt holds it and the
-//! driver gets [`Signal::BufferOverflow`]: the call commits to that attempt (R30b, R61, R66;
+//! driver gets [`crate::driver::Signal::BufferOverflow`]: the call commits to that attempt (R30b, R61, R66;
 //! see [`super::replay`]).
 
-use std::future::Future;
-use std::pin::Pin;
 use std::sync::atomic::Ordering;
 use std::sync::Arc;
 use std::task::{Context, Poll};
 
-use futures_util::Stream;
 use http::{Request, Response};
 use tokio::sync::oneshot;
 use tonic::body::Body;
@@ -51,15 +48,13 @@ use tower::{Layer, Service};
 
 use super::builder::{bytes, Settings};
 pub use super::builder::{global_throttles, CallIndex, RetryLayerBuilder, RngFactory};
+pub use super::call::ResponseFuture;
+use super::call::{drive, signals};
 use super::replay::Replay;
 use super::response::{CallEnd, LiveBody};
 use super::transport::{BoxError, RequestTemplate, TonicTransport};
 use crate::clock::{Clock, TokioClock};
 use crate::config::{ParseError, Warning};
-use crate::driver::{run_call_until, CallContext, Signal};
-use crate::engine::CallPlan;
-use crate::plan::buffer::SharedReservation;
-use crate::trace::{Discard, Recorder};
 
 /// A tower layer that gives the wrapped tonic channel A6 retries and hedging.
 #[derive(Clone)]
@@ -209,124 +204,6 @@ where
             Arc::clone(&end),
             reservation,
         );
-        ResponseFuture {
-            driver: Some(Box::pin(driver)),
-            rx,
-            end,
-        }
-    }
-}
-
-/// The driver's signals: an overflow of a streaming request's buffer, reported by the replay
-/// with the slot of the attempt holding it; the application giving up, once.
-fn signals(end: Arc<CallEnd>, replay: Option<Arc<Replay>>) -> impl Stream<Item = Signal> + Send {
-    let mut cancelled = false;
-    futures_util::stream::poll_fn(move |cx| {
-        if let Some(replay) = &replay {
-            if let Poll::Ready(slot) = replay.poll_overflow(cx) {
-                let slot = Some(slot);
-                return Poll::Ready(Some(Signal::BufferOverflow { slot }));
-            }
-        }
-        if !cancelled && end.poll_given_up(cx).is_ready() {
-            cancelled = true;
-            return Poll::Ready(Some(Signal::Cancel));
-        }
-        Poll::Pending
-    })
-}
-
-/// Runs the driver to the call's end; hands the response over through `tx` as soon as the
-/// engine delivers it, or the bare status if no attempt's response decides the call.
-#[allow(clippy::too_many_arguments)]
-async fn drive<S>(
-    settings: Arc<Settings>,
-    transport: TonicTransport<S>,
-    call: u64,
-    plan: CallPlan,
-    tx: oneshot::Sender<Response<LiveBody>>,
-    signals: impl Stream<Item = Signal> + Send,
-    end: Arc<CallEnd>,
-    // Held until the call ends, however it ends: its bytes go back to the channel (R67).
-    _reservation: Option<SharedReservation>,
-) where
-    TonicTransport<S>: crate::transport::Transport<Response = Response<LiveBody>>,
-{
-    let mut rng = (settings.rng)(call);
-    let recorder: &(dyn Recorder + Sync) = match &settings.recorder {
-        Some(r) => &**r,
-        None => &Discard,
-    };
-    let ctx = CallContext {
-        call,
-        plan,
-        throttle: settings.throttle.as_deref(),
-        rng: &mut *rng,
-        recorder,
-    };
-    let mut tx = Some(tx);
-    let deliver = |response| {
-        if let Some(tx) = tx.take() {
-            let _ = tx.send(response);
-        }
-    };
-    let result = run_call_until(&settings.clock, &transport, ctx, deliver, signals).await;
-    if let Some(tx) = tx.take() {
-        // No attempt's response decides the call (deadline, limits): the status alone.
-        let code = tonic::Code::from(result.status);
-        let status = tonic::Status::new(code, result.reason.describe());
-        let _ = tx.send(status.into_http());
-    }
-    // A delivered body still open (e.g. past the deadline) ends with the call's status.
-    end.finish(result.status);
-}
-
-type Driver = super::response::Tail;
-
-/// The caller's side of a call. It polls the driver itself until the response is known (no
-/// task hop on the way to the caller), then hands the rest of the driver (waiting for the
-/// committed attempt's trailers) to the response body, which runs it as it is read. Dropping
-/// it before then cancels the call (R33).
-pub struct ResponseFuture {
-    driver: Option<Driver>,
-    rx: oneshot::Receiver<Response<LiveBody>>,
-    end: Arc<CallEnd>,
-}
-
-impl Drop for ResponseFuture {
-    fn drop(&mut self) {
-        // Dropped before the response was known: the application gave up (R33). The driver
-        // cancels every attempt and records the call, in a task of its own.
-        if let Some(driver) = self.driver.take() {
-            self.end.give_up();
-            if let Ok(handle) = tokio::runtime::Handle::try_current() {
-                handle.spawn(driver);
-            }
-        }
-    }
-}
-
-impl Future for ResponseFuture {
-    type Output = Result<Response<LiveBody>, BoxError>;
-
-    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
-        if let Some(driver) = self.driver.as_mut() {
-            if driver.as_mut().poll(cx).is_ready() {
-                self.driver = None;
-            }
-        }
-        let response = match Pin::new(&mut self.rx).poll(cx) {
-            Poll::Pending => return Poll::Pending,
-            Poll::Ready(Ok(response)) => response,
-            Poll::Ready(Err(_)) => {
-                let status = tonic::Status::internal("hedgehog: the call ended without a response");
-                status.into_http()
-            }
-        };
-        let mut response = response;
-        if let Some(rest) = self.driver.take() {
-            response.body_mut().attach_tail(rest);
-        }
-        Poll::Ready(Ok(response))
+        ResponseFuture::new(Box::pin(driver), rx, end)
     }
 }

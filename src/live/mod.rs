@@ -20,6 +20,7 @@
 //! - [`pb`]: the generated echo client and messages (`proto/echo.proto`).
 
 pub mod builder;
+mod call;
 pub mod compare;
 pub mod echo;
 pub mod echo_service;

@@ -1,0 +1,154 @@
+//! One call through the layer: the driver future that runs it, the signals it hears from the
+//! application's side, and [`ResponseFuture`], the caller's handle on it.
+//!
+//! The driver is polled by the caller's future until the response is known, then rides in the
+//! response body (see [`super::layer`] for why no task is spawned on the way).
+
+use std::future::Future;
+use std::pin::Pin;
+use std::sync::Arc;
+use std::task::{Context, Poll};
+
+use futures_util::Stream;
+use http::Response;
+use tokio::sync::oneshot;
+
+use super::builder::Settings;
+use super::replay::Replay;
+use super::response::{CallEnd, LiveBody};
+use super::transport::{BoxError, TonicTransport};
+use crate::driver::{run_call_until, CallContext, Signal};
+use crate::engine::CallPlan;
+use crate::plan::buffer::SharedReservation;
+use crate::trace::{Discard, Recorder};
+
+/// The driver's signals: an overflow of a streaming request's buffer, reported by the replay
+/// with the slot of the attempt holding it; the application giving up, once.
+pub(super) fn signals(
+    end: Arc<CallEnd>,
+    replay: Option<Arc<Replay>>,
+) -> impl Stream<Item = Signal> + Send {
+    let mut cancelled = false;
+    futures_util::stream::poll_fn(move |cx| {
+        if let Some(replay) = &replay {
+            if let Poll::Ready(slot) = replay.poll_overflow(cx) {
+                let slot = Some(slot);
+                return Poll::Ready(Some(Signal::BufferOverflow { slot }));
+            }
+        }
+        if !cancelled && end.poll_given_up(cx).is_ready() {
+            cancelled = true;
+            return Poll::Ready(Some(Signal::Cancel));
+        }
+        Poll::Pending
+    })
+}
+
+/// Runs the driver to the call's end; hands the response over through `tx` as soon as the
+/// engine delivers it, or the bare status if no attempt's response decides the call.
+#[allow(clippy::too_many_arguments)]
+pub(super) async fn drive<S>(
+    settings: Arc<Settings>,
+    transport: TonicTransport<S>,
+    call: u64,
+    plan: CallPlan,
+    tx: oneshot::Sender<Response<LiveBody>>,
+    signals: impl Stream<Item = Signal> + Send,
+    end: Arc<CallEnd>,
+    // Held until the call ends, however it ends: its bytes go back to the channel (R67).
+    _reservation: Option<SharedReservation>,
+) where
+    TonicTransport<S>: crate::transport::Transport<Response = Response<LiveBody>>,
+{
+    let mut rng = (settings.rng)(call);
+    let recorder: &(dyn Recorder + Sync) = match &settings.recorder {
+        Some(r) => &**r,
+        None => &Discard,
+    };
+    let ctx = CallContext {
+        call,
+        plan,
+        throttle: settings.throttle.as_deref(),
+        rng: &mut *rng,
+        recorder,
+    };
+    let mut tx = Some(tx);
+    let deliver = |response| {
+        if let Some(tx) = tx.take() {
+            let _ = tx.send(response);
+        }
+    };
+    let result = run_call_until(&settings.clock, &transport, ctx, deliver, signals).await;
+    if let Some(tx) = tx.take() {
+        // No attempt's response decides the call (deadline, limits): the status alone.
+        let code = tonic::Code::from(result.status);
+        let status = tonic::Status::new(code, result.reason.describe());
+        let _ = tx.send(status.into_http());
+    }
+    // A delivered body still open (e.g. past the deadline) ends with the call's status.
+    end.finish(result.status);
+}
+
+type Driver = super::response::Tail;
+
+/// The caller's side of a call. It polls the driver itself until the response is known (no
+/// task hop on the way to the caller), then hands the rest of the driver (waiting for the
+/// committed attempt's trailers) to the response body, which runs it as it is read. Dropping
+/// it before then cancels the call (R33).
+pub struct ResponseFuture {
+    driver: Option<Driver>,
+    rx: oneshot::Receiver<Response<LiveBody>>,
+    end: Arc<CallEnd>,
+}
+
+impl ResponseFuture {
+    pub(super) fn new(
+        driver: Driver,
+        rx: oneshot::Receiver<Response<LiveBody>>,
+        end: Arc<CallEnd>,
+    ) -> Self {
+        ResponseFuture {
+            driver: Some(driver),
+            rx,
+            end,
+        }
+    }
+}
+
+impl Drop for ResponseFuture {
+    fn drop(&mut self) {
+        // Dropped before the response was known: the application gave up (R33). The driver
+        // cancels every attempt and records the call, in a task of its own.
+        if let Some(driver) = self.driver.take() {
+            self.end.give_up();
+            if let Ok(handle) = tokio::runtime::Handle::try_current() {
+                handle.spawn(driver);
+            }
+        }
+    }
+}
+
+impl Future for ResponseFuture {
+    type Output = Result<Response<LiveBody>, BoxError>;
+
+    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+        if let Some(driver) = self.driver.as_mut() {
+            if driver.as_mut().poll(cx).is_ready() {
+                self.driver = None;
+            }
+        }
+        let response = match Pin::new(&mut self.rx).poll(cx) {
+            Poll::Pending => return Poll::Pending,
+            Poll::Ready(Ok(response)) => response,
+            Poll::Ready(Err(_)) => {
+                let status = tonic::Status::internal("hedgehog: the call ended without a response");
+                status.into_http()
+            }
+        };
+        let mut response = response;
+        if let Some(rest) = self.driver.take() {
+            response.body_mut().attach_tail(rest);
+        }
+        Poll::Ready(Ok(response))
+    }
+}
