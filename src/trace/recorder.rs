@@ -15,9 +15,9 @@ use super::{CallRecord, Event, Trace, TraceEvent};
 /// Where the driver writes what happens. `&self` with interior mutability, so one recorder can
 /// serve many concurrent calls.
 pub trait Recorder {
-    /// Whether events are wanted. When false the driver still hands typed events over (they
-    /// cost nothing to build), but a recorder that renders text must not; a `--summary` run
-    /// builds no strings at all.
+    /// Whether events are wanted. When false the driver hands over none (only finished calls),
+    /// so a `--summary` run does no per-event work at all. Events are typed and cost nothing to
+    /// build; only a recorder that keeps text (the collecting [`TraceRecorder`]) renders them.
     fn wants_events(&self) -> bool;
     /// One typed event; called only when [`Recorder::wants_events`] is true.
     fn event(&self, event: &Event<'_>);
