@@ -10,7 +10,7 @@
 //! Selection is split from the rest so a caller that knows its methods up front (the
 //! simulator: a scenario names them) selects once per method with [`MethodPlan`] and pays
 //! only a policy clone per call; the live layer, which learns the method from each request's
-//! path, goes through [`call_plan`] (or [`MethodPlan::for_path`] when it must drop the policy).
+//! path, selects per request with [`MethodPlan::for_path`]. Both end in the same function.
 
 pub mod buffer;
 
@@ -54,7 +54,9 @@ impl MethodPlan {
         }
     }
 
-    /// The plan of a call of this method starting at `now` (see [`call_plan`]).
+    /// The plan of a call of this method starting at `now`: the earlier of the application's
+    /// `deadline` (relative to `now`) and the method's `timeout` (R81), the jitter mode (D6),
+    /// and `fits`, whether the retry buffer holds the request (R66).
     pub fn call_plan(
         &self,
         deadline: Option<Nanos>,
@@ -84,20 +86,9 @@ impl MethodPlan {
     }
 }
 
-/// The plan of a call to `path` starting at `now`: the selected policy (R15), the earlier of
-/// the application's `deadline` (relative to `now`) and the method's `timeout` (R81), the
-/// jitter mode (D6), and `fits`: whether the retry buffer holds the request (R66).
-pub fn call_plan(
-    config: &ServiceConfig,
-    path: &str,
-    deadline: Option<Nanos>,
-    now: Nanos,
-    jitter: Jitter,
-    fits: bool,
-) -> CallPlan {
-    MethodPlan::for_path(config, path).into_call_plan(deadline, now, jitter, fits)
-}
-
+/// The one rule every plan goes through: the policy as selected (R15), the earlier of the
+/// application's `deadline` (relative to `now`) and the method's `timeout` (R81), the jitter
+/// mode (D6), and `fits`: whether the retry buffer holds the request (R66).
 fn plan(
     policy: Policy,
     timeout: Option<Nanos>,
@@ -135,7 +126,7 @@ pub(crate) mod tests {
     }
 
     fn plan_of(path: &str, deadline: Option<Nanos>, now: Nanos) -> CallPlan {
-        call_plan(&config(), path, deadline, now, Jitter::Spec, true)
+        MethodPlan::for_path(&config(), path).into_call_plan(deadline, now, Jitter::Spec, true)
     }
 
     #[test]
