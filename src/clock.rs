@@ -19,7 +19,7 @@ pub trait Clock {
 }
 
 /// Real time, measured from the moment the clock was made. Live mode only: never combined with
-/// tokio's paused clock (DESIGN.md rule 5).
+/// tokio's paused clock (determinism rule 5, docs/a6-rules.md).
 #[derive(Clone, Copy, Debug)]
 pub struct TokioClock {
     epoch: tokio::time::Instant,

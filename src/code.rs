@@ -1,4 +1,4 @@
-//! gRPC status codes, as config and traces name them (A6-DIGEST R7).
+//! gRPC status codes, as config and traces name them (R7).
 //!
 //! One enum for the 17 canonical codes and a tiny bit set for the code lists a policy carries
 //! (`retryableStatusCodes`, `nonFatalStatusCodes`): membership tests on the hot path of the

@@ -1,4 +1,4 @@
-//! Time as integer nanoseconds (DESIGN.md determinism rule 2).
+//! Time as integer nanoseconds (determinism rule 2, docs/a6-rules.md).
 //!
 //! Every instant and duration hedgehog computes with is a `u64` count of nanoseconds: virtual
 //! time in the simulator, time since the driver's epoch in live mode. Floating point appears only

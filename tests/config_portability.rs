@@ -1,4 +1,4 @@
-//! One test per row of the A6-DIGEST portability matrix: what hedgehog does in each mode, the
+//! One test per config quirk the runtimes disagree on: what hedgehog does in each mode, the
 //! peers its warning names (D2), and the per-peer verdict `check-config` prints.
 
 mod config_support;

@@ -1,5 +1,5 @@
-//! One test row per row of the A6-DIGEST validation table (R4, D3): each bad field is reported
-//! at its JSON path with the table's message, and the config is rejected as a whole.
+//! One test row per validated field and failure (R4, D3): each bad field is reported
+//! at its JSON path with its message, and the config is rejected as a whole.
 
 use hedgehog::config::{parse_str, ParseError, ParseOptions};
 

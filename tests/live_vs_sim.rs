@@ -1,7 +1,7 @@
 //! Live vs simulated: every `sims/` scenario marked `"live_comparable": true`, every seed it
 //! lists, run over real HTTP/2 on 127.0.0.1, must tell the simulated story: same attempts,
-//! `previous` values, outcomes and commits, times within the stated tolerance (DESIGN.md: the
-//! attempt sequence the simulator prints is the one the live client performs).
+//! `previous` values, outcomes and commits, times within the stated tolerance (the promise:
+//! the attempt sequence the simulator prints is the one the live client performs).
 
 use std::path::Path;
 

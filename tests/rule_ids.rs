@@ -171,7 +171,11 @@ fn every_cited_id_is_defined_in_the_rules_page() {
         text_files(&root().join(place), &mut files);
     }
     files.sort();
-    assert!(files.len() > 100, "the scan found only {} files", files.len());
+    assert!(
+        files.len() > 100,
+        "the scan found only {} files",
+        files.len()
+    );
     let mut cited = 0;
     let mut dangling = Vec::new();
     for file in &files {
@@ -193,7 +197,10 @@ fn every_cited_id_is_defined_in_the_rules_page() {
             }
         }
     }
-    assert!(cited > 500, "only {cited} citations found: is the scan broken?");
+    assert!(
+        cited > 500,
+        "only {cited} citations found: is the scan broken?"
+    );
     assert!(dangling.is_empty(), "{}", dangling.join("\n"));
 }
 
@@ -265,7 +272,10 @@ fn every_file_and_item_the_rules_page_names_exists() {
             }
         }
     }
-    assert!(links > 300, "only {links} links found: is the parser broken?");
+    assert!(
+        links > 300,
+        "only {links} links found: is the parser broken?"
+    );
     assert!(problems.is_empty(), "{}", problems.join("\n"));
 }
 
@@ -274,7 +284,9 @@ fn item_name(span: &str) -> Option<&str> {
     let last = span.rsplit("::").next()?;
     let ident = !last.is_empty()
         && last.chars().all(is_word)
-        && span.split("::").all(|s| !s.is_empty() && s.chars().all(is_word));
+        && span
+            .split("::")
+            .all(|s| !s.is_empty() && s.chars().all(is_word));
     ident.then_some(last)
 }
 
@@ -289,7 +301,14 @@ fn has_word(text: &str, word: &str) -> bool {
 #[test]
 fn the_scanner_finds_ids_as_the_repository_writes_them() {
     // Assembled with concat! so that this file does not itself cite the ids it tests.
-    let line = concat!("(", "R30b, R61; ", "R24", "–", "R29", ") colour 0xD2 #D2B48C SR2 R2D2");
+    let line = concat!(
+        "(",
+        "R30b, R61; ",
+        "R24",
+        "–",
+        "R29",
+        ") colour 0xD2 #D2B48C SR2 R2D2"
+    );
     assert_eq!(
         prose_ids(line),
         [('R', 30), ('R', 61), ('R', 24), ('R', 29)]
@@ -300,7 +319,13 @@ fn the_scanner_finds_ids_as_the_repository_writes_them() {
     assert!(test_name_ids("fn replays_byte_identically_rule_6() {").is_empty());
     assert!(test_name_ids("let r61 = 1;").is_empty());
     assert_eq!(
-        defined(concat!("| ", "R1", " | x |\n| ", "R30b", " | y |\n| 1 | z |")),
+        defined(concat!(
+            "| ",
+            "R1",
+            " | x |\n| ",
+            "R30b",
+            " | y |\n| 1 | z |"
+        )),
         [('R', 1)]
     );
     assert_eq!(item_name("CallEngine::handle"), Some("handle"));

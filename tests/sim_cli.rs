@@ -1,4 +1,4 @@
-//! `hedgehog sim` as users run it: output, exit codes (DESIGN.md: 0 ok, 2 bad input with the
+//! `hedgehog sim` as users run it: output, exit codes (0 ok, 2 bad input with the
 //! file, JSON path and what was expected).
 
 use std::path::{Path, PathBuf};

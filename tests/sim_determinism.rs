@@ -1,4 +1,4 @@
-//! DESIGN.md determinism rules 1 and 6: same scenario + same seed ⇒ byte-identical trace, and
+//! Determinism rules 1 and 6: same scenario + same seed ⇒ byte-identical trace, and
 //! adding a call does not shift the draws of the others. A failure prints the command that
 //! replays the run.
 

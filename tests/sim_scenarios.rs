@@ -1,5 +1,5 @@
 //! The stories of sims/*.json, asserted: each test states what the scenario's description
-//! promises, with the A6 rule it shows (A6-DIGEST R-ids). Timings are checked only where the
+//! promises, with the A6 rule it shows (its R id). Timings are checked only where the
 //! scenario pins them (`jitter: none` or pushback, which is never jittered, R29).
 
 use std::path::Path;

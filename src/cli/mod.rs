@@ -1,4 +1,4 @@
-//! Subcommands. Each file owns its arguments and its `run`; exit codes follow DESIGN.md:
+//! Subcommands. Each file owns its arguments and its `run`; exit codes (as the README says):
 //! 0 success, 1 the thing checked failed, 2 usage or input errors.
 
 mod call;

@@ -99,7 +99,7 @@ pub fn run(args: Args) -> ExitCode {
     ExitCode::SUCCESS
 }
 
-/// The summary of a scenario with `load`: the DESIGN.md totals (per RPC), plus user requests
+/// The summary of a scenario with `load`: the totals of docs/trace.md (per RPC), plus user requests
 /// (a request is `fan_out` RPCs) and the time series the plots use, per bucket.
 fn load_summary(scenario: &Scenario, seed: u64) -> serde_json::Value {
     let recorder = Summary::new(&scenario.name, seed);

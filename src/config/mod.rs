@@ -1,4 +1,4 @@
-//! Service config: parse, validate, select, explain (A6-DIGEST §1–3, §7–8, validation table).
+//! Service config: parse, validate, select, explain (R1–R23, R40–R52, R81–R84).
 //!
 //! The engine, the simulator and live mode code against the types here. The design in short:
 //!

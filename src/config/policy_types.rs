@@ -28,7 +28,7 @@ impl MethodName {
     }
 }
 
-/// A validated `retryPolicy` (A6-DIGEST §3).
+/// A validated `retryPolicy` (R16–R23).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct RetryPolicy {
     /// Attempts allowed, original included, after the client limit's clamp (R16).

@@ -1,7 +1,7 @@
 //! Per-peer verdicts: would grpc-go, grpc-java, C-core and grpc-js accept this config?
 //!
-//! Computed from the same single validation pass as the errors and warnings (A6-DIGEST
-//! portability matrix, D2): a peer *rejects* when an error is not one it accepts or a warning
+//! Computed from the same single validation pass as the errors and warnings (what
+//! each runtime takes, D2): a peer *rejects* when an error is not one it accepts or a warning
 //! lists it in `rejected_by`; otherwise it *ignores* part of the config when a warning lists it
 //! in `ignored_by`; otherwise it *accepts*. The verdict is the same in lenient and strict mode
 //! for the same file, except where strict mode stops reading a part (a `RetryPolicy` key it

@@ -3,9 +3,9 @@
 //! It owns the live attempts, waits for whichever happens first — an attempt event or the
 //! engine's next wakeup — feeds it to the engine, and carries out the engine's actions. The
 //! simulator and live mode both run exactly this function, so the attempt sequence the
-//! simulator prints is the one the real client performs (DESIGN.md).
+//! simulator prints is the one the real client performs.
 //!
-//! Tie-break (DESIGN.md rule 4): when several things are ready at once, attempt events come
+//! Tie-break (determinism rule 4): when several things are ready at once, attempt events come
 //! before the timer, the timer before the application's [`Signal`]s, and attempts are polled
 //! oldest slot first. So an attempt that answers at the very instant of the deadline counts,
 //! an answer at the instant of a cancel is handled before the cancel, and the same inputs

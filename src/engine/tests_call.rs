@@ -1,4 +1,4 @@
-//! The call bookkeeping both policies share, one test per rule (ids from A6-DIGEST.md):
+//! The call bookkeeping both policies share, one test per rule (ids resolve in docs/a6-rules.md):
 //! throttle accounting, the retry buffer, transparent retries, cancellation, exactly-once finish.
 
 use super::harness::*;

@@ -1,4 +1,4 @@
-//! Retry-policy rules of A6, one test per rule (ids from A6-DIGEST.md).
+//! Retry-policy rules of A6, one test per rule (ids resolve in docs/a6-rules.md).
 
 use super::harness::*;
 use super::{FinishReason, Input, Jitter, Note, Pushback};

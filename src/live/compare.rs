@@ -1,6 +1,6 @@
 //! Live vs simulated: do two traces of the same scenario and seed tell the same story?
 //!
-//! The contract (DESIGN.md): the attempt sequence the simulator prints is the one the live
+//! The contract: the attempt sequence the simulator prints is the one the live
 //! client performs. So, per call, these must be *identical*: the status, the number of
 //! attempts, and per attempt its number, `previous`, outcome, commit flag, raw pushback and
 //! transparent flag.

@@ -2,7 +2,7 @@
 //!
 //! Why a thread with a current-thread runtime: the server model hands out steps in *arrival
 //! order*, and the simulator defines that order for attempts sent at the same instant as the
-//! order they were sent (DESIGN.md). On one HTTP/2 connection, streams arrive in the order the
+//! order they were sent. On one HTTP/2 connection, streams arrive in the order the
 //! client opened them, and a current-thread runtime runs the per-stream tasks hyper spawns in
 //! FIFO order, so handlers reach the model in stream order. On a multi-threaded runtime two
 //! workers could race and swap simultaneous hedges. It also keeps the server's work off the

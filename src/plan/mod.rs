@@ -1,5 +1,5 @@
 //! The call plan: what the engine is told about a call before its first attempt, made in one
-//! place for the simulator and the live layer (DESIGN.md: nothing about A6 is written twice).
+//! place for the simulator and the live layer (so nothing about A6 is written twice).
 //!
 //! A plan has three parts, each with its A6 rule:
 //! - the method's policy, chosen by the RPC's service and method (R15: exact method, then

@@ -1,7 +1,7 @@
 //! The scenario's `client` object: which methods it calls, how often, with what deadline and
 //! request size.
 //!
-//! `client.methods` (round-robin by call index) extends the DESIGN.md core's `client.method` so
+//! `client.methods` (round-robin by call index) extends the stable core's `client.method` so
 //! one scenario can show per-method selection (R15); `request_bytes` and `retry_buffer_bytes`
 //! model the retry buffer limit (R66, D22) and `channel_buffer_bytes` the channel's budget
 //! shared by the calls in flight (R64); `max_attempts_limit` is the client's ceiling for

@@ -1,4 +1,4 @@
-//! Scenario files (DESIGN.md "Scenario file"): everything one simulated run needs.
+//! Scenario files (the format: docs/scenarios.md): everything one simulated run needs.
 //!
 //! The stable core is `name`, `description`, `service_config` (inline object, or a path
 //! relative to the scenario file), `jitter`, `seeds`, `server` and `client`. Added here:

@@ -1,4 +1,4 @@
-//! Seeded random streams, one per purpose (DESIGN.md determinism rule 1).
+//! Seeded random streams, one per purpose (determinism rule 1, docs/a6-rules.md).
 //!
 //! Why streams and not one RNG: with a single generator every draw shifts every later one, so
 //! adding a call to a scenario, or a latency distribution to its server, would change the jitter

@@ -1,4 +1,4 @@
-//! `server.schedule`: which attempts fail, and how (DESIGN.md "Scenario file").
+//! `server.schedule`: which attempts fail, and how (docs/scenarios.md, `server`).
 //!
 //! Three kinds, each the simplest model of a real failure pattern: `req_modulo` (grpc-go's demo
 //! server: every N-th request succeeds), `script` (an exact story, one step per arriving

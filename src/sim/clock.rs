@@ -4,7 +4,7 @@
 //! `(instant, registration sequence)`. Only the [`super::executor::Executor`] moves `now`, and
 //! only when every task has stalled: it jumps straight to the earliest pending instant and wakes
 //! the sleeps registered for it **in registration order** — the same-instant tie-break of the
-//! whole simulator. Nothing here reads a real clock (DESIGN.md rule 5).
+//! whole simulator. Nothing here reads a real clock (determinism rule 5, docs/a6-rules.md).
 //!
 //! Speed: a sleep costs one push onto a monotone radix queue (`radix.rs`) and one slab
 //! slot; slots are reused through a free list, so a long run allocates nothing per timer once

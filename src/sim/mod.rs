@@ -8,7 +8,7 @@
 //! is [`crate::scenario`]'s; what it leaves behind (records, events, renderers) is
 //! [`crate::trace`]'s. This module only runs it.
 //!
-//! Why it is reproducible (DESIGN.md rules 1–6): every random draw comes from a ChaCha stream
+//! Why it is reproducible (determinism rules 1–6): every random draw comes from a ChaCha stream
 //! derived from `(seed, purpose, index)` ([`crate::scenario::rng`]); time is integer
 //! nanoseconds and moves only when every task has stalled ([`executor`]), jumping to the next
 //! timer; ties at one instant resolve by registration order, tasks run FIFO, and attempts sent

@@ -1,4 +1,4 @@
-//! The trace: every attempt, timer and decision of a run (DESIGN.md "JSON trace").
+//! The trace: every attempt, timer and decision of a run (its JSON form: docs/trace.md).
 //!
 //! The driver tells a [`Recorder`] what happens as typed [`Event`]s and hands it each finished
 //! [`CallRecord`], which a per-call [`CallLog`] builds. The simulator and live mode collect the

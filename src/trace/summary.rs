@@ -1,7 +1,7 @@
 //! The `--summary` recorder: totals and a latency histogram, nothing per call.
 //!
-//! A full trace grows with every event; a summary must not (DESIGN.md: "memory that does not
-//! grow with the number of calls beyond fixed-size histograms"). So this recorder says it wants
+//! A full trace grows with every event; a summary must not (docs/trace.md: memory that does not
+//! grow with the number of calls beyond fixed-size histograms). So this recorder says it wants
 //! no events (the driver then builds no strings at all), and folds each finished call into
 //! [`LatencyStats`] (percentiles exact to 0.1 %, up to one hour; `max` kept exactly).
 
@@ -68,7 +68,7 @@ impl Summary {
         self.stats.borrow().latency_at(q)
     }
 
-    /// The DESIGN.md summary JSON.
+    /// The summary JSON documented in docs/trace.md.
     pub fn to_json(&self) -> Value {
         let stats = self.stats.borrow();
         let mut v = json!({

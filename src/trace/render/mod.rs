@@ -1,4 +1,4 @@
-//! Rendering a [`Trace`]: `json` (the DESIGN.md contract), `yaml` (snapshots), `text` (people).
+//! Rendering a [`Trace`]: `json` (docs/trace.md), `yaml` (snapshots), `text` (people).
 //!
 //! All three read the same records and print times with [`to_ms`] (integer microseconds, then
 //! one division), so they agree to the digit and never depend on float formatting quirks: the
@@ -24,7 +24,7 @@ pub enum Format {
     Text,
     /// For snapshots and diffs.
     Yaml,
-    /// The DESIGN.md JSON trace.
+    /// The JSON trace documented in docs/trace.md.
     Json,
 }
 
@@ -73,7 +73,7 @@ pub(super) fn event_json(e: &TraceEvent) -> Value {
     })
 }
 
-/// The DESIGN.md JSON trace as a value.
+/// The JSON trace of docs/trace.md as a value.
 pub fn to_json(trace: &Trace) -> Value {
     json!({
         "scenario": trace.scenario,
