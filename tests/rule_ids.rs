@@ -7,7 +7,8 @@
 //! rules page does not define. It also checks the page itself: R1…R84 and D1…D25 each defined
 //! once, every file it links to present, and every item named after a link (`fn` name, type,
 //! variant) spelled somewhere in that file — so a rename elsewhere cannot leave the page
-//! pointing at nothing.
+//! pointing at nothing. Last, no file points to a document outside the repository, and every
+//! relative link in the Markdown files resolves.
 
 use std::collections::BTreeSet;
 use std::fs;
@@ -276,6 +277,42 @@ fn every_file_and_item_the_rules_page_names_exists() {
         links > 300,
         "only {links} links found: is the parser broken?"
     );
+    assert!(problems.is_empty(), "{}", problems.join("\n"));
+}
+
+/// Names of documents that live outside the repository, which nothing here may point to.
+/// (Assembled with concat! so that this file does not name them itself.)
+const OUTSIDE: [&str; 3] = [
+    concat!("DESIGN", ".md"),
+    concat!("A6-", "DIGEST"),
+    concat!("the ", "digest"),
+];
+
+#[test]
+fn docs_point_only_to_documents_in_the_repository() {
+    let mut files = Vec::new();
+    for place in SCANNED {
+        text_files(&root().join(place), &mut files);
+    }
+    let mut problems = Vec::new();
+    for file in &files {
+        let rel = file.strip_prefix(root()).unwrap_or(file).display();
+        let is_markdown = file.extension().is_some_and(|e| e == "md");
+        for (i, line) in read(file).lines().enumerate() {
+            for name in OUTSIDE {
+                if line.contains(name) {
+                    problems.push(format!("{rel}:{}: points to {name}", i + 1));
+                }
+            }
+            let dir = file.parent().unwrap_or(root());
+            for (_, target) in file_links(line).into_iter().filter(|_| is_markdown) {
+                let path = target.split('#').next().unwrap_or(target);
+                if !dir.join(path).exists() {
+                    problems.push(format!("{rel}:{}: {target} does not exist", i + 1));
+                }
+            }
+        }
+    }
     assert!(problems.is_empty(), "{}", problems.join("\n"));
 }
 
