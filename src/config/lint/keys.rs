@@ -144,7 +144,7 @@ fn unknown(at: &str, key: &str, level: Level) -> Lint {
             level.place(),
             home.place()
         );
-        let fix = format!("move {known:?} {}", home.place());
+        let fix = format!("move {known:?} to where it is read: {}", home.place());
         return Lint::new(LintCode::MisplacedKey, at, message).fix(fix);
     }
     let message = format!(
@@ -254,7 +254,7 @@ mod tests {
         assert_eq!(lints[0].path, "methodConfig[0].maxAttempts");
         assert_eq!(
             lints[1].fix.as_deref(),
-            Some("move \"retryThrottling\" at the top level")
+            Some("move \"retryThrottling\" to where it is read: at the top level")
         );
         let timeout_in_policy = retry(("timeout", json!("1s")));
         assert_eq!(codes(timeout_in_policy), [MisplacedKey]);

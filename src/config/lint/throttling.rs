@@ -25,7 +25,7 @@ pub(super) fn lint(config: &ServiceConfig, options: &LintOptions, lints: &mut Ve
     }
     if retries && t.max_tokens_milli <= 2000 {
         let message = format!(
-            "maxTokens {}: the first failure leaves {} tokens, not above half of {} (R43, R45), so no retry is ever allowed",
+            "maxTokens {}: the first failure leaves a count of {}, not above half of {} (R43, R45), so no retry is ever allowed",
             milli_text(t.max_tokens_milli.into()),
             milli_text(t.max_tokens_milli.saturating_sub(1000).into()),
             milli_text(t.max_tokens_milli.into())
@@ -118,7 +118,7 @@ mod tests {
         );
         assert_eq!(lints[0].path, "retryThrottling.maxTokens");
         assert!(
-            lints[0].message.contains("leaves 1 tokens"),
+            lints[0].message.contains("leaves a count of 1,"),
             "{}",
             lints[0].message
         );
