@@ -15,6 +15,7 @@
 use serde_json::Value;
 
 use super::{entries, Lint, LintCode};
+use crate::config::keys::squash;
 use crate::json::path;
 
 /// The objects of a service config whose keys are known.
@@ -173,14 +174,6 @@ fn suggestion(key: &str, known: &[&'static str]) -> Option<&'static str> {
         .filter(|(d, _)| *d <= allowed)
         .min_by_key(|(d, _)| *d)
         .map(|(_, k)| k)
-}
-
-/// `max_attempts`, `Max-Attempts` → `maxattempts`.
-fn squash(key: &str) -> String {
-    key.chars()
-        .filter(|c| *c != '_' && *c != '-')
-        .map(|c| c.to_ascii_lowercase())
-        .collect()
 }
 
 #[cfg(test)]
