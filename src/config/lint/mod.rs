@@ -15,14 +15,15 @@
 //!   validated [`ServiceConfig`](super::ServiceConfig) — as far as validation got, so an entry
 //!   with a broken policy is simply not linted — and reuse the engine's own backoff ladder and
 //!   jitter bounds, so a lint's numbers are the numbers a call would see.
-//! - **One family per file**: `names`, `keys`, `timing` (timeouts, ladders, hedging, clamp,
-//!   deadline), `throttling`, `risky`.
+//! - **One family per file**: `names`, `keys`, `timing` (timeouts, ladders, hedging, clamp),
+//!   `throttling`, `risky`, `deadline`.
 //! - **False positives near zero.** A lint fires only on a definite claim (a name no RPC can
 //!   carry, a retry that can never start), or, for risky codes, only where the method name reads
 //!   as a mutation or one entry covers a whole service. `docs/lints.md` records how many fire on
 //!   googleapis' published configs.
 
 mod catalog;
+mod deadline;
 mod keys;
 mod names;
 mod risky;

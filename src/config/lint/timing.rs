@@ -1,4 +1,4 @@
-//! Timing lints: policies the deadline stops from acting, the clamp, and no deadline at all.
+//! Timing lints: policies the deadline stops from acting, and the `maxAttempts` clamp.
 //!
 //! The deadline of a call is the earlier of the entry's `timeout` and the caller's own (R81),
 //! and it covers every attempt and every backoff (R77). So a retry whose earliest possible
@@ -12,9 +12,6 @@ use crate::config::{BackoffLadder, HedgingPolicy, Jitter, MethodConfig, Policy, 
 use crate::json::path;
 use crate::time::{earliest, human, Nanos, NANOS_PER_MS};
 
-/// The largest pushback a server can send: a signed 32-bit count of milliseconds (R35).
-const MAX_PUSHBACK_MS: u64 = i32::MAX as u64;
-
 /// Adds the timing lints of one entry.
 pub(super) fn lint(mc: &MethodConfig, options: &LintOptions, lints: &mut Vec<Lint>) {
     let (key, limit) = match &mc.policy {
@@ -25,7 +22,7 @@ pub(super) fn lint(mc: &MethodConfig, options: &LintOptions, lints: &mut Vec<Lin
     let policy_path = path::key(&mc.path, key);
     clamped(&policy_path, limit, options, lints);
     let Some(deadline) = earliest(mc.timeout, options.deadline) else {
-        lints.push(no_deadline(&mc.path, key));
+        lints.push(super::deadline::no_deadline(&mc.path, key));
         return;
     };
     let whose = if Some(deadline) == mc.timeout {
@@ -60,19 +57,6 @@ fn clamped(at: &str, (configured, max): (u32, u32), options: &LintOptions, lints
         )
         .fix(fix),
     );
-}
-
-/// A policy with no deadline: backoffs and pushbacks add up without bound.
-fn no_deadline(entry: &str, key: &str) -> Lint {
-    let days_tenths = MAX_PUSHBACK_MS / (86_400_000 / 10);
-    let message = format!(
-        "{key} with no timeout: nothing bounds the call; one server pushback of {MAX_PUSHBACK_MS} ms (the largest R35 allows) holds it for {}.{} days",
-        days_tenths / 10,
-        days_tenths % 10
-    );
-    Lint::new(LintCode::NoDeadline, entry, message).fix(
-        "add \"timeout\" to the entry (it covers every attempt and backoff, R81), or set a deadline on every call and pass it here with --deadline-ms",
-    )
 }
 
 /// How many attempts can start before `deadline` when each retry k waits `delays[k]`:
@@ -303,24 +287,5 @@ mod tests {
             codes_with(retry(Some("60s"), 7, "0.1s", "1s"), &options),
             []
         );
-    }
-
-    #[test]
-    fn no_deadline_names_the_longest_pushback_r35() {
-        let lints = only(
-            retry(None, 3, "0.1s", "1s"),
-            NoDeadline,
-            &Default::default(),
-        );
-        assert_eq!(lints[0].path, "methodConfig[0]");
-        assert!(lints[0].message.contains("2147483647 ms"));
-        assert!(lints[0].message.contains("24.8 days"));
-        let options = LintOptions {
-            deadline: Some(ms(10_000)),
-            ..Default::default()
-        };
-        assert_eq!(codes_with(retry(None, 3, "0.1s", "1s"), &options), []);
-        let no_policy = json!({"methodConfig": [{"name": [{"service": "a.B"}]}]});
-        assert_eq!(codes(no_policy), []);
     }
 }
