@@ -19,7 +19,7 @@ use super::lints::{self, Deny};
 // The subcommand's one-line about comes from its variant in `cli/mod.rs`; clap applies that
 // after these attributes, so the teaching text lives in `after_long_help` (`--help`).
 #[command(
-    after_help = "Lenient by default, --strict for A6's canonical form only; exit 0 valid, 1 invalid, 2 unreadable. \
+    after_help = "Lenient by default, --strict for A6's canonical form only; exit 0 valid, 1 invalid (or a --deny finding), 2 unreadable. \
 More with --help.",
     after_long_help = "Checks a gRPC service config (JSON) against gRFC A6, explains each methodConfig \
 entry in plain words (attempts, backoff with A6 jitter, worst-case added latency, hedging, \

@@ -12,7 +12,7 @@
 //! - **Two inputs.** Name and key lints read the JSON itself, so they also run on an invalid
 //!   config (a misspelt required key is the commonest reason a config is invalid, and the
 //!   did-you-mean is what the user needs then). Policy, code and deadline lints read the
-//!   validated [`ServiceConfig`](super::ServiceConfig) — as far as validation got, so an entry
+//!   validated [`ServiceConfig`] — as far as validation got, so an entry
 //!   with a broken policy is simply not linted — and reuse the engine's own backoff ladder and
 //!   jitter bounds, so a lint's numbers are the numbers a call would see.
 //! - **One family per file**: `names`, `keys`, `timing` (timeouts, ladders, hedging, clamp),
