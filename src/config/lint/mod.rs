@@ -154,13 +154,20 @@ pub(crate) mod test_support {
 
     /// The codes `lint_value` finds in `json`.
     pub fn codes_with(json: serde_json::Value, options: &LintOptions) -> Vec<LintCode> {
-        lint_value(&json, options).iter().map(|l| l.code).collect()
+        lints(json, options).iter().map(|l| l.code).collect()
     }
 
     /// The lints of one code.
     pub fn only(json: serde_json::Value, code: LintCode, options: &LintOptions) -> Vec<Lint> {
-        let all = lint_value(&json, options);
+        let all = lints(json, options);
         all.into_iter().filter(|l| l.code == code).collect()
+    }
+
+    /// Tests write configs with `json!`; the lints read what the crate's own parser makes of
+    /// their text, as they read a file.
+    pub fn lints(json: serde_json::Value, options: &LintOptions) -> Vec<Lint> {
+        let value = crate::json::parse(&json.to_string()).expect("valid JSON");
+        lint_value(&value, options)
     }
 }
 
@@ -186,7 +193,7 @@ mod tests {
             {"name": [{"service": "Echo"}], "Timeout": "1s", "timeot": "1s"},
             {"nme": []}
         ]});
-        let lints = super::lint_value(&config, &Default::default());
+        let lints = super::test_support::lints(config, &Default::default());
         let paths: Vec<&str> = lints.iter().map(|l| l.path.as_str()).collect();
         assert_eq!(
             paths,
