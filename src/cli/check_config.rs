@@ -5,17 +5,21 @@
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use hedgehog::config::{check_str, warning_line, ParseOptions, Report, Verdict};
+use hedgehog::config::{
+    check_value, lint_value, warning_line, Lint, LintOptions, ParseOptions, Report, Verdict,
+};
+use hedgehog::time::{ms, NANOS_PER_SEC};
 use serde_json::{json, Value};
 
 use super::format::{text_or_json, TextOrJson};
+use super::lints::{self, Deny};
 
 /// Arguments of `check-config`.
 #[derive(Debug, clap::Args)]
 // The subcommand's one-line about comes from its variant in `cli/mod.rs`; clap applies that
 // after these attributes, so the teaching text lives in `after_long_help` (`--help`).
 #[command(
-    after_help = "Lenient by default, --strict for A6's canonical form only; exit 0 valid, 1 invalid, 2 unreadable. \
+    after_help = "Lenient by default, --strict for A6's canonical form only; exit 0 valid, 1 invalid (or a --deny finding), 2 unreadable. \
 More with --help.",
     after_long_help = "Checks a gRPC service config (JSON) against gRFC A6, explains each methodConfig \
 entry in plain words (attempts, backoff with A6 jitter, worst-case added latency, hedging, \
@@ -27,10 +31,16 @@ config works as written. With --strict it accepts only A6's canonical form (lowe
 \"0.01s\") and those liberties become errors: use it in CI for configs shared across runtimes. \
 snake_case keys (max_attempts) are accepted by no runtime and by neither mode.\n\n\
 Exit codes: 0 the config is valid (warnings may remain), 1 it is invalid (every error is listed \
-with its JSON path), 2 the file cannot be read or is not JSON (line and column given) or the \
-arguments are wrong.\n\n\
+with its JSON path, or a finding --deny names was made), 2 the file cannot be read or is not \
+JSON (line and column given) or the arguments are wrong.\n\n\
+Lints: warnings with a stable code (docs/lints.md) for configs that are valid but will not do \
+what they say: names no RPC carries, keys no runtime reads (with a did-you-mean), policies the \
+deadline stops from acting, risky retryable codes, no deadline at all. They never make a config \
+invalid; --deny CODE, --deny lints, --deny portability or --deny warnings (both) turn them into \
+exit 1 for CI.\n\n\
 Examples:\n  hedgehog check-config sims/configs/grpc-go-demo.json\n  \
-hedgehog check-config my.json --strict --format json"
+hedgehog check-config my.json --strict --format json\n  \
+hedgehog check-config my.json --deny warnings --deadline-ms 2000"
 )]
 pub struct Args {
     /// The service config JSON file.
@@ -44,6 +54,20 @@ pub struct Args {
     /// The client's maxAttempts ceiling (at least 2); larger values in the config are clamped.
     #[arg(long, value_name = "N", default_value_t = ParseOptions::DEFAULT_MAX_ATTEMPTS_LIMIT)]
     pub client_max_attempts: u32,
+    /// A deadline (ms) the application sets on every call; the lints use the earlier of it and
+    /// each entry's timeout.
+    #[arg(long, value_name = "MS")]
+    pub deadline_ms: Option<u64>,
+    /// RPCs per second on one channel, for the throttling recovery lint.
+    #[arg(long, value_name = "N", default_value_t = 1, value_parser = clap::value_parser!(u32).range(1..))]
+    pub calls_per_second: u32,
+    /// The longest acceptable throttling recovery after an outage, in seconds.
+    #[arg(long, value_name = "S", default_value_t = 60)]
+    pub recovery_horizon_s: u64,
+    /// Fail (exit 1) on a lint CODE, on any lint (lints), any portability warning
+    /// (portability), or both (warnings). Repeatable.
+    #[arg(long, value_name = "WHAT", value_parser = lints::parse_deny)]
+    pub deny: Vec<Deny>,
 }
 
 /// Runs `check-config`.
@@ -68,8 +92,8 @@ pub fn run(args: Args) -> ExitCode {
             return ExitCode::from(2);
         }
     };
-    let report = match check_str(&text, &options) {
-        Ok(r) => r,
+    let value = match hedgehog::json::parse(&text) {
+        Ok(v) => v,
         Err(e) => {
             eprintln!(
                 "hedgehog check-config: {file}:{}:{}: not valid JSON: {}",
@@ -78,20 +102,35 @@ pub fn run(args: Args) -> ExitCode {
             return ExitCode::from(2);
         }
     };
+    let report = check_value(&value, &options);
+    let lint_options = LintOptions {
+        parse: options,
+        deadline: args.deadline_ms.map(ms),
+        calls_per_second: args.calls_per_second,
+        recovery_horizon: args.recovery_horizon_s.saturating_mul(NANOS_PER_SEC),
+    };
+    let found = lint_value(&value, &lint_options);
+    let denied = lints::denied(&args.deny, &found, &report.warnings);
     let out = match args.format {
-        TextOrJson::Text => text_report(&file.to_string(), &report, &options),
-        TextOrJson::Json => format!("{}\n", json_report(&report)),
+        TextOrJson::Text => {
+            let mut out = text_report(&file.to_string(), &report, &found, &options);
+            if !denied.is_empty() {
+                out.push_str(&format!("\ndenied (--deny): {}\n", denied.join(", ")));
+            }
+            out
+        }
+        TextOrJson::Json => format!("{}\n", json_report(&report, &found, &denied)),
     };
     // A closed pipe (`| head`) is not an error worth a panic.
     let _ = std::io::Write::write_all(&mut std::io::stdout().lock(), out.as_bytes());
-    if report.valid {
+    if report.valid && denied.is_empty() {
         ExitCode::SUCCESS
     } else {
         ExitCode::from(1)
     }
 }
 
-fn text_report(file: &str, r: &Report, options: &ParseOptions) -> String {
+fn text_report(file: &str, r: &Report, found: &[Lint], options: &ParseOptions) -> String {
     let mode = if options.strict { "strict" } else { "lenient" };
     let mut out = String::new();
     let verdict = if r.valid { "valid" } else { "INVALID" };
@@ -111,6 +150,7 @@ fn text_report(file: &str, r: &Report, options: &ParseOptions) -> String {
             out.push_str(&format!("  {}\n", warning_line(w)));
         }
     }
+    out.push_str(&lints::text(found));
     if r.valid {
         out.push_str("\nmethods:\n");
         if r.methods.is_empty() {
@@ -156,7 +196,7 @@ fn paths(details: &[String]) -> String {
     }
 }
 
-fn json_report(r: &Report) -> Value {
+fn json_report(r: &Report, found: &[Lint], denied: &[String]) -> Value {
     let names = |peers: &[hedgehog::config::Peer]| {
         peers.iter().map(|p| p.display_name()).collect::<Vec<_>>()
     };
@@ -184,5 +224,7 @@ fn json_report(r: &Report) -> Value {
         "throttling": r.throttling,
         "portability": portability,
         "portability_details": details,
+        "lints": lints::json(found),
+        "denied": denied,
     })
 }

@@ -4,6 +4,7 @@
 mod call;
 mod check_config;
 mod format;
+mod lints;
 mod merge;
 mod serve;
 mod sim;

@@ -148,7 +148,7 @@ impl<'a> Obj<'a> {
 }
 
 /// `maxAttempts`, `max_attempts`, `Max-Attempts` → `maxattempts`.
-fn squash(key: &str) -> String {
+pub(crate) fn squash(key: &str) -> String {
     key.chars()
         .filter(|c| *c != '_' && *c != '-')
         .map(|c| c.to_ascii_lowercase())

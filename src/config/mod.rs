@@ -27,6 +27,7 @@ mod duration;
 mod explain;
 mod keys;
 mod ladder;
+pub mod lint;
 mod names;
 mod number;
 mod peer;
@@ -41,6 +42,7 @@ mod values;
 
 pub use explain::{explain_method, explain_throttling, warning_line, MethodExplanation};
 pub use ladder::{BackoffLadder, Jitter};
+pub use lint::{lint_value, Lint, LintCode, LintOptions};
 pub use policy_types::{
     HedgingPolicy, MethodConfig, MethodName, Policy, RetryPolicy, ThrottleConfig,
 };
