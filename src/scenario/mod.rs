@@ -13,6 +13,7 @@
 //! Unknown keys are errors: a misspelt key silently falling back to a default would produce a
 //! believable, wrong trace.
 
+pub mod behaviour;
 pub mod client;
 pub mod fields;
 pub mod latency;
