@@ -259,3 +259,34 @@ where
         })
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::scenario::behaviour::Arrival;
+
+    const SEEN: Seen<'static> = Seen {
+        method: "a.S/M",
+        previous: None,
+        now: 0,
+        request: &[],
+    };
+
+    #[tokio::test]
+    async fn tickets_are_answered_in_arrival_order_and_a_given_up_turn_keeps_the_numbers() {
+        let numbered: Arc<dyn Behaviour> =
+            Arc::new(|a: &mut Arrival<'_>| Answer::ok().after(a.count));
+        let (service, _records) = BehaviourService::new(numbered, 1);
+        let (first, second, third) = (service.ticket(), service.ticket(), service.ticket());
+        // The third attempt's message came first: it waits for the two before it.
+        let third = tokio::spawn(third.decide(SEEN));
+        tokio::task::yield_now().await;
+        assert!(!third.is_finished());
+        // The second is cancelled before its message arrived: it gives its turn up.
+        drop(second);
+        assert_eq!(first.decide(SEEN).await.map(|a| a.latency).ok(), Some(1));
+        let third = third.await.expect("task");
+        assert_eq!(third.map(|a| a.latency).ok(), Some(3), "the third arrival");
+        assert_eq!(service.ticket().n, 4);
+    }
+}
