@@ -30,7 +30,6 @@ use futures_util::stream::{self, StreamExt};
 use tokio::sync::{mpsc, watch};
 use tokio::time::Instant;
 use tonic::server::Grpc;
-use tonic::service::Routes;
 use tonic::{Request, Response, Status, Streaming};
 
 use super::bytes_codec::BytesCodec;
@@ -143,11 +142,6 @@ impl BehaviourService {
             started: Instant::now(),
         });
         (BehaviourService { shared }, rx)
-    }
-
-    /// tonic routes that send every path, of any service, to this service.
-    pub fn into_routes(self) -> Routes {
-        Routes::from(Routes::default().into_axum_router().fallback_service(self))
     }
 
     fn ticket(&self) -> Ticket {

@@ -14,9 +14,12 @@ use std::time::Duration;
 
 use tokio::sync::{mpsc, oneshot};
 
+use std::convert::Infallible;
 use std::sync::Arc;
 
+use tonic::body::Body;
 use tonic::service::Routes;
+use tower::util::BoxCloneSyncService;
 
 use super::behaviour_service::BehaviourService;
 use super::echo_service::EchoService;
@@ -45,19 +48,25 @@ pub enum ServerError {
     Transport(#[from] tonic::transport::Error),
 }
 
+/// A server's whole service, whatever it is made of: tonic routes (the echo server) or one
+/// service for every path (a behaviour).
+type AnyService = BoxCloneSyncService<http::Request<Body>, http::Response<Body>, Infallible>;
+
 async fn serve(
     listener: std::net::TcpListener,
-    routes: Routes,
+    service: AnyService,
     graceful: oneshot::Receiver<()>,
     abort: oneshot::Receiver<()>,
 ) -> Result<(), ServerError> {
     let listener = tokio::net::TcpListener::from_std(listener)?;
     let incoming = tonic::transport::server::TcpIncoming::from(listener).with_nodelay(Some(true));
-    let server = tonic::transport::Server::builder()
-        .add_routes(routes)
-        .serve_with_incoming_shutdown(incoming, async move {
+    let server = tonic::transport::Server::builder().serve_with_incoming_shutdown(
+        service,
+        incoming,
+        async move {
             let _ = graceful.await;
-        });
+        },
+    );
     tokio::select! {
         // A graceful end first; an abort (the handle was dropped) drops every connection.
         biased;
@@ -74,7 +83,11 @@ impl RunningServer {
         source: impl StepSource,
     ) -> std::io::Result<RunningServer> {
         let (service, attempts) = EchoService::new(source);
-        Self::serve_routes(addr, Routes::new(service), attempts)
+        Self::serve(
+            addr,
+            BoxCloneSyncService::new(Routes::new(service)),
+            attempts,
+        )
     }
 
     /// Binds `addr` (`127.0.0.1:0` for a test) and serves `behaviour`, drawing from the server
@@ -87,14 +100,14 @@ impl RunningServer {
         seed: u64,
     ) -> std::io::Result<RunningServer> {
         let (service, attempts) = BehaviourService::new(behaviour, seed);
-        Self::serve_routes(addr, service.into_routes(), attempts)
+        Self::serve(addr, BoxCloneSyncService::new(service), attempts)
     }
 
-    /// Binds `addr` and serves `routes` on a thread of its own, their records arriving on
+    /// Binds `addr` and serves `service` on a thread of its own, its records arriving on
     /// `attempts`.
-    fn serve_routes(
+    fn serve(
         addr: SocketAddr,
-        routes: Routes,
+        service: AnyService,
         attempts: mpsc::UnboundedReceiver<ServedAttempt>,
     ) -> std::io::Result<RunningServer> {
         let listener = std::net::TcpListener::bind(addr)?;
@@ -110,7 +123,7 @@ impl RunningServer {
                     .enable_all()
                     .build()
                 {
-                    Ok(rt) => rt.block_on(serve(listener, routes, graceful, abort)),
+                    Ok(rt) => rt.block_on(serve(listener, service, graceful, abort)),
                     Err(e) => Err(e.into()),
                 };
                 let _ = done_tx.send(result);
