@@ -85,9 +85,8 @@ where
         .map(tonic::Response::into_inner)
 }
 
-/// Runs `scenario` live against `behaviour` served with `seed`, the calls going through the
-/// layer with the simulator's jitter streams (as `sim --live` does).
-async fn run_live(scenario: &Scenario, behaviour: Arc<dyn Behaviour>, seed: u64) -> Live {
+/// `behaviour` served on 127.0.0.1 with `seed`, and a connected channel to it.
+async fn serve(behaviour: Arc<dyn Behaviour>, seed: u64) -> (RunningServer, Channel) {
     let server = RunningServer::start_behaviour(([127, 0, 0, 1], 0).into(), behaviour, seed)
         .await
         .expect("listens");
@@ -96,6 +95,13 @@ async fn run_live(scenario: &Scenario, behaviour: Arc<dyn Behaviour>, seed: u64)
         .connect()
         .await
         .expect("connects");
+    (server, channel)
+}
+
+/// Runs `scenario` live against `behaviour` served with `seed`, the calls going through the
+/// layer with the simulator's jitter streams (as `sim --live` does).
+async fn run_live(scenario: &Scenario, behaviour: Arc<dyn Behaviour>, seed: u64) -> Live {
+    let (server, channel) = serve(behaviour, seed).await;
     // Warm the connection up off the record: the server answers it without the behaviour.
     let warm = call(
         channel.clone(),
@@ -251,14 +257,7 @@ async fn a_panicking_behaviour_is_an_error_in_the_simulator_and_internal_live() 
     assert_eq!(e.message, "attempt two is not allowed");
     assert_eq!(e.method, "demo.Demo/Call");
 
-    let server = RunningServer::start_behaviour(([127, 0, 0, 1], 0).into(), behaviour, 1)
-        .await
-        .expect("listens");
-    let channel = Channel::from_shared(server.uri())
-        .expect("uri")
-        .connect()
-        .await
-        .expect("connects");
+    let (server, channel) = serve(behaviour, 1).await;
     let mut statuses = Vec::new();
     for _ in 0..3 {
         let r = call(

@@ -1,9 +1,11 @@
-//! What the server model tells the echo server, and what the server saw.
+//! What a test server is told to do, and what it saw; the answering both test servers share.
 //!
-//! Every arriving attempt takes one [`Step`] from a [`StepSource`] (the simulator's
-//! [`ServerModel`], or a closure in tests) and becomes an `Attempt` guard that reports a
-//! [`ServedAttempt`] exactly once: answered with a status, or, if the guard is dropped first
-//! (the client reset the stream and hyper dropped the handler), cancelled by the client.
+//! Every arriving attempt takes one [`Step`] — from a [`StepSource`] (the echo server: the
+//! simulator's [`ServerModel`], or a closure in tests), or from a behaviour's answer (the
+//! behaviour server) — and becomes an `Attempt` guard that reports a [`ServedAttempt`] exactly
+//! once: answered with a status, or, if the guard is dropped first (the client reset the stream
+//! and hyper dropped the handler), cancelled by the client. `answer` carries a step out over
+//! tonic's streaming path: headers-first, Trailers-Only errors (R32), or headers, messages, OK.
 
 use std::fmt;
 use std::sync::Mutex;
