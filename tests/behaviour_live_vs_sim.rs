@@ -25,10 +25,13 @@ const MS: u64 = 1_000_000;
 const METHOD: &str = "/demo.Demo/Call";
 
 /// Fails the first two attempts of every call (with 30 ms of pushback on the first, R35),
-/// answers the third with its own bytes; every answer after 2 ms.
+/// answers the third with its own bytes; every answer after 2 ms. It panics — and so fails the
+/// comparison with an INTERNAL answer — if it is not told the method and the request.
 fn flaky() -> Arc<dyn Behaviour> {
     Arc::new(|a: &mut Arrival<'_>| {
-        assert_eq!(a.method, "demo.Demo/Call");
+        // What a server can know, the same in both worlds: the method and the request message
+        // (the client sends the scenario's message as the raw message bytes).
+        assert_eq!((a.method, a.request), ("demo.Demo/Call", &b"hello"[..]));
         match a.previous.unwrap_or(0) {
             0 => Answer::fail(Code::Unavailable).pushback("30").after(2 * MS),
             1 => Answer::fail(Code::Unavailable).after(2 * MS),
