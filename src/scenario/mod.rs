@@ -12,6 +12,13 @@
 //!
 //! Unknown keys are errors: a misspelt key silently falling back to a default would produce a
 //! believable, wrong trace.
+//!
+//! Both directions: a scenario is read from a file ([`Scenario::load`]), from text
+//! ([`Scenario::from_json`]) or built in Rust ([`Scenario::builder`], checked by the same
+//! reader), and any scenario is written back in this format ([`Scenario::to_json`], `Serialize`)
+//! with its service config's own text inline, so it replays with `hedgehog sim FILE --seed N`.
+//! The `server` object describes the stock server; any other [`behaviour::Behaviour`] can take
+//! its place at run time.
 
 pub mod behaviour;
 mod builder;
