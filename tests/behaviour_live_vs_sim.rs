@@ -280,3 +280,23 @@ async fn a_panicking_behaviour_is_an_error_in_the_simulator_and_internal_live() 
     let served = server.stop().await;
     assert_eq!(served.len(), 3);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn live_the_behaviour_is_told_the_real_time_since_the_server_started() {
+    let clock: Arc<dyn Behaviour> = Arc::new(|a: &mut Arrival<'_>| {
+        Answer::ok().reply(Reply::Bytes(Bytes::from(a.now.to_string())))
+    });
+    let (server, channel) = serve(clock, 1).await;
+    let mut told = Vec::new();
+    for _ in 0..2 {
+        let r = call(channel.clone(), METHOD, tonic::Request::new(Bytes::new())).await;
+        let text = String::from_utf8(r.expect("OK").to_vec()).expect("UTF-8");
+        told.push(text.parse::<u64>().expect("nanoseconds"));
+        // The gap between the calls is the input here, not a synchronisation.
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    assert!(told[0] < 5_000 * MS, "{told:?}");
+    assert!(told[1] - told[0] >= 50 * MS, "{told:?}");
+    drop(channel);
+    server.stop().await;
+}

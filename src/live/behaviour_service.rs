@@ -16,8 +16,10 @@
 //! An attempt the client cancels before its message arrived gives up its turn and is counted
 //! without asking the behaviour ([`ServerModel::skip`]), so later attempts keep their numbers.
 //!
-//! The time a behaviour sees is the real time since the server started. A panicking behaviour
-//! answers that attempt INTERNAL with the panic's message; the server goes on.
+//! The time a behaviour sees is the real time from the server's start to the attempt's
+//! arrival (its headers), as the simulator tells the virtual time an attempt was sent. A
+//! panicking behaviour answers that attempt INTERNAL with the panic's message; the server goes
+//! on.
 
 use std::collections::BTreeSet;
 use std::convert::Infallible;
@@ -158,6 +160,10 @@ impl BehaviourService {
     }
 }
 
+fn nanos(d: std::time::Duration) -> u64 {
+    u64::try_from(d.as_nanos()).unwrap_or(u64::MAX)
+}
+
 /// What an attempt carries from its arrival to its handler.
 struct Arrived {
     ticket: Ticket,
@@ -181,7 +187,7 @@ async fn respond(
     let seen = Seen {
         method: path.strip_prefix('/').unwrap_or(&path),
         previous,
-        now: u64::try_from(shared.started.elapsed().as_nanos()).unwrap_or(u64::MAX),
+        now: nanos(attempt.arrived.saturating_duration_since(shared.started)),
         request: &message,
     };
     let decided = match ticket.decide(seen).await {
