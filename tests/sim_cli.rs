@@ -231,3 +231,33 @@ fn help_explains_the_command() {
         "{out}"
     );
 }
+
+#[test]
+fn an_in_memory_scenario_written_out_replays_with_the_cli() {
+    use hedgehog::scenario::Scenario;
+    let config = r#"{"methodConfig": [{"name": [{"service": "demo.Demo"}],
+        "retryPolicy": {"MaxAttempts": 4, "InitialBackoff": ".01s", "MaxBackoff": ".05s",
+        "BackoffMultiplier": 2.0, "RetryableStatusCodes": ["UNAVAILABLE"]}}]}"#;
+    let scenario = Scenario::builder("in-memory")
+        .service_config_text(config)
+        .schedule(hedgehog::scenario::schedule::Schedule::FailRate {
+            p: 0.5,
+            status: hedgehog::code::Code::Unavailable,
+        })
+        .method("demo.Demo/Call")
+        .calls(4)
+        .build()
+        .expect("valid");
+    // The hint of a scenario with no file is the JSON to save and the command to run on it.
+    let hint = scenario.replay_command(3);
+    let (command, json) = hint.split_once(":\n").expect("command, then JSON");
+    assert!(
+        command.contains("hedgehog sim in-memory.json --seed 3"),
+        "{command}"
+    );
+    let file = TempScenario::new("in-memory", json);
+    let o = hedgehog(&["sim", file.path(), "--seed", "3", "--format", "yaml"]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let expected = hedgehog::trace::render::to_yaml(&hedgehog::sim::run::trace(&scenario, 3));
+    assert_eq!(stdout(&o), expected);
+}

@@ -39,6 +39,7 @@ mod select;
 mod throttling;
 mod validate;
 mod values;
+mod write;
 
 pub use explain::{explain_method, explain_throttling, warning_line, MethodExplanation};
 pub use ladder::{BackoffLadder, Jitter};

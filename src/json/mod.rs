@@ -14,6 +14,7 @@
 //! number reaches a visitor as a one-entry map, which the duplicate check handles like any other.
 
 pub mod path;
+pub mod write;
 
 use std::collections::BTreeSet;
 use std::fmt;

@@ -26,7 +26,7 @@ use std::sync::{Arc, Mutex};
 use std::task::{Context, Poll};
 
 use futures_util::future::BoxFuture;
-use futures_util::stream::{self, BoxStream, StreamExt};
+use futures_util::stream::{self, StreamExt};
 use tokio::sync::mpsc;
 use tokio::time::Instant;
 use tonic::body::Body;
@@ -34,8 +34,9 @@ use tonic::server::{Grpc, NamedService};
 use tonic::{Request, Response, Status, Streaming};
 
 use super::pb::{EchoRequest, EchoResponse};
-use super::served_attempt::{Attempt, ServedAttempt, ServedOutcome, Shared, StepSource};
-use super::PREVIOUS_ATTEMPTS;
+use super::served_attempt::{
+    answer, previous_header, replies, wait_until, Attempt, ServedAttempt, Shared, StepSource,
+};
 use crate::code::Code;
 use crate::scenario::server::Step;
 
@@ -43,15 +44,7 @@ use crate::scenario::server::Step;
 /// use it to open and warm up a connection before measuring anything.
 pub const WARMUP: &str = "/echo.Echo/HedgehogWarmup";
 
-/// Sleeps until `deadline`, but not at all when it has passed: tokio's timer has millisecond
-/// ticks, and a zero-latency step must not cost one.
-async fn wait_until(deadline: Instant) {
-    if deadline > Instant::now() {
-        tokio::time::sleep_until(deadline).await;
-    }
-}
-
-type Replies = BoxStream<'static, Result<EchoResponse, Status>>;
+type Replies = super::served_attempt::Replies<EchoResponse>;
 
 /// An attempt that has taken its step.
 struct Arrived {
@@ -80,27 +73,10 @@ impl EchoService {
     /// Takes the model's step for an attempt whose headers just arrived. Called from
     /// `Service::call`, before the body is read: attempts reach the model in stream order.
     fn arrive(&self, path: &str, headers: &http::HeaderMap) -> Arrived {
-        let previous = headers.get(PREVIOUS_ATTEMPTS).map(|v| {
-            v.to_str()
-                .map(str::to_string)
-                .unwrap_or_else(|_| format!("{v:?}"))
-        });
         let (count, step) = self.shared.arrive();
-        let arrived = Instant::now();
-        let deadline = arrived + std::time::Duration::from_nanos(step.latency);
-        let record = ServedAttempt {
-            count,
-            path: path.to_string(),
-            previous,
-            step: step.clone(),
-            outcome: ServedOutcome::CancelledByClient,
-            elapsed: std::time::Duration::ZERO,
-        };
-        let attempt = Attempt {
-            shared: Arc::clone(&self.shared),
-            record: Some(record),
-            arrived,
-        };
+        let records = self.shared.records.clone();
+        let attempt = Attempt::arrive(records, count, path, previous_header(headers), step.clone());
+        let deadline = attempt.arrived + std::time::Duration::from_nanos(step.latency);
         Arrived {
             attempt,
             step,
@@ -113,50 +89,19 @@ impl NamedService for EchoService {
     const NAME: &'static str = "echo.Echo";
 }
 
-/// The replies after the wait: the messages then the end (marking the attempt answered), or
-/// the failing status.
-fn replies(
-    mut attempt: Attempt,
-    step: Step,
-    messages: BoxStream<'static, Result<String, Status>>,
-) -> Replies {
-    if step.status != Code::Ok {
-        return stream::once(async move { Err(attempt.status()) }).boxed();
-    }
-    let end = stream::once(async move {
-        attempt.finish(Code::Ok);
-        None
-    });
-    messages
-        .map(|m| Some(m.map(|message| EchoResponse { message })))
-        .chain(end)
-        .filter_map(futures_util::future::ready)
-        .boxed()
-}
-
-/// Handles UnaryEcho and ServerStreamingEcho: one request message.
+/// Handles UnaryEcho and ServerStreamingEcho: one request message, echoed.
 async fn single(
     arrived: Arrived,
     request: Request<EchoRequest>,
 ) -> Result<Response<Replies>, Status> {
     let Arrived {
-        mut attempt,
+        attempt,
         step,
         deadline,
     } = arrived;
     let message = request.into_inner().message;
-    let messages = stream::iter([Ok(message)]).boxed();
-    if step.headers_first {
-        let wait = stream::once(wait_until(deadline)).filter_map(|()| async { None });
-        return Ok(Response::new(
-            wait.chain(replies(attempt, step, messages)).boxed(),
-        ));
-    }
-    wait_until(deadline).await;
-    if step.status != Code::Ok {
-        return Err(attempt.status());
-    }
-    Ok(Response::new(replies(attempt, step, messages)))
+    let messages = stream::iter([Ok(EchoResponse { message })]).boxed();
+    answer(attempt, step, deadline, messages).await
 }
 
 /// Handles ClientStreamingEcho (one reply: the messages joined with `,`) and
@@ -172,15 +117,19 @@ async fn streaming(
         deadline,
     } = arrived;
     let inbound = request.into_inner().map(|r| r.map(|m| m.message));
-    let messages = if client_streaming {
+    let messages: Replies = if client_streaming {
         stream::once(async move {
             let all: Result<Vec<String>, Status> =
                 inbound.collect::<Vec<_>>().await.into_iter().collect();
-            all.map(|all| all.join(","))
+            all.map(|all| EchoResponse {
+                message: all.join(","),
+            })
         })
         .boxed()
     } else {
-        inbound.boxed()
+        inbound
+            .map(|m| m.map(|message| EchoResponse { message }))
+            .boxed()
     };
     if !step.headers_first {
         wait_until(deadline).await;

@@ -14,12 +14,17 @@
 //! - [`echo_service`]: the failing echo server as a tonic service, answering from the
 //!   scenario's server model; [`served_attempt`]: what the model tells it and the record of
 //!   every attempt it saw; [`server_handle`]: the server running on its own thread.
+//! - [`behaviour_service`]: any [`crate::scenario::behaviour::Behaviour`] as a gRPC server
+//!   for every method of any proto ([`RunningServer::start_behaviour`]), framing messages with
+//!   [`bytes_codec`] (no generated code, no echo proto).
 //! - [`echo`]: one call of any echo method.
 //! - [`run`], [`compare`]: `hedgehog sim --live`, and its verdict against the simulation.
 //! - [`wire`]: `grpc-timeout` and the HTTP-to-gRPC status mapping.
 //! - [`pb`]: the generated echo client and messages (`proto/echo.proto`).
 
+pub mod behaviour_service;
 pub mod builder;
+pub mod bytes_codec;
 mod call;
 pub mod compare;
 pub mod echo;
@@ -33,6 +38,8 @@ pub mod server_handle;
 pub mod transport;
 pub mod wire;
 
+pub use behaviour_service::BehaviourService;
+pub use bytes_codec::BytesCodec;
 pub use echo_service::EchoService;
 pub use layer::{RetryLayer, RetryLayerBuilder, RetryService};
 pub use served_attempt::{ServedAttempt, ServedOutcome, StepSource};

@@ -1,18 +1,22 @@
-//! What the server model tells the echo server, and what the server saw.
+//! What a test server is told to do, and what it saw; the answering both test servers share.
 //!
-//! Every arriving attempt takes one [`Step`] from a [`StepSource`] (the simulator's
-//! [`ServerModel`], or a closure in tests) and becomes an `Attempt` guard that reports a
-//! [`ServedAttempt`] exactly once: answered with a status, or, if the guard is dropped first
-//! (the client reset the stream and hyper dropped the handler), cancelled by the client.
+//! Every arriving attempt takes one [`Step`] — from a [`StepSource`] (the echo server: the
+//! simulator's [`ServerModel`], or a closure in tests), or from a behaviour's answer (the
+//! behaviour server) — and becomes an `Attempt` guard that reports a [`ServedAttempt`] exactly
+//! once: answered with a status, or, if the guard is dropped first (the client reset the stream
+//! and hyper dropped the handler), cancelled by the client. `answer` carries a step out over
+//! tonic's streaming path: headers-first, Trailers-Only errors (R32), or headers, messages, OK.
 
 use std::fmt;
-use std::sync::{Arc, Mutex};
+use std::sync::Mutex;
 
+use futures_util::stream::{self, BoxStream, StreamExt};
 use tokio::sync::mpsc;
 use tokio::time::Instant;
 use tonic::metadata::{MetadataMap, MetadataValue};
-use tonic::Status;
+use tonic::{Response, Status};
 
+use super::PREVIOUS_ATTEMPTS;
 use crate::code::Code;
 use crate::scenario::server::{ServerModel, Step};
 
@@ -114,17 +118,53 @@ impl Shared {
 
 /// Reports its attempt when finished, or as cancelled if dropped first.
 pub(super) struct Attempt {
-    pub(super) shared: Arc<Shared>,
+    pub(super) records: mpsc::UnboundedSender<ServedAttempt>,
     pub(super) record: Option<ServedAttempt>,
     pub(super) arrived: Instant,
 }
 
 impl Attempt {
+    /// The guard of attempt number `count` on `path`, arriving now with the
+    /// `grpc-previous-rpc-attempts` header `previous`, planned as `step`.
+    pub(super) fn arrive(
+        records: mpsc::UnboundedSender<ServedAttempt>,
+        count: u64,
+        path: &str,
+        previous: Option<String>,
+        step: Step,
+    ) -> Attempt {
+        let record = ServedAttempt {
+            count,
+            path: path.to_string(),
+            previous,
+            step,
+            outcome: ServedOutcome::CancelledByClient,
+            elapsed: std::time::Duration::ZERO,
+        };
+        Attempt {
+            records,
+            record: Some(record),
+            arrived: Instant::now(),
+        }
+    }
+
+    /// The request path.
+    pub(super) fn path(&self) -> &str {
+        self.record.as_ref().map_or("", |r| r.path.as_str())
+    }
+
+    /// Records what the server decided to do, once it has.
+    pub(super) fn plan(&mut self, step: Step) {
+        if let Some(record) = &mut self.record {
+            record.step = step;
+        }
+    }
+
     pub(super) fn finish(&mut self, code: Code) {
         if let Some(mut record) = self.record.take() {
             record.outcome = ServedOutcome::Answered(code);
             record.elapsed = self.arrived.elapsed();
-            let _ = self.shared.records.send(record);
+            let _ = self.records.send(record);
         }
     }
 
@@ -145,13 +185,13 @@ impl Drop for Attempt {
     fn drop(&mut self) {
         if let Some(mut record) = self.record.take() {
             record.elapsed = self.arrived.elapsed();
-            let _ = self.shared.records.send(record);
+            let _ = self.records.send(record);
         }
     }
 }
 
 /// The status for a failing step, with its raw pushback trailer (R35).
-fn failure(step: &Step) -> Status {
+pub(super) fn failure(step: &Step) -> Status {
     let mut metadata = MetadataMap::new();
     if let Some(raw) = &step.pushback {
         // Only visible ASCII can travel in a header; anything else cannot be scripted live.
@@ -160,4 +200,68 @@ fn failure(step: &Step) -> Status {
         }
     }
     Status::with_metadata(step.status.into(), "maybeFailRequest: failing it", metadata)
+}
+
+/// The `grpc-previous-rpc-attempts` header (R74) as sent, if any (not-UTF-8 bytes shown
+/// escaped).
+pub(super) fn previous_header(headers: &http::HeaderMap) -> Option<String> {
+    headers.get(PREVIOUS_ATTEMPTS).map(|v| {
+        v.to_str()
+            .map(str::to_string)
+            .unwrap_or_else(|_| format!("{v:?}"))
+    })
+}
+
+/// Sleeps until `deadline`, but not at all when it has passed: tokio's timer has millisecond
+/// ticks, and a zero-latency step must not cost one.
+pub(super) async fn wait_until(deadline: Instant) {
+    if deadline > Instant::now() {
+        tokio::time::sleep_until(deadline).await;
+    }
+}
+
+/// A response's messages, as a handler of tonic's streaming paths returns them.
+pub(super) type Replies<M> = BoxStream<'static, Result<M, Status>>;
+
+/// The replies after the wait: the messages then the end (marking the attempt answered), or
+/// the failing status.
+pub(super) fn replies<M: Send + 'static>(
+    mut attempt: Attempt,
+    step: Step,
+    messages: Replies<M>,
+) -> Replies<M> {
+    if step.status != Code::Ok {
+        return stream::once(async move { Err(attempt.status()) }).boxed();
+    }
+    let end = stream::once(async move {
+        attempt.finish(Code::Ok);
+        None
+    });
+    messages
+        .map(Some)
+        .chain(end)
+        .filter_map(futures_util::future::ready)
+        .boxed()
+}
+
+/// Answers one attempt as `step` says, `deadline` being its arrival plus the step's latency:
+/// with `headers_first`, headers at once and the rest at the deadline; otherwise nothing until
+/// the deadline, then a Trailers-Only error (R32) or headers, `messages` and OK.
+pub(super) async fn answer<M: Send + 'static>(
+    mut attempt: Attempt,
+    step: Step,
+    deadline: Instant,
+    messages: Replies<M>,
+) -> Result<Response<Replies<M>>, Status> {
+    if step.headers_first {
+        let wait = stream::once(wait_until(deadline)).filter_map(|()| async { None });
+        return Ok(Response::new(
+            wait.chain(replies(attempt, step, messages)).boxed(),
+        ));
+    }
+    wait_until(deadline).await;
+    if step.status != Code::Ok {
+        return Err(attempt.status());
+    }
+    Ok(Response::new(replies(attempt, step, messages)))
 }

@@ -1,4 +1,5 @@
-//! [`RunningServer`]: the echo server on its own thread, with a handle to watch and stop it.
+//! [`RunningServer`]: a test server on its own thread — the echo server, or any server
+//! behaviour ([`RunningServer::start_behaviour`]) — with a handle to watch and stop it.
 //!
 //! Why a thread with a current-thread runtime: the server model hands out steps in *arrival
 //! order*, and the simulator defines that order for attempts sent at the same instant as the
@@ -13,10 +14,19 @@ use std::time::Duration;
 
 use tokio::sync::{mpsc, oneshot};
 
+use std::convert::Infallible;
+use std::sync::Arc;
+
+use tonic::body::Body;
+use tonic::service::Routes;
+use tower::util::BoxCloneSyncService;
+
+use super::behaviour_service::BehaviourService;
 use super::echo_service::EchoService;
 use super::served_attempt::{ServedAttempt, StepSource};
+use crate::scenario::behaviour::Behaviour;
 
-/// A running echo server.
+/// A running test server (the echo server, or a [`Behaviour`] for any method).
 pub struct RunningServer {
     /// The address it listens on (the real port when bound to port 0).
     pub local_addr: SocketAddr,
@@ -38,19 +48,25 @@ pub enum ServerError {
     Transport(#[from] tonic::transport::Error),
 }
 
+/// A server's whole service, whatever it is made of: tonic routes (the echo server) or one
+/// service for every path (a behaviour).
+type AnyService = BoxCloneSyncService<http::Request<Body>, http::Response<Body>, Infallible>;
+
 async fn serve(
     listener: std::net::TcpListener,
-    service: EchoService,
+    service: AnyService,
     graceful: oneshot::Receiver<()>,
     abort: oneshot::Receiver<()>,
 ) -> Result<(), ServerError> {
     let listener = tokio::net::TcpListener::from_std(listener)?;
     let incoming = tonic::transport::server::TcpIncoming::from(listener).with_nodelay(Some(true));
-    let server = tonic::transport::Server::builder()
-        .add_service(service)
-        .serve_with_incoming_shutdown(incoming, async move {
+    let server = tonic::transport::Server::builder().serve_with_incoming_shutdown(
+        service,
+        incoming,
+        async move {
             let _ = graceful.await;
-        });
+        },
+    );
     tokio::select! {
         // A graceful end first; an abort (the handle was dropped) drops every connection.
         biased;
@@ -60,20 +76,48 @@ async fn serve(
 }
 
 impl RunningServer {
-    /// Binds `addr` and serves `source` on it, on a thread of its own.
+    /// Binds `addr` and serves the echo service answering from `source` on it, on a thread
+    /// of its own.
     pub async fn start(
         addr: SocketAddr,
         source: impl StepSource,
     ) -> std::io::Result<RunningServer> {
+        let (service, attempts) = EchoService::new(source);
+        Self::serve(
+            addr,
+            BoxCloneSyncService::new(Routes::new(service)),
+            attempts,
+        )
+    }
+
+    /// Binds `addr` (`127.0.0.1:0` for a test) and serves `behaviour`, drawing from the server
+    /// streams of `seed`, for every method of every service, on a thread of its own: the same
+    /// behaviour value the simulator runs ([`crate::sim::run::trace_with_behaviour`]), over
+    /// real HTTP/2, for a client generated from any proto. See [`BehaviourService`].
+    pub async fn start_behaviour(
+        addr: SocketAddr,
+        behaviour: Arc<dyn Behaviour>,
+        seed: u64,
+    ) -> std::io::Result<RunningServer> {
+        let (service, attempts) = BehaviourService::new(behaviour, seed);
+        Self::serve(addr, BoxCloneSyncService::new(service), attempts)
+    }
+
+    /// Binds `addr` and serves `service` on a thread of its own, its records arriving on
+    /// `attempts`.
+    fn serve(
+        addr: SocketAddr,
+        service: AnyService,
+        attempts: mpsc::UnboundedReceiver<ServedAttempt>,
+    ) -> std::io::Result<RunningServer> {
         let listener = std::net::TcpListener::bind(addr)?;
         listener.set_nonblocking(true)?;
         let local_addr = listener.local_addr()?;
-        let (service, attempts) = EchoService::new(source);
         let (graceful_tx, graceful) = oneshot::channel();
         let (abort_tx, abort) = oneshot::channel();
         let (done_tx, done) = oneshot::channel();
         std::thread::Builder::new()
-            .name("hedgehog-echo-server".into())
+            .name("hedgehog-test-server".into())
             .spawn(move || {
                 let result = match tokio::runtime::Builder::new_current_thread()
                     .enable_all()

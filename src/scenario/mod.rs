@@ -12,7 +12,16 @@
 //!
 //! Unknown keys are errors: a misspelt key silently falling back to a default would produce a
 //! believable, wrong trace.
+//!
+//! Both directions: a scenario is read from a file ([`Scenario::load`]), from text
+//! ([`Scenario::from_json`]) or built in Rust ([`Scenario::builder`], checked by the same
+//! reader), and any scenario is written back in this format ([`Scenario::to_json`], `Serialize`)
+//! with its service config's own text inline, so it replays with `hedgehog sim FILE --seed N`.
+//! The `server` object describes the stock server; any other [`behaviour::Behaviour`] can take
+//! its place at run time.
 
+pub mod behaviour;
+mod builder;
 pub mod client;
 pub mod fields;
 pub mod latency;
@@ -20,6 +29,7 @@ pub mod load;
 pub mod rng;
 pub mod schedule;
 pub mod server;
+mod write;
 
 use std::fmt;
 use std::path::{Path, PathBuf};
@@ -27,6 +37,7 @@ use std::path::{Path, PathBuf};
 use serde_json::Value;
 
 use crate::config::{self, Jitter, ParseOptions, ServiceConfig, Warning};
+pub use builder::{BuildError, ScenarioBuilder};
 use client::parse_client;
 pub use client::{ClientSpec, MethodRef, DEFAULT_CHANNEL_BUFFER_BYTES, DEFAULT_RETRY_BUFFER_BYTES};
 use fields::{self as parse, FieldError};
@@ -44,6 +55,10 @@ pub struct Scenario {
     pub file: Option<PathBuf>,
     /// The validated service config.
     pub config: ServiceConfig,
+    /// The service config's JSON text, as written: the inline object's own text (its keys'
+    /// spelling, `".01s"`, `1.0` kept), or the text of the file it names. A scenario written
+    /// out ([`Scenario::to_json`]) carries this text inline, so it replays the same config.
+    pub config_text: String,
     /// The config's portability warnings.
     pub warnings: Vec<Warning>,
     /// `jitter` (default `spec`).
@@ -117,15 +132,22 @@ fn whole_file(message: String) -> FieldError {
     }
 }
 
-/// Reads a JSON file with the project's parser (duplicate keys are errors, D3).
-fn read_json(path: &Path) -> Result<Value, ScenarioError> {
+/// Reads a JSON file with the project's parser (duplicate keys are errors, D3); its text and
+/// its value.
+fn read_json(path: &Path) -> Result<(String, Value), ScenarioError> {
     let label = path.display().to_string();
     let text = std::fs::read_to_string(path).map_err(|e| {
         ScenarioError::one(&label, whole_file(format!("cannot read the file: {e}")))
     })?;
-    crate::json::parse(&text).map_err(|e| {
+    let value = parse_json(&text, &label)?;
+    Ok((text, value))
+}
+
+/// Parses JSON text with the project's parser; errors name `label`, the line and the column.
+fn parse_json(text: &str, label: &str) -> Result<Value, ScenarioError> {
+    crate::json::parse(text).map_err(|e| {
         ScenarioError::one(
-            &label,
+            label,
             whole_file(format!(
                 "line {}, column {}: {}",
                 e.line, e.column, e.message
@@ -134,19 +156,73 @@ fn read_json(path: &Path) -> Result<Value, ScenarioError> {
     })
 }
 
+/// The exact text of a scenario's inline `service_config` object, if it has one.
+fn raw_service_config(text: &str) -> Option<String> {
+    #[derive(serde::Deserialize)]
+    struct Top<'a> {
+        #[serde(borrow)]
+        service_config: Option<&'a serde_json::value::RawValue>,
+    }
+    let top: Top<'_> = serde_json::from_str(text).ok()?;
+    top.service_config
+        .filter(|raw| raw.get().starts_with('{'))
+        .map(|raw| raw.get().to_string())
+}
+
+/// Validates a service config value found at `prefix` of `label` (a scenario's inline object,
+/// `service_config.`) or in a file of its own (`label` that file, no prefix), in lenient mode
+/// with the client's `maxAttempts` ceiling.
+pub(crate) fn parse_config(
+    value: &Value,
+    max_attempts_limit: u32,
+    label: &str,
+    prefix: &str,
+) -> Result<config::Parsed, ScenarioError> {
+    let options = ParseOptions {
+        max_attempts_limit,
+        ..Default::default()
+    };
+    config::parse_value(value, &options).map_err(|invalid| ScenarioError {
+        file: label.to_string(),
+        problems: invalid
+            .errors
+            .iter()
+            .map(|e| FieldError::new(&format!("{prefix}{}", e.path), e.message.clone()))
+            .collect(),
+    })
+}
+
 impl Scenario {
     /// Loads a scenario file (and the config file it names, if any).
     pub fn load(path: &Path) -> Result<Scenario, ScenarioError> {
-        let value = read_json(path)?;
+        let (text, value) = read_json(path)?;
         let base = path.parent().unwrap_or(Path::new("."));
-        let mut scenario = Scenario::from_value(&value, base, &path.display().to_string())?;
+        let label = path.display().to_string();
+        let mut scenario = Scenario::read(&value, raw_service_config(&text), base, &label)?;
         scenario.file = Some(path.to_path_buf());
         Ok(scenario)
+    }
+
+    /// Reads a scenario from its JSON text (as [`Scenario::to_json`] writes it); `base`
+    /// resolves a `service_config` path and `label` names the source in errors.
+    pub fn from_json(text: &str, base: &Path, label: &str) -> Result<Scenario, ScenarioError> {
+        let value = parse_json(text, label)?;
+        Scenario::read(&value, raw_service_config(text), base, label)
     }
 
     /// Builds a scenario from a parsed value; `base` resolves a `service_config` path and
     /// `label` names the source in errors.
     pub fn from_value(value: &Value, base: &Path, label: &str) -> Result<Scenario, ScenarioError> {
+        Scenario::read(value, None, base, label)
+    }
+
+    /// [`Scenario::from_value`], with the inline config's exact text when the caller has it.
+    fn read(
+        value: &Value,
+        raw_config: Option<String>,
+        base: &Path,
+        label: &str,
+    ) -> Result<Scenario, ScenarioError> {
         let err = |e: FieldError| ScenarioError::one(label, e);
         let map = parse::object(value, "", &TOP_KEYS).map_err(err)?;
         let name = parse::string(parse::required(map, "", "name").map_err(err)?, "name")
@@ -197,26 +273,22 @@ impl Scenario {
             Some(v) => Some(LoadSpec::parse(v, "load").map_err(err)?),
             None => None,
         };
-        let options = ParseOptions {
-            max_attempts_limit: client.max_attempts_limit,
-            ..Default::default()
-        };
+        let limit = client.max_attempts_limit;
         let sc = parse::required(map, "", "service_config").map_err(err)?;
-        let (parsed, config_label, prefix) = match sc {
+        let (parsed, config_text) = match sc {
             Value::String(rel) => {
                 let path = base.join(rel);
-                let v = read_json(&path)?;
+                let (text, v) = read_json(&path)?;
+                let label = path.display().to_string();
                 (
-                    config::parse_value(&v, &options),
-                    path.display().to_string(),
-                    String::new(),
+                    parse_config(&v, limit, &label, "")?,
+                    text.trim().to_string(),
                 )
             }
-            Value::Object(_) => (
-                config::parse_value(sc, &options),
-                label.to_string(),
-                "service_config.".into(),
-            ),
+            Value::Object(_) => {
+                let text = raw_config.unwrap_or_else(|| sc.to_string());
+                (parse_config(sc, limit, label, "service_config.")?, text)
+            }
             other => {
                 return Err(err(FieldError::new(
                     "service_config",
@@ -227,19 +299,12 @@ impl Scenario {
                 )))
             }
         };
-        let parsed = parsed.map_err(|invalid| ScenarioError {
-            file: config_label,
-            problems: invalid
-                .errors
-                .iter()
-                .map(|e| FieldError::new(&format!("{prefix}{}", e.path), e.message.clone()))
-                .collect(),
-        })?;
         Ok(Scenario {
             name,
             description,
             file: None,
             config: parsed.config,
+            config_text,
             warnings: parsed.warnings,
             jitter,
             seeds,
@@ -250,13 +315,22 @@ impl Scenario {
         })
     }
 
-    /// How to replay one run of this scenario from a shell.
+    /// How to replay one run of this scenario from a shell: `hedgehog sim FILE --seed N` when
+    /// the file it came from still describes it; otherwise (built in memory, or changed since
+    /// it was loaded) the scenario's JSON to save, and the command to run on it.
     pub fn replay_command(&self, seed: u64) -> String {
-        let file = self
+        let json = self.to_json();
+        let on_disk = self
             .file
             .as_ref()
-            .map_or("<scenario>".to_string(), |f| f.display().to_string());
-        format!("hedgehog sim {file} --seed {seed}")
+            .filter(|file| Scenario::load(file).is_ok_and(|loaded| loaded.to_json() == json));
+        match on_disk {
+            Some(file) => format!("hedgehog sim {} --seed {seed}", file.display()),
+            None => format!(
+                "save this scenario as {0}.json and run `hedgehog sim {0}.json --seed {seed}`:\n{json}",
+                self.name
+            ),
+        }
     }
 }
 

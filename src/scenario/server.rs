@@ -1,21 +1,24 @@
 //! The server model shared by the simulated server and `hedgehog serve`.
 //!
-//! Contract: a [`ServerSpec`] is parsed from a scenario's `server` object; a [`ServerModel`] made
-//! from it answers [`ServerModel::next_step`] once per arriving attempt, in arrival order,
-//! drawing any randomness from its own seeded ChaCha streams. Clock-free and I/O-free, so the
-//! simulated and the live server make the same decisions for the same seed.
+//! Contract: a [`ServerSpec`] is parsed from a scenario's `server` object and is a
+//! [`Behaviour`] (the stock one); a [`ServerModel`] holds any behaviour with its state and
+//! answers once per arriving attempt, in arrival order, drawing any randomness from its own
+//! seeded ChaCha streams. Clock-free and I/O-free, so the simulated and the live server make
+//! the same decisions for the same seed.
 //!
 //! Status draws and latency draws use two separate streams, so changing a scenario's latency
 //! distribution does not change which requests fail (and vice versa). Latency is drawn only for
 //! attempts whose step does not fix it.
 
-use rand::{Rng, RngCore};
-use rand_chacha::ChaCha8Rng;
+use std::fmt;
+use std::sync::Arc;
+
+use rand::Rng;
 use serde_json::Value;
 
+use super::behaviour::{Answer, Arrival, Behaviour, BehaviourPanic, Reply, Seen, ServerState};
 use super::fields::{self as parse, FieldError};
 use super::latency::Latency;
-use super::rng::{stream, Purpose};
 use super::schedule::parse_schedule;
 pub use super::schedule::{Schedule, ScriptStep, Then, SCHEDULE_KINDS};
 use crate::code::Code;
@@ -58,52 +61,22 @@ impl ServerSpec {
     }
 }
 
-/// A `ServerSpec` with its state (request counter, script position, RNG).
-#[derive(Debug)]
-pub struct ServerModel {
-    spec: ServerSpec,
-    /// Attempts answered so far.
-    served: u64,
-    status_rng: ChaCha8Rng,
-    latency_rng: ChaCha8Rng,
-}
-
-impl ServerModel {
-    /// A fresh server for `spec`, drawing from a stream derived from `seed`.
-    pub fn new(spec: &ServerSpec, seed: u64) -> Self {
-        Self::with_index(spec, seed, 0)
-    }
-
-    /// Server number `index` of a run (each server of a run has its own streams).
-    pub fn with_index(spec: &ServerSpec, seed: u64, index: u64) -> Self {
-        ServerModel {
-            spec: spec.clone(),
-            served: 0,
-            status_rng: stream(seed, Purpose::ServerStatus, index),
-            latency_rng: stream(seed, Purpose::ServerLatency, index),
-        }
-    }
-
-    /// How many attempts this server has answered.
-    pub fn served(&self) -> u64 {
-        self.served
-    }
-
-    /// The answer to the next arriving attempt.
-    pub fn next_step(&mut self) -> Step {
-        self.served += 1;
-        let n = self.served;
-        let (status, latency, pushback, headers_first) = match &self.spec.schedule {
+impl Behaviour for ServerSpec {
+    /// The stock schedules: `req_modulo` and `script` by arrival count, `fail_rate` from the
+    /// status stream; the latency, unless the step fixes it, from the latency stream.
+    fn answer(&self, arrival: &mut Arrival<'_>) -> Answer {
+        let n = arrival.count;
+        let (status, latency, pushback, headers_first) = match &self.schedule {
             Schedule::ReqModulo { n: period, status } => {
                 let s = if n % period == 0 { Code::Ok } else { *status };
                 (s, None, None, false)
             }
             Schedule::FailRate { p, status } => {
-                let fail = self.status_rng.random::<f64>() < *p;
+                let fail = arrival.rng.random::<f64>() < *p;
                 (if fail { *status } else { Code::Ok }, None, None, false)
             }
             Schedule::Script { steps, then } => {
-                let i = usize::try_from(n - 1).unwrap_or(usize::MAX);
+                let i = usize::try_from(n.saturating_sub(1)).unwrap_or(usize::MAX);
                 let step = match then {
                     Then::Repeat => &steps[i % steps.len()],
                     Then::Last => &steps[i.min(steps.len() - 1)],
@@ -118,17 +91,110 @@ impl ServerModel {
         };
         let latency = match latency {
             Some(ns) => ns,
-            None => self
-                .spec
-                .latency
-                .sample(&mut self.latency_rng as &mut dyn RngCore),
+            None => self.latency.sample(&mut *arrival.latency_rng),
         };
-        Step {
+        Answer {
             status,
             latency,
             pushback,
             headers_first,
+            reply: Reply::Echo,
         }
+    }
+}
+
+impl From<Answer> for Step {
+    fn from(answer: Answer) -> Step {
+        Step {
+            status: answer.status,
+            latency: answer.latency,
+            pushback: answer.pushback,
+            headers_first: answer.headers_first,
+        }
+    }
+}
+
+/// A server: a [`Behaviour`] (the scenario's stock schedule, or any other) with its state
+/// (arrival counter, seeded streams) and the first panic it raised, if any.
+pub struct ServerModel {
+    behaviour: Arc<dyn Behaviour>,
+    state: ServerState,
+    panic: Option<BehaviourPanic>,
+}
+
+impl fmt::Debug for ServerModel {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("ServerModel")
+            .field("state", &self.state)
+            .field("panic", &self.panic)
+            .finish_non_exhaustive()
+    }
+}
+
+/// What a server that knows nothing about its attempts (the `next_step` callers) tells.
+const UNSEEN: Seen<'static> = Seen {
+    method: "",
+    previous: None,
+    now: 0,
+    request: &[],
+};
+
+impl ServerModel {
+    /// A fresh server for `spec`, drawing from a stream derived from `seed`.
+    pub fn new(spec: &ServerSpec, seed: u64) -> Self {
+        Self::with_index(spec, seed, 0)
+    }
+
+    /// Server number `index` of a run (each server of a run has its own streams).
+    pub fn with_index(spec: &ServerSpec, seed: u64, index: u64) -> Self {
+        Self::with_behaviour(Arc::new(spec.clone()), seed, index)
+    }
+
+    /// Server number `index` of a run with `seed`, answering with `behaviour`.
+    pub fn with_behaviour(behaviour: Arc<dyn Behaviour>, seed: u64, index: u64) -> Self {
+        ServerModel {
+            behaviour,
+            state: ServerState::new(seed, index),
+            panic: None,
+        }
+    }
+
+    /// How many attempts this server has answered.
+    pub fn served(&self) -> u64 {
+        self.state.count()
+    }
+
+    /// The answer to the next arriving attempt, for a server that knows nothing about it
+    /// (no method, no `previous`, time 0, no request): enough for the stock schedules.
+    pub fn next_step(&mut self) -> Step {
+        self.answer(UNSEEN).into()
+    }
+
+    /// The answer to the next arriving attempt; a panicking behaviour answers INTERNAL, and
+    /// its first panic is kept for [`Self::take_panic`].
+    pub fn answer(&mut self, seen: Seen<'_>) -> Answer {
+        match self.try_answer(seen) {
+            Ok(answer) => answer,
+            Err(panic) => {
+                self.panic.get_or_insert(panic);
+                Answer::fail(Code::Internal)
+            }
+        }
+    }
+
+    /// The answer to the next arriving attempt, or the behaviour's panic.
+    pub fn try_answer(&mut self, seen: Seen<'_>) -> Result<Answer, BehaviourPanic> {
+        self.state.answer(&*self.behaviour, seen)
+    }
+
+    /// Counts an attempt the behaviour never saw (see [`ServerState::skip`]).
+    pub fn skip(&mut self) {
+        self.state.skip();
+    }
+
+    /// The first panic of the behaviour, if it panicked.
+    pub fn take_panic(&mut self) -> Option<BehaviourPanic> {
+        self.panic.take()
     }
 }
 

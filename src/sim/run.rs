@@ -13,7 +13,7 @@
 
 use std::cell::RefCell;
 use std::rc::Rc;
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 
 use super::clock::SimClock;
 use super::executor::Executor;
@@ -24,6 +24,7 @@ use crate::driver::{run_call, CallContext};
 use crate::engine::{FinishReason, Throttle};
 use crate::plan::buffer::RetryBuffer;
 use crate::plan::MethodPlan;
+use crate::scenario::behaviour::{Behaviour, BehaviourPanic};
 use crate::scenario::rng::{stream, Purpose};
 use crate::scenario::server::ServerModel;
 use crate::scenario::Scenario;
@@ -65,6 +66,13 @@ pub(crate) fn method_plans(scenario: &Scenario) -> Vec<MethodPlan> {
         .iter()
         .map(|m| MethodPlan::select(config, &m.service, &m.method))
         .collect()
+}
+
+/// Each client method's name, `service/Method`, in `client.methods` order: what the server's
+/// behaviour is told (made once per run, so no call allocates it).
+pub(crate) fn method_names(scenario: &Scenario) -> Vec<String> {
+    let methods = &scenario.client.methods;
+    methods.iter().map(ToString::to_string).collect()
 }
 
 /// What the calls of one simulated channel share: the scenario, the seed, the channel's
@@ -128,16 +136,60 @@ impl Channel<'_> {
 /// This is the public entry point for anything that wants a simulated run with its own
 /// recorder (the summary, a full trace, a test that checks invariants as events arrive).
 pub fn run_with(scenario: &Scenario, seed: u64, recorder: &dyn Recorder) -> RunStats {
+    run_on(
+        scenario,
+        seed,
+        ServerModel::new(&scenario.server, seed),
+        recorder,
+    )
+    .0
+}
+
+/// Runs `scenario` with `seed` against `behaviour` instead of the scenario's `server`
+/// schedule, writing into `recorder`. The behaviour draws from the server's streams of `seed`
+/// (rule 1); if it panics, the attempt is answered INTERNAL, the run goes on, and the first
+/// panic is the result.
+pub fn run_with_behaviour(
+    scenario: &Scenario,
+    seed: u64,
+    behaviour: Arc<dyn Behaviour>,
+    recorder: &dyn Recorder,
+) -> Result<RunStats, BehaviourPanic> {
+    let model = ServerModel::with_behaviour(behaviour, seed, 0);
+    let (stats, panic) = run_on(scenario, seed, model, recorder);
+    panic.map_or(Ok(stats), Err)
+}
+
+/// A full trace of one run against `behaviour` (see [`run_with_behaviour`]).
+pub fn trace_with_behaviour(
+    scenario: &Scenario,
+    seed: u64,
+    behaviour: Arc<dyn Behaviour>,
+) -> Result<Trace, BehaviourPanic> {
+    let recorder = TraceRecorder::new();
+    run_with_behaviour(scenario, seed, behaviour, &recorder)?;
+    Ok(recorder.into_trace(&scenario.name, seed, Mode::Sim))
+}
+
+/// One run against `model`; its stats and the behaviour's first panic, if any.
+fn run_on(
+    scenario: &Scenario,
+    seed: u64,
+    model: ServerModel,
+    recorder: &dyn Recorder,
+) -> (RunStats, Option<BehaviourPanic>) {
     if scenario.load.is_some() {
-        return super::load::world::run(scenario, seed, recorder).0;
+        let (stats, _, panic) = super::load::world::run_on(scenario, seed, model, recorder);
+        return (stats, panic);
     }
     let client = &scenario.client;
-    let server = RefCell::new(ServerModel::new(&scenario.server, seed));
+    let server = RefCell::new(model);
     let throttle = scenario
         .config
         .retry_throttling
         .map(|t| Mutex::new(Throttle::new(t)));
     let plans = method_plans(scenario);
+    let names = method_names(scenario);
     let message: Rc<str> = Rc::from(client.message.as_str());
     let buffer = RetryBuffer::new(client.retry_buffer_bytes, client.channel_buffer_bytes);
     let channel = Channel {
@@ -147,7 +199,7 @@ pub fn run_with(scenario: &Scenario, seed: u64, recorder: &dyn Recorder) -> RunS
         buffer: &buffer,
         recorder,
     };
-    let (server, plans, channel) = (&server, &plans, &channel);
+    let (server, plans, names, channel) = (&server, &plans, &names, &channel);
 
     let mut executor = Executor::new();
     let clock = executor.clock().clone();
@@ -157,8 +209,10 @@ pub fn run_with(scenario: &Scenario, seed: u64, recorder: &dyn Recorder) -> RunS
         async move {
             for i in 0..client.calls {
                 clock.sleep_until(i.saturating_mul(client.interval)).await;
-                let method = &plans[usize::try_from(i % plans.len() as u64).unwrap_or(0)];
-                let transport = SimTransport::new(clock.clone(), server, Rc::clone(&message));
+                let m = usize::try_from(i % plans.len() as u64).unwrap_or(0);
+                let method = &plans[m];
+                let transport = SimTransport::new(clock.clone(), server, Rc::clone(&message))
+                    .with_method(&names[m]);
                 spawner.spawn(channel.call(clock.clone(), transport, i, method, |_, _| ()));
             }
         }
@@ -167,11 +221,13 @@ pub fn run_with(scenario: &Scenario, seed: u64, recorder: &dyn Recorder) -> RunS
     let unfinished = executor.run();
     drop(executor);
     let served = server.borrow().served();
-    RunStats {
+    let panic = server.borrow_mut().take_panic();
+    let stats = RunStats {
         unfinished,
         served,
         ended: clock.now(),
-    }
+    };
+    (stats, panic)
 }
 
 /// A full trace of one run.

@@ -1,6 +1,7 @@
 //! [`SimTransport`]: attempts answered by a [`ServerModel`] in virtual time.
 //!
-//! `start()` asks the server for its next step at send time, so attempts sent at the same
+//! `start()` asks the server's behaviour for its answer at send time (telling it the method,
+//! `previous`, the virtual time and the request), so attempts sent at the same
 //! instant take steps in the order they were sent (the driver's send order). The attempt then
 //! yields, on the [`SimClock`]:
 //! - `Headers(message)` at the send instant when the step has `headers_first`;
@@ -22,6 +23,7 @@ use futures_util::Stream;
 use super::clock::{SimClock, Sleep};
 use crate::clock::Clock;
 use crate::code::Code;
+use crate::scenario::behaviour::{Reply, Seen};
 use crate::scenario::server::ServerModel;
 use crate::transport::{AttemptEvent, AttemptStart, Transport};
 
@@ -31,6 +33,7 @@ pub struct SimTransport<'a> {
     clock: SimClock,
     server: &'a RefCell<ServerModel>,
     message: Rc<str>,
+    method: &'a str,
 }
 
 impl<'a> SimTransport<'a> {
@@ -40,7 +43,14 @@ impl<'a> SimTransport<'a> {
             clock,
             server,
             message,
+            method: "",
         }
+    }
+
+    /// The same transport, telling the server's behaviour the call's method (`service/Method`).
+    pub fn with_method(mut self, method: &'a str) -> Self {
+        self.method = method;
+        self
     }
 }
 
@@ -99,15 +109,25 @@ impl Transport for SimTransport<'_> {
     type Response = String;
     type Attempt = SimAttempt;
 
-    fn start(&self, _start: &AttemptStart) -> SimAttempt {
-        let step = self.server.borrow_mut().next_step();
-        let end = self.clock.now().saturating_add(step.latency);
+    fn start(&self, start: &AttemptStart) -> SimAttempt {
+        let now = self.clock.now();
+        let answer = self.server.borrow_mut().answer(Seen {
+            method: self.method,
+            previous: start.previous,
+            now,
+            request: self.message.as_bytes(),
+        });
+        let message = match answer.reply {
+            Reply::Echo => Rc::clone(&self.message),
+            Reply::Empty => Rc::from(""),
+            Reply::Bytes(bytes) => Rc::from(String::from_utf8_lossy(&bytes)),
+        };
         SimAttempt::scripted(
-            self.clock.sleep_until(end),
-            step.status,
-            step.pushback,
-            step.headers_first,
-            Rc::clone(&self.message),
+            self.clock.sleep_until(now.saturating_add(answer.latency)),
+            answer.status,
+            answer.pushback,
+            answer.headers_first,
+            message,
         )
     }
 }

@@ -12,6 +12,7 @@ use std::rc::Rc;
 use super::backend::Backend;
 use super::tally::Tally;
 use crate::clock::Clock;
+use crate::scenario::behaviour::Seen;
 use crate::scenario::server::ServerModel;
 use crate::sim::clock::SimClock;
 use crate::sim::transport::SimAttempt;
@@ -34,6 +35,7 @@ pub struct LoadTransport<'a> {
     clock: SimClock,
     server: &'a ServerSide,
     message: Rc<str>,
+    method: &'a str,
 }
 
 impl<'a> LoadTransport<'a> {
@@ -43,7 +45,14 @@ impl<'a> LoadTransport<'a> {
             clock,
             server,
             message,
+            method: "",
         }
+    }
+
+    /// The same transport, telling the server's behaviour the call's method (`service/Method`).
+    pub fn with_method(mut self, method: &'a str) -> Self {
+        self.method = method;
+        self
     }
 }
 
@@ -51,9 +60,14 @@ impl Transport for LoadTransport<'_> {
     type Response = String;
     type Attempt = SimAttempt;
 
-    fn start(&self, _start: &AttemptStart) -> SimAttempt {
+    fn start(&self, start: &AttemptStart) -> SimAttempt {
         let now = self.clock.now();
-        let step = self.server.model.borrow_mut().next_step();
+        let step = self.server.model.borrow_mut().answer(Seen {
+            method: self.method,
+            previous: start.previous,
+            now,
+            request: self.message.as_bytes(),
+        });
         let mut backend = self.server.backend.borrow_mut();
         let admission = backend.admit(now);
         let (mut status, mut pushback, mut headers_first) =

@@ -30,12 +30,13 @@ use crate::clock::Clock;
 use crate::code::Code;
 use crate::engine::{FinishReason, Throttle};
 use crate::plan::buffer::RetryBuffer;
+use crate::scenario::behaviour::BehaviourPanic;
 use crate::scenario::latency::open_unit;
 use crate::scenario::rng::{stream, Purpose};
 use crate::scenario::server::ServerModel;
 use crate::scenario::Scenario;
 use crate::sim::executor::Executor;
-use crate::sim::run::{method_plans, Channel, RunStats};
+use crate::sim::run::{method_names, method_plans, Channel, RunStats};
 use crate::time::Nanos;
 use crate::trace::{CallRecord, Discard, Recorder};
 
@@ -91,11 +92,23 @@ fn count_rpc(server: &ServerSide, request: &Request, record: &CallRecord, reason
 /// Runs `scenario` (with its `load`, or the plain world) for `seed`. Events and per-RPC call
 /// records go to `recorder`; the returned [`Tally`] counts user requests.
 pub fn run(scenario: &Scenario, seed: u64, recorder: &dyn Recorder) -> (RunStats, Tally) {
+    let model = ServerModel::new(&scenario.server, seed);
+    let (stats, tally, _) = run_on(scenario, seed, model, recorder);
+    (stats, tally)
+}
+
+/// [`run`] against `model`'s behaviour; also returns the behaviour's first panic, if any.
+pub(crate) fn run_on(
+    scenario: &Scenario,
+    seed: u64,
+    model: ServerModel,
+    recorder: &dyn Recorder,
+) -> (RunStats, Tally, Option<BehaviourPanic>) {
     let default = LoadSpec::default();
     let load = scenario.load.as_ref().unwrap_or(&default);
     let client = &scenario.client;
     let server = ServerSide {
-        model: RefCell::new(ServerModel::new(&scenario.server, seed)),
+        model: RefCell::new(model),
         backend: RefCell::new(Backend::new(&load.server)),
         tally: RefCell::new(Tally::new(load.series)),
     };
@@ -123,8 +136,9 @@ pub fn run(scenario: &Scenario, seed: u64, recorder: &dyn Recorder) -> (RunStats
         })
         .collect();
     let plans = method_plans(scenario);
+    let names = method_names(scenario);
     let message: Rc<str> = Rc::from(client.message.as_str());
-    let (server, plans) = (&server, &plans);
+    let (server, plans, names) = (&server, &plans, &names);
 
     let mut executor = Executor::new();
     let clock = executor.clock().clone();
@@ -158,9 +172,11 @@ pub fn run(scenario: &Scenario, seed: u64, recorder: &dyn Recorder) -> (RunStats
                 });
                 for _ in 0..load.fan_out {
                     let id = (c << 48) | rpc;
-                    let plan = &plans[usize::try_from(rpc % plans.len() as u64).unwrap_or(0)];
+                    let m = usize::try_from(rpc % plans.len() as u64).unwrap_or(0);
+                    let plan = &plans[m];
                     rpc += 1;
-                    let transport = LoadTransport::new(clock.clone(), server, Rc::clone(&message));
+                    let transport = LoadTransport::new(clock.clone(), server, Rc::clone(&message))
+                        .with_method(&names[m]);
                     let request = Rc::clone(&request);
                     let then = move |record: &CallRecord, reason| {
                         count_rpc(server, &request, record, reason);
@@ -186,7 +202,8 @@ pub fn run(scenario: &Scenario, seed: u64, recorder: &dyn Recorder) -> (RunStats
         served,
         ended,
     };
-    (stats, tally)
+    let panic = server.model.borrow_mut().take_panic();
+    (stats, tally, panic)
 }
 
 /// The tally of one seed, keeping no trace.
