@@ -10,7 +10,7 @@
 use std::path::Path;
 
 use rayon::prelude::*;
-use serde_json::Value;
+use crate::json::Value;
 
 use super::error::{SeedsError, VariantError, WorkersError};
 pub use super::results::{Sweep, VariantResult};

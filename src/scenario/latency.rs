@@ -6,7 +6,7 @@
 //! is rounded to whole nanoseconds at once, so floats never reach the clock (rule 2).
 
 use rand::{Rng, RngCore};
-use serde_json::Value;
+use crate::json::Value;
 
 use super::fields::{self as parse, FieldError};
 use crate::time::Nanos;
@@ -149,7 +149,7 @@ fn to_nanos(ms: f64) -> Nanos {
 mod tests {
     use super::*;
     use crate::scenario::rng::{stream, Purpose};
-    use serde_json::json;
+    use crate::json::test_json as json;
 
     fn mean_ms(latency: &Latency, n: u32) -> f64 {
         let mut rng = stream(7, Purpose::ServerLatency, 0);

@@ -6,7 +6,7 @@
 //! latency), and `fail_rate` (independent seeded failures, for load runs). Parsing checks every
 //! field with its JSON path; an unknown kind lists the valid ones.
 
-use serde_json::{Map, Value};
+use crate::json::{Map, Value};
 
 use super::fields::{self as parse, FieldError};
 use crate::code::Code;
@@ -73,7 +73,7 @@ fn parse_status(value: &Value, path: &str) -> Result<Code, FieldError> {
     })
 }
 
-fn optional_status(map: &Map<String, Value>, path: &str) -> Result<Code, FieldError> {
+fn optional_status(map: &Map, path: &str) -> Result<Code, FieldError> {
     match map.get("status") {
         Some(v) => parse_status(v, &parse::join(path, "status")),
         None => Ok(Code::Unavailable),

@@ -11,7 +11,7 @@
 
 use rand::{Rng, RngCore};
 use rand_chacha::ChaCha8Rng;
-use serde_json::Value;
+use crate::json::Value;
 
 use super::fields::{self as parse, FieldError};
 use super::latency::Latency;
@@ -135,7 +135,7 @@ impl ServerModel {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use serde_json::json;
+    use crate::json::test_json as json;
 
     fn model(server: Value) -> ServerModel {
         ServerModel::new(&ServerSpec::parse(&server, "server").unwrap(), 1)

@@ -159,7 +159,7 @@ mod tests {
     use crate::scenario::server::ServerSpec;
     use crate::sim::executor::Executor;
     use futures_util::StreamExt;
-    use serde_json::json;
+    use crate::json::test_json as json;
 
     type Log = Rc<RefCell<Vec<(u64, String)>>>;
 
@@ -178,7 +178,7 @@ mod tests {
         }
     }
 
-    fn run(server: serde_json::Value, sends: &[u64]) -> Vec<(u64, String)> {
+    fn run(server: crate::json::Value, sends: &[u64]) -> Vec<(u64, String)> {
         let spec = ServerSpec::parse(&server, "server").unwrap();
         let model = RefCell::new(ServerModel::new(&spec, 1));
         let model = &model;
