@@ -212,3 +212,56 @@ impl<'de> Visitor<'de> for NoDuplicates {
         Ok(())
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn err(text: &str) -> (usize, usize, String) {
+        let e = parse(text).expect_err("invalid");
+        (e.line, e.column, e.message)
+    }
+
+    #[test]
+    fn numbers_beyond_f64_keep_their_text_r47() {
+        let v = parse(r#"{"i": 1e400, "j": -1.5E-400, "k": 123456789012345678901234567890}"#)
+            .expect("valid");
+        assert_eq!(v.to_string(), r#"{"i":1e+400,"j":-1.5e-400,"k":123456789012345678901234567890}"#);
+        // The zeroed copy serde_json reads leaves later error positions where they were.
+        assert_eq!(err("[1e400, x]"), err("[1e000, x]"));
+        assert_eq!(err("[1e400, x]").1, 9);
+    }
+
+    #[test]
+    fn strings_and_keys_that_look_like_numbers_are_not_number_tokens() {
+        let v = parse(r#"{"1e5": "-2.5", "a\"1": [1, "\\", 2]}"#).expect("valid");
+        assert_eq!(v["1e5"], "-2.5");
+        assert_eq!(v["a\"1"].to_string(), r#"[1,"\\",2]"#);
+    }
+
+    #[test]
+    fn the_recursion_limit_is_serde_jsons() {
+        let nested = |n: usize| format!("{}{}", "[".repeat(n), "]".repeat(n));
+        assert!(parse(&nested(127)).is_ok());
+        assert_eq!(err(&nested(128)), (1, 128, "recursion limit exceeded".into()));
+        assert_eq!(err(&"[".repeat(100_000)).2, "recursion limit exceeded");
+    }
+
+    #[test]
+    fn a_syntax_error_is_reported_before_an_earlier_duplicate_d3() {
+        assert_eq!(err(r#"{"a": 1, "a": 2, x}"#).2, "key must be a string");
+        assert_eq!(
+            err("{\"a\": 1,\n   \"a\" : 2}"),
+            (2, 7, "duplicate key \"a\" in one object".into())
+        );
+    }
+
+    #[test]
+    fn string_errors_are_serde_jsons() {
+        assert_eq!(
+            err(r#"["\ud800\u0041"]"#),
+            (1, 14, "lone leading surrogate in hex escape".into())
+        );
+        assert_eq!(err("[\"\\x\"]"), (1, 4, "invalid escape".into()));
+    }
+}

@@ -526,3 +526,63 @@ impl From<serde_json::Value> for Value {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::json::{object, parse};
+
+    #[test]
+    fn serialize_writes_number_text_verbatim_and_native_numbers_natively() {
+        let v = parse(r#"{"z": 1.10, "a": [0.1, 3, -2, 1e+0, 18446744073709551616]}"#).unwrap();
+        assert_eq!(
+            serde_json::to_string(&v).unwrap(),
+            r#"{"z":1.10,"a":[0.1,3,-2,1e+0,18446744073709551616]}"#
+        );
+        assert_eq!(serde_json::to_string(&v).unwrap(), v.to_string());
+        // A serializer other than serde_json's text writer sees plain numbers where it can.
+        let other = serde_json::to_value(&v["a"]).unwrap();
+        assert_eq!(other, serde_json::json!([0.1, 3, -2, 1.0, 18446744073709551616.0]));
+        let pretty = serde_json::to_string_pretty(&object! {"b": 1.5, "a": Value::Null}).unwrap();
+        assert_eq!(pretty, "{\n  \"b\": 1.5,\n  \"a\": null\n}");
+    }
+
+    #[test]
+    fn floats_are_spelled_as_serde_json_spells_them() {
+        assert_eq!(Value::from(1.0).to_string(), "1.0");
+        assert_eq!(Value::from(31.404).to_string(), "31.404");
+        assert_eq!(Value::from(4e-7).to_string(), "4e-7");
+        assert_eq!(Value::from(f64::NAN), Value::Null);
+        assert_eq!(Value::from(f64::INFINITY), Value::Null);
+    }
+
+    #[test]
+    fn accessors_read_like_serde_jsons() {
+        let v = parse(r#"{"n": 7, "f": 1.0, "neg": -3, "s": "x", "l": [true, null]}"#).unwrap();
+        assert_eq!(v["n"].as_u64(), Some(7));
+        assert_eq!(v["f"].as_u64(), None, "1.0 is not an integer's text");
+        assert_eq!(v["f"].as_f64(), Some(1.0));
+        assert_eq!((v["neg"].as_u64(), v["neg"].as_i64()), (None, Some(-3)));
+        assert_eq!(v["s"], "x");
+        assert_eq!(v["l"][0], true);
+        assert!(v["l"][1].is_null() && v["missing"].is_null() && v["l"][9].is_null());
+        assert_eq!(v.get("l").and_then(|l| l.get(0)), Some(&Value::Bool(true)));
+        assert_eq!(v["n"], 7);
+        assert_ne!(v["n"], 8);
+        assert_eq!(v.as_object().unwrap().keys().collect::<Vec<_>>(), ["n", "f", "neg", "s", "l"]);
+    }
+
+    #[test]
+    fn assigning_through_an_index_keeps_order_and_appends_new_keys() {
+        let mut v = object! {"b": 1, "a": 2};
+        v["b"] = Value::from("one");
+        v["c"]["d"] = Value::from(3);
+        assert_eq!(v.to_string(), r#"{"b":"one","a":2,"c":{"d":3}}"#);
+    }
+
+    #[test]
+    fn a_serde_json_value_converts_with_its_numbers() {
+        let v = Value::from(serde_json::json!({"b": [1.5, -2, 3], "a": "s"}));
+        assert_eq!(v.to_string(), r#"{"a":"s","b":[1.5,-2,3]}"#);
+    }
+}

@@ -178,7 +178,7 @@ fn parse_step(value: &Value, path: &str) -> Result<ScriptStep, FieldError> {
     let pushback = match map.get("pushback_ms") {
         None => None,
         Some(Value::String(s)) => Some(s.clone()),
-        // A number is taken as its exact text (arbitrary_precision keeps it): "200", "-1".
+        // A number is taken as its exact text (crate::json keeps it): "200", "-1".
         Some(Value::Number(n)) => Some(n.to_string()),
         Some(other) => {
             return Err(FieldError::new(
