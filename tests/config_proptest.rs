@@ -2,8 +2,8 @@
 //! or a list of errors that each name a path (R4, D3).
 
 use hedgehog::config::{check_value, parse_str, ParseError, ParseOptions};
-use proptest::prelude::*;
 use hedgehog::json::Value;
+use proptest::prelude::*;
 
 const VALID: &[&str] = &[
     include_str!("../sims/configs/grpc-go-demo.json"),

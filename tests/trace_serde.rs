@@ -63,7 +63,12 @@ fn every_scenario_trace_round_trips_through_its_json() {
             let back: Trace = serde_json::from_str(&text)
                 .unwrap_or_else(|e| panic!("{} seed {seed}: {e}", s.name));
             assert_eq!(to_json_string(&back), text, "{} seed {seed}", s.name);
-            assert_eq!(back, as_json_carries_it(&original), "{} seed {seed}", s.name);
+            assert_eq!(
+                back,
+                as_json_carries_it(&original),
+                "{} seed {seed}",
+                s.name
+            );
             checked += 1;
         }
     }

@@ -208,15 +208,35 @@ fn json_report(r: &Report) -> String {
         .collect();
     let report = JsonReport {
         valid: r.valid,
-        errors: r.errors.iter().map(|e| JsonError { path: &e.path, message: &e.message }).collect(),
-        warnings: r.warnings.iter().map(|w| JsonWarning {
-            path: &w.path, message: &w.message,
-            rejected_by: names(&w.rejected_by), ignored_by: names(&w.ignored_by),
-        }).collect(),
-        methods: r.methods.iter().map(|m| JsonMethod {
-            path: &m.path, names: &m.names, policy: m.kind, explanation: &m.text,
-            worst_case_backoff_ms: m.worst_case_backoff.map(hedgehog::time::to_ms),
-        }).collect(),
+        errors: r
+            .errors
+            .iter()
+            .map(|e| JsonError {
+                path: &e.path,
+                message: &e.message,
+            })
+            .collect(),
+        warnings: r
+            .warnings
+            .iter()
+            .map(|w| JsonWarning {
+                path: &w.path,
+                message: &w.message,
+                rejected_by: names(&w.rejected_by),
+                ignored_by: names(&w.ignored_by),
+            })
+            .collect(),
+        methods: r
+            .methods
+            .iter()
+            .map(|m| JsonMethod {
+                path: &m.path,
+                names: &m.names,
+                policy: m.kind,
+                explanation: &m.text,
+                worst_case_backoff_ms: m.worst_case_backoff.map(hedgehog::time::to_ms),
+            })
+            .collect(),
         throttling: &r.throttling,
         portability,
         portability_details: details,

@@ -6,10 +6,10 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use hedgehog::config::warning_line;
+use hedgehog::json::{Map, Value};
 use hedgehog::scenario::Scenario;
 use hedgehog::sim::run::{summary, trace};
 use hedgehog::time::to_ms;
-use hedgehog::json::{Map, Value};
 use hedgehog::trace::render::{summary_to_yaml, to_json_string, to_text, to_yaml, Format};
 use hedgehog::trace::Summary;
 

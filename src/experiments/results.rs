@@ -55,8 +55,8 @@ impl Sweep {
             })
             .collect();
         let mut v = object! {"hedgehog_sweep": 1, "scenario": &self.scenario,
-            "seeds": self.seeds.iter().map(|(a, b)| Value::from(vec![*a, *b])).collect::<Vec<_>>(),
-            "variants": variants};
+        "seeds": self.seeds.iter().map(|(a, b)| Value::from(vec![*a, *b])).collect::<Vec<_>>(),
+        "variants": variants};
         if let Some((k, n)) = self.shard {
             v["shard"] = Value::from(format!("{k}/{n}"));
         }

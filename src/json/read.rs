@@ -71,7 +71,8 @@ fn number_tokens(text: &str) -> (Vec<Number>, Option<String>) {
             }
             b'-' | b'0'..=b'9' => {
                 let start = i;
-                while i < bytes.len() && matches!(bytes[i], b'-' | b'+' | b'.' | b'e' | b'E' | b'0'..=b'9')
+                while i < bytes.len()
+                    && matches!(bytes[i], b'-' | b'+' | b'.' | b'e' | b'E' | b'0'..=b'9')
                 {
                     i += 1;
                 }
@@ -226,7 +227,10 @@ mod tests {
     fn numbers_beyond_f64_keep_their_text_r47() {
         let v = parse(r#"{"i": 1e400, "j": -1.5E-400, "k": 123456789012345678901234567890}"#)
             .expect("valid");
-        assert_eq!(v.to_string(), r#"{"i":1e+400,"j":-1.5e-400,"k":123456789012345678901234567890}"#);
+        assert_eq!(
+            v.to_string(),
+            r#"{"i":1e+400,"j":-1.5e-400,"k":123456789012345678901234567890}"#
+        );
         // The zeroed copy serde_json reads leaves later error positions where they were.
         assert_eq!(err("[1e400, x]"), err("[1e000, x]"));
         assert_eq!(err("[1e400, x]").1, 9);
@@ -243,7 +247,10 @@ mod tests {
     fn the_recursion_limit_is_serde_jsons() {
         let nested = |n: usize| format!("{}{}", "[".repeat(n), "]".repeat(n));
         assert!(parse(&nested(127)).is_ok());
-        assert_eq!(err(&nested(128)), (1, 128, "recursion limit exceeded".into()));
+        assert_eq!(
+            err(&nested(128)),
+            (1, 128, "recursion limit exceeded".into())
+        );
         assert_eq!(err(&"[".repeat(100_000)).2, "recursion limit exceeded");
     }
 

@@ -542,7 +542,10 @@ mod tests {
         assert_eq!(serde_json::to_string(&v).unwrap(), v.to_string());
         // A serializer other than serde_json's text writer sees plain numbers where it can.
         let other = serde_json::to_value(&v["a"]).unwrap();
-        assert_eq!(other, serde_json::json!([0.1, 3, -2, 1.0, 18446744073709551616.0]));
+        assert_eq!(
+            other,
+            serde_json::json!([0.1, 3, -2, 1.0, 18446744073709551616.0])
+        );
         let pretty = serde_json::to_string_pretty(&object! {"b": 1.5, "a": Value::Null}).unwrap();
         assert_eq!(pretty, "{\n  \"b\": 1.5,\n  \"a\": null\n}");
     }
@@ -569,7 +572,10 @@ mod tests {
         assert_eq!(v.get("l").and_then(|l| l.get(0)), Some(&Value::Bool(true)));
         assert_eq!(v["n"], 7);
         assert_ne!(v["n"], 8);
-        assert_eq!(v.as_object().unwrap().keys().collect::<Vec<_>>(), ["n", "f", "neg", "s", "l"]);
+        assert_eq!(
+            v.as_object().unwrap().keys().collect::<Vec<_>>(),
+            ["n", "f", "neg", "s", "l"]
+        );
     }
 
     #[test]

@@ -54,11 +54,7 @@ pub fn kind(value: &Value) -> &'static str {
 }
 
 /// `value` as an object whose keys are all in `allowed`.
-pub fn object<'a>(
-    value: &'a Value,
-    path: &str,
-    allowed: &[&str],
-) -> Result<&'a Map, FieldError> {
+pub fn object<'a>(value: &'a Value, path: &str, allowed: &[&str]) -> Result<&'a Map, FieldError> {
     let map = value
         .as_object()
         .ok_or_else(|| FieldError::new(path, format!("expected an object, got {}", kind(value))))?;
@@ -74,11 +70,7 @@ pub fn object<'a>(
 }
 
 /// A required key.
-pub fn required<'a>(
-    map: &'a Map,
-    path: &str,
-    key: &str,
-) -> Result<&'a Value, FieldError> {
+pub fn required<'a>(map: &'a Map, path: &str, key: &str) -> Result<&'a Value, FieldError> {
     map.get(key)
         .ok_or_else(|| FieldError::new(&join(path, key), "missing required key"))
 }

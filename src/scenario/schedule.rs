@@ -89,7 +89,7 @@ pub(crate) fn parse_schedule(value: &Value, path: &str) -> Result<Schedule, Fiel
     })?;
     let kind = SCHEDULE_KINDS
         .iter()
-        .find(|k| map.contains_key(**k))
+        .find(|k| map.contains_key(k))
         .ok_or_else(|| {
             let found = map
                 .keys()

@@ -9,9 +9,9 @@
 //! distribution does not change which requests fail (and vice versa). Latency is drawn only for
 //! attempts whose step does not fix it.
 
+use crate::json::Value;
 use rand::{Rng, RngCore};
 use rand_chacha::ChaCha8Rng;
-use crate::json::Value;
 
 use super::fields::{self as parse, FieldError};
 use super::latency::Latency;

@@ -156,10 +156,10 @@ impl Stream for SimAttempt {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::json::test_json as json;
     use crate::scenario::server::ServerSpec;
     use crate::sim::executor::Executor;
     use futures_util::StreamExt;
-    use crate::json::test_json as json;
 
     type Log = Rc<RefCell<Vec<(u64, String)>>>;
 

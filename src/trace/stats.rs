@@ -6,8 +6,8 @@
 //! fixed bounds (1 ns .. 1 h at 3 significant digits, ~256 KiB whatever the number of calls),
 //! so merging is exact, commutative and associative.
 
-use hdrhistogram::Histogram;
 use crate::json::{object, Map, Value};
+use hdrhistogram::Histogram;
 
 use crate::code::Code;
 use crate::time::{to_ms, Nanos};
@@ -111,7 +111,7 @@ impl LatencyStats {
     pub fn percentiles_json(&self) -> Value {
         let ms = |q: f64| to_ms(self.latency_at(q));
         object! {"p50": ms(0.5), "p90": ms(0.9), "p99": ms(0.99), "p999": ms(0.999),
-               "max": ms(1.0)}
+        "max": ms(1.0)}
     }
 
     /// `{"OK": n, "UNAVAILABLE": m, ...}` for the codes that occurred, in numeric order.
