@@ -14,7 +14,10 @@
 //! crate-internal `object!` macro, the ordered stand-in for serde_json's `json!({...})`) for
 //! objects; [`to_value`] for anything `Serialize`.
 
+mod convert;
+mod index;
 mod map;
+mod number;
 pub mod path;
 mod read;
 mod value;
@@ -24,9 +27,11 @@ use std::fmt;
 use serde::Serialize;
 
 pub use crate::config::JsonError;
+pub use index::JsonIndex;
 pub use map::Map;
+pub use number::Number;
 pub use read::parse;
-pub use value::{JsonIndex, Number, Value};
+pub use value::Value;
 
 /// Builds an ordered JSON object in place of serde_json's `json!({...})`:
 /// `object! { "call": c.call, "status": name, "attempts": list }`. Each value is anything
