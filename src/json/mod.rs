@@ -29,7 +29,7 @@ use serde::Serialize;
 pub use crate::config::JsonError;
 pub use index::JsonIndex;
 pub use map::Map;
-pub use number::Number;
+pub use number::{NotANumber, Number};
 pub use read::parse;
 pub use value::Value;
 

@@ -1,6 +1,7 @@
 //! A JSON number as its text: what makes `tokenRatio` exact (R47, D7).
 
 use std::fmt;
+use std::str::FromStr;
 
 use serde::ser::{Serialize, Serializer};
 
@@ -95,6 +96,66 @@ impl Serialize for Number {
             None => serde_json::value::RawValue::from_string(self.0.clone())
                 .map_err(serde::ser::Error::custom)?
                 .serialize(s),
+        }
+    }
+}
+
+impl FromStr for Number {
+    type Err = NotANumber;
+
+    /// Number text in JSON's grammar (`-?(0|[1-9][0-9]*)(\.[0-9]+)?([eE][+-]?[0-9]+)?`), kept as
+    /// written apart from the exponent's spelling: `"1.10".parse::<Number>()` stays `1.10`.
+    fn from_str(text: &str) -> Result<Number, NotANumber> {
+        let starts_like_a_number = text.starts_with(|c: char| c == '-' || c.is_ascii_digit());
+        let one_token = !text.contains(|c: char| c.is_ascii_whitespace());
+        let grammatical = starts_like_a_number
+            && one_token
+            && serde_json::from_str::<serde::de::IgnoredAny>(text).is_ok();
+        if grammatical {
+            Ok(Number::from_json_text(text))
+        } else {
+            Err(NotANumber(text.to_string()))
+        }
+    }
+}
+
+/// Text that is not a JSON number.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct NotANumber(pub String);
+
+impl fmt::Display for NotANumber {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{:?} is not a JSON number", self.0)
+    }
+}
+
+impl std::error::Error for NotANumber {}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn number_text_parses_as_written() {
+        for (text, kept) in [
+            ("1.10", "1.10"),
+            ("-0", "-0"),
+            ("1E5", "1e+5"),
+            ("1e400", "1e+400"),
+        ] {
+            assert_eq!(
+                text.parse::<Number>().map(|n| n.to_string()),
+                Ok(kept.to_string())
+            );
+        }
+        for bad in [
+            "", "01", "1.", "+1", " 1", "1 ", "\"1\"", "[1]", "1,2", "NaN", "0x10",
+        ] {
+            assert_eq!(
+                bad.parse::<Number>(),
+                Err(NotANumber(bad.to_string())),
+                "{bad}"
+            );
         }
     }
 }
