@@ -82,8 +82,11 @@ where
 fn main() {
     let runtime = tokio::runtime::Runtime::new().expect("runtime");
     runtime.block_on(async {
-        let spec = ServerSpec::parse(&serde_json::json!({"schedule": {"req_modulo": 1}}), "")
-            .expect("spec");
+        let spec = ServerSpec::parse(
+            &serde_json::json!({"schedule": {"req_modulo": 1}}).into(),
+            "",
+        )
+        .expect("spec");
         let server = RunningServer::start(([127, 0, 0, 1], 0).into(), ServerModel::new(&spec, 1))
             .await
             .expect("server");

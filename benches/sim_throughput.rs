@@ -27,7 +27,7 @@ fn scenario(name: &str, policy: serde_json::Value, calls: u64) -> Scenario {
         "client": {"method": "echo.Echo/UnaryEcho", "calls": calls, "interval_ms": 0.01,
                    "deadline_ms": 1000}
     });
-    Scenario::from_value(&value, Path::new("."), name).unwrap_or_else(|e| panic!("{e}"))
+    Scenario::from_value(&value.into(), Path::new("."), name).unwrap_or_else(|e| panic!("{e}"))
 }
 
 /// Peak resident memory in KiB, from /proc (Linux); 0 elsewhere.

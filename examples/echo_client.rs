@@ -26,8 +26,11 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     let target = match std::env::args().nth(1) {
         Some(target) => target,
         None => {
-            let spec = ServerSpec::parse(&serde_json::json!({"schedule": {"req_modulo": 4}}), "")
-                .map_err(|e| e.message)?;
+            let spec = ServerSpec::parse(
+                &serde_json::json!({"schedule": {"req_modulo": 4}}).into(),
+                "",
+            )
+            .map_err(|e| e.message)?;
             let server =
                 RunningServer::start(([127, 0, 0, 1], 0).into(), ServerModel::new(&spec, 1))
                     .await?;

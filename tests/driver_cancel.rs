@@ -29,7 +29,7 @@ fn cancelled_at(cancel_at_ms: u64) -> (CallResult, hedgehog::trace::Trace) {
 /// The same call, with the application sending `signal` at `at_ms`.
 fn signalled_at(at_ms: u64, signal: Signal) -> (CallResult, hedgehog::trace::Trace) {
     let spec = ServerSpec::parse(
-        &json!({"schedule": {"fail_rate": 1.0}, "latency": {"fixed_ms": 20}}),
+        &json!({"schedule": {"fail_rate": 1.0}, "latency": {"fixed_ms": 20}}).into(),
         "server",
     )
     .expect("valid server");

@@ -16,7 +16,7 @@ fn root() -> &'static Path {
     Path::new(env!("CARGO_MANIFEST_DIR"))
 }
 
-fn raw(file: &str) -> serde_json::Value {
+fn raw(file: &str) -> hedgehog::json::Value {
     let text = std::fs::read_to_string(root().join(file)).unwrap();
     hedgehog::json::parse(&text).unwrap()
 }
@@ -126,8 +126,8 @@ fn load_clients_each_run_the_arrival_process() {
     ] {
         hedgehog::experiments::vary::apply(&mut v, path, value).unwrap();
     }
-    v["load"]["clients"] = serde_json::json!(2);
-    v["load"]["server"]["outages"] = serde_json::json!([]);
+    v["load"]["clients"] = 2.into();
+    v["load"]["server"]["outages"] = serde_json::json!([]).into();
     let s = Scenario::from_value(&v, &root().join("sims/experiments"), "test").unwrap();
     let t = world::tally(&s, 1);
     assert_eq!(t.requests, 200);
@@ -140,9 +140,9 @@ fn an_unavailable_outage_fails_fast_and_costs_no_capacity() {
     let mut v = raw("sims/experiments/metastable.json");
     hedgehog::experiments::vary::apply(&mut v, "load.arrivals.duration_ms", "3000").unwrap();
     hedgehog::experiments::vary::apply(&mut v, "load.arrivals.process", "fixed").unwrap();
-    v["service_config"] = serde_json::json!("configs/no-retry.json");
+    v["service_config"] = "configs/no-retry.json".into();
     v["load"]["server"]["outages"] =
-        serde_json::json!([{"from_ms": 1000, "to_ms": 2000, "mode": "unavailable"}]);
+        serde_json::json!([{"from_ms": 1000, "to_ms": 2000, "mode": "unavailable"}]).into();
     let s = Scenario::from_value(&v, &root().join("sims/experiments"), "test").unwrap();
     let t = world::tally(&s, 1);
     assert_eq!(t.requests, 840);

@@ -98,7 +98,7 @@ fn summary_json_has_the_design_keys() {
         "json",
     ]);
     assert_eq!(o.status.code(), Some(0));
-    let v: serde_json::Value = serde_json::from_str(stdout(&o).trim()).expect("JSON");
+    let v = hedgehog::json::parse(stdout(&o).trim()).expect("JSON");
     let keys: Vec<&str> = v
         .as_object()
         .expect("object")

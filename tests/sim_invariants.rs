@@ -90,7 +90,7 @@ fn scenario() -> impl Strategy<Value = Value> {
 }
 
 fn check(value: &Value, seed: u64) -> Result<(), TestCaseError> {
-    let scenario = Scenario::from_value(value, Path::new("."), "generated")
+    let scenario = Scenario::from_value(&value.clone().into(), Path::new("."), "generated")
         .map_err(|e| TestCaseError::fail(format!("generated scenario rejected: {e:?}")))?;
     let trace = run::trace(&scenario, seed);
     prop_assert_eq!(

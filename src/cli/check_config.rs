@@ -8,8 +8,9 @@ use std::process::ExitCode;
 use hedgehog::config::{
     check_value, lint_value, warning_line, Lint, LintOptions, ParseOptions, Report, Verdict,
 };
+use hedgehog::json::{Map, Value};
 use hedgehog::time::{ms, NANOS_PER_SEC};
-use serde_json::{json, Value};
+use serde::Serialize;
 
 use super::format::{text_or_json, TextOrJson};
 use super::lints::{self, Deny};
@@ -196,35 +197,93 @@ fn paths(details: &[String]) -> String {
     }
 }
 
-fn json_report(r: &Report, found: &[Lint], denied: &[String]) -> Value {
+/// The `--format json` document, fields in output order.
+#[derive(Serialize)]
+struct JsonReport<'a> {
+    valid: bool,
+    errors: Vec<JsonError<'a>>,
+    warnings: Vec<JsonWarning<'a>>,
+    methods: Vec<JsonMethod<'a>>,
+    throttling: &'a Option<String>,
+    portability: Map,
+    portability_details: Map,
+    lints: Vec<lints::JsonLint<'a>>,
+    denied: &'a [String],
+}
+
+#[derive(Serialize)]
+struct JsonError<'a> {
+    path: &'a str,
+    message: &'a str,
+}
+
+#[derive(Serialize)]
+struct JsonWarning<'a> {
+    path: &'a str,
+    message: &'a str,
+    rejected_by: Vec<&'static str>,
+    ignored_by: Vec<&'static str>,
+}
+
+#[derive(Serialize)]
+struct JsonMethod<'a> {
+    path: &'a str,
+    names: &'a [String],
+    policy: &'static str,
+    explanation: &'a str,
+    worst_case_backoff_ms: Option<f64>,
+}
+
+fn json_report(r: &Report, found: &'_ [Lint], denied: &'_ [String]) -> String {
     let names = |peers: &[hedgehog::config::Peer]| {
         peers.iter().map(|p| p.display_name()).collect::<Vec<_>>()
     };
-    let portability: serde_json::Map<String, Value> = r
+    let portability: Map = r
         .portability
         .iter()
-        .map(|(p, v)| (p.display_name().to_string(), json!(v.as_str())))
+        .map(|(p, v)| (p.display_name(), v.as_str()))
         .collect();
-    let details: serde_json::Map<String, Value> = r
+    let details: Map = r
         .portability
         .iter()
-        .map(|(p, v)| (p.display_name().to_string(), json!(v.details())))
+        .map(|(p, v)| (p.display_name(), Value::from(v.details())))
         .collect();
-    json!({
-        "valid": r.valid,
-        "errors": r.errors.iter().map(|e| json!({"path": e.path, "message": e.message})).collect::<Vec<_>>(),
-        "warnings": r.warnings.iter().map(|w| json!({
-            "path": w.path, "message": w.message,
-            "rejected_by": names(&w.rejected_by), "ignored_by": names(&w.ignored_by),
-        })).collect::<Vec<_>>(),
-        "methods": r.methods.iter().map(|m| json!({
-            "path": m.path, "names": m.names, "policy": m.kind, "explanation": m.text,
-            "worst_case_backoff_ms": m.worst_case_backoff.map(hedgehog::time::to_ms),
-        })).collect::<Vec<_>>(),
-        "throttling": r.throttling,
-        "portability": portability,
-        "portability_details": details,
-        "lints": lints::json(found),
-        "denied": denied,
-    })
+    let report = JsonReport {
+        valid: r.valid,
+        errors: r
+            .errors
+            .iter()
+            .map(|e| JsonError {
+                path: &e.path,
+                message: &e.message,
+            })
+            .collect(),
+        warnings: r
+            .warnings
+            .iter()
+            .map(|w| JsonWarning {
+                path: &w.path,
+                message: &w.message,
+                rejected_by: names(&w.rejected_by),
+                ignored_by: names(&w.ignored_by),
+            })
+            .collect(),
+        methods: r
+            .methods
+            .iter()
+            .map(|m| JsonMethod {
+                path: &m.path,
+                names: &m.names,
+                policy: m.kind,
+                explanation: &m.text,
+                worst_case_backoff_ms: m.worst_case_backoff.map(hedgehog::time::to_ms),
+            })
+            .collect(),
+        throttling: &r.throttling,
+        portability,
+        portability_details: details,
+        lints: lints::json(found),
+        denied,
+    };
+    serde_json::to_string(&report).unwrap_or_default()
 }

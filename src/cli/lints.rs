@@ -5,7 +5,7 @@
 //! (does it do what you meant / will every runtime read it the same).
 
 use hedgehog::config::{Lint, LintCode, Warning};
-use serde_json::{json, Value};
+use serde::Serialize;
 
 /// What `--deny` turns into a failing exit.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -90,10 +90,24 @@ pub fn text(lints: &[Lint]) -> String {
     out
 }
 
+/// One lint in `--format json`, fields in output order.
+#[derive(Serialize)]
+pub struct JsonLint<'a> {
+    code: &'static str,
+    path: &'a str,
+    message: &'a str,
+    fix: Option<&'a str>,
+}
+
 /// The JSON array: `{code, path, message, fix}` per lint (`fix` null when there is none).
-pub fn json(lints: &[Lint]) -> Value {
+pub fn json(lints: &[Lint]) -> Vec<JsonLint<'_>> {
     lints
         .iter()
-        .map(|l| json!({"code": l.code.as_str(), "path": l.path, "message": l.message, "fix": l.fix}))
+        .map(|l| JsonLint {
+            code: l.code.as_str(),
+            path: &l.path,
+            message: &l.message,
+            fix: l.fix.as_deref(),
+        })
         .collect()
 }

@@ -7,9 +7,9 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 use std::time::Duration;
 
+use hedgehog::json::{Map, Value};
 use hedgehog::live::RunningServer;
 use hedgehog::scenario::server::{ServerModel, ServerSpec};
-use serde_json::json;
 
 /// Arguments of `serve`.
 #[derive(Debug, clap::Args)]
@@ -51,7 +51,12 @@ pub struct Args {
 fn spec(args: &Args) -> Result<ServerSpec, String> {
     let Some(file) = &args.schedule else {
         let n = args.req_modulo.unwrap_or(4);
-        let value = json!({"schedule": {"req_modulo": n}});
+        let schedule: Map = [("req_modulo", Value::from(n))].into_iter().collect();
+        let value = Value::Object(
+            [("schedule", Value::Object(schedule))]
+                .into_iter()
+                .collect(),
+        );
         return ServerSpec::parse(&value, "").map_err(|e| format!("--req-modulo: {}", e.message));
     };
     let name = file.display();

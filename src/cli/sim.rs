@@ -6,10 +6,11 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use hedgehog::config::warning_line;
+use hedgehog::json::{Map, Value};
 use hedgehog::scenario::Scenario;
 use hedgehog::sim::run::{summary, trace};
 use hedgehog::time::to_ms;
-use hedgehog::trace::render::{summary_to_yaml, to_json, to_text, to_yaml, Format};
+use hedgehog::trace::render::{summary_to_yaml, to_json_string, to_text, to_yaml, Format};
 use hedgehog::trace::Summary;
 
 /// Arguments of `sim`.
@@ -82,7 +83,7 @@ pub fn run(args: Args) -> ExitCode {
         } else {
             let t = trace(&scenario, seed);
             match args.format {
-                Format::Json => to_json(&t).to_string() + "\n",
+                Format::Json => to_json_string(&t) + "\n",
                 Format::Yaml => to_yaml(&t),
                 Format::Text => to_text(&t, &scenario.description),
             }
@@ -101,15 +102,23 @@ pub fn run(args: Args) -> ExitCode {
 
 /// The summary of a scenario with `load`: the totals of docs/trace.md (per RPC), plus user requests
 /// (a request is `fan_out` RPCs) and the time series the plots use, per bucket.
-fn load_summary(scenario: &Scenario, seed: u64) -> serde_json::Value {
+fn load_summary(scenario: &Scenario, seed: u64) -> Value {
     let recorder = Summary::new(&scenario.name, seed);
     let (stats, tally) = hedgehog::sim::load::world::run(scenario, seed, &recorder);
     let unfinished = stats.unfinished as u64;
     let mut json = recorder.finish(unfinished, stats.served).to_json();
     let s = &tally.series;
-    json["requests"] = serde_json::json!(tally.requests);
+    json["requests"] = Value::from(tally.requests);
     json["request_latency_ms"] = tally.percentiles_json();
-    json["series"] = serde_json::json!({"bucket_ms": to_ms(s.bucket), "offered": s.offered,
-        "attempts": s.attempts, "goodput": s.goodput, "served": s.served});
+    let series: Map = [
+        ("bucket_ms", Value::from(to_ms(s.bucket))),
+        ("offered", Value::from(&s.offered)),
+        ("attempts", Value::from(&s.attempts)),
+        ("goodput", Value::from(&s.goodput)),
+        ("served", Value::from(&s.served)),
+    ]
+    .into_iter()
+    .collect();
+    json["series"] = Value::Object(series);
     json
 }

@@ -10,8 +10,8 @@ use hedgehog::live::run::run_live;
 use hedgehog::scenario::Scenario;
 use hedgehog::sim::run::trace;
 use hedgehog::time::to_ms;
-use hedgehog::trace::render::{to_json, to_text, to_yaml, Format};
-use serde_json::json;
+use hedgehog::trace::render::{to_json_string, to_text, to_yaml, Format};
+use serde::Serialize;
 
 fn report(scenario: &Scenario, seed: u64, c: &Comparison, tolerance: Tolerance) -> String {
     let mut out = format!("\nlive vs sim · {} · seed {seed}\n", scenario.name);
@@ -64,14 +64,23 @@ pub fn run(scenario: &Scenario, seeds: &[u64], format: Format) -> ExitCode {
         failed |= scenario.live_comparable && !c.agrees();
         match format {
             Format::Json => {
-                println!("{}", to_json(&live.trace));
-                let verdict = json!({"scenario": scenario.name, "seed": seed,
-                    "comparison": {"live_comparable": scenario.live_comparable,
-                        "agree": c.agrees(), "calls": c.calls, "attempts": c.attempts,
-                        "max_time_diff_ms": to_ms(c.max_time_diff),
-                        "max_gap_diff_ms": to_ms(c.max_gap_diff),
-                        "tolerance": tolerance.describe(), "structure": c.structure, "timing": c.timing}});
-                println!("{verdict}");
+                println!("{}", to_json_string(&live.trace));
+                let verdict = JsonVerdict {
+                    scenario: &scenario.name,
+                    seed,
+                    comparison: JsonComparison {
+                        live_comparable: scenario.live_comparable,
+                        agree: c.agrees(),
+                        calls: c.calls,
+                        attempts: c.attempts,
+                        max_time_diff_ms: to_ms(c.max_time_diff),
+                        max_gap_diff_ms: to_ms(c.max_gap_diff),
+                        tolerance: tolerance.describe(),
+                        structure: &c.structure,
+                        timing: &c.timing,
+                    },
+                };
+                println!("{}", serde_json::to_string(&verdict).unwrap_or_default());
             }
             Format::Yaml | Format::Text => {
                 if i > 0 {
@@ -91,4 +100,26 @@ pub fn run(scenario: &Scenario, seeds: &[u64], format: Format) -> ExitCode {
     } else {
         ExitCode::SUCCESS
     }
+}
+
+/// The `--format json` verdict line after each live trace, fields in output order.
+#[derive(Serialize)]
+struct JsonVerdict<'a> {
+    scenario: &'a str,
+    seed: u64,
+    comparison: JsonComparison<'a>,
+}
+
+/// How the live trace compared with the simulated one.
+#[derive(Serialize)]
+struct JsonComparison<'a> {
+    live_comparable: bool,
+    agree: bool,
+    calls: usize,
+    attempts: usize,
+    max_time_diff_ms: f64,
+    max_gap_diff_ms: f64,
+    tolerance: String,
+    structure: &'a [String],
+    timing: &'a [String],
 }

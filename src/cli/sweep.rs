@@ -213,7 +213,7 @@ pub fn run(args: Args) -> ExitCode {
 }
 
 fn occ_run(
-    raw: &serde_json::Value,
+    raw: &hedgehog::json::Value,
     label: &str,
     args: &Args,
     jobs: usize,

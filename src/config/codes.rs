@@ -5,7 +5,7 @@
 //! `"OK"` in `retryableStatusCodes`. Both modes accept all of A6's forms and warn about each
 //! narrower peer, so the same list passes in CI (strict) and still tells you where it breaks.
 
-use serde_json::Value;
+use crate::json::Value;
 
 use super::ctx::Ctx;
 use super::keys::Field;
@@ -102,7 +102,7 @@ fn code(ctx: &mut Ctx, at: &str, item: &Value, which: List) -> Option<Code> {
 mod tests {
     use super::*;
     use crate::config::ParseOptions;
-    use serde_json::json;
+    use crate::json::test_json as json;
 
     fn read(value: Value, which: List) -> (Option<CodeSet>, Ctx) {
         let mut ctx = Ctx::new(&ParseOptions::strict());

@@ -6,7 +6,7 @@
 //! the peers that reject it; strict mode reports them. Neither mode takes more than 9 fraction
 //! digits (only grpc-java does, truncating) or a bare JSON number (no peer does).
 
-use serde_json::Value;
+use crate::json::Value;
 
 use super::ctx::Ctx;
 use super::keys::Field;

@@ -15,7 +15,7 @@
 //! Two keys that match the same field ignoring case (`maxAttempts` and `MaxAttempts`) are an
 //! error in lenient mode, for the same reason duplicate keys are (D3).
 
-use serde_json::{Map, Value};
+use crate::json::{Map, Value};
 
 use super::ctx::Ctx;
 use super::Peer;
@@ -26,7 +26,7 @@ use crate::json::path;
 pub(crate) struct Obj<'a> {
     /// The object's path.
     pub path: String,
-    map: &'a Map<String, Value>,
+    map: &'a Map,
     in_policy: bool,
 }
 
@@ -159,7 +159,7 @@ pub(crate) fn squash(key: &str) -> String {
 mod tests {
     use super::*;
     use crate::config::ParseOptions;
-    use serde_json::json;
+    use crate::json::test_json as json;
 
     fn ctx(strict: bool) -> Ctx {
         Ctx::new(&ParseOptions {

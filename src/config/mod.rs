@@ -186,7 +186,7 @@ pub fn parse_str(text: &str, options: &ParseOptions) -> Result<Parsed, ParseErro
 
 /// Validates an already-parsed JSON value (e.g. a scenario's inline `service_config`).
 /// Errors carry paths relative to `value` (`methodConfig[0]...`).
-pub fn parse_value(value: &serde_json::Value, options: &ParseOptions) -> Result<Parsed, Invalid> {
+pub fn parse_value(value: &crate::json::Value, options: &ParseOptions) -> Result<Parsed, Invalid> {
     let outcome = validate::validate(value, options);
     if outcome.errors.is_empty() {
         Ok(Parsed {

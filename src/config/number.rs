@@ -1,6 +1,6 @@
 //! Exact decimal numbers from JSON text (R46, R47, D7).
 //!
-//! serde_json keeps each number's text (`arbitrary_precision`); this module reads that text
+//! hedgehog's JSON reader keeps each number's text ([`crate::json::Number`]); this module reads it
 //! as `digits × 10^exp` and converts it to fixed point by moving the decimal point, so
 //! `tokenRatio` 0.7 is exactly 700 milli-tokens and `backoffMultiplier` 1.6 exactly
 //! 1_600_000_000 parts per billion. No float is involved, so the result is the same on every

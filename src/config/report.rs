@@ -1,6 +1,6 @@
 //! Everything `check-config` shows, computed by the library so other front ends can reuse it.
 
-use serde_json::Value;
+use crate::json::Value;
 
 use super::explain::{explain_method, explain_throttling, MethodExplanation};
 use super::portability::{verdicts, Verdict};

@@ -5,7 +5,7 @@
 //! with errors still has its names recorded, so a duplicate name is reported even next to other
 //! problems, and the whole config is rejected if any error exists (R4).
 
-use serde_json::Value;
+use crate::json::Value;
 
 use super::ctx::{Ctx, Issue};
 use super::keys::Obj;

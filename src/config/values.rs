@@ -4,7 +4,7 @@
 //! (`"3"`), grpc-go and grpc-js do not (R9); lenient mode takes them with a warning, strict mode
 //! reports them. Everything goes through [`Dec`], so no value is ever rounded by a float.
 
-use serde_json::Value;
+use crate::json::Value;
 
 use super::ctx::Ctx;
 use super::keys::Field;

@@ -5,7 +5,7 @@
 //! shards in any order gives the bits one run over every seed gives. A merge refuses what would
 //! break that: another scenario, other variants, overlapping seeds, other time buckets.
 
-use serde_json::{json, Value};
+use crate::json::{object, Map, Value};
 
 use super::error::{MergeError, SweepDocError};
 use crate::sim::load::tally::Tally;
@@ -47,18 +47,18 @@ impl Sweep {
             .iter()
             .map(|r| {
                 let (label, settings, t) = (&r.label, &r.settings, &r.tally);
-                let set: serde_json::Map<String, Value> = settings
+                let set: Map = settings
                     .iter()
                     .map(|(p, v)| (p.clone(), Value::String(v.clone())))
                     .collect();
-                json!({"label": label, "vary": set, "tally": t.to_json()})
+                object! {"label": label, "vary": set, "tally": t.to_json()}
             })
             .collect();
-        let mut v = json!({"hedgehog_sweep": 1, "scenario": self.scenario,
-            "seeds": self.seeds.iter().map(|(a, b)| json!([a, b])).collect::<Vec<_>>(),
-            "variants": variants});
+        let mut v = object! {"hedgehog_sweep": 1, "scenario": &self.scenario,
+        "seeds": self.seeds.iter().map(|(a, b)| Value::from(vec![*a, *b])).collect::<Vec<_>>(),
+        "variants": variants};
         if let Some((k, n)) = self.shard {
-            v["shard"] = json!(format!("{k}/{n}"));
+            v["shard"] = Value::from(format!("{k}/{n}"));
         }
         v
     }

@@ -9,8 +9,8 @@
 
 use std::path::Path;
 
+use crate::json::Value;
 use rayon::prelude::*;
-use serde_json::Value;
 
 use super::error::{SeedsError, VariantError, WorkersError};
 pub use super::results::{Sweep, VariantResult};

@@ -10,7 +10,7 @@
 //! it holds a number under a `*_ms` key, `5ms` or `2s` becomes milliseconds. Otherwise a value
 //! is read as JSON when it parses (`3`, `true`, `{"a":1}`) and as a string when not.
 
-use serde_json::Value;
+use crate::json::Value;
 
 pub use super::error::{NoSuchPath, PathSyntaxError, VaryError};
 
@@ -173,7 +173,7 @@ fn coerce(raw: &str, old: &Value, key: Option<&str>) -> Value {
     }
     if old.is_number() && key.is_some_and(|k| k.ends_with("_ms")) {
         if let Some(ns) = parse_duration(raw) {
-            if let Some(n) = serde_json::Number::from_f64(ns as f64 / 1e6) {
+            if let Some(n) = crate::json::Number::from_f64(ns as f64 / 1e6) {
                 return Value::Number(n);
             }
         }
@@ -255,7 +255,7 @@ pub fn apply(root: &mut Value, path: &str, raw: &str) -> Result<(), NoSuchPath> 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use serde_json::json;
+    use crate::json::test_json as json;
 
     fn doc() -> Value {
         json!({"service_config": {"methodConfig": [{"hedgingPolicy":

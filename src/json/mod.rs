@@ -1,35 +1,69 @@
-//! Reading JSON documents (configs and scenario files).
+//! JSON for hedgehog: reading documents (configs, scenario files, sweep results) and the
+//! value type they are read into.
 //!
-//! `parse` returns a `serde_json::Value` whose objects keep insertion order (`preserve_order`)
-//! and whose numbers keep their exact text (`arbitrary_precision`), so `tokenRatio` and
-//! `backoffMultiplier` can later be read from their decimal text without a float in between
-//! (R47, D7). Malformed JSON becomes a [`JsonError`] with 1-based line and column.
+//! [`parse`] returns hedgehog's own [`Value`], whose objects keep their key order and whose
+//! numbers keep their exact text, so `tokenRatio` and `backoffMultiplier` can later be read
+//! from their decimal text without a float in between (R47, D7), and a document built in code
+//! prints its keys in the order they were given. serde_json does the parsing, with none of the
+//! features (`preserve_order`, `arbitrary_precision`) that would change how every other crate
+//! in a user's build reads and writes JSON. Malformed JSON becomes a [`JsonError`] with 1-based
+//! line and column; a key repeated in one object is an error too (D3), because JSON parsers
+//! disagree about which copy wins.
 //!
-//! Duplicate keys (D3): JSON parsers disagree about which copy of a repeated key wins, so a
-//! config with one means different things to different runtimes. `serde_json::Value` silently
-//! keeps the last copy, so after a successful parse a second pass walks the same text with a
-//! tiny serde visitor that only remembers the keys of each open object. The second pass is only
-//! reached for valid JSON, it allocates nothing but the key sets, and serde_json's recursion
-//! limit bounds its depth exactly as it bounds the first pass. With `arbitrary_precision` a
-//! number reaches a visitor as a one-entry map, which the duplicate check handles like any other.
+//! Building values: `Value::from` for scalars, options and vectors; [`Map`] (or the
+//! crate-internal `object!` macro, the ordered stand-in for serde_json's `json!({...})`) for
+//! objects; [`to_value`] for anything `Serialize`.
 
+mod convert;
+mod index;
+mod map;
+mod number;
 pub mod path;
+mod read;
+mod value;
 pub mod write;
 
-use std::collections::BTreeSet;
 use std::fmt;
 
-use serde::de::{self, Deserialize, Deserializer, MapAccess, SeqAccess, Visitor};
+use serde::Serialize;
 
 pub use crate::config::JsonError;
+pub use index::JsonIndex;
+pub use map::Map;
+pub use number::{NotANumber, Number};
+pub use read::parse;
+pub use value::Value;
 
-/// Parses a JSON document; duplicate keys in any object are an error (D3).
-pub fn parse(text: &str) -> Result<serde_json::Value, JsonError> {
-    let value: serde_json::Value = serde_json::from_str(text).map_err(|e| from_serde(&e))?;
-    let mut de = serde_json::Deserializer::from_str(text);
-    NoDuplicates::deserialize(&mut de).map_err(|e| from_serde(&e))?;
-    Ok(value)
+/// Builds an ordered JSON object in place of serde_json's `json!({...})`:
+/// `object! { "call": c.call, "status": name, "attempts": list }`. Each value is anything
+/// with `Into<Value>` (numbers, strings, bools, options, vectors, values, maps).
+macro_rules! object {
+    ($($key:literal : $value:expr),* $(,)?) => {{
+        #[allow(unused_mut)]
+        let mut map = $crate::json::Map::new();
+        $( map.insert($key, $crate::json::Value::from($value)); )*
+        $crate::json::Value::Object(map)
+    }};
 }
+pub(crate) use object;
+
+/// Any `Serialize` value as a [`Value`], keys in the order it serializes them and numbers in
+/// serde_json's spelling (what `serde_json::to_string` prints).
+pub fn to_value<T: Serialize + ?Sized>(value: &T) -> Result<Value, serde_json::Error> {
+    let text = serde_json::to_string(value)?;
+    parse(&text).map_err(<serde_json::Error as serde::ser::Error>::custom)
+}
+
+/// For unit tests: serde_json's `json!` read back as a [`Value`]. serde_json sorts object
+/// keys, so a test whose outcome depends on key order writes its JSON as text instead.
+#[cfg(test)]
+macro_rules! test_json {
+    ($($json:tt)+) => {
+        $crate::json::parse(&serde_json::json!($($json)+).to_string()).expect("valid JSON")
+    };
+}
+#[cfg(test)]
+pub(crate) use test_json;
 
 impl fmt::Display for JsonError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -42,81 +76,6 @@ impl fmt::Display for JsonError {
 }
 
 impl std::error::Error for JsonError {}
-
-/// serde_json's error without its " at line L column C" suffix, which we carry as fields.
-fn from_serde(error: &serde_json::Error) -> JsonError {
-    let full = error.to_string();
-    let suffix = format!(" at line {} column {}", error.line(), error.column());
-    let message = full.strip_suffix(&suffix).unwrap_or(&full).to_string();
-    JsonError {
-        line: error.line().max(1),
-        column: error.column().max(1),
-        message,
-    }
-}
-
-/// Accepts any JSON, failing on the first object that repeats a key.
-struct NoDuplicates;
-
-impl<'de> Deserialize<'de> for NoDuplicates {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        deserializer.deserialize_any(NoDuplicatesVisitor)
-    }
-}
-
-struct NoDuplicatesVisitor;
-
-impl<'de> Visitor<'de> for NoDuplicatesVisitor {
-    type Value = NoDuplicates;
-
-    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("any JSON value")
-    }
-
-    fn visit_bool<E: de::Error>(self, _: bool) -> Result<NoDuplicates, E> {
-        Ok(NoDuplicates)
-    }
-    fn visit_i64<E: de::Error>(self, _: i64) -> Result<NoDuplicates, E> {
-        Ok(NoDuplicates)
-    }
-    fn visit_u64<E: de::Error>(self, _: u64) -> Result<NoDuplicates, E> {
-        Ok(NoDuplicates)
-    }
-    fn visit_f64<E: de::Error>(self, _: f64) -> Result<NoDuplicates, E> {
-        Ok(NoDuplicates)
-    }
-    fn visit_str<E: de::Error>(self, _: &str) -> Result<NoDuplicates, E> {
-        Ok(NoDuplicates)
-    }
-    fn visit_unit<E: de::Error>(self) -> Result<NoDuplicates, E> {
-        Ok(NoDuplicates)
-    }
-    fn visit_none<E: de::Error>(self) -> Result<NoDuplicates, E> {
-        Ok(NoDuplicates)
-    }
-    fn visit_some<D: Deserializer<'de>>(self, d: D) -> Result<NoDuplicates, D::Error> {
-        NoDuplicates::deserialize(d)
-    }
-
-    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<NoDuplicates, A::Error> {
-        while seq.next_element::<NoDuplicates>()?.is_some() {}
-        Ok(NoDuplicates)
-    }
-
-    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<NoDuplicates, A::Error> {
-        let mut seen = BTreeSet::new();
-        while let Some(key) = map.next_key::<String>()? {
-            if seen.contains(&key) {
-                return Err(de::Error::custom(format!(
-                    "duplicate key {key:?} in one object"
-                )));
-            }
-            map.next_value::<NoDuplicates>()?;
-            seen.insert(key);
-        }
-        Ok(NoDuplicates)
-    }
-}
 
 #[cfg(test)]
 mod tests {

@@ -84,7 +84,7 @@ impl RetryLayer {
     /// # #[tokio::main(flavor = "current_thread")]
     /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
     /// // A server failing 3 of every 4 requests with UNAVAILABLE (grpc-go's retry demo).
-    /// let spec = ServerSpec::parse(&serde_json::json!({"schedule": {"req_modulo": 4}}), "")
+    /// let spec = ServerSpec::parse(&serde_json::json!({"schedule": {"req_modulo": 4}}).into(), "")
     ///     .map_err(|e| e.message)?;
     /// let server = RunningServer::start(([127, 0, 0, 1], 0).into(), ServerModel::new(&spec, 1)).await?;
     ///

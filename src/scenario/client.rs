@@ -9,7 +9,7 @@
 
 use std::fmt;
 
-use serde_json::Value;
+use crate::json::Value;
 
 use super::fields::{self as parse, FieldError};
 use crate::time::Nanos;
@@ -163,7 +163,7 @@ pub(crate) fn parse_client(value: &Value) -> Result<ClientSpec, FieldError> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use serde_json::json;
+    use crate::json::test_json as json;
 
     #[test]
     fn client_defaults_and_methods() {

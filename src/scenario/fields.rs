@@ -5,7 +5,7 @@
 //! and no message can forget it. Unknown keys are errors too (a typo like `latncy` would
 //! otherwise silently fall back to a default and produce a believable but wrong trace).
 
-use serde_json::{Map, Value};
+use crate::json::{Map, Value};
 
 use crate::json::path::ROOT;
 use crate::time::Nanos;
@@ -54,11 +54,7 @@ pub fn kind(value: &Value) -> &'static str {
 }
 
 /// `value` as an object whose keys are all in `allowed`.
-pub fn object<'a>(
-    value: &'a Value,
-    path: &str,
-    allowed: &[&str],
-) -> Result<&'a Map<String, Value>, FieldError> {
+pub fn object<'a>(value: &'a Value, path: &str, allowed: &[&str]) -> Result<&'a Map, FieldError> {
     let map = value
         .as_object()
         .ok_or_else(|| FieldError::new(path, format!("expected an object, got {}", kind(value))))?;
@@ -74,11 +70,7 @@ pub fn object<'a>(
 }
 
 /// A required key.
-pub fn required<'a>(
-    map: &'a Map<String, Value>,
-    path: &str,
-    key: &str,
-) -> Result<&'a Value, FieldError> {
+pub fn required<'a>(map: &'a Map, path: &str, key: &str) -> Result<&'a Value, FieldError> {
     map.get(key)
         .ok_or_else(|| FieldError::new(&join(path, key), "missing required key"))
 }
@@ -159,7 +151,7 @@ pub fn show(value: &Value) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use serde_json::json;
+    use crate::json::test_json as json;
 
     #[test]
     fn unknown_keys_name_the_path_and_the_valid_keys() {

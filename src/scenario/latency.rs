@@ -5,8 +5,8 @@
 //! bits on every platform (std's `ln`/`exp` call the platform's libm, which need not). Each draw
 //! is rounded to whole nanoseconds at once, so floats never reach the clock (rule 2).
 
+use crate::json::Value;
 use rand::{Rng, RngCore};
-use serde_json::Value;
 
 use super::fields::{self as parse, FieldError};
 use crate::time::Nanos;
@@ -148,8 +148,8 @@ fn to_nanos(ms: f64) -> Nanos {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::json::test_json as json;
     use crate::scenario::rng::{stream, Purpose};
-    use serde_json::json;
 
     fn mean_ms(latency: &Latency, n: u32) -> f64 {
         let mut rng = stream(7, Purpose::ServerLatency, 0);

@@ -30,7 +30,7 @@
 //! - `series_ms`: width of the time buckets of the time series (offered, attempts, goodput,
 //!   served), default 1 s.
 
-use serde_json::Value;
+use crate::json::Value;
 
 use super::fields::{self as parse, FieldError};
 use crate::code::Code;
@@ -289,7 +289,7 @@ fn parse_backend(value: &Value, path: &str) -> Result<BackendSpec, FieldError> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use serde_json::json;
+    use crate::json::test_json as json;
 
     #[test]
     fn defaults_are_the_plain_world() {

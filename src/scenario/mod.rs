@@ -34,7 +34,7 @@ mod write;
 use std::fmt;
 use std::path::{Path, PathBuf};
 
-use serde_json::Value;
+use crate::json::Value;
 
 use crate::config::{self, Jitter, ParseOptions, ServiceConfig, Warning};
 pub use builder::{BuildError, ScenarioBuilder};
@@ -351,7 +351,7 @@ pub fn scenario_files(dir: &Path) -> std::io::Result<Vec<PathBuf>> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use serde_json::json;
+    use crate::json::test_json as json;
 
     #[test]
     fn scenario_errors_name_the_file_and_path() {

@@ -6,7 +6,7 @@
 //! latency), and `fail_rate` (independent seeded failures, for load runs). Parsing checks every
 //! field with its JSON path; an unknown kind lists the valid ones.
 
-use serde_json::{Map, Value};
+use crate::json::{Map, Value};
 
 use super::fields::{self as parse, FieldError};
 use crate::code::Code;
@@ -73,7 +73,7 @@ fn parse_status(value: &Value, path: &str) -> Result<Code, FieldError> {
     })
 }
 
-fn optional_status(map: &Map<String, Value>, path: &str) -> Result<Code, FieldError> {
+fn optional_status(map: &Map, path: &str) -> Result<Code, FieldError> {
     match map.get("status") {
         Some(v) => parse_status(v, &parse::join(path, "status")),
         None => Ok(Code::Unavailable),
@@ -89,7 +89,7 @@ pub(crate) fn parse_schedule(value: &Value, path: &str) -> Result<Schedule, Fiel
     })?;
     let kind = SCHEDULE_KINDS
         .iter()
-        .find(|k| map.contains_key(**k))
+        .find(|k| map.contains_key(k))
         .ok_or_else(|| {
             let found = map
                 .keys()
@@ -178,7 +178,7 @@ fn parse_step(value: &Value, path: &str) -> Result<ScriptStep, FieldError> {
     let pushback = match map.get("pushback_ms") {
         None => None,
         Some(Value::String(s)) => Some(s.clone()),
-        // A number is taken as its exact text (arbitrary_precision keeps it): "200", "-1".
+        // A number is taken as its exact text (crate::json keeps it): "200", "-1".
         Some(Value::Number(n)) => Some(n.to_string()),
         Some(other) => {
             return Err(FieldError::new(

@@ -14,7 +14,8 @@ use std::fmt;
 use std::sync::Arc;
 
 use rand::Rng;
-use serde_json::Value;
+
+use crate::json::Value;
 
 use super::behaviour::{Answer, Arrival, Behaviour, BehaviourPanic, Reply, Seen, ServerState};
 use super::fields::{self as parse, FieldError};
@@ -201,7 +202,7 @@ impl ServerModel {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use serde_json::json;
+    use crate::json::test_json as json;
 
     fn model(server: Value) -> ServerModel {
         ServerModel::new(&ServerSpec::parse(&server, "server").unwrap(), 1)

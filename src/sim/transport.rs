@@ -176,10 +176,10 @@ impl Stream for SimAttempt {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::json::test_json as json;
     use crate::scenario::server::ServerSpec;
     use crate::sim::executor::Executor;
     use futures_util::StreamExt;
-    use serde_json::json;
 
     type Log = Rc<RefCell<Vec<(u64, String)>>>;
 
@@ -198,7 +198,7 @@ mod tests {
         }
     }
 
-    fn run(server: serde_json::Value, sends: &[u64]) -> Vec<(u64, String)> {
+    fn run(server: crate::json::Value, sends: &[u64]) -> Vec<(u64, String)> {
         let spec = ServerSpec::parse(&server, "server").unwrap();
         let model = RefCell::new(ServerModel::new(&spec, 1));
         let model = &model;

@@ -6,8 +6,8 @@
 //! fixed bounds (1 ns .. 1 h at 3 significant digits, ~256 KiB whatever the number of calls),
 //! so merging is exact, commutative and associative.
 
+use crate::json::{object, Map, Value};
 use hdrhistogram::Histogram;
-use serde_json::{json, Map, Value};
 
 use crate::code::Code;
 use crate::time::{to_ms, Nanos};
@@ -109,17 +109,17 @@ impl LatencyStats {
 
     /// `{"p50", "p90", "p99", "p999", "max"}` in milliseconds: the `latency_ms` of summaries.
     pub fn percentiles_json(&self) -> Value {
-        let ms = |q: f64| json!(to_ms(self.latency_at(q)));
-        json!({"p50": ms(0.5), "p90": ms(0.9), "p99": ms(0.99), "p999": ms(0.999),
-               "max": ms(1.0)})
+        let ms = |q: f64| to_ms(self.latency_at(q));
+        object! {"p50": ms(0.5), "p90": ms(0.9), "p99": ms(0.99), "p999": ms(0.999),
+        "max": ms(1.0)}
     }
 
     /// `{"OK": n, "UNAVAILABLE": m, ...}` for the codes that occurred, in numeric order.
-    pub fn statuses_json(&self) -> Map<String, Value> {
+    pub fn statuses_json(&self) -> Map {
         Code::ALL
             .into_iter()
             .filter(|code| self.statuses[*code as usize] > 0)
-            .map(|code| (code.name().to_string(), json!(self.statuses[code as usize])))
+            .map(|code| (code.name(), self.statuses[code as usize]))
             .collect()
     }
 
@@ -130,7 +130,7 @@ impl LatencyStats {
         let buckets: Vec<Value> = self
             .histogram
             .iter_recorded()
-            .map(|v| json!([v.value_iterated_to(), v.count_at_value()]))
+            .map(|v| Value::from(vec![v.value_iterated_to(), v.count_at_value()]))
             .collect();
         Value::Array(buckets)
     }
@@ -223,7 +223,7 @@ mod tests {
             a.record(i * 7919 % 1_000_003, Code::Ok);
             b.record(i * 104_729 % 999_983, Code::Unavailable);
         }
-        let json = |s: &LatencyStats| json!({"statuses": s.statuses_json(), "latency_ns": s.histogram_json()});
+        let json = |s: &LatencyStats| object! {"statuses": s.statuses_json(), "latency_ns": s.histogram_json()};
         let back = LatencyStats::from_json(&json(&a), a.max()).unwrap();
         assert_eq!(json(&back), json(&a));
         assert_eq!(back.latency_at(0.99), a.latency_at(0.99));

@@ -7,7 +7,7 @@
 
 use std::cell::{Cell, RefCell};
 
-use serde_json::{json, Value};
+use crate::json::{object, Value};
 
 use super::{CallRecord, Event, LatencyStats, Recorder};
 use crate::code::Code;
@@ -71,17 +71,17 @@ impl Summary {
     /// The summary JSON documented in docs/trace.md.
     pub fn to_json(&self) -> Value {
         let stats = self.stats.borrow();
-        let mut v = json!({
-            "scenario": self.scenario,
+        let mut v = object! {
+            "scenario": &self.scenario,
             "seed": self.seed,
             "mode": "sim",
             "calls": stats.count(),
             "attempts": self.attempts(),
             "statuses": stats.statuses_json(),
             "latency_ms": stats.percentiles_json(),
-        });
+        };
         if self.unfinished > 0 {
-            v["unfinished"] = json!(self.unfinished);
+            v["unfinished"] = Value::from(self.unfinished);
         }
         v
     }

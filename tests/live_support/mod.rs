@@ -20,7 +20,7 @@ pub const WAIT: Duration = Duration::from_secs(10);
 
 /// Starts an echo server on 127.0.0.1:0 answering from the `server` object `json`.
 pub async fn server(json: serde_json::Value) -> RunningServer {
-    let spec = ServerSpec::parse(&json, "server").expect("valid server spec");
+    let spec = ServerSpec::parse(&json.into(), "server").expect("valid server spec");
     RunningServer::start("127.0.0.1:0".parse().unwrap(), ServerModel::new(&spec, 1))
         .await
         .expect("bind 127.0.0.1:0")

@@ -12,7 +12,7 @@
 //! A key that differs from a known one only in letter case is not reported here: lenient mode
 //! reads it, and the portability warnings already say which runtimes do not (D1).
 
-use serde_json::Value;
+use crate::json::Value;
 
 use super::{entries, Lint, LintCode};
 use crate::config::keys::squash;

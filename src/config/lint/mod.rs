@@ -32,7 +32,7 @@ mod timing;
 
 pub use catalog::{LintCode, LintFamily};
 
-use serde_json::Value;
+use crate::json::Value;
 
 use super::{ParseOptions, ServiceConfig};
 use crate::time::{Nanos, NANOS_PER_SEC};

@@ -5,7 +5,7 @@
 //! stray space makes a policy that validates and never applies; and an entry without `name` is
 //! skipped whole. These lints read the JSON directly, so they also fire in an invalid config.
 
-use serde_json::Value;
+use crate::json::Value;
 
 use super::{entries, field, Lint, LintCode};
 use crate::json::path;

@@ -248,7 +248,7 @@ pub use report::{claims, csv, json, table};
 #[cfg(test)]
 mod tests {
     use super::*;
-    use serde_json::json;
+    use crate::json::test_json as json;
 
     fn study() -> Study {
         Study::parse(&json!({"model": "occ", "name": "t", "clients": [5], "runs": 3})).unwrap()

@@ -1,7 +1,7 @@
 //! The study's output: two tables (mean calls, mean completion time), CSV, JSON, and the
 //! post's claims checked against our numbers.
 
-use serde_json::{json, Value};
+use crate::json::{object, Value};
 
 use super::{Algo, Cell, Study};
 use crate::time::{to_ms, Nanos};
@@ -122,15 +122,15 @@ pub fn json(study: &Study, cells: &[Cell]) -> Value {
         for (c, a) in study.algorithms.iter().enumerate() {
             let x = &cells[r * study.algorithms.len() + c];
             rows.push(
-                json!({"n": n, "algorithm": a.name(), "runs": x.runs, "calls": x.calls,
+                object! {"n": *n, "algorithm": a.name(), "runs": x.runs, "calls": x.calls,
                 "time_ns": x.time.to_string(), "mean_calls": x.mean_calls(),
-                "mean_time_ms": to_ms((x.time / u128::from(x.runs.max(1))) as Nanos)}),
+                "mean_time_ms": to_ms((x.time / u128::from(x.runs.max(1))) as Nanos)},
             );
         }
     }
     let claims: Vec<Value> = claims(study, cells)
         .into_iter()
-        .map(|(c, h, n)| json!({"claim": c, "holds": h, "numbers": n}))
+        .map(|(c, h, n)| object! {"claim": c, "holds": h, "numbers": n})
         .collect();
-    json!({"study": study.name, "cells": rows, "claims": claims})
+    object! {"study": &study.name, "cells": rows, "claims": claims}
 }

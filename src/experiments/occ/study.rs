@@ -1,7 +1,7 @@
 //! The study file (`"model": "occ"`): client counts, algorithms, hop distribution, backoff
 //! base and cap, runs per cell. Unknown keys are errors, as in scenario files.
 
-use serde_json::Value;
+use crate::json::Value;
 
 use super::Algo;
 use crate::scenario::fields::FieldError;

@@ -14,7 +14,7 @@
 //! significant digits) and a time series whose length is the run's duration over the bucket
 //! width, capped at [`MAX_BUCKETS`].
 
-use serde_json::{json, Value};
+use crate::json::{object, Value};
 
 use crate::code::Code;
 use crate::time::Nanos;
@@ -204,15 +204,15 @@ impl Tally {
     pub fn to_json(&self) -> Value {
         let s = &self.series;
         let l = &self.latency;
-        json!({
+        object! {
             "runs": self.runs, "requests": self.requests, "rpcs": self.rpcs,
             "attempts": self.attempts, "statuses": l.statuses_json(), "throttled": self.throttled,
             "served": self.served, "busy_ns": self.busy, "duration_ns": self.duration,
             "unfinished": self.unfinished, "max_ns": l.max(),
             "latency_ns": l.histogram_json(),
-            "series": {"bucket_ns": s.bucket, "offered": s.offered, "attempts": s.attempts,
-                       "goodput": s.goodput, "served": s.served},
-        })
+            "series": object! {"bucket_ns": s.bucket, "offered": &s.offered, "attempts": &s.attempts,
+                       "goodput": &s.goodput, "served": &s.served},
+        }
     }
 
     /// The first instant from which every later bucket that offered requests delivered at
@@ -348,13 +348,13 @@ mod tests {
     #[test]
     fn malformed_json_names_the_field() {
         let mut v = sample(1).to_json();
-        v["latency_ns"][0] = serde_json::json!([1]);
+        v["latency_ns"][0] = Value::from(vec![1]);
         assert_eq!(
             Tally::from_json(&v).unwrap_err().to_string(),
             "latency_ns[0]: expected [value, count]"
         );
         let mut v = sample(1).to_json();
-        v["series"]["goodput"] = serde_json::json!(3);
+        v["series"]["goodput"] = Value::from(3);
         assert_eq!(Tally::from_json(&v).unwrap_err().field, "series.goodput");
     }
 }

@@ -1,21 +1,24 @@
 //! Rendering a [`Trace`]: `json` (docs/trace.md), `yaml` (snapshots), `text` (people).
 //!
-//! All three read the same records and print times with [`to_ms`] (integer microseconds, then
-//! one division), so they agree to the digit and never depend on float formatting quirks: the
-//! JSON numbers come from serde_json's shortest round-trip printing, and YAML reuses it.
-//! The YAML is written by hand as one flow mapping per attempt and per event, which keeps a
-//! snapshot diff to one line per changed record; strings are JSON-quoted, which is valid YAML.
+//! All three read the same records and print times with [`to_ms`](crate::time::to_ms)
+//! (integer microseconds, then one division), so they agree to the digit and never depend on
+//! float formatting quirks: the JSON numbers come from serde_json's shortest round-trip
+//! printing, and YAML reuses it. The JSON is the records' own `Serialize` impls (in `json.rs`),
+//! which a library user's `serde_json::to_string(&trace)` goes through too; the YAML is written
+//! by hand as one flow mapping per attempt and per event, which keeps a snapshot diff to one
+//! line per changed record; strings are JSON-quoted, which is valid YAML.
 
+mod json;
 mod text;
 mod yaml;
 
+pub use json::from_ms;
 pub use text::to_text;
 pub use yaml::{summary_to_yaml, to_yaml};
 
-use serde_json::{json, Value};
+use crate::json::Value;
 
-use super::{AttemptRecord, CallRecord, Trace, TraceEvent};
-use crate::time::{to_ms, Nanos};
+use super::Trace;
 
 /// Output formats of `hedgehog sim`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -28,67 +31,28 @@ pub enum Format {
     Json,
 }
 
-fn ms(ns: Nanos) -> Value {
-    json!(to_ms(ns))
-}
-
-fn opt_ms(ns: Option<Nanos>) -> Value {
-    ns.map_or(Value::Null, ms)
-}
-
-pub(super) fn attempt_json(a: &AttemptRecord) -> Value {
-    let mut v = json!({
-        "attempt": a.attempt,
-        "previous": a.previous,
-        "sent_ms": ms(a.sent),
-        "ended_ms": opt_ms(a.ended),
-        "outcome": a.outcome.map(|o| o.as_str()),
-        "committed": a.committed,
-        "pushback_ms": a.pushback,
-    });
-    if a.transparent {
-        v["transparent"] = json!(true);
-    }
-    v
-}
-
-pub(super) fn call_json(c: &CallRecord) -> Value {
-    json!({
-        "call": c.call,
-        "status": c.status.name(),
-        "message": c.message,
-        "started_ms": ms(c.started),
-        "ended_ms": ms(c.ended),
-        "attempts": c.attempts.iter().map(attempt_json).collect::<Vec<_>>(),
-    })
-}
-
-pub(super) fn event_json(e: &TraceEvent) -> Value {
-    json!({
-        "at_ms": ms(e.at),
-        "call": e.call,
-        "attempt": e.attempt,
-        "kind": e.kind.as_str(),
-        "detail": e.detail,
-    })
+/// Any trace record as an ordered JSON value (what its `Serialize` impl writes).
+fn record_json<T: serde::Serialize>(record: &T) -> Value {
+    crate::json::to_value(record).expect("a trace record serializes to JSON")
 }
 
 /// The JSON trace of docs/trace.md as a value.
 pub fn to_json(trace: &Trace) -> Value {
-    json!({
-        "scenario": trace.scenario,
-        "seed": trace.seed,
-        "mode": trace.mode,
-        "calls": trace.calls.iter().map(call_json).collect::<Vec<_>>(),
-        "events": trace.events.iter().map(event_json).collect::<Vec<_>>(),
-    })
+    record_json(trace)
+}
+
+/// The documented JSON trace as compact text: what `hedgehog sim --format json` prints for
+/// each seed, and what `serde_json::to_string(trace)` gives.
+pub fn to_json_string(trace: &Trace) -> String {
+    serde_json::to_string(trace).expect("a trace serializes to JSON")
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::code::Code;
-    use crate::trace::{EventKind, Outcome};
+    use crate::time::Nanos;
+    use crate::trace::{AttemptRecord, CallRecord, EventKind, Outcome, TraceEvent};
 
     fn sample() -> Trace {
         let attempt =

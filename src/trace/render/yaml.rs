@@ -5,9 +5,8 @@
 
 use std::fmt::Write as _;
 
-use serde_json::{json, Value};
-
-use super::{attempt_json, call_json, event_json};
+use super::record_json;
+use crate::json::Value;
 use crate::trace::Trace;
 
 /// One JSON value as a YAML scalar or flow collection (JSON is valid YAML flow syntax, except
@@ -34,16 +33,16 @@ fn flow(v: &Value) -> String {
 /// The trace as YAML: block structure for the run and calls, one flow line per record.
 pub fn to_yaml(trace: &Trace) -> String {
     let mut out = String::new();
-    let _ = writeln!(out, "scenario: {}", json!(trace.scenario));
+    let _ = writeln!(out, "scenario: {}", Value::from(&trace.scenario));
     let _ = writeln!(out, "seed: {}", trace.seed);
-    let _ = writeln!(out, "mode: {}", json!(trace.mode));
+    let _ = writeln!(out, "mode: {}", Value::from(&trace.mode));
     out.push_str(if trace.calls.is_empty() {
         "calls: []\n"
     } else {
         "calls:\n"
     });
     for c in &trace.calls {
-        let v = call_json(c);
+        let v = record_json(c);
         for (i, key) in ["call", "status", "message", "started_ms", "ended_ms"]
             .iter()
             .enumerate()
@@ -56,7 +55,7 @@ pub fn to_yaml(trace: &Trace) -> String {
         } else {
             out.push_str("    attempts:\n");
             for a in &c.attempts {
-                let _ = writeln!(out, "      - {}", flow(&attempt_json(a)));
+                let _ = writeln!(out, "      - {}", flow(&record_json(a)));
             }
         }
     }
@@ -66,7 +65,7 @@ pub fn to_yaml(trace: &Trace) -> String {
         "events:\n"
     });
     for e in &trace.events {
-        let _ = writeln!(out, "  - {}", flow(&event_json(e)));
+        let _ = writeln!(out, "  - {}", flow(&record_json(e)));
     }
     out
 }
@@ -101,9 +100,12 @@ mod tests {
 
     #[test]
     fn a_summary_is_block_mappings_with_flow_values() {
-        let v = json!({"scenario": "s", "calls": 3,
-                       "latency_ms": {"p50": 1.5, "max": 2.0},
-                       "series": {"offered": [1, 2]}});
+        let v = crate::json::parse(
+            r#"{"scenario": "s", "calls": 3,
+                "latency_ms": {"p50": 1.5, "max": 2.0},
+                "series": {"offered": [1, 2]}}"#,
+        )
+        .expect("valid");
         assert_eq!(
             summary_to_yaml(&v),
             "scenario: \"s\"\ncalls: 3\nlatency_ms:\n  p50: 1.5\n  max: 2.0\nseries:\n  offered: [1, 2]\n"
