@@ -231,9 +231,19 @@ where
 /// Sorts a failed request into the engine's outcomes.
 ///
 /// What hyper/h2 let us tell apart:
-/// - an `h2::Error` with reason REFUSED_STREAM anywhere in the chain (the server refused the
-///   stream, or a GOAWAY excluded it) → `Refused` (R70); hyper passes the reset up with the
-///   `h2::Error` as its source (`tests/live_transparent.rs` checks it against a raw h2 server);
+/// - an `h2::Error` anywhere in the chain that is a GOAWAY *from the peer*
+///   (`is_go_away() && is_remote()`) → `Refused` (R70). h2 hands that error only to streams
+///   the GOAWAY excludes — those above its last-stream-id, which the server promises it never
+///   processed — and to requests sent on the connection after it arrived, which never left
+///   the client. Its reason does not matter: a draining server says NO_ERROR (hyper prints
+///   "connection error received: not a result of an error"). A stream at or below the
+///   last-stream-id that fails afterwards (the connection closes under it, or it is reset) gets
+///   an I/O or reset error instead, so it is not transparent; nor is a GOAWAY h2 itself
+///   sends (`is_library`) on a protocol error;
+/// - an `h2::Error` with reason REFUSED_STREAM anywhere in the chain (the server reset the
+///   stream before its application saw it) → `Refused` (R70); hyper passes the reset up with
+///   the `h2::Error` as its source (`tests/live_transparent.rs` checks both against raw
+///   HTTP/2 servers);
 /// - a hyper error saying the request was never dispatched (`is_canceled`: the connection went
 ///   away before the request was written) → `NotSent` (R69);
 /// - anything else → `Closed` with UNAVAILABLE, which the configured policy may retry. That
@@ -247,7 +257,8 @@ pub fn classify(error: &(dyn StdError + 'static)) -> Event {
     let mut source: Option<&(dyn StdError + 'static)> = Some(error);
     while let Some(e) = source {
         if let Some(h2) = e.downcast_ref::<h2::Error>() {
-            if h2.reason() == Some(h2::Reason::REFUSED_STREAM) {
+            let excluded_by_goaway = h2.is_go_away() && h2.is_remote();
+            if excluded_by_goaway || h2.reason() == Some(h2::Reason::REFUSED_STREAM) {
                 return AttemptEvent::Refused;
             }
         }
