@@ -49,6 +49,7 @@ pub(super) struct Settings {
     pub(super) rng: RngFactory,
     pub(super) clock: TokioClock,
     pub(super) calls: AtomicU64,
+    pub(super) retry_info: bool,
 }
 
 /// Builds a [`RetryLayer`].
@@ -65,6 +66,7 @@ pub struct RetryLayerBuilder {
     recorder: Option<Arc<dyn Recorder + Send + Sync>>,
     rng: Option<RngFactory>,
     clock: Option<TokioClock>,
+    retry_info: bool,
 }
 
 impl Default for RetryLayerBuilder {
@@ -82,6 +84,7 @@ impl Default for RetryLayerBuilder {
             recorder: None,
             rng: None,
             clock: None,
+            retry_info: false,
         }
     }
 }
@@ -175,6 +178,14 @@ impl RetryLayerBuilder {
         self
     }
 
+    /// `true` reads a `google.rpc.RetryInfo` in `grpc-status-details-bin` as server pushback
+    /// when no `grpc-retry-pushback-ms` is present (default `false`: A6 does not define it).
+    /// See [`super::retry_info`] for the conversion and the precedence.
+    pub fn retry_info_pushback(mut self, enabled: bool) -> Self {
+        self.retry_info = enabled;
+        self
+    }
+
     /// Validates the config and makes the layer.
     pub fn build(self) -> Result<RetryLayer, ParseError> {
         let (config, warnings) = match &self.json {
@@ -206,6 +217,7 @@ impl RetryLayerBuilder {
             rng,
             clock: self.clock.unwrap_or_default(),
             calls: AtomicU64::new(0),
+            retry_info: self.retry_info,
         };
         Ok(RetryLayer {
             settings: Arc::new(settings),

@@ -192,7 +192,8 @@ where
             replay,
             clock,
             Arc::clone(&end),
-        );
+        )
+        .reading_retry_info(settings.retry_info);
         let (tx, rx) = oneshot::channel();
         let driver = drive(
             settings,

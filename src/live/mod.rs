@@ -10,7 +10,8 @@
 //!   [`builder`] configures it.
 //! - [`transport`]: one attempt = one HTTP/2 request; commit at headers; reset on drop.
 //! - [`replay`]: the retry buffer that replays the request body to every attempt.
-//! - [`response`]: the response body, watched for the committed attempt's trailers.
+//! - [`response`]: the response body, watched for the committed attempt's trailers;
+//!   [`retry_info`]: `google.rpc.RetryInfo` read as pushback (opt-in).
 //! - [`echo_service`]: the failing echo server as a tonic service, answering from the
 //!   scenario's server model; [`served_attempt`]: what the model tells it and the record of
 //!   every attempt it saw; [`server_handle`]: the server running on its own thread.
@@ -27,6 +28,7 @@ pub mod echo_service;
 pub mod layer;
 pub mod replay;
 pub mod response;
+pub mod retry_info;
 pub mod run;
 pub mod served_attempt;
 pub mod server_handle;

@@ -83,6 +83,8 @@ pub struct TonicTransport<S> {
     end: Arc<CallEnd>,
     /// The whole request was buffered before the first attempt.
     complete: bool,
+    /// `google.rpc.RetryInfo` counts as pushback ([`super::retry_info`]).
+    retry_info: bool,
 }
 
 impl<S> TonicTransport<S> {
@@ -102,7 +104,15 @@ impl<S> TonicTransport<S> {
             replay,
             clock,
             end,
+            retry_info: false,
         }
+    }
+
+    /// Reads `google.rpc.RetryInfo` in every attempt's status as pushback
+    /// ([`super::retry_info`]; off by default: A6 does not define it).
+    pub fn reading_retry_info(mut self, enabled: bool) -> Self {
+        self.retry_info = enabled;
+        self
     }
 
     fn request(&self, start: &AttemptStart) -> Request<Body> {
@@ -165,13 +175,14 @@ where
         let request = self.request(start);
         let service = self.service.clone();
         let end = Arc::clone(&self.end);
+        let retry_info = self.retry_info;
         let send = async move {
             let response = match service.oneshot(request).await {
                 Ok(response) => response,
                 Err(error) => return (classify(&*error.into()), None),
             };
             let (parts, body) = response.into_parts();
-            let close = Close::from_headers(&parts.headers).or_else(|| {
+            let close = Close::read(&parts.headers, retry_info).or_else(|| {
                 // Not gRPC at all (a proxy's 503, say): the gRPC HTTP status mapping.
                 (parts.status != http::StatusCode::OK).then(|| Close {
                     status: code_for_http(parts.status),
@@ -189,7 +200,8 @@ where
                 return (event, None);
             }
             let (tx, rx) = oneshot::channel();
-            let response = Response::from_parts(parts, LiveBody::watched(Body::new(body), tx, end));
+            let body = LiveBody::watched(Body::new(body), tx, end).reading_retry_info(retry_info);
+            let response = Response::from_parts(parts, body);
             (AttemptEvent::Headers(response), Some(rx))
         };
         let send: Sending = Box::pin(send);

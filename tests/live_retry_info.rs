@@ -1,0 +1,207 @@
+//! `google.rpc.RetryInfo` as an opt-in pushback source, and status details kept intact, over
+//! real HTTP/2 against a scripted h2 server (pushback rules: R35–R37).
+
+mod live_support;
+
+use std::sync::Arc;
+
+use hedgehog::code::Code;
+use hedgehog::engine::Jitter;
+use hedgehog::live::pb::echo_client::EchoClient;
+use hedgehog::live::pb::EchoRequest;
+use hedgehog::live::retry_info::{encode_details, status_with_retry_delay};
+use hedgehog::live::RetryLayer;
+use hedgehog::trace::{CallRecord, Outcome, TraceRecorder};
+use live_support::calls;
+use prost::Message;
+use tower::ServiceBuilder;
+
+/// How the scripted server answers every stream.
+#[derive(Clone)]
+struct Reply {
+    /// Extra status headers (grpc-status, details, pushback).
+    status: Vec<(&'static str, String)>,
+    /// Answer with response headers first and the status in trailers (a committed attempt).
+    committed: bool,
+}
+
+async fn scripted_server(reply: Reply) -> String {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind");
+    let addr = listener.local_addr().expect("addr");
+    tokio::spawn(async move {
+        while let Ok((socket, _)) = listener.accept().await {
+            let reply = reply.clone();
+            tokio::spawn(async move {
+                let Ok(mut conn) = h2::server::handshake(socket).await else {
+                    return;
+                };
+                while let Some(Ok((_request, mut respond))) = conn.accept().await {
+                    let mut headers = http::Response::builder()
+                        .status(200)
+                        .header("content-type", "application/grpc");
+                    let mut trailers = http::HeaderMap::new();
+                    for (name, value) in &reply.status {
+                        if reply.committed {
+                            trailers.append(*name, value.parse().expect("header value"));
+                        } else {
+                            headers = headers.header(*name, value);
+                        }
+                    }
+                    let response = headers.body(()).expect("response");
+                    if reply.committed {
+                        if let Ok(mut stream) = respond.send_response(response, false) {
+                            let _ = stream.send_trailers(trailers);
+                        }
+                    } else {
+                        let _ = respond.send_response(response, true);
+                    }
+                }
+            });
+        }
+    });
+    format!("http://{addr}")
+}
+
+const POLICY: &str = r#"{"methodConfig": [{"name": [{"service": "echo.Echo"}],
+    "retryPolicy": {"maxAttempts": 2, "initialBackoff": "0.001s", "maxBackoff": "0.001s",
+                    "backoffMultiplier": 1, "retryableStatusCodes": ["UNAVAILABLE"]}}]}"#;
+
+/// One call through a layer (RetryInfo read or not) to a server answering `reply`.
+async fn call(reply: Reply, retry_info: bool) -> (tonic::Status, CallRecord) {
+    let uri = scripted_server(reply).await;
+    let recorder = Arc::new(TraceRecorder::with_events(false));
+    let layer = RetryLayer::builder()
+        .service_config(POLICY)
+        .jitter(Jitter::None)
+        .retry_info_pushback(retry_info)
+        .recorder(recorder.clone())
+        .build()
+        .expect("layer");
+    let channel = tonic::transport::Channel::from_shared(uri)
+        .expect("uri")
+        .connect_lazy();
+    let mut client = EchoClient::new(ServiceBuilder::new().layer(layer).service(channel));
+    let status = client
+        .unary_echo(EchoRequest {
+            message: "hi".into(),
+        })
+        .await
+        .expect_err("the server only fails");
+    let record = calls(&recorder, 1).await.remove(0);
+    (status, record)
+}
+
+fn details(code: i32, seconds: i64, nanos: i32) -> (Vec<u8>, String) {
+    let status = status_with_retry_delay(code, seconds, nanos);
+    (status.encode_to_vec(), encode_details(&status))
+}
+
+fn pushbacks(record: &CallRecord) -> Vec<Option<&str>> {
+    record
+        .attempts
+        .iter()
+        .map(|a| a.pushback.as_deref())
+        .collect()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn retry_info_delays_the_retry_when_enabled_r36() {
+    let (bytes, header) = details(14, 0, 150_000_000);
+    let reply = Reply {
+        status: vec![
+            ("grpc-status", "14".into()),
+            ("grpc-status-details-bin", header),
+        ],
+        committed: false,
+    };
+    let (status, record) = call(reply, true).await;
+    assert_eq!(status.code(), tonic::Code::Unavailable);
+    assert_eq!(
+        status.details(),
+        &bytes[..],
+        "details reach the application intact"
+    );
+    assert_eq!(pushbacks(&record), [Some("150"), Some("150")]);
+    let first_end = record.attempts[0].ended.expect("ended");
+    let second_sent = record.attempts[1].sent;
+    assert!(
+        second_sent - first_end >= 150 * hedgehog::time::NANOS_PER_MS,
+        "the retry waited the RetryInfo delay, not the 1 ms backoff: {} ns",
+        second_sent - first_end
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn retry_info_is_ignored_by_default() {
+    let (bytes, header) = details(14, 30, 0);
+    let reply = Reply {
+        status: vec![
+            ("grpc-status", "14".into()),
+            ("grpc-status-details-bin", header),
+        ],
+        committed: false,
+    };
+    // With it read, this call would wait 30 s; by default the 1 ms backoff applies.
+    let (status, record) = call(reply, false).await;
+    assert_eq!(status.details(), &bytes[..]);
+    assert_eq!(pushbacks(&record), [None, None]);
+    assert_eq!(record.attempts.len(), 2);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn grpc_retry_pushback_ms_takes_precedence_over_retry_info_r35() {
+    let (bytes, header) = details(14, 30, 0);
+    let reply = Reply {
+        status: vec![
+            ("grpc-status", "14".into()),
+            ("grpc-retry-pushback-ms", "5".into()),
+            ("grpc-status-details-bin", header),
+        ],
+        committed: false,
+    };
+    let (status, record) = call(reply, true).await;
+    assert_eq!(status.details(), &bytes[..]);
+    assert_eq!(pushbacks(&record), [Some("5"), Some("5")]);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn details_survive_a_non_retryable_status_r21() {
+    let (bytes, header) = details(3, 0, 1_000_000);
+    let reply = Reply {
+        status: vec![
+            ("grpc-status", "3".into()),
+            ("grpc-message", "bad%20request".into()),
+            ("grpc-status-details-bin", header),
+        ],
+        committed: false,
+    };
+    let (status, record) = call(reply, true).await;
+    assert_eq!(status.code(), tonic::Code::InvalidArgument);
+    assert_eq!(status.message(), "bad request");
+    assert_eq!(status.details(), &bytes[..]);
+    assert_eq!(record.attempts.len(), 1, "not retryable");
+    assert_eq!(
+        record.attempts[0].outcome,
+        Some(Outcome::Status(Code::InvalidArgument))
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn details_in_trailers_of_a_committed_attempt_survive_r30() {
+    let (bytes, header) = details(14, 0, 2_000_000);
+    let reply = Reply {
+        status: vec![
+            ("grpc-status", "14".into()),
+            ("grpc-status-details-bin", header),
+        ],
+        committed: true,
+    };
+    let (status, record) = call(reply, true).await;
+    assert_eq!(status.code(), tonic::Code::Unavailable);
+    assert_eq!(status.details(), &bytes[..]);
+    // Committed at headers: no retry, but the trailers' RetryInfo is still read and recorded.
+    assert_eq!(pushbacks(&record), [Some("2")]);
+    assert!(record.attempts[0].committed);
+}
