@@ -70,10 +70,14 @@ const POLICY: &str = r#"{"methodConfig": [{"name": [{"service": "echo.Echo"}],
 
 /// One call through a layer (RetryInfo read or not) to a server answering `reply`.
 async fn call(reply: Reply, retry_info: bool) -> (tonic::Status, CallRecord) {
+    call_with(POLICY, reply, retry_info).await
+}
+
+async fn call_with(config: &str, reply: Reply, retry_info: bool) -> (tonic::Status, CallRecord) {
     let uri = scripted_server(reply).await;
     let recorder = Arc::new(TraceRecorder::with_events(false));
     let layer = RetryLayer::builder()
-        .service_config(POLICY)
+        .service_config(config)
         .jitter(Jitter::None)
         .retry_info_pushback(retry_info)
         .recorder(recorder.clone())
@@ -204,4 +208,26 @@ async fn details_in_trailers_of_a_committed_attempt_survive_r30() {
     // Committed at headers: no retry, but the trailers' RetryInfo is still read and recorded.
     assert_eq!(pushbacks(&record), [Some("2")]);
     assert!(record.attempts[0].committed);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn details_survive_a_throttled_retry_r44() {
+    // One token: the first failure empties the bucket below half, so no retry (R44).
+    let config = POLICY.replacen(
+        "}}]}",
+        r#"}}], "retryThrottling": {"maxTokens": 1, "tokenRatio": 0.1}}"#,
+        1,
+    );
+    let (bytes, header) = details(14, 0, 1_000_000);
+    let reply = Reply {
+        status: vec![
+            ("grpc-status", "14".into()),
+            ("grpc-status-details-bin", header),
+        ],
+        committed: false,
+    };
+    let (status, record) = call_with(&config, reply, true).await;
+    assert_eq!(record.attempts.len(), 1, "throttled: {record:?}");
+    assert_eq!(status.code(), tonic::Code::Unavailable);
+    assert_eq!(status.details(), &bytes[..]);
 }
