@@ -211,8 +211,8 @@ async fn details_in_trailers_of_a_committed_attempt_survive_r30() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn details_survive_a_throttled_retry_r44() {
-    // One token: the first failure empties the bucket below half, so no retry (R44).
+async fn details_survive_a_throttled_retry_r43() {
+    // One token: the first failure leaves the bucket at 0, not above half: no retry (R42, R43).
     let config = POLICY.replacen(
         "}}]}",
         r#"}}], "retryThrottling": {"maxTokens": 1, "tokenRatio": 0.1}}"#,
