@@ -36,6 +36,11 @@
 //! outgrows the retry buffer mid-call, the replay reports which attempt holds it and the
 //! driver gets [`crate::driver::Signal::BufferOverflow`]: the call commits to that attempt (R30b, R61, R66;
 //! see [`super::replay`]).
+//!
+//! The config can be replaced while clients run ([`RetryLayer::config_handle`],
+//! [`super::reconfigure`]): each call loads the settings in force when it starts and keeps
+//! them; an invalid update is refused whole. `google.rpc.RetryInfo` can be read as pushback
+//! ([`RetryLayerBuilder::retry_info_pushback`], [`super::retry_info`]).
 
 use std::sync::atomic::Ordering;
 use std::sync::Arc;
@@ -50,6 +55,8 @@ use super::builder::{bytes, Settings};
 pub use super::builder::{global_throttles, CallIndex, RetryLayerBuilder, RngFactory};
 pub use super::call::ResponseFuture;
 use super::call::{drive, signals};
+pub use super::reconfigure::ConfigHandle;
+use super::reconfigure::Current;
 use super::replay::Replay;
 use super::response::{CallEnd, LiveBody};
 use super::transport::{BoxError, RequestTemplate, TonicTransport};
@@ -59,19 +66,40 @@ use crate::config::{ParseError, Warning};
 /// A tower layer that gives the wrapped tonic channel A6 retries and hedging.
 #[derive(Clone)]
 pub struct RetryLayer {
-    pub(super) settings: Arc<Settings>,
-    pub(super) warnings: Arc<Vec<Warning>>,
+    current: Arc<Current>,
+    warnings: Arc<Vec<Warning>>,
 }
 
 impl std::fmt::Debug for RetryLayer {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("RetryLayer")
-            .field("config", &self.settings.config)
+            .field("config", &self.current.load().config)
             .finish_non_exhaustive()
     }
 }
 
 impl RetryLayer {
+    pub(super) fn new(settings: Settings, warnings: Vec<Warning>) -> RetryLayer {
+        RetryLayer {
+            current: Current::new(settings),
+            warnings: Arc::new(warnings),
+        }
+    }
+
+    /// The settings in force now.
+    #[cfg(test)]
+    pub(super) fn settings(&self) -> Arc<Settings> {
+        self.current.load()
+    }
+
+    /// A handle to replace the service config while clients run ([`super::reconfigure`]):
+    /// it acts on this layer and every service made from it, before or after.
+    pub fn config_handle(&self) -> ConfigHandle {
+        ConfigHandle {
+            current: Arc::clone(&self.current),
+        }
+    }
+
     /// A layer for service config JSON with every default (lenient parsing, `maxAttempts`
     /// limit 5, 1 MiB per RPC / 16 MiB per channel buffers, spec jitter, own throttle).
     ///
@@ -115,14 +143,15 @@ impl RetryLayer {
         RetryLayerBuilder::default()
     }
 
-    /// The config's portability warnings (D2).
+    /// The portability warnings (D2) of the config the layer was built with (an update
+    /// returns its own).
     pub fn warnings(&self) -> &[Warning] {
         &self.warnings
     }
 
     /// The layer's clock: call and attempt times in recorded traces count from its epoch.
     pub fn clock(&self) -> TokioClock {
-        self.settings.clock
+        self.current.load().clock
     }
 }
 
@@ -132,7 +161,7 @@ impl<S> Layer<S> for RetryLayer {
     fn layer(&self, inner: S) -> RetryService<S> {
         RetryService {
             inner,
-            settings: Arc::clone(&self.settings),
+            current: Arc::clone(&self.current),
         }
     }
 }
@@ -141,7 +170,7 @@ impl<S> Layer<S> for RetryLayer {
 #[derive(Clone)]
 pub struct RetryService<S> {
     inner: S,
-    settings: Arc<Settings>,
+    current: Arc<Current>,
 }
 
 impl<S, B> Service<Request<Body>> for RetryService<S>
@@ -162,7 +191,8 @@ where
     }
 
     fn call(&mut self, request: Request<Body>) -> ResponseFuture {
-        let settings = Arc::clone(&self.settings);
+        // Loaded once: the call keeps these settings, and so its plan, whatever updates come.
+        let settings = self.current.load();
         let (parts, body) = request.into_parts();
         let template = RequestTemplate::new(parts);
         let replay = Replay::prefetch(body, settings.per_rpc_limit);

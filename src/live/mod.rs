@@ -7,7 +7,7 @@
 //!
 //! - [`layer`]: [`RetryLayer`], the tower layer that puts the engine in front of any tonic
 //!   channel (`EchoClient::new(ServiceBuilder::new().layer(layer).service(channel))`);
-//!   [`builder`] configures it.
+//!   [`builder`] configures it; [`reconfigure`] replaces its config while it runs.
 //! - [`transport`]: one attempt = one HTTP/2 request; commit at headers; reset on drop.
 //! - [`replay`]: the retry buffer that replays the request body to every attempt.
 //! - [`response`]: the response body, watched for the committed attempt's trailers;
@@ -26,6 +26,7 @@ pub mod compare;
 pub mod echo;
 pub mod echo_service;
 pub mod layer;
+pub mod reconfigure;
 pub mod replay;
 pub mod response;
 pub mod retry_info;
@@ -36,7 +37,7 @@ pub mod transport;
 pub mod wire;
 
 pub use echo_service::EchoService;
-pub use layer::{RetryLayer, RetryLayerBuilder, RetryService};
+pub use layer::{ConfigHandle, RetryLayer, RetryLayerBuilder, RetryService};
 pub use served_attempt::{ServedAttempt, ServedOutcome, StepSource};
 pub use server_handle::{RunningServer, ServerError};
 pub use transport::TonicTransport;
