@@ -281,7 +281,7 @@ pub fn classify(error: &(dyn StdError + 'static)) -> Event {
         }
         source = e.source();
     }
-    let status = tonic::Status::unavailable(format!("transport error: {}", chain(error)));
+    let status = tonic::Status::unavailable(describe(error));
     AttemptEvent::Closed {
         status: Code::Unavailable,
         pushback: Vec::new(),
@@ -289,12 +289,20 @@ pub fn classify(error: &(dyn StdError + 'static)) -> Event {
     }
 }
 
-fn chain(error: &(dyn StdError + 'static)) -> String {
-    let mut text = error.to_string();
-    let mut source = error.source();
+/// `transport error: ` and the error's chain of causes, each said once. Error types disagree
+/// on whether their `Display` includes their source (tonic's does not, an `io::Error` wrapping
+/// hyper's connect error repeats it), so a cause whose text is already in the message is left
+/// out: "transport error: tcp connect error: Connection refused (os error 111)", not every
+/// part twice.
+fn describe(error: &(dyn StdError + 'static)) -> String {
+    let mut text = String::from("transport error");
+    let mut source: Option<&(dyn StdError + 'static)> = Some(error);
     while let Some(e) = source {
-        text.push_str(": ");
-        text.push_str(&e.to_string());
+        let part = e.to_string();
+        if !part.is_empty() && !text.contains(&part) {
+            text.push_str(": ");
+            text.push_str(&part);
+        }
         source = e.source();
     }
     text
@@ -316,6 +324,48 @@ mod tests {
                 ..
             }
         ));
+    }
+
+    #[derive(Debug)]
+    struct Layer(&'static str, Option<Box<Layer>>);
+
+    impl std::fmt::Display for Layer {
+        fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+            f.write_str(self.0)
+        }
+    }
+
+    impl StdError for Layer {
+        fn source(&self) -> Option<&(dyn StdError + 'static)> {
+            self.1.as_deref().map(|e| e as _)
+        }
+    }
+
+    fn layers(parts: &[&'static str]) -> Layer {
+        let (first, rest) = parts.split_first().expect("one part");
+        Layer(first, (!rest.is_empty()).then(|| Box::new(layers(rest))))
+    }
+
+    #[test]
+    fn a_transport_error_says_each_cause_once() {
+        let e = layers(&[
+            "transport error",
+            "tcp connect error",
+            "tcp connect error",
+            "Connection refused",
+        ]);
+        assert_eq!(
+            describe(&e),
+            "transport error: tcp connect error: Connection refused"
+        );
+        // A cause the outer text already includes is not repeated either.
+        let e = layers(&["client error (Connect): refused", "refused", ""]);
+        assert_eq!(
+            describe(&e),
+            "transport error: client error (Connect): refused"
+        );
+        let e = layers(&["stream closed", "broken pipe"]);
+        assert_eq!(describe(&e), "transport error: stream closed: broken pipe");
     }
 
     #[test]
