@@ -37,6 +37,24 @@
 //! driver gets [`crate::driver::Signal::BufferOverflow`]: the call commits to that attempt (R30b, R61, R66;
 //! see [`super::replay`]).
 //!
+//! # Timeouts: where one sits decides what it bounds
+//!
+//! - **The whole call**: tonic's `Request::set_timeout` (and any `grpc-timeout` the
+//!   application sets) is the call's deadline, as is the method config's `timeout`; the
+//!   earlier one wins (R81). It covers every attempt and backoff; when it passes, the call
+//!   ends DEADLINE_EXCEEDED and no attempt starts (R77). Each attempt carries the time left
+//!   as its own `grpc-timeout`.
+//! - **One attempt**: a tower `timeout` *below* the layer
+//!   (`ServiceBuilder::new().layer(retry).timeout(d).service(channel)`) and tonic's
+//!   `Endpoint::timeout` end an attempt, not the call. The layer sees a transport error and
+//!   reports the attempt as UNAVAILABLE, which the policy retries if UNAVAILABLE is in
+//!   `retryableStatusCodes` (or hedging's `nonFatalStatusCodes`); the message says
+//!   "request timed out" or "Timeout expired" (`tests/live_timeouts.rs`). Note that the time
+//!   restarts at every attempt, so with a policy the call can last up to `maxAttempts` times it.
+//! - A tower `timeout` *above* the layer bounds the whole call like a deadline, but the
+//!   layer only sees the response future dropped: the call ends CANCELLED in its records
+//!   (R33), and no `grpc-timeout` reaches the server. Prefer `set_timeout`.
+//!
 //! The config can be replaced while clients run ([`RetryLayer::config_handle`],
 //! [`super::reconfigure`]): each call loads the settings in force when it starts and keeps
 //! them; an invalid update is refused whole. `google.rpc.RetryInfo` can be read as pushback
