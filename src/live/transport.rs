@@ -17,7 +17,7 @@
 
 use std::error::Error as StdError;
 use std::pin::Pin;
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 
 use futures_util::stream::{self, Stream};
 use http::{HeaderValue, Request, Response};
@@ -76,7 +76,10 @@ impl RequestTemplate {
 
 /// Starts attempts of one call on a clone of `service`.
 pub struct TonicTransport<S> {
-    service: S,
+    /// Behind a mutex only so the transport is `Sync` (the driver shares it across awaits)
+    /// for any `Send` service: a `tower::util::BoxCloneService` is not `Sync`. Each attempt
+    /// locks it just to clone it, so the lock is never contended for long.
+    service: Mutex<S>,
     template: RequestTemplate,
     replay: Arc<Replay>,
     clock: TokioClock,
@@ -99,7 +102,7 @@ impl<S> TonicTransport<S> {
     ) -> Self {
         TonicTransport {
             complete: replay.is_complete(),
-            service,
+            service: Mutex::new(service),
             template,
             replay,
             clock,
@@ -173,7 +176,11 @@ where
 
     fn start(&self, start: &AttemptStart) -> Self::Attempt {
         let request = self.request(start);
-        let service = self.service.clone();
+        let service = self
+            .service
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .clone();
         let end = Arc::clone(&self.end);
         let retry_info = self.retry_info;
         let send = async move {
