@@ -4,7 +4,6 @@
 mod live_support;
 
 use hedgehog::live::pb::echo_client::EchoClient;
-use hedgehog::live::pb::EchoRequest;
 use live_support::{calls, channel, layer, previous, served, server, DEMO_CONFIG};
 use serde_json::json;
 use tonic::body::Body;
@@ -21,9 +20,7 @@ async fn a_box_clone_service_under_the_layer_retries_r21() {
     let boxed: Boxed = BoxCloneService::new(channel(&server));
     let mut client = EchoClient::new(ServiceBuilder::new().layer(layer).service(boxed));
     let reply = client
-        .unary_echo(EchoRequest {
-            message: "boxed".into(),
-        })
+        .unary_echo(live_support::request("boxed"))
         .await
         .expect("the retry succeeds");
     assert_eq!(reply.into_inner().message, "boxed");

@@ -1,7 +1,8 @@
 //! What a transport failure says: each thing once.
 
+mod live_support;
+
 use hedgehog::live::pb::echo_client::EchoClient;
-use hedgehog::live::pb::EchoRequest;
 use hedgehog::live::RetryLayer;
 use tower::ServiceBuilder;
 
@@ -23,9 +24,7 @@ async fn a_refused_connection_says_each_thing_once_r72() {
     let layer = RetryLayer::builder().build().expect("layer");
     let mut client = EchoClient::new(ServiceBuilder::new().layer(layer).service(channel));
     let status = client
-        .unary_echo(EchoRequest {
-            message: "x".into(),
-        })
+        .unary_echo(live_support::request("x"))
         .await
         .expect_err("nothing listens");
     assert_eq!(status.code(), tonic::Code::Unavailable);

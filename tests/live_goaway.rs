@@ -15,10 +15,9 @@ use std::sync::{Arc, Mutex};
 use hedgehog::code::Code;
 use hedgehog::engine::{Throttle, ThrottleRegistry};
 use hedgehog::live::pb::echo_client::EchoClient;
-use hedgehog::live::pb::EchoRequest;
 use hedgehog::live::{RetryLayer, RunningServer};
 use hedgehog::trace::{AttemptRecord, Outcome, TraceRecorder};
-use live_support::{calls, WAIT};
+use live_support::{calls, request, WAIT};
 use serde_json::json;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream};
@@ -198,9 +197,7 @@ async fn excluded_stream_is_replayed_transparently(policy: bool, lazy: bool) {
     } = setup(Drain::Excluded, policy, lazy).await;
     let full = tokens(&throttle);
     let reply = client
-        .unary_echo(EchoRequest {
-            message: "drained".into(),
-        })
+        .unary_echo(request("drained"))
         .await
         .expect("the replay on a new connection succeeds");
     assert_eq!(reply.into_inner().message, "drained");
@@ -275,9 +272,7 @@ async fn a_stream_the_goaway_includes_is_not_transparent_r70() {
         ..
     } = setup(Drain::IncludedThenClosed, false, true).await;
     let status = client
-        .unary_echo(EchoRequest {
-            message: "lost".into(),
-        })
+        .unary_echo(request("lost"))
         .await
         .expect_err("no policy: the failure is the call's");
     assert_eq!(status.code(), tonic::Code::Unavailable);
@@ -303,9 +298,7 @@ async fn with_a_policy_a_stream_the_goaway_includes_spends_an_attempt_r70() {
     } = setup(Drain::IncludedThenClosed, true, true).await;
     let full = tokens(&throttle).expect("throttled");
     client
-        .unary_echo(EchoRequest {
-            message: "again".into(),
-        })
+        .unary_echo(request("again"))
         .await
         .expect("the policy's second attempt succeeds");
     let call = &calls(&recorder, 1).await[0];

@@ -9,47 +9,27 @@ use std::sync::Arc;
 
 use hedgehog::code::Code;
 use hedgehog::live::pb::echo_client::EchoClient;
-use hedgehog::live::pb::EchoRequest;
 use hedgehog::live::{RetryLayer, RetryService};
 use hedgehog::trace::TraceRecorder;
-use live_support::{calls, WAIT};
+use live_support::{calls, client_to, raw_h2, request, WAIT};
 use tokio::sync::{mpsc, watch};
 use tonic::transport::Channel;
-use tower::ServiceBuilder;
 
 /// Holds every stream until `gate` opens, then answers Trailers-Only UNAVAILABLE; reports
 /// each stream's arrival.
 async fn gated_server(gate: watch::Receiver<bool>) -> (String, mpsc::UnboundedReceiver<()>) {
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
-        .await
-        .expect("bind");
-    let addr = listener.local_addr().expect("addr");
     let (tx, rx) = mpsc::unbounded_channel();
-    tokio::spawn(async move {
-        while let Ok((socket, _)) = listener.accept().await {
-            let (gate, tx) = (gate.clone(), tx.clone());
-            tokio::spawn(async move {
-                let Ok(mut conn) = h2::server::handshake(socket).await else {
-                    return;
-                };
-                while let Some(Ok((_request, mut respond))) = conn.accept().await {
-                    let _ = tx.send(());
-                    let mut gate = gate.clone();
-                    tokio::spawn(async move {
-                        let _ = gate.wait_for(|open| *open).await;
-                        let response = http::Response::builder()
-                            .status(200)
-                            .header("content-type", "application/grpc")
-                            .header("grpc-status", "14")
-                            .body(())
-                            .expect("response");
-                        let _ = respond.send_response(response, true);
-                    });
-                }
-            });
+    let uri = raw_h2::serve(move |_request, mut respond| {
+        let (mut gate, tx) = (gate.clone(), tx.clone());
+        async move {
+            let _ = tx.send(());
+            let _ = gate.wait_for(|open| *open).await;
+            let response = raw_h2::grpc_headers(&[("grpc-status", "14")]);
+            let _ = respond.send_response(response, true);
         }
-    });
-    (format!("http://{addr}"), rx)
+    })
+    .await;
+    (uri, rx)
 }
 
 const RETRY: &str = r#"{"methodConfig": [{"name": [{"service": "echo.Echo"}],
@@ -80,10 +60,7 @@ async fn start_group(
     for _ in 0..N {
         let mut client = client.clone();
         running.push(tokio::spawn(async move {
-            let request = EchoRequest {
-                message: "x".into(),
-            };
-            match client.unary_echo(request).await {
+            match client.unary_echo(request("x")).await {
                 Ok(_) => tonic::Code::Ok,
                 Err(status) => status.code(),
             }
@@ -110,8 +87,7 @@ async fn switching_retry_to_hedging_and_back_under_concurrent_calls_r5_d3() {
         .build()
         .expect("valid");
     let handle = layer.config_handle();
-    let channel = Channel::from_shared(uri).expect("uri").connect_lazy();
-    let client = EchoClient::new(ServiceBuilder::new().layer(layer).service(channel));
+    let client = client_to(&uri, layer);
     let mut running = Vec::new();
 
     // Calls 0..N: retry, first attempts held by the server.

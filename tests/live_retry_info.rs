@@ -7,14 +7,11 @@ use std::sync::Arc;
 
 use hedgehog::code::Code;
 use hedgehog::engine::Jitter;
-use hedgehog::live::pb::echo_client::EchoClient;
-use hedgehog::live::pb::EchoRequest;
 use hedgehog::live::retry_info::{encode_details, status_with_retry_delay};
 use hedgehog::live::RetryLayer;
 use hedgehog::trace::{CallRecord, Outcome, TraceRecorder};
-use live_support::calls;
+use live_support::{calls, client_to, raw_h2, request};
 use prost::Message;
-use tower::ServiceBuilder;
 
 /// How the scripted server answers every stream.
 #[derive(Clone)]
@@ -26,42 +23,28 @@ struct Reply {
 }
 
 async fn scripted_server(reply: Reply) -> String {
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
-        .await
-        .expect("bind");
-    let addr = listener.local_addr().expect("addr");
-    tokio::spawn(async move {
-        while let Ok((socket, _)) = listener.accept().await {
-            let reply = reply.clone();
-            tokio::spawn(async move {
-                let Ok(mut conn) = h2::server::handshake(socket).await else {
-                    return;
-                };
-                while let Some(Ok((_request, mut respond))) = conn.accept().await {
-                    let mut headers = http::Response::builder()
-                        .status(200)
-                        .header("content-type", "application/grpc");
-                    let mut trailers = http::HeaderMap::new();
-                    for (name, value) in &reply.status {
-                        if reply.committed {
-                            trailers.append(*name, value.parse().expect("header value"));
-                        } else {
-                            headers = headers.header(*name, value);
-                        }
-                    }
-                    let response = headers.body(()).expect("response");
-                    if reply.committed {
-                        if let Ok(mut stream) = respond.send_response(response, false) {
-                            let _ = stream.send_trailers(trailers);
-                        }
-                    } else {
-                        let _ = respond.send_response(response, true);
-                    }
-                }
-            });
+    raw_h2::serve(move |_request, mut respond| {
+        let reply = reply.clone();
+        async move {
+            let status: Vec<(&str, &str)> = reply
+                .status
+                .iter()
+                .map(|(name, value)| (*name, value.as_str()))
+                .collect();
+            if !reply.committed {
+                let _ = respond.send_response(raw_h2::grpc_headers(&status), true);
+                return;
+            }
+            let mut trailers = http::HeaderMap::new();
+            for (name, value) in status {
+                trailers.append(name, value.parse().expect("header value"));
+            }
+            if let Ok(mut stream) = respond.send_response(raw_h2::grpc_headers(&[]), false) {
+                let _ = stream.send_trailers(trailers);
+            }
         }
-    });
-    format!("http://{addr}")
+    })
+    .await
 }
 
 const POLICY: &str = r#"{"methodConfig": [{"name": [{"service": "echo.Echo"}],
@@ -83,23 +66,27 @@ async fn call_with(config: &str, reply: Reply, retry_info: bool) -> (tonic::Stat
         .recorder(recorder.clone())
         .build()
         .expect("layer");
-    let channel = tonic::transport::Channel::from_shared(uri)
-        .expect("uri")
-        .connect_lazy();
-    let mut client = EchoClient::new(ServiceBuilder::new().layer(layer).service(channel));
+    let mut client = client_to(&uri, layer);
     let status = client
-        .unary_echo(EchoRequest {
-            message: "hi".into(),
-        })
+        .unary_echo(request("hi"))
         .await
         .expect_err("the server only fails");
     let record = calls(&recorder, 1).await.remove(0);
     (status, record)
 }
 
-fn details(code: i32, seconds: i64, nanos: i32) -> (Vec<u8>, String) {
+/// A Trailers-Only failure with `code` whose details hold a RetryInfo of `seconds` +
+/// `nanos`, and the serialized details the application must get back.
+fn failing(code: i32, seconds: i64, nanos: i32) -> (Vec<u8>, Reply) {
     let status = status_with_retry_delay(code, seconds, nanos);
-    (status.encode_to_vec(), encode_details(&status))
+    let reply = Reply {
+        status: vec![
+            ("grpc-status", code.to_string()),
+            ("grpc-status-details-bin", encode_details(&status)),
+        ],
+        committed: false,
+    };
+    (status.encode_to_vec(), reply)
 }
 
 fn pushbacks(record: &CallRecord) -> Vec<Option<&str>> {
@@ -112,14 +99,7 @@ fn pushbacks(record: &CallRecord) -> Vec<Option<&str>> {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn retry_info_delays_the_retry_when_enabled_r36() {
-    let (bytes, header) = details(14, 0, 150_000_000);
-    let reply = Reply {
-        status: vec![
-            ("grpc-status", "14".into()),
-            ("grpc-status-details-bin", header),
-        ],
-        committed: false,
-    };
+    let (bytes, reply) = failing(14, 0, 150_000_000);
     let (status, record) = call(reply, true).await;
     assert_eq!(status.code(), tonic::Code::Unavailable);
     assert_eq!(
@@ -139,14 +119,7 @@ async fn retry_info_delays_the_retry_when_enabled_r36() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn retry_info_is_ignored_by_default() {
-    let (bytes, header) = details(14, 30, 0);
-    let reply = Reply {
-        status: vec![
-            ("grpc-status", "14".into()),
-            ("grpc-status-details-bin", header),
-        ],
-        committed: false,
-    };
+    let (bytes, reply) = failing(14, 30, 0);
     // With it read, this call would wait 30 s; by default the 1 ms backoff applies.
     let (status, record) = call(reply, false).await;
     assert_eq!(status.details(), &bytes[..]);
@@ -156,15 +129,8 @@ async fn retry_info_is_ignored_by_default() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn grpc_retry_pushback_ms_takes_precedence_over_retry_info_r35() {
-    let (bytes, header) = details(14, 30, 0);
-    let reply = Reply {
-        status: vec![
-            ("grpc-status", "14".into()),
-            ("grpc-retry-pushback-ms", "5".into()),
-            ("grpc-status-details-bin", header),
-        ],
-        committed: false,
-    };
+    let (bytes, mut reply) = failing(14, 30, 0);
+    reply.status.push(("grpc-retry-pushback-ms", "5".into()));
     let (status, record) = call(reply, true).await;
     assert_eq!(status.details(), &bytes[..]);
     assert_eq!(pushbacks(&record), [Some("5"), Some("5")]);
@@ -172,15 +138,8 @@ async fn grpc_retry_pushback_ms_takes_precedence_over_retry_info_r35() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn details_survive_a_non_retryable_status_r21() {
-    let (bytes, header) = details(3, 0, 1_000_000);
-    let reply = Reply {
-        status: vec![
-            ("grpc-status", "3".into()),
-            ("grpc-message", "bad%20request".into()),
-            ("grpc-status-details-bin", header),
-        ],
-        committed: false,
-    };
+    let (bytes, mut reply) = failing(3, 0, 1_000_000);
+    reply.status.push(("grpc-message", "bad%20request".into()));
     let (status, record) = call(reply, true).await;
     assert_eq!(status.code(), tonic::Code::InvalidArgument);
     assert_eq!(status.message(), "bad request");
@@ -194,14 +153,8 @@ async fn details_survive_a_non_retryable_status_r21() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn details_in_trailers_of_a_committed_attempt_survive_r30() {
-    let (bytes, header) = details(14, 0, 2_000_000);
-    let reply = Reply {
-        status: vec![
-            ("grpc-status", "14".into()),
-            ("grpc-status-details-bin", header),
-        ],
-        committed: true,
-    };
+    let (bytes, mut reply) = failing(14, 0, 2_000_000);
+    reply.committed = true;
     let (status, record) = call(reply, true).await;
     assert_eq!(status.code(), tonic::Code::Unavailable);
     assert_eq!(status.details(), &bytes[..]);
@@ -218,14 +171,7 @@ async fn details_survive_a_throttled_retry_r43() {
         r#"}}], "retryThrottling": {"maxTokens": 1, "tokenRatio": 0.1}}"#,
         1,
     );
-    let (bytes, header) = details(14, 0, 1_000_000);
-    let reply = Reply {
-        status: vec![
-            ("grpc-status", "14".into()),
-            ("grpc-status-details-bin", header),
-        ],
-        committed: false,
-    };
+    let (bytes, reply) = failing(14, 0, 1_000_000);
     let (status, record) = call_with(&config, reply, true).await;
     assert_eq!(record.attempts.len(), 1, "throttled: {record:?}");
     assert_eq!(status.code(), tonic::Code::Unavailable);

@@ -11,42 +11,25 @@ use std::time::Duration;
 
 use hedgehog::code::Code;
 use hedgehog::live::pb::echo_client::EchoClient;
-use hedgehog::live::pb::EchoRequest;
 use hedgehog::live::RetryLayer;
 use hedgehog::trace::{CallRecord, Outcome, TraceRecorder};
-use live_support::{calls, WAIT};
+use live_support::{calls, raw_h2, request, WAIT};
 use tokio::sync::mpsc;
 use tonic::transport::Channel;
 use tower::ServiceBuilder;
 
 /// Accepts every stream and never answers; reports each stream's `grpc-previous-rpc-attempts`.
 async fn silent_server() -> (String, mpsc::UnboundedReceiver<Option<String>>) {
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
-        .await
-        .expect("bind");
-    let addr = listener.local_addr().expect("addr");
     let (tx, rx) = mpsc::unbounded_channel();
-    tokio::spawn(async move {
-        while let Ok((socket, _)) = listener.accept().await {
-            let tx = tx.clone();
-            tokio::spawn(async move {
-                let Ok(mut conn) = h2::server::handshake(socket).await else {
-                    return;
-                };
-                let mut held = Vec::new();
-                while let Some(Ok((request, respond))) = conn.accept().await {
-                    let previous = request
-                        .headers()
-                        .get("grpc-previous-rpc-attempts")
-                        .and_then(|v| v.to_str().ok())
-                        .map(str::to_string);
-                    let _ = tx.send(previous);
-                    held.push(respond);
-                }
-            });
+    let uri = raw_h2::serve(move |request, respond| {
+        let _ = tx.send(raw_h2::previous(&request));
+        async move {
+            let _held = respond;
+            std::future::pending::<()>().await;
         }
-    });
-    (format!("http://{addr}"), rx)
+    })
+    .await;
+    (uri, rx)
 }
 
 const RETRY_UNAVAILABLE: &str = r#"{"methodConfig": [{"name": [{"service": "echo.Echo"}],
@@ -97,9 +80,7 @@ async fn a_tower_timeout_below_the_layer_is_a_per_attempt_timeout_r21() {
         .timeout(Duration::from_millis(30))
         .service(channel);
     let status = EchoClient::new(service)
-        .unary_echo(EchoRequest {
-            message: "x".into(),
-        })
+        .unary_echo(request("x"))
         .await
         .expect_err("the server never answers");
     check(status, &recorder, &mut seen, "request timed out").await;
@@ -115,9 +96,7 @@ async fn tonics_endpoint_timeout_is_a_per_attempt_timeout_r21() {
         .connect_lazy();
     let service = ServiceBuilder::new().layer(layer).service(channel);
     let status = EchoClient::new(service)
-        .unary_echo(EchoRequest {
-            message: "x".into(),
-        })
+        .unary_echo(request("x"))
         .await
         .expect_err("the server never answers");
     check(status, &recorder, &mut seen, "imeout expired").await;
