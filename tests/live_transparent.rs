@@ -4,54 +4,33 @@
 
 mod live_support;
 
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 
-use hedgehog::live::pb::echo_client::EchoClient;
-use hedgehog::live::pb::EchoRequest;
 use hedgehog::live::RetryLayer;
 use hedgehog::trace::{Outcome, TraceRecorder};
-use live_support::{calls, WAIT};
+use live_support::{calls, client_to, raw_h2, request, WAIT};
 use tokio::sync::mpsc;
-use tower::ServiceBuilder;
 
 /// Refuses stream 1, answers every later stream Trailers-Only UNAVAILABLE; reports each
 /// stream's `grpc-previous-rpc-attempts`.
 async fn refusing_server() -> (String, mpsc::UnboundedReceiver<Option<String>>) {
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
-        .await
-        .expect("bind");
-    let addr = listener.local_addr().expect("addr");
     let (tx, rx) = mpsc::unbounded_channel();
-    tokio::spawn(async move {
-        let Ok((socket, _)) = listener.accept().await else {
-            return;
-        };
-        let Ok(mut conn) = h2::server::handshake(socket).await else {
-            return;
-        };
-        let mut n = 0;
-        while let Some(Ok((request, mut respond))) = conn.accept().await {
-            n += 1;
-            let previous = request
-                .headers()
-                .get("grpc-previous-rpc-attempts")
-                .and_then(|v| v.to_str().ok())
-                .map(str::to_string);
-            let _ = tx.send(previous);
-            if n == 1 {
+    let streams = Arc::new(AtomicUsize::new(0));
+    let uri = raw_h2::serve(move |request, mut respond| {
+        let (tx, streams) = (tx.clone(), Arc::clone(&streams));
+        async move {
+            let _ = tx.send(raw_h2::previous(&request));
+            if streams.fetch_add(1, Ordering::SeqCst) == 0 {
                 respond.send_reset(h2::Reason::REFUSED_STREAM);
-                continue;
+            } else {
+                let response = raw_h2::grpc_headers(&[("grpc-status", "14")]);
+                let _ = respond.send_response(response, true);
             }
-            let response = http::Response::builder()
-                .status(200)
-                .header("content-type", "application/grpc")
-                .header("grpc-status", "14")
-                .body(())
-                .expect("response");
-            let _ = respond.send_response(response, true);
         }
-    });
-    (format!("http://{addr}"), rx)
+    })
+    .await;
+    (uri, rx)
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -62,14 +41,9 @@ async fn a_refused_stream_is_replayed_once_outside_the_policy_r70_r71() {
         .recorder(recorder.clone())
         .build()
         .expect("layer");
-    let channel = tonic::transport::Channel::from_shared(uri)
-        .expect("uri")
-        .connect_lazy();
-    let mut client = EchoClient::new(ServiceBuilder::new().layer(layer).service(channel));
+    let mut client = client_to(&uri, layer);
     let status = client
-        .unary_echo(EchoRequest {
-            message: "hi".into(),
-        })
+        .unary_echo(request("hi"))
         .await
         .expect_err("the replay fails UNAVAILABLE");
     assert_eq!(status.code(), tonic::Code::Unavailable);

@@ -3,8 +3,10 @@
 //! Everything a layer knows lives in one immutable `Settings` shared by every request: the
 //! validated config, the throttle (one per target in a registry, D12), the buffer limits
 //! (R64, D22), the jitter mode and RNG derivation (D6), the recorder and the clock. A request
-//! only reads it, except for two counters (call numbers, channel buffer use). The plan itself
-//! and the buffer accounting are the simulator's ([`crate::plan`]).
+//! only reads it, except for two counters (call numbers, channel buffer use). A config
+//! update ([`super::reconfigure`]) publishes a new `Settings` that shares everything but the
+//! config and the throttle with the old one. The plan itself and the buffer accounting are the
+//! simulator's ([`crate::plan`]).
 
 use std::sync::atomic::AtomicU64;
 use std::sync::{Arc, Mutex, OnceLock};
@@ -41,6 +43,12 @@ pub fn global_throttles() -> Arc<ThrottleRegistry> {
 pub(super) struct Settings {
     pub(super) config: ServiceConfig,
     pub(super) throttle: Option<Arc<Mutex<Throttle>>>,
+    /// Where the throttle lives and under which name: the target's, or a registry of the
+    /// layer's own (so an update treats both the same way, D12).
+    pub(super) throttles: Arc<ThrottleRegistry>,
+    pub(super) throttle_key: String,
+    /// How updates are parsed: as the first config was.
+    pub(super) options: ParseOptions,
     pub(super) per_rpc_limit: usize,
     pub(super) buffer: Arc<RetryBuffer>,
     pub(super) jitter: Jitter,
@@ -48,7 +56,8 @@ pub(super) struct Settings {
     pub(super) recorder: Option<Arc<dyn Recorder + Send + Sync>>,
     pub(super) rng: RngFactory,
     pub(super) clock: TokioClock,
-    pub(super) calls: AtomicU64,
+    pub(super) calls: Arc<AtomicU64>,
+    pub(super) retry_info: bool,
 }
 
 /// Builds a [`RetryLayer`].
@@ -65,6 +74,7 @@ pub struct RetryLayerBuilder {
     recorder: Option<Arc<dyn Recorder + Send + Sync>>,
     rng: Option<RngFactory>,
     clock: Option<TokioClock>,
+    retry_info: bool,
 }
 
 impl Default for RetryLayerBuilder {
@@ -82,6 +92,7 @@ impl Default for RetryLayerBuilder {
             recorder: None,
             rng: None,
             clock: None,
+            retry_info: false,
         }
     }
 }
@@ -175,6 +186,14 @@ impl RetryLayerBuilder {
         self
     }
 
+    /// `true` reads a `google.rpc.RetryInfo` in `grpc-status-details-bin` as server pushback
+    /// when no `grpc-retry-pushback-ms` is present (default `false`: A6 does not define it).
+    /// See [`super::retry_info`] for the conversion and the precedence.
+    pub fn retry_info_pushback(mut self, enabled: bool) -> Self {
+        self.retry_info = enabled;
+        self
+    }
+
     /// Validates the config and makes the layer.
     pub fn build(self) -> Result<RetryLayer, ParseError> {
         let (config, warnings) = match &self.json {
@@ -184,17 +203,20 @@ impl RetryLayerBuilder {
             }
             None => (self.config, Vec::new()),
         };
-        let throttle = config.retry_throttling.map(|t| match &self.target {
-            Some(target) => self
-                .registry
-                .unwrap_or_else(global_throttles)
-                .get(target, t),
-            None => Arc::new(Mutex::new(Throttle::new(t))),
-        });
+        let (throttles, throttle_key) = match self.target {
+            Some(target) => (self.registry.unwrap_or_else(global_throttles), target),
+            None => (Arc::new(ThrottleRegistry::new()), String::new()),
+        };
+        let throttle = config
+            .retry_throttling
+            .map(|t| throttles.get(&throttle_key, t));
         let rng = self.rng.unwrap_or_else(|| seeded(rand::random()));
         let settings = Settings {
             config,
             throttle,
+            throttles,
+            throttle_key,
+            options: self.options,
             per_rpc_limit: self.per_rpc_limit,
             buffer: Arc::new(RetryBuffer::new(
                 bytes(self.per_rpc_limit),
@@ -205,12 +227,10 @@ impl RetryLayerBuilder {
             recorder: self.recorder,
             rng,
             clock: self.clock.unwrap_or_default(),
-            calls: AtomicU64::new(0),
+            calls: Arc::new(AtomicU64::new(0)),
+            retry_info: self.retry_info,
         };
-        Ok(RetryLayer {
-            settings: Arc::new(settings),
-            warnings: Arc::new(warnings),
-        })
+        Ok(RetryLayer::new(settings, warnings))
     }
 }
 
@@ -266,7 +286,7 @@ mod tests {
             .retries(retries)
             .build()
             .expect("valid");
-        layer.settings
+        layer.settings()
     }
 
     fn timeout(value: &str) -> HeaderMap {
@@ -307,7 +327,7 @@ mod tests {
             .build()
             .expect("valid");
         let plan = layer
-            .settings
+            .settings()
             .plan("/echo.Echo/UnaryEcho", &HeaderMap::new(), 0, true);
         assert_eq!(plan.policy.max_attempts(), 5);
         let layer = RetryLayer::builder()
@@ -316,7 +336,7 @@ mod tests {
             .build()
             .expect("valid");
         let plan = layer
-            .settings
+            .settings()
             .plan("/echo.Echo/UnaryEcho", &HeaderMap::new(), 0, true);
         assert_eq!(plan.policy.max_attempts(), 7);
         assert!(!layer.warnings().is_empty(), "clamping warns");

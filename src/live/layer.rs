@@ -36,6 +36,29 @@
 //! outgrows the retry buffer mid-call, the replay reports which attempt holds it and the
 //! driver gets [`crate::driver::Signal::BufferOverflow`]: the call commits to that attempt (R30b, R61, R66;
 //! see [`super::replay`]).
+//!
+//! # Timeouts: where one sits decides what it bounds
+//!
+//! - **The whole call**: tonic's `Request::set_timeout` (and any `grpc-timeout` the
+//!   application sets) is the call's deadline, as is the method config's `timeout`; the
+//!   earlier one wins (R81). It covers every attempt and backoff; when it passes, the call
+//!   ends DEADLINE_EXCEEDED and no attempt starts (R77). Each attempt carries the time left
+//!   as its own `grpc-timeout`.
+//! - **One attempt**: a tower `timeout` *below* the layer
+//!   (`ServiceBuilder::new().layer(retry).timeout(d).service(channel)`) and tonic's
+//!   `Endpoint::timeout` end an attempt, not the call. The layer sees a transport error and
+//!   reports the attempt as UNAVAILABLE, which the policy retries if UNAVAILABLE is in
+//!   `retryableStatusCodes` (or hedging's `nonFatalStatusCodes`); the message says
+//!   "request timed out" or "Timeout expired" (`tests/live_timeouts.rs`). Note that the time
+//!   restarts at every attempt, so with a policy the call can last up to `maxAttempts` times it.
+//! - A tower `timeout` *above* the layer bounds the whole call like a deadline, but the
+//!   layer only sees the response future dropped: the call ends CANCELLED in its records
+//!   (R33), and no `grpc-timeout` reaches the server. Prefer `set_timeout`.
+//!
+//! The config can be replaced while clients run ([`RetryLayer::config_handle`],
+//! [`super::reconfigure`]): each call loads the settings in force when it starts and keeps
+//! them; an invalid update is refused whole. `google.rpc.RetryInfo` can be read as pushback
+//! ([`RetryLayerBuilder::retry_info_pushback`], [`super::retry_info`]).
 
 use std::sync::atomic::Ordering;
 use std::sync::Arc;
@@ -50,6 +73,8 @@ use super::builder::{bytes, Settings};
 pub use super::builder::{global_throttles, CallIndex, RetryLayerBuilder, RngFactory};
 pub use super::call::ResponseFuture;
 use super::call::{drive, signals};
+pub use super::reconfigure::ConfigHandle;
+use super::reconfigure::Current;
 use super::replay::Replay;
 use super::response::{CallEnd, LiveBody};
 use super::transport::{BoxError, RequestTemplate, TonicTransport};
@@ -59,19 +84,40 @@ use crate::config::{ParseError, Warning};
 /// A tower layer that gives the wrapped tonic channel A6 retries and hedging.
 #[derive(Clone)]
 pub struct RetryLayer {
-    pub(super) settings: Arc<Settings>,
-    pub(super) warnings: Arc<Vec<Warning>>,
+    current: Arc<Current>,
+    warnings: Arc<Vec<Warning>>,
 }
 
 impl std::fmt::Debug for RetryLayer {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("RetryLayer")
-            .field("config", &self.settings.config)
+            .field("config", &self.current.load().config)
             .finish_non_exhaustive()
     }
 }
 
 impl RetryLayer {
+    pub(super) fn new(settings: Settings, warnings: Vec<Warning>) -> RetryLayer {
+        RetryLayer {
+            current: Current::new(settings),
+            warnings: Arc::new(warnings),
+        }
+    }
+
+    /// The settings in force now.
+    #[cfg(test)]
+    pub(super) fn settings(&self) -> Arc<Settings> {
+        self.current.load()
+    }
+
+    /// A handle to replace the service config while clients run ([`super::reconfigure`]):
+    /// it acts on this layer and every service made from it, before or after.
+    pub fn config_handle(&self) -> ConfigHandle {
+        ConfigHandle {
+            current: Arc::clone(&self.current),
+        }
+    }
+
     /// A layer for service config JSON with every default (lenient parsing, `maxAttempts`
     /// limit 5, 1 MiB per RPC / 16 MiB per channel buffers, spec jitter, own throttle).
     ///
@@ -115,14 +161,15 @@ impl RetryLayer {
         RetryLayerBuilder::default()
     }
 
-    /// The config's portability warnings (D2).
+    /// The portability warnings (D2) of the config the layer was built with (an update
+    /// returns its own).
     pub fn warnings(&self) -> &[Warning] {
         &self.warnings
     }
 
     /// The layer's clock: call and attempt times in recorded traces count from its epoch.
     pub fn clock(&self) -> TokioClock {
-        self.settings.clock
+        self.current.load().clock
     }
 }
 
@@ -132,7 +179,7 @@ impl<S> Layer<S> for RetryLayer {
     fn layer(&self, inner: S) -> RetryService<S> {
         RetryService {
             inner,
-            settings: Arc::clone(&self.settings),
+            current: Arc::clone(&self.current),
         }
     }
 }
@@ -141,12 +188,12 @@ impl<S> Layer<S> for RetryLayer {
 #[derive(Clone)]
 pub struct RetryService<S> {
     inner: S,
-    settings: Arc<Settings>,
+    current: Arc<Current>,
 }
 
 impl<S, B> Service<Request<Body>> for RetryService<S>
 where
-    S: Service<Request<Body>, Response = Response<B>> + Clone + Send + Sync + 'static,
+    S: Service<Request<Body>, Response = Response<B>> + Clone + Send + 'static,
     S::Future: Send + 'static,
     S::Error: Into<BoxError>,
     B: http_body::Body<Data = bytes::Bytes> + Send + 'static,
@@ -162,7 +209,8 @@ where
     }
 
     fn call(&mut self, request: Request<Body>) -> ResponseFuture {
-        let settings = Arc::clone(&self.settings);
+        // Loaded once: the call keeps these settings, and so its plan, whatever updates come.
+        let settings = self.current.load();
         let (parts, body) = request.into_parts();
         let template = RequestTemplate::new(parts);
         let replay = Replay::prefetch(body, settings.per_rpc_limit);
@@ -192,7 +240,8 @@ where
             replay,
             clock,
             Arc::clone(&end),
-        );
+        )
+        .reading_retry_info(settings.retry_info);
         let (tx, rx) = oneshot::channel();
         let driver = drive(
             settings,

@@ -7,10 +7,11 @@
 //!
 //! - [`layer`]: [`RetryLayer`], the tower layer that puts the engine in front of any tonic
 //!   channel (`EchoClient::new(ServiceBuilder::new().layer(layer).service(channel))`);
-//!   [`builder`] configures it.
+//!   [`builder`] configures it; [`reconfigure`] replaces its config while it runs.
 //! - [`transport`]: one attempt = one HTTP/2 request; commit at headers; reset on drop.
 //! - [`replay`]: the retry buffer that replays the request body to every attempt.
-//! - [`response`]: the response body, watched for the committed attempt's trailers.
+//! - [`response`]: the response body, watched for the committed attempt's trailers;
+//!   [`retry_info`]: `google.rpc.RetryInfo` read as pushback (opt-in).
 //! - [`echo_service`]: the failing echo server as a tonic service, answering from the
 //!   scenario's server model; [`served_attempt`]: what the model tells it and the record of
 //!   every attempt it saw; [`server_handle`]: the server running on its own thread.
@@ -30,8 +31,10 @@ pub mod compare;
 pub mod echo;
 pub mod echo_service;
 pub mod layer;
+pub mod reconfigure;
 pub mod replay;
 pub mod response;
+pub mod retry_info;
 pub mod run;
 pub mod served_attempt;
 pub mod server_handle;
@@ -41,7 +44,7 @@ pub mod wire;
 pub use behaviour_service::BehaviourService;
 pub use bytes_codec::BytesCodec;
 pub use echo_service::EchoService;
-pub use layer::{RetryLayer, RetryLayerBuilder, RetryService};
+pub use layer::{ConfigHandle, RetryLayer, RetryLayerBuilder, RetryService};
 pub use served_attempt::{ServedAttempt, ServedOutcome, StepSource};
 pub use server_handle::{RunningServer, ServerError};
 pub use transport::TonicTransport;

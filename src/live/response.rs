@@ -60,6 +60,19 @@ impl Close {
             .collect();
         Some(Close { status, pushback })
     }
+
+    /// [`Close::from_headers`], and with `retry_info` on, a `google.rpc.RetryInfo` delay as
+    /// the pushback value when no `grpc-retry-pushback-ms` is present
+    /// ([`super::retry_info`]).
+    pub fn read(headers: &HeaderMap, retry_info: bool) -> Option<Close> {
+        let mut close = Close::from_headers(headers)?;
+        if retry_info && close.pushback.is_empty() {
+            close
+                .pushback
+                .extend(super::retry_info::pushback_ms(headers));
+        }
+        Some(close)
+    }
 }
 
 /// What each side of a call tells the other once it is over: the driver publishes the call's
@@ -111,6 +124,7 @@ pub struct LiveBody {
     close: Option<oneshot::Sender<Close>>,
     end: Option<Arc<CallEnd>>,
     tail: Option<Tail>,
+    retry_info: bool,
 }
 
 impl std::fmt::Debug for LiveBody {
@@ -131,6 +145,7 @@ impl LiveBody {
             close: None,
             end: None,
             tail: None,
+            retry_info: false,
         }
     }
 
@@ -141,7 +156,14 @@ impl LiveBody {
             close: Some(close),
             end: Some(end),
             tail: None,
+            retry_info: false,
         }
+    }
+
+    /// Reads the trailers' `google.rpc.RetryInfo` as pushback too ([`Close::read`]).
+    pub fn reading_retry_info(mut self, enabled: bool) -> Self {
+        self.retry_info = enabled;
+        self
     }
 
     /// Gives the body the rest of the call's driver: the body runs it whenever the
@@ -237,7 +259,7 @@ impl http_body::Body for LiveBody {
             }
             Poll::Ready(Some(Ok(frame))) => {
                 if let Some(trailers) = frame.trailers_ref() {
-                    let close = Close::from_headers(trailers).unwrap_or(Close {
+                    let close = Close::read(trailers, this.retry_info).unwrap_or(Close {
                         status: Code::Unknown,
                         pushback: Vec::new(),
                     });
@@ -271,6 +293,27 @@ mod tests {
                 status: Code::Unavailable,
                 pushback: vec!["200".into(), "abc".into()]
             })
+        );
+    }
+
+    #[test]
+    fn retry_info_fills_in_only_when_enabled_and_no_pushback_header_r35() {
+        use crate::live::retry_info::{encode_details, status_with_retry_delay, STATUS_DETAILS};
+        let details = encode_details(&status_with_retry_delay(14, 0, 40_000_000));
+        let mut h = HeaderMap::new();
+        h.insert("grpc-status", HeaderValue::from_static("14"));
+        h.insert(
+            STATUS_DETAILS,
+            HeaderValue::from_str(&details).expect("ascii"),
+        );
+        let pushback = |h: &HeaderMap, on| Close::read(h, on).map(|c| c.pushback);
+        assert_eq!(pushback(&h, false), Some(vec![]));
+        assert_eq!(pushback(&h, true), Some(vec!["40".to_string()]));
+        h.insert(PUSHBACK, HeaderValue::from_static("-1"));
+        assert_eq!(
+            pushback(&h, true),
+            Some(vec!["-1".to_string()]),
+            "the header wins"
         );
     }
 

@@ -17,7 +17,7 @@
 
 use std::error::Error as StdError;
 use std::pin::Pin;
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 
 use futures_util::stream::{self, Stream};
 use http::{HeaderValue, Request, Response};
@@ -76,13 +76,18 @@ impl RequestTemplate {
 
 /// Starts attempts of one call on a clone of `service`.
 pub struct TonicTransport<S> {
-    service: S,
+    /// Behind a mutex only so the transport is `Sync` (the driver shares it across awaits)
+    /// for any `Send` service: a `tower::util::BoxCloneService` is not `Sync`. Each attempt
+    /// locks it just to clone it, so the lock is never contended for long.
+    service: Mutex<S>,
     template: RequestTemplate,
     replay: Arc<Replay>,
     clock: TokioClock,
     end: Arc<CallEnd>,
     /// The whole request was buffered before the first attempt.
     complete: bool,
+    /// `google.rpc.RetryInfo` counts as pushback ([`super::retry_info`]).
+    retry_info: bool,
 }
 
 impl<S> TonicTransport<S> {
@@ -97,12 +102,20 @@ impl<S> TonicTransport<S> {
     ) -> Self {
         TonicTransport {
             complete: replay.is_complete(),
-            service,
+            service: Mutex::new(service),
             template,
             replay,
             clock,
             end,
+            retry_info: false,
         }
+    }
+
+    /// Reads `google.rpc.RetryInfo` in every attempt's status as pushback
+    /// ([`super::retry_info`]; off by default: A6 does not define it).
+    pub fn reading_retry_info(mut self, enabled: bool) -> Self {
+        self.retry_info = enabled;
+        self
     }
 
     fn request(&self, start: &AttemptStart) -> Request<Body> {
@@ -163,15 +176,20 @@ where
 
     fn start(&self, start: &AttemptStart) -> Self::Attempt {
         let request = self.request(start);
-        let service = self.service.clone();
+        let service = self
+            .service
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .clone();
         let end = Arc::clone(&self.end);
+        let retry_info = self.retry_info;
         let send = async move {
             let response = match service.oneshot(request).await {
                 Ok(response) => response,
                 Err(error) => return (classify(&*error.into()), None),
             };
             let (parts, body) = response.into_parts();
-            let close = Close::from_headers(&parts.headers).or_else(|| {
+            let close = Close::read(&parts.headers, retry_info).or_else(|| {
                 // Not gRPC at all (a proxy's 503, say): the gRPC HTTP status mapping.
                 (parts.status != http::StatusCode::OK).then(|| Close {
                     status: code_for_http(parts.status),
@@ -189,7 +207,8 @@ where
                 return (event, None);
             }
             let (tx, rx) = oneshot::channel();
-            let response = Response::from_parts(parts, LiveBody::watched(Body::new(body), tx, end));
+            let body = LiveBody::watched(Body::new(body), tx, end).reading_retry_info(retry_info);
+            let response = Response::from_parts(parts, body);
             (AttemptEvent::Headers(response), Some(rx))
         };
         let send: Sending = Box::pin(send);
@@ -231,9 +250,19 @@ where
 /// Sorts a failed request into the engine's outcomes.
 ///
 /// What hyper/h2 let us tell apart:
-/// - an `h2::Error` with reason REFUSED_STREAM anywhere in the chain (the server refused the
-///   stream, or a GOAWAY excluded it) → `Refused` (R70); hyper passes the reset up with the
-///   `h2::Error` as its source (`tests/live_transparent.rs` checks it against a raw h2 server);
+/// - an `h2::Error` anywhere in the chain that is a GOAWAY *from the peer*
+///   (`is_go_away() && is_remote()`) → `Refused` (R70). h2 hands that error only to streams
+///   the GOAWAY excludes — those above its last-stream-id, which the server promises it never
+///   processed — and to requests sent on the connection after it arrived, which never left
+///   the client. Its reason does not matter: a draining server says NO_ERROR (hyper prints
+///   "connection error received: not a result of an error"). A stream at or below the
+///   last-stream-id that fails afterwards (the connection closes under it, or it is reset) gets
+///   an I/O or reset error instead, so it is not transparent; nor is a GOAWAY h2 itself
+///   sends (`is_library`) on a protocol error;
+/// - an `h2::Error` with reason REFUSED_STREAM anywhere in the chain (the server reset the
+///   stream before its application saw it) → `Refused` (R70); hyper passes the reset up with
+///   the `h2::Error` as its source (`tests/live_transparent.rs` checks both against raw
+///   HTTP/2 servers);
 /// - a hyper error saying the request was never dispatched (`is_canceled`: the connection went
 ///   away before the request was written) → `NotSent` (R69);
 /// - anything else → `Closed` with UNAVAILABLE, which the configured policy may retry. That
@@ -247,7 +276,8 @@ pub fn classify(error: &(dyn StdError + 'static)) -> Event {
     let mut source: Option<&(dyn StdError + 'static)> = Some(error);
     while let Some(e) = source {
         if let Some(h2) = e.downcast_ref::<h2::Error>() {
-            if h2.reason() == Some(h2::Reason::REFUSED_STREAM) {
+            let excluded_by_goaway = h2.is_go_away() && h2.is_remote();
+            if excluded_by_goaway || h2.reason() == Some(h2::Reason::REFUSED_STREAM) {
                 return AttemptEvent::Refused;
             }
         }
@@ -258,7 +288,7 @@ pub fn classify(error: &(dyn StdError + 'static)) -> Event {
         }
         source = e.source();
     }
-    let status = tonic::Status::unavailable(format!("transport error: {}", chain(error)));
+    let status = tonic::Status::unavailable(describe(error));
     AttemptEvent::Closed {
         status: Code::Unavailable,
         pushback: Vec::new(),
@@ -266,12 +296,20 @@ pub fn classify(error: &(dyn StdError + 'static)) -> Event {
     }
 }
 
-fn chain(error: &(dyn StdError + 'static)) -> String {
-    let mut text = error.to_string();
-    let mut source = error.source();
+/// `transport error: ` and the error's chain of causes, each said once. Error types disagree
+/// on whether their `Display` includes their source (tonic's does not, an `io::Error` wrapping
+/// hyper's connect error repeats it), so a cause whose text is already in the message is left
+/// out: "transport error: tcp connect error: Connection refused (os error 111)", not every
+/// part twice.
+fn describe(error: &(dyn StdError + 'static)) -> String {
+    let mut text = String::from("transport error");
+    let mut source: Option<&(dyn StdError + 'static)> = Some(error);
     while let Some(e) = source {
-        text.push_str(": ");
-        text.push_str(&e.to_string());
+        let part = e.to_string();
+        if !part.is_empty() && !text.contains(&part) {
+            text.push_str(": ");
+            text.push_str(&part);
+        }
         source = e.source();
     }
     text
@@ -293,6 +331,48 @@ mod tests {
                 ..
             }
         ));
+    }
+
+    #[derive(Debug)]
+    struct Layer(&'static str, Option<Box<Layer>>);
+
+    impl std::fmt::Display for Layer {
+        fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+            f.write_str(self.0)
+        }
+    }
+
+    impl StdError for Layer {
+        fn source(&self) -> Option<&(dyn StdError + 'static)> {
+            self.1.as_deref().map(|e| e as _)
+        }
+    }
+
+    fn layers(parts: &[&'static str]) -> Layer {
+        let (first, rest) = parts.split_first().expect("one part");
+        Layer(first, (!rest.is_empty()).then(|| Box::new(layers(rest))))
+    }
+
+    #[test]
+    fn a_transport_error_says_each_cause_once() {
+        let e = layers(&[
+            "transport error",
+            "tcp connect error",
+            "tcp connect error",
+            "Connection refused",
+        ]);
+        assert_eq!(
+            describe(&e),
+            "transport error: tcp connect error: Connection refused"
+        );
+        // A cause the outer text already includes is not repeated either.
+        let e = layers(&["client error (Connect): refused", "refused", ""]);
+        assert_eq!(
+            describe(&e),
+            "transport error: client error (Connect): refused"
+        );
+        let e = layers(&["stream closed", "broken pipe"]);
+        assert_eq!(describe(&e), "transport error: stream closed: broken pipe");
     }
 
     #[test]

@@ -2,10 +2,13 @@
 //! through the layer, wait on server records with timeouts (never fixed sleeps).
 #![allow(dead_code)]
 
+pub mod raw_h2;
+
 use std::sync::Arc;
 use std::time::Duration;
 
 use hedgehog::live::pb::echo_client::EchoClient;
+use hedgehog::live::pb::EchoRequest;
 use hedgehog::live::{RetryLayer, RetryService, RunningServer, ServedAttempt};
 use hedgehog::scenario::server::{ServerModel, ServerSpec};
 use hedgehog::trace::{CallRecord, TraceRecorder};
@@ -29,6 +32,14 @@ pub async fn server(json: serde_json::Value) -> RunningServer {
 /// A lazily connecting channel to `server`.
 pub fn channel(server: &RunningServer) -> Channel {
     Channel::from_shared(server.uri()).unwrap().connect_lazy()
+}
+
+/// A client through `layer` to `uri`, over a lazily connecting channel.
+pub fn client_to(uri: &str, layer: RetryLayer) -> EchoClient<RetryService<Channel>> {
+    let channel = Channel::from_shared(uri.to_string())
+        .unwrap()
+        .connect_lazy();
+    EchoClient::new(ServiceBuilder::new().layer(layer).service(channel))
 }
 
 /// A client through `layer`.
@@ -70,4 +81,11 @@ pub async fn calls(recorder: &TraceRecorder, n: usize) -> Vec<CallRecord> {
 /// `previous` values as the server saw them.
 pub fn previous(attempts: &[ServedAttempt]) -> Vec<Option<&str>> {
     attempts.iter().map(|a| a.previous.as_deref()).collect()
+}
+
+/// An echo request carrying `message`.
+pub fn request(message: &str) -> EchoRequest {
+    EchoRequest {
+        message: message.into(),
+    }
 }
