@@ -46,6 +46,8 @@ pub(super) struct Settings {
     pub(super) jitter: Jitter,
     pub(super) retries: bool,
     pub(super) recorder: Option<Arc<dyn Recorder + Send + Sync>>,
+    /// The target recorders label calls with (the builder's, if it named one).
+    pub(super) target: Option<Arc<str>>,
     pub(super) rng: RngFactory,
     pub(super) clock: TokioClock,
     pub(super) calls: AtomicU64,
@@ -203,6 +205,7 @@ impl RetryLayerBuilder {
             jitter: self.jitter,
             retries: self.retries,
             recorder: self.recorder,
+            target: self.target.as_deref().map(Arc::from),
             rng,
             clock: self.clock.unwrap_or_default(),
             calls: AtomicU64::new(0),

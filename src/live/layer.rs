@@ -49,7 +49,7 @@ use tower::{Layer, Service};
 use super::builder::{bytes, Settings};
 pub use super::builder::{global_throttles, CallIndex, RetryLayerBuilder, RngFactory};
 pub use super::call::ResponseFuture;
-use super::call::{drive, signals};
+use super::call::{drive, signals, CallName};
 use super::replay::Replay;
 use super::response::{CallEnd, LiveBody};
 use super::transport::{BoxError, RequestTemplate, TonicTransport};
@@ -182,6 +182,10 @@ where
             .extensions()
             .get::<CallIndex>()
             .map_or(counted, |i| i.0);
+        let named = settings
+            .recorder
+            .is_some()
+            .then(|| CallName::of(&settings, &template));
         let end = Arc::new(CallEnd::default());
         // Only a request still being read can overflow later.
         let streaming = (!replay.is_complete()).then(|| Arc::clone(&replay));
@@ -198,6 +202,7 @@ where
             settings,
             transport,
             call,
+            named,
             plan,
             tx,
             signals,

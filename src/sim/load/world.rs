@@ -35,7 +35,7 @@ use crate::scenario::rng::{stream, Purpose};
 use crate::scenario::server::ServerModel;
 use crate::scenario::Scenario;
 use crate::sim::executor::Executor;
-use crate::sim::run::{method_plans, Channel, RunStats};
+use crate::sim::run::{method_plans, sim_target, Channel, RunStats};
 use crate::time::Nanos;
 use crate::trace::{CallRecord, Discard, Recorder};
 
@@ -111,11 +111,13 @@ pub fn run(scenario: &Scenario, seed: u64, recorder: &dyn Recorder) -> (RunStats
     let buffers: Vec<RetryBuffer> = (0..load.clients)
         .map(|_| RetryBuffer::new(client.retry_buffer_bytes, client.channel_buffer_bytes))
         .collect();
+    let target = sim_target(scenario);
     let channels: Vec<Channel<'_>> = throttles
         .iter()
         .zip(&buffers)
         .map(|(throttle, buffer)| Channel {
             scenario,
+            target: &target,
             seed,
             throttle: throttle.as_ref(),
             buffer,
