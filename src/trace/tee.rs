@@ -36,22 +36,28 @@ impl<A: Recorder, B: Recorder> Recorder for Tee<A, B> {
     }
 }
 
-/// A shared recorder records as the recorder it points to, so a [`Tee`] can hold the `Arc`s
-/// a layer's builder takes.
-impl<R: Recorder + ?Sized> Recorder for Arc<R> {
-    fn started(&self, start: &CallStart<'_>) {
-        (**self).started(start);
-    }
-    fn wants_events(&self) -> bool {
-        (**self).wants_events()
-    }
-    fn event(&self, event: &Event<'_>) {
-        (**self).event(event);
-    }
-    fn call(&self, record: &CallRecord) {
-        (**self).call(record);
-    }
+/// A recorder behind a pointer records as the recorder it points to, so a [`Tee`] can hold
+/// the `Arc`s a layer's builder takes, or borrow recorders the caller reads afterwards.
+macro_rules! forward {
+    ($($pointer:ty),*) => {$(
+        impl<R: Recorder + ?Sized> Recorder for $pointer {
+            fn started(&self, start: &CallStart<'_>) {
+                (**self).started(start);
+            }
+            fn wants_events(&self) -> bool {
+                (**self).wants_events()
+            }
+            fn event(&self, event: &Event<'_>) {
+                (**self).event(event);
+            }
+            fn call(&self, record: &CallRecord) {
+                (**self).call(record);
+            }
+        }
+    )*};
 }
+
+forward!(Arc<R>, &R);
 
 /// Forwards events but not call records: the world that started the call hands the record on
 /// itself, after adding what the driver does not know (the method, the reply message).
