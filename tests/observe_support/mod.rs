@@ -65,6 +65,9 @@ mod capture {
 
     impl<S: Subscriber + for<'a> LookupSpan<'a>> Layer<S> for Capture {
         fn on_new_span(&self, attrs: &Attributes<'_>, id: &Id, ctx: Context<'_, S>) {
+            if attrs.metadata().target() != "hedgehog" {
+                return;
+            }
             let mut fields = Fields::new();
             attrs.record(&mut Visitor(&mut fields));
             let mut seen = self.0.lock().unwrap();
@@ -88,6 +91,9 @@ mod capture {
             values.record(&mut Visitor(&mut seen.spans[index].fields));
         }
         fn on_event(&self, event: &Event<'_>, ctx: Context<'_, S>) {
+            if event.metadata().target() != "hedgehog" {
+                return;
+            }
             let mut fields = Fields::new();
             event.record(&mut Visitor(&mut fields));
             let message = fields.remove("message").unwrap_or_default();
@@ -111,7 +117,8 @@ mod capture {
         }
     }
 
-    /// A subscriber (every level) that keeps what it sees in the returned cell.
+    /// A subscriber (every level) that keeps what hedgehog emits (tracing target `hedgehog`;
+    /// the HTTP/2 stack's own spans are left out) in the returned cell.
     pub fn capture() -> (impl Subscriber + Send + Sync, Arc<Mutex<Seen>>) {
         let seen = Arc::new(Mutex::new(Seen::default()));
         let subscriber = tracing_subscriber::registry().with(Capture(Arc::clone(&seen)));
