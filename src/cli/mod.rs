@@ -5,6 +5,7 @@ mod call;
 mod check_config;
 mod format;
 mod merge;
+mod observe;
 mod serve;
 mod sim;
 mod sim_live;
@@ -41,6 +42,7 @@ enum Command {
 impl Cli {
     /// Runs the chosen subcommand.
     pub fn run(self) -> ExitCode {
+        observe::init();
         match self.command {
             Command::CheckConfig(args) => check_config::run(args),
             Command::Sim(args) => sim::run(args),
