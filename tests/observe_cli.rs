@@ -29,7 +29,7 @@ fn rust_log_shows_the_calls_span_and_decisions_on_stderr_only() {
     );
     assert!(!plain.contains("grpc.call"), "quiet by default");
     assert_eq!(logged.matches("attempt.sent").count(), 4);
-    assert_eq!(logged.matches("backoff").count(), 3);
+    assert_eq!(logged.matches(" backoff call=0").count(), 3);
     assert!(logged.contains("status=\"OK\" attempts=4 committed_attempt=4"));
     // The filter is honoured: calls only at info.
     let info = sim(Some("hedgehog=info"));
