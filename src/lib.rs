@@ -10,6 +10,8 @@ pub mod engine;
 pub mod experiments;
 pub mod json;
 pub mod live;
+#[cfg(any(feature = "tracing", feature = "otel"))]
+pub mod observe;
 pub mod plan;
 pub mod scenario;
 pub mod sim;

@@ -17,18 +17,19 @@ const RULES: &[(&str, &[&str], &str)] = &[
             "cli",
             "experiments",
             "plan",
+            "observe",
         ],
         "the engine is the sans-I/O state machine everything else drives",
     ),
     (
         "sim",
-        &["live"],
-        "the two worlds share what lies below them",
+        &["live", "observe"],
+        "the two worlds share what lies below them; observers plug in as recorders",
     ),
     (
         "live",
-        &["sim"],
-        "the two worlds share what lies below them",
+        &["sim", "observe"],
+        "the two worlds share what lies below them; observers plug in as recorders",
     ),
     (
         "config",
@@ -37,13 +38,34 @@ const RULES: &[(&str, &[&str], &str)] = &[
     ),
     (
         "trace",
-        &["driver", "sim", "live", "engine", "scenario", "cli", "plan"],
+        &[
+            "driver", "sim", "live", "engine", "scenario", "cli", "plan", "observe",
+        ],
         "the trace is the language every layer speaks, so it imports none of them",
     ),
     (
         "scenario",
         &["sim", "live", "driver", "cli", "experiments"],
         "a scenario is what both worlds run, so it knows neither",
+    ),
+    (
+        "observe",
+        &[
+            "driver",
+            "engine",
+            "sim",
+            "live",
+            "scenario",
+            "plan",
+            "cli",
+            "experiments",
+        ],
+        "spans and metrics are recorders: they read the trace's events and records, nothing else",
+    ),
+    (
+        "driver",
+        &["observe"],
+        "a recorder needs no hook in the driver",
     ),
     (
         "plan",

@@ -324,3 +324,17 @@ fn channel_buffer_is_shared_by_calls_in_flight_r64_r66_r67() {
     assert!(c2.started > c0.ended);
     assert_eq!(outcomes(c2), ["UNAVAILABLE", "OK"]);
 }
+
+/// Every call record names its method (round-robin over `client.methods`), for recorders;
+/// the rendered trace does not show it (its snapshots are unchanged).
+#[test]
+fn each_record_carries_its_method_path() {
+    let t = run("per-method-selection", 1);
+    assert!(t.calls.len() >= 2);
+    for c in &t.calls {
+        let expected = ["/echo.Echo/UnaryEcho", "/echo.Echo/OtherEcho"][(c.call % 2) as usize];
+        assert_eq!(c.method.as_deref(), Some(expected), "call {}", c.call);
+    }
+    let json = hedgehog::trace::render::to_json(&t).to_string();
+    assert!(!json.contains("/echo.Echo/OtherEcho"));
+}

@@ -60,7 +60,7 @@ pub struct Args {
 
 fn layer(args: &Args, recorder: Arc<TraceRecorder>) -> Result<RetryLayer, String> {
     let mut builder = RetryLayer::builder()
-        .recorder(recorder)
+        .recorder(super::observe::live_recorder(recorder))
         .target(&args.target);
     if let Some(seed) = args.seed {
         builder = builder.seed(seed);

@@ -6,6 +6,7 @@ mod check_config;
 mod format;
 mod lints;
 mod merge;
+mod observe;
 mod serve;
 mod sim;
 mod sim_live;
@@ -42,6 +43,7 @@ enum Command {
 impl Cli {
     /// Runs the chosen subcommand.
     pub fn run(self) -> ExitCode {
+        observe::init();
         match self.command {
             Command::CheckConfig(args) => check_config::run(args),
             Command::Sim(args) => sim::run(args),

@@ -8,7 +8,7 @@ use std::process::ExitCode;
 use hedgehog::config::warning_line;
 use hedgehog::json::{Map, Value};
 use hedgehog::scenario::Scenario;
-use hedgehog::sim::run::{summary, trace};
+use hedgehog::sim::run::summary;
 use hedgehog::time::to_ms;
 use hedgehog::trace::render::{summary_to_yaml, to_json_string, to_text, to_yaml, Format};
 use hedgehog::trace::Summary;
@@ -81,7 +81,7 @@ pub fn run(args: Args) -> ExitCode {
                 Format::Yaml | Format::Text => summary_to_yaml(&json),
             }
         } else {
-            let t = trace(&scenario, seed);
+            let t = super::observe::sim_trace(&scenario, seed);
             match args.format {
                 Format::Json => to_json_string(&t) + "\n",
                 Format::Yaml => to_yaml(&t),

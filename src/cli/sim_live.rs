@@ -6,7 +6,7 @@
 use std::process::ExitCode;
 
 use hedgehog::live::compare::{compare, Comparison, Tolerance};
-use hedgehog::live::run::run_live;
+use hedgehog::live::run::run_live_with;
 use hedgehog::scenario::Scenario;
 use hedgehog::sim::run::trace;
 use hedgehog::time::to_ms;
@@ -53,7 +53,7 @@ pub fn run(scenario: &Scenario, seeds: &[u64], format: Format) -> ExitCode {
     let mut failed = false;
     for (i, &seed) in seeds.iter().enumerate() {
         let sim = trace(scenario, seed);
-        let live = match runtime.block_on(run_live(scenario, seed)) {
+        let live = match runtime.block_on(run_live_with(scenario, seed, super::observe::spans())) {
             Ok(l) => l,
             Err(e) => {
                 eprintln!("hedgehog sim --live: {}: {e}", scenario.name);

@@ -54,6 +54,8 @@ pub(super) struct Settings {
     pub(super) jitter: Jitter,
     pub(super) retries: bool,
     pub(super) recorder: Option<Arc<dyn Recorder + Send + Sync>>,
+    /// The target recorders label calls with (the builder's, if it named one).
+    pub(super) target: Option<Arc<str>>,
     pub(super) rng: RngFactory,
     pub(super) clock: TokioClock,
     pub(super) calls: Arc<AtomicU64>,
@@ -203,6 +205,7 @@ impl RetryLayerBuilder {
             }
             None => (self.config, Vec::new()),
         };
+        let target: Option<Arc<str>> = self.target.as_deref().map(Arc::from);
         let (throttles, throttle_key) = match self.target {
             Some(target) => (self.registry.unwrap_or_else(global_throttles), target),
             None => (Arc::new(ThrottleRegistry::new()), String::new()),
@@ -225,6 +228,7 @@ impl RetryLayerBuilder {
             jitter: self.jitter,
             retries: self.retries,
             recorder: self.recorder,
+            target,
             rng,
             clock: self.clock.unwrap_or_default(),
             calls: Arc::new(AtomicU64::new(0)),

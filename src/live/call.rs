@@ -16,11 +16,39 @@ use tokio::sync::oneshot;
 use super::builder::Settings;
 use super::replay::Replay;
 use super::response::{CallEnd, LiveBody};
-use super::transport::{BoxError, TonicTransport};
+use super::transport::{BoxError, RequestTemplate, TonicTransport};
+use crate::clock::Clock;
 use crate::driver::{run_call_until, CallContext, Signal};
 use crate::engine::CallPlan;
 use crate::plan::buffer::SharedReservation;
-use crate::trace::{Discard, Recorder};
+use crate::trace::{CallStart, Discard, EventsOnly, Recorder};
+
+/// What recorders are told about a call besides its events: made only when the layer has a
+/// recorder, so a layer nobody listens to allocates nothing for it.
+pub(super) struct CallName {
+    /// The request path.
+    path: Arc<str>,
+    /// A generated stub named the method (tonic's [`tonic::GrpcMethod`] extension).
+    registered: bool,
+    /// The builder's target, else the request's authority, else `unknown`.
+    target: Arc<str>,
+}
+
+impl CallName {
+    /// The name of the call `template` starts, under the layer's `settings`.
+    pub(super) fn of(settings: &Settings, template: &RequestTemplate) -> Self {
+        let target = match (&settings.target, template.authority()) {
+            (Some(target), _) => Arc::clone(target),
+            (None, Some(authority)) => Arc::from(authority),
+            (None, None) => Arc::from("unknown"),
+        };
+        CallName {
+            path: Arc::from(template.path()),
+            registered: template.extensions().get::<tonic::GrpcMethod>().is_some(),
+            target,
+        }
+    }
+}
 
 /// The driver's signals: an overflow of a streaming request's buffer, reported by the replay
 /// with the slot of the attempt holding it; the application giving up, once.
@@ -51,6 +79,7 @@ pub(super) async fn drive<S>(
     settings: Arc<Settings>,
     transport: TonicTransport<S>,
     call: u64,
+    named: Option<CallName>,
     plan: CallPlan,
     tx: oneshot::Sender<Response<LiveBody>>,
     signals: impl Stream<Item = Signal> + Send,
@@ -65,12 +94,23 @@ pub(super) async fn drive<S>(
         Some(r) => &**r,
         None => &Discard,
     };
+    if let Some(named) = &named {
+        recorder.started(&CallStart {
+            call,
+            at: settings.clock.now(),
+            method: &named.path,
+            registered: named.registered,
+            target: &named.target,
+            policy: &plan.policy,
+        });
+    }
     let ctx = CallContext {
         call,
         plan,
         throttle: settings.throttle.as_deref(),
         rng: &mut *rng,
-        recorder,
+        // The record goes to the recorder below, with the method the driver does not know.
+        recorder: &EventsOnly(recorder),
     };
     let mut tx = Some(tx);
     let deliver = |response| {
@@ -78,7 +118,9 @@ pub(super) async fn drive<S>(
             let _ = tx.send(response);
         }
     };
-    let result = run_call_until(&settings.clock, &transport, ctx, deliver, signals).await;
+    let mut result = run_call_until(&settings.clock, &transport, ctx, deliver, signals).await;
+    result.record.method = named.map(|n| n.path);
+    recorder.call(&result.record);
     if let Some(tx) = tx.take() {
         // No attempt's response decides the call (deadline, limits): the status alone.
         let code = tonic::Code::from(result.status);

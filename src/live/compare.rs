@@ -235,6 +235,7 @@ mod tests {
             mode: "sim".into(),
             calls: vec![CallRecord {
                 call: 0,
+                method: None,
                 status,
                 message: None,
                 started: 0,

@@ -72,7 +72,7 @@ use tower::{Layer, Service};
 use super::builder::{bytes, Settings};
 pub use super::builder::{global_throttles, CallIndex, RetryLayerBuilder, RngFactory};
 pub use super::call::ResponseFuture;
-use super::call::{drive, signals};
+use super::call::{drive, signals, CallName};
 pub use super::reconfigure::ConfigHandle;
 use super::reconfigure::Current;
 use super::replay::Replay;
@@ -230,6 +230,10 @@ where
             .extensions()
             .get::<CallIndex>()
             .map_or(counted, |i| i.0);
+        let named = settings
+            .recorder
+            .is_some()
+            .then(|| CallName::of(&settings, &template));
         let end = Arc::new(CallEnd::default());
         // Only a request still being read can overflow later.
         let streaming = (!replay.is_complete()).then(|| Arc::clone(&replay));
@@ -247,6 +251,7 @@ where
             settings,
             transport,
             call,
+            named,
             plan,
             tx,
             signals,

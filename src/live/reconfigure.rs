@@ -119,6 +119,7 @@ impl Settings {
             jitter: self.jitter,
             retries: self.retries,
             recorder: self.recorder.clone(),
+            target: self.target.clone(),
             rng: Arc::clone(&self.rng),
             clock: self.clock,
             calls: Arc::clone(&self.calls),

@@ -35,7 +35,7 @@ use crate::scenario::client::ClientSpec;
 use crate::scenario::rng::{stream, Purpose};
 use crate::scenario::server::ServerModel;
 use crate::scenario::Scenario;
-use crate::trace::{Mode, Trace, TraceRecorder};
+use crate::trace::{Mode, Recorder, Tee, Trace, TraceRecorder};
 
 /// How long a live run may take beyond its last call's start before it is abandoned.
 const GRACE: Duration = Duration::from_secs(60);
@@ -80,6 +80,15 @@ pub enum LiveRunError {
 
 /// Runs `scenario` with `seed` over real HTTP/2 on 127.0.0.1.
 pub async fn run_live(scenario: &Scenario, seed: u64) -> Result<LiveRun, LiveRunError> {
+    run_live_with(scenario, seed, None).await
+}
+
+/// [`run_live`], the layer recording into `also` (spans, metrics) besides the trace.
+pub async fn run_live_with(
+    scenario: &Scenario,
+    seed: u64,
+    also: Option<Arc<dyn Recorder + Send + Sync>>,
+) -> Result<LiveRun, LiveRunError> {
     let client = &scenario.client;
     let methods: Vec<EchoMethod> = client
         .methods
@@ -105,6 +114,10 @@ pub async fn run_live(scenario: &Scenario, seed: u64) -> Result<LiveRun, LiveRun
         .await
         .map_err(LiveRunError::Warmup)?;
     let recorder = Arc::new(TraceRecorder::new());
+    let installed: Arc<dyn Recorder + Send + Sync> = match also {
+        Some(also) => Arc::new(Tee(Arc::clone(&recorder), also)),
+        None => recorder.clone(),
+    };
     let fits = client.request_bytes <= client.retry_buffer_bytes;
     let clock = TokioClock::new();
     let layer = RetryLayer::builder()
@@ -115,7 +128,7 @@ pub async fn run_live(scenario: &Scenario, seed: u64) -> Result<LiveRun, LiveRun
         }))
         .per_rpc_buffer_limit(if fits { usize::MAX } else { 0 })
         .channel_buffer_limit(channel_limit(client, &client.message))
-        .recorder(recorder.clone())
+        .recorder(installed)
         .clock(clock)
         .build()
         .map_err(LiveRunError::Config)?;

@@ -63,6 +63,11 @@ impl RequestTemplate {
         self.uri.path()
     }
 
+    /// The request URI's authority (`127.0.0.1:50051`), if it has one.
+    pub fn authority(&self) -> Option<&str> {
+        self.uri.authority().map(|a| a.as_str())
+    }
+
     /// The application's request extensions.
     pub fn extensions(&self) -> &http::Extensions {
         &self.extensions

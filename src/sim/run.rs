@@ -29,7 +29,9 @@ use crate::scenario::rng::{stream, Purpose};
 use crate::scenario::server::ServerModel;
 use crate::scenario::Scenario;
 use crate::time::Nanos;
-use crate::trace::{CallRecord, Event, Mode, Recorder, Summary, Trace, TraceRecorder};
+use crate::trace::{
+    CallRecord, CallStart, EventsOnly, Mode, Recorder, Summary, Trace, TraceRecorder,
+};
 use crate::transport::Transport;
 
 /// What a run leaves behind besides its recorder's contents.
@@ -43,28 +45,24 @@ pub struct RunStats {
     pub ended: Nanos,
 }
 
-/// Forwards events but not call records: the runner hands the record on itself, after adding
-/// the message the application received.
-pub(crate) struct EventsOnly<'a>(pub(crate) &'a dyn Recorder);
-
-impl Recorder for EventsOnly<'_> {
-    fn wants_events(&self) -> bool {
-        self.0.wants_events()
-    }
-    fn event(&self, event: &Event<'_>) {
-        self.0.event(event);
-    }
-    fn call(&self, _record: &CallRecord) {}
+/// A client method of the scenario: its plan and its path, made once per run.
+pub(crate) struct ClientMethod {
+    plan: MethodPlan,
+    /// `/service/method`, shared by every call's record.
+    path: Arc<str>,
 }
 
 /// Each client method's plan, selected once per run (R15), in `client.methods` order: call
 /// `i` uses `plans[i % n]`, so no call selects again.
-pub(crate) fn method_plans(scenario: &Scenario) -> Vec<MethodPlan> {
+pub(crate) fn method_plans(scenario: &Scenario) -> Vec<ClientMethod> {
     let config = &scenario.config;
     let methods = &scenario.client.methods;
     methods
         .iter()
-        .map(|m| MethodPlan::select(config, &m.service, &m.method))
+        .map(|m| ClientMethod {
+            plan: MethodPlan::select(config, &m.service, &m.method),
+            path: Arc::from(format!("/{m}")),
+        })
         .collect()
 }
 
@@ -75,10 +73,17 @@ pub(crate) fn method_names(scenario: &Scenario) -> Vec<String> {
     methods.iter().map(ToString::to_string).collect()
 }
 
+/// The target a simulated channel reports to recorders (gRPC synthesises a URI for a channel
+/// that has none): `sim:///` and the scenario's name.
+pub(crate) fn sim_target(scenario: &Scenario) -> String {
+    format!("sim:///{}", scenario.name)
+}
+
 /// What the calls of one simulated channel share: the scenario, the seed, the channel's
-/// throttle (R41) and retry buffer (R64), and the recorder.
+/// throttle (R41) and retry buffer (R64), its target and the recorder.
 pub(crate) struct Channel<'a> {
     pub(crate) scenario: &'a Scenario,
+    pub(crate) target: &'a str,
     pub(crate) seed: u64,
     pub(crate) throttle: Option<&'a Mutex<Throttle>>,
     pub(crate) buffer: &'a RetryBuffer,
@@ -99,7 +104,7 @@ impl Channel<'_> {
         clock: SimClock,
         transport: T,
         id: u64,
-        method: &MethodPlan,
+        method: &ClientMethod,
         then: F,
     ) where
         T: Transport<Response = String>,
@@ -108,7 +113,18 @@ impl Channel<'_> {
         let client = &self.scenario.client;
         let reservation = self.buffer.reserve(client.request_bytes);
         let fits = reservation.is_some();
-        let plan = method.call_plan(client.deadline, clock.now(), self.scenario.jitter, fits);
+        let now = clock.now();
+        let plan = method
+            .plan
+            .call_plan(client.deadline, now, self.scenario.jitter, fits);
+        self.recorder.started(&CallStart {
+            call: id,
+            at: now,
+            method: &method.path,
+            registered: true,
+            target: self.target,
+            policy: &plan.policy,
+        });
         let mut rng = stream(self.seed, Purpose::Jitter, id);
         let delivered = RefCell::new(None);
         let ctx = CallContext {
@@ -123,6 +139,7 @@ impl Channel<'_> {
         drop(reservation);
         // The record stays in place: moving it out of `result` costs the hot path a copy.
         let record = &mut result.record;
+        record.method = Some(Arc::clone(&method.path));
         if record.status == Code::Ok {
             record.message = delivered.into_inner();
         }
@@ -192,8 +209,10 @@ fn run_on(
     let names = method_names(scenario);
     let message: Rc<str> = Rc::from(client.message.as_str());
     let buffer = RetryBuffer::new(client.retry_buffer_bytes, client.channel_buffer_bytes);
+    let target = sim_target(scenario);
     let channel = Channel {
         scenario,
+        target: &target,
         seed,
         throttle: throttle.as_ref(),
         buffer: &buffer,

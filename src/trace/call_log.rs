@@ -29,6 +29,7 @@ impl<'r, R: Recorder + ?Sized> CallLog<'r, R> {
             events: recorder.wants_events(),
             record: CallRecord {
                 call,
+                method: None,
                 status: Code::Unknown,
                 message: None,
                 started,

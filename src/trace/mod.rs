@@ -11,14 +11,21 @@ mod detail;
 mod event;
 mod recorder;
 pub mod render;
+mod start;
 pub mod stats;
 mod summary;
+mod tee;
 
 pub use call_log::CallLog;
 pub use event::{Event, PushbackMeaning, What};
 pub use recorder::{Discard, Mode, Recorder, TraceRecorder};
+pub use start::CallStart;
 pub use stats::LatencyStats;
 pub use summary::Summary;
+pub(crate) use tee::EventsOnly;
+pub use tee::Tee;
+
+use std::sync::Arc;
 
 use crate::code::Code;
 use crate::time::Nanos;
@@ -144,6 +151,10 @@ pub struct AttemptRecord {
 pub struct CallRecord {
     /// Index in the run.
     pub call: u64,
+    /// The method's path, e.g. `/echo.Echo/UnaryEcho`, as the world that started the call
+    /// named it; `None` in a record built by hand. Not part of the rendered trace (whose
+    /// contract it would change); recorders read it.
+    pub method: Option<Arc<str>>,
     /// The status the application got.
     pub status: Code,
     /// The reply message on success.

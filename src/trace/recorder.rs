@@ -10,11 +10,17 @@ use std::sync::{Mutex, MutexGuard};
 
 use tokio::sync::Notify;
 
-use super::{CallRecord, Event, Trace, TraceEvent};
+use super::{CallRecord, CallStart, Event, Trace, TraceEvent};
 
 /// Where the driver writes what happens. `&self` with interior mutability, so one recorder can
 /// serve many concurrent calls.
 pub trait Recorder {
+    /// A call began: what its events do not repeat (its method, target and policy). The world
+    /// that starts the call says so before the call's first event, whether or not events are
+    /// wanted. By default ignored: the trace and the summary need none of it.
+    fn started(&self, start: &CallStart<'_>) {
+        let _ = start;
+    }
     /// Whether events are wanted. When false the driver hands over none (only finished calls),
     /// so a `--summary` run does no per-event work at all. Events are typed and cost nothing to
     /// build; only a recorder that keeps text (the collecting [`TraceRecorder`]) renders them.
@@ -183,6 +189,7 @@ mod tests {
     fn record(call: u64) -> CallRecord {
         CallRecord {
             call,
+            method: None,
             status: Code::Ok,
             message: None,
             started: 0,

@@ -120,6 +120,7 @@ mod tests {
         };
         CallRecord {
             call: 0,
+            method: None,
             status,
             message: None,
             started: 0,

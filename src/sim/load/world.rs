@@ -36,7 +36,7 @@ use crate::scenario::rng::{stream, Purpose};
 use crate::scenario::server::ServerModel;
 use crate::scenario::Scenario;
 use crate::sim::executor::Executor;
-use crate::sim::run::{method_names, method_plans, Channel, RunStats};
+use crate::sim::run::{method_names, method_plans, sim_target, Channel, RunStats};
 use crate::time::Nanos;
 use crate::trace::{CallRecord, Discard, Recorder};
 
@@ -124,11 +124,13 @@ pub(crate) fn run_on(
     let buffers: Vec<RetryBuffer> = (0..load.clients)
         .map(|_| RetryBuffer::new(client.retry_buffer_bytes, client.channel_buffer_bytes))
         .collect();
+    let target = sim_target(scenario);
     let channels: Vec<Channel<'_>> = throttles
         .iter()
         .zip(&buffers)
         .map(|(throttle, buffer)| Channel {
             scenario,
+            target: &target,
             seed,
             throttle: throttle.as_ref(),
             buffer,

@@ -182,6 +182,7 @@ impl<'de> Deserialize<'de> for CallRecord {
             started: time(c.started_ms, "started_ms")?,
             ended: time(c.ended_ms, "ended_ms")?,
             attempts: c.attempts,
+            method: None,
         })
     }
 }

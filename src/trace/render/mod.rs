@@ -72,6 +72,7 @@ mod tests {
             mode: "sim".into(),
             calls: vec![CallRecord {
                 call: 0,
+                method: None,
                 status: Code::Ok,
                 message: Some("Try \"and\" Success".into()),
                 started: 0,
