@@ -21,25 +21,50 @@
 
 pub mod builder;
 mod call;
+#[cfg(feature = "echo")]
+#[cfg_attr(docsrs, doc(cfg(feature = "echo")))]
+#[doc(hidden)]
 pub mod compare;
+#[cfg(feature = "echo")]
+#[cfg_attr(docsrs, doc(cfg(feature = "echo")))]
 pub mod echo;
+#[cfg(feature = "echo")]
+#[cfg_attr(docsrs, doc(cfg(feature = "echo")))]
 pub mod echo_service;
 pub mod layer;
+#[doc(hidden)]
 pub mod replay;
+#[doc(hidden)]
 pub mod response;
+#[cfg(feature = "echo")]
+#[cfg_attr(docsrs, doc(cfg(feature = "echo")))]
+#[doc(hidden)]
 pub mod run;
+// Its server half (`Shared`, `Attempt`) serves only the echo server.
+#[cfg_attr(not(feature = "echo"), allow(dead_code))]
+#[doc(hidden)]
 pub mod served_attempt;
+#[cfg(feature = "echo")]
+#[cfg_attr(docsrs, doc(cfg(feature = "echo")))]
 pub mod server_handle;
+#[doc(hidden)]
 pub mod transport;
+#[doc(hidden)]
 pub mod wire;
 
+#[cfg(feature = "echo")]
+#[cfg_attr(docsrs, doc(cfg(feature = "echo")))]
 pub use echo_service::EchoService;
 pub use layer::{RetryLayer, RetryLayerBuilder, RetryService};
 pub use served_attempt::{ServedAttempt, ServedOutcome, StepSource};
+#[cfg(feature = "echo")]
+#[cfg_attr(docsrs, doc(cfg(feature = "echo")))]
 pub use server_handle::{RunningServer, ServerError};
 pub use transport::TonicTransport;
 
 /// Generated protobuf and tonic code for `proto/echo.proto`.
+#[cfg(feature = "echo")]
+#[cfg_attr(docsrs, doc(cfg(feature = "echo")))]
 #[allow(missing_docs)]
 pub mod pb {
     tonic::include_proto!("echo");
