@@ -14,6 +14,7 @@ pub mod render;
 pub mod stats;
 mod summary;
 
+#[doc(hidden)]
 pub use call_log::CallLog;
 pub use event::{Event, PushbackMeaning, What};
 pub use recorder::{Discard, Mode, Recorder, TraceRecorder};
