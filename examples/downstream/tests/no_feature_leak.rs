@@ -37,7 +37,8 @@ fn a_flattened_f64_round_trips() {
 /// `$serde_json::private::Number` struct instead of a number.
 #[test]
 fn a_json_number_snapshots_as_a_number() {
-    let value: serde_json::Value = serde_json::from_str(r#"{"in_stock": 7, "price": 12.5}"#).unwrap();
+    let value: serde_json::Value =
+        serde_json::from_str(r#"{"in_stock": 7, "price": 12.5}"#).unwrap();
     insta::assert_yaml_snapshot!(value);
 }
 

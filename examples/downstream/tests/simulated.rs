@@ -33,7 +33,7 @@ fn scenario() -> Scenario {
 
 #[test]
 fn every_call_succeeds_on_its_third_attempt() {
-    let trace = hedgehog::sim::run::trace(&scenario(), 1);
+    let trace = hedgehog::simulate(&scenario(), 1);
     for call in &trace.calls {
         assert_eq!(call.status, Code::Ok);
         let previous: Vec<_> = call.attempts.iter().map(|a| a.previous).collect();
@@ -46,6 +46,6 @@ fn every_call_succeeds_on_its_third_attempt() {
 
 #[test]
 fn the_trace_is_snapshotted() {
-    let trace = hedgehog::sim::run::trace(&scenario(), 1);
+    let trace = hedgehog::simulate(&scenario(), 1);
     insta::assert_snapshot!(render::to_yaml(&trace));
 }
