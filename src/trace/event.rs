@@ -35,6 +35,7 @@ impl PushbackMeaning {
 
 /// What happened, with its fields.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum What<'a> {
     /// An attempt was sent carrying `grpc-previous-rpc-attempts` = `previous` (R74, R76).
     Sent {
@@ -128,6 +129,7 @@ pub enum What<'a> {
 
 /// One typed event of a call.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct Event<'a> {
     /// When, on the run's clock.
     pub at: Nanos,

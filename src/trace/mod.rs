@@ -26,6 +26,7 @@ use crate::time::Nanos;
 
 /// What kind of thing happened.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+#[non_exhaustive]
 pub enum EventKind {
     /// An attempt was sent.
     Sent,
@@ -81,6 +82,7 @@ impl EventKind {
 
 /// One line of the event log, as the trace keeps it: a typed [`Event`] with its detail rendered.
 #[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct TraceEvent {
     /// When, on the run's clock.
     pub at: Nanos,
@@ -96,6 +98,7 @@ pub struct TraceEvent {
 
 /// How an attempt ended.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum Outcome {
     /// Ended with this status.
     Status(Code),
@@ -121,6 +124,7 @@ impl Outcome {
 
 /// One attempt of a call.
 #[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct AttemptRecord {
     /// A6 attempt number, 1-based.
     pub attempt: u32,
@@ -142,6 +146,7 @@ pub struct AttemptRecord {
 
 /// One call of a run.
 #[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct CallRecord {
     /// Index in the run.
     pub call: u64,
@@ -159,6 +164,7 @@ pub struct CallRecord {
 
 /// A whole run.
 #[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct Trace {
     /// Scenario name.
     pub scenario: String,
