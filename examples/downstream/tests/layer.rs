@@ -9,17 +9,25 @@ use inventory_downstream::{FlakyInventory, RunningInventory, SERVICE_CONFIG};
 use tonic::transport::Channel;
 use tower::ServiceBuilder;
 
-#[tokio::test]
-async fn a_call_that_fails_twice_succeeds_on_the_third_attempt() {
-    let inventory = FlakyInventory::failing_first(2);
+type Client = InventoryClient<hedgehog::RetryService<Channel>>;
+
+/// A server failing its first `failures` requests, and a client through the layer for `config`.
+async fn setup(failures: usize, config: &str) -> (FlakyInventory, RunningInventory, Client) {
+    let inventory = FlakyInventory::failing_first(failures);
     let server = RunningInventory::start(inventory.clone())
         .await
         .expect("bind 127.0.0.1:0");
     let channel = Channel::from_shared(server.uri())
         .expect("a valid uri")
         .connect_lazy();
-    let layer = RetryLayer::from_service_config(SERVICE_CONFIG).expect("a valid service config");
-    let mut client = InventoryClient::new(ServiceBuilder::new().layer(layer).service(channel));
+    let layer = RetryLayer::from_service_config(config).expect("a valid service config");
+    let client = InventoryClient::new(ServiceBuilder::new().layer(layer).service(channel));
+    (inventory, server, client)
+}
+
+#[tokio::test]
+async fn a_call_that_fails_twice_succeeds_on_the_third_attempt() {
+    let (inventory, _server, mut client) = setup(2, SERVICE_CONFIG).await;
 
     let item = client
         .get_item(GetItemRequest {
@@ -39,17 +47,9 @@ async fn a_call_that_fails_twice_succeeds_on_the_third_attempt() {
 }
 
 #[tokio::test]
-async fn a_status_the_policy_does_not_retry_is_not_retried() {
-    // Without a retry policy for the method, UNAVAILABLE reaches the application at once.
-    let inventory = FlakyInventory::failing_first(1);
-    let server = RunningInventory::start(inventory.clone())
-        .await
-        .expect("bind 127.0.0.1:0");
-    let channel = Channel::from_shared(server.uri())
-        .expect("a valid uri")
-        .connect_lazy();
-    let layer = RetryLayer::from_service_config(r#"{"methodConfig": []}"#).expect("valid");
-    let mut client = InventoryClient::new(ServiceBuilder::new().layer(layer).service(channel));
+async fn without_a_policy_a_call_makes_one_attempt() {
+    // R1: no policy covers the method, so UNAVAILABLE reaches the application at once.
+    let (inventory, _server, mut client) = setup(1, r#"{"methodConfig": []}"#).await;
 
     let status = client
         .get_item(GetItemRequest { sku: "x".into() })
