@@ -22,7 +22,6 @@
 pub mod builder;
 mod call;
 #[cfg(feature = "echo")]
-#[cfg_attr(docsrs, doc(cfg(feature = "echo")))]
 #[doc(hidden)]
 pub mod compare;
 #[cfg(feature = "echo")]
@@ -37,7 +36,6 @@ pub mod replay;
 #[doc(hidden)]
 pub mod response;
 #[cfg(feature = "echo")]
-#[cfg_attr(docsrs, doc(cfg(feature = "echo")))]
 #[doc(hidden)]
 pub mod run;
 // Its server half (`Shared`, `Attempt`) serves only the echo server.
