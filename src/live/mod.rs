@@ -5,19 +5,21 @@
 //! [`crate::clock::TokioClock`] for time and [`TonicTransport`] for attempts. So what `hedgehog sim` prints is what the live client does,
 //! and `hedgehog sim --live` checks it.
 //!
+//! For a library user:
 //! - [`layer`]: [`RetryLayer`], the tower layer that puts the engine in front of any tonic
-//!   channel (`EchoClient::new(ServiceBuilder::new().layer(layer).service(channel))`);
+//!   channel (`MyClient::new(ServiceBuilder::new().layer(layer).service(channel))`);
 //!   [`builder`] configures it.
-//! - [`transport`]: one attempt = one HTTP/2 request; commit at headers; reset on drop.
-//! - [`replay`]: the retry buffer that replays the request body to every attempt.
-//! - [`response`]: the response body, watched for the committed attempt's trailers.
-//! - [`echo_service`]: the failing echo server as a tonic service, answering from the
-//!   scenario's server model; [`served_attempt`]: what the model tells it and the record of
-//!   every attempt it saw; [`server_handle`]: the server running on its own thread.
-//! - [`echo`]: one call of any echo method.
-//! - [`run`], [`compare`]: `hedgehog sim --live`, and its verdict against the simulation.
-//! - [`wire`]: `grpc-timeout` and the HTTP-to-gRPC status mapping.
-//! - [`pb`]: the generated echo client and messages (`proto/echo.proto`).
+//! - With the `echo` feature: `echo_service`, the failing echo server as a tonic service,
+//!   answering from a scenario's server model; `server_handle`, that server on 127.0.0.1 on a
+//!   thread of its own; `echo`, one call of any echo method; `pb`, the generated echo
+//!   client and messages (`proto/echo.proto`).
+//!
+//! Inside (hidden from these docs): `transport` (one attempt = one HTTP/2 request; commit at
+//! headers; reset on drop), `replay` (the retry buffer that replays the request body to every
+//! attempt), `response` (the response body, watched for the committed attempt's trailers),
+//! `served_attempt` (the record of every attempt the echo server saw), `wire` (`grpc-timeout`
+//! and the HTTP-to-gRPC status mapping), and `run` and `compare` (`hedgehog sim --live` and
+//! its verdict against the simulation).
 
 pub mod builder;
 mod call;
