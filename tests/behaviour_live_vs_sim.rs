@@ -2,6 +2,7 @@
 //! in virtual time (`trace_with_behaviour`), and `RunningServer::start_behaviour` serves it
 //! over real HTTP/2 for a method of a proto hedgehog has never seen (no echo service: the
 //! client frames raw bytes with `BytesCodec`). The two traces must tell the same story.
+#![cfg(feature = "test-server")] // needs the `test-server` feature (the behaviour test server)
 
 use std::sync::Arc;
 use std::time::Duration;

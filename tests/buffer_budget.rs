@@ -2,6 +2,7 @@
 //! over real HTTP/2 must make the same commit decisions (R64–R67, D22). The story hinges on a
 //! refused call adding nothing to the channel's total: a client that counted it (as the live
 //! layer once did) refuses call 2 as well, and call 2's retry disappears.
+#![cfg(feature = "echo")] // needs the `echo` feature (the echo server and client)
 
 use std::path::Path;
 use std::time::Duration;

@@ -1,4 +1,5 @@
 //! `hedgehog check-config`: exit codes 0/1/2 and the key lines of its text and JSON output.
+#![cfg(feature = "cli")] // runs the `hedgehog` binary, which needs the `cli` feature
 
 use std::path::PathBuf;
 use std::process::{Command, Output};

@@ -4,6 +4,7 @@
 //!
 //! The example configs live in `tests/lint_configs/CODE.fires.json` and `CODE.clean.json`, so
 //! `docs/lints.md` can point at files a reader can run.
+#![cfg(feature = "cli")] // needs the `cli` feature (runs the binary)
 
 use std::process::{Command, Output};
 

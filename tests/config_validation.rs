@@ -28,9 +28,10 @@ fn retry_with(from: &str, to: &str) -> String {
 }
 
 fn errors(text: &str, strict: bool) -> Vec<(String, String)> {
-    let options = ParseOptions {
-        strict,
-        ..ParseOptions::default()
+    let options = if strict {
+        ParseOptions::strict()
+    } else {
+        ParseOptions::lenient()
     };
     match parse_str(text, &options) {
         Ok(_) => Vec::new(),

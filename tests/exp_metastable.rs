@@ -2,6 +2,7 @@
 //! overloaded; A6 retry throttling lets it recover. A time-compressed version of
 //! sims/experiments/metastable.json (100 ms front-end timeout, 1 s hold outage, 40 s, fixed
 //! arrival spacing).
+#![cfg(feature = "experiments")] // needs the `experiments` feature
 
 use std::path::Path;
 

@@ -1,5 +1,6 @@
 //! Brooker's backoff study: the post's orderings hold in our model (fixed seeds, 20 runs per
 //! cell at N = 100 — the full 100-run table is a documented command).
+#![cfg(feature = "experiments")] // needs the `experiments` feature
 
 use hedgehog::experiments::occ::{claims, run_study, Algo, Study};
 

@@ -1,5 +1,6 @@
 //! Sweeps: the load world agrees with the plain runner, `--jobs` does not change results, and
 //! shard + merge equals one run (the properties `hedgehog sweep`/`merge` promise).
+#![cfg(feature = "cli")] // runs the `hedgehog` binary, which needs the `cli` feature
 
 use std::path::Path;
 use std::process::Command;

@@ -1,5 +1,6 @@
 //! Tail at scale (Dean & Barroso): the statistics the reproduction rests on, checked against
 //! closed forms within Monte Carlo error (fixed seeds; no float snapshots).
+#![cfg(feature = "experiments")] // needs the `experiments` feature
 
 use std::path::Path;
 

@@ -1,6 +1,7 @@
 //! A6 behaviour over real HTTP/2: pushback, commit at headers, deadline, hedging with the loser
 //! reset, streaming methods retried before headers and not after. Real time on 127.0.0.1; every
 //! wait is bounded and waits on an event (server record, call record), never a fixed sleep.
+#![cfg(feature = "echo")] // needs the `echo` feature (the echo server and client)
 
 mod live_support;
 

@@ -1,5 +1,6 @@
 //! A `tower::util::BoxCloneService` (`Send` but not `Sync`) can sit under the layer: the inner
 //! service needs only `Clone + Send`. Retries still run through it (R21).
+#![cfg(feature = "echo")] // needs the `echo` feature (the echo server and client)
 
 mod live_support;
 

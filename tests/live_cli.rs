@@ -1,6 +1,7 @@
 //! The demo as two terminals run it: `hedgehog serve --port 0 --req-modulo 4`, then
 //! `hedgehog call --service-config <demo config>` (R19–R22, R74). Real processes on 127.0.0.1;
 //! every wait is bounded by a timeout on the event (a line of output, a process exit).
+#![cfg(feature = "cli")] // runs the `hedgehog` binary, which needs the `cli` feature
 
 use std::io::{BufRead, BufReader};
 use std::path::PathBuf;

@@ -1,5 +1,6 @@
 //! The grpc-go retry demo, live: a server failing 3 of every 4 requests and the demo's config
 //! verbatim through the tower layer (R19–R22, R74), and the same without retries (R1, R79).
+#![cfg(feature = "echo")] // needs the `echo` feature (the echo server and client)
 
 mod live_support;
 

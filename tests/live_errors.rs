@@ -1,4 +1,5 @@
 //! What a transport failure says: each thing once.
+#![cfg(feature = "echo")] // needs the `echo` feature (the echo server and client)
 
 mod live_support;
 

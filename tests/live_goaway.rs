@@ -6,6 +6,7 @@
 //! cannot send such a GOAWAY; the first connection is served by a few raw frames instead
 //! (SETTINGS, then GOAWAY once the request's HEADERS arrive), and every later connection is
 //! passed to the real tonic echo server.
+#![cfg(feature = "echo")] // needs the `echo` feature (the echo server and client)
 
 mod live_support;
 

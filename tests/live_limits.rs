@@ -1,5 +1,6 @@
 //! Client-side limits over real HTTP/2: the retry buffer (R64–R66, D22) and retry throttling
 //! shared per target (R41, D12).
+#![cfg(feature = "echo")] // needs the `echo` feature (the echo server and client)
 
 mod live_support;
 

@@ -2,6 +2,7 @@
 //! over real HTTP/2. A gated h2 server holds every stream until the test opens the gate, so
 //! calls are provably in flight across each update: retry → hedging → an invalid update →
 //! retry again → hedging, then the server answers. Calls keep the plan they started with; new calls take the new one.
+#![cfg(feature = "echo")] // needs the `echo` feature (the echo server and client)
 
 mod live_support;
 

@@ -1,5 +1,6 @@
 //! `google.rpc.RetryInfo` as an opt-in pushback source, and status details kept intact, over
 //! real HTTP/2 against a scripted h2 server (pushback rules: R35–R37).
+#![cfg(feature = "echo")] // needs the `echo` feature (the echo server and client)
 
 mod live_support;
 

@@ -6,6 +6,7 @@
 //! as soon as it receives a big one. The test sends the big message only after the server has
 //! reported the first, so the overflow surely happens mid-call, not when the call starts. Every
 //! wait is bounded; nothing sleeps.
+#![cfg(feature = "echo")] // needs the `echo` feature (the echo server and client)
 
 mod live_support;
 

@@ -3,6 +3,7 @@
 //! the layer reports as UNAVAILABLE, so a policy that retries UNAVAILABLE retries it (R21).
 //! (tonic's `Request::set_timeout` is the whole call's deadline: `tests/live_a6.rs`,
 //! `deadline_ends_the_call_during_backoff_r77_d18`.)
+#![cfg(feature = "echo")] // needs the `echo` feature (the echo server and client)
 
 mod live_support;
 

@@ -1,6 +1,7 @@
 //! Transparent retry over real HTTP/2 (R70, R71): a raw h2 server refuses the first stream with
 //! RST_STREAM(REFUSED_STREAM); the client replays it at once, outside the policy, with the same
 //! attempt number and no `grpc-previous-rpc-attempts`, even without any retry policy.
+#![cfg(feature = "echo")] // needs the `echo` feature (the echo server and client)
 
 mod live_support;
 

@@ -2,6 +2,7 @@
 //! lists, run over real HTTP/2 on 127.0.0.1, must tell the simulated story: same attempts,
 //! `previous` values, outcomes and commits, times within the stated tolerance (the promise:
 //! the attempt sequence the simulator prints is the one the live client performs).
+#![cfg(feature = "echo")] // needs the `echo` feature (the echo server and client)
 
 use std::path::Path;
 

@@ -42,6 +42,7 @@ fn message(kind: EventKind) -> &'static str {
         EventKind::Cancel => "attempt.cancelled",
         EventKind::Deadline => "deadline",
         EventKind::Finish => "finish",
+        other => panic!("no tracing event name documented for {other:?}"),
     }
 }
 
@@ -191,12 +192,7 @@ fn one(what: What<'_>, attempt: Option<u32>) -> EventSeen {
         let r = TracingRecorder::new();
         r.started(&start(&Policy::None));
         assert!(r.wants_events());
-        r.event(&Event {
-            at: 5,
-            call: 3,
-            attempt,
-            what,
-        });
+        r.event(&Event::new(5, 3, attempt, what));
     });
     let seen = seen.lock().unwrap();
     assert_eq!(seen.events.len(), 1);
@@ -402,31 +398,15 @@ fn the_span_opens_at_the_start_and_closes_with_the_record() {
     tracing::subscriber::with_default(subscriber, || {
         let r = TracingRecorder::new();
         r.started(&start(&Policy::None));
-        r.call(&CallRecord {
-            call: 3,
-            method: Some(Arc::from("/echo.Echo/UnaryEcho")),
-            status: Code::Unavailable,
-            message: None,
-            started: 0,
-            ended: 7,
-            attempts: vec![AttemptRecord {
-                attempt: 1,
-                previous: None,
-                sent: 0,
-                ended: Some(7),
-                outcome: Some(Outcome::Status(Code::Unavailable)),
-                committed: false,
-                pushback: None,
-                transparent: false,
-            }],
-        });
+        let mut attempt = AttemptRecord::new(1, None, 0);
+        attempt.ended = Some(7);
+        attempt.outcome = Some(Outcome::Status(Code::Unavailable));
+        let mut record = CallRecord::new(3, Code::Unavailable, 0, 7);
+        record.method = Some(Arc::from("/echo.Echo/UnaryEcho"));
+        record.attempts = vec![attempt];
+        r.call(&record);
         // After its record, the call's events have no span to go to.
-        r.event(&Event {
-            at: 8,
-            call: 3,
-            attempt: None,
-            what: What::Headers,
-        });
+        r.event(&Event::new(8, 3, None, What::Headers));
     });
     let seen = seen.lock().unwrap();
     let f = &seen.spans[0].fields;

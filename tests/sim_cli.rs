@@ -1,5 +1,6 @@
 //! `hedgehog sim` as users run it: output, exit codes (0 ok, 2 bad input with the
 //! file, JSON path and what was expected).
+#![cfg(feature = "cli")] // runs the `hedgehog` binary, which needs the `cli` feature
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};

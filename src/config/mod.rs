@@ -52,6 +52,7 @@ pub use report::{check_str, check_value, Report};
 
 /// How to parse (D1, D4).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct ParseOptions {
     /// Strict mode accepts only A6's canonical form; lenient (default) also accepts grpc-go's
     /// habits, each with a portability warning.
@@ -103,6 +104,7 @@ impl ParseOptions {
 /// A client `maxAttempts` ceiling below 2 (D4): such a client could never retry.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, thiserror::Error)]
 #[error("the maxAttempts limit must be at least 2, got {limit}")]
+#[non_exhaustive]
 pub struct LimitTooLow {
     /// The limit that was asked for.
     pub limit: u32,
@@ -110,6 +112,7 @@ pub struct LimitTooLow {
 
 /// A gRPC runtime whose behaviour a portability warning describes.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+#[non_exhaustive]
 pub enum Peer {
     /// grpc-go
     Go,
@@ -123,6 +126,7 @@ pub enum Peer {
 
 /// One validation error: the JSON path of the failing field and what was expected.
 #[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct ConfigError {
     /// `methodConfig[0].retryPolicy.maxAttempts`, or `<root>`.
     pub path: String,
@@ -132,6 +136,7 @@ pub struct ConfigError {
 
 /// A portability warning (D2): valid for hedgehog, but some peers reject or ignore it.
 #[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct Warning {
     /// JSON path the warning is about.
     pub path: String,
@@ -162,6 +167,7 @@ impl ServiceConfig {
 
 /// A config that parsed, with its portability warnings.
 #[derive(Clone, Debug)]
+#[non_exhaustive]
 pub struct Parsed {
     /// The config.
     pub config: ServiceConfig,
@@ -171,6 +177,7 @@ pub struct Parsed {
 
 /// A config that did not validate: every error, sorted by path (R4, D3).
 #[derive(Clone, Debug)]
+#[non_exhaustive]
 pub struct Invalid {
     /// Every error, sorted by path.
     pub errors: Vec<ConfigError>,
@@ -213,6 +220,7 @@ pub enum ParseError {
 
 /// Malformed JSON: where and what.
 #[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct JsonError {
     /// 1-based line.
     pub line: usize,

@@ -36,6 +36,7 @@ pub enum VaryError {
 /// A path that is not `key.key[index]...`; prints as `path "a..b": empty key`.
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
 #[error("path \"{path}\": {problem}")]
+#[non_exhaustive]
 pub struct PathSyntaxError {
     /// The path as typed.
     pub path: String,
@@ -129,6 +130,7 @@ pub enum VariantError {
 /// The worker threads of a sweep could not be started.
 #[derive(Debug, thiserror::Error)]
 #[error("cannot start {jobs} worker threads: {cause}")]
+#[non_exhaustive]
 pub struct WorkersError {
     /// How many were asked for.
     pub jobs: usize,

@@ -1,10 +1,14 @@
 //! [`RetryLayer`]: A6 retries, hedging and throttling for any tonic client, as one tower layer.
 //!
 //! ```no_run
+//! # #[cfg(feature = "echo")] // the example uses the echo client
 //! use hedgehog::live::pb::{echo_client::EchoClient, EchoRequest};
+//! # #[cfg(feature = "echo")] // the example uses the echo client
 //! use hedgehog::live::RetryLayer;
+//! # #[cfg(feature = "echo")] // the example uses the echo client
 //! use tower::ServiceBuilder;
 //!
+//! # #[cfg(feature = "echo")]
 //! # async fn demo() -> Result<(), Box<dyn std::error::Error>> {
 //! let layer = RetryLayer::from_service_config(r#"{"methodConfig": [{
 //!     "name": [{"service": "echo.Echo"}],
@@ -122,11 +126,18 @@ impl RetryLayer {
     /// limit 5, 1 MiB per RPC / 16 MiB per channel buffers, spec jitter, own throttle).
     ///
     /// ```
+    /// # #[cfg(feature = "echo")] // the example uses the echo client
     /// use hedgehog::live::pb::{echo_client::EchoClient, EchoRequest};
+    /// # #[cfg(feature = "echo")] // the example uses the echo client
     /// use hedgehog::live::{RetryLayer, RunningServer};
+    /// # #[cfg(feature = "echo")] // the example uses the echo client
     /// use hedgehog::scenario::server::{ServerModel, ServerSpec};
+    /// # #[cfg(feature = "echo")] // the example uses the echo client
     /// use tower::ServiceBuilder;
     ///
+    /// # #[cfg(not(feature = "echo"))]
+    /// # fn main() {}
+    /// # #[cfg(feature = "echo")]
     /// # #[tokio::main(flavor = "current_thread")]
     /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
     /// // A server failing 3 of every 4 requests with UNAVAILABLE (grpc-go's retry demo).

@@ -8,6 +8,7 @@
 //! tonic's streaming path: headers-first, Trailers-Only errors (R32), or headers, messages, OK.
 
 use std::fmt;
+#[cfg(feature = "echo")]
 use std::sync::Mutex;
 
 use futures_util::stream::{self, BoxStream, StreamExt};
@@ -102,11 +103,13 @@ impl fmt::Display for ServedAttempt {
     }
 }
 
+#[cfg(feature = "echo")]
 pub(super) struct Shared {
     pub(super) source: Mutex<(u64, Box<dyn StepSource>)>,
     pub(super) records: mpsc::UnboundedSender<ServedAttempt>,
 }
 
+#[cfg(feature = "echo")]
 impl Shared {
     pub(super) fn arrive(&self) -> (u64, Step) {
         let mut guard = self.source.lock().unwrap_or_else(|e| e.into_inner());

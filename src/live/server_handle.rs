@@ -18,12 +18,16 @@ use std::convert::Infallible;
 use std::sync::Arc;
 
 use tonic::body::Body;
+#[cfg(feature = "echo")]
 use tonic::service::Routes;
 use tower::util::BoxCloneSyncService;
 
 use super::behaviour_service::BehaviourService;
+#[cfg(feature = "echo")]
 use super::echo_service::EchoService;
-use super::served_attempt::{ServedAttempt, StepSource};
+use super::served_attempt::ServedAttempt;
+#[cfg(feature = "echo")]
+use super::served_attempt::StepSource;
 use crate::scenario::behaviour::Behaviour;
 
 /// A running test server (the echo server, or a [`Behaviour`] for any method).
@@ -78,6 +82,8 @@ async fn serve(
 impl RunningServer {
     /// Binds `addr` and serves the echo service answering from `source` on it, on a thread
     /// of its own.
+    #[cfg(feature = "echo")]
+    #[cfg_attr(docsrs, doc(cfg(feature = "echo")))]
     pub async fn start(
         addr: SocketAddr,
         source: impl StepSource,

@@ -19,6 +19,7 @@ pub use crate::json::path::key as join;
 /// A problem at one JSON path; prints as `path: message`.
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
 #[error("{path}: {message}")]
+#[non_exhaustive]
 pub struct FieldError {
     /// `server.schedule.script[2].status`, or `<root>`.
     pub path: String,

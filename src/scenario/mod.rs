@@ -77,6 +77,7 @@ pub struct Scenario {
 
 /// Why a scenario did not load: the file, and every problem with its JSON path.
 #[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct ScenarioError {
     /// The file the problems are in (a scenario, or the config file it names).
     pub file: String,

@@ -28,9 +28,12 @@
 //! or [`run::run_with`] (any [`crate::trace::Recorder`]); [`crate::trace::render`] prints a
 //! trace.
 
+#[doc(hidden)]
 pub mod clock;
+#[doc(hidden)]
 pub mod executor;
 pub mod load;
 mod radix;
 pub mod run;
+#[doc(hidden)]
 pub mod transport;

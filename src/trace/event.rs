@@ -35,6 +35,7 @@ impl PushbackMeaning {
 
 /// What happened, with its fields.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum What<'a> {
     /// An attempt was sent carrying `grpc-previous-rpc-attempts` = `previous` (R74, R76).
     Sent {
@@ -128,6 +129,7 @@ pub enum What<'a> {
 
 /// One typed event of a call.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct Event<'a> {
     /// When, on the run's clock.
     pub at: Nanos,
@@ -163,6 +165,20 @@ impl What<'_> {
     /// The trace's detail text (the [`std::fmt::Display`] form, written in `detail.rs`).
     pub fn detail(&self) -> String {
         self.to_string()
+    }
+}
+
+impl<'a> Event<'a> {
+    /// `what` happened at `at` in call `call` (to attempt `attempt`, if it concerns one). The
+    /// event is `#[non_exhaustive]`, so recorders outside the crate (and their tests) build it
+    /// here.
+    pub fn new(at: Nanos, call: u64, attempt: Option<u32>, what: What<'a>) -> Event<'a> {
+        Event {
+            at,
+            call,
+            attempt,
+            what,
+        }
     }
 }
 

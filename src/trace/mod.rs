@@ -16,6 +16,7 @@ pub mod stats;
 mod summary;
 mod tee;
 
+#[doc(hidden)]
 pub use call_log::CallLog;
 pub use event::{Event, PushbackMeaning, What};
 pub use recorder::{Discard, Mode, Recorder, TraceRecorder};
@@ -32,6 +33,7 @@ use crate::time::Nanos;
 
 /// What kind of thing happened.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+#[non_exhaustive]
 pub enum EventKind {
     /// An attempt was sent.
     Sent,
@@ -87,6 +89,7 @@ impl EventKind {
 
 /// One line of the event log, as the trace keeps it: a typed [`Event`] with its detail rendered.
 #[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct TraceEvent {
     /// When, on the run's clock.
     pub at: Nanos,
@@ -102,6 +105,7 @@ pub struct TraceEvent {
 
 /// How an attempt ended.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum Outcome {
     /// Ended with this status.
     Status(Code),
@@ -127,6 +131,7 @@ impl Outcome {
 
 /// One attempt of a call.
 #[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct AttemptRecord {
     /// A6 attempt number, 1-based.
     pub attempt: u32,
@@ -146,8 +151,44 @@ pub struct AttemptRecord {
     pub transparent: bool,
 }
 
+impl AttemptRecord {
+    /// Attempt `attempt` (1-based), sent at `sent` after `previous` earlier attempts; not yet
+    /// ended, uncommitted, no pushback. The record is `#[non_exhaustive]`: set the other public
+    /// fields after this (e.g. in a test of a [`Recorder`]).
+    pub fn new(attempt: u32, previous: Option<u32>, sent: Nanos) -> AttemptRecord {
+        AttemptRecord {
+            attempt,
+            previous,
+            sent,
+            ended: None,
+            outcome: None,
+            committed: false,
+            pushback: None,
+            transparent: false,
+        }
+    }
+}
+
+impl CallRecord {
+    /// Call `call`, which ended with `status`, running from `started` to `ended`; no method,
+    /// no message, no attempts. The record is `#[non_exhaustive]`: set the other public fields
+    /// after this.
+    pub fn new(call: u64, status: Code, started: Nanos, ended: Nanos) -> CallRecord {
+        CallRecord {
+            call,
+            method: None,
+            status,
+            message: None,
+            started,
+            ended,
+            attempts: Vec::new(),
+        }
+    }
+}
+
 /// One call of a run.
 #[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct CallRecord {
     /// Index in the run.
     pub call: u64,
@@ -169,6 +210,7 @@ pub struct CallRecord {
 
 /// A whole run.
 #[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct Trace {
     /// Scenario name.
     pub scenario: String,

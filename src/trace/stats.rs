@@ -181,6 +181,7 @@ impl LatencyStats {
 /// missing or malformed: `field` is its path in the document, `problem` what was wrong.
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
 #[error("{field}: {problem}")]
+#[non_exhaustive]
 pub struct MalformedField {
     /// Where, e.g. `series.goodput` or `latency_ns[0]`.
     pub field: String,
