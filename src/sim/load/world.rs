@@ -6,8 +6,9 @@
 //! runner's per-call body (`Channel::call` in [`crate::sim::run`]: buffer, plan, driver,
 //! record), followed by this world's tally.
 //!
-//! Streams (rule 1): client `c`'s arrivals (a `fixed` client's phase first) draw from `(seed, Arrivals, c)`; its n-th RPC (in
-//! start order, counting fan-out) draws jitter from `(seed, Jitter, c << 48 | n)`. For one
+//! Streams (rule 1): client `c`'s arrivals (a `fixed` client's phase first) draw from
+//! `(seed, Arrivals, c)`; its n-th RPC (in start order, counting fan-out) draws jitter from
+//! `(seed, Jitter, c << 48 | n)`. For one
 //! client without fan-out that is `(seed, Jitter, i)` — the plain runner's stream — and with
 //! an infinite server the transport is the plain one, so a scenario without `load` gives the
 //! same calls here as in [`crate::sim::run::run_with`] (a test checks it).
