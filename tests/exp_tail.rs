@@ -192,3 +192,41 @@ fn the_fitted_parameters_give_back_their_inputs_and_the_paper_sized_prediction()
     let hedged = hedged_request_quantile(0.999, 10.0, 1000);
     assert!((74.0..76.0).contains(&hedged), "hedged p99.9 {hedged}");
 }
+
+#[test]
+fn on_a_finite_server_hedging_costs_2_percent_at_low_load_and_collapses_at_high_load() {
+    // tail-at-scale-finite.json: the hedges queue at the same FIFO server as the first
+    // attempts (10 µs of work each, done even when cancelled). At 30 % utilization the extra
+    // load stays near the infinite-capacity 2 %; at 90 % a queue excursion past the 10 ms
+    // hedging delay makes nearly every RPC hedge, which needs more than the server has
+    // (2 × 90 %), and the queue never drains: hedging turns into its own retry storm.
+    let finite = "sims/experiments/tail-at-scale-finite.json";
+    let low = run(
+        finite,
+        &["load.arrivals.rate_per_s=300", "load.arrivals.duration_ms=1000"],
+        1,
+    );
+    let extra = |t: &Tally| (t.attempts - t.rpcs) as f64 / t.rpcs as f64;
+    assert!(extra(&low) < 0.04, "30 %: extra {:.4}", extra(&low));
+    let high = run(
+        finite,
+        &["load.arrivals.rate_per_s=900", "load.arrivals.duration_ms=1000"],
+        1,
+    );
+    assert!(extra(&high) > 0.5, "90 %: extra {:.4}", extra(&high));
+    let unhedged = run(
+        finite,
+        &[
+            "load.arrivals.rate_per_s=900",
+            "load.arrivals.duration_ms=1000",
+            "service_config.methodConfig[0].hedgingPolicy.hedgingDelay=3600s",
+        ],
+        1,
+    );
+    assert!(
+        high.latency_at(0.5) > 2 * unhedged.latency_at(0.5),
+        "90 %: p50 hedged {} ns vs unhedged {} ns",
+        high.latency_at(0.5),
+        unhedged.latency_at(0.5)
+    );
+}
