@@ -36,17 +36,26 @@ fn every_committed_report_is_listed_with_its_command() {
         // timings.txt is a log of measured wall times, not a computed report.
         let report = name.ends_with(".txt") || name.ends_with(".json");
         if report && name != "timings.txt" {
-            assert!(listed.contains(&name), "{name} has no command in the manifest");
+            assert!(
+                listed.contains(&name),
+                "{name} has no command in the manifest"
+            );
         }
     }
     for name in &listed {
-        assert!(dir.join(name).is_file(), "{name} is listed but not committed");
+        assert!(
+            dir.join(name).is_file(),
+            "{name} is listed but not committed"
+        );
     }
 }
 
 #[test]
 fn the_small_reports_equal_a_fresh_run() {
-    let small: Vec<_> = manifest().into_iter().filter(|(s, _, _)| s == "small").collect();
+    let small: Vec<_> = manifest()
+        .into_iter()
+        .filter(|(s, _, _)| s == "small")
+        .collect();
     assert!(small.len() >= 4, "the manifest lost its small lines");
     for (_, output, args) in small {
         let run = Command::new(env!("CARGO_BIN_EXE_hedgehog"))
@@ -54,7 +63,12 @@ fn the_small_reports_equal_a_fresh_run() {
             .current_dir(root())
             .output()
             .unwrap();
-        assert!(run.status.success(), "hedgehog {}: {:?}", args.join(" "), run);
+        assert!(
+            run.status.success(),
+            "hedgehog {}: {:?}",
+            args.join(" "),
+            run
+        );
         let committed = std::fs::read(root().join("docs/experiments").join(&output)).unwrap();
         assert!(
             run.stdout == committed,
