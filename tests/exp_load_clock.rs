@@ -12,8 +12,6 @@ use hedgehog::sim::load::world;
 fn tally(edits: &[(&str, &str)], seed: u64) -> Tally {
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));
     let text = std::fs::read_to_string(root.join("sims/experiments/metastable.json")).unwrap();
-    // `clients` is absent from the file (default 1); add it so `apply` can set it.
-    let text = text.replacen("\"load\": {", "\"load\": {\"clients\": 1, ", 1);
     let mut v = hedgehog::json::parse(&text).unwrap();
     apply(&mut v, "load.server.outages", "[]").unwrap();
     apply(&mut v, "service_config", "configs/no-retry.json").unwrap();
