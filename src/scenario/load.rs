@@ -22,7 +22,8 @@
 //!   own retry-throttle bucket (A6 keeps one bucket per target per process, R41). Each runs the
 //!   arrival process on its own seeded stream; offered load is `clients × rate_per_s`.
 //! - `arrivals`: open loop — requests start on schedule whatever happened to earlier ones.
-//!   `fixed` starts request k at exactly `k / rate`; `poisson` draws exponential gaps. Without
+//!   `fixed` starts request k at exactly `phase + k / rate` (a per-client phase, uniform in
+//!   one period); `poisson` draws exponential gaps, the first one from t = 0. Without
 //!   `arrivals`, requests start as `client.calls` every `client.interval_ms` (closed schedule).
 //! - `fan_out`: one user request is K parallel RPCs and is done when all K are done; its
 //!   latency is the slowest RPC's, and it succeeds only if all K succeed.
@@ -39,7 +40,7 @@ use crate::time::{Nanos, NANOS_PER_SEC};
 /// How requests arrive.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Process {
-    /// Exactly every `1 / rate`.
+    /// Exactly every `1 / rate`, from a per-client phase in `[0, 1 / rate)`.
     Fixed,
     /// Exponential gaps with mean `1 / rate` (seeded, per client).
     Poisson,

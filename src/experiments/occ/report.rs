@@ -33,8 +33,8 @@ pub fn claims(study: &Study, cells: &[Cell]) -> Vec<(String, bool, String)> {
     {
         let (f, e, d) = (full.mean_calls(), eq.mean_calls(), dec.mean_calls());
         out.push((
-            format!("N={n}: calls full ≈ equal (within 25%) < decorrelated"),
-            (e / f - 1.0).abs() < 0.25 && f.max(e) < d,
+            format!("N={n}: calls full ≈ equal (within 3%) < decorrelated"),
+            (e / f - 1.0).abs() < 0.03 && f.max(e) < d,
             format!("full {f:.1}, equal {e:.1}, decorrelated {d:.1}"),
         ));
     }

@@ -33,7 +33,8 @@ pub struct Series {
     pub offered: Vec<u64>,
     /// Attempts sent.
     pub attempts: Vec<u64>,
-    /// User requests that ended OK.
+    /// User requests that ended OK, counted in the bucket where they *started* — the clock of
+    /// `offered`, so bucket i's goodput is the part of bucket i's offered load that succeeded.
     pub goodput: Vec<u64>,
     /// Requests the server finished working on.
     pub served: Vec<u64>,
@@ -146,12 +147,14 @@ impl Tally {
         Series::bump(&mut self.series.served, self.series.bucket, at, 1);
     }
 
-    /// A user request ended at `ended` with `status` after `took`.
+    /// A user request ended at `ended` with `status` after `took`; goodput counts it at its
+    /// start, `ended − took` (see [`Series::goodput`]).
     pub fn request(&mut self, ended: Nanos, took: Nanos, status: Code) {
         self.requests += 1;
         self.latency.record(took, status);
         if status == Code::Ok {
-            Series::bump(&mut self.series.goodput, self.series.bucket, ended, 1);
+            let started = ended.saturating_sub(took);
+            Series::bump(&mut self.series.goodput, self.series.bucket, started, 1);
         }
     }
 
@@ -215,10 +218,11 @@ impl Tally {
         }
     }
 
-    /// The first instant from which every later bucket that offered requests delivered at
-    /// least 90 % of them as goodput: `Some(0)` when the run was always healthy, `None` when
-    /// even the last such bucket fell short (the run never recovered). Goodput is counted
-    /// when a request ends, so it lags offered load by at most one request's latency.
+    /// The first instant from which at least 90 % of the requests started in every later
+    /// bucket ended OK: `Some(0)` when the run was always healthy, `None` when even the last
+    /// bucket that offered requests fell short (the run never recovered). One clock: offered
+    /// and goodput both count a request in the bucket where it started, so a request that
+    /// straddles a bucket boundary cannot make a healthy bucket look short.
     pub fn healthy_from(&self) -> Option<Nanos> {
         let s = &self.series;
         let last_offered = s.offered.iter().rposition(|n| *n > 0)?;
@@ -226,12 +230,13 @@ impl Tally {
             let good = s.goodput.get(i).copied().unwrap_or(0);
             10 * good < 9 * s.offered[i]
         };
-        // The last bucket is often partial (arrivals stop inside it): judge the one before.
-        let judged = last_offered.saturating_sub(1);
-        if short(judged) {
+        if short(last_offered) {
             return None;
         }
-        let from = (0..judged).rev().find(|&i| short(i)).map_or(0, |i| i + 1);
+        let from = (0..last_offered)
+            .rev()
+            .find(|&i| short(i))
+            .map_or(0, |i| i + 1);
         Some(from as Nanos * s.bucket)
     }
 
@@ -333,16 +338,19 @@ mod tests {
     fn healthy_from_finds_the_last_unhealthy_bucket() {
         let mut t = Tally::new(1_000);
         t.series.offered = vec![10, 10, 10, 10, 10, 10];
-        t.series.goodput = vec![10, 0, 5, 9, 10, 3];
+        t.series.goodput = vec![10, 0, 5, 9, 10, 10];
         assert_eq!(t.healthy_from(), Some(3_000));
-        t.series.goodput = vec![10, 10, 10, 10, 10, 0];
+        t.series.goodput = vec![10, 10, 10, 10, 10, 9];
+        assert_eq!(t.healthy_from(), Some(0), "90 % is healthy");
+        t.series.goodput = vec![10, 10, 10, 10, 10, 8];
+        assert_eq!(t.healthy_from(), None, "the last bucket is judged too");
+        t.series.offered = vec![10, 0, 10];
+        t.series.goodput = vec![10, 0, 10];
         assert_eq!(
             t.healthy_from(),
             Some(0),
-            "a partial last bucket is not judged"
+            "a bucket that offered nothing is healthy"
         );
-        t.series.goodput = vec![10, 10, 10, 10, 0, 0];
-        assert_eq!(t.healthy_from(), None);
     }
 
     #[test]

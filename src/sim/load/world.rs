@@ -6,8 +6,9 @@
 //! runner's per-call body (`Channel::call` in [`crate::sim::run`]: buffer, plan, driver,
 //! record), followed by this world's tally.
 //!
-//! Streams (rule 1): client `c`'s arrivals draw from `(seed, Arrivals, c)`; its n-th RPC (in
-//! start order, counting fan-out) draws jitter from `(seed, Jitter, c << 48 | n)`. For one
+//! Streams (rule 1): client `c`'s arrivals (a `fixed` client's phase first) draw from
+//! `(seed, Arrivals, c)`; its n-th RPC (in start order, counting fan-out) draws jitter from
+//! `(seed, Jitter, c << 48 | n)`. For one
 //! client without fan-out that is `(seed, Jitter, i)` — the plain runner's stream — and with
 //! an infinite server the transport is the plain one, so a scenario without `load` gives the
 //! same calls here as in [`crate::sim::run::run_with`] (a test checks it).
@@ -20,7 +21,7 @@ use std::cell::{Cell, RefCell};
 use std::rc::Rc;
 use std::sync::Mutex;
 
-use rand::RngCore;
+use rand::{Rng, RngCore};
 
 use super::backend::Backend;
 use super::tally::Tally;
@@ -49,14 +50,25 @@ struct Request {
     status: Cell<Code>,
 }
 
-/// The instant of arrival `k` after `prev` (`None`: arrivals are over).
-fn next_arrival(a: &Arrivals, k: u64, prev: Nanos, rng: &mut dyn RngCore) -> Option<Nanos> {
+/// The instant of a client's arrival `k` after `prev` (`None`: arrivals are over).
+///
+/// No client starts at t = 0 in step with the others: a `fixed` client's schedule is shifted
+/// by its `phase` (drawn once, uniform in one period, from its own stream: [`fixed_phase`]),
+/// and a `poisson` client's first arrival is an exponential gap after 0 like every later one
+/// (a Poisson process observed from t = 0). So `clients` processes at `rate` offer
+/// `clients × rate` from the first second on, not a burst of `clients` requests at once.
+fn next_arrival(
+    a: &Arrivals,
+    k: u64,
+    prev: Nanos,
+    phase: Nanos,
+    rng: &mut dyn RngCore,
+) -> Option<Nanos> {
     let at = match a.process {
         Process::Fixed => {
             let t = u128::from(k) * 1_000_000_000_000 / u128::from(a.rate_milli);
-            u64::try_from(t).unwrap_or(u64::MAX)
+            u64::try_from(t).unwrap_or(u64::MAX).saturating_add(phase)
         }
-        Process::Poisson if k == 0 => 0,
         Process::Poisson => {
             let mean_ns = 1e12 / a.rate_milli as f64;
             let gap = (-mean_ns * libm::log(open_unit(rng))).round();
@@ -64,6 +76,19 @@ fn next_arrival(a: &Arrivals, k: u64, prev: Nanos, rng: &mut dyn RngCore) -> Opt
         }
     };
     (at < a.duration).then_some(at)
+}
+
+/// A `fixed` client's offset: uniform in `[0, 1 / rate)`, the first draw of its arrivals
+/// stream (0 for `poisson`, which needs none).
+fn fixed_phase(a: &Arrivals, rng: &mut dyn RngCore) -> Nanos {
+    match a.process {
+        Process::Fixed => {
+            let period =
+                u64::try_from(1_000_000_000_000 / u128::from(a.rate_milli)).unwrap_or(u64::MAX);
+            rng.random_range(0..period.max(1))
+        }
+        Process::Poisson => 0,
+    }
 }
 
 /// Counts an ended RPC: its attempts and throttling, and its user request once the request's
@@ -153,9 +178,13 @@ pub(crate) fn run_on(
             let mut rng = stream(seed, Purpose::Arrivals, c);
             let mut rpc: u64 = 0;
             let mut prev = 0;
+            let phase = load
+                .arrivals
+                .as_ref()
+                .map_or(0, |a| fixed_phase(a, &mut rng));
             for k in 0.. {
                 let at = match &load.arrivals {
-                    Some(a) => match next_arrival(a, k, prev, &mut rng) {
+                    Some(a) => match next_arrival(a, k, prev, phase, &mut rng) {
                         Some(at) => at,
                         None => break,
                     },
