@@ -1,5 +1,6 @@
 //! The load world's clocks: when clients' first requests arrive, and which clock
 //! `healthy_from` reads (fixed seeds; counts within a few standard errors, no float snapshots).
+#![cfg(feature = "experiments")] // needs the `experiments` feature (sweeps and variants)
 
 use std::path::Path;
 

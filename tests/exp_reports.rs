@@ -3,6 +3,7 @@
 //! listed, and every `small` line, run now with this build, prints the committed file byte for
 //! byte. So a report cannot go stale: a change to what the code computes or renders fails here
 //! until the script is rerun.
+#![cfg(feature = "cli")] // needs the `cli` feature (runs the binary)
 
 use std::path::Path;
 use std::process::Command;
