@@ -1,9 +1,13 @@
 //! Simulator throughput: simulated attempts per second on one core, and peak memory.
 //!
-//! `cargo bench --bench sim_throughput` (add `-- --calls N` to change the size). Runs a retry
-//! and a hedging variant against a server that fails 30% of requests at random, in `--summary`
-//! mode (no per-event trace), then the retry variant again with 10× the calls: if memory is
-//! flat in the number of calls, the peak (VmHWM) barely moves.
+//! `cargo bench --bench sim_throughput` (add `-- --calls N` to change the size, `-- --only
+//! NAME` to run one variant, e.g. under callgrind). Runs a retry and a hedging variant against
+//! a server that fails 30% of requests at random, in `--summary` mode (no per-event trace);
+//! then the load world (`load`: two client processes with Poisson arrivals, fan-out 2, a
+//! finite-capacity server with a front-end timeout) with the retry policy and about as many
+//! RPCs, so its cost per attempt can be compared with the plain runner's in one run; then the
+//! retry variant again with 10× the calls: if memory is flat in the number of calls, the peak
+//! (VmHWM) barely moves.
 //!
 //! Measured 2026-11-28 on the 2-core development machine while other builds ran (load average
 //! 2.5–5.5): 0.55–1.0 M simulated attempts per second per variant (CPU time and wall time agree
@@ -17,7 +21,15 @@ use hedgehog::sim::run::summary;
 use serde_json::json;
 
 fn scenario(name: &str, policy: serde_json::Value, calls: u64) -> Scenario {
-    let value = json!({
+    from_value(name, scenario_value(name, policy, calls))
+}
+
+fn from_value(name: &str, value: serde_json::Value) -> Scenario {
+    Scenario::from_value(&value, Path::new("."), name).unwrap_or_else(|e| panic!("{e}"))
+}
+
+fn scenario_value(name: &str, policy: serde_json::Value, calls: u64) -> serde_json::Value {
+    json!({
         "name": name,
         "description": "benchmark",
         "service_config": {"methodConfig": [{"name": [{"service": "echo.Echo"}], name: policy}]},
@@ -26,8 +38,21 @@ fn scenario(name: &str, policy: serde_json::Value, calls: u64) -> Scenario {
         "server": {"schedule": {"fail_rate": 0.3}, "latency": {"exponential_ms": 2}},
         "client": {"method": "echo.Echo/UnaryEcho", "calls": calls, "interval_ms": 0.01,
                    "deadline_ms": 1000}
+    })
+}
+
+/// The load world at the plain runner's offered rate (100,000 RPCs per second of virtual
+/// time): 2 clients × 25,000 user requests/s × fan-out 2, for about `calls` RPCs, against a
+/// server with ten times that capacity and a 500 ms front-end timeout.
+fn load_scenario(policy: serde_json::Value, calls: u64) -> Scenario {
+    let mut value = scenario_value("retryPolicy", policy, calls);
+    value["load"] = json!({
+        "clients": 2,
+        "arrivals": {"process": "poisson", "rate_per_s": 25000, "duration_ms": calls as f64 / 100.0},
+        "fan_out": 2,
+        "server": {"capacity_per_s": 1_000_000, "timeout_ms": 500, "timeout_status": "UNAVAILABLE"}
     });
-    Scenario::from_value(&value, Path::new("."), name).unwrap_or_else(|e| panic!("{e}"))
+    from_value("load", value)
 }
 
 /// Peak resident memory in KiB, from /proc (Linux); 0 elsewhere.
@@ -86,11 +111,26 @@ fn main() {
         "backoffMultiplier": 2, "retryableStatusCodes": ["UNAVAILABLE"]});
     let hedge = json!({"maxAttempts": 3, "hedgingDelay": "0.005s",
         "nonFatalStatusCodes": ["UNAVAILABLE"]});
+    let only = args
+        .iter()
+        .position(|a| a == "--only")
+        .and_then(|i| args.get(i + 1))
+        .map(String::as_str);
+    let run = |label: &str| only.is_none_or(|o| o == label);
     println!("simulator throughput, fail_rate 0.3, exponential 2ms latency, summary mode");
-    measure("retry", &scenario("retryPolicy", retry.clone(), calls));
-    measure("hedging", &scenario("hedgingPolicy", hedge, calls));
-    measure(
-        "retry, 10x calls",
-        &scenario("retryPolicy", retry, calls * 10),
-    );
+    if run("retry") {
+        measure("retry", &scenario("retryPolicy", retry.clone(), calls));
+    }
+    if run("hedging") {
+        measure("hedging", &scenario("hedgingPolicy", hedge, calls));
+    }
+    if run("load") {
+        measure("load", &load_scenario(retry.clone(), calls));
+    }
+    if run("retry10x") {
+        measure(
+            "retry, 10x calls",
+            &scenario("retryPolicy", retry, calls * 10),
+        );
+    }
 }
