@@ -17,15 +17,13 @@
 use std::cell::RefCell;
 use std::collections::VecDeque;
 use std::future::Future;
-use std::pin::Pin;
 use std::rc::Rc;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::task::{Context, Wake, Waker};
 
 use super::clock::{SimClock, Wake as Due};
-
-type Task<'a> = Pin<Box<dyn Future<Output = ()> + 'a>>;
+use super::task_pool::{Task, TaskPool};
 
 /// Task ids woken through a [`Waker`] since the executor last looked. `len` lets the executor
 /// see "nothing queued" without taking the lock (the common case: timers wake tasks directly).
@@ -87,6 +85,7 @@ struct Entry<'a> {
 #[derive(Clone, Default)]
 pub struct Spawner<'a> {
     pending: Rc<RefCell<Vec<Task<'a>>>>,
+    pool: Rc<TaskPool>,
 }
 
 impl std::fmt::Debug for Spawner<'_> {
@@ -100,7 +99,8 @@ impl std::fmt::Debug for Spawner<'_> {
 impl<'a> Spawner<'a> {
     /// Queues `future`; it first runs after the tasks already woken.
     pub fn spawn(&self, future: impl Future<Output = ()> + 'a) {
-        self.pending.borrow_mut().push(Box::pin(future));
+        let task = self.pool.boxed(future);
+        self.pending.borrow_mut().push(task);
     }
 }
 
@@ -109,6 +109,9 @@ impl<'a> Spawner<'a> {
 pub struct Executor<'a> {
     clock: SimClock,
     spawner: Spawner<'a>,
+    /// The spawner's queue is swapped with this one to adopt new tasks, so neither buffer is
+    /// ever reallocated once warm.
+    adopting: Vec<Task<'a>>,
     tasks: Vec<Entry<'a>>,
     free: Vec<usize>,
     ready: Arc<ReadyQueue>,
@@ -135,6 +138,7 @@ impl<'a> Executor<'a> {
         Executor {
             clock: SimClock::new(),
             spawner: Spawner::default(),
+            adopting: Vec::new(),
             tasks: Vec::new(),
             free: Vec::new(),
             ready: Arc::new(ReadyQueue::default()),
@@ -163,8 +167,9 @@ impl<'a> Executor<'a> {
     }
 
     fn adopt_spawned(&mut self) {
-        let spawned: Vec<Task<'a>> = std::mem::take(&mut *self.spawner.pending.borrow_mut());
-        for future in spawned {
+        let mut spawned = std::mem::take(&mut self.adopting);
+        std::mem::swap(&mut spawned, &mut *self.spawner.pending.borrow_mut());
+        for future in spawned.drain(..) {
             let id = match self.free.pop() {
                 // Reuse the slot's waker only if nothing else holds a clone of it: a stale
                 // clone could otherwise wake the new task (harmless, but wasted work).
@@ -188,6 +193,7 @@ impl<'a> Executor<'a> {
             self.ready.push(id);
             self.live += 1;
         }
+        self.adopting = spawned;
     }
 
     fn entry(&self, id: usize, future: Task<'a>) -> Entry<'a> {
@@ -218,7 +224,9 @@ impl<'a> Executor<'a> {
         let done = future.as_mut().poll(&mut cx).is_ready();
         core.set_current(None);
         if done {
-            entry.future = None;
+            if let Some(task) = entry.future.take() {
+                self.spawner.pool.recycle(task);
+            }
             self.free.push(id);
             self.live -= 1;
         }

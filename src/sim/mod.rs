@@ -33,4 +33,5 @@ pub mod executor;
 pub mod load;
 mod radix;
 pub mod run;
+mod task_pool;
 pub mod transport;
