@@ -197,6 +197,9 @@ impl<'r, T: Transport, R: Recorder + ?Sized> Running<'r, T, R> {
 
     #[inline]
     fn forget(&mut self, slot: u32) {
-        self.attempts.retain(|(s, _)| *s != slot);
+        // Slots are unique: at most one entry goes, and the rest keep their order.
+        if let Some(i) = self.attempts.iter().position(|(s, _)| *s == slot) {
+            self.attempts.remove(i);
+        }
     }
 }

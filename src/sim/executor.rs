@@ -166,7 +166,11 @@ impl<'a> Executor<'a> {
         self.live
     }
 
-    fn adopt_spawned(&mut self) {
+    /// Takes newly spawned tasks into slots and queues them behind every task already woken
+    /// (those in `batch`, then those still in the shared queue), without taking the lock per
+    /// task.
+    fn adopt_spawned(&mut self, batch: &mut VecDeque<usize>) {
+        self.ready.append_to(batch);
         let mut spawned = std::mem::take(&mut self.adopting);
         std::mem::swap(&mut spawned, &mut *self.spawner.pending.borrow_mut());
         for future in spawned.drain(..) {
@@ -190,7 +194,7 @@ impl<'a> Executor<'a> {
                     id
                 }
             };
-            self.ready.push(id);
+            batch.push_back(id);
             self.live += 1;
         }
         self.adopting = spawned;
@@ -240,7 +244,7 @@ impl<'a> Executor<'a> {
         loop {
             loop {
                 if !self.spawner.pending.borrow().is_empty() {
-                    self.adopt_spawned();
+                    self.adopt_spawned(&mut batch);
                 }
                 // FIFO across batches: ids woken while a batch runs queue up behind it.
                 match batch.pop_front() {

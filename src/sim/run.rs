@@ -24,7 +24,7 @@ use crate::driver::{run_call, CallContext};
 use crate::engine::{FinishReason, Throttle};
 use crate::plan::buffer::RetryBuffer;
 use crate::plan::MethodPlan;
-use crate::scenario::rng::{stream, Purpose};
+use crate::scenario::rng::{LazyStream, Purpose};
 use crate::scenario::server::ServerModel;
 use crate::scenario::Scenario;
 use crate::time::Nanos;
@@ -101,7 +101,7 @@ impl Channel<'_> {
         let reservation = self.buffer.reserve(client.request_bytes);
         let fits = reservation.is_some();
         let plan = method.call_plan(client.deadline, clock.now(), self.scenario.jitter, fits);
-        let mut rng = stream(self.seed, Purpose::Jitter, id);
+        let mut rng = LazyStream::new(self.seed, Purpose::Jitter, id);
         let delivered = RefCell::new(None);
         let ctx = CallContext {
             call: id,
