@@ -199,7 +199,7 @@ impl<'r, T: Transport, R: Recorder + ?Sized> Running<'r, T, R> {
     fn forget(&mut self, slot: u32) {
         // Slots are unique: at most one entry goes, and the rest keep their order.
         if let Some(i) = self.attempts.iter().position(|(s, _)| *s == slot) {
-            self.attempts.remove(i);
+            drop(self.attempts.remove(i)); // dropping an attempt cancels it
         }
     }
 }
