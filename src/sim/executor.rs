@@ -99,7 +99,14 @@ impl std::fmt::Debug for Spawner<'_> {
 impl<'a> Spawner<'a> {
     /// Queues `future`; it first runs after the tasks already woken.
     pub fn spawn(&self, future: impl Future<Output = ()> + 'a) {
-        let task = self.pool.boxed(future);
+        self.spawn_with(|| future);
+    }
+
+    /// Queues the future `make` returns, like [`Spawner::spawn`]; for large futures, which can
+    /// then be built where the task keeps them rather than copied there.
+    #[inline(always)]
+    pub fn spawn_with<F: Future<Output = ()> + 'a>(&self, make: impl FnOnce() -> F) {
+        let task = self.pool.boxed_with(make);
         self.pending.borrow_mut().push(task);
     }
 }

@@ -159,7 +159,8 @@ pub fn run_with(scenario: &Scenario, seed: u64, recorder: &dyn Recorder) -> RunS
                 clock.sleep_until(i.saturating_mul(client.interval)).await;
                 let method = &plans[usize::try_from(i % plans.len() as u64).unwrap_or(0)];
                 let transport = SimTransport::new(clock.clone(), server, Rc::clone(&message));
-                spawner.spawn(channel.call(clock.clone(), transport, i, method, |_, _| ()));
+                let clock = clock.clone();
+                spawner.spawn_with(|| channel.call(clock, transport, i, method, |_, _| ()));
             }
         }
     };

@@ -31,10 +31,22 @@ pub(crate) struct TaskPool {
 
 impl TaskPool {
     /// Boxes `future`, in a pooled allocation of its layout when there is one.
+    #[cfg(test)]
     pub(crate) fn boxed<'a, F: Future<Output = ()> + 'a>(&self, future: F) -> Task<'a> {
+        self.boxed_with(|| future)
+    }
+
+    /// Boxes the future `make` returns, in a pooled allocation of its layout when there is
+    /// one. Taking a maker rather than the future lets the compiler build a large future in
+    /// its final place instead of building it on the stack and copying it over.
+    #[inline(always)]
+    pub(crate) fn boxed_with<'a, F: Future<Output = ()> + 'a>(
+        &self,
+        make: impl FnOnce() -> F,
+    ) -> Task<'a> {
         let layout = Layout::new::<F>();
         if layout.size() == 0 {
-            return Box::pin(future);
+            return Box::pin(make());
         }
         let reused = {
             let mut free = self.free.borrow_mut();
@@ -49,11 +61,11 @@ impl TaskPool {
                 // a `Box` of it frees it with that same layout. A fresh box is never moved out
                 // of, so pinning it is sound.
                 unsafe {
-                    ptr.write(future);
+                    ptr.write(make());
                     Pin::new_unchecked(Box::from_raw(ptr))
                 }
             }
-            None => Box::pin(future),
+            None => Box::pin(make()),
         }
     }
 

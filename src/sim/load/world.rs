@@ -165,7 +165,8 @@ pub fn run(scenario: &Scenario, seed: u64, recorder: &dyn Recorder) -> (RunStats
                     let then = move |record: &CallRecord, reason| {
                         count_rpc(server, &request, record, reason);
                     };
-                    spawner.spawn(channel.call(clock.clone(), transport, id, plan, then));
+                    let clock = clock.clone();
+                    spawner.spawn_with(|| channel.call(clock, transport, id, plan, then));
                 }
             }
         });
