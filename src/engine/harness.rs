@@ -7,8 +7,7 @@ use rand::SeedableRng;
 use rand_chacha::ChaCha8Rng;
 
 use super::{
-    CallEngine, CallPlan, Env, Finish, FinishReason, Input, Jitter, Note, Output, Outputs,
-    Throttle,
+    CallEngine, CallPlan, Env, Finish, FinishReason, Input, Jitter, Note, Output, Outputs, Throttle,
 };
 use crate::code::{Code, CodeSet};
 use crate::config::{HedgingPolicy, Policy, RetryPolicy, ThrottleConfig};

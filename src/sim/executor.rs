@@ -11,8 +11,9 @@
 //!
 //! Why hand-rolled and not tokio with a paused clock: tokio's scheduler is free to reorder
 //! tasks, its paused clock still advances by auto-advance heuristics, and it costs far more per
-//! event. Here a task is one boxed future (allocated once per call) with one `Arc` waker
-//! (allocated once per task); waking is a flag swap and a push onto a shared queue.
+//! event. Here a task is one boxed future, in memory reused from a finished task of the same
+//! type (`task_pool.rs`), with one `Arc` waker reused with its slot; waking is a flag swap and a
+//! push onto a shared queue.
 
 use std::cell::RefCell;
 use std::collections::VecDeque;

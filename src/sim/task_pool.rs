@@ -124,7 +124,11 @@ mod tests {
         pool.recycle(first);
         assert_eq!(drops.get(), 1, "recycling drops the future");
         let mut second = pool.boxed(task(2));
-        assert_eq!(std::ptr::addr_of!(*second).cast::<u8>(), addr, "memory reused");
+        assert_eq!(
+            std::ptr::addr_of!(*second).cast::<u8>(),
+            addr,
+            "memory reused"
+        );
         assert!(second.as_mut().poll(&mut cx).is_ready());
         // A different type does not take it.
         pool.recycle(second);
