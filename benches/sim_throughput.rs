@@ -10,10 +10,11 @@
 //! (VmHWM) barely moves.
 //!
 //! Measured 2026-12-07 on the 2-core development machine while five other builds ran (load
-//! average 5–9), seven runs, thread CPU time: retry 1.21 M attempts/s (median; 1.06–1.74 M),
-//! hedging 1.71 M (1.54–2.42 M), the load world 1.06 M (0.85–1.27 M), retry at 1,000,000 calls
-//! 1.16 M (1.11–1.67 M); VmHWM 5.0–6.0 MiB at both sizes. callgrind (20,000 calls): retry 4,830,
-//! hedging 4,500, load world 4,970 instructions per simulated attempt.
+//! average 6–8), seven runs, thread CPU time (wall time mostly measured the other builds):
+//! retry 1.28 M attempts/s (median; 0.88–1.80 M), hedging 2.02 M (1.80–2.74 M), the load world
+//! 1.30 M (0.92–2.09 M), retry at 1,000,000 calls 1.56 M (1.13–1.60 M); VmHWM 5.0–6.0 MiB at
+//! both sizes. callgrind (20,000 calls): retry 4,660, hedging 4,370, load world 4,830
+//! instructions per simulated attempt.
 
 use std::path::Path;
 use std::time::Instant;
