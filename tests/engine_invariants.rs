@@ -13,7 +13,7 @@ use std::sync::Mutex;
 
 use hedgehog::code::{Code, CodeSet};
 use hedgehog::config::{HedgingPolicy, Policy, RetryPolicy, ThrottleConfig};
-use hedgehog::engine::{CallEngine, CallPlan, Env, Input, Jitter, Note, Output, Throttle};
+use hedgehog::engine::{CallEngine, CallPlan, Env, Input, Jitter, Note, Output, Outputs, Throttle};
 use hedgehog::time::{ms, Nanos};
 use proptest::prelude::*;
 use rand::{Rng, SeedableRng};
@@ -193,7 +193,7 @@ fn check(case: &Case) -> Result<(), TestCaseError> {
         {
             call.live.retain(|s| s != slot);
         }
-        let mut out = Vec::new();
+        let mut out = Outputs::new();
         let mut env = Env {
             rng: &mut call.rng,
             throttle: throttle.as_ref(),

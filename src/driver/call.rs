@@ -2,6 +2,8 @@
 //! [`CallLog`]. The loop in [`super`] decides *when* something is handled (the tie-break); this
 //! carries out *what*: an engine action, or an attempt's event or a signal turned into input.
 
+use smallvec::SmallVec;
+
 use super::wake::Wake;
 use super::{notes, CallResult, Signal};
 use crate::code::Code;
@@ -16,8 +18,9 @@ pub(super) struct Running<'r, T: Transport, R: Recorder + ?Sized> {
     deadline: Option<Nanos>,
     jitter: Jitter,
     log: CallLog<'r, R>,
-    /// The attempts in flight, by slot, oldest first (the order they are polled in).
-    attempts: Vec<(u32, T::Attempt)>,
+    /// The attempts in flight, by slot, oldest first (the order they are polled in); inline
+    /// up to two (a retry has one, a hedge rarely more), so a call allocates nothing here.
+    attempts: SmallVec<[(u32, T::Attempt); 2]>,
     /// A response waiting for the engine's verdict: headers (delivered at commit) or a final
     /// Trailers-Only answer (delivered at finish if that attempt decides the call).
     held: Option<(u32, T::Response)>,
@@ -28,16 +31,15 @@ pub(super) struct Running<'r, T: Transport, R: Recorder + ?Sized> {
 impl<'r, T: Transport, R: Recorder + ?Sized> Running<'r, T, R> {
     #[inline]
     pub(super) fn new(call: u64, plan: &CallPlan, recorder: &'r R, started: Nanos) -> Self {
-        // Sized once: a call never has more attempts in flight than its policy allows
-        // (transparent replays replace the attempt they repeat), so these do not grow in the
-        // common case.
-        let max_attempts = plan.policy.max_attempts() as usize;
+        // The record is sized once for the policy's attempts (capped: the count is a config
+        // number, and a transparent replay may add one more), so it rarely grows.
+        let expected = (plan.policy.max_attempts() as usize).min(8);
         Running {
             call,
             deadline: plan.deadline,
             jitter: plan.jitter,
-            log: CallLog::new(recorder, call, started, max_attempts),
-            attempts: Vec::with_capacity(max_attempts),
+            log: CallLog::new(recorder, call, started, expected),
+            attempts: SmallVec::new(),
             held: None,
             overflowed: false,
         }
@@ -195,6 +197,9 @@ impl<'r, T: Transport, R: Recorder + ?Sized> Running<'r, T, R> {
 
     #[inline]
     fn forget(&mut self, slot: u32) {
-        self.attempts.retain(|(s, _)| *s != slot);
+        // Slots are unique: at most one entry goes, and the rest keep their order.
+        if let Some(i) = self.attempts.iter().position(|(s, _)| *s == slot) {
+            drop(self.attempts.remove(i)); // dropping an attempt cancels it
+        }
     }
 }

@@ -38,7 +38,7 @@ use rand::RngCore;
 
 use crate::clock::Clock;
 use crate::code::Code;
-use crate::engine::{CallEngine, CallPlan, Env, FinishReason, Throttle};
+use crate::engine::{CallEngine, CallPlan, Env, FinishReason, Outputs, Throttle};
 use crate::trace::{CallRecord, Recorder};
 use crate::transport::Transport;
 
@@ -145,7 +145,7 @@ where
     } = ctx;
     let mut running = Running::new(call, &plan, recorder, clock.now());
     let mut engine = CallEngine::new(plan);
-    let mut out = Vec::with_capacity(8);
+    let mut out = Outputs::new();
     let sleep = pin!(None::<C::Sleep>);
     let mut timer = Timer::new(sleep);
     let mut now = running.started();
@@ -159,7 +159,7 @@ where
         &mut out,
     );
     loop {
-        for action in out.drain(..) {
+        for action in out.drain() {
             if let Some(finish) = running.carry_out(now, action, transport, &mut deliver) {
                 return running.finish(now, finish, &mut deliver);
             }

@@ -9,10 +9,12 @@
 use std::sync::Mutex;
 
 use rand::RngCore;
+use smallvec::SmallVec;
 
 use super::transparent::Transparent;
 use super::{
-    Backoff, CallPlan, Finish, FinishReason, Input, Note, Output, Pushback, SendAttempt, Throttle,
+    Backoff, CallPlan, Finish, FinishReason, Input, Note, Output, Outputs, Pushback, SendAttempt,
+    Throttle,
 };
 use crate::code::Code;
 use crate::config::Policy;
@@ -45,7 +47,8 @@ pub struct CallEngine {
     /// A6 attempts started (transparent retries excluded, R71).
     pub(super) attempts: u32,
     pub(super) next_slot: u32,
-    pub(super) live: Vec<Live>,
+    /// In send order; inline up to a policy's usual attempt count (no allocation per call).
+    pub(super) live: SmallVec<[Live; 4]>,
     pub(super) committed: Option<u32>,
     /// A buffer overflow arrived while no attempt was live: commit the next one.
     pub(super) commit_next: bool,
@@ -66,14 +69,13 @@ impl CallEngine {
             Policy::Retry(p) => Some(Backoff::new(p)),
             _ => None,
         };
-        let max_attempts = plan.policy.max_attempts() as usize;
         CallEngine {
             plan,
             backoff,
             finished: false,
             attempts: 0,
             next_slot: 0,
-            live: Vec::with_capacity(max_attempts),
+            live: SmallVec::new(),
             committed: None,
             commit_next: false,
             timer: None,
@@ -85,7 +87,7 @@ impl CallEngine {
 
     /// Starts the call at `now`: sends the first attempt (or finishes at once if the deadline
     /// has already passed, R77).
-    pub fn start(&mut self, now: Nanos, env: &mut Env<'_>, out: &mut Vec<Output>) {
+    pub fn start(&mut self, now: Nanos, env: &mut Env<'_>, out: &mut Outputs) {
         if self.finished || self.next_slot > 0 {
             return;
         }
@@ -103,7 +105,7 @@ impl CallEngine {
     }
 
     /// Feeds one event.
-    pub fn handle(&mut self, now: Nanos, input: Input, env: &mut Env<'_>, out: &mut Vec<Output>) {
+    pub fn handle(&mut self, now: Nanos, input: Input, env: &mut Env<'_>, out: &mut Outputs) {
         if self.finished {
             return;
         }
@@ -189,7 +191,7 @@ impl CallEngine {
     }
 
     /// Sends the next A6 attempt: `grpc-previous-rpc-attempts` = attempts before it (R74, R76).
-    pub(super) fn send_new(&mut self, out: &mut Vec<Output>) {
+    pub(super) fn send_new(&mut self, out: &mut Outputs) {
         self.attempts += 1;
         let previous = (self.attempts > 1).then(|| self.attempts - 1);
         let live = Live {
@@ -200,7 +202,7 @@ impl CallEngine {
         self.send(live, false, out);
     }
 
-    pub(super) fn send(&mut self, live: Live, transparent: bool, out: &mut Vec<Output>) {
+    pub(super) fn send(&mut self, live: Live, transparent: bool, out: &mut Outputs) {
         self.live.push(live);
         let (slot, attempt, previous) = (live.slot, live.attempt, live.previous);
         out.push(Output::Send(SendAttempt {
@@ -215,7 +217,7 @@ impl CallEngine {
         }
     }
 
-    pub(super) fn commit(&mut self, slot: u32, out: &mut Vec<Output>) {
+    pub(super) fn commit(&mut self, slot: u32, out: &mut Outputs) {
         self.committed = Some(slot);
         self.timer = None;
         // Commit first, then its consequence: every other attempt is cancelled (R31, R55).
@@ -223,7 +225,7 @@ impl CallEngine {
         self.cancel_live_except(Some(slot), out);
     }
 
-    pub(super) fn cancel_live_except(&mut self, keep: Option<u32>, out: &mut Vec<Output>) {
+    pub(super) fn cancel_live_except(&mut self, keep: Option<u32>, out: &mut Outputs) {
         self.live.retain(|l| {
             let cancel = Some(l.slot) != keep;
             if cancel {
@@ -235,7 +237,7 @@ impl CallEngine {
 
     /// The deadline has passed (R77): every live attempt is cancelled, nothing more starts,
     /// and the call ends DEADLINE_EXCEEDED, whatever the last attempt said.
-    pub(super) fn finish_deadline(&mut self, env: &mut Env<'_>, out: &mut Vec<Output>) {
+    pub(super) fn finish_deadline(&mut self, env: &mut Env<'_>, out: &mut Outputs) {
         self.finish(
             Code::DeadlineExceeded,
             None,
@@ -251,7 +253,7 @@ impl CallEngine {
         slot: Option<u32>,
         reason: FinishReason,
         env: &mut Env<'_>,
-        out: &mut Vec<Output>,
+        out: &mut Outputs,
     ) {
         self.cancel_live_except(None, out);
         self.timer = None;
@@ -272,7 +274,7 @@ impl CallEngine {
         }));
     }
 
-    fn on_tick(&mut self, now: Nanos, env: &mut Env<'_>, out: &mut Vec<Output>) {
+    fn on_tick(&mut self, now: Nanos, env: &mut Env<'_>, out: &mut Outputs) {
         // The deadline wins over a timer due at the same instant: nothing starts at it (R77).
         if self.deadline_passed(now) {
             return self.finish_deadline(env, out);
@@ -297,7 +299,7 @@ impl CallEngine {
         status: Code,
         pushback: &[String],
         env: &mut Env<'_>,
-        out: &mut Vec<Output>,
+        out: &mut Outputs,
     ) {
         self.last = Some((status, live.slot));
         let slot = Some(live.slot);

@@ -7,7 +7,7 @@ use rand::SeedableRng;
 use rand_chacha::ChaCha8Rng;
 
 use super::{
-    CallEngine, CallPlan, Env, Finish, FinishReason, Input, Jitter, Note, Output, Throttle,
+    CallEngine, CallPlan, Env, Finish, FinishReason, Input, Jitter, Note, Output, Outputs, Throttle,
 };
 use crate::code::{Code, CodeSet};
 use crate::config::{HedgingPolicy, Policy, RetryPolicy, ThrottleConfig};
@@ -74,26 +74,26 @@ impl Harness {
     }
 
     pub fn start(&mut self) -> Vec<Output> {
-        let mut out = Vec::new();
+        let mut out = Outputs::new();
         let mut env = Env {
             rng: &mut self.rng,
             throttle: self.throttle.as_ref(),
         };
         self.engine.start(self.now, &mut env, &mut out);
-        out
+        out.into_vec()
     }
 
     /// Feeds `input` at `at` (which must not go back in time).
     pub fn at(&mut self, at: Nanos, input: Input) -> Vec<Output> {
         assert!(at >= self.now, "time went backwards");
         self.now = at;
-        let mut out = Vec::new();
+        let mut out = Outputs::new();
         let mut env = Env {
             rng: &mut self.rng,
             throttle: self.throttle.as_ref(),
         };
         self.engine.handle(at, input, &mut env, &mut out);
-        out
+        out.into_vec()
     }
 
     /// Advances to the engine's next wakeup and ticks; `None` if it asked for none.

@@ -6,7 +6,7 @@
 //! it or stops new hedges (R59), and the throttle may refuse a hedge when it is due (R60).
 
 use super::call::{CallEngine, Live};
-use super::{Env, FinishReason, Note, Output, Pushback};
+use super::{Env, FinishReason, Note, Output, Outputs, Pushback};
 use crate::code::Code;
 use crate::config::{HedgingPolicy, Policy};
 use crate::time::Nanos;
@@ -21,7 +21,7 @@ impl CallEngine {
         pushback: Option<(Pushback, String)>,
         policy: &HedgingPolicy,
         env: &mut Env<'_>,
-        out: &mut Vec<Output>,
+        out: &mut Outputs,
     ) {
         let non_fatal = policy.non_fatal_codes.contains(status);
         let meaning = pushback.as_ref().map(|(p, _)| *p);
@@ -75,14 +75,14 @@ impl CallEngine {
         &mut self,
         reason: FinishReason,
         cause: &'static str,
-        out: &mut Vec<Output>,
+        out: &mut Outputs,
     ) {
         self.hedging_stopped = Some(reason);
         self.timer = None;
         out.push(Output::Note(Note::HedgingStopped { cause }));
     }
 
-    pub(super) fn schedule_hedge(&mut self, at: Nanos, cause: &'static str, out: &mut Vec<Output>) {
+    pub(super) fn schedule_hedge(&mut self, at: Nanos, cause: &'static str, out: &mut Outputs) {
         if self.can_hedge() {
             self.timer = Some(at);
             out.push(Output::Note(Note::HedgeTimer { at, cause }));
@@ -93,7 +93,7 @@ impl CallEngine {
 
     /// Sends every hedge that is due (R53), then ends the call if nothing is live and nothing
     /// more can start (R58).
-    pub(super) fn pump_hedges(&mut self, now: Nanos, env: &mut Env<'_>, out: &mut Vec<Output>) {
+    pub(super) fn pump_hedges(&mut self, now: Nanos, env: &mut Env<'_>, out: &mut Outputs) {
         let delay = match &self.plan.policy {
             Policy::Hedging(p) => p.hedging_delay,
             _ => return,

@@ -8,6 +8,7 @@
 pub mod backoff;
 mod call;
 mod hedging;
+pub mod outputs;
 pub mod pushback;
 mod retry;
 pub mod throttle;
@@ -15,6 +16,7 @@ mod transparent;
 
 pub use backoff::{Backoff, Jitter};
 pub use call::{CallEngine, Env};
+pub use outputs::Outputs;
 pub use pushback::Pushback;
 pub use throttle::{Throttle, ThrottleRegistry};
 

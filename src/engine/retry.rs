@@ -6,7 +6,7 @@
 //! pushback (which restarts the ladder), or the next jittered rung of the backoff ladder.
 
 use super::call::{CallEngine, Live};
-use super::{Backoff, Env, FinishReason, Note, Output, Pushback};
+use super::{Backoff, Env, FinishReason, Note, Output, Outputs, Pushback};
 use crate::code::Code;
 use crate::config::RetryPolicy;
 use crate::time::Nanos;
@@ -21,7 +21,7 @@ impl CallEngine {
         pushback: Option<(Pushback, String)>,
         policy: &RetryPolicy,
         env: &mut Env<'_>,
-        out: &mut Vec<Output>,
+        out: &mut Outputs,
     ) {
         let slot = Some(live.slot);
         let retryable = policy.retryable_codes.contains(status);
@@ -29,7 +29,7 @@ impl CallEngine {
         if retryable || stop {
             self.throttle_failure(env, out);
         }
-        let note_pushback = |until: Option<Nanos>, out: &mut Vec<Output>| {
+        let note_pushback = |until: Option<Nanos>, out: &mut Outputs| {
             if let Some((meaning, raw)) = &pushback {
                 out.push(Output::Note(Note::Pushback {
                     raw: raw.clone(),

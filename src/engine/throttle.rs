@@ -12,7 +12,7 @@ use std::collections::BTreeMap;
 use std::sync::{Arc, Mutex};
 
 use super::call::CallEngine;
-use super::{Env, Note, Output};
+use super::{Env, Note, Output, Outputs};
 use crate::config::ThrottleConfig;
 
 /// The token counter of one target.
@@ -113,7 +113,7 @@ impl Env<'_> {
 
 impl CallEngine {
     /// A qualifying failure (R44, D11): one token off, then the count for the trace.
-    pub(super) fn throttle_failure(&mut self, env: &mut Env<'_>, out: &mut Vec<Output>) {
+    pub(super) fn throttle_failure(&mut self, env: &mut Env<'_>, out: &mut Outputs) {
         if let Some((milli, max_milli)) = env.with_throttle(|t| {
             t.on_failure();
             (t.milli(), t.max_milli())
@@ -123,7 +123,7 @@ impl CallEngine {
     }
 
     /// Whether the throttle lets a retry or a later hedge go out; notes a refusal (R43).
-    pub(super) fn throttle_allows(&mut self, env: &mut Env<'_>, out: &mut Vec<Output>) -> bool {
+    pub(super) fn throttle_allows(&mut self, env: &mut Env<'_>, out: &mut Outputs) -> bool {
         match env.with_throttle(|t| (t.allows_retry(), t.milli(), t.max_milli())) {
             Some((false, milli, max_milli)) => {
                 out.push(Output::Note(Note::Throttled { milli, max_milli }));

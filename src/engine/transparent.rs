@@ -7,7 +7,7 @@
 //! application, because after that the server may already have acted on the request.
 
 use super::call::{CallEngine, Live, TRANSPARENT_RETRY_LIMIT};
-use super::{Env, FinishReason, Note, Output};
+use super::{Env, FinishReason, Note, Output, Outputs};
 use crate::code::Code;
 use crate::time::Nanos;
 
@@ -31,7 +31,7 @@ impl CallEngine {
         now: Nanos,
         slot: u32,
         env: &mut Env<'_>,
-        out: &mut Vec<Output>,
+        out: &mut Outputs,
     ) {
         if let Some(live) = self.take_live(slot) {
             self.transparent.not_sent_retries += 1;
@@ -49,7 +49,7 @@ impl CallEngine {
         now: Nanos,
         slot: u32,
         env: &mut Env<'_>,
-        out: &mut Vec<Output>,
+        out: &mut Outputs,
     ) {
         if let Some(live) = self.take_live(slot) {
             if !self.transparent.refused_retry_used && !self.transparent.reached_app {
@@ -72,7 +72,7 @@ impl CallEngine {
         old: Live,
         cause: &'static str,
         env: &mut Env<'_>,
-        out: &mut Vec<Output>,
+        out: &mut Outputs,
     ) {
         if self.deadline_passed(now) {
             return self.finish_deadline(env, out);

@@ -10,6 +10,7 @@
 //! the three inputs so that `(seed 1, index 0)` and `(seed 0, index 1)` do not collide the way a
 //! plain XOR would. ChaCha8 is fast (a few ns per `u64`), portable and reproducible everywhere.
 
+use rand::RngCore;
 use rand_chacha::rand_core::SeedableRng;
 use rand_chacha::ChaCha8Rng;
 
@@ -62,6 +63,45 @@ pub fn stream(seed: u64, purpose: Purpose, index: u64) -> ChaCha8Rng {
     ChaCha8Rng::from_seed(key)
 }
 
+/// The stream `(seed, purpose, index)`, derived only when first drawn from: the very numbers
+/// of [`stream`], for consumers that usually draw nothing. A simulated call draws jitter only
+/// when it backs off, so most calls never pay for a key schedule or a ChaCha block.
+#[derive(Clone, Debug)]
+pub struct LazyStream {
+    key: (u64, Purpose, u64),
+    rng: Option<ChaCha8Rng>,
+}
+
+impl LazyStream {
+    /// The stream for `(seed, purpose, index)`, not derived yet.
+    pub fn new(seed: u64, purpose: Purpose, index: u64) -> Self {
+        LazyStream {
+            key: (seed, purpose, index),
+            rng: None,
+        }
+    }
+
+    #[inline]
+    fn rng(&mut self) -> &mut ChaCha8Rng {
+        let (seed, purpose, index) = self.key;
+        self.rng.get_or_insert_with(|| stream(seed, purpose, index))
+    }
+}
+
+impl RngCore for LazyStream {
+    fn next_u32(&mut self) -> u32 {
+        self.rng().next_u32()
+    }
+
+    fn next_u64(&mut self) -> u64 {
+        self.rng().next_u64()
+    }
+
+    fn fill_bytes(&mut self, dst: &mut [u8]) {
+        self.rng().fill_bytes(dst);
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -88,6 +128,20 @@ mod tests {
         assert_ne!(base, first(1, Purpose::Jitter, 1));
         // The swap that a plain XOR of inputs would confuse.
         assert_ne!(first(1, Purpose::Jitter, 0), first(0, Purpose::Jitter, 1));
+    }
+
+    #[test]
+    fn a_lazy_stream_draws_the_same_numbers_rule_6() {
+        let mut eager = stream(11, Purpose::Jitter, 4);
+        let mut lazy = LazyStream::new(11, Purpose::Jitter, 4);
+        assert_eq!(lazy.next_u32(), eager.next_u32());
+        for _ in 0..100 {
+            assert_eq!(lazy.next_u64(), eager.next_u64());
+        }
+        let (mut a, mut b) = ([0u8; 13], [0u8; 13]);
+        lazy.fill_bytes(&mut a);
+        eager.fill_bytes(&mut b);
+        assert_eq!(a, b);
     }
 
     #[test]

@@ -248,7 +248,9 @@ impl Future for Sleep {
 
     fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<()> {
         if self.core.now.get() >= self.at {
-            self.cancel();
+            // Time only reaches an instant by firing every sleep registered for it, so a
+            // registered sleep whose instant has come has fired: its slot is already free.
+            self.timer = None;
             return Poll::Ready(());
         }
         let target = self.core.target_for(cx.waker());

@@ -11,21 +11,20 @@
 //!
 //! Why hand-rolled and not tokio with a paused clock: tokio's scheduler is free to reorder
 //! tasks, its paused clock still advances by auto-advance heuristics, and it costs far more per
-//! event. Here a task is one boxed future (allocated once per call) with one `Arc` waker
-//! (allocated once per task); waking is a flag swap and a push onto a shared queue.
+//! event. Here a task is one boxed future, in memory reused from a finished task of the same
+//! type (`task_pool.rs`), with one `Arc` waker reused with its slot; waking is a flag swap and a
+//! push onto a shared queue.
 
 use std::cell::RefCell;
 use std::collections::VecDeque;
 use std::future::Future;
-use std::pin::Pin;
 use std::rc::Rc;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::task::{Context, Wake, Waker};
 
 use super::clock::{SimClock, Wake as Due};
-
-type Task<'a> = Pin<Box<dyn Future<Output = ()> + 'a>>;
+use super::task_pool::{Task, TaskPool};
 
 /// Task ids woken through a [`Waker`] since the executor last looked. `len` lets the executor
 /// see "nothing queued" without taking the lock (the common case: timers wake tasks directly).
@@ -87,6 +86,7 @@ struct Entry<'a> {
 #[derive(Clone, Default)]
 pub struct Spawner<'a> {
     pending: Rc<RefCell<Vec<Task<'a>>>>,
+    pool: Rc<TaskPool>,
 }
 
 impl std::fmt::Debug for Spawner<'_> {
@@ -100,7 +100,15 @@ impl std::fmt::Debug for Spawner<'_> {
 impl<'a> Spawner<'a> {
     /// Queues `future`; it first runs after the tasks already woken.
     pub fn spawn(&self, future: impl Future<Output = ()> + 'a) {
-        self.pending.borrow_mut().push(Box::pin(future));
+        self.spawn_with(|| future);
+    }
+
+    /// Queues the future `make` returns, like [`Spawner::spawn`]; for large futures, which can
+    /// then be built where the task keeps them rather than copied there.
+    #[inline(always)]
+    pub fn spawn_with<F: Future<Output = ()> + 'a>(&self, make: impl FnOnce() -> F) {
+        let task = self.pool.boxed_with(make);
+        self.pending.borrow_mut().push(task);
     }
 }
 
@@ -109,6 +117,9 @@ impl<'a> Spawner<'a> {
 pub struct Executor<'a> {
     clock: SimClock,
     spawner: Spawner<'a>,
+    /// The spawner's queue is swapped with this one to adopt new tasks, so neither buffer is
+    /// ever reallocated once warm.
+    adopting: Vec<Task<'a>>,
     tasks: Vec<Entry<'a>>,
     free: Vec<usize>,
     ready: Arc<ReadyQueue>,
@@ -135,6 +146,7 @@ impl<'a> Executor<'a> {
         Executor {
             clock: SimClock::new(),
             spawner: Spawner::default(),
+            adopting: Vec::new(),
             tasks: Vec::new(),
             free: Vec::new(),
             ready: Arc::new(ReadyQueue::default()),
@@ -162,9 +174,14 @@ impl<'a> Executor<'a> {
         self.live
     }
 
-    fn adopt_spawned(&mut self) {
-        let spawned: Vec<Task<'a>> = std::mem::take(&mut *self.spawner.pending.borrow_mut());
-        for future in spawned {
+    /// Takes newly spawned tasks into slots and queues them behind every task already woken
+    /// (those in `batch`, then those still in the shared queue), without taking the lock per
+    /// task.
+    fn adopt_spawned(&mut self, batch: &mut VecDeque<usize>) {
+        self.ready.append_to(batch);
+        let mut spawned = std::mem::take(&mut self.adopting);
+        std::mem::swap(&mut spawned, &mut *self.spawner.pending.borrow_mut());
+        for future in spawned.drain(..) {
             let id = match self.free.pop() {
                 // Reuse the slot's waker only if nothing else holds a clone of it: a stale
                 // clone could otherwise wake the new task (harmless, but wasted work).
@@ -185,9 +202,10 @@ impl<'a> Executor<'a> {
                     id
                 }
             };
-            self.ready.push(id);
+            batch.push_back(id);
             self.live += 1;
         }
+        self.adopting = spawned;
     }
 
     fn entry(&self, id: usize, future: Task<'a>) -> Entry<'a> {
@@ -218,7 +236,9 @@ impl<'a> Executor<'a> {
         let done = future.as_mut().poll(&mut cx).is_ready();
         core.set_current(None);
         if done {
-            entry.future = None;
+            if let Some(task) = entry.future.take() {
+                self.spawner.pool.recycle(task);
+            }
             self.free.push(id);
             self.live -= 1;
         }
@@ -232,7 +252,7 @@ impl<'a> Executor<'a> {
         loop {
             loop {
                 if !self.spawner.pending.borrow().is_empty() {
-                    self.adopt_spawned();
+                    self.adopt_spawned(&mut batch);
                 }
                 // FIFO across batches: ids woken while a batch runs queue up behind it.
                 match batch.pop_front() {

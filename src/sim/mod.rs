@@ -15,11 +15,13 @@
 //! at one instant take server steps in send order. Nothing reads a real clock, spawns a thread
 //! or opens a socket.
 //!
-//! Why it is fast (≥ 1M simulated attempts per second on one core is the goal): one boxed
-//! future and one waker per call, timers in a monotone radix queue (`radix`) over a reused
-//! slab, timer wakes that go straight to the executor without reference counting or locks, and
-//! in `--summary` mode ([`crate::trace::Summary`]) no per-event strings at all, so memory stays
-//! flat in the number of calls.
+//! Why it is fast (≥ 1M simulated attempts per second on one core is the goal): one future and
+//! one waker per call, both in memory reused from finished calls (`task_pool`); the engine's
+//! outputs and a call's live attempts held inline, a jitter stream derived only when drawn
+//! from; timers in a monotone radix queue (`radix`) over a reused slab, timer wakes that go
+//! straight to the executor without reference counting or locks, and in `--summary` mode
+//! ([`crate::trace::Summary`]) no per-event strings at all, so memory stays flat in the number
+//! of calls.
 //!
 //! One world: a scenario without `load` runs in [`run`] and one with it in [`load::world`],
 //! and both spawn the same per-call body (`run::Channel::call`).
@@ -35,5 +37,6 @@ pub mod executor;
 pub mod load;
 mod radix;
 pub mod run;
+mod task_pool;
 #[doc(hidden)]
 pub mod transport;

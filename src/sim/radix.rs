@@ -70,6 +70,16 @@ impl RadixQueue {
             let i = self.occupied.trailing_zeros() as usize + 1;
             self.occupied &= !(1 << (i - 1));
             let moving = std::mem::take(&mut self.buckets[i]);
+            if let [only] = moving[..] {
+                // Alone in its bucket (the common case): it is the next instant, nothing moves.
+                let mut moving = moving;
+                moving.clear();
+                self.buckets[i] = moving;
+                self.last = only.0;
+                self.len -= 1;
+                out.push(only);
+                return Some(only.0);
+            }
             let min = moving.iter().map(|e| e.0).min()?;
             self.last = min;
             for e in &moving {

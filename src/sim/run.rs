@@ -25,7 +25,7 @@ use crate::engine::{FinishReason, Throttle};
 use crate::plan::buffer::RetryBuffer;
 use crate::plan::MethodPlan;
 use crate::scenario::behaviour::{Behaviour, BehaviourPanic};
-use crate::scenario::rng::{stream, Purpose};
+use crate::scenario::rng::{LazyStream, Purpose};
 use crate::scenario::server::ServerModel;
 use crate::scenario::Scenario;
 use crate::time::Nanos;
@@ -125,7 +125,7 @@ impl Channel<'_> {
             target: self.target,
             policy: &plan.policy,
         });
-        let mut rng = stream(self.seed, Purpose::Jitter, id);
+        let mut rng = LazyStream::new(self.seed, Purpose::Jitter, id);
         let delivered = RefCell::new(None);
         let ctx = CallContext {
             call: id,
@@ -232,7 +232,8 @@ fn run_on(
                 let method = &plans[m];
                 let transport = SimTransport::new(clock.clone(), server, Rc::clone(&message))
                     .with_method(&names[m]);
-                spawner.spawn(channel.call(clock.clone(), transport, i, method, |_, _| ()));
+                let clock = clock.clone();
+                spawner.spawn_with(|| channel.call(clock, transport, i, method, |_, _| ()));
             }
         }
     };

@@ -142,7 +142,7 @@ impl Stream for SimAttempt {
                 Phase::EarlyHeaders => {
                     this.phase = Phase::Running;
                     this.headers_sent = true;
-                    return Poll::Ready(Some(AttemptEvent::Headers(this.message.to_string())));
+                    return Poll::Ready(Some(AttemptEvent::Headers(String::from(&*this.message))));
                 }
                 Phase::Running => {
                     if Pin::new(&mut this.end).poll(cx).is_pending() {
@@ -157,7 +157,7 @@ impl Stream for SimAttempt {
                 Phase::LateHeaders => {
                     this.phase = Phase::Close;
                     this.headers_sent = true;
-                    return Poll::Ready(Some(AttemptEvent::Headers(this.message.to_string())));
+                    return Poll::Ready(Some(AttemptEvent::Headers(String::from(&*this.message))));
                 }
                 Phase::Close => {
                     this.phase = Phase::Done;

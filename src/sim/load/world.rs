@@ -212,7 +212,8 @@ pub(crate) fn run_on(
                     let then = move |record: &CallRecord, reason| {
                         count_rpc(server, &request, record, reason);
                     };
-                    spawner.spawn(channel.call(clock.clone(), transport, id, plan, then));
+                    let clock = clock.clone();
+                    spawner.spawn_with(|| channel.call(clock, transport, id, plan, then));
                 }
             }
         });
