@@ -41,6 +41,7 @@ fn signalled_at(at_ms: u64, signal: Signal) -> (CallResult, hedgehog::trace::Tra
         max_backoff: ms(10),
         backoff_multiplier_ppb: 1_000_000_000,
         retryable_codes: [Code::Unavailable].into_iter().collect::<CodeSet>(),
+        per_attempt_recv_timeout: None,
     });
     let plan = CallPlan {
         policy,

@@ -173,6 +173,9 @@ fn emit(span: &Span, hedging: bool, e: &Event<'_>) {
         What::HedgingStopped { cause } => {
             event!(target: TARGET, parent: span, Level::DEBUG, call, at_ns, cause, "hedging.stopped");
         }
+        What::RecvTimeout { timeout } => {
+            event!(target: TARGET, parent: span, Level::DEBUG, call, at_ns, timeout_ns = timeout, "attempt.recv_timeout");
+        }
         What::Transparent { cause } => {
             event!(target: TARGET, parent: span, Level::DEBUG, call, at_ns, cause, "transparent_retry");
         }
