@@ -2,68 +2,23 @@
 //! driver's one timer (the engine's next wakeup) gives up silent attempts, and the driver's
 //! tie-break lets an answer at the very instant of the timeout count.
 
-use std::cell::RefCell;
-use std::rc::Rc;
+mod driver_support;
 
-use hedgehog::code::{Code, CodeSet};
-use hedgehog::config::{Policy, RetryPolicy};
-use hedgehog::driver::{run_call, CallContext, CallResult};
-use hedgehog::engine::{CallPlan, FinishReason, Jitter};
-use hedgehog::scenario::server::{ServerModel, ServerSpec};
-use hedgehog::sim::executor::Executor;
-use hedgehog::sim::transport::SimTransport;
+use driver_support::{retry, run_one};
+use hedgehog::code::Code;
+use hedgehog::driver::CallResult;
+use hedgehog::engine::FinishReason;
 use hedgehog::time::ms;
-use hedgehog::trace::{EventKind, Mode, Outcome, Trace, TraceRecorder};
-use rand::SeedableRng;
-use rand_chacha::ChaCha8Rng;
+use hedgehog::trace::{EventKind, Outcome, Trace};
 use serde_json::json;
 
 /// One call to a server answering OK after `latency_ms`, under 3 attempts, 10ms backoff and a
 /// per-attempt timeout of `timeout_ms`.
 fn call(latency_ms: u64, timeout_ms: u64) -> (CallResult, Trace) {
-    let spec = ServerSpec::parse(
-        &json!({"schedule": {"fail_rate": 0.0}, "latency": {"fixed_ms": latency_ms}}).into(),
-        "server",
-    )
-    .expect("valid server");
-    let server = RefCell::new(ServerModel::new(&spec, 1));
-    let policy = Policy::Retry(RetryPolicy {
-        max_attempts: 3,
-        configured_max_attempts: 3,
-        initial_backoff: ms(10),
-        max_backoff: ms(10),
-        backoff_multiplier_ppb: 1_000_000_000,
-        retryable_codes: [Code::Unavailable].into_iter().collect::<CodeSet>(),
-        per_attempt_recv_timeout: Some(ms(timeout_ms)),
-    });
-    let plan = CallPlan {
-        policy,
-        deadline: None,
-        jitter: Jitter::None,
-        request_fits_buffer: true,
-    };
-    let recorder = TraceRecorder::new();
-    let result = RefCell::new(None);
-    let mut executor = Executor::new();
-    let clock = executor.clock().clone();
-    let (server_ref, recorder_ref, result_ref) = (&server, &recorder, &result);
-    executor.spawn(async move {
-        let transport = SimTransport::new(clock.clone(), server_ref, Rc::from("hi"));
-        let mut rng = ChaCha8Rng::seed_from_u64(1);
-        let ctx = CallContext {
-            call: 0,
-            plan,
-            throttle: None,
-            rng: &mut rng,
-            recorder: recorder_ref,
-        };
-        let r = run_call(&clock, &transport, ctx, |_| {}).await;
-        *result_ref.borrow_mut() = Some(r);
-    });
-    assert_eq!(executor.run(), 0, "the call task finished");
-    drop(executor);
-    let result = result.into_inner().expect("a result");
-    (result, recorder.into_trace("recv-timeout", 1, Mode::Sim))
+    let server = json!({"schedule": {"fail_rate": 0.0}, "latency": {"fixed_ms": latency_ms}});
+    run_one(server, retry(3, Some(ms(timeout_ms))), |_| {
+        futures_util::stream::pending()
+    })
 }
 
 #[test]

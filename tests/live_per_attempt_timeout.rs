@@ -8,11 +8,10 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use hedgehog::code::Code;
-use hedgehog::engine::Jitter;
 use hedgehog::live::pb::EchoRequest;
 use hedgehog::live::{RetryLayer, ServedOutcome};
 use hedgehog::trace::{EventKind, Outcome, TraceRecorder};
-use live_support::{calls, client, served, server};
+use live_support::{calls, client, exact_layer, served, server};
 use serde_json::json;
 
 /// 50ms per attempt, 10ms backoff, UNAVAILABLE only (so a retry after the timeout comes from
@@ -23,14 +22,7 @@ const CONFIG: &str = r#"{"methodConfig": [{"name": [{"service": "echo.Echo"}],
                     "perAttemptRecvTimeout": "0.05s"}}]}"#;
 
 fn layer() -> (RetryLayer, Arc<TraceRecorder>) {
-    let recorder = Arc::new(TraceRecorder::new());
-    let layer = RetryLayer::builder()
-        .service_config(CONFIG)
-        .jitter(Jitter::None)
-        .recorder(recorder.clone())
-        .build()
-        .expect("valid in lenient mode");
-    (layer, recorder)
+    exact_layer(CONFIG)
 }
 
 fn hello() -> EchoRequest {
