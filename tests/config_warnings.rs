@@ -61,6 +61,15 @@ fn per_attempt_recv_timeout_is_acted_on_in_lenient_mode_with_a_portability_warni
     assert_eq!(w.ignored_by, NO_RUNTIME_APPLIES_IT);
     assert!(w.rejected_by.is_empty());
     assert_eq!(retry_of(&r).per_attempt_recv_timeout, Some(250_000_000));
+    assert!(
+        r.methods[0].text.contains("no response within 250ms"),
+        "{}",
+        r.methods[0].text
+    );
+    // Written back canonically, the key survives and parses to the same policy.
+    let config = r.config.as_ref().expect("valid");
+    let again = report(&config.to_json(), false);
+    assert_eq!(again.config.as_ref(), Some(config));
     let verdicts = &r.portability;
     assert!(
         verdicts.iter().all(|(_, v)| v.as_str() == "ignores"),
