@@ -9,9 +9,11 @@
 //!   since grpc-java#8301), but `RetriableStream` never reads `perAttemptRecvTimeoutNanos`: it
 //!   has no effect. An open pull request (grpc-java#12939, for #12919) would narrow each
 //!   attempt's deadline to `min(call deadline, attempt start + timeout)`.
-//! - **C-core** (`grpc/grpc`, `src/core/client_channel/retry_filter_legacy_call_data.cc` and
-//!   `retry_service_config.cc`) acts on it behind its experimental hedging flag, retry policy
-//!   only: each `CallAttempt` starts a timer when it is created (transparent replays too); the
+//! - **C-core** (`grpc/grpc`, `src/core/client_channel/retry_service_config.cc` and
+//!   `retry_filter_legacy_call_data.cc`, read through code search, no commit pinned) parses it
+//!   from `retryPolicy` only when the channel arg `grpc.experimental.enable_hedging` is set
+//!   (default off), requires it to be > 0, and then allows an empty `retryableStatusCodes`.
+//!   Then each `CallAttempt` starts a timer when it is created (transparent replays too); the
 //!   attempt's initial metadata (or its end) cancels it; when it fires the attempt is cancelled
 //!   with `CANCELLED` "retry perAttemptRecvTimeout exceeded" and `ShouldRetry` is asked with no
 //!   status, so the retryable-code check is skipped while the throttle, `maxAttempts` and the
