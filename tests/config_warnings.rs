@@ -21,17 +21,88 @@ fn only_warning(r: &Report) -> &Warning {
     &r.warnings[0]
 }
 
-#[test]
-fn per_attempt_recv_timeout_is_ignored_with_a_warning_r23_d24() {
-    for strict in [false, true] {
-        let r = report(
-            &retry_entry(r#", "perAttemptRecvTimeout": "bad""#, ""),
-            strict,
-        );
-        let w = only_warning(&r);
-        assert_eq!(w.path, "methodConfig[0].retryPolicy.perAttemptRecvTimeout");
-        assert_eq!(w.ignored_by, [Peer::Go, Peer::Node]);
+fn retry_of(r: &Report) -> &hedgehog::config::RetryPolicy {
+    match &r.config.as_ref().expect("valid").method_configs[0].policy {
+        Policy::Retry(p) => p,
+        other => panic!("expected a retry policy, got {other:?}"),
     }
+}
+
+const NO_RUNTIME_APPLIES_IT: [Peer; 4] = [Peer::Go, Peer::Java, Peer::Core, Peer::Node];
+
+#[test]
+fn per_attempt_recv_timeout_is_ignored_with_a_warning_in_strict_mode_r23_d24() {
+    let r = report(
+        &retry_entry(r#", "perAttemptRecvTimeout": "bad""#, ""),
+        true,
+    );
+    let w = only_warning(&r);
+    assert_eq!(w.path, "methodConfig[0].retryPolicy.perAttemptRecvTimeout");
+    assert!(
+        w.message.contains("ignored in strict mode"),
+        "{}",
+        w.message
+    );
+    assert_eq!(w.ignored_by, NO_RUNTIME_APPLIES_IT);
+    assert_eq!(retry_of(&r).per_attempt_recv_timeout, None);
+}
+
+#[test]
+fn per_attempt_recv_timeout_is_acted_on_in_lenient_mode_with_a_portability_warning_r23_d24() {
+    let r = report(
+        &retry_entry(r#", "perAttemptRecvTimeout": "0.25s""#, ""),
+        false,
+    );
+    let w = only_warning(&r);
+    assert_eq!(w.path, "methodConfig[0].retryPolicy.perAttemptRecvTimeout");
+    assert!(w.message.contains("250ms"), "{}", w.message);
+    // grpc-go and grpc-js ignore the key, C-core by default (its flag is off), and grpc-java
+    // parses it without applying it.
+    assert_eq!(w.ignored_by, NO_RUNTIME_APPLIES_IT);
+    assert!(w.rejected_by.is_empty());
+    assert_eq!(retry_of(&r).per_attempt_recv_timeout, Some(250_000_000));
+    assert!(
+        r.methods[0].text.contains("no response within 250ms"),
+        "{}",
+        r.methods[0].text
+    );
+    // Written back canonically, the key survives and parses to the same policy.
+    let config = r.config.as_ref().expect("valid");
+    let again = report(&config.to_json(), false);
+    assert_eq!(again.config.as_ref(), Some(config));
+    let verdicts = &r.portability;
+    assert!(
+        verdicts.iter().all(|(_, v)| v.as_str() == "ignores"),
+        "{verdicts:?}"
+    );
+}
+
+#[test]
+fn per_attempt_recv_timeout_must_be_a_positive_duration_in_lenient_mode_r23() {
+    for bad in [r#""bad""#, r#""0s""#, r#""-1s""#, "1"] {
+        let extra = format!(r#", "perAttemptRecvTimeout": {bad}"#);
+        let r = report(&retry_entry(&extra, ""), false);
+        assert!(!r.valid, "{bad} accepted");
+        assert_eq!(
+            r.errors[0].path,
+            "methodConfig[0].retryPolicy.perAttemptRecvTimeout"
+        );
+    }
+}
+
+#[test]
+fn per_attempt_recv_timeout_allows_empty_retryable_codes_in_lenient_mode_only_r23_r19() {
+    let text = r#"{"methodConfig": [{"name": [{"service": "a.B"}], "retryPolicy": {"maxAttempts": 3,
+        "initialBackoff": "0.1s", "maxBackoff": "1s", "backoffMultiplier": 2,
+        "retryableStatusCodes": [], "perAttemptRecvTimeout": "1s"}}]}"#;
+    let r = report(text, false);
+    assert!(retry_of(&r).retryable_codes.is_empty());
+    let r = report(text, true);
+    assert!(!r.valid);
+    assert_eq!(
+        r.errors[0].path,
+        "methodConfig[0].retryPolicy.retryableStatusCodes"
+    );
 }
 
 #[test]

@@ -2,22 +2,16 @@
 //! outgrew the retry buffer (R30b, R61, R66) — through the real driver, on the simulator's
 //! executor.
 
-use std::cell::RefCell;
-use std::rc::Rc;
+mod driver_support;
 
+use driver_support::{retry, run_one};
 use futures_util::StreamExt;
 use hedgehog::clock::Clock;
-use hedgehog::code::{Code, CodeSet};
-use hedgehog::config::{Policy, RetryPolicy};
-use hedgehog::driver::{run_call_until, CallContext, CallResult, Signal};
-use hedgehog::engine::{CallPlan, FinishReason, Jitter};
-use hedgehog::scenario::server::{ServerModel, ServerSpec};
-use hedgehog::sim::executor::Executor;
-use hedgehog::sim::transport::SimTransport;
+use hedgehog::code::Code;
+use hedgehog::driver::{CallResult, Signal};
+use hedgehog::engine::FinishReason;
 use hedgehog::time::ms;
-use hedgehog::trace::{EventKind, Mode, Outcome, TraceRecorder};
-use rand::SeedableRng;
-use rand_chacha::ChaCha8Rng;
+use hedgehog::trace::{EventKind, Outcome};
 use serde_json::json;
 
 /// Runs one call against a server that fails every attempt after 20ms, with a retry policy of
@@ -28,50 +22,10 @@ fn cancelled_at(cancel_at_ms: u64) -> (CallResult, hedgehog::trace::Trace) {
 
 /// The same call, with the application sending `signal` at `at_ms`.
 fn signalled_at(at_ms: u64, signal: Signal) -> (CallResult, hedgehog::trace::Trace) {
-    let spec = ServerSpec::parse(
-        &json!({"schedule": {"fail_rate": 1.0}, "latency": {"fixed_ms": 20}}).into(),
-        "server",
-    )
-    .expect("valid server");
-    let server = RefCell::new(ServerModel::new(&spec, 1));
-    let policy = Policy::Retry(RetryPolicy {
-        max_attempts: 5,
-        configured_max_attempts: 5,
-        initial_backoff: ms(10),
-        max_backoff: ms(10),
-        backoff_multiplier_ppb: 1_000_000_000,
-        retryable_codes: [Code::Unavailable].into_iter().collect::<CodeSet>(),
-    });
-    let plan = CallPlan {
-        policy,
-        deadline: None,
-        jitter: Jitter::None,
-        request_fits_buffer: true,
-    };
-    let recorder = TraceRecorder::new();
-    let result = RefCell::new(None);
-    let mut executor = Executor::new();
-    let clock = executor.clock().clone();
-    let (server_ref, recorder_ref, result_ref) = (&server, &recorder, &result);
-    executor.spawn(async move {
-        let transport = SimTransport::new(clock.clone(), server_ref, Rc::from("hi"));
-        let mut rng = ChaCha8Rng::seed_from_u64(1);
-        let ctx = CallContext {
-            call: 0,
-            plan,
-            throttle: None,
-            rng: &mut rng,
-            recorder: recorder_ref,
-        };
-        let signals =
-            futures_util::stream::once(clock.sleep_until(ms(at_ms))).map(move |()| signal);
-        let r = run_call_until(&clock, &transport, ctx, |_| {}, signals).await;
-        *result_ref.borrow_mut() = Some(r);
-    });
-    assert_eq!(executor.run(), 0, "the call task finished");
-    drop(executor);
-    let result = result.into_inner().expect("a result");
-    (result, recorder.into_trace("cancel", 1, Mode::Sim))
+    let server = json!({"schedule": {"fail_rate": 1.0}, "latency": {"fixed_ms": 20}});
+    run_one(server, retry(5, None), |clock| {
+        futures_util::stream::once(clock.sleep_until(ms(at_ms))).map(move |()| signal)
+    })
 }
 
 #[test]

@@ -51,6 +51,7 @@ fn policy() -> impl Strategy<Value = Policy> {
                 max_backoff: ms(max),
                 backoff_multiplier_ppb: mult,
                 retryable_codes: codes,
+                per_attempt_recv_timeout: None,
             })
         });
     let hedge = (2u32..6, 0u64..30, code_set()).prop_map(|(n, delay, codes)| {

@@ -7,31 +7,18 @@ mod live_support;
 
 use hedgehog::clock::Clock;
 use hedgehog::code::Code;
-use hedgehog::engine::Jitter;
 use hedgehog::live::pb::EchoRequest;
-use hedgehog::live::{RetryLayer, ServedOutcome};
+use hedgehog::live::ServedOutcome;
 use hedgehog::time::NANOS_PER_MS;
-use hedgehog::trace::{Outcome, TraceRecorder};
+use hedgehog::trace::Outcome;
 use live_support::*;
 use serde_json::json;
-use std::sync::Arc;
 
 fn retry_config(max_attempts: u32, backoff: &str) -> String {
     json!({"methodConfig": [{"name": [{"service": "echo.Echo"}],
         "retryPolicy": {"maxAttempts": max_attempts, "initialBackoff": backoff,
             "maxBackoff": backoff, "backoffMultiplier": 1, "retryableStatusCodes": ["UNAVAILABLE"]}}]})
     .to_string()
-}
-
-fn exact_layer(config: &str) -> (RetryLayer, Arc<TraceRecorder>) {
-    let recorder = Arc::new(TraceRecorder::new());
-    let layer = RetryLayer::builder()
-        .service_config(config)
-        .jitter(Jitter::None)
-        .recorder(recorder.clone())
-        .build()
-        .expect("valid config");
-    (layer, recorder)
 }
 
 fn hello() -> EchoRequest {

@@ -37,6 +37,7 @@ fn message(kind: EventKind) -> &'static str {
         EventKind::Throttled => "throttle.refused",
         EventKind::HedgeTimer => "hedge.scheduled",
         EventKind::HedgingStopped => "hedging.stopped",
+        EventKind::RecvTimeout => "attempt.recv_timeout",
         EventKind::Transparent => "transparent_retry",
         EventKind::Commit => "commit",
         EventKind::Cancel => "attempt.cancelled",

@@ -30,7 +30,8 @@ pub(crate) fn list(ctx: &mut Ctx, field: &Field, which: List) -> Option<CodeSet>
         return None;
     };
     if items.is_empty() && which == List::Retryable {
-        // Java accepts an empty list only together with perAttemptRecvTimeout, which A6 lacks.
+        // Java and C-core accept an empty list only next to perAttemptRecvTimeout, which A6
+        // lacks; `policy_parse` lets that through in lenient mode before calling this (R23).
         ctx.error(&field.path, "must not be empty");
         return None;
     }

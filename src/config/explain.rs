@@ -85,7 +85,7 @@ fn retry(r: &RetryPolicy) -> (String, Nanos) {
         hi = hi.max(b);
         worst = worst.saturating_add(b);
     }
-    let text = format!(
+    let mut text = format!(
         "retry, {} on {}; backoff {} ×{}, capped at {}; with A6 jitter each delay is {}; worst-case added latency ≈ {}",
         attempts(r.max_attempts, r.configured_max_attempts),
         r.retryable_codes,
@@ -95,6 +95,10 @@ fn retry(r: &RetryPolicy) -> (String, Nanos) {
         range(lo, hi),
         human(worst),
     );
+    if let Some(t) = r.per_attempt_recv_timeout {
+        let more = format!("; an attempt with no response within {} is cancelled and counts as a failure (perAttemptRecvTimeout)", human(t));
+        text.push_str(&more);
+    }
     (text, worst)
 }
 

@@ -137,6 +137,7 @@ mod tests {
             max_backoff: max,
             backoff_multiplier_ppb: multiplier_ppb,
             retryable_codes: [Code::Unavailable].into_iter().collect(),
+            per_attempt_recv_timeout: None,
         }
     }
 

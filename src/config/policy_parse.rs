@@ -10,7 +10,7 @@ use super::duration::{self, Bound};
 use super::keys::Obj;
 use super::values;
 use super::{HedgingPolicy, Peer, RetryPolicy};
-use crate::time::human;
+use crate::time::{human, Nanos};
 
 /// Reads a `retryPolicy` object.
 pub(crate) fn retry(ctx: &mut Ctx, obj: &Obj) -> Option<RetryPolicy> {
@@ -22,15 +22,17 @@ pub(crate) fn retry(ctx: &mut Ctx, obj: &Obj) -> Option<RetryPolicy> {
         .required(ctx, "maxBackoff")
         .and_then(|f| duration::field(ctx, &f, Bound::Positive));
     let multiplier = backoff_multiplier(ctx, obj);
+    let timeout = per_attempt_recv_timeout(ctx, obj);
     let codes = obj
         .required(ctx, "retryableStatusCodes")
-        .and_then(|f| codes::list(ctx, &f, List::Retryable));
-    if obj.get(ctx, "perAttemptRecvTimeout").is_some() {
-        let path = obj.child("perAttemptRecvTimeout");
-        let what =
-            "not part of A6, ignored (grpc-java uses it; C-core only behind an experimental flag)";
-        ctx.warn(&path, what, &[], &[Peer::Go, Peer::Node]);
-    }
+        .and_then(|f| match timeout {
+            // grpc-java and C-core accept an empty list next to a per-attempt timeout: the
+            // timeout alone then triggers retries (R23).
+            Some(Some(_)) if f.value.as_array().is_some_and(|a| a.is_empty()) => {
+                Some(Default::default())
+            }
+            _ => codes::list(ctx, &f, List::Retryable),
+        });
     if let (Some(i), Some(m)) = (initial, max) {
         if i > m {
             let what = format!(
@@ -48,7 +50,39 @@ pub(crate) fn retry(ctx: &mut Ctx, obj: &Obj) -> Option<RetryPolicy> {
         max_backoff: max?,
         backoff_multiplier_ppb: multiplier?,
         retryable_codes: codes?,
+        per_attempt_recv_timeout: timeout?,
     })
+}
+
+/// `perAttemptRecvTimeout` (R23, D24): not part of A6. Strict mode ignores it, as before; lenient
+/// mode acts on it as C-core does behind its experimental flag (see [`crate::engine`]), so the
+/// value must be a Duration > 0. `Some(None)` when absent or ignored, `None` when unusable.
+fn per_attempt_recv_timeout(ctx: &mut Ctx, obj: &Obj) -> Option<Option<Nanos>> {
+    let Some(field) = obj.get(ctx, "perAttemptRecvTimeout") else {
+        return Some(None);
+    };
+    if ctx.strict {
+        let what = "not part of A6, ignored in strict mode (lenient mode acts on it)";
+        ctx.warn(
+            &field.path,
+            what,
+            &[],
+            &[Peer::Go, Peer::Java, Peer::Core, Peer::Node],
+        );
+        return Some(None);
+    }
+    let timeout = duration::field(ctx, &field, Bound::Positive)?;
+    let what = format!(
+        "not part of A6: each attempt with no response within {} is cancelled and counts as a failure (as C-core does behind an experimental flag; grpc-java parses it but never applies it)",
+        human(timeout)
+    );
+    ctx.warn(
+        &field.path,
+        what,
+        &[],
+        &[Peer::Go, Peer::Java, Peer::Core, Peer::Node],
+    );
+    Some(Some(timeout))
 }
 
 /// Reads a `hedgingPolicy` object.

@@ -42,8 +42,12 @@ pub struct RetryPolicy {
     /// `backoffMultiplier` in parts per billion (1.0 = 1_000_000_000), parsed from the JSON text
     /// so no float rounding enters the backoff ladder (D7). Always > 0.
     pub backoff_multiplier_ppb: u64,
-    /// `retryableStatusCodes`, non-empty.
+    /// `retryableStatusCodes`; non-empty unless `per_attempt_recv_timeout` is set (lenient
+    /// mode only, as grpc-java and C-core allow, R23).
     pub retryable_codes: CodeSet,
+    /// `perAttemptRecvTimeout` (lenient mode only, R23, D24): an attempt that receives no
+    /// response within it is cancelled and counts as a failure the policy may retry.
+    pub per_attempt_recv_timeout: Option<Nanos>,
 }
 
 /// A validated `hedgingPolicy` (R52).

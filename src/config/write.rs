@@ -65,6 +65,8 @@ struct RetryOut {
     max_backoff: String,
     backoff_multiplier: Box<RawValue>,
     retryable_status_codes: Vec<&'static str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    per_attempt_recv_timeout: Option<String>,
 }
 
 #[derive(Serialize)]
@@ -98,6 +100,7 @@ fn retry(p: &RetryPolicy) -> RetryOut {
         max_backoff: duration(p.max_backoff),
         backoff_multiplier: number(u128::from(p.backoff_multiplier_ppb), 9),
         retryable_status_codes: codes(p.retryable_codes),
+        per_attempt_recv_timeout: p.per_attempt_recv_timeout.map(duration),
     }
 }
 

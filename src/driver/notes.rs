@@ -39,6 +39,7 @@ pub(super) fn what(note: &Note, jitter: Jitter) -> What<'_> {
         Note::Throttled { milli, max_milli } => What::Throttled { milli, max_milli },
         Note::HedgeTimer { at, cause } => What::HedgeTimer { at, cause },
         Note::HedgingStopped { cause } => What::HedgingStopped { cause },
+        Note::RecvTimeout { timeout, .. } => What::RecvTimeout { timeout },
         Note::Transparent { cause, .. } => What::Transparent { cause },
     }
 }

@@ -60,6 +60,11 @@ pub struct CallEngine {
     pub(super) last: Option<(Code, u32)>,
     /// What transparent retries have used so far (R69–R73).
     pub(super) transparent: Transparent,
+    /// The retry policy's `perAttemptRecvTimeout`, if any (R23, D24).
+    pub(super) recv_timeout: Option<Nanos>,
+    /// The live attempt still waiting for its first response, and when it gives up: set when
+    /// an attempt is sent under a `perAttemptRecvTimeout`, cleared by its headers or its end.
+    pub(super) recv_deadline: Option<(u32, Nanos)>,
 }
 
 impl CallEngine {
@@ -67,6 +72,10 @@ impl CallEngine {
     pub fn new(plan: CallPlan) -> Self {
         let backoff = match &plan.policy {
             Policy::Retry(p) => Some(Backoff::new(p)),
+            _ => None,
+        };
+        let recv_timeout = match &plan.policy {
+            Policy::Retry(p) => p.per_attempt_recv_timeout,
             _ => None,
         };
         CallEngine {
@@ -82,6 +91,8 @@ impl CallEngine {
             hedging_stopped: None,
             last: None,
             transparent: Transparent::default(),
+            recv_timeout,
+            recv_deadline: None,
         }
     }
 
@@ -96,7 +107,7 @@ impl CallEngine {
         }
         // A request that does not fit the retry buffer can only ever be sent once (R66).
         self.commit_next = !self.plan.request_fits_buffer;
-        self.send_new(out);
+        self.send_new(now, out);
         if let Policy::Hedging(p) = &self.plan.policy {
             let delay = p.hedging_delay;
             self.schedule_hedge(now + delay, "delay", out);
@@ -116,6 +127,7 @@ impl CallEngine {
                 // wins); headers on an attempt already cancelled or ended change nothing.
                 if self.is_live(slot) {
                     self.transparent.reached_app = true;
+                    self.clear_recv_deadline(slot);
                     if self.committed.is_none() {
                         self.commit(slot, out);
                     }
@@ -152,13 +164,14 @@ impl CallEngine {
         }
     }
 
-    /// When the engine next needs an [`Input::Tick`]: the earliest of its timer and the
-    /// deadline.
+    /// When the engine next needs an [`Input::Tick`]: the earliest of its timer, the
+    /// deadline and the live attempt's `perAttemptRecvTimeout`.
     pub fn next_wakeup(&self) -> Option<Nanos> {
         if self.finished {
             return None;
         }
-        earliest(self.timer, self.plan.deadline)
+        let recv = self.recv_deadline.map(|(_, at)| at);
+        earliest(earliest(self.timer, self.plan.deadline), recv)
     }
 
     /// Whether [`Output::Finish`] has been emitted.
@@ -181,7 +194,15 @@ impl CallEngine {
 
     pub(super) fn take_live(&mut self, slot: u32) -> Option<Live> {
         let i = self.live.iter().position(|l| l.slot == slot)?;
+        self.clear_recv_deadline(slot);
         Some(self.live.remove(i))
+    }
+
+    /// `slot` answered or left: its `perAttemptRecvTimeout` no longer runs.
+    pub(super) fn clear_recv_deadline(&mut self, slot: u32) {
+        if self.recv_deadline.is_some_and(|(s, _)| s == slot) {
+            self.recv_deadline = None;
+        }
     }
 
     pub(super) fn alloc_slot(&mut self) -> u32 {
@@ -191,7 +212,7 @@ impl CallEngine {
     }
 
     /// Sends the next A6 attempt: `grpc-previous-rpc-attempts` = attempts before it (R74, R76).
-    pub(super) fn send_new(&mut self, out: &mut Outputs) {
+    pub(super) fn send_new(&mut self, now: Nanos, out: &mut Outputs) {
         self.attempts += 1;
         let previous = (self.attempts > 1).then(|| self.attempts - 1);
         let live = Live {
@@ -199,11 +220,16 @@ impl CallEngine {
             attempt: self.attempts,
             previous,
         };
-        self.send(live, false, out);
+        self.send(now, live, false, out);
     }
 
-    pub(super) fn send(&mut self, live: Live, transparent: bool, out: &mut Outputs) {
+    pub(super) fn send(&mut self, now: Nanos, live: Live, transparent: bool, out: &mut Outputs) {
         self.live.push(live);
+        // Each attempt, transparent replays included, gets the whole timeout from its own
+        // start (R23: C-core starts the timer as each attempt is created).
+        if let Some(timeout) = self.recv_timeout {
+            self.recv_deadline = Some((live.slot, now.saturating_add(timeout)));
+        }
         let (slot, attempt, previous) = (live.slot, live.attempt, live.previous);
         out.push(Output::Send(SendAttempt {
             slot,
@@ -226,6 +252,9 @@ impl CallEngine {
     }
 
     pub(super) fn cancel_live_except(&mut self, keep: Option<u32>, out: &mut Outputs) {
+        if self.recv_deadline.is_some_and(|(s, _)| Some(s) != keep) {
+            self.recv_deadline = None;
+        }
         self.live.retain(|l| {
             let cancel = Some(l.slot) != keep;
             if cancel {
@@ -279,6 +308,14 @@ impl CallEngine {
         if self.deadline_passed(now) {
             return self.finish_deadline(env, out);
         }
+        if let Some((slot, at)) = self.recv_deadline {
+            if at <= now {
+                self.on_recv_timeout(now, slot, env, out);
+                if self.finished {
+                    return;
+                }
+            }
+        }
         if self.timer.is_some_and(|t| t <= now) {
             match self.plan.policy {
                 Policy::Hedging(_) => self.pump_hedges(now, env, out),
@@ -286,7 +323,7 @@ impl CallEngine {
                 // attempt goes out; the throttle was asked when the retry was decided (R43).
                 _ => {
                     self.timer = None;
-                    self.send_new(out);
+                    self.send_new(now, out);
                 }
             }
         }
@@ -320,7 +357,10 @@ impl CallEngine {
         let pushback = Pushback::parse(pushback).map(|p| (p, pushback.join(",")));
         match self.plan.policy.clone() {
             Policy::None => self.finish(status, slot, FinishReason::NoPolicy, env, out),
-            Policy::Retry(p) => self.after_retry_failure(now, live, status, pushback, &p, env, out),
+            Policy::Retry(p) => {
+                let retryable = p.retryable_codes.contains(status);
+                self.after_retry_failure(now, live, status, retryable, pushback, &p, env, out)
+            }
             Policy::Hedging(p) => {
                 self.after_hedge_failure(now, live, status, pushback, &p, env, out)
             }

@@ -33,6 +33,7 @@ pub(super) fn retry(n: u32) -> RetryPolicy {
         max_backoff: ms(10),
         backoff_multiplier_ppb: 1_000_000_000,
         retryable_codes: codes(&[Code::Unavailable]),
+        per_attempt_recv_timeout: None,
     }
 }
 

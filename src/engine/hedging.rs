@@ -107,7 +107,7 @@ impl CallEngine {
                 self.stop_hedging(FinishReason::Throttled, "throttled", out);
                 break;
             }
-            self.send_new(out);
+            self.send_new(now, out);
             self.schedule_hedge(now.saturating_add(delay), "delay", out);
         }
         if self.live.is_empty() && !self.can_hedge() {

@@ -10,6 +10,7 @@ mod call;
 mod hedging;
 pub mod outputs;
 pub mod pushback;
+mod recv_timeout;
 mod retry;
 pub mod throttle;
 mod transparent;
@@ -147,6 +148,8 @@ pub enum FinishReason {
     Cancelled,
     /// Too many transparent retries (D21).
     TransparentLimit,
+    /// The committed attempt got no response within `perAttemptRecvTimeout` (R23).
+    RecvTimeout,
 }
 
 impl FinishReason {
@@ -163,6 +166,7 @@ impl FinishReason {
             FinishReason::Deadline => "deadline exceeded",
             FinishReason::Cancelled => "cancelled by the application",
             FinishReason::TransparentLimit => "too many transparent retries",
+            FinishReason::RecvTimeout => "committed attempt got no response in time",
         }
     }
 }
@@ -216,6 +220,13 @@ pub enum Note {
         /// Why.
         cause: &'static str,
     },
+    /// `slot` got no response within `perAttemptRecvTimeout` and is cancelled (R23).
+    RecvTimeout {
+        /// The attempt given up.
+        slot: u32,
+        /// The timeout it had.
+        timeout: Nanos,
+    },
     /// A transparent retry (R69–R71).
     Transparent {
         /// The slot being replaced.
@@ -231,5 +242,7 @@ mod harness;
 mod tests_call;
 #[cfg(test)]
 mod tests_hedging;
+#[cfg(test)]
+mod tests_recv_timeout;
 #[cfg(test)]
 mod tests_retry;

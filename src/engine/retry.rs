@@ -12,19 +12,21 @@ use crate::config::RetryPolicy;
 use crate::time::Nanos;
 
 impl CallEngine {
+    /// `retryable`: the status is in `retryableStatusCodes`, or the attempt timed out waiting
+    /// for a response (R23, which skips the code check).
     #[allow(clippy::too_many_arguments)]
     pub(super) fn after_retry_failure(
         &mut self,
         now: Nanos,
         live: Live,
         status: Code,
+        retryable: bool,
         pushback: Option<(Pushback, String)>,
         policy: &RetryPolicy,
         env: &mut Env<'_>,
         out: &mut Outputs,
     ) {
         let slot = Some(live.slot);
-        let retryable = policy.retryable_codes.contains(status);
         let stop = pushback.as_ref().is_some_and(|(p, _)| p.stops());
         if retryable || stop {
             self.throttle_failure(env, out);

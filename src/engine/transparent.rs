@@ -90,6 +90,6 @@ impl CallEngine {
             slot: self.alloc_slot(),
             ..old
         };
-        self.send(live, true, out);
+        self.send(now, live, true, out);
     }
 }

@@ -28,13 +28,14 @@
 //! | `attempt.sent` | DEBUG | `attempt`, `previous` (absent on the first), `kind`: `original`, `retry`, `hedge` or `transparent` |
 //! | `attempt.headers` | TRACE | `attempt` |
 //! | `attempt.closed` | DEBUG | `attempt`, `outcome` (`OK`, `UNAVAILABLE`, `NOT_SENT`, `REFUSED`, …), `pushback` (raw, if any) |
-//! | `attempt.cancelled` | DEBUG | `attempt` (a losing hedge, a deadline, the application) |
+//! | `attempt.cancelled` | DEBUG | `attempt` (a losing hedge, a deadline, the application, a `perAttemptRecvTimeout`) |
 //! | `backoff` | DEBUG | `retry`, `nominal_ns`, `delay_ns`, `jitter`, `next_ns` |
 //! | `pushback` | DEBUG | `raw`, `meaning` (`delay 200ms`, `stop (negative)`, `stop (malformed)`), `next_ns` |
 //! | `throttle.tokens` | TRACE | `milli`, `max_milli` |
 //! | `throttle.refused` | DEBUG | `milli`, `max_milli` |
 //! | `hedge.scheduled` | DEBUG | `due_ns`, `cause` |
 //! | `hedging.stopped` | DEBUG | `cause` |
+//! | `attempt.recv_timeout` | DEBUG | `timeout_ns` (`perAttemptRecvTimeout`, R23; the attempt's `attempt.cancelled` follows) |
 //! | `transparent_retry` | DEBUG | `cause` (`not sent`, `refused`) |
 //! | `commit` | DEBUG | `attempt`, `overflow` |
 //! | `deadline` | DEBUG | `deadline_ns` |
@@ -172,6 +173,9 @@ fn emit(span: &Span, hedging: bool, e: &Event<'_>) {
         }
         What::HedgingStopped { cause } => {
             event!(target: TARGET, parent: span, Level::DEBUG, call, at_ns, cause, "hedging.stopped");
+        }
+        What::RecvTimeout { timeout } => {
+            event!(target: TARGET, parent: span, Level::DEBUG, call, at_ns, timeout_ns = timeout, "attempt.recv_timeout");
         }
         What::Transparent { cause } => {
             event!(target: TARGET, parent: span, Level::DEBUG, call, at_ns, cause, "transparent_retry");

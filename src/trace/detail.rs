@@ -65,6 +65,11 @@ impl fmt::Display for What<'_> {
                 write!(f, "next hedge at {} ({cause})", at_ms(at))
             }
             What::HedgingStopped { cause } => write!(f, "no more hedges: {cause}"),
+            What::RecvTimeout { timeout } => write!(
+                f,
+                "no response within {} (perAttemptRecvTimeout), attempt cancelled",
+                human(timeout)
+            ),
             What::Transparent { cause } => write!(f, "attempt {cause}, replayed"),
             // Why, when it is not the usual headers (R30b).
             What::Commit { overflow } => f.write_str(if overflow { "buffer overflow" } else { "" }),

@@ -101,6 +101,11 @@ pub enum What<'a> {
         /// Why.
         cause: &'static str,
     },
+    /// An attempt got no response within `perAttemptRecvTimeout` and is given up (R23).
+    RecvTimeout {
+        /// The timeout.
+        timeout: Nanos,
+    },
     /// A transparent retry (R69–R71).
     Transparent {
         /// `not sent` or `refused`.
@@ -154,6 +159,7 @@ impl What<'_> {
             What::Throttled { .. } => EventKind::Throttled,
             What::HedgeTimer { .. } => EventKind::HedgeTimer,
             What::HedgingStopped { .. } => EventKind::HedgingStopped,
+            What::RecvTimeout { .. } => EventKind::RecvTimeout,
             What::Transparent { .. } => EventKind::Transparent,
             What::Commit { .. } => EventKind::Commit,
             What::Cancel => EventKind::Cancel,

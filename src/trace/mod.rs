@@ -53,6 +53,8 @@ pub enum EventKind {
     HedgeTimer,
     /// Hedging stopped sending.
     HedgingStopped,
+    /// An attempt got no response within `perAttemptRecvTimeout`.
+    RecvTimeout,
     /// A transparent retry.
     Transparent,
     /// The call committed to an attempt.
@@ -78,6 +80,7 @@ impl EventKind {
             EventKind::Throttled => "throttled",
             EventKind::HedgeTimer => "hedge_timer",
             EventKind::HedgingStopped => "hedging_stopped",
+            EventKind::RecvTimeout => "recv_timeout",
             EventKind::Transparent => "transparent",
             EventKind::Commit => "commit",
             EventKind::Cancel => "cancel",

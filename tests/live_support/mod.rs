@@ -7,6 +7,7 @@ pub mod raw_h2;
 use std::sync::Arc;
 use std::time::Duration;
 
+use hedgehog::engine::Jitter;
 use hedgehog::live::pb::echo_client::EchoClient;
 use hedgehog::live::pb::EchoRequest;
 use hedgehog::live::{RetryLayer, RetryService, RunningServer, ServedAttempt};
@@ -53,6 +54,18 @@ pub fn layer(config: &str) -> (RetryLayer, Arc<TraceRecorder>) {
     let layer = RetryLayer::builder()
         .service_config(config)
         .seed(1)
+        .recorder(recorder.clone())
+        .build()
+        .expect("valid config");
+    (layer, recorder)
+}
+
+/// A layer for `config` recording every event, with no jitter, so times are exact.
+pub fn exact_layer(config: &str) -> (RetryLayer, Arc<TraceRecorder>) {
+    let recorder = Arc::new(TraceRecorder::new());
+    let layer = RetryLayer::builder()
+        .service_config(config)
+        .jitter(Jitter::None)
         .recorder(recorder.clone())
         .build()
         .expect("valid config");

@@ -7,8 +7,8 @@
 //! from `strsim`, ignoring letter case, `_` and `-`), or the path where a key that is valid
 //! elsewhere belongs (`timeout` inside `retryPolicy`).
 //!
-//! Known-but-unacted keys (R84, D24: `loadBalancingConfig`, `perAttemptRecvTimeout`, …) are
-//! known. Their values, like a load-balancing policy's own JSON, are opaque and never walked.
+//! Known-but-unacted keys (R84: `loadBalancingConfig`, …) are known, and so is
+//! `retryPolicy.perAttemptRecvTimeout`, which lenient mode acts on (R23, D24). Their values, like a load-balancing policy's own JSON, are opaque and never walked.
 //! A key that differs from a known one only in letter case is not reported here: lenient mode
 //! reads it, and the portability warnings already say which runtimes do not (D1).
 
@@ -30,7 +30,8 @@ enum Level {
 }
 
 impl Level {
-    /// The keys valid here (R84 and D24's ignored-but-valid keys included).
+    /// The keys valid here (R84's ignored-but-valid keys and R23's `perAttemptRecvTimeout`
+    /// included).
     fn keys(self) -> &'static [&'static str] {
         match self {
             Level::Root => &[
@@ -221,6 +222,16 @@ mod tests {
         assert_eq!(suggestion("nme", Level::Entry.keys()), Some("name"));
         let lints = only(retry(("colour", json!(1))), UnknownKey, &Default::default());
         assert!(lints[0].fix.as_deref().unwrap().starts_with("remove it"));
+    }
+
+    #[test]
+    fn per_attempt_recv_timeout_belongs_in_retry_policy_only_r23() {
+        let config = json!({"methodConfig": [{"name": [{}], "hedgingPolicy": {
+            "maxAttempts": 2, "hedgingDelay": "0.1s", "perAttemptRecvTimeout": "1s"}}]});
+        let lints = super::super::test_support::lints(config, &Default::default());
+        let at = "methodConfig[0].hedgingPolicy.perAttemptRecvTimeout";
+        let lint = lints.iter().find(|l| l.path == at).expect("fires");
+        assert!(matches!(lint.code, UnknownKey | MisplacedKey), "{lint:?}");
     }
 
     #[test]

@@ -131,6 +131,7 @@ pub fn run_once(study: &Study, n: u64, algo: Algo, seed: u64) -> (u64, Nanos) {
         max_backoff: study.cap,
         backoff_multiplier_ppb: 2_000_000_000,
         retryable_codes: CodeSet::default(),
+        per_attempt_recv_timeout: None,
     };
     struct Client {
         n: u32,

@@ -141,7 +141,7 @@ fn outcome<E: de::Error>(name: &str) -> Result<Outcome, E> {
 }
 
 /// Every event kind, to read one back from its name.
-const EVENT_KINDS: [EventKind; 14] = [
+const EVENT_KINDS: [EventKind; 15] = [
     EventKind::Sent,
     EventKind::Headers,
     EventKind::Closed,
@@ -151,6 +151,7 @@ const EVENT_KINDS: [EventKind; 14] = [
     EventKind::Throttled,
     EventKind::HedgeTimer,
     EventKind::HedgingStopped,
+    EventKind::RecvTimeout,
     EventKind::Transparent,
     EventKind::Commit,
     EventKind::Cancel,
