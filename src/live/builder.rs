@@ -14,6 +14,7 @@ use std::sync::{Arc, Mutex, OnceLock};
 use rand::{RngCore, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 
+use super::call_options::CallOptions;
 use super::layer::RetryLayer;
 use super::wire::parse_grpc_timeout;
 use crate::clock::TokioClock;
@@ -252,9 +253,8 @@ pub(super) fn bytes(n: usize) -> u64 {
 }
 
 impl Settings {
-    /// The plan for a request to `path` with these headers, read at `now`: the one plan of
-    /// [`crate::plan`], with the application's deadline from `grpc-timeout` and, when the
-    /// layer's retries are off, no policy (R79, D23).
+    /// The plan for a request to `path` with these headers and no options.
+    #[cfg(test)]
     pub(super) fn plan(
         &self,
         path: &str,
@@ -262,17 +262,42 @@ impl Settings {
         now: u64,
         fits: bool,
     ) -> CallPlan {
+        self.plan_with(path, headers, None, now, fits).0
+    }
+
+    /// The plan for a request to `path` with these headers and the call's `options`, read at
+    /// `now`: the one plan of [`crate::plan`], with the application's deadline from
+    /// `grpc-timeout`, the call's policy if its options name one, and, when the layer's
+    /// retries are off, no policy (R79, D23). Also whether its attempts wait for ready: the
+    /// call's choice, else the method's `waitForReady` (R82).
+    pub(super) fn plan_with(
+        &self,
+        path: &str,
+        headers: &http::HeaderMap,
+        options: Option<&CallOptions>,
+        now: u64,
+        fits: bool,
+    ) -> (CallPlan, bool) {
         let deadline = headers
             .get("grpc-timeout")
             .and_then(|v| v.to_str().ok())
             .and_then(parse_grpc_timeout);
-        let method = MethodPlan::for_path(&self.config, path);
+        let entry = self.config.select_entry_for_path(path);
+        let wait_for_ready = options
+            .and_then(|o| o.wait_for_ready)
+            .or_else(|| entry.and_then(|e| e.wait_for_ready))
+            .unwrap_or(false);
+        let mut method = MethodPlan::from_entry(entry);
+        if let Some(policy) = options.and_then(|o| o.policy.as_ref()) {
+            method.policy = policy.clone();
+        }
         let method = if self.retries {
             method
         } else {
             method.without_retries()
         };
-        method.into_call_plan(deadline, now, self.jitter, fits)
+        let plan = method.into_call_plan(deadline, now, self.jitter, fits);
+        (plan, wait_for_ready)
     }
 }
 

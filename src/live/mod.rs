@@ -7,8 +7,10 @@
 //!
 //! - [`layer`]: [`RetryLayer`], the tower layer that puts the engine in front of any tonic
 //!   channel (`EchoClient::new(ServiceBuilder::new().layer(layer).service(channel))`);
-//!   [`builder`] configures it; [`reconfigure`] replaces its config while it runs.
-//! - [`transport`]: one attempt = one HTTP/2 request; commit at headers; reset on drop.
+//!   [`builder`] configures it; [`reconfigure`] replaces its config while it runs;
+//!   [`call_options`]: one call's own policy or wait-for-ready, as a request extension.
+//! - [`transport`]: one attempt = one HTTP/2 request; commit at headers; reset on drop;
+//!   each sent when the inner service is ready, waiting for a connection if asked (`attempt_send`).
 //! - [`replay`]: the retry buffer that replays the request body to every attempt.
 //! - [`response`]: the response body, watched for the committed attempt's trailers;
 //!   [`retry_info`]: `google.rpc.RetryInfo` read as pushback (opt-in).
@@ -23,10 +25,12 @@
 //! - [`wire`]: `grpc-timeout` and the HTTP-to-gRPC status mapping.
 //! - [`pb`]: the generated echo client and messages (`proto/echo.proto`).
 
+mod attempt_send;
 pub mod behaviour_service;
 pub mod builder;
 pub mod bytes_codec;
 mod call;
+pub mod call_options;
 pub mod compare;
 pub mod echo;
 pub mod echo_service;
@@ -43,6 +47,7 @@ pub mod wire;
 
 pub use behaviour_service::BehaviourService;
 pub use bytes_codec::BytesCodec;
+pub use call_options::CallOptions;
 pub use echo_service::EchoService;
 pub use layer::{ConfigHandle, RetryLayer, RetryLayerBuilder, RetryService};
 pub use served_attempt::{ServedAttempt, ServedOutcome, StepSource};
