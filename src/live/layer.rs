@@ -168,6 +168,12 @@ impl RetryLayer {
         &self.warnings
     }
 
+    /// Bytes of requests the layer's calls hold for replay now, out of the channel's retry
+    /// buffer budget (R64): every call gives its share back when it ends, however it ends.
+    pub fn buffer_in_use(&self) -> u64 {
+        self.current.load().buffer.used()
+    }
+
     /// The layer's clock: call and attempt times in recorded traces count from its epoch.
     pub fn clock(&self) -> TokioClock {
         self.current.load().clock
