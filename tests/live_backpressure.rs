@@ -9,7 +9,7 @@ use std::task::Poll;
 use std::time::Duration;
 
 use hedgehog::live::pb::echo_client::EchoClient;
-use hedgehog::live::{RetryLayer, PREVIOUS_ATTEMPTS};
+use hedgehog::live::{RetryLayer, RetryService, PREVIOUS_ATTEMPTS};
 use http::{Request, Response};
 use live_support::{calls, layer, served, server, DEMO_CONFIG, WAIT};
 use serde_json::json;
@@ -36,12 +36,23 @@ fn trailers_only(code: tonic::Code) -> Response<Body> {
         .expect("valid response")
 }
 
+type Mocked = (
+    RetryService<mock::Mock<Request<Body>, Response<Body>>>,
+    mock::Handle<Request<Body>, Response<Body>>,
+);
+
+/// The layer with the grpc-go demo policy over tower-test's mock, which allows `allowed`
+/// requests.
+fn mocked(allowed: u64) -> Mocked {
+    let (inner, mut handle) = mock::pair::<Request<Body>, Response<Body>>();
+    handle.allow(allowed);
+    let layer = RetryLayer::from_service_config(DEMO_CONFIG).expect("valid");
+    (layer.layer(inner), handle)
+}
+
 #[tokio::test(start_paused = true)]
 async fn the_layer_is_ready_only_when_the_inner_service_is() {
-    let (inner, mut handle) = mock::pair::<Request<Body>, Response<Body>>();
-    handle.allow(0);
-    let layer = RetryLayer::from_service_config(DEMO_CONFIG).expect("valid");
-    let mut service = layer.layer(inner);
+    let (mut service, mut handle) = mocked(0);
 
     let mut task = tokio_test::task::spawn(());
     task.enter(|cx, _| assert!(service.poll_ready(cx).is_pending()));
@@ -68,10 +79,7 @@ async fn the_layer_is_ready_only_when_the_inner_service_is() {
 
 #[tokio::test(start_paused = true)]
 async fn a_retry_waits_for_the_inner_service_to_be_ready_r21() {
-    let (inner, mut handle) = mock::pair::<Request<Body>, Response<Body>>();
-    handle.allow(1);
-    let layer = RetryLayer::from_service_config(DEMO_CONFIG).expect("valid");
-    let mut service = layer.layer(inner);
+    let (mut service, mut handle) = mocked(1);
     std::future::poll_fn(|cx| service.poll_ready(cx))
         .await
         .expect("ready");

@@ -136,6 +136,19 @@ async fn assert_cleaned_up(setup: &Setup) {
     assert_eq!(setup.layer.buffer_in_use(), 0, "the budget came back");
 }
 
+/// Starts the call and waits until its first attempt reached the mock.
+async fn first_attempt_sent(
+    setup: &mut Setup,
+) -> (
+    tokio_test::task::Spawn<hedgehog::live::layer::ResponseFuture>,
+    mock::SendResponse<Response<Body>>,
+) {
+    let mut call = tokio_test::task::spawn(setup.service.call(request()));
+    assert!(call.poll().is_pending());
+    let (_, reply) = setup.handle.next_request().await.expect("sent");
+    (call, reply)
+}
+
 #[tokio::test]
 async fn dropped_before_the_first_attempt_is_sent_r33() {
     let mut setup = setup().await;
@@ -148,9 +161,7 @@ async fn dropped_before_the_first_attempt_is_sent_r33() {
 #[tokio::test]
 async fn dropped_while_an_attempt_is_in_flight_r33() {
     let mut setup = setup().await;
-    let mut call = tokio_test::task::spawn(setup.service.call(request()));
-    assert!(call.poll().is_pending());
-    let (_request, _reply) = setup.handle.next_request().await.expect("sent");
+    let (call, _reply) = first_attempt_sent(&mut setup).await;
     assert_eq!(setup.alive.count(), 1);
     drop(call);
     assert_cleaned_up(&setup).await;
@@ -159,9 +170,7 @@ async fn dropped_while_an_attempt_is_in_flight_r33() {
 #[tokio::test]
 async fn dropped_during_a_backoff_r33() {
     let mut setup = setup().await;
-    let mut call = tokio_test::task::spawn(setup.service.call(request()));
-    assert!(call.poll().is_pending());
-    let (_, reply) = setup.handle.next_request().await.expect("sent");
+    let (mut call, reply) = first_attempt_sent(&mut setup).await;
     reply.send_response(unavailable());
     // The first attempt closed UNAVAILABLE: the call waits out its backoff (the mock is not
     // ready again either, so no retry can have been sent).
@@ -177,9 +186,7 @@ async fn dropped_during_a_backoff_r33() {
 #[tokio::test]
 async fn dropped_after_commit_while_the_body_streams_r33() {
     let mut setup = setup().await;
-    let mut call = tokio_test::task::spawn(setup.service.call(request()));
-    assert!(call.poll().is_pending());
-    let (_, reply) = setup.handle.next_request().await.expect("sent");
+    let (call, reply) = first_attempt_sent(&mut setup).await;
     // Headers without a status commit (R30); the body never ends while it lives.
     let guard = setup.alive.guard();
     let body = futures_util::stream::unfold(guard, |guard| async move {
@@ -208,10 +215,7 @@ fn dropped_outside_any_runtime_does_not_panic_or_leak() {
         .expect("runtime");
     let (setup, call) = runtime.block_on(async {
         let mut setup = setup().await;
-        let mut call = tokio_test::task::spawn(setup.service.call(request()));
-        assert!(call.poll().is_pending());
-        let sent = setup.handle.next_request().await.expect("sent");
-        drop(sent);
+        let (call, _) = first_attempt_sent(&mut setup).await;
         (setup, call.into_inner())
     });
     // A response future outliving its runtime (shut down first), dropped on a thread with
