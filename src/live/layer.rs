@@ -37,6 +37,13 @@
 //! driver gets [`crate::driver::Signal::BufferOverflow`]: the call commits to that attempt (R30b, R61, R66;
 //! see [`super::replay`]).
 //!
+//! One call can differ from its method's config through a [`CallOptions`] request extension
+//! (no retries, its own parsed policy, wait-for-ready; [`super::call_options`]), on the same
+//! throttle and buffer budget. Below the layer, tower's contract holds: [`RetryService`] is
+//! ready when the inner service is, the first attempt uses that readiness and every later
+//! attempt waits for its own, so a `Buffer`, `ConcurrencyLimit` or `Balance` underneath
+//! pushes back on retries and hedges too.
+//!
 //! # Timeouts: where one sits decides what it bounds
 //!
 //! - **The whole call**: tonic's `Request::set_timeout` (and any `grpc-timeout` the
