@@ -127,7 +127,7 @@ impl<S> TonicTransport<S> {
     }
 
     /// `service` is ready (its `poll_ready` said so): the first attempt calls it as it is, and
-    /// later ones drive clones to readiness ([`super::attempt_send`]).
+    /// later ones drive clones to readiness (see the layer's docs).
     pub fn ready_for_first_attempt(self) -> Self {
         self.first_ready.store(true, Ordering::Relaxed);
         self
