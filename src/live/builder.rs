@@ -18,7 +18,7 @@ use super::call_options::CallOptions;
 use super::layer::RetryLayer;
 use super::wire::parse_grpc_timeout;
 use crate::clock::TokioClock;
-use crate::config::{self, ParseError, ParseOptions, ServiceConfig};
+use crate::config::{self, ParseError, ParseOptions, Policy, ServiceConfig};
 use crate::engine::{CallPlan, Jitter, Throttle, ThrottleRegistry};
 use crate::plan::buffer::RetryBuffer;
 use crate::plan::MethodPlan;
@@ -289,7 +289,14 @@ impl Settings {
             .unwrap_or(false);
         let mut method = MethodPlan::from_entry(entry);
         if let Some(policy) = options.and_then(|o| o.policy.as_ref()) {
+            // The layer's client ceiling holds for a call's own policy too (R16, D4).
+            let limit = self.options.max_attempts_limit.max(2);
             method.policy = policy.clone();
+            match &mut method.policy {
+                Policy::Retry(p) => p.max_attempts = p.max_attempts.min(limit),
+                Policy::Hedging(p) => p.max_attempts = p.max_attempts.min(limit),
+                Policy::None => {}
+            }
         }
         let method = if self.retries {
             method
@@ -304,7 +311,6 @@ impl Settings {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::config::Policy;
     use crate::plan::tests::CONFIG;
     use crate::time::NANOS_PER_MS;
     use http::{HeaderMap, HeaderValue};
@@ -369,6 +375,36 @@ mod tests {
             .plan("/echo.Echo/UnaryEcho", &HeaderMap::new(), 0, true);
         assert_eq!(plan.policy.max_attempts(), 7);
         assert!(!layer.warnings().is_empty(), "clamping warns");
+    }
+
+    #[test]
+    fn call_options_replace_the_policy_within_the_layers_limits_r15_r16_r82() {
+        let path = "/echo.Echo/UnaryEcho";
+        let none = HeaderMap::new();
+        let mut own = settings(true).plan(path, &none, 0, true).policy;
+        if let Policy::Retry(p) = &mut own {
+            p.max_attempts = 9;
+        }
+        let options = CallOptions::policy(own).wait_for_ready(true);
+        let (plan, wait) = settings(true).plan_with(path, &none, Some(&options), 0, true);
+        assert_eq!(
+            plan.policy.max_attempts(),
+            5,
+            "the client ceiling still holds"
+        );
+        assert_eq!(
+            plan.deadline,
+            Some(500 * NANOS_PER_MS),
+            "the method's timeout too"
+        );
+        assert!(wait);
+        // The operator's switch wins over the call's policy.
+        let (plan, _) = settings(false).plan_with(path, &none, Some(&options), 0, true);
+        assert_eq!(plan.policy, Policy::None);
+        let (plan, wait) =
+            settings(true).plan_with(path, &none, Some(&CallOptions::no_retries()), 0, true);
+        assert_eq!(plan.policy, Policy::None);
+        assert!(!wait, "waitForReady defaults to off");
     }
 
     #[test]

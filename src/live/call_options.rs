@@ -13,7 +13,8 @@
 //!   transparent retries (R69, R70) and the method's `timeout` (R81) still apply;
 //! - [`CallOptions::policy`] / [`CallOptions::method_config`]: this call uses another
 //!   parsed retry or hedging policy instead of the one selected for its method (R15); it still
-//!   shares the layer's throttle and buffer budget;
+//!   shares the layer's throttle and buffer budget, and the layer's `maxAttempts` ceiling
+//!   clamps it (R16, D4);
 //! - [`CallOptions::wait_for_ready`]: overrides the method's `waitForReady` (R82). A
 //!   wait-for-ready attempt whose connection cannot be made does not fail UNAVAILABLE through
 //!   the policy (R72): it waits and picks a connection again, until the call's deadline
@@ -57,9 +58,9 @@ impl CallOptions {
         CallOptions::default().with_policy(policy)
     }
 
-    /// This call runs the policy and `waitForReady` of a parsed `methodConfig` entry (its
-    /// names are ignored; its `timeout` too, since a per-call deadline is the request's own
-    /// `grpc-timeout`).
+    /// This call runs the policy and `waitForReady` of a parsed `methodConfig` entry. Its
+    /// names are ignored, and so is its `timeout`: the call keeps its own method's (R81), and
+    /// a deadline of its own is the request's `grpc-timeout`.
     pub fn method_config(entry: &MethodConfig) -> Self {
         CallOptions {
             policy: Some(entry.policy.clone()),
