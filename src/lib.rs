@@ -174,7 +174,7 @@ pub mod trace;
 pub mod transport;
 
 pub use config::{parse_str as parse_service_config, ParseError, ParseOptions, ServiceConfig};
-pub use live::{RetryLayer, RetryLayerBuilder, RetryService};
+pub use live::{CallOptions, RetryLayer, RetryLayerBuilder, RetryService};
 pub use scenario::{Scenario, ScenarioError};
 pub use sim::run::{run_with as simulate_with, summary as simulate_summary, trace as simulate};
 pub use trace::{render, Trace};

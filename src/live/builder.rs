@@ -14,10 +14,11 @@ use std::sync::{Arc, Mutex, OnceLock};
 use rand::{RngCore, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 
+use super::call_options::CallOptions;
 use super::layer::RetryLayer;
 use super::wire::parse_grpc_timeout;
 use crate::clock::TokioClock;
-use crate::config::{self, ParseError, ParseOptions, ServiceConfig};
+use crate::config::{self, ParseError, ParseOptions, Policy, ServiceConfig};
 use crate::engine::{CallPlan, Jitter, Throttle, ThrottleRegistry};
 use crate::plan::buffer::RetryBuffer;
 use crate::plan::MethodPlan;
@@ -252,9 +253,8 @@ pub(super) fn bytes(n: usize) -> u64 {
 }
 
 impl Settings {
-    /// The plan for a request to `path` with these headers, read at `now`: the one plan of
-    /// [`crate::plan`], with the application's deadline from `grpc-timeout` and, when the
-    /// layer's retries are off, no policy (R79, D23).
+    /// The plan for a request to `path` with these headers and no options.
+    #[cfg(test)]
     pub(super) fn plan(
         &self,
         path: &str,
@@ -262,24 +262,55 @@ impl Settings {
         now: u64,
         fits: bool,
     ) -> CallPlan {
+        self.plan_with(path, headers, None, now, fits).0
+    }
+
+    /// The plan for a request to `path` with these headers and the call's `options`, read at
+    /// `now`: the one plan of [`crate::plan`], with the application's deadline from
+    /// `grpc-timeout`, the call's policy if its options name one, and, when the layer's
+    /// retries are off, no policy (R79, D23). Also whether its attempts wait for ready: the
+    /// call's choice, else the method's `waitForReady` (R82).
+    pub(super) fn plan_with(
+        &self,
+        path: &str,
+        headers: &http::HeaderMap,
+        options: Option<&CallOptions>,
+        now: u64,
+        fits: bool,
+    ) -> (CallPlan, bool) {
         let deadline = headers
             .get("grpc-timeout")
             .and_then(|v| v.to_str().ok())
             .and_then(parse_grpc_timeout);
-        let method = MethodPlan::for_path(&self.config, path);
+        let entry = self.config.select_entry_for_path(path);
+        let wait_for_ready = options
+            .and_then(|o| o.wait_for_ready)
+            .or_else(|| entry.and_then(|e| e.wait_for_ready))
+            .unwrap_or(false);
+        let mut method = MethodPlan::from_entry(entry);
+        if let Some(policy) = options.and_then(|o| o.policy.as_ref()) {
+            // The layer's client ceiling holds for a call's own policy too (R16, D4).
+            let limit = self.options.max_attempts_limit.max(2);
+            method.policy = policy.clone();
+            match &mut method.policy {
+                Policy::Retry(p) => p.max_attempts = p.max_attempts.min(limit),
+                Policy::Hedging(p) => p.max_attempts = p.max_attempts.min(limit),
+                Policy::None => {}
+            }
+        }
         let method = if self.retries {
             method
         } else {
             method.without_retries()
         };
-        method.into_call_plan(deadline, now, self.jitter, fits)
+        let plan = method.into_call_plan(deadline, now, self.jitter, fits);
+        (plan, wait_for_ready)
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::config::Policy;
     use crate::plan::tests::CONFIG;
     use crate::time::NANOS_PER_MS;
     use http::{HeaderMap, HeaderValue};
@@ -344,6 +375,36 @@ mod tests {
             .plan("/echo.Echo/UnaryEcho", &HeaderMap::new(), 0, true);
         assert_eq!(plan.policy.max_attempts(), 7);
         assert!(!layer.warnings().is_empty(), "clamping warns");
+    }
+
+    #[test]
+    fn call_options_replace_the_policy_within_the_layers_limits_r15_r16_r82() {
+        let path = "/echo.Echo/UnaryEcho";
+        let none = HeaderMap::new();
+        let mut own = settings(true).plan(path, &none, 0, true).policy;
+        if let Policy::Retry(p) = &mut own {
+            p.max_attempts = 9;
+        }
+        let options = CallOptions::policy(own).wait_for_ready(true);
+        let (plan, wait) = settings(true).plan_with(path, &none, Some(&options), 0, true);
+        assert_eq!(
+            plan.policy.max_attempts(),
+            5,
+            "the client ceiling still holds"
+        );
+        assert_eq!(
+            plan.deadline,
+            Some(500 * NANOS_PER_MS),
+            "the method's timeout too"
+        );
+        assert!(wait);
+        // The operator's switch wins over the call's policy.
+        let (plan, _) = settings(false).plan_with(path, &none, Some(&options), 0, true);
+        assert_eq!(plan.policy, Policy::None);
+        let (plan, wait) =
+            settings(true).plan_with(path, &none, Some(&CallOptions::no_retries()), 0, true);
+        assert_eq!(plan.policy, Policy::None);
+        assert!(!wait, "waitForReady defaults to off");
     }
 
     #[test]

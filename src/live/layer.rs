@@ -41,6 +41,13 @@
 //! driver gets [`crate::driver::Signal::BufferOverflow`]: the call commits to that attempt (R30b, R61, R66;
 //! see [`super::replay`]).
 //!
+//! One call can differ from its method's config through a [`CallOptions`] request extension
+//! (no retries, its own parsed policy, wait-for-ready; [`super::call_options`]), on the same
+//! throttle and buffer budget. Below the layer, tower's contract holds: [`RetryService`] is
+//! ready when the inner service is, the first attempt uses that readiness and every later
+//! attempt waits for its own, so a `Buffer`, `ConcurrencyLimit` or `Balance` underneath
+//! pushes back on retries and hedges too.
+//!
 //! # Timeouts: where one sits decides what it bounds
 //!
 //! - **The whole call**: tonic's `Request::set_timeout` (and any `grpc-timeout` the
@@ -77,6 +84,7 @@ use super::builder::{bytes, Settings};
 pub use super::builder::{global_throttles, CallIndex, RetryLayerBuilder, RngFactory};
 pub use super::call::ResponseFuture;
 use super::call::{drive, signals, CallName};
+pub use super::call_options::CallOptions;
 pub use super::reconfigure::ConfigHandle;
 use super::reconfigure::Current;
 use super::replay::Replay;
@@ -178,6 +186,12 @@ impl RetryLayer {
         &self.warnings
     }
 
+    /// Bytes of requests the layer's calls hold for replay now, out of the channel's retry
+    /// buffer budget (R64): every call gives its share back when it ends, however it ends.
+    pub fn buffer_in_use(&self) -> u64 {
+        self.current.load().buffer.used()
+    }
+
     /// The layer's clock: call and attempt times in recorded traces count from its epoch.
     pub fn clock(&self) -> TokioClock {
         self.current.load().clock
@@ -191,15 +205,30 @@ impl<S> Layer<S> for RetryLayer {
         RetryService {
             inner,
             current: Arc::clone(&self.current),
+            ready: false,
         }
     }
 }
 
-/// The service [`RetryLayer`] makes.
-#[derive(Clone)]
+/// The service [`RetryLayer`] makes. Ready when the inner service is: the first attempt of
+/// the next call takes that readiness, and later attempts wait for their own (see
+/// `attempt_send`).
 pub struct RetryService<S> {
     inner: S,
     current: Arc<Current>,
+    /// `inner` said ready; the next call's first attempt takes it (tower's contract).
+    ready: bool,
+}
+
+impl<S: Clone> Clone for RetryService<S> {
+    fn clone(&self) -> Self {
+        // A clone is not ready until polled, as tower's services go.
+        RetryService {
+            inner: self.inner.clone(),
+            current: Arc::clone(&self.current),
+            ready: false,
+        }
+    }
 }
 
 impl<S, B> Service<Request<Body>> for RetryService<S>
@@ -214,8 +243,11 @@ where
     type Error = BoxError;
     type Future = ResponseFuture;
 
-    fn poll_ready(&mut self, _cx: &mut Context<'_>) -> Poll<Result<(), BoxError>> {
-        // Each attempt drives a clone of the inner service to readiness itself.
+    fn poll_ready(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), BoxError>> {
+        if !self.ready {
+            std::task::ready!(self.inner.poll_ready(cx)).map_err(Into::into)?;
+            self.ready = true;
+        }
         Poll::Ready(Ok(()))
     }
 
@@ -235,7 +267,14 @@ where
         };
         let fits = reservation.is_some();
         let clock = settings.clock;
-        let plan = settings.plan(template.path(), template.headers(), clock.now(), fits);
+        let options = template.extensions().get::<CallOptions>();
+        let (plan, wait_for_ready) = settings.plan_with(
+            template.path(),
+            template.headers(),
+            options,
+            clock.now(),
+            fits,
+        );
         let counted = settings.calls.fetch_add(1, Ordering::Relaxed);
         let call = template
             .extensions()
@@ -249,14 +288,23 @@ where
         // Only a request still being read can overflow later.
         let streaming = (!replay.is_complete()).then(|| Arc::clone(&replay));
         let signals = signals(Arc::clone(&end), streaming);
+        // The ready service goes to the call (its first attempt), a clone stays for the next.
+        let ready = std::mem::take(&mut self.ready);
+        let clone = self.inner.clone();
         let transport = TonicTransport::new(
-            self.inner.clone(),
+            std::mem::replace(&mut self.inner, clone),
             template,
             replay,
             clock,
             Arc::clone(&end),
         )
-        .reading_retry_info(settings.retry_info);
+        .reading_retry_info(settings.retry_info)
+        .waiting_for_ready(wait_for_ready);
+        let transport = if ready {
+            transport.ready_for_first_attempt()
+        } else {
+            transport
+        };
         let (tx, rx) = oneshot::channel();
         let driver = drive(
             settings,

@@ -9,7 +9,8 @@
 //! - [`layer`]: [`RetryLayer`], the tower layer that puts the engine in front of any tonic
 //!   channel (`MyClient::new(ServiceBuilder::new().layer(layer).service(channel))`);
 //!   [`builder`] configures it; [`reconfigure`] replaces its config while it runs;
-//!   [`retry_info`] reads `google.rpc.RetryInfo` as pushback (opt-in).
+//!   [`retry_info`] reads `google.rpc.RetryInfo` as pushback (opt-in); [`call_options`]: one
+//!   call's own policy, no retries, or wait-for-ready, as a request extension.
 //! - With the `test-server` feature: `behaviour_service`, any
 //!   [`crate::scenario::behaviour::Behaviour`] as a gRPC server for every method of any proto,
 //!   framing messages with [`bytes_codec`] (no generated code, no echo proto), and
@@ -20,18 +21,21 @@
 //!   any echo method; `pb`, the generated echo client and messages (`proto/echo.proto`).
 //!
 //! Inside (hidden from these docs): `transport` (one attempt = one HTTP/2 request; commit at
-//! headers; reset on drop), `replay` (the retry buffer that replays the request body to every
+//! headers; reset on drop; each sent when the inner service is ready, waiting for a connection
+//! if asked: `attempt_send`), `replay` (the retry buffer that replays the request body to every
 //! attempt), `response` (the response body, watched for the committed attempt's trailers),
 //! `served_attempt` (the record of every attempt a test server saw), `wire` (`grpc-timeout`
 //! and the HTTP-to-gRPC status mapping), and `run` and `compare` (`hedgehog sim --live` and
 //! its verdict against the simulation).
 
+mod attempt_send;
 #[cfg(feature = "test-server")]
 #[cfg_attr(docsrs, doc(cfg(feature = "test-server")))]
 pub mod behaviour_service;
 pub mod builder;
 pub mod bytes_codec;
 mod call;
+pub mod call_options;
 #[doc(hidden)]
 pub mod compare;
 #[cfg(feature = "echo")]
@@ -66,6 +70,7 @@ pub mod wire;
 #[cfg_attr(docsrs, doc(cfg(feature = "test-server")))]
 pub use behaviour_service::BehaviourService;
 pub use bytes_codec::BytesCodec;
+pub use call_options::CallOptions;
 #[cfg(feature = "echo")]
 #[cfg_attr(docsrs, doc(cfg(feature = "echo")))]
 pub use echo_service::EchoService;

@@ -17,14 +17,18 @@
 
 use std::error::Error as StdError;
 use std::pin::Pin;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
+
+use futures_util::future::Either;
 
 use futures_util::stream::{self, Stream};
 use http::{HeaderValue, Request, Response};
 use tokio::sync::oneshot;
 use tonic::body::Body;
-use tower::{Service, ServiceExt};
+use tower::Service;
 
+use super::attempt_send::{self, Ready};
 use super::replay::Replay;
 use super::response::{CallEnd, Close, LiveBody};
 use super::wire::{code_for_http, format_grpc_timeout};
@@ -93,6 +97,10 @@ pub struct TonicTransport<S> {
     complete: bool,
     /// `google.rpc.RetryInfo` counts as pushback ([`super::retry_info`]).
     retry_info: bool,
+    /// `service` was driven to readiness for the first attempt ([`super::attempt_send`]).
+    first_ready: AtomicBool,
+    /// Attempts wait for a connection rather than fail (R82, [`super::attempt_send`]).
+    wait_for_ready: bool,
 }
 
 impl<S> TonicTransport<S> {
@@ -113,7 +121,22 @@ impl<S> TonicTransport<S> {
             clock,
             end,
             retry_info: false,
+            first_ready: AtomicBool::new(false),
+            wait_for_ready: false,
         }
+    }
+
+    /// `service` is ready (its `poll_ready` said so): the first attempt calls it as it is, and
+    /// later ones drive clones to readiness (see the layer's docs).
+    pub fn ready_for_first_attempt(self) -> Self {
+        self.first_ready.store(true, Ordering::Relaxed);
+        self
+    }
+
+    /// Attempts wait for a connection rather than fail UNAVAILABLE (R82).
+    pub fn waiting_for_ready(mut self, wait: bool) -> Self {
+        self.wait_for_ready = wait;
+        self
     }
 
     /// Reads `google.rpc.RetryInfo` in every attempt's status as pushback
@@ -142,6 +165,40 @@ impl<S> TonicTransport<S> {
             }
         }
         request
+    }
+}
+
+impl<S> TonicTransport<S> {
+    /// Remakes `request` for another try of the attempt in `start` (wait-for-ready): the same
+    /// head with the time left, the body replayed from its start.
+    fn remake(
+        &self,
+        start: &AttemptStart,
+        request: &Request<Body>,
+    ) -> impl Fn() -> Request<Body> + Send + 'static {
+        let mut head = Request::new(());
+        *head.method_mut() = request.method().clone();
+        *head.uri_mut() = request.uri().clone();
+        *head.version_mut() = request.version();
+        *head.headers_mut() = request.headers().clone();
+        *head.extensions_mut() = request.extensions().clone();
+        let (head, ()) = head.into_parts();
+        let (replay, slot, clock, deadline) = (
+            Arc::clone(&self.replay),
+            start.slot,
+            self.clock,
+            start.deadline,
+        );
+        move || {
+            let mut head = head.clone();
+            if let Some(deadline) = deadline {
+                let left = deadline.saturating_sub(clock.now());
+                if let Ok(value) = HeaderValue::from_str(&format_grpc_timeout(left)) {
+                    head.headers.insert("grpc-timeout", value);
+                }
+            }
+            Request::from_parts(head, Body::new(replay.reader(slot)))
+        }
     }
 }
 
@@ -181,17 +238,30 @@ where
 
     fn start(&self, start: &AttemptStart) -> Self::Attempt {
         let request = self.request(start);
-        let service = self
-            .service
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .clone();
+        let service = {
+            let mut service = self.service.lock().unwrap_or_else(|e| e.into_inner());
+            let clone = service.clone();
+            if self.first_ready.swap(false, Ordering::Relaxed) {
+                Ready::Yes(std::mem::replace(&mut *service, clone))
+            } else {
+                Ready::No(clone)
+            }
+        };
+        let sent = if self.wait_for_ready {
+            let again = self.remake(start, &request);
+            let template = match &service {
+                Ready::Yes(s) | Ready::No(s) => s.clone(),
+            };
+            Either::Left(attempt_send::send_waiting(service, template, again))
+        } else {
+            Either::Right(attempt_send::send(service, request))
+        };
         let end = Arc::clone(&self.end);
         let retry_info = self.retry_info;
         let send = async move {
-            let response = match service.oneshot(request).await {
+            let response = match sent.await {
                 Ok(response) => response,
-                Err(error) => return (classify(&*error.into()), None),
+                Err(error) => return (classify(&*error), None),
             };
             let (parts, body) = response.into_parts();
             let close = Close::read(&parts.headers, retry_info).or_else(|| {

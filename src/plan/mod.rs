@@ -38,7 +38,8 @@ impl MethodPlan {
         Self::from_entry(config.select_entry_for_path(path))
     }
 
-    fn from_entry(entry: Option<&MethodConfig>) -> Self {
+    /// The plan of an already selected `methodConfig` entry, or of none (R1).
+    pub fn from_entry(entry: Option<&MethodConfig>) -> Self {
         entry.map_or_else(MethodPlan::default, |mc| MethodPlan {
             policy: mc.policy.clone(),
             timeout: mc.timeout,

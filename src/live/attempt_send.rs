@@ -1,0 +1,117 @@
+//! Sending one attempt on the inner service: tower's readiness contract, and wait-for-ready.
+//!
+//! **Readiness.** A tower service may be called only once `poll_ready` said ready, and that
+//! readiness is what `Buffer`, `ConcurrencyLimit` and `Balance` below the layer use to push
+//! back (a buffer slot, a permit, a picked endpoint). The layer's own `poll_ready` readies
+//! the inner service, and the call's first attempt takes that ready service ([`Ready::Yes`]),
+//! so a caller above the layer waits as it would without it. Every later attempt (a retry, a
+//! hedge, a transparent retry) drives its own clone to readiness before it calls it
+//! ([`Ready::No`]): an attempt waits its turn below the layer like any other request, and the
+//! time it waits counts against the call's deadline, never against the backoff.
+//!
+//! **Wait-for-ready** (R82). Without it, a connection that cannot be made fails the attempt
+//! UNAVAILABLE through the policy (R72). With it, the attempt waits
+//! ([`super::call_options::WAIT_FOR_READY_BACKOFF`]) and tries a fresh clone again — with a
+//! balancer below, that is a fresh pick — until it gets through or the call's deadline ends
+//! it (the driver drops the attempt). Only connection failures wait: anything the server or
+//! the stream said is the attempt's outcome.
+
+use std::error::Error as StdError;
+use std::io;
+
+use http::Request;
+use tonic::body::Body;
+use tower::{Service, ServiceExt};
+
+use super::call_options::next_wait;
+use super::transport::BoxError;
+
+/// Whether an attempt's service has been driven to readiness already.
+pub(super) enum Ready<S> {
+    /// Ready: `call` may be called at once (the layer's `poll_ready` readied it).
+    Yes(S),
+    /// Not yet: `poll_ready` first.
+    No(S),
+}
+
+/// Sends `request` on the attempt's service, respecting its readiness.
+pub(super) async fn send<S>(
+    service: Ready<S>,
+    request: Request<Body>,
+) -> Result<S::Response, BoxError>
+where
+    S: Service<Request<Body>>,
+    S::Error: Into<BoxError>,
+{
+    let mut service = match service {
+        Ready::Yes(service) => service,
+        Ready::No(mut service) => {
+            service.ready().await.map_err(Into::into)?;
+            service
+        }
+    };
+    service.call(request).await.map_err(Into::into)
+}
+
+/// [`send`] for a wait-for-ready attempt: while the connection cannot be made, waits and
+/// tries again on a fresh clone of `template`, with a fresh request from `request`.
+pub(super) async fn send_waiting<S>(
+    first: Ready<S>,
+    template: S,
+    request: impl Fn() -> Request<Body>,
+) -> Result<S::Response, BoxError>
+where
+    S: Service<Request<Body>> + Clone,
+    S::Error: Into<BoxError>,
+{
+    let mut service = first;
+    let mut wait = None;
+    loop {
+        match send(service, request()).await {
+            Err(error) if is_connect_failure(&*error) => {
+                let pause = next_wait(wait);
+                wait = Some(pause);
+                tokio::time::sleep(pause).await;
+                service = Ready::No(template.clone());
+            }
+            other => return other,
+        }
+    }
+}
+
+/// A connection that could not be made (in gRPC terms, a pick that fails with
+/// TRANSIENT_FAILURE, R72): an I/O error saying no connection was there to send on.
+pub(super) fn is_connect_failure(error: &(dyn StdError + 'static)) -> bool {
+    let mut source: Option<&(dyn StdError + 'static)> = Some(error);
+    while let Some(e) = source {
+        // Not the first I/O error only: one may wrap the connector's, which wraps the cause.
+        if let Some(io) = e.downcast_ref::<io::Error>() {
+            if matches!(
+                io.kind(),
+                io::ErrorKind::ConnectionRefused
+                    | io::ErrorKind::AddrNotAvailable
+                    | io::ErrorKind::HostUnreachable
+                    | io::ErrorKind::NetworkUnreachable
+            ) {
+                return true;
+            }
+        }
+        source = e.source();
+    }
+    false
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_a_connection_that_cannot_be_made_waits_r82() {
+        let refused = io::Error::from(io::ErrorKind::ConnectionRefused);
+        assert!(is_connect_failure(&refused));
+        let reset = io::Error::from(io::ErrorKind::ConnectionReset);
+        assert!(!is_connect_failure(&reset));
+        let h2 = h2::Error::from(h2::Reason::INTERNAL_ERROR);
+        assert!(!is_connect_failure(&h2));
+    }
+}
