@@ -147,11 +147,10 @@ impl<S> TonicTransport<S> {
 
 type Event = AttemptEvent<Response<LiveBody>>;
 
-type Sending =
-    Pin<Box<dyn std::future::Future<Output = (Event, Option<oneshot::Receiver<Close>>)> + Send>>;
-
-enum Phase {
-    Start(Sending, Option<Retire>),
+/// An attempt's stages; `F` sends the request (kept inline: one allocation per attempt, the
+/// attempt's stream itself).
+enum Phase<F> {
+    Start(F, Option<Retire>),
     Open(oneshot::Receiver<Close>, Option<Retire>),
     Done,
 }
@@ -216,7 +215,6 @@ where
             let response = Response::from_parts(parts, body);
             (AttemptEvent::Headers(response), Some(rx))
         };
-        let send: Sending = Box::pin(send);
         // A request still being read learns when this attempt is gone, so its reader stops
         // taking the application's messages (see `replay`).
         let retire = (!self.complete).then(|| Retire {
