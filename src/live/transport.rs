@@ -27,8 +27,7 @@ use tower::{Service, ServiceExt};
 
 use super::replay::Replay;
 use super::response::{CallEnd, Close, LiveBody};
-use super::wire::{code_for_http, format_grpc_timeout};
-use super::PREVIOUS_ATTEMPTS;
+use super::wire::{code_for_http, format_grpc_timeout, GRPC_TIMEOUT, PREVIOUS_ATTEMPTS_HEADER};
 use crate::clock::{Clock, TokioClock};
 use crate::code::Code;
 use crate::transport::{AttemptEvent, AttemptStart, Transport};
@@ -131,14 +130,14 @@ impl<S> TonicTransport<S> {
         *request.headers_mut() = self.template.headers.clone();
         *request.extensions_mut() = self.template.extensions.clone();
         let headers = request.headers_mut();
-        headers.remove(PREVIOUS_ATTEMPTS);
+        headers.remove(&PREVIOUS_ATTEMPTS_HEADER);
         if let Some(previous) = start.previous {
-            headers.insert(PREVIOUS_ATTEMPTS, HeaderValue::from(previous));
+            headers.insert(PREVIOUS_ATTEMPTS_HEADER, HeaderValue::from(previous));
         }
         if let Some(deadline) = start.deadline {
             let left = deadline.saturating_sub(self.clock.now());
             if let Ok(value) = HeaderValue::from_str(&format_grpc_timeout(left)) {
-                headers.insert("grpc-timeout", value);
+                headers.insert(GRPC_TIMEOUT, value);
             }
         }
         request
