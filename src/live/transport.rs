@@ -19,7 +19,10 @@ use std::error::Error as StdError;
 use std::pin::Pin;
 use std::sync::{Arc, Mutex};
 
-use futures_util::stream::{self, Stream};
+use std::future::Future;
+use std::task::{ready, Context, Poll};
+
+use futures_util::stream::Stream;
 use http::{HeaderValue, Request, Response};
 use tokio::sync::oneshot;
 use tonic::body::Body;
@@ -146,12 +149,65 @@ impl<S> TonicTransport<S> {
 
 type Event = AttemptEvent<Response<LiveBody>>;
 
-/// An attempt's stages; `F` sends the request (kept inline: one allocation per attempt, the
-/// attempt's stream itself).
-enum Phase<F> {
-    Start(F, Option<Retire>),
-    Open(oneshot::Receiver<Close>, Option<Retire>),
-    Done,
+pin_project_lite::pin_project! {
+    /// An attempt's stages: sending (until response headers), open (a committed attempt,
+    /// until its body reports the trailers), done. Hand-written rather than an `unfold` so
+    /// the send future is polled where it lies, never moved between stages.
+    #[project = PhaseProj]
+    enum Phase<F> {
+        Start { #[pin] send: F },
+        Open { rx: oneshot::Receiver<Close> },
+        Done,
+    }
+}
+
+pin_project_lite::pin_project! {
+    /// One attempt's events, as the driver polls them.
+    struct AttemptEvents<F> {
+        #[pin]
+        phase: Phase<F>,
+        // Dropped when the attempt is over or dropped (see `Retire`).
+        retire: Option<Retire>,
+    }
+}
+
+impl<F> Stream for AttemptEvents<F>
+where
+    F: std::future::Future<Output = (Event, Option<oneshot::Receiver<Close>>)>,
+{
+    type Item = Event;
+
+    fn poll_next(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Event>> {
+        let mut this = self.project();
+        let event = match this.phase.as_mut().project() {
+            PhaseProj::Start { send } => {
+                let (event, open) = ready!(send.poll(cx));
+                match open {
+                    Some(rx) => this.phase.set(Phase::Open { rx }),
+                    None => {
+                        this.phase.set(Phase::Done);
+                        *this.retire = None;
+                    }
+                }
+                event
+            }
+            PhaseProj::Open { rx } => {
+                let close = ready!(Pin::new(rx).poll(cx)).unwrap_or(Close {
+                    status: Code::Cancelled,
+                    pushback: Vec::new(),
+                });
+                this.phase.set(Phase::Done);
+                *this.retire = None;
+                AttemptEvent::Closed {
+                    status: close.status,
+                    pushback: close.pushback,
+                    response: None,
+                }
+            }
+            PhaseProj::Done => return Poll::Ready(None),
+        };
+        Poll::Ready(Some(event))
+    }
 }
 
 /// Retires an attempt's request reader when the attempt is dropped.
@@ -220,31 +276,10 @@ where
             replay: Arc::clone(&self.replay),
             slot: start.slot,
         });
-        let events = stream::unfold(Phase::Start(send, retire), |phase| async move {
-            match phase {
-                Phase::Start(send, retire) => {
-                    let (event, open) = send.await;
-                    let next = match open {
-                        Some(rx) => Phase::Open(rx, retire),
-                        None => Phase::Done,
-                    };
-                    Some((event, next))
-                }
-                Phase::Open(rx, _retire) => {
-                    let close = rx.await.unwrap_or(Close {
-                        status: Code::Cancelled,
-                        pushback: Vec::new(),
-                    });
-                    let event = AttemptEvent::Closed {
-                        status: close.status,
-                        pushback: close.pushback,
-                        response: None,
-                    };
-                    Some((event, Phase::Done))
-                }
-                Phase::Done => None,
-            }
-        });
+        let events = AttemptEvents {
+            phase: Phase::Start { send },
+            retire,
+        };
         Box::pin(events)
     }
 }
