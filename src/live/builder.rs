@@ -263,7 +263,7 @@ impl Settings {
         fits: bool,
     ) -> CallPlan {
         let deadline = headers
-            .get("grpc-timeout")
+            .get(super::wire::GRPC_TIMEOUT)
             .and_then(|v| v.to_str().ok())
             .and_then(parse_grpc_timeout);
         let method = MethodPlan::for_path(&self.config, path);
