@@ -190,7 +190,10 @@ impl Stats {
 
 async fn block(client: &mut Client, n: usize, stats: Option<&mut Stats>) {
     let mut samples = Vec::with_capacity(n);
-    let (allocs, bytes) = (ALLOCS.load(Ordering::Relaxed), BYTES.load(Ordering::Relaxed));
+    let (allocs, bytes) = (
+        ALLOCS.load(Ordering::Relaxed),
+        BYTES.load(Ordering::Relaxed),
+    );
     let started = Instant::now();
     for _ in 0..n {
         let t = Instant::now();

@@ -117,7 +117,13 @@ mod header_name_tests {
 
     #[test]
     fn header_names_match_the_string_constants() {
-        assert_eq!(PUSHBACK_HEADER.as_str(), super::super::served_attempt::PUSHBACK);
-        assert_eq!(PREVIOUS_ATTEMPTS_HEADER.as_str(), super::super::PREVIOUS_ATTEMPTS);
+        assert_eq!(
+            PUSHBACK_HEADER.as_str(),
+            super::super::served_attempt::PUSHBACK
+        );
+        assert_eq!(
+            PREVIOUS_ATTEMPTS_HEADER.as_str(),
+            super::super::PREVIOUS_ATTEMPTS
+        );
     }
 }
