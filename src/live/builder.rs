@@ -279,7 +279,7 @@ impl Settings {
         fits: bool,
     ) -> (CallPlan, bool) {
         let deadline = headers
-            .get("grpc-timeout")
+            .get(super::wire::GRPC_TIMEOUT)
             .and_then(|v| v.to_str().ok())
             .and_then(parse_grpc_timeout);
         let entry = self.config.select_entry_for_path(path);

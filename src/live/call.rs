@@ -13,7 +13,9 @@ use futures_util::Stream;
 use http::Response;
 use tokio::sync::oneshot;
 
-use super::builder::Settings;
+use rand::RngCore;
+
+use super::builder::{RngFactory, Settings};
 use super::replay::Replay;
 use super::response::{CallEnd, LiveBody};
 use super::transport::{BoxError, RequestTemplate, TonicTransport};
@@ -89,7 +91,7 @@ pub(super) async fn drive<S>(
 ) where
     TonicTransport<S>: crate::transport::Transport<Response = Response<LiveBody>>,
 {
-    let mut rng = (settings.rng)(call);
+    let mut rng = LazyRng::new(&settings.rng, call);
     let recorder: &(dyn Recorder + Sync) = match &settings.recorder {
         Some(r) => &**r,
         None => &Discard,
@@ -108,7 +110,7 @@ pub(super) async fn drive<S>(
         call,
         plan,
         throttle: settings.throttle.as_deref(),
-        rng: &mut *rng,
+        rng: &mut rng,
         // The record goes to the recorder below, with the method the driver does not know.
         recorder: &EventsOnly(recorder),
     };
@@ -129,6 +131,44 @@ pub(super) async fn drive<S>(
     }
     // A delivered body still open (e.g. past the deadline) ends with the call's status.
     end.finish(result.status);
+}
+
+/// The call's jitter stream, made on first use: a call that never backs off or hedges (the
+/// common case) never seeds one, and the stream is the same whenever it is made, so the
+/// draws are too.
+struct LazyRng<'a> {
+    factory: &'a RngFactory,
+    call: u64,
+    rng: Option<Box<dyn RngCore + Send>>,
+}
+
+impl<'a> LazyRng<'a> {
+    fn new(factory: &'a RngFactory, call: u64) -> Self {
+        LazyRng {
+            factory,
+            call,
+            rng: None,
+        }
+    }
+
+    fn get(&mut self) -> &mut (dyn RngCore + Send) {
+        let (factory, call) = (self.factory, self.call);
+        &mut **self.rng.get_or_insert_with(|| factory(call))
+    }
+}
+
+impl RngCore for LazyRng<'_> {
+    fn next_u32(&mut self) -> u32 {
+        self.get().next_u32()
+    }
+
+    fn next_u64(&mut self) -> u64 {
+        self.get().next_u64()
+    }
+
+    fn fill_bytes(&mut self, dst: &mut [u8]) {
+        self.get().fill_bytes(dst)
+    }
 }
 
 type Driver = super::response::Tail;

@@ -26,7 +26,9 @@ use tokio::sync::oneshot;
 use tonic::body::Body;
 use tonic::Status;
 
+#[cfg(test)]
 use super::served_attempt::PUSHBACK;
+use super::wire::{GRPC_STATUS, PUSHBACK_HEADER};
 use crate::code::Code;
 
 /// How an attempt's stream ended: the status and raw pushback values.
@@ -42,7 +44,7 @@ impl Close {
     /// Reads `grpc-status` and the pushback values from trailers (or Trailers-Only headers);
     /// `None` when there is no `grpc-status`.
     pub fn from_headers(headers: &HeaderMap) -> Option<Close> {
-        let raw = headers.get("grpc-status")?;
+        let raw = headers.get(GRPC_STATUS)?;
         let status = raw
             .to_str()
             .ok()
@@ -50,7 +52,7 @@ impl Close {
             .and_then(Code::from_value)
             .unwrap_or(Code::Unknown);
         let pushback = headers
-            .get_all(PUSHBACK)
+            .get_all(PUSHBACK_HEADER)
             .iter()
             .map(|v| {
                 v.to_str()
@@ -227,7 +229,7 @@ impl http_body::Body for LiveBody {
                 this.inner = None;
                 this.close = None;
                 let mut trailers = HeaderMap::new();
-                trailers.insert("grpc-status", HeaderValue::from(code.value()));
+                trailers.insert(GRPC_STATUS, HeaderValue::from(code.value()));
                 return Poll::Ready(Some(Ok(Frame::trailers(trailers))));
             }
         }

@@ -20,9 +20,11 @@ use std::pin::Pin;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 
-use futures_util::future::Either;
+use std::future::Future;
+use std::task::{ready, Context, Poll};
 
-use futures_util::stream::{self, Stream};
+use futures_util::future::Either;
+use futures_util::stream::Stream;
 use http::{HeaderValue, Request, Response};
 use tokio::sync::oneshot;
 use tonic::body::Body;
@@ -31,8 +33,7 @@ use tower::Service;
 use super::attempt_send::{self, Ready};
 use super::replay::Replay;
 use super::response::{CallEnd, Close, LiveBody};
-use super::wire::{code_for_http, format_grpc_timeout};
-use super::PREVIOUS_ATTEMPTS;
+use super::wire::{code_for_http, format_grpc_timeout, GRPC_TIMEOUT, PREVIOUS_ATTEMPTS_HEADER};
 use crate::clock::{Clock, TokioClock};
 use crate::code::Code;
 use crate::transport::{AttemptEvent, AttemptStart, Transport};
@@ -154,14 +155,14 @@ impl<S> TonicTransport<S> {
         *request.headers_mut() = self.template.headers.clone();
         *request.extensions_mut() = self.template.extensions.clone();
         let headers = request.headers_mut();
-        headers.remove(PREVIOUS_ATTEMPTS);
+        headers.remove(&PREVIOUS_ATTEMPTS_HEADER);
         if let Some(previous) = start.previous {
-            headers.insert(PREVIOUS_ATTEMPTS, HeaderValue::from(previous));
+            headers.insert(PREVIOUS_ATTEMPTS_HEADER, HeaderValue::from(previous));
         }
         if let Some(deadline) = start.deadline {
             let left = deadline.saturating_sub(self.clock.now());
             if let Ok(value) = HeaderValue::from_str(&format_grpc_timeout(left)) {
-                headers.insert("grpc-timeout", value);
+                headers.insert(GRPC_TIMEOUT, value);
             }
         }
         request
@@ -194,7 +195,7 @@ impl<S> TonicTransport<S> {
             if let Some(deadline) = deadline {
                 let left = deadline.saturating_sub(clock.now());
                 if let Ok(value) = HeaderValue::from_str(&format_grpc_timeout(left)) {
-                    head.headers.insert("grpc-timeout", value);
+                    head.headers.insert(GRPC_TIMEOUT, value);
                 }
             }
             Request::from_parts(head, Body::new(replay.reader(slot)))
@@ -204,13 +205,65 @@ impl<S> TonicTransport<S> {
 
 type Event = AttemptEvent<Response<LiveBody>>;
 
-type Sending =
-    Pin<Box<dyn std::future::Future<Output = (Event, Option<oneshot::Receiver<Close>>)> + Send>>;
+pin_project_lite::pin_project! {
+    /// An attempt's stages: sending (until response headers), open (a committed attempt,
+    /// until its body reports the trailers), done. Hand-written rather than an `unfold` so
+    /// the send future is polled where it lies, never moved between stages.
+    #[project = PhaseProj]
+    enum Phase<F> {
+        Start { #[pin] send: F },
+        Open { rx: oneshot::Receiver<Close> },
+        Done,
+    }
+}
 
-enum Phase {
-    Start(Sending, Option<Retire>),
-    Open(oneshot::Receiver<Close>, Option<Retire>),
-    Done,
+pin_project_lite::pin_project! {
+    /// One attempt's events, as the driver polls them.
+    struct AttemptEvents<F> {
+        #[pin]
+        phase: Phase<F>,
+        // Dropped when the attempt is over or dropped (see `Retire`).
+        retire: Option<Retire>,
+    }
+}
+
+impl<F> Stream for AttemptEvents<F>
+where
+    F: std::future::Future<Output = (Event, Option<oneshot::Receiver<Close>>)>,
+{
+    type Item = Event;
+
+    fn poll_next(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Event>> {
+        let mut this = self.project();
+        let event = match this.phase.as_mut().project() {
+            PhaseProj::Start { send } => {
+                let (event, open) = ready!(send.poll(cx));
+                match open {
+                    Some(rx) => this.phase.set(Phase::Open { rx }),
+                    None => {
+                        this.phase.set(Phase::Done);
+                        *this.retire = None;
+                    }
+                }
+                event
+            }
+            PhaseProj::Open { rx } => {
+                let close = ready!(Pin::new(rx).poll(cx)).unwrap_or(Close {
+                    status: Code::Cancelled,
+                    pushback: Vec::new(),
+                });
+                this.phase.set(Phase::Done);
+                *this.retire = None;
+                AttemptEvent::Closed {
+                    status: close.status,
+                    pushback: close.pushback,
+                    response: None,
+                }
+            }
+            PhaseProj::Done => return Poll::Ready(None),
+        };
+        Poll::Ready(Some(event))
+    }
 }
 
 /// Retires an attempt's request reader when the attempt is dropped.
@@ -286,38 +339,16 @@ where
             let response = Response::from_parts(parts, body);
             (AttemptEvent::Headers(response), Some(rx))
         };
-        let send: Sending = Box::pin(send);
         // A request still being read learns when this attempt is gone, so its reader stops
         // taking the application's messages (see `replay`).
         let retire = (!self.complete).then(|| Retire {
             replay: Arc::clone(&self.replay),
             slot: start.slot,
         });
-        let events = stream::unfold(Phase::Start(send, retire), |phase| async move {
-            match phase {
-                Phase::Start(send, retire) => {
-                    let (event, open) = send.await;
-                    let next = match open {
-                        Some(rx) => Phase::Open(rx, retire),
-                        None => Phase::Done,
-                    };
-                    Some((event, next))
-                }
-                Phase::Open(rx, _retire) => {
-                    let close = rx.await.unwrap_or(Close {
-                        status: Code::Cancelled,
-                        pushback: Vec::new(),
-                    });
-                    let event = AttemptEvent::Closed {
-                        status: close.status,
-                        pushback: close.pushback,
-                        response: None,
-                    };
-                    Some((event, Phase::Done))
-                }
-                Phase::Done => None,
-            }
-        });
+        let events = AttemptEvents {
+            phase: Phase::Start { send },
+            retire,
+        };
         Box::pin(events)
     }
 }

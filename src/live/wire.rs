@@ -1,7 +1,22 @@
 //! gRPC-over-HTTP/2 details the transport and the layer share: the `grpc-timeout` header
 //! (at most 8 digits and a unit) and the mapping of non-gRPC HTTP statuses to gRPC codes.
+//! Also the header names every call reads or writes, as ready-made [`HeaderName`]s: a name
+//! given as a string is parsed and validated at every lookup, which was a measurable part of
+//! the layer's cost per call (`benches/live_overhead.rs`).
+
+use http::HeaderName;
 
 use crate::code::Code;
+
+/// `grpc-status`, in trailers or Trailers-Only headers.
+pub const GRPC_STATUS: HeaderName = HeaderName::from_static("grpc-status");
+/// `grpc-timeout`, the time left before the call's deadline (R77).
+pub const GRPC_TIMEOUT: HeaderName = HeaderName::from_static("grpc-timeout");
+/// `grpc-retry-pushback-ms` (R35), as [`super::served_attempt::PUSHBACK`] names it.
+pub const PUSHBACK_HEADER: HeaderName = HeaderName::from_static("grpc-retry-pushback-ms");
+/// `grpc-previous-rpc-attempts` (R74), as [`super::PREVIOUS_ATTEMPTS`] names it.
+pub const PREVIOUS_ATTEMPTS_HEADER: HeaderName =
+    HeaderName::from_static("grpc-previous-rpc-attempts");
 use crate::time::Nanos;
 
 /// The gRPC code for a response that is not gRPC, by its HTTP status (gRPC's
@@ -93,5 +108,22 @@ mod tests {
         assert_eq!(code(404), Code::Unimplemented);
         assert_eq!(code(401), Code::Unauthenticated);
         assert_eq!(code(500), Code::Unknown);
+    }
+}
+
+#[cfg(test)]
+mod header_name_tests {
+    use super::*;
+
+    #[test]
+    fn header_names_match_the_string_constants() {
+        assert_eq!(
+            PUSHBACK_HEADER.as_str(),
+            super::super::served_attempt::PUSHBACK
+        );
+        assert_eq!(
+            PREVIOUS_ATTEMPTS_HEADER.as_str(),
+            super::super::PREVIOUS_ATTEMPTS
+        );
     }
 }
