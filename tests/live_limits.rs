@@ -100,3 +100,23 @@ async fn layers_naming_one_target_share_its_throttle_r41_d12() {
     let third = attempts_of_one_call(&server, layer_for("svc-2", &c), &c, 1).await;
     assert_eq!(third, (tonic::Code::Unavailable, 2));
 }
+
+/// A client ceiling and `maxAttempts` of `u32::MAX` (R16, D4) size nothing by that number: the
+/// call retries through a failure and succeeds instead of aborting on a huge allocation.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_client_limit_of_u32_max_allocates_nothing_by_it_r16() {
+    let script = json!({"schedule": {"script": [{"status": "UNAVAILABLE"}, {"status": "OK"}]}});
+    let server = server(script).await;
+    let recorder = Arc::new(TraceRecorder::with_events(false));
+    let huge = config(None).replace("\"maxAttempts\":5", "\"maxAttempts\":4294967295");
+    assert!(huge.contains("4294967295"), "{huge}");
+    let layer = RetryLayer::builder()
+        .service_config(&huge)
+        .max_attempts_limit(u32::MAX)
+        .jitter(Jitter::None)
+        .recorder(recorder.clone())
+        .build()
+        .expect("valid config");
+    let (code, attempts) = attempts_of_one_call(&server, layer, &recorder, 1).await;
+    assert_eq!((code, attempts), (tonic::Code::Ok, 2));
+}
