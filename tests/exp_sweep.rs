@@ -261,3 +261,11 @@ fn sim_summary_of_a_load_scenario_carries_requests_and_the_series() {
         .sum();
     assert_eq!(offered, 100);
 }
+
+#[test]
+fn a_seed_range_runs_like_the_same_seeds_listed() {
+    let variants = small_variants();
+    let listed = sweep::run(&variants, &[3u64, 4, 5][..], 2, &|| {}).unwrap();
+    let range = sweep::run(&variants, &(3u64..6), 2, &|| {}).unwrap();
+    assert_eq!(listed, range);
+}

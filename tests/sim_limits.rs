@@ -80,3 +80,67 @@ fn max_attempts_of_u32_max_allocate_nothing_by_it_r16() {
         assert!(stdout(&o).contains("OK"), "{}", stdout(&o));
     }
 }
+
+const OK_SERVER: &str = r#"{"schedule": {"req_modulo": 1}, "latency": {"fixed_ms": 1}}"#;
+
+/// Runs `hedgehog sim FILE --summary` on `text`, expects exit 2; returns (file path, stderr).
+fn rejected(tag: &str, text: &str) -> (String, String) {
+    let file = TempScenario::new(tag, text);
+    let o = hedgehog(&["sim", file.path(), "--summary"]);
+    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+    (file.path().to_string(), stderr(&o))
+}
+
+fn assert_names(err: &str, words: &[&str]) {
+    for w in words {
+        assert!(err.contains(w), "{w:?} missing from: {err}");
+    }
+}
+
+#[test]
+fn a_billion_calls_at_once_are_refused_with_the_limit() {
+    let text = scenario("", r#", "calls": 1000000000, "interval_ms": 0"#, OK_SERVER);
+    let (file, err) = rejected("calls", &text);
+    assert_names(&err, &[&file, "client.calls", "1000000000", "100000"]);
+}
+
+#[test]
+fn a_fan_out_of_a_million_is_refused_with_the_limit() {
+    let text = scenario("", r#", "calls": 1, "interval_ms": 1"#, OK_SERVER)
+        .replace(r#""client":"#, r#""load": {"fan_out": 1000000}, "client":"#);
+    let (file, err) = rejected("fan-out", &text);
+    assert_names(&err, &[&file, "load.fan_out", "1000000", "10000"]);
+}
+
+#[test]
+fn an_arrival_rate_of_a_billion_per_second_is_refused_with_the_limit() {
+    let load =
+        r#""load": {"arrivals": {"rate_per_s": 1000000000, "duration_ms": 1000}}, "client":"#;
+    let text = scenario("", "", OK_SERVER).replace(r#""client":"#, load);
+    let (file, err) = rejected("rate", &text);
+    assert_names(&err, &[&file, "load.arrivals.rate_per_s", "10000000"]);
+}
+
+#[test]
+fn a_huge_capacity_is_refused_in_the_words_it_was_written() {
+    let load = r#""load": {"server": {"capacity_per_s": 1e300}}, "client":"#;
+    let text = scenario("", "", OK_SERVER).replace(r#""client":"#, load);
+    let (file, err) = rejected("capacity", &text);
+    assert_names(&err, &[&file, "load.server.capacity_per_s", "1e+300"]);
+    assert!(!err.contains("00000000000000000000"), "{err}");
+}
+
+#[test]
+fn sweep_jobs_beyond_the_runs_finish_at_once() {
+    let o = hedgehog(&[
+        "sweep",
+        "sims/retry-max-attempts-clamped.json",
+        "--seeds",
+        "1..4",
+        "--jobs",
+        "10000",
+        "--format",
+        "json",
+    ]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+}

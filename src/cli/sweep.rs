@@ -166,33 +166,43 @@ pub fn run(args: Args) -> ExitCode {
             );
         }
     }
-    let mut seeds = match &args.seeds {
-        Some(s) => match sweep::parse_seeds(s) {
-            Ok(s) => s,
-            Err(e) => return usage(e),
-        },
-        None => variants
-            .first()
-            .map(|v| v.scenario.seeds.clone())
-            .unwrap_or_default(),
+    // A --seeds range is iterated, never collected (10⁸ seeds are two numbers).
+    let (seed_ranges, tallies) = match &args.seeds {
+        Some(s) => {
+            let mut range = match sweep::parse_seed_range(s) {
+                Ok(r) => r,
+                Err(e) => return usage(e),
+            };
+            if let Some((k, n)) = shard {
+                range = sweep::shard_range(&range, k, n);
+            }
+            let ranges = if range.is_empty() {
+                vec![]
+            } else {
+                vec![(range.start, range.end - 1)]
+            };
+            (ranges, run_seeds(&variants, &range, jobs))
+        }
+        None => {
+            let first = variants.first();
+            let mut seeds = first.map(|v| v.scenario.seeds.clone()).unwrap_or_default();
+            if let Some((k, n)) = shard {
+                seeds = sweep::shard(&seeds, k, n);
+            }
+            (sweep::ranges(&seeds), run_seeds(&variants, &seeds, jobs))
+        }
     };
-    if let Some((k, n)) = shard {
-        seeds = sweep::shard(&seeds, k, n);
-    }
-    let bar = progress((seeds.len() * variants.len()) as u64);
-    let tick = || bar.inc(1);
-    let tallies = match sweep::run(&variants, &seeds, jobs, &tick) {
+    let tallies = match tallies {
         Ok(t) => t,
         Err(e) => return usage(e),
     };
-    bar.finish_and_clear();
     let name = variants
         .first()
         .map(|v| v.scenario.name.clone())
         .unwrap_or_default();
     let result = Sweep {
         scenario: name,
-        seeds: sweep::ranges(&seeds),
+        seeds: seed_ranges,
         shard,
         variants: variants
             .into_iter()
@@ -210,6 +220,19 @@ pub fn run(args: Args) -> ExitCode {
         TableFormat::Table
     });
     emit(&result, format, args.plot.as_deref(), "sweep")
+}
+
+/// Runs every variant over `seeds` with a progress bar on a terminal.
+fn run_seeds<S: sweep::SeedList + ?Sized>(
+    variants: &[sweep::Variant],
+    seeds: &S,
+    jobs: usize,
+) -> Result<Vec<hedgehog::sim::load::tally::Tally>, hedgehog::experiments::error::WorkersError> {
+    let bar = progress((seeds.count() * variants.len()) as u64);
+    let tick = || bar.inc(1);
+    let tallies = sweep::run(variants, seeds, jobs, &tick);
+    bar.finish_and_clear();
+    tallies
 }
 
 fn occ_run(

@@ -15,11 +15,16 @@ pub mod results;
 pub mod sweep;
 pub mod vary;
 
-/// A pool of `jobs` worker threads (at least one) for whole seeds: sweeps and the occ study
-/// share it, so both refuse a thread count the same way.
-pub(crate) fn workers(jobs: usize) -> Result<rayon::ThreadPool, error::WorkersError> {
+/// The most worker threads a sweep starts, whatever `--jobs` says: results are the same for
+/// any count, so more threads than this (or than runs to do) would only cost start-up time.
+pub const MAX_JOBS: usize = 1024;
+
+/// A pool of `jobs` worker threads for `runs` whole seeds: at least one, at most one per run
+/// and at most [`MAX_JOBS`]. Sweeps and the occ study share it, so both refuse a thread count
+/// the same way.
+pub(crate) fn workers(jobs: usize, runs: usize) -> Result<rayon::ThreadPool, error::WorkersError> {
     rayon::ThreadPoolBuilder::new()
-        .num_threads(jobs.max(1))
+        .num_threads(jobs.min(runs).min(MAX_JOBS).max(1))
         .build()
         .map_err(|cause| error::WorkersError { jobs, cause })
 }

@@ -86,8 +86,47 @@ pub fn variants(
         .collect()
 }
 
-/// Parses `--seeds`: `A..B` (B excluded, as in Rust), `A..=B`, or one seed `N`.
-pub fn parse_seeds(text: &str) -> Result<Vec<u64>, SeedsError> {
+/// The most seeds one `--seeds` range names.
+pub const MAX_SEEDS: u64 = 100_000_000;
+
+/// Seeds a sweep runs, indexable without being collected: a `--seeds` range of 10⁸ seeds is
+/// two numbers, not 800 MB.
+pub trait SeedList: Sync {
+    /// How many seeds.
+    fn count(&self) -> usize;
+    /// The `i`-th seed, `i < count()`.
+    fn nth(&self, i: usize) -> u64;
+}
+
+impl SeedList for [u64] {
+    fn count(&self) -> usize {
+        self.len()
+    }
+    fn nth(&self, i: usize) -> u64 {
+        self[i]
+    }
+}
+
+impl SeedList for Vec<u64> {
+    fn count(&self) -> usize {
+        self.len()
+    }
+    fn nth(&self, i: usize) -> u64 {
+        self[i]
+    }
+}
+
+impl SeedList for std::ops::Range<u64> {
+    fn count(&self) -> usize {
+        usize::try_from(self.end.saturating_sub(self.start)).unwrap_or(usize::MAX)
+    }
+    fn nth(&self, i: usize) -> u64 {
+        self.start + i as u64
+    }
+}
+
+/// Parses `--seeds` into a range: `A..B` (B excluded, as in Rust), `A..=B`, or one seed `N`.
+pub fn parse_seed_range(text: &str) -> Result<std::ops::Range<u64>, SeedsError> {
     let bad = || SeedsError::Malformed(text.to_string());
     let num = |s: &str| s.trim().parse::<u64>().map_err(|_| bad());
     let (a, b) = if let Some((a, b)) = text.split_once("..=") {
@@ -96,15 +135,20 @@ pub fn parse_seeds(text: &str) -> Result<Vec<u64>, SeedsError> {
         (num(a)?, num(b)?)
     } else {
         let n = num(text)?;
-        (n, n + 1)
+        (n, n.checked_add(1).ok_or_else(bad)?)
     };
     if a >= b {
         return Err(SeedsError::Empty(text.to_string()));
     }
-    if b - a > 100_000_000 {
+    if b - a > MAX_SEEDS {
         return Err(SeedsError::TooMany(text.to_string()));
     }
-    Ok((a..b).collect())
+    Ok(a..b)
+}
+
+/// Parses `--seeds` like [`parse_seed_range`], collected (for short lists).
+pub fn parse_seeds(text: &str) -> Result<Vec<u64>, SeedsError> {
+    parse_seed_range(text).map(Iterator::collect)
 }
 
 /// The `k`-th (1-based) of `n` contiguous, disjoint slices of `seeds` (sizes differ by ≤ 1).
@@ -112,6 +156,13 @@ pub fn shard(seeds: &[u64], k: usize, n: usize) -> Vec<u64> {
     let len = seeds.len();
     let (from, to) = ((k - 1) * len / n, k * len / n);
     seeds[from..to].to_vec()
+}
+
+/// [`shard`] of a range, without collecting it.
+pub fn shard_range(seeds: &std::ops::Range<u64>, k: usize, n: usize) -> std::ops::Range<u64> {
+    let len = u128::from(seeds.end - seeds.start);
+    let at = |i: usize| seeds.start + (i as u128 * len / n as u128) as u64;
+    at(k - 1)..at(k)
 }
 
 /// Sorted seeds as inclusive `[start, end]` runs: compact and easy to check for overlap.
@@ -131,15 +182,14 @@ pub fn ranges(seeds: &[u64]) -> Vec<(u64, u64)> {
 
 /// Runs every variant for every seed on `jobs` threads; `tick` is called after each run.
 /// The result does not depend on `jobs` (see the module docs).
-pub fn run(
+pub fn run<S: SeedList + ?Sized>(
     variants: &[Variant],
-    seeds: &[u64],
+    seeds: &S,
     jobs: usize,
     tick: &(dyn Fn() + Sync),
 ) -> Result<Vec<Tally>, WorkersError> {
-    let work: Vec<(usize, u64)> = (0..variants.len())
-        .flat_map(|v| seeds.iter().map(move |s| (v, *s)))
-        .collect();
+    let per_variant = seeds.count();
+    let runs = variants.len().saturating_mul(per_variant);
     let empty = || -> Vec<Option<Tally>> { variants.iter().map(|_| None).collect() };
     let fold = |mut acc: Vec<Option<Tally>>, (v, t): (usize, Tally)| {
         match &mut acc[v] {
@@ -158,10 +208,12 @@ pub fn run(
         }
         a
     };
-    let pool = super::workers(jobs)?;
+    let pool = super::workers(jobs, runs)?;
     let merged = pool.install(|| {
-        work.par_iter()
-            .map(|&(v, seed)| {
+        (0..runs)
+            .into_par_iter()
+            .map(|i| {
+                let (v, seed) = (i / per_variant, seeds.nth(i % per_variant));
                 let t = world::tally(&variants[v].scenario, seed);
                 tick();
                 (v, t)
@@ -191,6 +243,39 @@ mod tests {
         assert_eq!(parse_seeds("7").unwrap(), [7]);
         assert!(parse_seeds("4..1").is_err());
         assert!(parse_seeds("a..b").is_err());
+    }
+
+    #[test]
+    fn a_huge_seed_range_is_two_numbers_not_a_list() {
+        let r = parse_seed_range("0..100000000").unwrap();
+        assert_eq!(
+            (SeedList::count(&r), SeedList::nth(&r, 99_999_999)),
+            (100_000_000, 99_999_999)
+        );
+        assert!(parse_seed_range("0..100000001").is_err());
+        assert!(
+            parse_seed_range("18446744073709551615").is_err(),
+            "no overflow"
+        );
+    }
+
+    #[test]
+    fn range_shards_match_list_shards() {
+        let seeds: Vec<u64> = (5..15).collect();
+        for k in 1..=3 {
+            let r = shard_range(&(5..15), k, 3);
+            assert_eq!(
+                r.clone().collect::<Vec<_>>(),
+                shard(&seeds, k, 3),
+                "shard {k}"
+            );
+        }
+    }
+
+    #[test]
+    fn no_more_workers_than_runs() {
+        let pool = crate::experiments::workers(10_000, 3).unwrap();
+        assert_eq!(pool.current_num_threads(), 3);
     }
 
     #[test]

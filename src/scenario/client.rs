@@ -12,6 +12,7 @@ use std::fmt;
 use crate::json::Value;
 
 use super::fields::{self as parse, FieldError};
+use super::limits::MAX_SIMULTANEOUS_CALLS;
 use crate::time::Nanos;
 
 /// The default per-RPC retry buffer: 1 MiB, as grpc-java and grpc-js (D22).
@@ -130,6 +131,15 @@ pub(crate) fn parse_client(value: &Value) -> Result<ClientSpec, FieldError> {
         Some(v) => parse::millis(v, "client.interval_ms")?,
         None => 0,
     };
+    if interval == 0 && calls > MAX_SIMULTANEOUS_CALLS {
+        return Err(FieldError::new(
+            "client.calls",
+            format!(
+                "{calls} calls with interval_ms 0 is over the limit of {MAX_SIMULTANEOUS_CALLS} \
+                 (they would all be in flight at once); set interval_ms"
+            ),
+        ));
+    }
     let deadline = match map.get("deadline_ms") {
         Some(v) => Some(parse::millis(v, "client.deadline_ms")?),
         None => None,

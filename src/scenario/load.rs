@@ -34,6 +34,7 @@
 use crate::json::Value;
 
 use super::fields::{self as parse, FieldError};
+use super::limits::{MAX_CLIENTS, MAX_FAN_OUT, MAX_OFFERED_RPCS_PER_S, MAX_RATE_PER_S};
 use crate::code::Code;
 use crate::time::{Nanos, NANOS_PER_SEC};
 
@@ -118,17 +119,32 @@ impl Default for LoadSpec {
     }
 }
 
-/// A rate in thousandths per second; must be > 0.
+/// A rate in thousandths per second: at least 0.001/s, at most [`MAX_RATE_PER_S`].
 fn rate_milli(value: &Value, path: &str) -> Result<u64, FieldError> {
     let r = parse::non_negative(value, path)?;
     let milli = (r * 1000.0).round();
-    if !(1.0..1e15).contains(&milli) {
+    if !(1.0..=MAX_RATE_PER_S * 1000.0).contains(&milli) {
         return Err(FieldError::new(
             path,
-            format!("expected a rate > 0 (at least 0.001 per second), got {r}"),
+            format!(
+                "expected a rate from 0.001 to {MAX_RATE_PER_S} per second, got {}",
+                parse::show(value)
+            ),
         ));
     }
     Ok(milli as u64)
+}
+
+/// A count from 1 to `limit`, whose excess is named with the limit and why it exists.
+fn bounded(value: &Value, path: &str, limit: u64, what: &str) -> Result<u64, FieldError> {
+    let n = positive(value, path)?;
+    if n > limit {
+        return Err(FieldError::new(
+            path,
+            format!("{n} is over the limit of {limit} ({what})"),
+        ));
+    }
+    Ok(n)
 }
 
 fn positive(value: &Value, path: &str) -> Result<u64, FieldError> {
@@ -153,14 +169,13 @@ impl LoadSpec {
         let at = |k: &str| parse::join(path, k);
         let mut spec = LoadSpec::default();
         if let Some(v) = map.get("clients") {
-            spec.clients = positive(v, &at("clients"))?.min(1 << 16);
+            let what = "arrival processes";
+            spec.clients = bounded(v, &at("clients"), MAX_CLIENTS, what)?;
         }
         if let Some(v) = map.get("fan_out") {
-            let n = positive(v, &at("fan_out"))?;
-            spec.fan_out = u32::try_from(n)
-                .ok()
-                .filter(|n| *n <= 1_000_000)
-                .ok_or_else(|| FieldError::new(&at("fan_out"), "expected at most 1000000"))?;
+            let what = "RPCs started at once by one request";
+            let n = bounded(v, &at("fan_out"), MAX_FAN_OUT, what)?;
+            spec.fan_out = u32::try_from(n).unwrap_or(u32::MAX);
         }
         if let Some(v) = map.get("series_ms") {
             spec.series = parse::millis(v, &at("series_ms"))?;
@@ -173,6 +188,18 @@ impl LoadSpec {
         }
         if let Some(v) = map.get("server") {
             spec.server = parse_backend(v, &at("server"))?;
+        }
+        if let Some(a) = &spec.arrivals {
+            let offered = spec.clients as f64 * a.rate_milli as f64 / 1000.0 * spec.fan_out as f64;
+            if offered > MAX_OFFERED_RPCS_PER_S {
+                return Err(FieldError::new(
+                    &parse::join(&at("arrivals"), "rate_per_s"),
+                    format!(
+                        "offers {offered} RPCs per second (clients × rate_per_s × fan_out), \
+                         over the limit of {MAX_OFFERED_RPCS_PER_S}: the RPCs in flight grow with it"
+                    ),
+                ));
+            }
         }
         Ok(spec)
     }
@@ -295,6 +322,28 @@ mod tests {
     #[test]
     fn defaults_are_the_plain_world() {
         assert_eq!(LoadSpec::parse(&json!({}), "load"), Ok(LoadSpec::default()));
+    }
+
+    #[test]
+    fn what_is_in_flight_together_is_capped_with_its_limit() {
+        let err = |v| LoadSpec::parse(&v, "load").unwrap_err();
+        let e = err(json!({"fan_out": 10001}));
+        assert!(
+            e.path == "load.fan_out" && e.message.contains("10000"),
+            "{e:?}"
+        );
+        let e = err(json!({"clients": 65537}));
+        assert!(
+            e.path == "load.clients" && e.message.contains("65536"),
+            "{e:?}"
+        );
+        let e = err(json!({"clients": 100, "fan_out": 10,
+            "arrivals": {"rate_per_s": 10001, "duration_ms": 1}}));
+        assert_eq!(e.path, "load.arrivals.rate_per_s");
+        assert!(e.message.contains("10000000"), "{e:?}");
+        let ok = json!({"clients": 100, "fan_out": 10,
+            "arrivals": {"rate_per_s": 10000, "duration_ms": 1}});
+        assert!(LoadSpec::parse(&ok, "load").is_ok());
     }
 
     #[test]

@@ -25,6 +25,7 @@ mod builder;
 pub mod client;
 pub mod fields;
 pub mod latency;
+pub mod limits;
 pub mod load;
 pub mod rng;
 pub mod schedule;

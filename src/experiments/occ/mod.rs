@@ -214,7 +214,7 @@ pub fn run_study(
     let work: Vec<(usize, u64)> = (0..cells)
         .flat_map(|i| study.seeds.iter().map(move |s| (i, *s)))
         .collect();
-    let pool = super::workers(jobs)?;
+    let pool = super::workers(jobs, work.len())?;
     let empty = || vec![Cell::default(); cells];
     let out = pool.install(|| {
         work.par_iter()
