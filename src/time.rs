@@ -28,7 +28,7 @@ pub fn earliest(a: Option<Nanos>, b: Option<Nanos>) -> Option<Nanos> {
 /// Milliseconds with microsecond precision, as the JSON trace prints them (`31.404`).
 pub fn to_ms(ns: Nanos) -> f64 {
     // Round to whole microseconds first (integer), then divide: the printed value is exact.
-    let micros = (ns + 500) / 1_000;
+    let micros = ns.saturating_add(500) / 1_000;
     micros as f64 / 1_000.0
 }
 
@@ -63,6 +63,11 @@ mod tests {
         assert_eq!(to_ms(31_404_000), 31.404);
         assert_eq!(to_ms(1_499), 0.001);
         assert_eq!(to_ms(0), 0.0);
+        assert_eq!(
+            to_ms(u64::MAX),
+            18_446_744_073_709.551,
+            "saturates, never wraps to 0"
+        );
     }
 
     #[test]

@@ -144,3 +144,57 @@ fn sweep_jobs_beyond_the_runs_finish_at_once() {
     ]);
     assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
 }
+
+/// A backoff beyond the nanosecond horizon (a valid Duration, R6) never makes time run
+/// backwards: the retry is not before the deadline, so the call ends DEADLINE_EXCEEDED at it.
+#[test]
+fn a_backoff_beyond_the_horizon_waits_past_the_deadline_r17() {
+    let text = scenario("", "", FAIL_TWICE)
+        .replace(
+            "\"initialBackoff\": \"0.001s\"",
+            "\"initialBackoff\": \"20000000000s\"",
+        )
+        .replace(
+            "\"maxBackoff\": \"0.001s\"",
+            "\"maxBackoff\": \"20000000000s\"",
+        );
+    let file = TempScenario::new("horizon-backoff", &text);
+    let o = hedgehog(&["sim", file.path(), "--format", "json"]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let v: serde_json::Value = serde_json::from_str(&stdout(&o)).expect("one JSON trace");
+    let call = &v["calls"][0];
+    assert_eq!(call["status"], "DEADLINE_EXCEEDED", "{call}");
+    assert_eq!(call["attempts"].as_array().map(Vec::len), Some(1), "{call}");
+    assert_eq!(call["ended_ms"], 1000.0, "{call}");
+}
+
+/// A lognormal latency whose draw overflows saturates: the attempt ends no earlier than it
+/// started (here: at the deadline, which comes first).
+#[test]
+fn a_latency_beyond_the_horizon_ends_at_the_deadline() {
+    let server = r#"{"schedule": {"req_modulo": 1},
+        "latency": {"lognormal": {"offset_ms": 1, "mu": 1000, "sigma": 1}}}"#;
+    let file = TempScenario::new("horizon-latency", &scenario("", "", server));
+    let o = hedgehog(&["sim", file.path(), "--format", "json"]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let v: serde_json::Value = serde_json::from_str(&stdout(&o)).expect("one JSON trace");
+    let call = &v["calls"][0];
+    assert_eq!(call["status"], "DEADLINE_EXCEEDED", "{call}");
+    assert_eq!(call["ended_ms"], 1000.0, "{call}");
+}
+
+#[test]
+fn check_config_says_when_a_duration_is_capped() {
+    let text = r#"{"methodConfig": [{"name": [{"service": "s"}], "retryPolicy": {
+        "maxAttempts": 2, "initialBackoff": "20000000000s", "maxBackoff": "20000000000s",
+        "backoffMultiplier": 1, "retryableStatusCodes": ["UNAVAILABLE"]}}]}"#;
+    let file = TempScenario::new("capped-duration", text);
+    let o = hedgehog(&["check-config", file.path(), "--format", "json"]);
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).expect("one JSON object");
+    let warnings = v["warnings"].to_string();
+    assert!(
+        warnings.contains("methodConfig[0].retryPolicy.initialBackoff"),
+        "{warnings}"
+    );
+    assert!(warnings.contains("capped"), "{warnings}");
+}

@@ -31,6 +31,9 @@ pub(crate) struct Duration {
     pub trailing_dot: bool,
     /// `"01s"`.
     pub leading_zero: bool,
+    /// Beyond `u64::MAX` nanoseconds (about 584 years), so held as `u64::MAX`: never, in
+    /// practice.
+    pub saturated: bool,
 }
 
 /// Why a string is not a Duration, in words (after `not a Duration: "..."`).
@@ -64,15 +67,15 @@ pub(crate) fn parse(text: &str) -> Result<Duration, &'static str> {
         return Err("seconds out of range");
     }
     let frac_nanos: u64 = format!("{frac:0<9}").parse().unwrap_or(0);
-    let nanos = seconds
-        .saturating_mul(1_000_000_000)
-        .saturating_add(frac_nanos);
+    let exact = u128::from(seconds) * 1_000_000_000 + u128::from(frac_nanos);
+    let nanos = u64::try_from(exact).unwrap_or(u64::MAX);
     Ok(Duration {
         negative: negative && nanos > 0,
         nanos,
         leading_dot: int.is_empty(),
         trailing_dot: body.ends_with('.'),
         leading_zero: int.len() > 1 && int.starts_with('0'),
+        saturated: exact > u128::from(u64::MAX),
     })
 }
 
@@ -139,6 +142,19 @@ pub(crate) fn field(ctx: &mut Ctx, field: &Field, bound: Bound) -> Option<Nanos>
             &[],
         );
     }
+    if d.saturated && !d.negative {
+        ctx.warn(
+            &field.path,
+            format!(
+                "{text:?} is beyond the {}s that time in nanoseconds can hold (about 584 years): \
+                 capped there, so what waits for it never happens before a deadline or the \
+                 end of the run",
+                u64::MAX / 1_000_000_000
+            ),
+            &[],
+            &[],
+        );
+    }
     match bound {
         Bound::Positive if d.negative || d.nanos == 0 => {
             let accepted: &[Peer] = if d.nanos == 0 { &[Peer::Node] } else { &[] };
@@ -168,6 +184,9 @@ mod tests {
         assert!(parse("-1.5s").expect("negative").negative);
         assert!(!parse("-0s").expect("minus zero").negative);
         assert_eq!(nanos("315576000000s"), u64::MAX, "saturates");
+        assert!(parse("20000000000s").expect("valid").saturated);
+        assert!(!parse("18446744073.709551615s").expect("valid").saturated);
+        assert!(parse("18446744073.709551616s").expect("valid").saturated);
     }
 
     #[test]
