@@ -245,15 +245,7 @@ fn parse_backend(value: &Value, path: &str) -> Result<BackendSpec, FieldError> {
         None => None,
     };
     let status = match map.get("timeout_status") {
-        Some(v) => {
-            let name = parse::string(v, &at("timeout_status"))?;
-            Code::from_name(name).ok_or_else(|| {
-                FieldError::new(
-                    &at("timeout_status"),
-                    format!("unknown status \"{name}\"; expected a name like UNAVAILABLE"),
-                )
-            })?
-        }
+        Some(v) => super::schedule::parse_status(v, &at("timeout_status"))?,
         None => Code::Unavailable,
     };
     let timeout = match map.get("timeout_ms") {

@@ -63,12 +63,22 @@ pub enum Schedule {
 /// The schedule kinds, for "unknown kind" messages.
 pub const SCHEDULE_KINDS: [&str; 3] = ["req_modulo", "script", "fail_rate"];
 
-fn parse_status(value: &Value, path: &str) -> Result<Code, FieldError> {
-    let name = parse::string(value, path)?;
-    Code::from_name(name).ok_or_else(|| {
+/// A status as the service config spells one (R7): a name in any case (`UNAVAILABLE`,
+/// `unavailable`) or its integer code 0..=16. The service config warns about the lenient
+/// spellings because some peers reject them; a scenario is read only by hedgehog, so it just
+/// takes them.
+pub(crate) fn parse_status(value: &Value, path: &str) -> Result<Code, FieldError> {
+    let code = match value {
+        Value::Number(_) => value.as_i64().and_then(Code::from_value),
+        _ => Code::from_name_any_case(parse::string(value, path)?),
+    };
+    code.ok_or_else(|| {
         FieldError::new(
             path,
-            format!("unknown status \"{name}\"; expected a name like UNAVAILABLE"),
+            format!(
+                "unknown status {}; expected a name like UNAVAILABLE or a code 0..=16",
+                parse::show(value)
+            ),
         )
     })
 }
@@ -178,8 +188,8 @@ fn parse_step(value: &Value, path: &str) -> Result<ScriptStep, FieldError> {
     let pushback = match map.get("pushback_ms") {
         None => None,
         Some(Value::String(s)) => Some(s.clone()),
-        // A number is taken as its exact text (crate::json keeps it): "200", "-1".
-        Some(Value::Number(n)) => Some(n.to_string()),
+        // The raw trailer text: a JSON number would have to be re-rendered (10.0, 1e1), so
+        // it is refused rather than guessed at.
         Some(other) => {
             return Err(FieldError::new(
                 &parse::join(path, "pushback_ms"),

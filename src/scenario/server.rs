@@ -203,6 +203,7 @@ impl ServerModel {
 mod tests {
     use super::*;
     use crate::json::test_json as json;
+    use crate::scenario::schedule::Schedule;
 
     fn model(server: Value) -> ServerModel {
         ServerModel::new(&ServerSpec::parse(&server, "server").unwrap(), 1)
@@ -307,5 +308,30 @@ mod tests {
         assert_eq!(e.path, "server.schedule");
         let e = bad(json!({"schedule": {"script": [{"status": "OK", "pushback_ms": true}]}}));
         assert_eq!(e.path, "server.schedule.script[0].pushback_ms");
+    }
+
+    #[test]
+    fn pushback_is_raw_trailer_text_never_a_rerendered_number() {
+        let bad = |v: Value| ServerSpec::parse(&v, "server").unwrap_err();
+        for n in [json!(10), json!(10.0), json!(1e1)] {
+            let step = json!({"status": "UNAVAILABLE", "pushback_ms": n});
+            let e = bad(json!({"schedule": {"script": [step]}}));
+            assert_eq!(e.path, "server.schedule.script[0].pushback_ms");
+            assert!(e.message.contains("as a string"), "{}", e.message);
+        }
+    }
+
+    #[test]
+    fn script_statuses_take_the_service_configs_spellings_r7() {
+        let steps = json!([{"status": "unavailable"}, {"status": 14}, {"status": "Ok"}]);
+        let spec = ServerSpec::parse(&json!({"schedule": {"script": steps}}), "server").unwrap();
+        let Schedule::Script { steps, .. } = &spec.schedule else {
+            panic!("a script: {:?}", spec.schedule);
+        };
+        let codes: Vec<Code> = steps.iter().map(|s| s.status).collect();
+        assert_eq!(codes, [Code::Unavailable, Code::Unavailable, Code::Ok]);
+        let bad = |v: Value| ServerSpec::parse(&v, "server").unwrap_err();
+        let e = bad(json!({"schedule": {"script": [{"status": 17}]}}));
+        assert_eq!(e.path, "server.schedule.script[0].status");
     }
 }
