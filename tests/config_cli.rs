@@ -87,6 +87,7 @@ fn json_format_has_the_documented_keys() {
     assert_eq!(v["portability"]["grpc-java"], "accepts");
     assert_eq!(v["portability"]["C-core (grpcio)"], "ignores");
     assert_eq!(v["portability"]["grpc-js"], "accepts");
+    assert_eq!(v["file"], config("a6-hedging.json"), "the file is named");
 }
 
 #[test]

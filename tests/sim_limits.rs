@@ -197,4 +197,21 @@ fn check_config_says_when_a_duration_is_capped() {
         "{warnings}"
     );
     assert!(warnings.contains("capped"), "{warnings}");
+    assert_eq!(v["file"], file.path());
+}
+
+#[test]
+fn an_unreadable_config_path_names_the_scenario_and_its_key() {
+    for rel in ["1ms", ""] {
+        let text = scenario("", "", OK_SERVER);
+        let start = text.find("\"service_config\"").unwrap();
+        let end = text.find("\"server\"").unwrap();
+        let text = format!(
+            "{}\"service_config\": {rel:?}, {}",
+            &text[..start],
+            &text[end..]
+        );
+        let (file, err) = rejected("config-path", &text);
+        assert_names(&err, &[&format!("{file}: service_config: ")]);
+    }
 }

@@ -120,7 +120,10 @@ pub fn run(args: Args) -> ExitCode {
             }
             out
         }
-        TextOrJson::Json => format!("{}\n", json_report(&report, &found, &denied)),
+        TextOrJson::Json => {
+            let name = file.to_string();
+            format!("{}\n", json_report(&name, &report, &found, &denied))
+        }
     };
     // A closed pipe (`| head`) is not an error worth a panic.
     let _ = std::io::Write::write_all(&mut std::io::stdout().lock(), out.as_bytes());
@@ -209,6 +212,8 @@ struct JsonReport<'a> {
     portability_details: Map,
     lints: Vec<lints::JsonLint<'a>>,
     denied: &'a [String],
+    /// The file checked, as given on the command line (added last: an extension).
+    file: &'a str,
 }
 
 #[derive(Serialize)]
@@ -234,7 +239,7 @@ struct JsonMethod<'a> {
     worst_case_backoff_ms: Option<f64>,
 }
 
-fn json_report(r: &Report, found: &'_ [Lint], denied: &'_ [String]) -> String {
+fn json_report(file: &str, r: &Report, found: &'_ [Lint], denied: &'_ [String]) -> String {
     let names = |peers: &[hedgehog::config::Peer]| {
         peers.iter().map(|p| p.display_name()).collect::<Vec<_>>()
     };
@@ -283,6 +288,7 @@ fn json_report(r: &Report, found: &'_ [Lint], denied: &'_ [String]) -> String {
         portability,
         portability_details: details,
         lints: lints::json(found),
+        file,
         denied,
     };
     serde_json::to_string(&report).unwrap_or_default()

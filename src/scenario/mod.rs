@@ -279,9 +279,20 @@ impl Scenario {
         let sc = parse::required(map, "", "service_config").map_err(err)?;
         let (parsed, config_text) = match sc {
             Value::String(rel) => {
+                if rel.trim().is_empty() {
+                    return Err(err(FieldError::new(
+                        "service_config",
+                        "expected an object or a path to a config file, got \"\"",
+                    )));
+                }
                 let path = base.join(rel);
-                let (text, v) = read_json(&path)?;
+                // A missing file is a mistake in this scenario, at this key: say both.
+                let text = std::fs::read_to_string(&path).map_err(|e| {
+                    let why = format!("cannot read the config file {}: {e}", path.display());
+                    err(FieldError::new("service_config", why))
+                })?;
                 let label = path.display().to_string();
+                let v = parse_json(&text, &label)?;
                 (
                     parse_config(&v, limit, &label, "")?,
                     text.trim().to_string(),
@@ -371,5 +382,17 @@ mod tests {
         assert_eq!(e.problems[0].path, "service_config");
         let e = Scenario::from_value(&json!([]), Path::new("."), "f").unwrap_err();
         assert_eq!(e.problems[0].path, "<root>");
+    }
+
+    #[test]
+    fn a_config_path_that_cannot_be_read_names_the_scenario_and_its_key() {
+        for rel in ["1ms", "", " "] {
+            let v = json!({"name": "x", "description": "d", "service_config": rel,
+                "server": {"schedule": {"req_modulo": 1}}, "client": {"method": "a/b"}});
+            let e = Scenario::from_value(&v, Path::new("no-such-dir"), "sims/x.json").unwrap_err();
+            let text = e.to_string();
+            assert!(text.starts_with("sims/x.json: service_config: "), "{text}");
+            assert_eq!(e.problems[0].path, "service_config");
+        }
     }
 }
