@@ -24,7 +24,7 @@ pub const MAX_JOBS: usize = 1024;
 /// the same way.
 pub(crate) fn workers(jobs: usize, runs: usize) -> Result<rayon::ThreadPool, error::WorkersError> {
     rayon::ThreadPoolBuilder::new()
-        .num_threads(jobs.min(runs).min(MAX_JOBS).max(1))
+        .num_threads(jobs.min(runs).clamp(1, MAX_JOBS))
         .build()
         .map_err(|cause| error::WorkersError { jobs, cause })
 }
