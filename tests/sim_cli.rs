@@ -2,56 +2,17 @@
 //! file, JSON path and what was expected).
 #![cfg(feature = "cli")] // runs the `hedgehog` binary, which needs the `cli` feature
 
-use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+mod sim_support;
 
-fn hedgehog(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_hedgehog"))
-        .args(args)
-        .current_dir(env!("CARGO_MANIFEST_DIR"))
-        .output()
-        .expect("hedgehog runs")
-}
+use std::path::Path;
 
-fn stdout(o: &Output) -> String {
-    String::from_utf8_lossy(&o.stdout).into_owned()
-}
-
-fn stderr(o: &Output) -> String {
-    String::from_utf8_lossy(&o.stderr).into_owned()
-}
+use sim_support::*;
 
 /// Runs `hedgehog sim FILE`, expects exit code 2 (input error), returns stderr.
 fn input_error(file: &str) -> String {
     let o = hedgehog(&["sim", file]);
     assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
     stderr(&o)
-}
-
-/// A scenario file in a fresh temp directory (removed by the caller's `Drop` guard).
-struct TempScenario(PathBuf);
-
-impl TempScenario {
-    fn new(tag: &str, text: &str) -> Self {
-        let dir =
-            std::env::temp_dir().join(format!("hedgehog-sim-cli-{}-{tag}", std::process::id()));
-        std::fs::create_dir_all(&dir).expect("temp dir");
-        let file = dir.join("scenario.json");
-        std::fs::write(&file, text).expect("write scenario");
-        TempScenario(file)
-    }
-
-    fn path(&self) -> &str {
-        self.0.to_str().expect("utf-8 temp path")
-    }
-}
-
-impl Drop for TempScenario {
-    fn drop(&mut self) {
-        if let Some(dir) = self.0.parent() {
-            let _ = std::fs::remove_dir_all(dir);
-        }
-    }
 }
 
 const GOOD_PREFIX: &str = r#"{"name": "t", "description": "d", "service_config": {},

@@ -3,50 +3,9 @@
 //! rejected value exits 2 naming the file, the JSON path, the value and the limit.
 #![cfg(feature = "cli")] // runs the `hedgehog` binary, which needs the `cli` feature
 
-use std::path::PathBuf;
-use std::process::{Command, Output};
+mod sim_support;
 
-fn hedgehog(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_hedgehog"))
-        .args(args)
-        .current_dir(env!("CARGO_MANIFEST_DIR"))
-        .output()
-        .expect("hedgehog runs")
-}
-
-fn stdout(o: &Output) -> String {
-    String::from_utf8_lossy(&o.stdout).into_owned()
-}
-
-fn stderr(o: &Output) -> String {
-    String::from_utf8_lossy(&o.stderr).into_owned()
-}
-
-/// A scenario file in a fresh temp directory, removed on drop.
-struct TempScenario(PathBuf);
-
-impl TempScenario {
-    fn new(tag: &str, text: &str) -> Self {
-        let dir =
-            std::env::temp_dir().join(format!("hedgehog-sim-limits-{}-{tag}", std::process::id()));
-        std::fs::create_dir_all(&dir).expect("temp dir");
-        let file = dir.join("scenario.json");
-        std::fs::write(&file, text).expect("write scenario");
-        TempScenario(file)
-    }
-
-    fn path(&self) -> &str {
-        self.0.to_str().expect("utf-8 temp path")
-    }
-}
-
-impl Drop for TempScenario {
-    fn drop(&mut self) {
-        if let Some(dir) = self.0.parent() {
-            let _ = std::fs::remove_dir_all(dir);
-        }
-    }
-}
+use sim_support::*;
 
 /// A retrying scenario; `policy` and `client` are spliced into the retry policy and client.
 fn scenario(policy: &str, client: &str, server: &str) -> String {
