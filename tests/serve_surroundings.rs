@@ -165,3 +165,66 @@ fn a_stdout_nobody_reads_neither_grows_the_log_nor_blocks_ctrl_c() {
     assert_eq!(status.code(), Some(0), "{stderr}");
     assert!(stderr.contains("log lines not written"), "{stderr}");
 }
+
+#[test]
+fn ctrl_c_with_calls_in_flight_logs_every_answered_attempt() {
+    const CALLS: usize = 40;
+    let dir = std::env::temp_dir();
+    let schedule = dir.join(format!("hedgehog-inflight-{}.json", std::process::id()));
+    // Headers at once (so the client knows the attempt arrived), OK a second later.
+    let script = r#"{"schedule": {"script": [{"status": "OK", "latency_ms": 1000, "headers_first": true}]}}"#;
+    std::fs::write(&schedule, script).expect("write the schedule");
+    let mut serve = Serve::start(&["--schedule", schedule.to_str().unwrap()]);
+    let _ = std::fs::remove_file(&schedule);
+    let stdout = serve.stdout.take().expect("stdout");
+    let (tx, lines) = mpsc::channel();
+    std::thread::spawn(move || {
+        let _ = tx.send(stdout.lines().map_while(Result::ok).collect::<Vec<_>>());
+    });
+    let target = serve.target();
+    let runtime = tokio::runtime::Runtime::new().expect("runtime");
+    let oks = runtime.block_on(async {
+        let client = EchoClient::connect(target).await.expect("connect");
+        // Every call's response headers have arrived: all CALLS attempts are in flight.
+        let streams = futures_util::future::join_all((0..CALLS).map(|i| {
+            let mut client = client.clone();
+            async move {
+                let request = EchoRequest {
+                    message: i.to_string(),
+                };
+                tokio::time::timeout(WAIT, client.server_streaming_echo(request))
+                    .await
+                    .expect("headers in time")
+                    .expect("headers")
+                    .into_inner()
+            }
+        }))
+        .await;
+        serve.interrupt();
+        let ends = futures_util::future::join_all(streams.into_iter().map(|mut s| async move {
+            loop {
+                match tokio::time::timeout(WAIT, s.message()).await {
+                    Ok(Ok(Some(_))) => continue,
+                    Ok(Ok(None)) => return true,
+                    _ => return false,
+                }
+            }
+        }))
+        .await;
+        ends.into_iter().filter(|ok| *ok).count()
+    });
+    let (status, stderr) = serve.exit();
+    assert_eq!(status.code(), Some(0), "{stderr}");
+    let lines = lines.recv_timeout(WAIT).expect("stdout ends at exit");
+    let succeeded = lines
+        .iter()
+        .filter(|l| l.starts_with("request succeeded"))
+        .count();
+    assert_eq!(oks, CALLS, "graceful shutdown lets calls in flight finish");
+    assert_eq!(
+        succeeded,
+        oks,
+        "one log line per OK reply:\n{}",
+        lines.join("\n")
+    );
+}

@@ -15,6 +15,9 @@ mod log_queue;
 
 use log_queue::LogQueue;
 
+/// How long a graceful shutdown waits for running requests and open connections.
+const SHUTDOWN: Duration = Duration::from_secs(5);
+
 /// How long `serve` waits at exit for its log to reach stdout.
 const LOG_DRAIN: Duration = Duration::from_secs(2);
 
@@ -142,11 +145,29 @@ async fn serve(addr: SocketAddr, model: ServerModel, log: &mut LogQueue) -> Exit
         }
     }
     log.log("shutting down".to_string());
-    // Graceful: running requests finish; clients that keep their connection open get 5s.
-    match tokio::time::timeout(Duration::from_secs(5), server.shutdown()).await {
+    // Graceful: running requests finish (and are logged as they do: every attempt answered
+    // has its line); clients that keep their connection open get SHUTDOWN.
+    let (_, closed) = tokio::sync::mpsc::unbounded_channel();
+    let mut attempts = std::mem::replace(&mut server.attempts, closed);
+    let stop = tokio::time::timeout(SHUTDOWN, server.shutdown());
+    tokio::pin!(stop);
+    let stopped = loop {
+        tokio::select! {
+            biased;
+            record = attempts.recv() => match record {
+                Some(record) => log.log(record.to_string()),
+                None => break (&mut stop).await,
+            },
+            stopped = &mut stop => break stopped,
+        }
+    };
+    while let Ok(record) = attempts.try_recv() {
+        log.log(record.to_string());
+    }
+    match stopped {
         Ok(Err(e)) => eprintln!("hedgehog serve: {e}"),
         Ok(Ok(())) => {}
-        Err(_) => eprintln!("hedgehog serve: connections still open after 5s; closed"),
+        Err(_) => eprintln!("hedgehog serve: connections still open after {SHUTDOWN:?}; closed"),
     }
     ExitCode::SUCCESS
 }
