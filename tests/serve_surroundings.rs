@@ -228,3 +228,20 @@ fn ctrl_c_with_calls_in_flight_logs_every_answered_attempt() {
         lines.join("\n")
     );
 }
+
+#[test]
+fn a_connection_that_never_sends_the_preface_is_closed() {
+    let serve = Serve::start(&["--req-modulo", "1", "--preface-timeout-ms", "200"]);
+    let mut silent = std::net::TcpStream::connect(("127.0.0.1", serve.port)).expect("connect");
+    silent.set_read_timeout(Some(WAIT)).expect("read timeout");
+    // The server speaks first (its SETTINGS frame), then closes: read to the end of stream.
+    let mut received = Vec::new();
+    let end = silent.read_to_end(&mut received);
+    let closed = match &end {
+        Ok(_) => true,
+        Err(e) => e.kind() == std::io::ErrorKind::ConnectionReset,
+    };
+    assert!(closed, "still open after {WAIT:?}: {end:?}");
+    // A client that does speak is still served.
+    assert_eq!(echo_calls(&serve.target(), 3, 3), 3);
+}

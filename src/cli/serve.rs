@@ -8,6 +8,7 @@ use std::process::ExitCode;
 use std::time::Duration;
 
 use hedgehog::json::{Map, Value};
+use hedgehog::live::server_handle::ServerOptions;
 use hedgehog::live::RunningServer;
 use hedgehog::scenario::server::{ServerModel, ServerSpec};
 
@@ -35,7 +36,8 @@ Trailers-Only responses, so clients may retry them.\n\n\
 Prints `listen on address HOST:PORT` (the real port when --port 0), then one line per attempt \
 with its counter, the grpc-previous-rpc-attempts it carried and the status it answered. \
 Ctrl-C stops it gracefully. A stdout that is closed or not read never stops the server: \
-lines that cannot be written are dropped, and their number is printed on stderr at exit.\n\n\
+lines that cannot be written are dropped, and their number is printed on stderr at exit. \
+A connection that has not sent the HTTP/2 preface within 5 s is closed.\n\n\
 Exit codes: 0 stopped by Ctrl-C, 2 bad arguments, unreadable or invalid schedule, or the port \
 cannot be bound.",
     after_help = "Examples:\n  hedgehog serve --req-modulo 4\n  \
@@ -57,6 +59,9 @@ pub struct Args {
     /// Seed of the server's random draws (fail_rate, latency distributions).
     #[arg(long, value_name = "N", default_value_t = 1)]
     pub seed: u64,
+    /// Close a connection that has not sent the HTTP/2 preface within this many milliseconds.
+    #[arg(long, value_name = "MS", default_value_t = 5000, hide = true)]
+    pub preface_timeout_ms: u64,
 }
 
 fn spec(args: &Args) -> Result<ServerSpec, String> {
@@ -105,7 +110,10 @@ pub fn run(args: Args) -> ExitCode {
             return ExitCode::from(2);
         }
     };
-    let code = runtime.block_on(serve(addr, ServerModel::new(&spec, args.seed), &mut log));
+    let model = ServerModel::new(&spec, args.seed);
+    let options =
+        ServerOptions::default().preface_timeout(Duration::from_millis(args.preface_timeout_ms));
+    let code = runtime.block_on(serve(addr, model, options, &mut log));
     let end = log.finish(LOG_DRAIN);
     if end.lost() > 0 {
         eprintln!(
@@ -118,8 +126,13 @@ pub fn run(args: Args) -> ExitCode {
 }
 
 /// Serves on `addr` until Ctrl-C, offering the log lines to `log`.
-async fn serve(addr: SocketAddr, model: ServerModel, log: &mut LogQueue) -> ExitCode {
-    let mut server = match RunningServer::start(addr, model).await {
+async fn serve(
+    addr: SocketAddr,
+    model: ServerModel,
+    options: ServerOptions,
+    log: &mut LogQueue,
+) -> ExitCode {
+    let mut server = match RunningServer::start_with(addr, model, options).await {
         Ok(s) => s,
         Err(e) => {
             eprintln!("hedgehog serve: cannot listen on {addr}: {e}");
