@@ -8,8 +8,19 @@ use std::process::ExitCode;
 use std::time::Duration;
 
 use hedgehog::json::{Map, Value};
+use hedgehog::live::server_handle::ServerOptions;
 use hedgehog::live::RunningServer;
 use hedgehog::scenario::server::{ServerModel, ServerSpec};
+
+mod log_queue;
+
+use log_queue::LogQueue;
+
+/// How long a graceful shutdown waits for running requests and open connections.
+const SHUTDOWN: Duration = Duration::from_secs(5);
+
+/// How long `serve` waits at exit for its log to reach stdout.
+const LOG_DRAIN: Duration = Duration::from_secs(2);
 
 /// Arguments of `serve`.
 #[derive(Debug, clap::Args)]
@@ -24,7 +35,9 @@ headers_first, or fail_rate drawn from --seed; and a latency distribution). Erro
 Trailers-Only responses, so clients may retry them.\n\n\
 Prints `listen on address HOST:PORT` (the real port when --port 0), then one line per attempt \
 with its counter, the grpc-previous-rpc-attempts it carried and the status it answered. \
-Ctrl-C stops it gracefully.\n\n\
+Ctrl-C stops it gracefully. A stdout that is closed or not read never stops the server: \
+lines that cannot be written are dropped, and their number is printed on stderr at exit. \
+A connection that has not sent the HTTP/2 preface within 5 s is closed.\n\n\
 Exit codes: 0 stopped by Ctrl-C, 2 bad arguments, unreadable or invalid schedule, or the port \
 cannot be bound.",
     after_help = "Examples:\n  hedgehog serve --req-modulo 4\n  \
@@ -46,6 +59,9 @@ pub struct Args {
     /// Seed of the server's random draws (fail_rate, latency distributions).
     #[arg(long, value_name = "N", default_value_t = 1)]
     pub seed: u64,
+    /// Close a connection that has not sent the HTTP/2 preface within this many milliseconds.
+    #[arg(long, value_name = "MS", default_value_t = 5000, hide = true)]
+    pub preface_timeout_ms: u64,
 }
 
 fn spec(args: &Args) -> Result<ServerSpec, String> {
@@ -87,40 +103,84 @@ pub fn run(args: Args) -> ExitCode {
         }
     };
     let addr = SocketAddr::new(args.host, args.port);
-    runtime.block_on(async move {
-        let mut server = match RunningServer::start(addr, ServerModel::new(&spec, args.seed)).await
-        {
-            Ok(s) => s,
-            Err(e) => {
-                eprintln!("hedgehog serve: cannot listen on {addr}: {e}");
-                return ExitCode::from(2);
-            }
-        };
-        // Install the Ctrl-C handler (first poll) before anyone can know the address.
-        let ctrl_c = tokio::signal::ctrl_c();
-        tokio::pin!(ctrl_c);
-        if futures_util::FutureExt::now_or_never(&mut ctrl_c).is_some() {
-            return ExitCode::SUCCESS;
+    let mut log = match LogQueue::start(log_queue::CAPACITY, std::io::stdout()) {
+        Ok(log) => log,
+        Err(e) => {
+            eprintln!("hedgehog serve: cannot start the log writer: {e}");
+            return ExitCode::from(2);
         }
-        println!("listen on address {}", server.local_addr);
-        loop {
-            tokio::select! {
-                // Log lines first, so none is lost when Ctrl-C arrives with records pending.
-                biased;
-                record = server.attempts.recv() => match record {
-                    Some(record) => println!("{record}"),
-                    None => break,
-                },
-                _ = &mut ctrl_c => break,
-            }
+    };
+    let model = ServerModel::new(&spec, args.seed);
+    let options =
+        ServerOptions::default().preface_timeout(Duration::from_millis(args.preface_timeout_ms));
+    let code = runtime.block_on(serve(addr, model, options, &mut log));
+    let end = log.finish(LOG_DRAIN);
+    if end.lost() > 0 {
+        eprintln!(
+            "hedgehog serve: {} of {} log lines not written (stdout closed, or not read fast enough)",
+            end.lost(),
+            end.offered
+        );
+    }
+    code
+}
+
+/// Serves on `addr` until Ctrl-C, offering the log lines to `log`.
+async fn serve(
+    addr: SocketAddr,
+    model: ServerModel,
+    options: ServerOptions,
+    log: &mut LogQueue,
+) -> ExitCode {
+    let mut server = match RunningServer::start_with(addr, model, options).await {
+        Ok(s) => s,
+        Err(e) => {
+            eprintln!("hedgehog serve: cannot listen on {addr}: {e}");
+            return ExitCode::from(2);
         }
-        println!("shutting down");
-        // Graceful: running requests finish; clients that keep their connection open get 5s.
-        match tokio::time::timeout(Duration::from_secs(5), server.shutdown()).await {
-            Ok(Err(e)) => eprintln!("hedgehog serve: {e}"),
-            Ok(Ok(())) => {}
-            Err(_) => eprintln!("hedgehog serve: connections still open after 5s; closed"),
+    };
+    // Install the Ctrl-C handler (first poll) before anyone can know the address.
+    let ctrl_c = tokio::signal::ctrl_c();
+    tokio::pin!(ctrl_c);
+    if futures_util::FutureExt::now_or_never(&mut ctrl_c).is_some() {
+        return ExitCode::SUCCESS;
+    }
+    log.log(format!("listen on address {}", server.local_addr));
+    loop {
+        tokio::select! {
+            // Log lines first, so none is lost when Ctrl-C arrives with records pending.
+            biased;
+            record = server.attempts.recv() => match record {
+                Some(record) => log.log(record.to_string()),
+                None => break,
+            },
+            _ = &mut ctrl_c => break,
         }
-        ExitCode::SUCCESS
-    })
+    }
+    log.log("shutting down".to_string());
+    // Graceful: running requests finish (and are logged as they do: every attempt answered
+    // has its line); clients that keep their connection open get SHUTDOWN.
+    let (_, closed) = tokio::sync::mpsc::unbounded_channel();
+    let mut attempts = std::mem::replace(&mut server.attempts, closed);
+    let stop = tokio::time::timeout(SHUTDOWN, server.shutdown());
+    tokio::pin!(stop);
+    let stopped = loop {
+        tokio::select! {
+            biased;
+            record = attempts.recv() => match record {
+                Some(record) => log.log(record.to_string()),
+                None => break (&mut stop).await,
+            },
+            stopped = &mut stop => break stopped,
+        }
+    };
+    while let Ok(record) = attempts.try_recv() {
+        log.log(record.to_string());
+    }
+    match stopped {
+        Ok(Err(e)) => eprintln!("hedgehog serve: {e}"),
+        Ok(Ok(())) => {}
+        Err(_) => eprintln!("hedgehog serve: connections still open after {SHUTDOWN:?}; closed"),
+    }
+    ExitCode::SUCCESS
 }

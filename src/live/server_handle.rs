@@ -22,6 +22,10 @@ use tonic::body::Body;
 use tonic::service::Routes;
 use tower::util::BoxCloneSyncService;
 
+mod preface_deadline;
+
+use preface_deadline::PrefaceDeadline;
+
 use super::behaviour_service::BehaviourService;
 #[cfg(feature = "echo")]
 use super::echo_service::EchoService;
@@ -52,6 +56,31 @@ pub enum ServerError {
     Transport(#[from] tonic::transport::Error),
 }
 
+/// How a [`RunningServer`] treats its connections.
+#[derive(Clone, Debug)]
+#[non_exhaustive]
+pub struct ServerOptions {
+    /// A connection that has not sent the HTTP/2 preface this long after it was accepted is
+    /// closed (default 5 s), so silent peers cannot hold sockets forever.
+    pub preface_timeout: Duration,
+}
+
+impl Default for ServerOptions {
+    fn default() -> ServerOptions {
+        ServerOptions {
+            preface_timeout: Duration::from_secs(5),
+        }
+    }
+}
+
+impl ServerOptions {
+    /// These options with `timeout` for the HTTP/2 preface.
+    pub fn preface_timeout(mut self, timeout: Duration) -> ServerOptions {
+        self.preface_timeout = timeout;
+        self
+    }
+}
+
 /// A server's whole service, whatever it is made of: tonic routes (the echo server) or one
 /// service for every path (a behaviour).
 type AnyService = BoxCloneSyncService<http::Request<Body>, http::Response<Body>, Infallible>;
@@ -59,11 +88,16 @@ type AnyService = BoxCloneSyncService<http::Request<Body>, http::Response<Body>,
 async fn serve(
     listener: std::net::TcpListener,
     service: AnyService,
+    options: ServerOptions,
     graceful: oneshot::Receiver<()>,
     abort: oneshot::Receiver<()>,
 ) -> Result<(), ServerError> {
     let listener = tokio::net::TcpListener::from_std(listener)?;
-    let incoming = tonic::transport::server::TcpIncoming::from(listener).with_nodelay(Some(true));
+    let preface = options.preface_timeout;
+    let incoming = futures_util::StreamExt::map(
+        tonic::transport::server::TcpIncoming::from(listener).with_nodelay(Some(true)),
+        move |accepted| accepted.map(|stream| PrefaceDeadline::new(stream, preface)),
+    );
     let server = tonic::transport::Server::builder().serve_with_incoming_shutdown(
         service,
         incoming,
@@ -88,10 +122,22 @@ impl RunningServer {
         addr: SocketAddr,
         source: impl StepSource,
     ) -> std::io::Result<RunningServer> {
+        Self::start_with(addr, source, ServerOptions::default()).await
+    }
+
+    /// [`Self::start`] with `options`.
+    #[cfg(feature = "echo")]
+    #[cfg_attr(docsrs, doc(cfg(feature = "echo")))]
+    pub async fn start_with(
+        addr: SocketAddr,
+        source: impl StepSource,
+        options: ServerOptions,
+    ) -> std::io::Result<RunningServer> {
         let (service, attempts) = EchoService::new(source);
         Self::serve(
             addr,
             BoxCloneSyncService::new(Routes::new(service)),
+            options,
             attempts,
         )
     }
@@ -106,7 +152,8 @@ impl RunningServer {
         seed: u64,
     ) -> std::io::Result<RunningServer> {
         let (service, attempts) = BehaviourService::new(behaviour, seed);
-        Self::serve(addr, BoxCloneSyncService::new(service), attempts)
+        let options = ServerOptions::default();
+        Self::serve(addr, BoxCloneSyncService::new(service), options, attempts)
     }
 
     /// Binds `addr` and serves `service` on a thread of its own, its records arriving on
@@ -114,6 +161,7 @@ impl RunningServer {
     fn serve(
         addr: SocketAddr,
         service: AnyService,
+        options: ServerOptions,
         attempts: mpsc::UnboundedReceiver<ServedAttempt>,
     ) -> std::io::Result<RunningServer> {
         let listener = std::net::TcpListener::bind(addr)?;
@@ -129,7 +177,7 @@ impl RunningServer {
                     .enable_all()
                     .build()
                 {
-                    Ok(rt) => rt.block_on(serve(listener, service, graceful, abort)),
+                    Ok(rt) => rt.block_on(serve(listener, service, options, graceful, abort)),
                     Err(e) => Err(e.into()),
                 };
                 let _ = done_tx.send(result);
