@@ -264,3 +264,64 @@ fn sim_live_agrees_on_the_demo_and_says_when_it_cannot_judge() {
     let note = "not marked \"live_comparable\"";
     assert!(stdout.contains(note), "{stdout}");
 }
+
+/// Config whose retries back off by a drawn 1..100 ms (R47: jitter is random), so backoff
+/// events show the client's draws.
+fn jitter_config_file(tag: &str) -> PathBuf {
+    let name = format!("hedgehog-jitter-{}-{tag}.json", std::process::id());
+    let path = std::env::temp_dir().join(name);
+    let config = r#"{"methodConfig":[{"name":[{"service":"echo.Echo"}],"retryPolicy":{"maxAttempts":4,"initialBackoff":"0.1s","maxBackoff":"0.1s","backoffMultiplier":1,"retryableStatusCodes":["UNAVAILABLE"]}}]}"#;
+    std::fs::write(&path, config).expect("write the jitter config");
+    path
+}
+
+/// The printed seed and the drawn backoffs (`drawn X` of each backoff event) of a JSON run.
+fn seed_and_draws(out: &std::process::Output) -> (u64, Vec<String>) {
+    let trace: serde_json::Value = serde_json::from_slice(&out.stdout).expect("JSON output");
+    let draws = trace["events"]
+        .as_array()
+        .expect("events")
+        .iter()
+        .filter(|e| e["kind"] == "backoff")
+        .map(|e| {
+            let detail = e["detail"].as_str().expect("detail");
+            let drawn = detail.split("drawn ").nth(1).expect("drawn value");
+            drawn.split(' ').next().unwrap_or_default().to_string()
+        })
+        .collect();
+    (trace["seed"].as_u64().expect("seed"), draws)
+}
+
+#[test]
+fn call_prints_the_seed_it_drew_and_that_seed_replays_the_jitter_r47() {
+    let server = Server::start(&["--req-modulo", "4"]);
+    let config = jitter_config_file("seed");
+    let target = server.target();
+    let run = |seed: Option<&str>| {
+        let mut args = vec![
+            "--target",
+            &target,
+            "--service-config",
+            config.to_str().unwrap(),
+            "--count",
+            "2",
+            "--format",
+            "json",
+        ];
+        if let Some(seed) = seed {
+            args.extend(["--seed", seed]);
+        }
+        let out = call(&args);
+        assert_eq!(out.status.code(), Some(0), "{out:?}");
+        seed_and_draws(&out)
+    };
+    let (a, drawn_a) = run(None);
+    let (b, _) = run(None);
+    // Each call retries three times, so three draws per call.
+    assert_eq!(drawn_a.len(), 6, "{drawn_a:?}");
+    assert_ne!(a, b, "two runs without --seed printed the same seed {a}");
+    let (replayed, drawn_replayed) = run(Some(&a.to_string()));
+    let _ = std::fs::remove_file(&config);
+    assert_eq!(replayed, a);
+    assert_eq!(drawn_replayed, drawn_a, "--seed {a} did not replay the draws");
+}

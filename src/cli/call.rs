@@ -50,7 +50,8 @@ pub struct Args {
     /// Number of calls.
     #[arg(long, value_name = "N", default_value_t = 1)]
     pub count: u64,
-    /// Seed for backoff jitter (default: random).
+    /// Seed for backoff jitter (default: drawn at random; the output prints the seed used, so
+    /// `--seed` with it replays the client's draws).
     #[arg(long, value_name = "N")]
     pub seed: Option<u64>,
     /// Output format.
@@ -58,13 +59,13 @@ pub struct Args {
     pub format: TextOrJson,
 }
 
-fn layer(args: &Args, recorder: Arc<TraceRecorder>) -> Result<RetryLayer, String> {
-    let mut builder = RetryLayer::builder()
+fn layer(args: &Args, seed: u64, recorder: Arc<TraceRecorder>) -> Result<RetryLayer, String> {
+    // Always seeded, with the seed the output prints: `--seed` of a printed seed replays the
+    // client's draws.
+    let builder = RetryLayer::builder()
         .recorder(super::observe::live_recorder(recorder))
-        .target(&args.target);
-    if let Some(seed) = args.seed {
-        builder = builder.seed(seed);
-    }
+        .target(&args.target)
+        .seed(seed);
     let Some(file) = &args.service_config else {
         return builder.build().map_err(|_| "no config".to_string());
     };
@@ -106,7 +107,8 @@ pub fn run(args: Args) -> ExitCode {
         Err(e) => return usage(&format!("--target: {:?} is not a URI: {e}", args.target)),
     };
     let recorder = Arc::new(TraceRecorder::new());
-    let layer = match layer(&args, Arc::clone(&recorder)) {
+    let seed = args.seed.unwrap_or_else(rand::random);
+    let layer = match layer(&args, seed, Arc::clone(&recorder)) {
         Ok(l) => l,
         Err(e) => return usage(&e),
     };
@@ -145,7 +147,7 @@ pub fn run(args: Args) -> ExitCode {
         }
         (
             replies,
-            recorder.trace(&args.target, args.seed.unwrap_or(0), Mode::Live),
+            recorder.trace(&args.target, seed, Mode::Live),
         )
     });
     let mut trace = trace;
