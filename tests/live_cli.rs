@@ -323,5 +323,110 @@ fn call_prints_the_seed_it_drew_and_that_seed_replays_the_jitter_r47() {
     let (replayed, drawn_replayed) = run(Some(&a.to_string()));
     let _ = std::fs::remove_file(&config);
     assert_eq!(replayed, a);
-    assert_eq!(drawn_replayed, drawn_a, "--seed {a} did not replay the draws");
+    assert_eq!(
+        drawn_replayed, drawn_a,
+        "--seed {a} did not replay the draws"
+    );
+}
+
+/// The `call N: ...` header lines of a text run, by call index.
+fn call_lines(stdout: &str) -> Vec<u64> {
+    let mut calls: Vec<u64> = stdout
+        .lines()
+        .filter_map(|l| l.strip_prefix("call ")?.split_once(": ")?.0.parse().ok())
+        .collect();
+    calls.sort_unstable();
+    calls
+}
+
+#[test]
+fn call_count_with_concurrency_makes_exactly_n_calls_and_summarises_them() {
+    let server = Server::start(&["--req-modulo", "4"]);
+    let target = server.target();
+    let out = call(&["--target", &target, "--count", "40", "--concurrency", "8"]);
+    // Without a config every fourth call succeeds and the others fail: exit 1.
+    assert_eq!(out.status.code(), Some(1), "{out:?}");
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    // One block per call, each call once; `call N failed:` lines are not blocks.
+    let blocks: Vec<u64> = call_lines(&stdout.replace(" failed: ", " failed "));
+    assert_eq!(blocks, (0..40).collect::<Vec<_>>(), "{stdout}");
+    let summary = stdout
+        .lines()
+        .find(|l| l.starts_with("summary: "))
+        .unwrap_or_else(|| panic!("no summary in {stdout}"));
+    assert!(
+        summary.starts_with("summary: 40 of 40 calls: OK 10, UNAVAILABLE 30;"),
+        "{summary}"
+    );
+    // The server saw exactly 40 requests (no retry policy: one attempt per call).
+    let log: Vec<String> = (0..40).map(|_| server.line()).collect();
+    assert!(log.iter().all(|l| l.starts_with("request ")), "{log:?}");
+
+    // JSON: one line per call, the document parses, and its summary counts them.
+    let out = call(&[
+        "--target",
+        &target,
+        "--count",
+        "12",
+        "--concurrency",
+        "4",
+        "--format",
+        "json",
+    ]);
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let lines = stdout
+        .lines()
+        .filter(|l| l.starts_with("{\"call\":"))
+        .count();
+    assert_eq!(lines, 12, "{stdout}");
+    let trace: serde_json::Value = serde_json::from_str(&stdout).expect("one JSON document");
+    assert_eq!(trace["calls"].as_array().map(Vec::len), Some(12));
+    assert_eq!(trace["summary"]["calls"], 12);
+    assert_eq!(trace["summary"]["statuses"]["OK"], 3);
+    assert_eq!(trace["summary"]["statuses"]["UNAVAILABLE"], 9);
+}
+
+#[test]
+fn call_rate_measures_latency_from_the_intended_start_not_the_send() {
+    // Every reply takes 50 ms; one call in flight at a time, but ten wanted 10 ms apart: call
+    // 9 was due at 90 ms and cannot end before 10 × 50 ms, so it waited at least 410 ms. A
+    // client measuring from the send (coordinated omission) would report about 50 ms.
+    let file = std::env::temp_dir().join(format!("hedgehog-slow-{}.json", std::process::id()));
+    let server = r#"{"latency": {"fixed_ms": 50}, "schedule": {"script": [{"status": "OK"}], "then": "last"}}"#;
+    std::fs::write(&file, server).expect("write schedule");
+    let server = Server::start(&["--schedule", file.to_str().unwrap()]);
+    let target = server.target();
+    let out = call(&[
+        "--target",
+        &target,
+        "--count",
+        "10",
+        "--rate",
+        "100",
+        "--concurrency",
+        "1",
+        "--format",
+        "json",
+    ]);
+    let _ = std::fs::remove_file(&file);
+    assert_eq!(out.status.code(), Some(0), "{out:?}");
+    let trace: serde_json::Value = serde_json::from_slice(&out.stdout).expect("JSON output");
+    let calls = trace["calls"].as_array().expect("calls");
+    assert_eq!(calls.len(), 10);
+    // Service time, as the trace measures it from the send: the 50 ms the server waits.
+    let service: Vec<f64> = calls
+        .iter()
+        .map(|c| c["ended_ms"].as_f64().unwrap() - c["started_ms"].as_f64().unwrap())
+        .collect();
+    assert!(service.iter().all(|s| *s >= 50.0), "{service:?}");
+    let max = trace["summary"]["latency_ms"]["max"].as_f64().expect("max");
+    assert!(
+        max >= 410.0,
+        "max latency {max} ms, service times {service:?}"
+    );
+    let slowest_service = service.iter().copied().fold(0.0, f64::max);
+    assert!(
+        max > 2.0 * slowest_service,
+        "max {max} vs service {service:?}"
+    );
 }
