@@ -41,8 +41,8 @@ deadline stops from acting, risky retryable codes, no deadline at all. They neve
 invalid; --deny CODE, --deny lints, --deny portability or --deny warnings (both) turn them into \
 exit 1 for CI.\n\n\
 Examples:\n  hedgehog check-config sims/configs/grpc-go-demo.json\n  \
-hedgehog check-config my.json --strict --format json\n  \
-hedgehog check-config my.json --deny warnings --deadline-ms 2000"
+hedgehog check-config sims/configs/a6-strict-demo.json --strict --format json\n  \
+hedgehog check-config sims/configs/lint-demo.json --deny warnings --deadline-ms 2000"
 )]
 pub struct Args {
     /// The service config JSON file.
