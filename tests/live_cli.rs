@@ -430,3 +430,55 @@ fn call_rate_measures_latency_from_the_intended_start_not_the_send() {
         "max {max} vs service {service:?}"
     );
 }
+
+#[test]
+fn call_prints_its_summary_when_terminated() {
+    // Replies take 200 ms, so a thousand calls two at a time are far from done when SIGTERM
+    // arrives after the first call has been printed.
+    let file = std::env::temp_dir().join(format!("hedgehog-term-{}.json", std::process::id()));
+    let server = r#"{"latency": {"fixed_ms": 200}, "schedule": {"script": [{"status": "OK"}], "then": "last"}}"#;
+    std::fs::write(&file, server).expect("write schedule");
+    let server = Server::start(&["--schedule", file.to_str().unwrap()]);
+    let target = server.target();
+    let mut child = Command::new(BIN)
+        .args(["call", "--target", &target, "--count", "1000"])
+        .args(["--concurrency", "2", "--format", "json"])
+        .stdout(Stdio::piped())
+        .spawn()
+        .expect("spawn hedgehog call");
+    let stdout = child.stdout.take().expect("stdout");
+    let (tx, lines) = mpsc::channel();
+    std::thread::spawn(move || {
+        for line in BufReader::new(stdout).lines().map_while(Result::ok) {
+            let _ = tx.send(line);
+        }
+    });
+    let mut text = String::new();
+    loop {
+        let line = lines.recv_timeout(WAIT).expect("a call line in time");
+        text.push_str(&line);
+        text.push('\n');
+        if line.starts_with("{\"call\":") {
+            break;
+        }
+    }
+    let sent = Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status()
+        .expect("run kill");
+    assert!(sent.success());
+    // The output ends when the process closes stdout.
+    while let Ok(line) = lines.recv_timeout(WAIT) {
+        text.push_str(&line);
+        text.push('\n');
+    }
+    let status = child.wait().expect("wait");
+    let _ = std::fs::remove_file(&file);
+    assert_eq!(status.code(), Some(130), "{text}");
+    let trace: serde_json::Value = serde_json::from_str(&text).expect("a whole JSON document");
+    let printed = trace["calls"].as_array().map_or(0, Vec::len) as u64;
+    assert!((1..1000).contains(&printed), "{printed} calls printed");
+    assert_eq!(trace["summary"]["interrupted"], true);
+    assert_eq!(trace["summary"]["calls"], printed);
+    assert_eq!(trace["summary"]["of"], 1000);
+}
