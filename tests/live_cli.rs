@@ -386,15 +386,25 @@ fn call_count_with_concurrency_makes_exactly_n_calls_and_summarises_them() {
     assert_eq!(trace["summary"]["statuses"]["UNAVAILABLE"], 9);
 }
 
+/// A server whose every reply is OK after `ms` milliseconds.
+fn slow_server(tag: &str, ms: u64) -> Server {
+    let name = format!("hedgehog-slow-{}-{tag}.json", std::process::id());
+    let file = std::env::temp_dir().join(name);
+    let schedule = format!(
+        r#"{{"latency": {{"fixed_ms": {ms}}}, "schedule": {{"script": [{{"status": "OK"}}], "then": "last"}}}}"#
+    );
+    std::fs::write(&file, schedule).expect("write schedule");
+    let server = Server::start(&["--schedule", file.to_str().unwrap()]);
+    let _ = std::fs::remove_file(&file);
+    server
+}
+
 #[test]
 fn call_rate_measures_latency_from_the_intended_start_not_the_send() {
     // Every reply takes 50 ms; one call in flight at a time, but ten wanted 10 ms apart: call
     // 9 was due at 90 ms and cannot end before 10 × 50 ms, so it waited at least 410 ms. A
     // client measuring from the send (coordinated omission) would report about 50 ms.
-    let file = std::env::temp_dir().join(format!("hedgehog-slow-{}.json", std::process::id()));
-    let server = r#"{"latency": {"fixed_ms": 50}, "schedule": {"script": [{"status": "OK"}], "then": "last"}}"#;
-    std::fs::write(&file, server).expect("write schedule");
-    let server = Server::start(&["--schedule", file.to_str().unwrap()]);
+    let server = slow_server("rate", 50);
     let target = server.target();
     let out = call(&[
         "--target",
@@ -408,7 +418,6 @@ fn call_rate_measures_latency_from_the_intended_start_not_the_send() {
         "--format",
         "json",
     ]);
-    let _ = std::fs::remove_file(&file);
     assert_eq!(out.status.code(), Some(0), "{out:?}");
     let trace: serde_json::Value = serde_json::from_slice(&out.stdout).expect("JSON output");
     let calls = trace["calls"].as_array().expect("calls");
@@ -435,10 +444,7 @@ fn call_rate_measures_latency_from_the_intended_start_not_the_send() {
 fn call_prints_its_summary_when_terminated() {
     // Replies take 200 ms, so a thousand calls two at a time are far from done when SIGTERM
     // arrives after the first call has been printed.
-    let file = std::env::temp_dir().join(format!("hedgehog-term-{}.json", std::process::id()));
-    let server = r#"{"latency": {"fixed_ms": 200}, "schedule": {"script": [{"status": "OK"}], "then": "last"}}"#;
-    std::fs::write(&file, server).expect("write schedule");
-    let server = Server::start(&["--schedule", file.to_str().unwrap()]);
+    let server = slow_server("term", 200);
     let target = server.target();
     let mut child = Command::new(BIN)
         .args(["call", "--target", &target, "--count", "1000"])
@@ -473,7 +479,6 @@ fn call_prints_its_summary_when_terminated() {
         text.push('\n');
     }
     let status = child.wait().expect("wait");
-    let _ = std::fs::remove_file(&file);
     assert_eq!(status.code(), Some(130), "{text}");
     let trace: serde_json::Value = serde_json::from_str(&text).expect("a whole JSON document");
     let printed = trace["calls"].as_array().map_or(0, Vec::len) as u64;
