@@ -219,3 +219,30 @@ fn text_output_snapshots() {
         });
     }
 }
+
+#[test]
+fn sixteen_thousand_duplicate_names_are_all_reported_r14() {
+    // Once quadratic in the number of error paths (seconds for this file); now linear.
+    let entry = r#"{"name":[{"service":"s","method":"m"}]}"#;
+    let entries = vec![entry; 16_000].join(",");
+    let path = scratch(
+        "sixteen-thousand-duplicates.json",
+        &format!(r#"{{"methodConfig":[{entries}]}}"#),
+    );
+    let out = run(&["check-config", path.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(1));
+    let text = stdout(&out);
+    let duplicates = text.matches("duplicate name s/m").count();
+    assert_eq!(
+        duplicates, 15_999,
+        "every repeat after the first is an error"
+    );
+    assert!(
+        text.contains("methodConfig[1].name[0], methodConfig[2].name[0], methodConfig[3].name[0] and 15996 more"),
+        "{}",
+        &text[text.len().saturating_sub(600)..]
+    );
+    let out = run(&["check-config", "--format", "json", path.to_str().unwrap()]);
+    let report: serde_json::Value = serde_json::from_slice(&out.stdout).expect("JSON report");
+    assert_eq!(report["errors"].as_array().map(Vec::len), Some(15_999));
+}

@@ -264,3 +264,226 @@ fn sim_live_agrees_on_the_demo_and_says_when_it_cannot_judge() {
     let note = "not marked \"live_comparable\"";
     assert!(stdout.contains(note), "{stdout}");
 }
+
+/// Config whose retries back off by a drawn 1..100 ms (R47: jitter is random), so backoff
+/// events show the client's draws.
+fn jitter_config_file(tag: &str) -> PathBuf {
+    let name = format!("hedgehog-jitter-{}-{tag}.json", std::process::id());
+    let path = std::env::temp_dir().join(name);
+    let config = r#"{"methodConfig":[{"name":[{"service":"echo.Echo"}],"retryPolicy":{"maxAttempts":4,"initialBackoff":"0.1s","maxBackoff":"0.1s","backoffMultiplier":1,"retryableStatusCodes":["UNAVAILABLE"]}}]}"#;
+    std::fs::write(&path, config).expect("write the jitter config");
+    path
+}
+
+/// The printed seed and the drawn backoffs (`drawn X` of each backoff event) of a JSON run.
+fn seed_and_draws(out: &std::process::Output) -> (u64, Vec<String>) {
+    let trace: serde_json::Value = serde_json::from_slice(&out.stdout).expect("JSON output");
+    let draws = trace["events"]
+        .as_array()
+        .expect("events")
+        .iter()
+        .filter(|e| e["kind"] == "backoff")
+        .map(|e| {
+            let detail = e["detail"].as_str().expect("detail");
+            let drawn = detail.split("drawn ").nth(1).expect("drawn value");
+            drawn.split(' ').next().unwrap_or_default().to_string()
+        })
+        .collect();
+    (trace["seed"].as_u64().expect("seed"), draws)
+}
+
+#[test]
+fn call_prints_the_seed_it_drew_and_that_seed_replays_the_jitter_r47() {
+    let server = Server::start(&["--req-modulo", "4"]);
+    let config = jitter_config_file("seed");
+    let target = server.target();
+    let run = |seed: Option<&str>| {
+        let mut args = vec![
+            "--target",
+            &target,
+            "--service-config",
+            config.to_str().unwrap(),
+            "--count",
+            "2",
+            "--format",
+            "json",
+        ];
+        if let Some(seed) = seed {
+            args.extend(["--seed", seed]);
+        }
+        let out = call(&args);
+        assert_eq!(out.status.code(), Some(0), "{out:?}");
+        seed_and_draws(&out)
+    };
+    let (a, drawn_a) = run(None);
+    let (b, _) = run(None);
+    // Each call retries three times, so three draws per call.
+    assert_eq!(drawn_a.len(), 6, "{drawn_a:?}");
+    assert_ne!(a, b, "two runs without --seed printed the same seed {a}");
+    let (replayed, drawn_replayed) = run(Some(&a.to_string()));
+    let _ = std::fs::remove_file(&config);
+    assert_eq!(replayed, a);
+    assert_eq!(
+        drawn_replayed, drawn_a,
+        "--seed {a} did not replay the draws"
+    );
+}
+
+/// The `call N: ...` header lines of a text run, by call index.
+fn call_lines(stdout: &str) -> Vec<u64> {
+    let mut calls: Vec<u64> = stdout
+        .lines()
+        .filter_map(|l| l.strip_prefix("call ")?.split_once(": ")?.0.parse().ok())
+        .collect();
+    calls.sort_unstable();
+    calls
+}
+
+#[test]
+fn call_count_with_concurrency_makes_exactly_n_calls_and_summarises_them() {
+    let server = Server::start(&["--req-modulo", "4"]);
+    let target = server.target();
+    let out = call(&["--target", &target, "--count", "40", "--concurrency", "8"]);
+    // Without a config every fourth call succeeds and the others fail: exit 1.
+    assert_eq!(out.status.code(), Some(1), "{out:?}");
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    // One block per call, each call once; `call N failed:` lines are not blocks.
+    let blocks: Vec<u64> = call_lines(&stdout.replace(" failed: ", " failed "));
+    assert_eq!(blocks, (0..40).collect::<Vec<_>>(), "{stdout}");
+    let summary = stdout
+        .lines()
+        .find(|l| l.starts_with("summary: "))
+        .unwrap_or_else(|| panic!("no summary in {stdout}"));
+    assert!(
+        summary.starts_with("summary: 40 of 40 calls: OK 10, UNAVAILABLE 30;"),
+        "{summary}"
+    );
+    // The server saw exactly 40 requests (no retry policy: one attempt per call).
+    let log: Vec<String> = (0..40).map(|_| server.line()).collect();
+    assert!(log.iter().all(|l| l.starts_with("request ")), "{log:?}");
+
+    // JSON: one line per call, the document parses, and its summary counts them.
+    let out = call(&[
+        "--target",
+        &target,
+        "--count",
+        "12",
+        "--concurrency",
+        "4",
+        "--format",
+        "json",
+    ]);
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let lines = stdout
+        .lines()
+        .filter(|l| l.starts_with("{\"call\":"))
+        .count();
+    assert_eq!(lines, 12, "{stdout}");
+    let trace: serde_json::Value = serde_json::from_str(&stdout).expect("one JSON document");
+    assert_eq!(trace["calls"].as_array().map(Vec::len), Some(12));
+    assert_eq!(trace["summary"]["calls"], 12);
+    assert_eq!(trace["summary"]["statuses"]["OK"], 3);
+    assert_eq!(trace["summary"]["statuses"]["UNAVAILABLE"], 9);
+}
+
+/// A server whose every reply is OK after `ms` milliseconds.
+fn slow_server(tag: &str, ms: u64) -> Server {
+    let name = format!("hedgehog-slow-{}-{tag}.json", std::process::id());
+    let file = std::env::temp_dir().join(name);
+    let schedule = format!(
+        r#"{{"latency": {{"fixed_ms": {ms}}}, "schedule": {{"script": [{{"status": "OK"}}], "then": "last"}}}}"#
+    );
+    std::fs::write(&file, schedule).expect("write schedule");
+    let server = Server::start(&["--schedule", file.to_str().unwrap()]);
+    let _ = std::fs::remove_file(&file);
+    server
+}
+
+#[test]
+fn call_rate_measures_latency_from_the_intended_start_not_the_send() {
+    // Every reply takes 50 ms; one call in flight at a time, but ten wanted 10 ms apart: call
+    // 9 was due at 90 ms and cannot end before 10 × 50 ms, so it waited at least 410 ms. A
+    // client measuring from the send (coordinated omission) would report about 50 ms.
+    let server = slow_server("rate", 50);
+    let target = server.target();
+    let out = call(&[
+        "--target",
+        &target,
+        "--count",
+        "10",
+        "--rate",
+        "100",
+        "--concurrency",
+        "1",
+        "--format",
+        "json",
+    ]);
+    assert_eq!(out.status.code(), Some(0), "{out:?}");
+    let trace: serde_json::Value = serde_json::from_slice(&out.stdout).expect("JSON output");
+    let calls = trace["calls"].as_array().expect("calls");
+    assert_eq!(calls.len(), 10);
+    // Service time, as the trace measures it from the send: the 50 ms the server waits.
+    let service: Vec<f64> = calls
+        .iter()
+        .map(|c| c["ended_ms"].as_f64().unwrap() - c["started_ms"].as_f64().unwrap())
+        .collect();
+    assert!(service.iter().all(|s| *s >= 50.0), "{service:?}");
+    let max = trace["summary"]["latency_ms"]["max"].as_f64().expect("max");
+    assert!(
+        max >= 410.0,
+        "max latency {max} ms, service times {service:?}"
+    );
+    let slowest_service = service.iter().copied().fold(0.0, f64::max);
+    assert!(
+        max > 2.0 * slowest_service,
+        "max {max} vs service {service:?}"
+    );
+}
+
+#[test]
+fn call_prints_its_summary_when_terminated() {
+    // Replies take 200 ms, so a thousand calls two at a time are far from done when SIGTERM
+    // arrives after the first call has been printed.
+    let server = slow_server("term", 200);
+    let target = server.target();
+    let mut child = Command::new(BIN)
+        .args(["call", "--target", &target, "--count", "1000"])
+        .args(["--concurrency", "2", "--format", "json"])
+        .stdout(Stdio::piped())
+        .spawn()
+        .expect("spawn hedgehog call");
+    let stdout = child.stdout.take().expect("stdout");
+    let (tx, lines) = mpsc::channel();
+    std::thread::spawn(move || {
+        for line in BufReader::new(stdout).lines().map_while(Result::ok) {
+            let _ = tx.send(line);
+        }
+    });
+    let mut text = String::new();
+    loop {
+        let line = lines.recv_timeout(WAIT).expect("a call line in time");
+        text.push_str(&line);
+        text.push('\n');
+        if line.starts_with("{\"call\":") {
+            break;
+        }
+    }
+    let sent = Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status()
+        .expect("run kill");
+    assert!(sent.success());
+    // The output ends when the process closes stdout.
+    while let Ok(line) = lines.recv_timeout(WAIT) {
+        text.push_str(&line);
+        text.push('\n');
+    }
+    let status = child.wait().expect("wait");
+    assert_eq!(status.code(), Some(130), "{text}");
+    let trace: serde_json::Value = serde_json::from_str(&text).expect("a whole JSON document");
+    let printed = trace["calls"].as_array().map_or(0, Vec::len) as u64;
+    assert!((1..1000).contains(&printed), "{printed} calls printed");
+    assert_eq!(trace["summary"]["interrupted"], true);
+    assert_eq!(trace["summary"]["calls"], printed);
+    assert_eq!(trace["summary"]["of"], 1000);
+}

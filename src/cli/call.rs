@@ -8,25 +8,35 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use hedgehog::config::{warning_line, ParseError};
-use hedgehog::live::echo::{echo_call, EchoMethod, EchoOptions};
+use hedgehog::live::echo::EchoMethod;
 use hedgehog::live::RetryLayer;
-use hedgehog::trace::render::{to_json, to_text};
-use hedgehog::trace::{Mode, TraceRecorder};
 use tower::ServiceBuilder;
 
+use super::call_load::{self, Load, Request};
+use super::call_output::{Output, Streamer};
 use super::format::{text_or_json, TextOrJson};
+
+/// Open-loop arrivals per second at most: one every microsecond.
+const MAX_RATE: f64 = 1_000_000.0;
+/// Calls in flight at most (each holds a task and an HTTP/2 stream).
+const MAX_CONCURRENCY: usize = 10_000;
+/// Calls in flight at most under `--rate` when `--concurrency` is not given.
+const OPEN_LOOP_CONCURRENCY: usize = 1_000;
 
 /// Arguments of `call`.
 #[derive(Debug, clap::Args)]
 #[command(
     about = "Call the echo server through the A6 retry layer and show every attempt",
-    long_about = "Make --count echo calls, one after another, through hedgehog's tower layer \
-configured by a service config file (the grpc-go demo config works verbatim). Prints each \
-call's status and reply and its attempts: when each was sent, the grpc-previous-rpc-attempts \
-value it carried and how it ended. --format json prints the trace's JSON shape (calls with \
-attempts, and the event log). Portability warnings about the config go to stderr.\n\n\
+    long_about = "Make --count echo calls through hedgehog's tower layer configured by a service \
+config file (the grpc-go demo config works verbatim): one after another, --concurrency K at a \
+time, or --rate R per second (open loop). Prints each call as it ends: its status and reply \
+and its attempts (when each was sent, the grpc-previous-rpc-attempts value it carried and how \
+it ended), then a summary (calls by status, latency percentiles measured from each call's \
+intended start), also on Ctrl-C or SIGTERM. --format json prints the trace's JSON shape (calls \
+with attempts, one per line, the event log, and a summary). A progress line goes to stderr \
+when it is a terminal; so do portability warnings about the config.\n\n\
 Exit codes: 0 every call succeeded, 1 a call failed, 2 bad arguments or an unreadable or \
-invalid config (its JSON path and what was expected are printed).",
+invalid config (its JSON path and what was expected are printed), 130 interrupted.",
     after_help = "Examples:\n  hedgehog call --service-config sims/configs/grpc-go-demo.json\n  \
 hedgehog call --method echo.Echo/ServerStreamingEcho --count 3 --format json"
 )]
@@ -50,7 +60,15 @@ pub struct Args {
     /// Number of calls.
     #[arg(long, value_name = "N", default_value_t = 1)]
     pub count: u64,
-    /// Seed for backoff jitter (default: random).
+    /// Calls in flight at most (default 1; 1000 with --rate).
+    #[arg(long, value_name = "K")]
+    pub concurrency: Option<usize>,
+    /// Start calls at R per second whatever the server does (open loop); latencies count
+    /// from each call's intended start.
+    #[arg(long, value_name = "R")]
+    pub rate: Option<f64>,
+    /// Seed for backoff jitter (default: drawn at random; the output prints the seed used, so
+    /// `--seed` with it replays the client's draws).
     #[arg(long, value_name = "N")]
     pub seed: Option<u64>,
     /// Output format.
@@ -58,13 +76,14 @@ pub struct Args {
     pub format: TextOrJson,
 }
 
-fn layer(args: &Args, recorder: Arc<TraceRecorder>) -> Result<RetryLayer, String> {
-    let mut builder = RetryLayer::builder()
-        .recorder(super::observe::live_recorder(recorder))
-        .target(&args.target);
-    if let Some(seed) = args.seed {
-        builder = builder.seed(seed);
-    }
+fn layer(args: &Args, seed: u64, streamer: Arc<Streamer>) -> Result<RetryLayer, String> {
+    let recorder = super::observe::live_recorder(streamer);
+    // Always seeded, with the seed the output prints: `--seed` of a printed seed replays the
+    // client's draws.
+    let builder = RetryLayer::builder()
+        .recorder(recorder)
+        .target(&args.target)
+        .seed(seed);
     let Some(file) = &args.service_config else {
         return builder.build().map_err(|_| "no config".to_string());
     };
@@ -87,6 +106,33 @@ fn layer(args: &Args, recorder: Arc<TraceRecorder>) -> Result<RetryLayer, String
     }
 }
 
+/// The load from the flags, or what is wrong with them.
+fn load(args: &Args) -> Result<Load, String> {
+    if let Some(rate) = args.rate {
+        if !(rate.is_finite() && rate > 0.0 && rate <= MAX_RATE) {
+            return Err(format!(
+                "--rate: expected calls per second in (0, {MAX_RATE}], got {rate}"
+            ));
+        }
+    }
+    let default = if args.rate.is_some() {
+        OPEN_LOOP_CONCURRENCY
+    } else {
+        1
+    };
+    let concurrency = args.concurrency.unwrap_or(default);
+    if concurrency == 0 || concurrency > MAX_CONCURRENCY {
+        return Err(format!(
+            "--concurrency: expected 1..={MAX_CONCURRENCY} calls in flight, got {concurrency}"
+        ));
+    }
+    Ok(Load {
+        count: args.count,
+        concurrency,
+        rate: args.rate,
+    })
+}
+
 /// Runs `call`.
 pub fn run(args: Args) -> ExitCode {
     let usage = |message: &str| {
@@ -101,12 +147,23 @@ pub fn run(args: Args) -> ExitCode {
             args.method
         ));
     };
+    let load = match load(&args) {
+        Ok(l) => l,
+        Err(e) => return usage(&e),
+    };
     let channel = match tonic::transport::Channel::from_shared(args.target.clone()) {
         Ok(endpoint) => endpoint,
         Err(e) => return usage(&format!("--target: {:?} is not a URI: {e}", args.target)),
     };
-    let recorder = Arc::new(TraceRecorder::new());
-    let layer = match layer(&args, Arc::clone(&recorder)) {
+    let seed = args.seed.unwrap_or_else(rand::random);
+    let (records, received) = tokio::sync::mpsc::unbounded_channel();
+    let about = format!("{} → {}", args.method, args.target);
+    let (mut output, streamer) =
+        match Output::begin(args.format, &args.target, seed, &about, args.count, records) {
+            Ok(o) => o,
+            Err(e) => return usage(&e),
+        };
+    let layer = match layer(&args, seed, Arc::new(streamer)) {
         Ok(l) => l,
         Err(e) => return usage(&e),
     };
@@ -122,51 +179,22 @@ pub fn run(args: Args) -> ExitCode {
         Ok(r) => r,
         Err(e) => return usage(&format!("cannot start the runtime: {e}")),
     };
-    let options = EchoOptions {
+    let request = Request {
+        method,
+        message: args.message.clone(),
         timeout: args.deadline_ms.map(Duration::from_millis),
-        index: None,
     };
-    let (replies, trace) = runtime.block_on(async {
+    let interrupted = runtime.block_on(async {
         let service = ServiceBuilder::new()
             .layer(layer)
             .service(channel.connect_lazy());
-        let mut replies = Vec::new();
-        for i in 0..args.count {
-            let reply = echo_call(service.clone(), &method, &args.message, &options).await;
-            replies.push(reply);
-            // The driver records the call once the committed attempt's trailers are in.
-            let wait = recorder.wait_calls(usize::try_from(i + 1).unwrap_or(usize::MAX));
-            if tokio::time::timeout(Duration::from_secs(30), wait)
-                .await
-                .is_err()
-            {
-                eprintln!("hedgehog call: call {i} was not recorded within 30s");
-            }
-        }
-        (
-            replies,
-            recorder.trace(&args.target, args.seed.unwrap_or(0), Mode::Live),
-        )
+        call_load::run(&load, service, request, received, &mut output).await
     });
-    let mut trace = trace;
-    for (call, reply) in trace.calls.iter_mut().zip(&replies) {
-        call.message = reply.as_ref().ok().cloned();
-    }
-    let failed = replies.iter().any(Result::is_err);
-    match args.format {
-        TextOrJson::Json => println!("{}", to_json(&trace)),
-        TextOrJson::Text => {
-            trace.events.clear();
-            let about = format!("{} → {}", args.method, args.target);
-            print!("{}", to_text(&trace, &about));
-            for (i, reply) in replies.iter().enumerate() {
-                if let Err(status) = reply {
-                    println!("call {i} failed: {:?} {}", status.code(), status.message());
-                }
-            }
-        }
-    }
-    if failed {
+    let failed = output.failed || output.printed() < load.count;
+    output.finish(interrupted);
+    if interrupted {
+        ExitCode::from(130)
+    } else if failed {
         ExitCode::from(1)
     } else {
         ExitCode::SUCCESS

@@ -2,6 +2,7 @@
 //! runtimes accept it. Thin: the library ([`hedgehog::config::check_value`]) does the work; this
 //! file reads the file and renders text or JSON.
 
+use std::collections::HashSet;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
@@ -40,8 +41,8 @@ deadline stops from acting, risky retryable codes, no deadline at all. They neve
 invalid; --deny CODE, --deny lints, --deny portability or --deny warnings (both) turn them into \
 exit 1 for CI.\n\n\
 Examples:\n  hedgehog check-config sims/configs/grpc-go-demo.json\n  \
-hedgehog check-config my.json --strict --format json\n  \
-hedgehog check-config my.json --deny warnings --deadline-ms 2000"
+hedgehog check-config sims/configs/a6-strict-demo.json --strict --format json\n  \
+hedgehog check-config sims/configs/lint-demo.json --deny warnings --deadline-ms 2000"
 )]
 pub struct Args {
     /// The service config JSON file.
@@ -186,11 +187,14 @@ fn text_report(file: &str, r: &Report, found: &[Lint], options: &ParseOptions) -
 }
 
 /// The distinct paths of `path: message` details, at most three: the messages are listed above.
+/// Linear in the number of details: a set answers "seen before?", the list keeps first-seen
+/// order for the output.
 fn paths(details: &[String]) -> String {
+    let mut known: HashSet<&str> = HashSet::new();
     let mut seen: Vec<&str> = Vec::new();
     for d in details {
         let path = d.split_once(": ").map_or(d.as_str(), |(p, _)| p);
-        if !seen.contains(&path) {
+        if known.insert(path) {
             seen.push(path);
         }
     }

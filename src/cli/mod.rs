@@ -2,6 +2,8 @@
 //! 0 success, 1 the thing checked failed, 2 usage or input errors.
 
 mod call;
+mod call_load;
+mod call_output;
 mod check_config;
 mod format;
 mod lints;

@@ -56,7 +56,10 @@ pub fn sim_trace(scenario: &Scenario, seed: u64) -> Trace {
 }
 
 /// `trace` for a layer, with spans when asked.
-pub fn live_recorder(trace: Arc<TraceRecorder>) -> Arc<dyn Recorder + Send + Sync> {
+pub fn live_recorder<R>(trace: Arc<R>) -> Arc<dyn Recorder + Send + Sync>
+where
+    R: Recorder + Send + Sync + 'static,
+{
     match spans() {
         Some(spans) => Arc::new(Tee(trace, spans)),
         None => trace,

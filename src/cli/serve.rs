@@ -41,7 +41,7 @@ A connection that has not sent the HTTP/2 preface within 5 s is closed.\n\n\
 Exit codes: 0 stopped by Ctrl-C, 2 bad arguments, unreadable or invalid schedule, or the port \
 cannot be bound.",
     after_help = "Examples:\n  hedgehog serve --req-modulo 4\n  \
-hedgehog serve --port 0 --schedule server.json --seed 7"
+hedgehog serve --port 0 --schedule sims/servers/flaky.json --seed 7"
 )]
 pub struct Args {
     /// TCP port (0 picks a free one).

@@ -29,7 +29,7 @@ Exit codes: 0 the run completed (whatever the calls' statuses), 2 the file canno
 is not a valid scenario (the file, the JSON path and what was expected are printed).",
     after_help = "Examples:\n  hedgehog sim sims/seed-demo.json\n  \
 hedgehog sim sims/hedging-basic.json --seed 2 --format yaml\n  \
-hedgehog sim sims/throttling-20-calls.json --summary --format json"
+hedgehog sim sims/throttling-20-failing-calls.json --summary --format json"
 )]
 pub struct Args {
     /// The scenario file.

@@ -31,7 +31,7 @@ Exit codes: 0 done, 2 unreadable or invalid file, bad path or value in --vary, b
     after_help = "Examples:\n  hedgehog sweep sims/experiments/tail-at-scale.json --seeds 1..11\n  \
 hedgehog sweep sims/experiments/tail-at-scale.json --vary 'service_config.methodConfig[0].hedgingPolicy.hedgingDelay=5ms,10ms,20ms'\n  \
 hedgehog sweep sims/experiments/metastable.json --plot out/\n  \
-hedgehog sweep FILE --seeds 1..=1000 --shard 2/4 > shard-2.json && hedgehog merge shard-*.json"
+hedgehog sweep sims/experiments/tail-at-scale.json --seeds 1..=8 --shard 2/4 > shard-2.json && hedgehog merge shard-*.json"
 )]
 pub struct Args {
     /// The scenario file.
