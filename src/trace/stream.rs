@@ -181,7 +181,8 @@ impl<W: Write> Recorder for StreamRecorder<W> {
 
     fn call(&self, record: &CallRecord) {
         let format = self.format;
-        let mut s = self.lock();
+        let mut guard = self.lock();
+        let s = &mut *guard;
         if record.call > s.next {
             let mut body = Vec::new();
             sections::call_body(format, &mut body, record);
@@ -194,7 +195,7 @@ impl<W: Write> Recorder for StreamRecorder<W> {
         sections::call_body(format, &mut s.piece, record);
         s.flush_piece();
         s.next = s.next.max(record.call.saturating_add(1));
-        while let Some(body) = s.waiting.remove(&s.next) {
+        while let Some(body) = s.waiting.remove(&{ s.next }) {
             s.write_call(format, &body);
             s.next += 1;
         }
