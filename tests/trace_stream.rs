@@ -29,7 +29,11 @@ fn every_scenario_and_seed_streams_what_the_renderers_print() {
         for &seed in &scenario.seeds {
             let t = trace(&scenario, seed);
             let at = format!("{} seed {seed}", file.display());
-            assert_eq!(streamed(&scenario, seed, Format::Json), to_json_string(&t), "{at}");
+            assert_eq!(
+                streamed(&scenario, seed, Format::Json),
+                to_json_string(&t),
+                "{at}"
+            );
             assert_eq!(streamed(&scenario, seed, Format::Yaml), to_yaml(&t), "{at}");
             let text = to_text(&t, &scenario.description);
             assert_eq!(streamed(&scenario, seed, Format::Text), text, "{at}");

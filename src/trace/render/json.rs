@@ -13,9 +13,9 @@
 use serde::de::{self, Deserialize, Deserializer};
 use serde::ser::{Serialize, SerializeStruct, Serializer};
 
+use super::EventLine;
 use crate::code::Code;
 use crate::time::{to_ms, Nanos};
-use super::EventLine;
 use crate::trace::{AttemptRecord, CallRecord, EventKind, Outcome, Trace, TraceEvent};
 
 /// Milliseconds as the trace prints them back to nanoseconds, rounded to whole microseconds.

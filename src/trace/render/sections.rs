@@ -166,7 +166,12 @@ fn option(out: &mut Vec<u8>, value: Option<u32>) {
 }
 
 fn yaml_call(out: &mut Vec<u8>, c: &CallRecord) {
-    let _ = write!(out, "  - call: {}\n    status: \"{}\"\n    message: ", c.call, c.status.name());
+    let _ = write!(
+        out,
+        "  - call: {}\n    status: \"{}\"\n    message: ",
+        c.call,
+        c.status.name()
+    );
     match &c.message {
         Some(m) => json(out, m.as_str()),
         None => out.extend_from_slice(b"null"),
