@@ -12,7 +12,7 @@
 use std::io::Write as _;
 
 use super::Format;
-use crate::time::{to_ms, Nanos};
+use crate::time::{to_ms, MsText, Nanos};
 use crate::trace::{AttemptRecord, CallRecord, EventKind, Outcome};
 
 /// One line of the event log, borrowed: what [`crate::trace::TraceEvent`] holds, with its
@@ -217,8 +217,8 @@ fn yaml_attempt(out: &mut Vec<u8>, a: &AttemptRecord) {
     out.extend_from_slice(b"}\n");
 }
 
-fn ms_text(ns: Nanos) -> String {
-    format!("{:.3}ms", to_ms(ns))
+fn ms_text(ns: Nanos) -> MsText {
+    MsText(ns)
 }
 
 fn text_call(out: &mut Vec<u8>, c: &CallRecord) {
@@ -238,7 +238,7 @@ fn text_call(out: &mut Vec<u8>, c: &CallRecord) {
     );
     for a in &c.attempts {
         let previous = a.previous.map_or("none".to_string(), |p| p.to_string());
-        let ended = a.ended.map_or("-".to_string(), ms_text);
+        let ended = a.ended.map_or("-".to_string(), |t| MsText(t).to_string());
         let outcome = a.outcome.map_or("(running)", Outcome::as_str);
         let _ = write!(
             out,
