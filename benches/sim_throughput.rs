@@ -15,12 +15,24 @@
 //! 1.30 M (0.92–2.09 M), retry at 1,000,000 calls 1.56 M (1.13–1.60 M); VmHWM 5.0–6.0 MiB at
 //! both sizes. callgrind (20,000 calls): retry 4,660, hedging 4,370, load world 4,830
 //! instructions per simulated attempt.
+//!
+//! Full traces, one variant per process, named with `--only`: `trace-json`, `trace-yaml`,
+//! `trace-text` (streamed to /dev/null, as `hedgehog sim --format F` writes them) and
+//! `collected-json`, `collected-yaml`, `collected-text` (collected, then rendered: the path
+//! before streaming), each with the retry scenario; they print attempts per second of CPU,
+//! output bytes per call, and the peak memory's growth per call.
 
 use std::path::Path;
 use std::time::Instant;
 
 use hedgehog::scenario::Scenario;
-use hedgehog::sim::run::summary;
+use std::io::Write as _;
+
+use hedgehog::sim::run::{run_with, summary};
+use hedgehog::trace::render::{to_json_string, to_text, to_yaml, Format};
+use hedgehog::trace::{
+    CallRecord, Event, EventKind, Mode, Recorder, StreamRecorder, Tee, TraceRecorder,
+};
 use serde_json::json;
 
 fn scenario(name: &str, policy: serde_json::Value, calls: u64) -> Scenario {
@@ -102,6 +114,79 @@ fn measure(label: &str, s: &Scenario) {
     assert_eq!(sum.unfinished, 0);
 }
 
+/// Counts attempts sent, beside the trace recorder it is teed with.
+#[derive(Default)]
+struct Attempts(std::cell::Cell<u64>);
+
+impl Recorder for Attempts {
+    fn wants_events(&self) -> bool {
+        true
+    }
+    fn event(&self, event: &Event<'_>) {
+        if event.what.kind() == EventKind::Sent {
+            self.0.set(self.0.get() + 1);
+        }
+    }
+    fn call(&self, _record: &CallRecord) {}
+}
+
+/// A full trace in `format` to /dev/null: streamed (`collected` false: what `hedgehog sim`
+/// does) or collected and rendered at the end (what it did before). Memory is the peak's
+/// growth over the run, per call.
+fn measure_trace(label: &str, s: &Scenario, format: Format, collected: bool) {
+    let hwm0 = vm_hwm_kib();
+    let null = std::fs::File::create("/dev/null").expect("/dev/null");
+    let mut out = std::io::BufWriter::with_capacity(1 << 16, null);
+    let (start, cpu0) = (Instant::now(), cpu_ns());
+    let attempts = Attempts::default();
+    let mut bytes = 0;
+    if collected {
+        let trace = TraceRecorder::new();
+        run_with(s, 1, &Tee(&trace, &attempts));
+        let trace = trace.into_trace(&s.name, 1, Mode::Sim);
+        let text = match format {
+            Format::Json => to_json_string(&trace),
+            Format::Yaml => to_yaml(&trace),
+            Format::Text => to_text(&trace, &s.description),
+        };
+        bytes = text.len();
+        out.write_all(text.as_bytes()).expect("write");
+    } else {
+        let counted = Counted(&mut out, &mut bytes);
+        let stream = StreamRecorder::new(counted, format, &s.name, 1, Mode::Sim, &s.description);
+        run_with(s, 1, &Tee(&stream, &attempts));
+        stream.finish().expect("write");
+    }
+    out.flush().expect("flush");
+    let cpu = match (cpu0, cpu_ns()) {
+        (Some(a), Some(b)) => (b - a) as f64 / 1e9,
+        _ => start.elapsed().as_secs_f64(),
+    };
+    let calls = s.client.calls.max(1);
+    let attempts = attempts.0.get();
+    println!(
+        "{label:<18} calls {calls:>8}  attempts {attempts:>8}  cpu {cpu:>6.3}s  {:>9.0} attempts/s cpu  output {:>6.0} B/call  VmHWM {} KiB, {:.0} B/call over the start",
+        attempts as f64 / cpu,
+        bytes as f64 / calls as f64,
+        vm_hwm_kib(),
+        (vm_hwm_kib() - hwm0) as f64 * 1024.0 / calls as f64,
+    );
+}
+
+/// A writer that counts what goes through it.
+struct Counted<'a, W>(&'a mut W, &'a mut usize);
+
+impl<W: std::io::Write> std::io::Write for Counted<'_, W> {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        let n = self.0.write(buf)?;
+        *self.1 += n;
+        Ok(n)
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        self.0.flush()
+    }
+}
+
 fn main() {
     let args: Vec<String> = std::env::args().collect();
     let calls = args
@@ -129,6 +214,21 @@ fn main() {
     }
     if run("load") {
         measure("load", &load_scenario(retry.clone(), calls));
+    }
+    // Full traces: only when named (`--only trace-json`, `collected-json`, …), one per
+    // process, so each peak is its own.
+    for (name, format) in [
+        ("json", Format::Json),
+        ("yaml", Format::Yaml),
+        ("text", Format::Text),
+    ] {
+        for collected in [false, true] {
+            let label = format!("{}-{name}", if collected { "collected" } else { "trace" });
+            if only == Some(label.as_str()) {
+                let s = scenario("retryPolicy", retry.clone(), calls);
+                measure_trace(&label, &s, format, collected);
+            }
+        }
     }
     if run("retry10x") {
         measure(

@@ -32,6 +32,29 @@ pub fn to_ms(ns: Nanos) -> f64 {
     micros as f64 / 1_000.0
 }
 
+/// A time as the traces print it: [`to_ms`] with three decimals and `ms` (`31.404ms`),
+/// written without allocating and padded to the formatter's width. Integer arithmetic gives
+/// the float formatting's digits exactly while the microseconds fit an f64's 53 bits; beyond
+/// that (a saturated time) the float formatting itself is used, so the text never changes.
+#[derive(Clone, Copy, Debug)]
+pub struct MsText(pub Nanos);
+
+impl std::fmt::Display for MsText {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        use std::io::Write as _;
+        let micros = (self.0 + 500) / 1_000;
+        let mut buf = [0u8; 48];
+        let mut rest = &mut buf[..];
+        let _ = if micros < 1 << 53 {
+            write!(rest, "{}.{:03}ms", micros / 1_000, micros % 1_000)
+        } else {
+            write!(rest, "{:.3}ms", to_ms(self.0))
+        };
+        let len = 48 - rest.len();
+        f.pad(std::str::from_utf8(&buf[..len]).unwrap_or_default())
+    }
+}
+
 /// A human duration: `10ms`, `1.5s`, `250us`, `0s`, exact and without trailing zeros.
 pub fn human(ns: Nanos) -> String {
     fn trim(whole: u64, frac: u64, digits: usize, unit: &str) -> String {
@@ -65,6 +88,27 @@ mod tests {
         assert_eq!(to_ms(0), 0.0);
         let horizon = (u64::MAX / 1_000) as f64 / 1_000.0;
         assert_eq!(to_ms(u64::MAX), horizon, "saturates, never wraps to 0");
+    }
+
+    #[test]
+    fn ms_text_is_the_float_formatting_of_to_ms() {
+        let big = [(1u64 << 53) * 1_000 - 1, (1 << 53) * 1_000, u64::MAX - 500];
+        for ns in [
+            0,
+            499,
+            500,
+            1_499,
+            31_404_000,
+            999_999_999,
+            86_400_000_000_123,
+        ]
+        .into_iter()
+        .chain(big)
+        {
+            let float = format!("{:.3}ms", to_ms(ns));
+            assert_eq!(MsText(ns).to_string(), float, "{ns}");
+            assert_eq!(format!("{:>24}", MsText(ns)), format!("{float:>24}"));
+        }
     }
 
     #[test]

@@ -7,8 +7,8 @@
 use std::sync::{Arc, OnceLock};
 
 use hedgehog::scenario::Scenario;
-use hedgehog::sim::run::{run_with, trace};
-use hedgehog::trace::{Mode, Recorder, Tee, Trace, TraceRecorder};
+use hedgehog::sim::run::run_with;
+use hedgehog::trace::{Recorder, Tee, TraceRecorder};
 
 /// Whether spans go anywhere: decided once, by [`init`].
 static SPANS: OnceLock<bool> = OnceLock::new();
@@ -45,14 +45,12 @@ pub fn spans() -> Option<Arc<dyn Recorder + Send + Sync>> {
     None
 }
 
-/// The simulated trace of `scenario` with `seed`, its calls also spans when asked.
-pub fn sim_trace(scenario: &Scenario, seed: u64) -> Trace {
-    let Some(spans) = spans() else {
-        return trace(scenario, seed);
+/// Runs `scenario` with `seed` into `recorder`, its calls also spans when asked.
+pub fn sim_run(scenario: &Scenario, seed: u64, recorder: &dyn Recorder) {
+    match spans() {
+        Some(spans) => run_with(scenario, seed, &Tee(recorder, spans)),
+        None => run_with(scenario, seed, recorder),
     };
-    let recorder = TraceRecorder::new();
-    run_with(scenario, seed, &Tee(&recorder, spans));
-    recorder.into_trace(&scenario.name, seed, Mode::Sim)
 }
 
 /// `trace` for a layer, with spans when asked.

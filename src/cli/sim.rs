@@ -10,8 +10,8 @@ use hedgehog::json::{Map, Value};
 use hedgehog::scenario::Scenario;
 use hedgehog::sim::run::summary;
 use hedgehog::time::to_ms;
-use hedgehog::trace::render::{summary_to_yaml, to_json_string, to_text, to_yaml, Format};
-use hedgehog::trace::Summary;
+use hedgehog::trace::render::{summary_to_yaml, Format};
+use hedgehog::trace::{Mode, StreamRecorder, Summary};
 
 /// Arguments of `sim`.
 #[derive(Debug, clap::Args)]
@@ -69,35 +69,55 @@ pub fn run(args: Args) -> ExitCode {
     if args.live {
         return super::sim_live::run(&scenario, &seeds, args.format);
     }
-    let mut out = std::io::stdout().lock();
+    // Buffered: a streamed trace is written a call at a time, and a line-buffered stdout would
+    // make each line a system call.
+    let mut out = std::io::BufWriter::with_capacity(1 << 16, std::io::stdout().lock());
     for (i, seed) in seeds.iter().copied().enumerate() {
-        let text = if args.summary {
-            let json = match scenario.load {
-                None => summary(&scenario, seed).to_json(),
-                Some(_) => load_summary(&scenario, seed),
-            };
-            match args.format {
-                Format::Json => json.to_string() + "\n",
-                Format::Yaml | Format::Text => summary_to_yaml(&json),
-            }
-        } else {
-            let t = super::observe::sim_trace(&scenario, seed);
-            match args.format {
-                Format::Json => to_json_string(&t) + "\n",
-                Format::Yaml => to_yaml(&t),
-                Format::Text => to_text(&t, &scenario.description),
-            }
-        };
         let sep = if i > 0 && args.format != Format::Json {
             "\n---\n"
         } else {
             ""
         };
-        if write!(out, "{sep}{text}").is_err() {
+        if write!(out, "{sep}").is_err() {
+            return ExitCode::SUCCESS; // stdout closed (e.g. piped into head): nothing to add
+        }
+        let written = if args.summary {
+            let json = match scenario.load {
+                None => summary(&scenario, seed).to_json(),
+                Some(_) => load_summary(&scenario, seed),
+            };
+            let text = match args.format {
+                Format::Json => json.to_string() + "\n",
+                Format::Yaml | Format::Text => summary_to_yaml(&json),
+            };
+            out.write_all(text.as_bytes())
+        } else {
+            stream_trace(&scenario, seed, args.format, &mut out)
+        };
+        if written.is_err() {
             return ExitCode::SUCCESS; // stdout closed (e.g. piped into head): nothing to add
         }
     }
+    let _ = out.flush();
     ExitCode::SUCCESS
+}
+
+/// Runs `seed` of `scenario`, writing its trace to `out` as its calls finish (one JSON
+/// document per line).
+fn stream_trace(
+    scenario: &Scenario,
+    seed: u64,
+    format: Format,
+    out: &mut impl std::io::Write,
+) -> std::io::Result<()> {
+    let (name, description) = (&scenario.name, &scenario.description);
+    let recorder = StreamRecorder::new(&mut *out, format, name, seed, Mode::Sim, description);
+    super::observe::sim_run(scenario, seed, &recorder);
+    recorder.finish()?;
+    if format == Format::Json {
+        out.write_all(b"\n")?;
+    }
+    Ok(())
 }
 
 /// The summary of a scenario with `load`: the totals of docs/trace.md (per RPC), plus user requests

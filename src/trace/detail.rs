@@ -7,7 +7,7 @@
 use std::fmt;
 
 use super::What;
-use crate::time::{human, to_ms, Nanos};
+use crate::time::{human, MsText, Nanos};
 
 /// The trace's detail text, e.g. `UNAVAILABLE` or `retry 1: nominal 10ms, drawn 9.1ms …`.
 /// These strings are part of the JSON trace contract: change none of them.
@@ -82,8 +82,8 @@ impl fmt::Display for What<'_> {
     }
 }
 
-fn at_ms(ns: Nanos) -> String {
-    format!("{:.3}ms", to_ms(ns))
+fn at_ms(ns: Nanos) -> MsText {
+    MsText(ns)
 }
 
 fn tokens(milli: u32) -> String {

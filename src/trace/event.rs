@@ -168,6 +168,54 @@ impl What<'_> {
         }
     }
 
+    /// The same event with its one borrowed text (a pushback value, if any) replaced by
+    /// `text(old)`: how a recorder keeps events beyond the driver's borrow without copying
+    /// each into owned fields (the streaming recorder moves the text to an arena).
+    pub fn with_text<'b>(self, text: impl FnOnce(&str) -> &'b str) -> What<'b> {
+        match self {
+            What::Closed { outcome, pushback } => What::Closed {
+                outcome,
+                pushback: pushback.map(text),
+            },
+            What::Pushback { raw, meaning, next } => What::Pushback {
+                raw: text(raw),
+                meaning,
+                next,
+            },
+            What::Sent {
+                previous,
+                transparent,
+            } => What::Sent {
+                previous,
+                transparent,
+            },
+            What::Headers => What::Headers,
+            What::Backoff {
+                retry,
+                nominal,
+                delay,
+                jitter,
+                next,
+            } => What::Backoff {
+                retry,
+                nominal,
+                delay,
+                jitter,
+                next,
+            },
+            What::Tokens { milli, max_milli } => What::Tokens { milli, max_milli },
+            What::Throttled { milli, max_milli } => What::Throttled { milli, max_milli },
+            What::HedgeTimer { at, cause } => What::HedgeTimer { at, cause },
+            What::HedgingStopped { cause } => What::HedgingStopped { cause },
+            What::RecvTimeout { timeout } => What::RecvTimeout { timeout },
+            What::Transparent { cause } => What::Transparent { cause },
+            What::Commit { overflow } => What::Commit { overflow },
+            What::Cancel => What::Cancel,
+            What::Deadline { deadline } => What::Deadline { deadline },
+            What::Finish { status, reason } => What::Finish { status, reason },
+        }
+    }
+
     /// The trace's detail text (the [`std::fmt::Display`] form, written in `detail.rs`).
     pub fn detail(&self) -> String {
         self.to_string()

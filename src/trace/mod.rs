@@ -13,6 +13,7 @@ mod recorder;
 pub mod render;
 mod start;
 pub mod stats;
+mod stream;
 mod summary;
 mod tee;
 
@@ -22,6 +23,7 @@ pub use event::{Event, PushbackMeaning, What};
 pub use recorder::{Discard, Mode, Recorder, TraceRecorder};
 pub use start::CallStart;
 pub use stats::LatencyStats;
+pub use stream::StreamRecorder;
 pub use summary::Summary;
 pub(crate) use tee::EventsOnly;
 pub use tee::Tee;

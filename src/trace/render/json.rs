@@ -13,6 +13,7 @@
 use serde::de::{self, Deserialize, Deserializer};
 use serde::ser::{Serialize, SerializeStruct, Serializer};
 
+use super::EventLine;
 use crate::code::Code;
 use crate::time::{to_ms, Nanos};
 use crate::trace::{AttemptRecord, CallRecord, EventKind, Outcome, Trace, TraceEvent};
@@ -71,12 +72,19 @@ impl Serialize for AttemptRecord {
 
 impl Serialize for TraceEvent {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        self.line().serialize(s)
+    }
+}
+
+impl Serialize for EventLine<'_> {
+    /// The shape of a [`TraceEvent`], which serializes through this.
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         let mut out = s.serialize_struct("TraceEvent", 5)?;
         out.serialize_field("at_ms", &to_ms(self.at))?;
         out.serialize_field("call", &self.call)?;
         out.serialize_field("attempt", &self.attempt)?;
         out.serialize_field("kind", self.kind.as_str())?;
-        out.serialize_field("detail", &self.detail)?;
+        out.serialize_field("detail", self.detail)?;
         out.end()
     }
 }

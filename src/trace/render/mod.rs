@@ -9,16 +9,29 @@
 //! line per changed record; strings are JSON-quoted, which is valid YAML.
 
 mod json;
-mod text;
+pub(crate) mod sections;
 mod yaml;
 
 pub use json::from_ms;
-pub use text::to_text;
-pub use yaml::{summary_to_yaml, to_yaml};
+pub use sections::EventLine;
+pub use yaml::summary_to_yaml;
 
 use crate::json::Value;
 
-use super::Trace;
+use super::{Trace, TraceEvent};
+
+impl TraceEvent {
+    /// The event as a borrowed log line.
+    pub fn line(&self) -> EventLine<'_> {
+        EventLine {
+            at: self.at,
+            call: self.call,
+            attempt: self.attempt,
+            kind: self.kind,
+            detail: &self.detail,
+        }
+    }
+}
 
 /// Output formats of `hedgehog sim`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -29,6 +42,33 @@ pub enum Format {
     Yaml,
     /// The JSON trace documented in docs/trace.md.
     Json,
+}
+
+/// The trace for people: per call its attempts, then the event log.
+pub fn to_text(trace: &Trace, description: &str) -> String {
+    whole(Format::Text, trace, description)
+}
+
+/// The trace as YAML: block structure for the run and calls, one flow line per record.
+pub fn to_yaml(trace: &Trace) -> String {
+    whole(Format::Yaml, trace, "")
+}
+
+/// A whole trace written through the pieces a streamed one is written with.
+fn whole(format: Format, trace: &Trace, description: &str) -> String {
+    let mut out = Vec::new();
+    let (scenario, mode) = (&trace.scenario, &trace.mode);
+    sections::head(format, &mut out, scenario, trace.seed, mode, description);
+    for (i, c) in trace.calls.iter().enumerate() {
+        sections::call(format, &mut out, c, i == 0);
+    }
+    sections::calls_end(format, &mut out, !trace.calls.is_empty());
+    for (i, e) in trace.events.iter().enumerate() {
+        sections::event(format, &mut out, &e.line(), i == 0);
+    }
+    sections::end(format, &mut out, !trace.events.is_empty());
+    // Every piece writes UTF-8 (the strings it copies are Rust strings).
+    String::from_utf8_lossy(&out).into_owned()
 }
 
 /// Any trace record as an ordered JSON value (what its `Serialize` impl writes).
