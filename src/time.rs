@@ -42,7 +42,7 @@ pub struct MsText(pub Nanos);
 impl std::fmt::Display for MsText {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         use std::io::Write as _;
-        let micros = (self.0 + 500) / 1_000;
+        let micros = self.0.saturating_add(500) / 1_000;
         let mut buf = [0u8; 48];
         let mut rest = &mut buf[..];
         let _ = if micros < 1 << 53 {

@@ -8,7 +8,7 @@ use std::sync::{Arc, OnceLock};
 
 use hedgehog::scenario::Scenario;
 use hedgehog::sim::run::run_with;
-use hedgehog::trace::{Recorder, Tee, TraceRecorder};
+use hedgehog::trace::{Recorder, Tee};
 
 /// Whether spans go anywhere: decided once, by [`init`].
 static SPANS: OnceLock<bool> = OnceLock::new();
