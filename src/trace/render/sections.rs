@@ -128,17 +128,15 @@ pub fn event(format: Format, out: &mut Vec<u8>, e: &EventLine<'_>, first: bool) 
             if first {
                 out.extend_from_slice(b"\nevents:\n");
             }
-            let attempt = e.attempt.map_or(String::new(), |a| format!("attempt {a}"));
             let start = out.len();
-            let _ = write!(
-                out,
-                "  {:>12}  call {:<3} {:<10} {:<16} {}",
-                ms_text(e.at),
-                e.call,
-                attempt,
-                e.kind.as_str(),
-                e.detail
-            );
+            let _ = write!(out, "  {:>12}  call {:<3} ", ms_text(e.at), e.call);
+            // `attempt N`, left-aligned in 10 columns, written in place (no String per event).
+            let field = out.len();
+            if let Some(a) = e.attempt {
+                let _ = write!(out, "attempt {a}");
+            }
+            pad_to(out, field, 10);
+            let _ = write!(out, " {:<16} {}", e.kind.as_str(), e.detail);
             let kept = std::str::from_utf8(&out[start..]).map_or(0, |l| l.trim_end().len());
             out.truncate(start + kept);
             out.push(b'\n');
@@ -217,6 +215,13 @@ fn yaml_attempt(out: &mut Vec<u8>, a: &AttemptRecord) {
     out.extend_from_slice(b"}\n");
 }
 
+/// Pads what was written since `from` with spaces to `width` bytes (the text is ASCII), as
+/// `{:<width}` would.
+fn pad_to(out: &mut Vec<u8>, from: usize, width: usize) {
+    let written = out.len() - from;
+    out.resize(out.len() + width.saturating_sub(written), b' ');
+}
+
 fn ms_text(ns: Nanos) -> MsText {
     MsText(ns)
 }
@@ -237,17 +242,26 @@ fn text_call(out: &mut Vec<u8>, c: &CallRecord) {
         if c.attempts.len() == 1 { "" } else { "s" },
     );
     for a in &c.attempts {
-        let previous = a.previous.map_or("none".to_string(), |p| p.to_string());
-        let ended = a.ended.map_or("-".to_string(), |t| MsText(t).to_string());
         let outcome = a.outcome.map_or("(running)", Outcome::as_str);
-        let _ = write!(
-            out,
-            "  attempt {:<2} previous {:<4} sent {:>12}  ended {:>12}  {outcome}",
-            a.attempt,
-            previous,
-            ms_text(a.sent),
-            ended,
-        );
+        let _ = write!(out, "  attempt {:<2} previous ", a.attempt);
+        let field = out.len();
+        match a.previous {
+            Some(p) => {
+                let _ = write!(out, "{p}");
+            }
+            None => out.extend_from_slice(b"none"),
+        }
+        pad_to(out, field, 4);
+        let _ = write!(out, " sent {:>12}  ended ", ms_text(a.sent));
+        match a.ended {
+            Some(t) => {
+                let _ = write!(out, "{:>12}", MsText(t));
+            }
+            None => {
+                let _ = write!(out, "{:>12}", "-");
+            }
+        }
+        let _ = write!(out, "  {outcome}");
         if let Some(p) = &a.pushback {
             let _ = write!(out, "  pushback {p:?}");
         }
