@@ -66,11 +66,12 @@ pub(crate) fn method_plans(scenario: &Scenario) -> Vec<ClientMethod> {
         .collect()
 }
 
-/// Each client method's name, `service/Method`, in `client.methods` order: what the server's
-/// behaviour is told (made once per run, so no call allocates it).
-pub(crate) fn method_names(scenario: &Scenario) -> Vec<String> {
-    let methods = &scenario.client.methods;
-    methods.iter().map(ToString::to_string).collect()
+impl ClientMethod {
+    /// `service/Method`, what the server's behaviour is told: the path without its `/`
+    /// (made once per run, so no call allocates it).
+    pub(crate) fn name(&self) -> &str {
+        self.path.strip_prefix('/').unwrap_or(&self.path)
+    }
 }
 
 /// The target a simulated channel reports to recorders (gRPC synthesises a URI for a channel
@@ -206,7 +207,6 @@ fn run_on(
         .retry_throttling
         .map(|t| Mutex::new(Throttle::new(t)));
     let plans = method_plans(scenario);
-    let names = method_names(scenario);
     let message: Rc<str> = Rc::from(client.message.as_str());
     let buffer = RetryBuffer::new(client.retry_buffer_bytes, client.channel_buffer_bytes);
     let target = sim_target(scenario);
@@ -218,7 +218,7 @@ fn run_on(
         buffer: &buffer,
         recorder,
     };
-    let (server, plans, names, channel) = (&server, &plans, &names, &channel);
+    let (server, plans, channel) = (&server, &plans, &channel);
 
     let mut executor = Executor::new();
     let clock = executor.clock().clone();
@@ -231,7 +231,7 @@ fn run_on(
                 let m = usize::try_from(i % plans.len() as u64).unwrap_or(0);
                 let method = &plans[m];
                 let transport = SimTransport::new(clock.clone(), server, Rc::clone(&message))
-                    .with_method(&names[m]);
+                    .with_method(method.name());
                 let clock = clock.clone();
                 spawner.spawn_with(|| channel.call(clock, transport, i, method, |_, _| ()));
             }

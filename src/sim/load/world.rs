@@ -37,7 +37,7 @@ use crate::scenario::rng::{stream, Purpose};
 use crate::scenario::server::ServerModel;
 use crate::scenario::Scenario;
 use crate::sim::executor::Executor;
-use crate::sim::run::{method_names, method_plans, sim_target, Channel, RunStats};
+use crate::sim::run::{method_plans, sim_target, Channel, RunStats};
 use crate::time::Nanos;
 use crate::trace::{CallRecord, Discard, Recorder};
 
@@ -163,9 +163,8 @@ pub(crate) fn run_on(
         })
         .collect();
     let plans = method_plans(scenario);
-    let names = method_names(scenario);
     let message: Rc<str> = Rc::from(client.message.as_str());
-    let (server, plans, names) = (&server, &plans, &names);
+    let (server, plans) = (&server, &plans);
 
     let mut executor = Executor::new();
     let clock = executor.clock().clone();
@@ -207,7 +206,7 @@ pub(crate) fn run_on(
                     let plan = &plans[m];
                     rpc += 1;
                     let transport = LoadTransport::new(clock.clone(), server, Rc::clone(&message))
-                        .with_method(&names[m]);
+                        .with_method(plan.name());
                     let request = Rc::clone(&request);
                     let then = move |record: &CallRecord, reason| {
                         count_rpc(server, &request, record, reason);
