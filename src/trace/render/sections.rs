@@ -129,7 +129,7 @@ pub fn event(format: Format, out: &mut Vec<u8>, e: &EventLine<'_>, first: bool) 
                 out.extend_from_slice(b"\nevents:\n");
             }
             let start = out.len();
-            let _ = write!(out, "  {:>12}  call {:<3} ", ms_text(e.at), e.call);
+            let _ = write!(out, "  {:>12}  call {:<3} ", MsText(e.at), e.call);
             // `attempt N`, left-aligned in 10 columns, written in place (no String per event).
             let field = out.len();
             if let Some(a) = e.attempt {
@@ -222,10 +222,6 @@ fn pad_to(out: &mut Vec<u8>, from: usize, width: usize) {
     out.resize(out.len() + width.saturating_sub(written), b' ');
 }
 
-fn ms_text(ns: Nanos) -> MsText {
-    MsText(ns)
-}
-
 fn text_call(out: &mut Vec<u8>, c: &CallRecord) {
     let message = c
         .message
@@ -236,8 +232,8 @@ fn text_call(out: &mut Vec<u8>, c: &CallRecord) {
         "\ncall {}: {}{message} after {} (started {}, {} attempt{})",
         c.call,
         c.status,
-        ms_text(c.ended.saturating_sub(c.started)),
-        ms_text(c.started),
+        MsText(c.ended.saturating_sub(c.started)),
+        MsText(c.started),
         c.attempts.len(),
         if c.attempts.len() == 1 { "" } else { "s" },
     );
@@ -252,7 +248,7 @@ fn text_call(out: &mut Vec<u8>, c: &CallRecord) {
             None => out.extend_from_slice(b"none"),
         }
         pad_to(out, field, 4);
-        let _ = write!(out, " sent {:>12}  ended ", ms_text(a.sent));
+        let _ = write!(out, " sent {:>12}  ended ", MsText(a.sent));
         match a.ended {
             Some(t) => {
                 let _ = write!(out, "{:>12}", MsText(t));
