@@ -33,18 +33,32 @@ pub fn text_or_json(json_help: &'static str) -> impl TypedValueParser<Value = Te
     })
 }
 
-/// The parser of `sim`'s `--format text|yaml|json`, into the trace renderer's own [`Format`].
-pub fn trace_format() -> impl TypedValueParser<Value = Format> {
+/// What `sim` prints: a trace in one of the renderer's formats, or a picture of it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum SimFormat {
+    /// The trace, streamed in this format.
+    Trace(Format),
+    /// One seed's attempt timeline as SVG.
+    Svg,
+}
+
+/// The parser of `sim`'s `--format text|yaml|json|svg`: the trace renderer's own [`Format`],
+/// or the picture.
+pub fn sim_format() -> impl TypedValueParser<Value = SimFormat> {
     PossibleValuesParser::new([
         PossibleValue::new("text").help(TEXT_HELP),
         PossibleValue::new("yaml").help("For snapshots and diffs"),
         PossibleValue::new("json")
             .help("The JSON trace (docs/trace.md), one document per seed and line"),
+        PossibleValue::new("svg").help(
+            "A picture of one seed's attempt timeline (--seed, or the file's first seed)",
+        ),
     ])
     .map(|name| match name.as_str() {
-        "yaml" => Format::Yaml,
-        "json" => Format::Json,
-        _ => Format::Text,
+        "yaml" => SimFormat::Trace(Format::Yaml),
+        "json" => SimFormat::Trace(Format::Json),
+        "svg" => SimFormat::Svg,
+        _ => SimFormat::Trace(Format::Text),
     })
 }
 

@@ -12,6 +12,7 @@ mod observe;
 mod serve;
 mod sim;
 mod sim_live;
+mod sim_svg;
 mod sweep;
 
 use std::process::ExitCode;

@@ -13,6 +13,8 @@ use hedgehog::time::to_ms;
 use hedgehog::trace::render::{summary_to_yaml, Format};
 use hedgehog::trace::{Mode, StreamRecorder, Summary};
 
+use super::format::SimFormat;
+
 /// Arguments of `sim`.
 #[derive(Debug, clap::Args)]
 #[command(
@@ -24,12 +26,17 @@ carried, how they ended) and every decision (backoff drawn, pushback, throttle t
 timers, commit, cancel, deadline).\n\n\
 The same file and seed always give a byte-identical trace, on every machine. Without --seed, \
 every seed the file lists is run in turn. With --format json each seed's trace is one JSON \
-document (the stable shape described in docs/trace.md), written one per line.\n\n\
+document (the stable shape described in docs/trace.md), written one per line. With --format \
+svg the output is a picture of one seed's run (--seed N, or the file's first seed): a row per \
+call, attempts as bars coloured by outcome, the waits between them, hedges in lanes, commit \
+and cancel marks, the deadline and a time axis in ms; at most the first 40 calls are drawn \
+(docs/trace.md, \"The trace as a picture\").\n\n\
 Exit codes: 0 the run completed (whatever the calls' statuses), 2 the file cannot be read or \
 is not a valid scenario (the file, the JSON path and what was expected are printed).",
     after_help = "Examples:\n  hedgehog sim sims/seed-demo.json\n  \
 hedgehog sim sims/hedging-basic.json --seed 2 --format yaml\n  \
-hedgehog sim sims/throttling-20-failing-calls.json --summary --format json"
+hedgehog sim sims/throttling-20-failing-calls.json --summary --format json\n  \
+hedgehog sim sims/hedging-basic.json --format svg > hedging-basic.svg"
 )]
 pub struct Args {
     /// The scenario file.
@@ -38,8 +45,8 @@ pub struct Args {
     #[arg(long, value_name = "N")]
     pub seed: Option<u64>,
     /// Output format.
-    #[arg(long, value_parser = super::format::trace_format(), default_value = "text")]
-    pub format: Format,
+    #[arg(long, value_parser = super::format::sim_format(), default_value = "text")]
+    pub format: SimFormat,
     /// Keep no per-event trace; print only totals and latency percentiles.
     #[arg(long)]
     pub summary: bool,
@@ -63,17 +70,21 @@ pub fn run(args: Args) -> ExitCode {
     for w in &scenario.warnings {
         eprintln!("hedgehog sim: warning: service_config: {}", warning_line(w));
     }
+    let format = match args.format {
+        SimFormat::Trace(format) => format,
+        SimFormat::Svg => return super::sim_svg::run(&scenario, &args),
+    };
     let seeds = args
         .seed
         .map_or_else(|| scenario.seeds.clone(), |s| vec![s]);
     if args.live {
-        return super::sim_live::run(&scenario, &seeds, args.format);
+        return super::sim_live::run(&scenario, &seeds, format);
     }
     // Buffered: a streamed trace is written a call at a time, and a line-buffered stdout would
     // make each line a system call.
     let mut out = std::io::BufWriter::with_capacity(1 << 16, std::io::stdout().lock());
     for (i, seed) in seeds.iter().copied().enumerate() {
-        let sep = if i > 0 && args.format != Format::Json {
+        let sep = if i > 0 && format != Format::Json {
             "\n---\n"
         } else {
             ""
@@ -86,13 +97,13 @@ pub fn run(args: Args) -> ExitCode {
                 None => summary(&scenario, seed).to_json(),
                 Some(_) => load_summary(&scenario, seed),
             };
-            let text = match args.format {
+            let text = match format {
                 Format::Json => json.to_string() + "\n",
                 Format::Yaml | Format::Text => summary_to_yaml(&json),
             };
             out.write_all(text.as_bytes())
         } else {
-            stream_trace(&scenario, seed, args.format, &mut out)
+            stream_trace(&scenario, seed, format, &mut out)
         };
         if written.is_err() {
             return ExitCode::SUCCESS; // stdout closed (e.g. piped into head): nothing to add

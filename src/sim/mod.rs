@@ -28,13 +28,14 @@
 //!
 //! Entry points: [`crate::scenario::Scenario::load`], then [`run::trace`], [`run::summary`]
 //! or [`run::run_with`] (any [`crate::trace::Recorder`]); [`crate::trace::render`] prints a
-//! trace.
+//! trace, and [`picture::svg`] draws one seed's run.
 
 #[doc(hidden)]
 pub mod clock;
 #[doc(hidden)]
 pub mod executor;
 pub mod load;
+pub mod picture;
 mod radix;
 pub mod run;
 mod task_pool;

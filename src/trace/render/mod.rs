@@ -1,4 +1,5 @@
-//! Rendering a [`Trace`]: `json` (docs/trace.md), `yaml` (snapshots), `text` (people).
+//! Rendering a [`Trace`]: `json` (docs/trace.md), `yaml` (snapshots), `text` (people), and
+//! `svg` (a picture of the attempt timeline, [`to_svg`]).
 //!
 //! All three read the same records and print times with [`to_ms`](crate::time::to_ms)
 //! (integer microseconds, then one division), so they agree to the digit and never depend on
@@ -10,10 +11,12 @@
 
 mod json;
 pub(crate) mod sections;
+mod svg;
 mod yaml;
 
 pub use json::from_ms;
 pub use sections::EventLine;
+pub use svg::{to_svg, SvgOptions, MAX_CALLS};
 pub use yaml::summary_to_yaml;
 
 use crate::json::Value;
