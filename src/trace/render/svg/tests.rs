@@ -154,7 +154,7 @@ fn the_title_names_scenario_and_seed_escaped_and_the_caption_wraps() {
     options.caption = Some("word ".repeat(100));
     let svg = to_svg(&sample(), &options);
     assert!(svg.contains("a &lt;sample&gt; · seed 7 · sim"));
-    assert_eq!(count(&svg, r#"class="caption""#), 2);
+    assert_eq!(count(&svg, r#"class="caption""#), 3);
     assert!(svg.contains(" …</text>"));
 }
 
