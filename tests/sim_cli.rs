@@ -223,3 +223,54 @@ fn an_in_memory_scenario_written_out_replays_with_the_cli() {
     let expected = hedgehog::trace::render::to_yaml(&hedgehog::sim::run::trace(&scenario, 3));
     assert_eq!(stdout(&o), expected);
 }
+
+fn load(file: &str) -> hedgehog::scenario::Scenario {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let mut s = hedgehog::scenario::Scenario::load(&root.join(file)).expect("valid");
+    s.file = None;
+    s
+}
+
+#[test]
+fn svg_draws_the_seed_asked_for_on_stdout() {
+    let o = hedgehog(&[
+        "sim",
+        "sims/seed-demo.json",
+        "--seed",
+        "2",
+        "--format",
+        "svg",
+    ]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let picture = hedgehog::sim::picture::svg(&load("sims/seed-demo.json"), 2);
+    assert_eq!(stdout(&o), picture);
+    assert!(picture.contains("seed-demo · seed 2 · sim"));
+    assert!(!stderr(&o).contains("draws one seed"), "{}", stderr(&o));
+}
+
+#[test]
+fn svg_of_a_file_with_several_seeds_draws_the_first_and_says_so() {
+    let o = hedgehog(&["sim", "sims/seed-demo.json", "--format", "svg"]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let first = hedgehog::sim::picture::svg(&load("sims/seed-demo.json"), 1);
+    assert_eq!(stdout(&o), first, "one picture, of seed 1");
+    let err = stderr(&o);
+    assert!(
+        err.contains("draws one seed: seed 1, the first of the 3"),
+        "{err}"
+    );
+}
+
+#[test]
+fn svg_with_summary_or_live_is_a_usage_error() {
+    for flag in ["--summary", "--live"] {
+        let o = hedgehog(&["sim", "sims/hedging-basic.json", "--format", "svg", flag]);
+        assert_eq!(o.status.code(), Some(2), "{flag}");
+        assert!(stdout(&o).is_empty());
+        assert!(
+            stderr(&o).contains(&format!("cannot be used with {flag}")),
+            "{}",
+            stderr(&o)
+        );
+    }
+}

@@ -10,11 +10,7 @@ use hedgehog::sim::picture::svg;
 use hedgehog::sim::run::trace;
 
 /// The three scenarios of docs/pictures/: a retry story, hedging, a throttled storm.
-const PICTURES: [&str; 3] = [
-    "seed-demo",
-    "hedging-basic",
-    "throttling-20-failing-calls",
-];
+const PICTURES: [&str; 3] = ["seed-demo", "hedging-basic", "throttling-20-failing-calls"];
 
 fn root() -> &'static Path {
     Path::new(env!("CARGO_MANIFEST_DIR"))
@@ -65,7 +61,10 @@ fn the_seed_demo_draws_three_waits_and_one_commit() {
     assert_eq!(count(row, r#"data-outcome="OK""#), 1);
     assert_eq!(count(row, r#"class="gap""#), 3, "three ~10ms backoffs");
     assert_eq!(count(row, r#"class="commit""#), 1);
-    assert!(row.contains(r#"data-lanes="1""#), "retries follow each other");
+    assert!(
+        row.contains(r#"data-lanes="1""#),
+        "retries follow each other"
+    );
     // The 1s deadline lies far beyond a 34ms story: a note, not a squeezed axis.
     assert!(row.contains(r#"<text class="deadline""#), "{row}");
 }
@@ -78,7 +77,10 @@ fn hedges_stand_side_by_side_and_losers_are_cancelled() {
     let row = rows(&picture)[0];
     let overlapping = t.calls[0].attempts.len() > 1;
     assert!(overlapping);
-    assert!(!row.contains(r#"data-lanes="1""#), "hedges get lanes: {row}");
+    assert!(
+        !row.contains(r#"data-lanes="1""#),
+        "hedges get lanes: {row}"
+    );
     let cancelled = t.calls[0]
         .attempts
         .iter()
@@ -92,7 +94,11 @@ fn hedges_stand_side_by_side_and_losers_are_cancelled() {
 fn the_throttled_storm_marks_each_refused_retry() {
     let s = scenario("throttling-20-failing-calls");
     let t = trace(&s, 1);
-    let refused = t.events.iter().filter(|e| e.kind.as_str() == "throttled").count();
+    let refused = t
+        .events
+        .iter()
+        .filter(|e| e.kind.as_str() == "throttled")
+        .count();
     let picture = svg(&s, 1);
     let marks: usize = rows(&picture)
         .iter()
@@ -100,7 +106,10 @@ fn the_throttled_storm_marks_each_refused_retry() {
         .sum();
     assert_eq!(marks, refused);
     assert!(refused >= 18, "R43: 18 calls make one attempt each");
-    assert!(picture.contains("20 calls · 23 attempts · UNAVAILABLE 20"), "{picture}");
+    assert!(
+        picture.contains("20 calls · 23 attempts · UNAVAILABLE 20"),
+        "{picture}"
+    );
 }
 
 #[test]

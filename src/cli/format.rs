@@ -50,9 +50,8 @@ pub fn sim_format() -> impl TypedValueParser<Value = SimFormat> {
         PossibleValue::new("yaml").help("For snapshots and diffs"),
         PossibleValue::new("json")
             .help("The JSON trace (docs/trace.md), one document per seed and line"),
-        PossibleValue::new("svg").help(
-            "A picture of one seed's attempt timeline (--seed, or the file's first seed)",
-        ),
+        PossibleValue::new("svg")
+            .help("A picture of one seed's attempt timeline (--seed, or the file's first seed)"),
     ])
     .map(|name| match name.as_str() {
         "yaml" => SimFormat::Trace(Format::Yaml),

@@ -25,7 +25,9 @@ pub fn run(scenario: &Scenario, args: &Args) -> ExitCode {
         None
     };
     if let Some(flag) = conflict {
-        eprintln!("hedgehog sim: --format svg draws one simulated trace; it cannot be used with {flag}");
+        eprintln!(
+            "hedgehog sim: --format svg draws one simulated trace; it cannot be used with {flag}"
+        );
         return ExitCode::from(2);
     }
     let seed = match (args.seed, scenario.seeds.as_slice()) {

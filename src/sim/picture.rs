@@ -94,7 +94,11 @@ mod tests {
         // Calls start 10ms apart, each with deadline_ms 1000.
         assert_eq!(options.deadlines[&0], 1_000 * NANOS_PER_MS);
         assert_eq!(options.deadlines[&3], 1_030 * NANOS_PER_MS);
-        assert!(options.caption.as_deref().unwrap_or("").contains("20 calls"));
+        assert!(options
+            .caption
+            .as_deref()
+            .unwrap_or("")
+            .contains("20 calls"));
     }
 
     #[test]

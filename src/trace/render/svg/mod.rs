@@ -40,10 +40,8 @@ const WIDTH: i64 = 1000;
 const LABELS: i64 = 200;
 /// Right of the axis: the notes of deadlines beyond it.
 const NOTES: i64 = 120;
-/// About how wide a character of 12px text is, in tenths of a pixel, for the legend.
-const CHAR_TENTHS: i64 = 66;
 /// The caption's lines are at most this many characters (about the picture's width).
-const CAPTION_CHARS: usize = 140;
+const CAPTION_CHARS: usize = 150;
 
 /// What a picture shows beyond the trace's own records.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -126,9 +124,17 @@ fn axis(rows: &[Row<'_>]) -> Axis {
     let first = rows.iter().map(|r| r.call.started).min().unwrap_or(0);
     let mut last = rows.iter().map(Row::last).max().unwrap_or(first);
     let reach = last.saturating_add((last - first) / 4);
-    let near = rows.iter().filter_map(|r| r.deadline).filter(|d| *d <= reach);
+    let near = rows
+        .iter()
+        .filter_map(|r| r.deadline)
+        .filter(|d| *d <= reach);
     last = near.fold(last, Nanos::max);
-    Axis::new(first, last, Px::whole(LABELS), Px::whole(WIDTH - LABELS - NOTES))
+    Axis::new(
+        first,
+        last,
+        Px::whole(LABELS),
+        Px::whole(WIDTH - LABELS - NOTES),
+    )
 }
 
 /// Commit and throttle events of the shown calls, by call index.
@@ -137,7 +143,9 @@ fn marks(trace: &Trace, shown: &[CallRecord]) -> BTreeMap<u64, Marks> {
     let mut marks: BTreeMap<u64, Marks> = BTreeMap::new();
     for e in trace.events.iter().filter(|e| e.call <= limit) {
         match (e.kind, e.attempt) {
-            (EventKind::Commit, Some(a)) => marks.entry(e.call).or_default().commits.push((a, e.at)),
+            (EventKind::Commit, Some(a)) => {
+                marks.entry(e.call).or_default().commits.push((a, e.at))
+            }
             (EventKind::Throttled, _) => marks.entry(e.call).or_default().throttled.push(e.at),
             _ => {}
         }
@@ -255,7 +263,7 @@ fn legend(out: &mut String, rows: &[Row<'_>], top: i64) -> i64 {
             );
             out.push('\n');
         };
-        item(out, 22 + CHAR_TENTHS * name.len() as i64 / 10, &swatch);
+        item(out, 22 + text_width(name), &swatch);
     }
     let marks = [
         (Mark::Commit, "commit", 6, -5),
@@ -272,9 +280,25 @@ fn legend(out: &mut String, rows: &[Row<'_>], top: i64) -> i64 {
             Mark::write(mark, out, Px::whole(x + dx), y + dy, Px::whole(14), "");
             let _ = writeln!(out, r#"<text x="{}" y="{y}">{label}</text>"#, x + 22);
         };
-        item(out, 22 + CHAR_TENTHS * label.len() as i64 / 10, &draw);
+        item(out, 22 + text_width(label), &draw);
     }
     y + 8
+}
+
+/// About how wide `text` is in 12px sans-serif, pixels (capitals and digits are wider), for
+/// laying out the legend.
+fn text_width(text: &str) -> i64 {
+    let tenths: i64 = text
+        .chars()
+        .map(|c| {
+            if c.is_ascii_uppercase() || c.is_ascii_digit() {
+                85
+            } else {
+                66
+            }
+        })
+        .sum();
+    tenths / 10
 }
 
 /// OK first, then failures by name, then the client's own outcomes, then running attempts.

@@ -118,7 +118,13 @@ impl<'a> Row<'a> {
         for (lane, end, next) in self.waits() {
             let (x0, x1) = (axis.x(end), axis.x(next));
             let title = format!("waited {}", MsText(next - end));
-            Mark::Wait.write(out, x0, lane_top(top, lane) + LANE / 2, x1.minus(x0), &title);
+            Mark::Wait.write(
+                out,
+                x0,
+                lane_top(top, lane) + LANE / 2,
+                x1.minus(x0),
+                &title,
+            );
         }
     }
 
@@ -242,7 +248,7 @@ impl<'a> Row<'a> {
             let _ = writeln!(
                 out,
                 r#"<text class="deadline" x="{}" y="{}" font-size="10" fill="{}">deadline +{after} →<title>deadline at {}, beyond the time axis</title></text>"#,
-                axis.x(axis.end).plus(Px::whole(6)),
+                axis.x(axis.end).plus(Px::whole(14)),
                 top + h / 2 + 4,
                 style::DEADLINE,
                 MsText(deadline)

@@ -15,7 +15,11 @@ fn attempt(n: u32, sent: u64, ended: u64, outcome: Outcome) -> AttemptRecord {
 }
 
 fn call(n: u64, status: Code, started: u64, attempts: Vec<AttemptRecord>) -> CallRecord {
-    let ended = attempts.iter().filter_map(|a| a.ended).max().unwrap_or(ms(started));
+    let ended = attempts
+        .iter()
+        .filter_map(|a| a.ended)
+        .max()
+        .unwrap_or(ms(started));
     let mut c = CallRecord::new(n, status, ms(started), ended);
     c.attempts = attempts;
     c
@@ -54,7 +58,12 @@ fn sample() -> Trace {
         ],
     );
     hedged.attempts[1].committed = true;
-    let refused = call(2, Code::Unavailable, 10, vec![attempt(1, 10, 11, UNAVAILABLE)]);
+    let refused = call(
+        2,
+        Code::Unavailable,
+        10,
+        vec![attempt(1, 10, 11, UNAVAILABLE)],
+    );
     Trace {
         scenario: "a <sample>".into(),
         seed: 7,
@@ -87,7 +96,10 @@ fn one_row_per_call_and_one_bar_per_attempt() {
     let rows = rows(&svg);
     assert_eq!(rows.len(), trace.calls.len());
     for (row, c) in rows.iter().zip(&trace.calls) {
-        assert!(row.starts_with(&format!(r#" data-call="{}""#, c.call)), "{row}");
+        assert!(
+            row.starts_with(&format!(r#" data-call="{}""#, c.call)),
+            "{row}"
+        );
         assert_eq!(count(row, r#"class="attempt""#), c.attempts.len(), "{row}");
         assert_eq!(count(row, r#"class="span""#), 1);
     }
@@ -109,16 +121,30 @@ fn each_outcome_has_its_colour_and_a_legend_swatch() {
             assert!(line.contains(&format!(r#"fill="{colour}""#)), "{line}");
         }
     }
-    assert_eq!(count(&svg, r#"class="legend""#), 3, "one swatch per outcome drawn");
+    assert_eq!(
+        count(&svg, r#"class="legend""#),
+        3,
+        "one swatch per outcome drawn"
+    );
 }
 
 #[test]
 fn hedges_stack_in_lanes_and_the_marks_are_drawn() {
     let svg = to_svg(&sample(), &SvgOptions::default());
     let rows = rows(&svg);
-    assert!(rows[0].contains(r#"data-lanes="1""#), "retries share a lane");
-    assert!(rows[1].contains(r#"data-lanes="2""#), "the hedge gets its own lane");
-    assert_eq!(count(rows[0], r#"class="gap""#), 1, "the backoff before attempt 2");
+    assert!(
+        rows[0].contains(r#"data-lanes="1""#),
+        "retries share a lane"
+    );
+    assert!(
+        rows[1].contains(r#"data-lanes="2""#),
+        "the hedge gets its own lane"
+    );
+    assert_eq!(
+        count(rows[0], r#"class="gap""#),
+        1,
+        "the backoff before attempt 2"
+    );
     assert_eq!(count(rows[1], r#"class="gap""#), 0);
     assert_eq!(count(rows[0], r#"class="commit""#), 1);
     assert_eq!(count(rows[1], r#"class="cancel""#), 1);
@@ -145,7 +171,8 @@ fn at_most_max_calls_rows_and_the_title_says_so() {
     options.max_calls = 2;
     let svg = to_svg(&sample(), &options);
     assert_eq!(rows(&svg).len(), 2);
-    assert!(svg.contains("3 calls · 5 attempts · OK 2 · UNAVAILABLE 1 · showing the first 2 of 3 calls"));
+    assert!(svg
+        .contains("3 calls · 5 attempts · OK 2 · UNAVAILABLE 1 · showing the first 2 of 3 calls"));
 }
 
 #[test]
@@ -166,7 +193,10 @@ fn coordinates_are_fixed_decimals_and_the_picture_is_deterministic() {
     for value in svg.split(" x=\"").skip(1) {
         let number = &value[..value.find('"').expect("closed")];
         assert!(number.parse::<f64>().is_ok(), "{number}");
-        assert!(number.split('.').nth(1).is_none_or(|d| d.len() == 1), "{number}");
+        assert!(
+            number.split('.').nth(1).is_none_or(|d| d.len() == 1),
+            "{number}"
+        );
     }
 }
 
