@@ -31,14 +31,15 @@ pub fn svg(scenario: &Scenario, seed: u64) -> String {
 /// The picture's options for a trace of `scenario`: the description as the caption and each
 /// drawn call's deadline.
 pub fn svg_options(scenario: &Scenario, trace: &Trace) -> SvgOptions {
-    let mut options = SvgOptions::default();
     let description = scenario.description.trim();
-    options.caption = (!description.is_empty()).then(|| description.to_string());
-    let drawn = trace.calls.iter().take(options.max_calls);
-    options.deadlines = drawn
-        .filter_map(|c| Some((c.call, deadline(scenario, c)?)))
-        .collect();
-    options
+    let drawn = trace.calls.iter().take(MAX_CALLS);
+    SvgOptions {
+        caption: (!description.is_empty()).then(|| description.to_string()),
+        deadlines: drawn
+            .filter_map(|c| Some((c.call, deadline(scenario, c)?)))
+            .collect(),
+        ..SvgOptions::default()
+    }
 }
 
 /// The deadline the simulator gave `call` (R81), on the run's clock; `None` when the call

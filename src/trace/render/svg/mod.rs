@@ -304,7 +304,7 @@ fn text_width(text: &str) -> i64 {
 /// OK first, then failures by name, then the client's own outcomes, then running attempts.
 fn legend_rank(o: Option<Outcome>) -> (u8, &'static str) {
     match o {
-        Some(Outcome::Status(code)) if code == crate::code::Code::Ok => (0, ""),
+        Some(Outcome::Status(crate::code::Code::Ok)) => (0, ""),
         Some(Outcome::Status(code)) => (1, code.name()),
         Some(Outcome::Cancelled) => (2, ""),
         Some(Outcome::NotSent) => (3, ""),

@@ -167,8 +167,10 @@ fn the_deadline_is_drawn_only_for_calls_that_have_one() {
 
 #[test]
 fn at_most_max_calls_rows_and_the_title_says_so() {
-    let mut options = SvgOptions::default();
-    options.max_calls = 2;
+    let options = SvgOptions {
+        max_calls: 2,
+        ..SvgOptions::default()
+    };
     let svg = to_svg(&sample(), &options);
     assert_eq!(rows(&svg).len(), 2);
     assert!(svg
@@ -177,8 +179,10 @@ fn at_most_max_calls_rows_and_the_title_says_so() {
 
 #[test]
 fn the_title_names_scenario_and_seed_escaped_and_the_caption_wraps() {
-    let mut options = SvgOptions::default();
-    options.caption = Some("word ".repeat(100));
+    let options = SvgOptions {
+        caption: Some("word ".repeat(100)),
+        ..SvgOptions::default()
+    };
     let svg = to_svg(&sample(), &options);
     assert!(svg.contains("a &lt;sample&gt; · seed 7 · sim"));
     assert_eq!(count(&svg, r#"class="caption""#), 3);
