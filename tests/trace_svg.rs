@@ -1,151 +1,201 @@
-//! The trace as a picture (`hedgehog sim FILE --format svg`) on the three scenarios the docs
-//! show: its structure read from the SVG's classes and `data-` attributes, snapshots of the
-//! SVG text (byte-identical on every machine: integer arithmetic, fixed decimals), and the
-//! committed pictures in docs/pictures/ equal to a fresh drawing.
+//! The picture renderer (`hedgehog::render::to_svg`) on a trace written by hand: one row per
+//! call, one bar per attempt, a colour per outcome, lanes for hedges, the marks, the deadline
+//! only where a call has one, the row cap, the title; read from the SVG's classes and `data-`
+//! attributes. The pictures of real scenarios are in `trace_svg_pictures.rs`.
 
-use std::path::Path;
+mod svg_support;
 
-use hedgehog::scenario::Scenario;
-use hedgehog::sim::picture::svg;
-use hedgehog::sim::run::trace;
+use hedgehog::render::{to_svg, SvgOptions};
+use hedgehog::time::{Nanos, NANOS_PER_MS};
+use hedgehog::Trace;
+use svg_support::{count, rows};
 
-/// The three scenarios of docs/pictures/: a retry story, hedging, a throttled storm.
-const PICTURES: [&str; 3] = ["seed-demo", "hedging-basic", "throttling-20-failing-calls"];
-
-fn root() -> &'static Path {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
+fn ms(n: u64) -> Nanos {
+    n * NANOS_PER_MS
 }
 
-fn scenario(name: &str) -> Scenario {
-    let mut s = Scenario::load(&root().join("sims").join(format!("{name}.json")))
-        .unwrap_or_else(|e| panic!("{e}"));
-    s.file = None;
-    s
-}
-
-/// Each call's `<g class="call">` group, in order.
-fn rows(svg: &str) -> Vec<&str> {
-    svg.split(r#"<g class="call""#)
-        .skip(1)
-        .map(|g| &g[..g.find("</g>").expect("a closed group")])
-        .collect()
-}
-
-fn count(text: &str, needle: &str) -> usize {
-    text.matches(needle).count()
-}
-
-#[test]
-fn one_row_per_call_one_bar_per_attempt_in_every_picture() {
-    for name in PICTURES {
-        let s = scenario(name);
-        let seed = s.seeds[0];
-        let (picture, t) = (svg(&s, seed), trace(&s, seed));
-        let rows = rows(&picture);
-        assert_eq!(rows.len(), t.calls.len(), "{name}");
-        for (row, c) in rows.iter().zip(&t.calls) {
-            assert!(row.contains(&format!(r#"data-status="{}""#, c.status.name())));
-            assert_eq!(count(row, r#"class="attempt""#), c.attempts.len(), "{name}");
-            // Every call of these scenarios has a deadline (client.deadline_ms, R81).
-            assert_eq!(count(row, r#"class="deadline""#), 1, "{name}: {row}");
-        }
-        assert!(picture.contains(&format!("{name} · seed {seed} · sim")));
-    }
-}
-
-#[test]
-fn the_seed_demo_draws_three_waits_and_one_commit() {
-    let picture = svg(&scenario("seed-demo"), 1);
-    let row = rows(&picture)[0];
-    assert_eq!(count(row, r#"data-outcome="UNAVAILABLE""#), 3, "{row}");
-    assert_eq!(count(row, r#"data-outcome="OK""#), 1);
-    assert_eq!(count(row, r#"class="gap""#), 3, "three ~10ms backoffs");
-    assert_eq!(count(row, r#"class="commit""#), 1);
-    assert!(
-        row.contains(r#"data-lanes="1""#),
-        "retries follow each other"
+/// Call 0 retries once and succeeds; call 1 hedges (attempt 1 cancelled when 2 wins); call 2
+/// fails once and the throttle refuses its retry. Written as the JSON trace (docs/trace.md),
+/// which is how a trace is built outside the crate.
+fn sample() -> Trace {
+    let attempt = |n: u32, sent: u32, ended: u32, outcome: &str| {
+        let previous = if n == 1 {
+            "null".to_string()
+        } else {
+            (n - 1).to_string()
+        };
+        format!(
+            r#"{{"attempt": {n}, "previous": {previous}, "sent_ms": {sent}.0, "ended_ms": {ended}.0,
+                "outcome": "{outcome}", "committed": {}, "pushback_ms": null}}"#,
+            outcome == "OK"
+        )
+    };
+    let call = |n: u32, status: &str, started: u32, ended: u32, attempts: &[String]| {
+        format!(
+            r#"{{"call": {n}, "status": "{status}", "message": null, "started_ms": {started}.0,
+                "ended_ms": {ended}.0, "attempts": [{}]}}"#,
+            attempts.join(",")
+        )
+    };
+    let event = |at: u32, call: u32, attempt: &str, kind: &str| {
+        format!(
+            r#"{{"at_ms": {at}.0, "call": {call}, "attempt": {attempt}, "kind": "{kind}", "detail": ""}}"#
+        )
+    };
+    let calls = [
+        call(
+            0,
+            "OK",
+            0,
+            12,
+            &[attempt(1, 0, 1, "UNAVAILABLE"), attempt(2, 11, 12, "OK")],
+        ),
+        call(
+            1,
+            "OK",
+            5,
+            25,
+            &[attempt(1, 5, 25, "CANCELLED"), attempt(2, 15, 25, "OK")],
+        ),
+        call(
+            2,
+            "UNAVAILABLE",
+            10,
+            11,
+            &[attempt(1, 10, 11, "UNAVAILABLE")],
+        ),
+    ];
+    let events = [
+        event(12, 0, "2", "commit"),
+        event(25, 1, "2", "commit"),
+        event(11, 2, "null", "throttled"),
+    ];
+    let json = format!(
+        r#"{{"scenario": "a <sample>", "seed": 7, "mode": "sim", "calls": [{}], "events": [{}]}}"#,
+        calls.join(","),
+        events.join(",")
     );
-    // The 1s deadline lies far beyond a 34ms story: a note, not a squeezed axis.
-    assert!(row.contains(r#"<text class="deadline""#), "{row}");
+    serde_json::from_str(&json).expect("a valid trace")
 }
 
 #[test]
-fn hedges_stand_side_by_side_and_losers_are_cancelled() {
-    let s = scenario("hedging-basic");
-    let t = trace(&s, s.seeds[0]);
-    let picture = svg(&s, s.seeds[0]);
-    let row = rows(&picture)[0];
-    let overlapping = t.calls[0].attempts.len() > 1;
-    assert!(overlapping);
-    assert!(
-        !row.contains(r#"data-lanes="1""#),
-        "hedges get lanes: {row}"
-    );
-    let cancelled = t.calls[0]
-        .attempts
-        .iter()
-        .filter(|a| a.outcome.map(|o| o.as_str()) == Some("CANCELLED"))
-        .count();
-    assert_eq!(count(row, r#"class="cancel""#), cancelled);
-    assert!(cancelled > 0);
-}
-
-#[test]
-fn the_throttled_storm_marks_each_refused_retry() {
-    let s = scenario("throttling-20-failing-calls");
-    let t = trace(&s, 1);
-    let refused = t
-        .events
-        .iter()
-        .filter(|e| e.kind.as_str() == "throttled")
-        .count();
-    let picture = svg(&s, 1);
-    let marks: usize = rows(&picture)
-        .iter()
-        .map(|row| count(row, r#"<path class="throttled""#))
-        .sum();
-    assert_eq!(marks, refused);
-    assert!(refused >= 18, "R43: 18 calls make one attempt each");
-    assert!(
-        picture.contains("20 calls · 23 attempts · UNAVAILABLE 20"),
-        "{picture}"
-    );
-}
-
-#[test]
-fn a_large_run_draws_its_first_calls_and_says_so() {
-    let mut s = scenario("throttling-20-failing-calls");
-    s.client.calls = 100;
-    let picture = svg(&s, 1);
-    assert_eq!(rows(&picture).len(), hedgehog::render::MAX_CALLS);
-    assert!(picture.contains("showing the first 40 of 100 calls"));
-}
-
-#[test]
-fn the_pictures_match_their_snapshots() {
-    let mut settings = insta::Settings::clone_current();
-    settings.set_snapshot_path(root().join("snapshots"));
-    settings.set_prepend_module_to_snapshot(false);
-    settings.set_omit_expression(true);
-    for name in PICTURES {
-        let s = scenario(name);
-        settings.set_description(format!("hedgehog sim sims/{name}.json --format svg"));
-        settings.bind(|| insta::assert_snapshot!(format!("picture-{name}"), svg(&s, s.seeds[0])));
-    }
-}
-
-/// docs/pictures/*.svg are what the command draws today (regenerate them with the command in
-/// docs/trace.md when a change to the picture is intended).
-#[test]
-fn the_committed_pictures_are_current() {
-    for name in PICTURES {
-        let s = scenario(name);
-        let path = root().join("docs/pictures").join(format!("{name}.svg"));
-        let committed = std::fs::read_to_string(&path).unwrap_or_default();
+fn one_row_per_call_and_one_bar_per_attempt() {
+    let trace = sample();
+    let svg = to_svg(&trace, &SvgOptions::default());
+    let rows = rows(&svg);
+    assert_eq!(rows.len(), trace.calls.len());
+    for (row, c) in rows.iter().zip(&trace.calls) {
         assert!(
-            committed == svg(&s, s.seeds[0]),
-            "{} is stale: hedgehog sim sims/{name}.json --format svg > docs/pictures/{name}.svg",
-            path.display()
+            row.starts_with(&format!(r#" data-call="{}""#, c.call)),
+            "{row}"
+        );
+        assert_eq!(count(row, r#"class="attempt""#), c.attempts.len(), "{row}");
+        assert_eq!(count(row, r#"class="span""#), 1);
+    }
+    assert!(svg.starts_with("<svg ") && svg.ends_with("</svg>\n"));
+}
+
+#[test]
+fn each_outcome_has_its_colour_and_a_legend_swatch() {
+    let svg = to_svg(&sample(), &SvgOptions::default());
+    for (outcome, colour) in [
+        ("UNAVAILABLE", "#ff7f0e"),
+        ("OK", "#2ca02c"),
+        ("CANCELLED", "#b0b0b0"),
+    ] {
+        let bar = format!(r#"data-outcome="{outcome}""#);
+        let bars: Vec<&str> = svg.split('\n').filter(|l| l.contains(&bar)).collect();
+        assert!(bars.len() >= 2, "a bar and a swatch for {outcome}");
+        for line in bars {
+            assert!(line.contains(&format!(r#"fill="{colour}""#)), "{line}");
+        }
+    }
+    assert_eq!(
+        count(&svg, r#"class="legend""#),
+        3,
+        "one swatch per outcome drawn"
+    );
+}
+
+#[test]
+fn hedges_stack_in_lanes_and_the_marks_are_drawn() {
+    let svg = to_svg(&sample(), &SvgOptions::default());
+    let rows = rows(&svg);
+    assert!(
+        rows[0].contains(r#"data-lanes="1""#),
+        "retries share a lane"
+    );
+    assert!(
+        rows[1].contains(r#"data-lanes="2""#),
+        "the hedge gets its own lane"
+    );
+    assert_eq!(
+        count(rows[0], r#"class="gap""#),
+        1,
+        "the backoff before attempt 2"
+    );
+    assert_eq!(count(rows[1], r#"class="gap""#), 0);
+    assert_eq!(count(rows[0], r#"class="commit""#), 1);
+    assert_eq!(count(rows[1], r#"class="cancel""#), 1);
+    assert_eq!(count(rows[2], r#"class="throttled""#), 1);
+    assert_eq!(count(rows[2], r#"class="commit""#), 0);
+}
+
+#[test]
+fn the_deadline_is_drawn_only_for_calls_that_have_one() {
+    let mut options = SvgOptions::default();
+    options.deadlines.insert(0, ms(20)); // on the axis: a line
+    options.deadlines.insert(1, ms(5_000)); // far beyond: a note right of the axis
+    let svg = to_svg(&sample(), &options);
+    let rows = rows(&svg);
+    assert!(rows[0].contains(r#"<path class="deadline""#), "{}", rows[0]);
+    assert!(rows[1].contains(r#"<text class="deadline""#), "{}", rows[1]);
+    assert!(rows[1].contains("deadline +4.995s"), "{}", rows[1]);
+    assert!(!rows[2].contains(r#"class="deadline""#));
+}
+
+#[test]
+fn at_most_max_calls_rows_and_the_title_says_so() {
+    let mut options = SvgOptions::default();
+    options.max_calls = 2;
+    let svg = to_svg(&sample(), &options);
+    assert_eq!(rows(&svg).len(), 2);
+    assert!(svg
+        .contains("3 calls · 5 attempts · OK 2 · UNAVAILABLE 1 · showing the first 2 of 3 calls"));
+}
+
+#[test]
+fn the_title_names_scenario_and_seed_escaped_and_the_caption_wraps() {
+    let mut options = SvgOptions::default();
+    options.caption = Some("word ".repeat(100));
+    let svg = to_svg(&sample(), &options);
+    assert!(svg.contains("a &lt;sample&gt; · seed 7 · sim"));
+    assert_eq!(count(&svg, r#"class="caption""#), 3);
+    assert!(svg.contains(" …</text>"));
+}
+
+#[test]
+fn coordinates_are_fixed_decimals_and_the_picture_is_deterministic() {
+    let (a, b) = (sample(), sample());
+    let svg = to_svg(&a, &SvgOptions::default());
+    assert_eq!(svg, to_svg(&b, &SvgOptions::default()));
+    for value in svg.split(" x=\"").skip(1) {
+        let number = &value[..value.find('"').expect("closed")];
+        assert!(number.parse::<f64>().is_ok(), "{number}");
+        assert!(
+            number.split('.').nth(1).is_none_or(|d| d.len() == 1),
+            "{number}"
         );
     }
+}
+
+#[test]
+fn an_empty_trace_is_still_a_picture() {
+    let trace: Trace = serde_json::from_str(
+        r#"{"scenario": "empty", "seed": 1, "mode": "sim", "calls": [], "events": []}"#,
+    )
+    .expect("a trace");
+    let svg = to_svg(&trace, &SvgOptions::default());
+    assert!(svg.contains("0 calls · 0 attempts"));
+    assert!(rows(&svg).is_empty());
 }

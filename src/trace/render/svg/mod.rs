@@ -354,6 +354,3 @@ fn ticks(out: &mut String, axis: &Axis, y: i64) -> i64 {
     );
     y + 35
 }
-
-#[cfg(test)]
-mod tests;
