@@ -1,13 +1,14 @@
 //! Rendering a [`Trace`]: `json` (docs/trace.md), `yaml` (snapshots), `text` (people), and
 //! `svg` (a picture of the attempt timeline, [`to_svg`]).
 //!
-//! All three read the same records and print times with [`to_ms`](crate::time::to_ms)
-//! (integer microseconds, then one division), so they agree to the digit and never depend on
-//! float formatting quirks: the JSON numbers come from serde_json's shortest round-trip
+//! The three text formats read the same records and print times with
+//! [`to_ms`](crate::time::to_ms) (integer microseconds, then one division), so they agree to
+//! the digit and never depend on float formatting quirks: the JSON numbers come from serde_json's shortest round-trip
 //! printing, and YAML reuses it. The JSON is the records' own `Serialize` impls (in `json.rs`),
 //! which a library user's `serde_json::to_string(&trace)` goes through too; the YAML is written
 //! by hand as one flow mapping per attempt and per event, which keeps a snapshot diff to one
-//! line per changed record; strings are JSON-quoted, which is valid YAML.
+//! line per changed record; strings are JSON-quoted, which is valid YAML. The picture reads
+//! the same records again and draws them in integer tenths of a pixel (`svg/`).
 
 mod json;
 pub(crate) mod sections;
