@@ -50,7 +50,7 @@ fn totals(trace: &Trace, shown: usize) -> String {
         *statuses.entry(c.status.name()).or_default() += 1;
     }
     let n = trace.calls.len();
-    let mut text = format!("{n} call{} · {attempts} attempts", plural(n));
+    let mut text = format!("{n} call{} · {attempts} attempt{}", plural(n), plural(attempts));
     for (status, count) in statuses {
         let _ = write!(text, " · {status} {count}");
     }
@@ -108,7 +108,7 @@ pub fn legend(out: &mut String, rows: &[Row<'_>], top: i64) -> i64 {
             (x, y) = (12, y + 20);
         }
         draw(out, x, y);
-        x += width + 14;
+        x += width + 18;
     };
     for o in outcomes {
         let name = o.map_or("RUNNING", Outcome::as_str);

@@ -22,7 +22,8 @@ const LANE_GAP: i64 = 4;
 const PAD: i64 = 6;
 /// A bar is never drawn narrower than this (tenths of a pixel), so a 1µs attempt still shows.
 const MIN_BAR: i64 = 20;
-/// Bars at least this wide (tenths of a pixel) carry their attempt number.
+/// Bars at least this wide (tenths of a pixel) carry their attempt number, centred (clear of
+/// the commit and cancel marks at their ends).
 const LABELLED_BAR: i64 = 140;
 
 /// What the events add to a call's records: when it committed and when the throttle refused.
@@ -201,8 +202,8 @@ impl<'a> Row<'a> {
         if width.0 >= LABELLED_BAR {
             let _ = writeln!(
                 out,
-                r#"<text x="{}" y="{}" font-size="10" fill="{}">{}</text>"#,
-                x.plus(Px(30)),
+                r#"<text x="{}" y="{}" font-size="10" text-anchor="middle" fill="{}">{}</text>"#,
+                Px(x.0 + width.0 / 2),
                 y + LANE - 3,
                 text_on(fill),
                 a.attempt
