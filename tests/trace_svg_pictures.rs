@@ -44,6 +44,43 @@ fn one_row_per_call_one_bar_per_attempt_in_every_picture() {
     }
 }
 
+/// Every picture is well-formed SVG, and read as XML (not as text) each call group holds its
+/// attempts in order, each bar's outcome is the record's and its fill the legend's swatch for
+/// that outcome.
+#[test]
+fn every_picture_is_well_formed_svg_with_bars_in_record_order() {
+    for name in PICTURES {
+        let s = scenario(name);
+        let (picture, t) = (svg(&s, s.seeds[0]), trace(&s, s.seeds[0]));
+        let doc = roxmltree::Document::parse(&picture).unwrap_or_else(|e| panic!("{name}: {e}"));
+        assert_eq!(doc.root_element().tag_name().name(), "svg");
+        let class = |n: &roxmltree::Node, c: &str| n.attribute("class") == Some(c);
+        let swatch = |outcome: &str| {
+            let mut swatches = doc.descendants().filter(|n| class(n, "legend"));
+            let found = swatches.find(|n| n.attribute("data-outcome") == Some(outcome));
+            found
+                .and_then(|n| n.attribute("fill"))
+                .expect("a swatch per outcome drawn")
+        };
+        let groups: Vec<_> = doc.descendants().filter(|n| class(n, "call")).collect();
+        assert_eq!(groups.len(), t.calls.len(), "{name}");
+        for (g, c) in groups.iter().zip(&t.calls) {
+            assert_eq!(g.attribute("data-call"), Some(c.call.to_string().as_str()));
+            let bars: Vec<_> = g.children().filter(|n| class(n, "attempt")).collect();
+            assert_eq!(bars.len(), c.attempts.len(), "{name}");
+            for (bar, a) in bars.iter().zip(&c.attempts) {
+                let outcome = a.outcome.map(|o| o.as_str()).expect("ended");
+                assert_eq!(
+                    bar.attribute("data-attempt"),
+                    Some(a.attempt.to_string().as_str())
+                );
+                assert_eq!(bar.attribute("data-outcome"), Some(outcome));
+                assert_eq!(bar.attribute("fill"), Some(swatch(outcome)), "{name}");
+            }
+        }
+    }
+}
+
 #[test]
 fn the_seed_demo_draws_three_waits_and_one_commit() {
     let picture = svg(&scenario("seed-demo"), 1);

@@ -50,7 +50,11 @@ fn totals(trace: &Trace, shown: usize) -> String {
         *statuses.entry(c.status.name()).or_default() += 1;
     }
     let n = trace.calls.len();
-    let mut text = format!("{n} call{} · {attempts} attempt{}", plural(n), plural(attempts));
+    let mut text = format!(
+        "{n} call{} · {attempts} attempt{}",
+        plural(n),
+        plural(attempts)
+    );
     for (status, count) in statuses {
         let _ = write!(text, " · {status} {count}");
     }
