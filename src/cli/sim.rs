@@ -32,7 +32,8 @@ call, attempts as bars coloured by outcome, the waits between them, hedges in la
 and cancel marks, the deadline and a time axis in ms; at most the first 40 calls are drawn \
 (docs/trace.md, \"The trace as a picture\").\n\n\
 Exit codes: 0 the run completed (whatever the calls' statuses), 2 the file cannot be read or \
-is not a valid scenario (the file, the JSON path and what was expected are printed).",
+is not a valid scenario (the file, the JSON path and what was expected are printed), or \
+--format svg is combined with --summary or --live.",
     after_help = "Examples:\n  hedgehog sim sims/seed-demo.json\n  \
 hedgehog sim sims/hedging-basic.json --seed 2 --format yaml\n  \
 hedgehog sim sims/throttling-20-failing-calls.json --summary --format json\n  \
