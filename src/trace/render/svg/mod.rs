@@ -146,7 +146,10 @@ fn marks(trace: &Trace, shown: &[CallRecord]) -> BTreeMap<u64, Marks> {
             (EventKind::Commit, Some(a)) => {
                 marks.entry(e.call).or_default().commits.push((a, e.at))
             }
-            (EventKind::Throttled, _) => marks.entry(e.call).or_default().throttled.push(e.at),
+            (EventKind::Throttled, _) => {
+                let mark = (e.at, e.detail.clone());
+                marks.entry(e.call).or_default().throttled.push(mark);
+            }
             _ => {}
         }
     }

@@ -31,8 +31,8 @@ const LABELLED_BAR: i64 = 140;
 pub struct Marks {
     /// `(attempt, at)` of each commit event.
     pub commits: Vec<(u32, Nanos)>,
-    /// When the throttle refused a retry or hedge (R43).
-    pub throttled: Vec<Nanos>,
+    /// When the throttle refused a retry or hedge (R43), and the event's words (the tokens).
+    pub throttled: Vec<(Nanos, String)>,
 }
 
 /// A call's row, placed.
@@ -227,8 +227,8 @@ impl<'a> Row<'a> {
             let title = format!("committed to attempt {attempt} at {}", MsText(*at));
             Mark::Commit.write(out, x, y, Px(0), &title);
         }
-        for at in &self.marks.throttled {
-            let title = format!("retry refused by the throttle at {}", MsText(*at));
+        for (at, detail) in &self.marks.throttled {
+            let title = format!("retry refused by the throttle at {}: {detail}", MsText(*at));
             Mark::Throttled.write(out, axis.x(*at), top + 1, Px(0), &title);
         }
     }
