@@ -199,3 +199,24 @@ fn an_empty_trace_is_still_a_picture() {
     assert!(svg.contains("0 calls · 0 attempts"));
     assert!(rows(&svg).is_empty());
 }
+
+#[test]
+fn a_trace_read_from_json_with_odd_times_or_a_running_attempt_still_draws() {
+    // A run stopped with attempt 1 still running; a record whose end precedes its start.
+    let trace: Trace = serde_json::from_str(
+        r#"{"scenario": "odd", "seed": 1, "mode": "live", "calls": [
+            {"call": 0, "status": "UNKNOWN", "message": null, "started_ms": 5.0, "ended_ms": 9.0,
+             "attempts": [{"attempt": 1, "previous": null, "sent_ms": 5.0, "ended_ms": null,
+                           "outcome": null, "committed": false, "pushback_ms": null}]},
+            {"call": 1, "status": "OK", "message": null, "started_ms": 8.0, "ended_ms": 2.0,
+             "attempts": []}],
+          "events": []}"#,
+    )
+    .expect("a trace");
+    let svg = to_svg(&trace, &SvgOptions::default());
+    let rows = rows(&svg);
+    assert_eq!(rows.len(), 2);
+    assert!(rows[0].contains(r#"data-outcome="RUNNING""#), "{}", rows[0]);
+    assert!(rows[0].contains("still running"));
+    assert_eq!(count(rows[1], r#"class="attempt""#), 0);
+}

@@ -123,7 +123,7 @@ pub fn to_svg(trace: &Trace, options: &SvgOptions) -> String {
 fn axis(rows: &[Row<'_>]) -> Axis {
     let first = rows.iter().map(|r| r.call.started).min().unwrap_or(0);
     let mut last = rows.iter().map(Row::last).max().unwrap_or(first);
-    let reach = last.saturating_add((last - first) / 4);
+    let reach = last.saturating_add(last.saturating_sub(first) / 4);
     let near = rows
         .iter()
         .filter_map(|r| r.deadline)
