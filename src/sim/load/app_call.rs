@@ -81,7 +81,8 @@ impl AppCall<'_> {
         let start = clock.now();
         let deadline = scenario.client.deadline.map(|d| start.saturating_add(d));
         let retry = method.retry_policy();
-        let max_attempts = retry.map_or(1, |r| r.max_attempts.max(1));
+        let configured = retry.map_or(1, |r| r.max_attempts.max(1));
+        let max_attempts = self.client.policy.borrow().max_attempts(configured);
         let mut ladder = retry.map(BackoffLadder::new);
         let mut jitter_rng = LazyStream::new(self.channel.seed, Purpose::Jitter, id);
         self.client.policy.borrow_mut().started(start);

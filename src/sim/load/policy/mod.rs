@@ -43,6 +43,11 @@ use crate::time::Nanos;
 /// What one client's policy decides. Every method sees the virtual time; only
 /// [`ClientPolicy::admit`] draws, from the client's own policy stream (determinism rule 1).
 pub trait ClientPolicy {
+    /// Attempts an RPC may make when the retryPolicy allows `configured` (`none`: 1).
+    fn max_attempts(&self, configured: u32) -> u32 {
+        configured
+    }
+
     /// A user RPC starts at `now`.
     fn started(&mut self, _now: Nanos) {}
 
@@ -64,6 +69,10 @@ pub trait ClientPolicy {
 pub struct NoRetries;
 
 impl ClientPolicy for NoRetries {
+    fn max_attempts(&self, _configured: u32) -> u32 {
+        1
+    }
+
     fn may_retry(&mut self, _now: Nanos) -> bool {
         false
     }
