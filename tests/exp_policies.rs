@@ -69,7 +69,11 @@ fn no_retries_and_three_retries_follow_their_closed_forms() {
     // Three retries: success 1 − f⁴ = 0.9984 (se 0.0005); load 1 + f + f² + f³ = 1.248
     // (per-call sd 0.54, se 0.007).
     let naive = brooker("naive", "0.2", 3);
-    assert!((success(&naive) - 0.9984).abs() < 0.003, "{}", success(&naive));
+    assert!(
+        (success(&naive) - 0.9984).abs() < 0.003,
+        "{}",
+        success(&naive)
+    );
     let load = amplification(&naive);
     assert!((load - 1.248).abs() < 0.03, "{load}");
 }
@@ -92,7 +96,11 @@ fn bucket_and_breaker_are_three_retries_when_failures_are_rare_and_near_none_whe
     let bucket = amplification(&brooker("bucket", "0.5", 3));
     assert!((1.08..=1.145).contains(&bucket), "bucket {bucket}");
     let breaker = brooker("breaker", "0.5", 3);
-    assert!(amplification(&breaker) < 1.01, "{}", amplification(&breaker));
+    assert!(
+        amplification(&breaker) < 1.01,
+        "{}",
+        amplification(&breaker)
+    );
     assert!(breaker.throttled > 0);
 }
 
@@ -138,7 +146,11 @@ fn sre(policy: &str, fail_rate: &str, edits: &[(&str, &str)]) -> Tally {
 fn a_cap_of_three_attempts_triples_the_load_and_a_ten_percent_budget_holds_it_near_1_1() {
     // Every attempt rejected: the cap is the load, exactly.
     let capped = sre("naive", "1", &[]);
-    assert_eq!(capped.attempts, 3 * capped.rpcs, "somewhat below 3X is at most 3X");
+    assert_eq!(
+        capped.attempts,
+        3 * capped.rpcs,
+        "somewhat below 3X is at most 3X"
+    );
     // 90 % rejected: 1 + 0.9 + 0.81 = 2.71 (per-request sd 0.47, se 0.0033).
     let load = amplification(&sre("naive", "0.9", &[]));
     assert!((load - 2.71).abs() < 0.015, "{load}");
@@ -147,7 +159,10 @@ fn a_cap_of_three_attempts_triples_the_load_and_a_ten_percent_budget_holds_it_ne
     // only by the first deposits (1.0995 over 60 s, 1.099 over 20 s).
     for fail in ["0.9", "1"] {
         let load = amplification(&sre(BUDGET_10, fail, &[]));
-        assert!((1.09..=1.1).contains(&load), "10 % budget, f = {fail}: {load}");
+        assert!(
+            (1.09..=1.1).contains(&load),
+            "10 % budget, f = {fail}: {load}"
+        );
     }
 }
 
@@ -192,7 +207,10 @@ fn naive_is_a6_without_its_bucket() {
     let a6 = tally(&scenario("brooker-retries.json", &edits("a6")), 1);
     let naive = tally(&scenario("brooker-retries.json", &edits("naive")), 1);
     let (a, n) = (amplification(&a6), amplification(&naive));
-    assert!((a - 1.1).abs() < 0.012 && (n - 1.1).abs() < 0.012, "{a} {n}");
+    assert!(
+        (a - 1.1).abs() < 0.012 && (n - 1.1).abs() < 0.012,
+        "{a} {n}"
+    );
     assert_eq!((a6.throttled, naive.throttled), (0, 0));
 }
 
@@ -210,4 +228,56 @@ fn policies_are_deterministic_per_seed() {
     assert_eq!(one.attempts, world::tally(&s, 4).attempts);
     assert_eq!(one.series.attempts, world::tally(&s, 4).series.attempts);
     assert_ne!(one.attempts, world::tally(&s, 5).attempts, "seeds differ");
+}
+
+/// The metastable study compressed as in tests/exp_metastable.rs (100 ms front-end timeout,
+/// 1 s hold at t = 5 s, 40 s at 280/s fixed against 300/s), under `policy`: mean
+/// (attempts/s, goodput/s) over t = 30..40 s.
+fn metastable(policy: &str) -> (f64, f64) {
+    let s = scenario(
+        "metastable.json",
+        &[
+            ("service_config", "configs/retry-throttled.json"),
+            ("load.client_policy", policy),
+            ("load.arrivals.duration_ms", "40000"),
+            ("load.arrivals.process", "fixed"),
+            ("load.server.timeout_ms", "100"),
+            ("load.server.outages[0].from_ms", "5000"),
+            ("load.server.outages[0].to_ms", "6000"),
+        ],
+    );
+    let t = world::tally(&s, 1);
+    let mean = |v: &[u64]| {
+        (30..40)
+            .map(|i| v.get(i).copied().unwrap_or(0))
+            .sum::<u64>() as f64
+            / 10.0
+    };
+    (mean(&t.series.attempts), mean(&t.series.goodput))
+}
+
+#[test]
+fn after_an_outage_a_retry_ratio_is_not_enough_at_93_percent_utilization() {
+    // A budget or Brooker's bucket bounds retries to 10–20 % of requests; 1.1 × 280 = 308 is
+    // already over the 300/s the server has, so the storm sustains itself as with naive.
+    for policy in ["naive", "budget", BUDGET_10, "bucket"] {
+        let (attempts, goodput) = metastable(policy);
+        assert!(attempts > 1.05 * 280.0, "{policy}: attempts/s {attempts}");
+        assert!(goodput < 0.05 * 280.0, "{policy}: goodput/s {goodput}");
+    }
+    // Policies that stop retrying outright once failures dominate recover like no retries.
+    for policy in ["a6", "none", "breaker"] {
+        let (attempts, goodput) = metastable(policy);
+        assert!(goodput > 0.95 * 280.0, "{policy}: goodput/s {goodput}");
+        assert!(attempts < 1.05 * 280.0, "{policy}: attempts/s {attempts}");
+    }
+    // Adaptive throttling sheds first tries too: the server drains, but the two-minute memory
+    // of failures keeps rejecting locally long after (its rejection probability falls by
+    // roughly half per window once accepts resume).
+    let (attempts, goodput) = metastable("adaptive");
+    assert!(attempts < 0.9 * 280.0, "adaptive: attempts/s {attempts}");
+    assert!(
+        goodput > 0.0 && goodput < 0.9 * 280.0,
+        "adaptive: {goodput}"
+    );
 }
