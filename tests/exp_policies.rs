@@ -281,3 +281,20 @@ fn after_an_outage_a_retry_ratio_is_not_enough_at_93_percent_utilization() {
         "adaptive: {goodput}"
     );
 }
+
+#[test]
+fn every_policy_kind_is_written_out_with_its_parameters_and_reads_back_equal() {
+    for policy in [
+        "none",
+        "naive",
+        r#"{"kind": "budget", "ttl_ms": 2500, "min_per_sec": 3, "retry_percent": 12.5}"#,
+        r#"{"kind": "adaptive", "k": 1.1, "window_ms": 60000}"#,
+        r#"{"kind": "breaker", "max_failure_percent": 7.5}"#,
+        r#"{"kind": "bucket", "deposit": 0.25, "size": 3}"#,
+    ] {
+        let s = scenario("brooker-retries.json", &[("load.client_policy", policy)]);
+        let text = s.to_json();
+        let again = Scenario::from_json(&text, &std::env::temp_dir(), "again").unwrap();
+        assert_eq!(again.load, s.load, "{policy}: {text}");
+    }
+}

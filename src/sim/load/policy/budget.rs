@@ -29,11 +29,10 @@ pub struct Budget {
 impl Budget {
     /// A budget with no deposits yet (only the reserve).
     pub fn new(spec: BudgetSpec) -> Self {
-        let (deposit, cost) = if spec.retry_percent_milli == 0 {
-            (0, 1)
-        } else {
-            // 1000 / (percent / 100), with the percent in thousandths: 10^8 / percent_milli.
-            (1000, (100_000_000 / spec.retry_percent_milli).max(1) as i64)
+        // 1000 / (percent / 100), with the percent in thousandths: 10^8 / percent_milli.
+        let (deposit, cost) = match 100_000_000u64.checked_div(spec.retry_percent_milli) {
+            None => (0, 1),
+            Some(cost) => (1000, cost.max(1) as i64),
         };
         let reserve = u128::from(spec.min_per_sec) * u128::from(spec.ttl) * cost as u128
             / u128::from(NANOS_PER_SEC);
