@@ -131,12 +131,12 @@ fn many_small_clients_make_the_bucket_naive_and_the_breaker_none() {
     assert!(bucket < 1.15, "bucket, 10 clients: {bucket}");
 }
 
-/// The SRE book's failing backend: 10 clients × 100 requests/s, 20 s (20,000 per seed).
+/// The SRE book's failing backend: 10 clients × 100 requests/s, 10 s (10,000 per seed).
 fn sre(policy: &str, fail_rate: &str, edits: &[(&str, &str)]) -> Tally {
     let mut all = vec![
         ("load.client_policy", policy),
         ("server.schedule.fail_rate", fail_rate),
-        ("load.arrivals.duration_ms", "20000"),
+        ("load.arrivals.duration_ms", "10000"),
     ];
     all.extend_from_slice(edits);
     tally(&scenario("sre-overload.json", &all), 1)
@@ -151,12 +151,12 @@ fn a_cap_of_three_attempts_triples_the_load_and_a_ten_percent_budget_holds_it_ne
         3 * capped.rpcs,
         "somewhat below 3X is at most 3X"
     );
-    // 90 % rejected: 1 + 0.9 + 0.81 = 2.71 (per-request sd 0.47, se 0.0033).
+    // 90 % rejected: 1 + 0.9 + 0.81 = 2.71 (per-request sd 0.47, se 0.0047).
     let load = amplification(&sre("naive", "0.9", &[]));
-    assert!((load - 2.71).abs() < 0.015, "{load}");
+    assert!((load - 2.71).abs() < 0.02, "{load}");
     // The book's per-client 10 % budget on top: retries are at most 10 % of requests over
     // any 10 s window, and with 90 % rejected the demand always exceeds it — so 1.1, short
-    // only by the first deposits (1.0995 over 60 s, 1.099 over 20 s).
+    // only by the first deposits (1.0995 over 60 s, 1.0996 over 10 s).
     for fail in ["0.9", "1"] {
         let load = amplification(&sre(BUDGET_10, fail, &[]));
         assert!(
@@ -177,7 +177,7 @@ fn finagles_default_budget_keeps_its_promise_per_client_not_per_backend() {
     // load is the cap's 2.71× — the book's 1.1× holds only for a ratio without a reserve.
     let many = [("load.clients", "1000"), ("load.arrivals.rate_per_s", "1")];
     let load = amplification(&sre("budget", "0.9", &many));
-    assert!((load - 2.71).abs() < 0.015, "{load}");
+    assert!((load - 2.71).abs() < 0.02, "{load}");
     let load = amplification(&sre(BUDGET_10, "0.9", &many));
     assert!(load <= 1.1, "the ratio alone still holds: {load}");
 }
