@@ -112,9 +112,10 @@ pub(crate) struct Channel<'a> {
 impl Channel<'_> {
     /// One call, start to end — the body every simulated world spawns per RPC: reserve the
     /// request's bytes (held until the call ends; without them the call is sent once, R66),
-    /// plan it (R81; `deadline` is the application's, relative to the call's start), run the driver on jitter stream `(seed, Jitter, id)` (rule 1), hand the
-    /// record with the message the application received and the reason it ended to `then`
-    /// (the load world's tally), and record it.
+    /// plan it (R81; `deadline` is the application's, relative to the call's start), run the
+    /// driver on jitter stream `(seed, Jitter, id)` (rule 1), hand the record with the message
+    /// the application received and the reason it ended to `then` (the load world's tally),
+    /// and record it.
     ///
     /// The clock and transport are taken by value so a world can spawn this future as it is:
     /// wrapping it in another `async` block would cost the plain runner a layer of state.

@@ -4,7 +4,9 @@
 //! one throttle per client process (R41), and per client one arrival task that starts user
 //! requests on schedule and spawns each request's `fan_out` RPCs. Every RPC is the plain
 //! runner's per-call body (`Channel::call` in [`crate::sim::run`]: buffer, plan, driver,
-//! record), followed by this world's tally.
+//! record), followed by this world's tally — or, under a `load.client_policy` other than
+//! `a6`, the policy's loop around one-attempt calls of that same body (`super::app_call`),
+//! with one policy state per client.
 //!
 //! Streams (rule 1): client `c`'s arrivals (a `fixed` client's phase first) draw from
 //! `(seed, Arrivals, c)`; its n-th RPC (in start order, counting fan-out) draws jitter from
