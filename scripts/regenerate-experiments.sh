@@ -3,7 +3,7 @@
 # sweep documents and the --plot SVGs) from scripts/experiment-reports.tsv, which lists each
 # output with the exact command that writes it.
 #
-#   scripts/regenerate-experiments.sh            # every report (~10 min of 2 cores, release)
+#   scripts/regenerate-experiments.sh            # every report (~13 min of 2 cores, release)
 #   scripts/regenerate-experiments.sh small      # only the `small` lines (seconds)
 #   scripts/regenerate-experiments.sh big|all    # only the big ones / all (the default)
 #   HEDGEHOG=path/to/hedgehog scripts/regenerate-experiments.sh   # skip the release build

@@ -30,9 +30,12 @@
 //! - `server`: see [`crate::sim::load::backend::Backend`].
 //! - `series_ms`: width of the time buckets of the time series (offered, attempts, goodput,
 //!   served), default 1 s.
+//! - `client_policy`: A6 (the default) or a policy A6 is compared with, per client
+//!   ([`super::client_policy`]).
 
 use crate::json::Value;
 
+use super::client_policy::ClientPolicySpec;
 use super::fields::{self as parse, FieldError};
 use super::limits::{MAX_CLIENTS, MAX_FAN_OUT, MAX_OFFERED_RPCS_PER_S, MAX_RATE_PER_S};
 use crate::code::Code;
@@ -103,6 +106,8 @@ pub struct LoadSpec {
     pub server: BackendSpec,
     /// Width of a time-series bucket.
     pub series: Nanos,
+    /// Who decides whether each client sends and retries (`a6`: the service config).
+    pub client_policy: ClientPolicySpec,
 }
 
 impl Default for LoadSpec {
@@ -115,6 +120,7 @@ impl Default for LoadSpec {
             fan_out: 1,
             server: BackendSpec::default(),
             series: NANOS_PER_SEC,
+            client_policy: ClientPolicySpec::A6,
         }
     }
 }
@@ -163,6 +169,7 @@ impl LoadSpec {
             "fan_out",
             "server",
             "series_ms",
+            "client_policy",
             "$comment",
         ];
         let map = parse::object(value, path, &keys)?;
@@ -182,6 +189,9 @@ impl LoadSpec {
             if spec.series == 0 {
                 return Err(FieldError::new(&at("series_ms"), "expected a width > 0"));
             }
+        }
+        if let Some(v) = map.get("client_policy") {
+            spec.client_policy = ClientPolicySpec::parse(v, &at("client_policy"))?;
         }
         if let Some(v) = map.get("arrivals") {
             spec.arrivals = Some(parse_arrivals(v, &at("arrivals"))?);

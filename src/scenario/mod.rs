@@ -23,6 +23,7 @@
 pub mod behaviour;
 mod builder;
 pub mod client;
+pub mod client_policy;
 pub mod fields;
 pub mod latency;
 pub mod limits;

@@ -26,6 +26,8 @@ pub enum Purpose {
     ServerLatency,
     /// Client arrival draws (reserved for stochastic arrival processes).
     Arrivals,
+    /// A load client's policy draws (adaptive throttling; index = client).
+    ClientPolicy,
 }
 
 impl Purpose {
@@ -35,6 +37,7 @@ impl Purpose {
             Purpose::ServerStatus => 2,
             Purpose::ServerLatency => 3,
             Purpose::Arrivals => 4,
+            Purpose::ClientPolicy => 5,
         }
     }
 }

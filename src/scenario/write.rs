@@ -10,6 +10,7 @@
 use serde::{Serialize, Serializer};
 use serde_json::value::RawValue;
 
+use super::client_policy::ClientPolicySpec;
 use super::latency::Latency;
 use super::load::{Arrivals, BackendSpec, LoadSpec, OutageMode, Process};
 use super::schedule::{Schedule, ScriptStep, Then};
@@ -111,6 +112,27 @@ struct LoadOut {
     fan_out: u32,
     server: BackendOut,
     series_ms: Box<RawValue>,
+    /// Absent for `a6`, so a scenario that never named a policy is written as before.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    client_policy: Option<PolicyOut>,
+}
+
+/// A client policy with every parameter spelled out (kinds without parameters as `{kind}`).
+struct PolicyOut {
+    kind: &'static str,
+    params: Vec<(&'static str, Box<RawValue>)>,
+}
+
+impl Serialize for PolicyOut {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap;
+        let mut map = serializer.serialize_map(Some(1 + self.params.len()))?;
+        map.serialize_entry("kind", self.kind)?;
+        for (key, value) in &self.params {
+            map.serialize_entry(key, value)?;
+        }
+        map.end()
+    }
 }
 
 #[derive(Serialize)]
@@ -252,7 +274,36 @@ fn load(l: &LoadSpec) -> LoadOut {
         fan_out: l.fan_out,
         server: backend(&l.server),
         series_ms: ms(l.series),
+        client_policy: policy(&l.client_policy),
     }
+}
+
+fn policy(p: &ClientPolicySpec) -> Option<PolicyOut> {
+    let thousandths = |n: u64| number(u128::from(n), 3);
+    let params = match *p {
+        ClientPolicySpec::A6 => return None,
+        ClientPolicySpec::None | ClientPolicySpec::Naive => vec![],
+        ClientPolicySpec::Budget(b) => vec![
+            ("ttl_ms", ms(b.ttl)),
+            ("min_per_sec", number(u128::from(b.min_per_sec), 0)),
+            ("retry_percent", thousandths(b.retry_percent_milli)),
+        ],
+        ClientPolicySpec::Adaptive(a) => {
+            vec![("k", thousandths(a.k_milli)), ("window_ms", ms(a.window))]
+        }
+        ClientPolicySpec::Breaker(b) => vec![(
+            "max_failure_percent",
+            thousandths(b.max_failure_percent_milli),
+        )],
+        ClientPolicySpec::Bucket(b) => vec![
+            ("deposit", thousandths(b.deposit_milli)),
+            ("size", thousandths(b.size_milli)),
+        ],
+    };
+    Some(PolicyOut {
+        kind: p.kind(),
+        params,
+    })
 }
 
 impl Scenario {

@@ -20,6 +20,7 @@ use super::executor::Executor;
 use super::transport::SimTransport;
 use crate::clock::Clock;
 use crate::code::Code;
+use crate::config::{Policy, RetryPolicy};
 use crate::driver::{run_call, CallContext};
 use crate::engine::{FinishReason, Throttle};
 use crate::plan::buffer::RetryBuffer;
@@ -67,6 +68,23 @@ pub(crate) fn method_plans(scenario: &Scenario) -> Vec<ClientMethod> {
 }
 
 impl ClientMethod {
+    /// The same method with configured retries and hedging off (one attempt per call), for a
+    /// client policy that retries above the channel (`sim::load::app_call`).
+    pub(crate) fn without_retries(&self) -> ClientMethod {
+        ClientMethod {
+            plan: self.plan.clone().without_retries(),
+            path: Arc::clone(&self.path),
+        }
+    }
+
+    /// The method's `retryPolicy`, if it has one.
+    pub(crate) fn retry_policy(&self) -> Option<&RetryPolicy> {
+        match &self.plan.policy {
+            Policy::Retry(r) => Some(r),
+            _ => None,
+        }
+    }
+
     /// `service/Method`, what the server's behaviour is told: the path without its `/`
     /// (made once per run, so no call allocates it).
     pub(crate) fn name(&self) -> &str {
@@ -94,9 +112,10 @@ pub(crate) struct Channel<'a> {
 impl Channel<'_> {
     /// One call, start to end — the body every simulated world spawns per RPC: reserve the
     /// request's bytes (held until the call ends; without them the call is sent once, R66),
-    /// plan it (R81), run the driver on jitter stream `(seed, Jitter, id)` (rule 1), hand the
-    /// record with the message the application received and the reason it ended to `then`
-    /// (the load world's tally), and record it.
+    /// plan it (R81; `deadline` is the application's, relative to the call's start), run the
+    /// driver on jitter stream `(seed, Jitter, id)` (rule 1), hand the record with the message
+    /// the application received and the reason it ended to `then` (the load world's tally),
+    /// and record it.
     ///
     /// The clock and transport are taken by value so a world can spawn this future as it is:
     /// wrapping it in another `async` block would cost the plain runner a layer of state.
@@ -106,6 +125,7 @@ impl Channel<'_> {
         transport: T,
         id: u64,
         method: &ClientMethod,
+        deadline: Option<Nanos>,
         then: F,
     ) where
         T: Transport<Response = String>,
@@ -117,7 +137,7 @@ impl Channel<'_> {
         let now = clock.now();
         let plan = method
             .plan
-            .call_plan(client.deadline, now, self.scenario.jitter, fits);
+            .call_plan(deadline, now, self.scenario.jitter, fits);
         self.recorder.started(&CallStart {
             call: id,
             at: now,
@@ -233,7 +253,9 @@ fn run_on(
                 let transport = SimTransport::new(clock.clone(), server, Rc::clone(&message))
                     .with_method(method.name());
                 let clock = clock.clone();
-                spawner.spawn_with(|| channel.call(clock, transport, i, method, |_, _| ()));
+                let deadline = client.deadline;
+                spawner
+                    .spawn_with(|| channel.call(clock, transport, i, method, deadline, |_, _| ()));
             }
         }
     };

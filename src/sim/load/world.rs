@@ -4,7 +4,9 @@
 //! one throttle per client process (R41), and per client one arrival task that starts user
 //! requests on schedule and spawns each request's `fan_out` RPCs. Every RPC is the plain
 //! runner's per-call body (`Channel::call` in [`crate::sim::run`]: buffer, plan, driver,
-//! record), followed by this world's tally.
+//! record), followed by this world's tally — or, under a `load.client_policy` other than
+//! `a6`, the policy's loop around one-attempt calls of that same body (`super::app_call`),
+//! with one policy state per client.
 //!
 //! Streams (rule 1): client `c`'s arrivals (a `fixed` client's phase first) draw from
 //! `(seed, Arrivals, c)`; its n-th RPC (in start order, counting fan-out) draws jitter from
@@ -23,7 +25,9 @@ use std::sync::Mutex;
 
 use rand::{Rng, RngCore};
 
+use super::app_call::{AppCall, Outcome, PolicyClient};
 use super::backend::Backend;
+use super::policy;
 use super::tally::Tally;
 use super::transport::{LoadTransport, ServerSide};
 use super::{Arrivals, LoadSpec, Process};
@@ -91,21 +95,27 @@ fn fixed_phase(a: &Arrivals, rng: &mut dyn RngCore) -> Nanos {
     }
 }
 
-/// Counts an ended RPC: its attempts and throttling, and its user request once the request's
-/// last RPC has ended (the request fails with the first failing RPC's status).
-fn count_rpc(server: &ServerSide, request: &Request, record: &CallRecord, reason: FinishReason) {
+/// Counts a call's attempts, at the instants they were sent.
+fn count_attempts(server: &ServerSide, record: &CallRecord) {
     let mut t = server.tally.borrow_mut();
-    t.rpcs += 1;
     for a in &record.attempts {
         t.attempt(a.sent);
     }
-    if reason == FinishReason::Throttled {
+}
+
+/// Counts an ended RPC (its attempts counted already): its throttling, and its user request
+/// once the request's last RPC has ended (the request fails with the first failing RPC's
+/// status).
+fn count_end(server: &ServerSide, request: &Request, out: Outcome) {
+    let mut t = server.tally.borrow_mut();
+    t.rpcs += 1;
+    if out.throttled {
         t.throttled += 1;
     }
-    if record.status != Code::Ok && request.status.get() == Code::Ok {
-        request.status.set(record.status);
+    if out.status != Code::Ok && request.status.get() == Code::Ok {
+        request.status.set(out.status);
     }
-    request.ended.set(request.ended.get().max(record.ended));
+    request.ended.set(request.ended.get().max(out.ended));
     let left = request.remaining.get() - 1;
     request.remaining.set(left);
     if left == 0 {
@@ -164,7 +174,28 @@ pub(crate) fn run_on(
         .collect();
     let plans = method_plans(scenario);
     let message: Rc<str> = Rc::from(client.message.as_str());
-    let (server, plans) = (&server, &plans);
+    // A client policy other than A6 (`load.client_policy`): one per client, each attempt a
+    // call with the method's retries off (`app_call`).
+    let policies: Vec<PolicyClient> = (0..load.clients)
+        .map_while(|c| {
+            Some(PolicyClient {
+                policy: RefCell::new(policy::build(&load.client_policy)?),
+                rng: RefCell::new(stream(seed, Purpose::ClientPolicy, c)),
+            })
+        })
+        .collect();
+    let once: Vec<_> = plans.iter().map(|p| p.without_retries()).collect();
+    let app_calls: Vec<AppCall<'_>> = policies
+        .iter()
+        .zip(&channels)
+        .map(|(client, channel)| AppCall {
+            channel,
+            server: &server,
+            client,
+            message: Rc::clone(&message),
+        })
+        .collect();
+    let (server, plans, once, app_calls) = (&server, &plans, &once, &app_calls);
 
     let mut executor = Executor::new();
     let clock = executor.clock().clone();
@@ -173,6 +204,7 @@ pub(crate) fn run_on(
         let clock = clock.clone();
         let message = Rc::clone(&message);
         let channel = &channels[usize::try_from(c).unwrap_or(0)];
+        let app_call = app_calls.get(usize::try_from(c).unwrap_or(0));
         executor.spawn(async move {
             let mut rng = stream(seed, Purpose::Arrivals, c);
             let mut rpc: u64 = 0;
@@ -205,14 +237,29 @@ pub(crate) fn run_on(
                     let m = usize::try_from(rpc % plans.len() as u64).unwrap_or(0);
                     let plan = &plans[m];
                     rpc += 1;
+                    let request = Rc::clone(&request);
+                    let clock = clock.clone();
+                    if let Some(app_call) = app_call {
+                        let counted = |record: &CallRecord| count_attempts(server, record);
+                        spawner.spawn(async move {
+                            let out = app_call.run(clock, id, plan, &once[m], counted).await;
+                            count_end(server, &request, out);
+                        });
+                        continue;
+                    }
                     let transport = LoadTransport::new(clock.clone(), server, Rc::clone(&message))
                         .with_method(plan.name());
-                    let request = Rc::clone(&request);
                     let then = move |record: &CallRecord, reason| {
-                        count_rpc(server, &request, record, reason);
+                        count_attempts(server, record);
+                        let out = Outcome {
+                            status: record.status,
+                            ended: record.ended,
+                            throttled: reason == FinishReason::Throttled,
+                        };
+                        count_end(server, &request, out);
                     };
-                    let clock = clock.clone();
-                    spawner.spawn_with(|| channel.call(clock, transport, id, plan, then));
+                    let deadline = client.deadline;
+                    spawner.spawn_with(|| channel.call(clock, transport, id, plan, deadline, then));
                 }
             }
         });
