@@ -65,6 +65,8 @@ impl Harness {
             deadline,
             jitter,
             request_fits_buffer: fits,
+            profile: crate::profile::Profile::a6(),
+            config_rejected: None,
         };
         Harness {
             engine: CallEngine::new(plan),
