@@ -22,10 +22,6 @@ use crate::profile::choices::{AttemptCeiling, Limits, MalformedPushback, Throttl
 use crate::profile::Profile;
 use crate::time::{earliest, Nanos};
 
-/// How many never-sent attempts one call may replay before giving up (D21, as in Java): the
-/// `a6` profile's transparent-retry cap.
-pub const TRANSPARENT_RETRY_LIMIT: u32 = crate::profile::catalog::TRANSPARENT_CAP;
-
 /// What the engine borrows from its surroundings for one step.
 pub struct Env<'a> {
     /// Jitter draws (the call's own seeded stream in the simulator).
