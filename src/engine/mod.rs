@@ -256,6 +256,8 @@ mod tests_call;
 #[cfg(test)]
 mod tests_hedging;
 #[cfg(test)]
+mod tests_profile;
+#[cfg(test)]
 mod tests_recv_timeout;
 #[cfg(test)]
 mod tests_retry;
