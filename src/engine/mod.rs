@@ -12,6 +12,7 @@ pub mod outputs;
 pub mod pushback;
 mod recv_timeout;
 mod retry;
+mod runtime;
 pub mod throttle;
 mod transparent;
 
@@ -161,6 +162,8 @@ pub enum FinishReason {
     ConfigRejected,
     /// A malformed pushback value made the runtime fail the call INTERNAL (R39, C-core).
     MalformedPushback,
+    /// One attempt only: the runtime parses `hedgingPolicy` and never hedges (R63).
+    HedgingIgnored,
 }
 
 impl FinishReason {
@@ -180,6 +183,7 @@ impl FinishReason {
             FinishReason::RecvTimeout => "committed attempt got no response in time",
             FinishReason::ConfigRejected => "the runtime rejected the service config",
             FinishReason::MalformedPushback => "malformed pushback failed the call",
+            FinishReason::HedgingIgnored => "hedgingPolicy ignored by this runtime",
         }
     }
 }

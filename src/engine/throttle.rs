@@ -124,6 +124,19 @@ impl CallEngine {
         }
     }
 
+    /// The throttle's one success of this call (R42, R48), at most once.
+    pub(super) fn count_success(&mut self, env: &mut Env<'_>, out: &mut Outputs) {
+        if std::mem::replace(&mut self.success_counted, true) {
+            return;
+        }
+        if let Some((milli, max_milli)) = env.with_throttle(|t| {
+            t.on_success();
+            (t.milli(), t.max_milli())
+        }) {
+            out.push(Output::Note(Note::Tokens { milli, max_milli }));
+        }
+    }
+
     /// Whether the profile asks the throttle only when a retry's backoff ends (R49, grpc-js)
     /// rather than right after the failure (D11).
     pub(super) fn throttle_deferred(&self) -> bool {
