@@ -110,15 +110,8 @@ pub const GRPC_JAVA: Profile = Profile {
         precision: TokenPrecision::TruncateF32,
         scope: BucketScope::PerChannel,
     },
-    limits: Limits {
-        attempts: AttemptCeiling::Adjustable,
-        buffer_per_rpc: MIB,
-        buffer_per_channel: Some(16 * MIB),
-        buffer_commit: BufferCommit::Exceeds,
-        transparent_cap: Some(TRANSPARENT_CAP),
-        refused_replay: RefusedReplay::OnceBeforeAppReached,
-        hedge_previous_header: true,
-    },
+    // hedgehog took its limits from grpc-java (D4, D21, D22): the same values.
+    limits: A6.limits,
     acceptance: Acceptance::FailsEveryCall {
         status: Code::Unknown,
         how: "grpc-java rejects the service config: every call fails UNKNOWN \
@@ -187,13 +180,9 @@ pub const GRPC_JS: Profile = Profile {
         scope: BucketScope::PerTarget,
     },
     limits: Limits {
-        attempts: AttemptCeiling::Adjustable,
-        buffer_per_rpc: MIB,
-        buffer_per_channel: Some(16 * MIB),
-        buffer_commit: BufferCommit::Exceeds,
         transparent_cap: None,
         refused_replay: RefusedReplay::OncePerCall,
-        hedge_previous_header: true,
+        ..A6.limits
     },
     acceptance: Acceptance::NoCalls {
         how: "grpc-js rejects the service config: the client constructor throws and no call \
