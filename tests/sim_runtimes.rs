@@ -397,3 +397,39 @@ fn every_runtime_scenario_and_profile_matches_its_snapshot() {
         }
     }
 }
+
+#[test]
+fn each_runtime_buffers_by_its_own_default_and_commits_at_or_past_the_limit_r66_r68() {
+    let retried = (Code::Ok, 2, ms(12));
+    let once = (Code::Unavailable, 1, ms(1));
+    table(
+        "buffer-default",
+        &[
+            ("a6", retried),
+            ("grpc-go", once),
+            ("grpc-go@1.33", once),
+            ("grpc-java", retried),
+            ("c-core", once),
+            ("grpc-js", retried),
+        ],
+        outcome,
+    );
+    table(
+        "buffer-exact-limit",
+        &[
+            ("a6", retried),
+            ("grpc-go", retried),
+            ("grpc-go@1.33", retried),
+            ("grpc-java", retried),
+            ("c-core", once),
+            ("grpc-js", retried),
+        ],
+        outcome,
+    );
+    // A buffer the scenario sets is the scenario's, whatever the runtime's default.
+    let mut set = load("buffer-default");
+    set.client.retry_buffer_bytes = 1 << 20;
+    set.client.retry_buffer_set = true;
+    let go = set.with_profile(Profile::by_name("grpc-go").unwrap());
+    assert_eq!(outcome(&trace(&go, 1)), retried);
+}

@@ -196,7 +196,8 @@ pub enum AttemptCeiling {
     UntilDeadline,
 }
 
-/// Whether the data buffered for a retry may *reach* the limit (R66, R68). Data only for now.
+/// Whether the data buffered for a retry may *reach* the limit (R66, R68). Consulted by the
+/// simulator's retry buffer.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum BufferCommit {
     /// Commit when the buffered bytes *exceed* the limit; exactly the limit still fits:
@@ -225,12 +226,12 @@ pub struct Limits {
     /// The `maxAttempts` ceiling (R16).
     pub attempts: AttemptCeiling,
     /// The default retry buffer per RPC, in bytes (R68): 256 KiB in grpc-go and C-core,
-    /// 1 MiB in grpc-java, grpc-js and hedgehog (D22). Data only: a scenario states its
-    /// client's buffer (`client.retry_buffer_bytes`, default hedgehog's 1 MiB) whatever the
-    /// profile, so that the buffer is a fact of the scenario, not of the runtime.
+    /// 1 MiB in grpc-java, grpc-js and hedgehog (D22). A scenario that sets
+    /// `client.retry_buffer_bytes` keeps its own.
     pub buffer_per_rpc: u64,
     /// The default retry buffer per channel (R68): none in grpc-go and C-core, 16 MiB in
-    /// grpc-java, grpc-js and hedgehog (D22). Data only, as [`Limits::buffer_per_rpc`].
+    /// grpc-java, grpc-js and hedgehog (D22). A scenario that sets
+    /// `client.channel_buffer_bytes` keeps its own.
     pub buffer_per_channel: Option<u64>,
     /// Exceeding or reaching the limit commits (R68).
     pub buffer_commit: BufferCommit,

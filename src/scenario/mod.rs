@@ -284,7 +284,9 @@ impl Scenario {
         };
         let server = ServerSpec::parse(parse::required(map, "", "server").map_err(err)?, "server")
             .map_err(err)?;
-        let client = parse_client(parse::required(map, "", "client").map_err(err)?).map_err(err)?;
+        let mut client =
+            parse_client(parse::required(map, "", "client").map_err(err)?).map_err(err)?;
+        client.default_buffers(&profile.limits);
         let live_comparable = match map.get("live_comparable") {
             Some(v) => parse::boolean(v, "live_comparable").map_err(err)?,
             None => false,
@@ -353,12 +355,14 @@ impl Scenario {
     pub const DEFAULTED_KEYS: [&'static str; 2] = ["profile", "jitter"];
 
     /// The same scenario run as `profile`'s runtime would run it (`hedgehog sim --as`); the
-    /// backoff draw follows the profile unless the scenario set `jitter` itself.
+    /// backoff draw and the retry buffers follow the profile unless the scenario set them
+    /// (`jitter`, `client.retry_buffer_bytes`, `client.channel_buffer_bytes`).
     pub fn with_profile(mut self, profile: &'static Profile) -> Scenario {
         self.profile = profile;
         if !self.jitter_explicit {
             self.jitter = profile.jitter;
         }
+        self.client.default_buffers(&profile.limits);
         self
     }
 

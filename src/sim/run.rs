@@ -245,7 +245,8 @@ fn run_on(
         0
     };
     let message: Rc<str> = Rc::from(client.message.as_str());
-    let buffer = RetryBuffer::new(client.retry_buffer_bytes, client.channel_buffer_bytes);
+    let buffer = RetryBuffer::new(client.retry_buffer_bytes, client.channel_buffer_bytes)
+        .committing(scenario.profile.limits.buffer_commit);
     let target = sim_target(scenario);
     let channel = Channel {
         scenario,

@@ -147,7 +147,10 @@ pub(crate) fn run_on(
         })
         .collect();
     let buffers: Vec<RetryBuffer> = (0..load.clients)
-        .map(|_| RetryBuffer::new(client.retry_buffer_bytes, client.channel_buffer_bytes))
+        .map(|_| {
+            RetryBuffer::new(client.retry_buffer_bytes, client.channel_buffer_bytes)
+                .committing(scenario.profile.limits.buffer_commit)
+        })
         .collect();
     let target = sim_target(scenario);
     let admission = scenario.admission();
