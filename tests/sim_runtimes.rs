@@ -433,3 +433,24 @@ fn each_runtime_buffers_by_its_own_default_and_commits_at_or_past_the_limit_r66_
     let go = set.with_profile(Profile::by_name("grpc-go").unwrap());
     assert_eq!(outcome(&trace(&go, 1)), retried);
 }
+
+#[test]
+fn grpc_java_keeps_the_token_ratio_as_an_f32_r47_r50() {
+    let last_tokens = |t: &Trace| {
+        let tokens = t.events.iter().rev().find(|e| e.kind == EventKind::Tokens);
+        tokens.map(|e| e.detail.clone()).unwrap_or_default()
+    };
+    let exact = "2.700 of 3.000 tokens".to_string();
+    table(
+        "throttle-ratio-precision",
+        &[
+            ("a6", exact.clone()),
+            ("grpc-go", exact.clone()),
+            ("grpc-go@1.33", exact.clone()),
+            ("grpc-java", "2.699 of 3.000 tokens".to_string()),
+            ("c-core", exact.clone()),
+            ("grpc-js", exact),
+        ],
+        last_tokens,
+    );
+}

@@ -16,6 +16,7 @@ use super::{Env, Note, Output, Outputs};
 use crate::code::Code;
 use crate::config::ThrottleConfig;
 use crate::profile::choices::ThrottleCheck;
+use crate::profile::Profile;
 
 /// The token counter of one target.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -31,6 +32,16 @@ impl Throttle {
             config,
             milli: config.max_tokens_milli,
         }
+    }
+
+    /// A full bucket as `profile`'s runtime keeps it: `tokenRatio` through its precision
+    /// (R50; grpc-java's f32 earns 0.699 for 0.7).
+    pub fn for_profile(config: ThrottleConfig, profile: &Profile) -> Self {
+        let precision = profile.throttle.precision;
+        Throttle::new(ThrottleConfig {
+            token_ratio_milli: precision.ratio_milli(config.token_ratio_milli),
+            ..config
+        })
     }
 
     /// A qualifying failure: one token off, stopping at 0 (R42, R44).
@@ -210,6 +221,27 @@ mod tests {
         t.on_success();
         assert_eq!(t.milli(), 5_400);
         assert!(t.allows_retry());
+    }
+
+    #[test]
+    fn grpc_java_earns_its_ratio_through_an_f32_r47_r50() {
+        use crate::profile::catalog::{A6, C_CORE, GRPC_JAVA};
+        let earned = |profile| {
+            let mut t = Throttle::for_profile(cfg(10_000, 700), profile);
+            t.on_failure();
+            t.on_success();
+            t.milli()
+        };
+        assert_eq!(earned(&A6), 9_700);
+        assert_eq!(earned(&C_CORE), 9_700);
+        assert_eq!(earned(&GRPC_JAVA), 9_699);
+        for milli in [1, 5, 100, 546, 1_000, 2_500] {
+            let f32_milli = crate::profile::choices::TokenPrecision::TruncateF32.ratio_milli(milli);
+            assert!(
+                f32_milli == milli || f32_milli + 1 == milli,
+                "{milli}: {f32_milli}"
+            );
+        }
     }
 
     #[test]

@@ -136,10 +136,11 @@ pub enum ThrottleCheck {
     WhenBackoffEnds,
 }
 
-/// How the throttle keeps `tokenRatio` (R46, R50). Data only: the simulator counts exact
-/// milli-tokens truncated from the ratio's text for every profile, which is what each runtime
-/// does for a ratio of at most three decimals; the choice matters only beyond that
-/// (`check-config` reports it).
+/// How the throttle keeps `tokenRatio` (R46, R47, R50). Consulted when the simulator makes a
+/// target's token bucket ([`TokenPrecision::ratio_milli`]). The config keeps the ratio as
+/// thousandths truncated from its text, so the simulator can show what an f32 does to them
+/// (grpc-java); rounding or keeping a fourth decimal (grpc-js, grpc-go) differs only for a
+/// ratio with more than three decimals, and is simulated as truncation.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum TokenPrecision {
     /// Three decimals kept, truncated from the decimal text: C-core (R50), hedgehog (R46, R47).
@@ -150,6 +151,21 @@ pub enum TokenPrecision {
     TruncateF32,
     /// Not truncated (float arithmetic): grpc-go (R50).
     Float,
+}
+
+impl TokenPrecision {
+    /// The milli-tokens a success earns, from the config's truncated thousandths: the same,
+    /// except through an f32: 0.7 held as an f32 is 0.69999998…, which scaled by 1000 and
+    /// truncated is 699 (R47).
+    pub fn ratio_milli(self, milli: u32) -> u32 {
+        match self {
+            TokenPrecision::TruncateF32 => {
+                let ratio = milli as f32 / 1000.0;
+                (f64::from(ratio) * 1000.0) as u32
+            }
+            TokenPrecision::TruncateText | TokenPrecision::Round | TokenPrecision::Float => milli,
+        }
+    }
 }
 
 /// Which calls share a token bucket (R51, D12). Data only: a simulated scenario has one

@@ -236,7 +236,7 @@ fn run_on(
     let throttle = scenario
         .config
         .retry_throttling
-        .map(|t| Mutex::new(Throttle::new(t)));
+        .map(|t| Mutex::new(Throttle::for_profile(t, scenario.profile)));
     let admission = scenario.admission();
     let plans = method_plans(scenario, &admission);
     let calls = if makes_calls(&admission) {

@@ -143,7 +143,7 @@ pub(crate) fn run_on(
             scenario
                 .config
                 .retry_throttling
-                .map(|t| Mutex::new(Throttle::new(t)))
+                .map(|t| Mutex::new(Throttle::for_profile(t, scenario.profile)))
         })
         .collect();
     let buffers: Vec<RetryBuffer> = (0..load.clients)
