@@ -454,3 +454,24 @@ fn grpc_java_keeps_the_token_ratio_as_an_f32_r47_r50() {
         last_tokens,
     );
 }
+
+#[cfg(feature = "echo")]
+#[test]
+fn live_mode_runs_only_the_a6_profile() {
+    let scenario = load("hedging-ignored").with_profile(Profile::by_name("grpc-js").unwrap());
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .expect("a runtime");
+    let err = rt
+        .block_on(hedgehog::live::run::run_live(&scenario, 1))
+        .err()
+        .map(|e| e.to_string());
+    assert_eq!(
+        err.as_deref(),
+        Some(
+            "live mode runs hedgehog's own A6 client only; profile \"grpc-js\" is for the \
+             simulator"
+        )
+    );
+}
