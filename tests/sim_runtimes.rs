@@ -475,3 +475,22 @@ fn live_mode_runs_only_the_a6_profile() {
         )
     );
 }
+
+#[test]
+fn a_summary_names_a_non_a6_profile_like_the_trace() {
+    let keys = |profile: &str| {
+        let scenario = load("config-rejected").with_profile(Profile::by_name(profile).unwrap());
+        let json = hedgehog::simulate_summary(&scenario, 1).to_json();
+        let keys: Vec<String> = json.as_object().unwrap().keys().cloned().collect();
+        (keys, json["calls"].to_string())
+    };
+    let (a6, calls) = keys("a6");
+    assert_eq!(&a6[..4], ["scenario", "seed", "mode", "calls"]);
+    assert_eq!(calls, "2");
+    let (js, calls) = keys("grpc-js");
+    assert_eq!(
+        &js[..5],
+        ["scenario", "seed", "mode", "profile", "config_rejected"]
+    );
+    assert_eq!(calls, "0", "grpc-js makes no call (R5)");
+}

@@ -5,7 +5,7 @@
 
 use crate::scenario::Scenario;
 use crate::trace::render::Head;
-use crate::trace::{Mode, Trace};
+use crate::trace::{Mode, Summary, Trace};
 
 /// The trace's profile and rejection, when the scenario runs as another runtime than `a6`.
 pub(super) fn name_profile(scenario: &Scenario, mut trace: Trace) -> Trace {
@@ -57,4 +57,14 @@ impl SimHead<'_> {
             config_rejected: self.config_rejected.as_deref(),
         }
     }
+}
+
+/// An empty [`Summary`] of `seed` of `scenario`, naming its profile and rejection as the
+/// trace's head does.
+pub fn summary_for(scenario: &Scenario, seed: u64) -> Summary {
+    let head = trace_head(scenario, seed);
+    let mut summary = Summary::new(&scenario.name, seed);
+    summary.profile = head.profile.map(str::to_string);
+    summary.config_rejected = head.config_rejected;
+    summary
 }

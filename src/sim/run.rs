@@ -301,7 +301,7 @@ pub fn trace(scenario: &Scenario, seed: u64) -> Trace {
 
 /// Totals of one run (`--summary`): memory flat in the number of calls.
 pub fn summary(scenario: &Scenario, seed: u64) -> Summary {
-    let summary = Summary::new(&scenario.name, seed);
+    let summary = super::head::summary_for(scenario, seed);
     let stats = run_with(scenario, seed, &summary);
     summary.finish(stats.unfinished as u64, stats.served)
 }
