@@ -494,3 +494,31 @@ fn a_summary_names_a_non_a6_profile_like_the_trace() {
     );
     assert_eq!(calls, "0", "grpc-js makes no call (R5)");
 }
+
+#[test]
+fn c_core_takes_a_token_for_a_failure_after_an_overflow_commit_r49_d11() {
+    let tokens = |t: &Trace| {
+        t.events
+            .iter()
+            .filter(|e| e.kind == EventKind::Tokens)
+            .map(|e| e.detail.clone())
+            .collect::<Vec<_>>()
+    };
+    let none: Vec<String> = vec![];
+    let core = vec![
+        "2.000 of 3.000 tokens".to_string(),
+        "1.000 of 3.000 tokens".to_string(),
+    ];
+    table(
+        "throttle-after-overflow-commit",
+        &[
+            ("a6", none.clone()),
+            ("grpc-go", none.clone()),
+            ("grpc-go@1.33", none.clone()),
+            ("grpc-java", none.clone()),
+            ("c-core", core),
+            ("grpc-js", none),
+        ],
+        tokens,
+    );
+}

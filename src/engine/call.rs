@@ -66,6 +66,9 @@ pub struct CallEngine {
     pub(super) recv_deadline: Option<(u32, Nanos)>,
     /// The throttle already counted this call's success (at headers, R48 grpc-java).
     pub(super) success_counted: bool,
+    /// Response headers arrived on the attempt the call is committed to (so its failure is
+    /// not Trailers-Only).
+    pub(super) committed_headers: bool,
     /// Why a call with no policy ends after its attempt: none configured (R1), or a
     /// `hedgingPolicy` the runtime ignores (R63).
     pub(super) no_policy: FinishReason,
@@ -107,6 +110,7 @@ impl CallEngine {
             recv_timeout,
             recv_deadline: None,
             success_counted: false,
+            committed_headers: false,
             no_policy,
         }
     }
@@ -154,6 +158,7 @@ impl CallEngine {
                             self.count_success(env, out);
                         }
                     }
+                    self.committed_headers |= self.committed == Some(slot);
                 }
             }
             Input::Closed {
@@ -373,6 +378,10 @@ impl CallEngine {
             } else {
                 FinishReason::Committed
             };
+            if self.overflow_failure_takes_token(status) {
+                // R49 (C-core): a retryable Trailers-Only status after an overflow commit.
+                self.throttle_failure(env, out);
+            }
             return self.finish(status, slot, reason, env, out);
         }
         if status == Code::Ok {

@@ -14,7 +14,7 @@ use std::sync::{Arc, Mutex};
 use super::call::CallEngine;
 use super::{Env, Note, Output, Outputs};
 use crate::code::Code;
-use crate::config::ThrottleConfig;
+use crate::config::{Policy, ThrottleConfig};
 use crate::profile::choices::ThrottleCheck;
 use crate::profile::Profile;
 
@@ -146,6 +146,20 @@ impl CallEngine {
         }) {
             out.push(Output::Note(Note::Tokens { milli, max_milli }));
         }
+    }
+
+    /// Whether `status`, ending the attempt the call committed to without headers (so by a
+    /// buffer overflow, R30b), takes a token under this profile (R49: C-core, when it is
+    /// retryable or non-fatal); never in hedgehog (D11).
+    pub(super) fn overflow_failure_takes_token(&self, status: Code) -> bool {
+        let qualifies = match &self.plan.policy {
+            Policy::Retry(p) => p.retryable_codes.contains(status),
+            Policy::Hedging(p) => p.non_fatal_codes.contains(status),
+            Policy::None => false,
+        };
+        qualifies
+            && !self.committed_headers
+            && self.profile().throttle.overflow_commit_failure_takes_token
     }
 
     /// Whether the profile asks the throttle only when a retry's backoff ends (R49, grpc-js)

@@ -191,6 +191,10 @@ pub struct ThrottleAccounting {
     pub stop_pushback_takes_token: bool,
     /// When a retry asks the threshold (R49).
     pub check: ThrottleCheck,
+    /// Whether a retryable Trailers-Only status on the attempt a call committed to because
+    /// its data overflowed the retry buffer takes a token: C-core only (R49); hedgehog never
+    /// takes one after commit (D11). Consulted by the engine.
+    pub overflow_commit_failure_takes_token: bool,
     /// How `tokenRatio` is kept (R50).
     pub precision: TokenPrecision,
     /// Which calls share a bucket (R51).
