@@ -7,11 +7,13 @@ use std::process::ExitCode;
 
 use hedgehog::config::warning_line;
 use hedgehog::json::{Map, Value};
+use hedgehog::profile::Profile;
 use hedgehog::scenario::Scenario;
+use hedgehog::sim::head::{summary_for, trace_head};
 use hedgehog::sim::run::summary;
 use hedgehog::time::to_ms;
 use hedgehog::trace::render::{summary_to_yaml, Format};
-use hedgehog::trace::{Mode, StreamRecorder, Summary};
+use hedgehog::trace::StreamRecorder;
 
 use super::format::SimFormat;
 
@@ -31,11 +33,16 @@ svg the output is a picture of one seed's run (--seed N, or the file's first see
 call, attempts as bars coloured by outcome, the waits between them, hedges in lanes, commit \
 and cancel marks, the deadline and a time axis in ms; at most the first 40 calls are drawn \
 (docs/trace.md, \"The trace as a picture\").\n\n\
+With --as PROFILE the run is what that gRPC runtime would do with the same config where the \
+runtimes differ (docs/scenarios.md): e.g. grpc-go and c-core never hedge, grpc-js reads a \
+malformed pushback with parseInt, and a config the runtime rejects fails as it would there.\n\n\
 Exit codes: 0 the run completed (whatever the calls' statuses), 2 the file cannot be read or \
 is not a valid scenario (the file, the JSON path and what was expected are printed), or \
+the profile is unknown, or --live was asked for with a profile other than a6, or \
 --format svg is combined with --summary or --live.",
     after_help = "Examples:\n  hedgehog sim sims/seed-demo.json\n  \
 hedgehog sim sims/hedging-basic.json --seed 2 --format yaml\n  \
+hedgehog sim sims/hedging-basic.json --as grpc-go\n  \
 hedgehog sim sims/throttling-20-failing-calls.json --summary --format json\n  \
 hedgehog sim sims/hedging-basic.json --format svg > hedging-basic.svg"
 )]
@@ -55,6 +62,11 @@ pub struct Args {
     /// simulation: exit 1 if a live_comparable scenario disagrees.
     #[arg(long, conflicts_with = "summary")]
     pub live: bool,
+    /// Run as this runtime would (a6, grpc-go, grpc-go@1.33, grpc-java, c-core, grpc-js):
+    /// its jitter, pushback reading, hedging, throttle and limits, and what it does with a
+    /// config it rejects. Replaces the scenario's `profile`. Simulator only.
+    #[arg(long = "as", value_name = "PROFILE")]
+    pub profile: Option<String>,
 }
 
 /// Runs `sim`.
@@ -68,6 +80,22 @@ pub fn run(args: Args) -> ExitCode {
             return ExitCode::from(2);
         }
     };
+    let scenario = match args.profile.as_deref().map(Profile::by_name) {
+        None => scenario,
+        Some(Ok(profile)) => scenario.with_profile(profile),
+        Some(Err(e)) => {
+            eprintln!("hedgehog sim: --as: {e}");
+            return ExitCode::from(2);
+        }
+    };
+    if args.live && !scenario.profile.is_a6() {
+        eprintln!(
+            "hedgehog sim: --live runs hedgehog's own A6 client only; profile \"{}\" is for \
+             the simulator (drop --live, or run --live with the a6 profile)",
+            scenario.profile.name
+        );
+        return ExitCode::from(2);
+    }
     for w in &scenario.warnings {
         eprintln!("hedgehog sim: warning: service_config: {}", warning_line(w));
     }
@@ -122,8 +150,9 @@ fn stream_trace(
     format: Format,
     out: &mut impl std::io::Write,
 ) -> std::io::Result<()> {
-    let (name, description) = (&scenario.name, &scenario.description);
-    let recorder = StreamRecorder::new(&mut *out, format, name, seed, Mode::Sim, description);
+    let head = trace_head(scenario, seed);
+    let recorder =
+        StreamRecorder::with_head(&mut *out, format, &head.as_head(), &scenario.description);
     super::observe::sim_run(scenario, seed, &recorder);
     recorder.finish()?;
     if format == Format::Json {
@@ -135,7 +164,7 @@ fn stream_trace(
 /// The summary of a scenario with `load`: the totals of docs/trace.md (per RPC), plus user requests
 /// (a request is `fan_out` RPCs) and the time series the plots use, per bucket.
 fn load_summary(scenario: &Scenario, seed: u64) -> Value {
-    let recorder = Summary::new(&scenario.name, seed);
+    let recorder = summary_for(scenario, seed);
     let (stats, tally) = hedgehog::sim::load::world::run(scenario, seed, &recorder);
     let unfinished = stats.unfinished as u64;
     let mut json = recorder.finish(unfinished, stats.served).to_json();

@@ -11,6 +11,7 @@ use std::sync::Mutex;
 use rand::RngCore;
 use smallvec::SmallVec;
 
+use super::runtime::{apply_ceiling, ladder};
 use super::transparent::Transparent;
 use super::{
     Backoff, CallPlan, Finish, FinishReason, Input, Note, Output, Outputs, Pushback, SendAttempt,
@@ -18,10 +19,8 @@ use super::{
 };
 use crate::code::Code;
 use crate::config::Policy;
+use crate::profile::choices::{MalformedPushback, ThrottleSuccess};
 use crate::time::{earliest, Nanos};
-
-/// How many never-sent attempts one call may replay before giving up (D21, as in Java).
-pub const TRANSPARENT_RETRY_LIMIT: u32 = 1000;
 
 /// What the engine borrows from its surroundings for one step.
 pub struct Env<'a> {
@@ -65,13 +64,30 @@ pub struct CallEngine {
     /// The live attempt still waiting for its first response, and when it gives up: set when
     /// an attempt is sent under a `perAttemptRecvTimeout`, cleared by its headers or its end.
     pub(super) recv_deadline: Option<(u32, Nanos)>,
+    /// The throttle already counted this call's success (at headers, R48 grpc-java).
+    pub(super) success_counted: bool,
+    /// Response headers arrived on the attempt the call is committed to (so its failure is
+    /// not Trailers-Only).
+    pub(super) committed_headers: bool,
+    /// Why a call with no policy ends after its attempt: none configured (R1), or a
+    /// `hedgingPolicy` the runtime ignores (R63).
+    pub(super) no_policy: FinishReason,
 }
 
 impl CallEngine {
     /// A call that has not started.
-    pub fn new(plan: CallPlan) -> Self {
+    pub fn new(mut plan: CallPlan) -> Self {
+        let profile = plan.profile;
+        let mut no_policy = FinishReason::NoPolicy;
+        if !profile.hedges() && matches!(plan.policy, Policy::Hedging(_)) {
+            // R63: the runtime parses hedgingPolicy and never hedges: one attempt, as with no
+            // policy (grpc-go, C-core).
+            plan.policy = Policy::None;
+            no_policy = FinishReason::HedgingIgnored;
+        }
+        apply_ceiling(&mut plan.policy, profile.limits.attempts);
         let backoff = match &plan.policy {
-            Policy::Retry(p) => Some(Backoff::new(p)),
+            Policy::Retry(p) => Some(ladder(p, profile)),
             _ => None,
         };
         let recv_timeout = match &plan.policy {
@@ -93,6 +109,9 @@ impl CallEngine {
             transparent: Transparent::default(),
             recv_timeout,
             recv_deadline: None,
+            success_counted: false,
+            committed_headers: false,
+            no_policy,
         }
     }
 
@@ -102,6 +121,10 @@ impl CallEngine {
         if self.finished || self.next_slot > 0 {
             return;
         }
+        if let Some(status) = self.plan.config_rejected {
+            // R5: the runtime rejected the config; the call fails before any attempt.
+            return self.finish(status, None, FinishReason::ConfigRejected, env, out);
+        }
         if self.deadline_passed(now) {
             return self.finish_deadline(env, out);
         }
@@ -110,7 +133,7 @@ impl CallEngine {
         self.send_new(now, out);
         if let Policy::Hedging(p) = &self.plan.policy {
             let delay = p.hedging_delay;
-            self.schedule_hedge(now + delay, "delay", out);
+            self.schedule_hedge(now + delay, "delay", env, out);
             self.pump_hedges(now, env, out);
         }
     }
@@ -130,7 +153,12 @@ impl CallEngine {
                     self.clear_recv_deadline(slot);
                     if self.committed.is_none() {
                         self.commit(slot, out);
+                        if self.profile().throttle.success == ThrottleSuccess::CommittedHeaders {
+                            // R48 (grpc-java): headers on the committed attempt are the success.
+                            self.count_success(env, out);
+                        }
                     }
+                    self.committed_headers |= self.committed == Some(slot);
                 }
             }
             Input::Closed {
@@ -214,7 +242,9 @@ impl CallEngine {
     /// Sends the next A6 attempt: `grpc-previous-rpc-attempts` = attempts before it (R74, R76).
     pub(super) fn send_new(&mut self, now: Nanos, out: &mut Outputs) {
         self.attempts += 1;
-        let previous = (self.attempts > 1).then(|| self.attempts - 1);
+        let hedge = matches!(self.plan.policy, Policy::Hedging(_));
+        let header = !hedge || self.profile().limits.hedge_previous_header;
+        let previous = (header && self.attempts > 1).then(|| self.attempts - 1);
         let live = Live {
             slot: self.alloc_slot(),
             attempt: self.attempts,
@@ -288,13 +318,9 @@ impl CallEngine {
         self.timer = None;
         self.finished = true;
         if status == Code::Ok {
-            // One success per RPC, when the delivered status is OK (D10).
-            if let Some((milli, max_milli)) = env.with_throttle(|t| {
-                t.on_success();
-                (t.milli(), t.max_milli())
-            }) {
-                out.push(Output::Note(Note::Tokens { milli, max_milli }));
-            }
+            // One success per RPC, when the delivered status is OK (D10); an OK attempt always
+            // ends its call here, so this is also R48's "attempt OK" (C-core, grpc-js).
+            self.count_success(env, out);
         }
         out.push(Output::Finish(Finish {
             status,
@@ -320,9 +346,14 @@ impl CallEngine {
             match self.plan.policy {
                 Policy::Hedging(_) => self.pump_hedges(now, env, out),
                 // The retry's backoff (R24–R28) or pushback (R36) wait is over: the next
-                // attempt goes out; the throttle was asked when the retry was decided (R43).
+                // attempt goes out; the throttle was asked when the retry was decided (R43),
+                // or is asked now under a profile that checks when the wait ends (R49).
                 _ => {
                     self.timer = None;
+                    if self.throttle_deferred() && !self.throttle_allows(env, out) {
+                        let (status, slot) = self.last_status();
+                        return self.finish(status, slot, FinishReason::Throttled, env, out);
+                    }
                     self.send_new(now, out);
                 }
             }
@@ -347,6 +378,10 @@ impl CallEngine {
             } else {
                 FinishReason::Committed
             };
+            if self.overflow_failure_takes_token(status) {
+                // R49 (C-core): a retryable Trailers-Only status after an overflow commit.
+                self.throttle_failure(env, out);
+            }
             return self.finish(status, slot, reason, env, out);
         }
         if status == Code::Ok {
@@ -354,9 +389,24 @@ impl CallEngine {
             self.commit(live.slot, out);
             return self.finish(status, slot, FinishReason::Ok, env, out);
         }
-        let pushback = Pushback::parse(pushback).map(|p| (p, pushback.join(",")));
+        let raw = pushback;
+        let pushback = Pushback::read(raw, &self.profile().pushback).map(|p| (p, raw.join(",")));
+        let malformed = matches!(pushback, Some((Pushback::Malformed, _)));
+        if malformed && self.profile().pushback.malformed == MalformedPushback::FailInternal {
+            if let Policy::Retry(_) | Policy::Hedging(_) = self.plan.policy {
+                // R39 (C-core, observed): the parse error is the call's status, hiding the
+                // attempt's own.
+                out.push(Output::Note(Note::Pushback {
+                    raw: raw.join(","),
+                    meaning: Pushback::Malformed,
+                    until: None,
+                }));
+                let reason = FinishReason::MalformedPushback;
+                return self.finish(Code::Internal, slot, reason, env, out);
+            }
+        }
         match self.plan.policy.clone() {
-            Policy::None => self.finish(status, slot, FinishReason::NoPolicy, env, out),
+            Policy::None => self.finish(status, slot, self.no_policy, env, out),
             Policy::Retry(p) => {
                 let retryable = p.retryable_codes.contains(status);
                 self.after_retry_failure(now, live, status, retryable, pushback, &p, env, out)

@@ -20,6 +20,7 @@ use super::server::ServerSpec;
 use super::{parse_config, parse_json, ClientSpec, MethodRef, Scenario, ScenarioError};
 use crate::code::Code;
 use crate::config::{Jitter, ServiceConfig};
+use crate::profile::Profile;
 use crate::time::Nanos;
 
 /// Where the builder's service config comes from.
@@ -73,7 +74,8 @@ pub struct ScenarioBuilder {
     name: String,
     description: String,
     config: Option<ConfigSource>,
-    jitter: Jitter,
+    jitter: Option<Jitter>,
+    profile: &'static Profile,
     seeds: Vec<u64>,
     server: ServerSpec,
     methods: Vec<String>,
@@ -82,8 +84,8 @@ pub struct ScenarioBuilder {
     interval: Nanos,
     deadline: Option<Nanos>,
     request_bytes: Option<u64>,
-    retry_buffer_bytes: u64,
-    channel_buffer_bytes: u64,
+    retry_buffer_bytes: Option<u64>,
+    channel_buffer_bytes: Option<u64>,
     max_attempts_limit: u32,
     live_comparable: bool,
     load: Option<LoadSpec>,
@@ -102,7 +104,8 @@ impl Scenario {
             name: name.into(),
             description: String::new(),
             config: None,
-            jitter: Jitter::Spec,
+            jitter: None,
+            profile: Profile::a6(),
             seeds: vec![1],
             server: ServerSpec {
                 schedule: Schedule::ReqModulo {
@@ -117,8 +120,8 @@ impl Scenario {
             interval: 0,
             deadline: None,
             request_bytes: None,
-            retry_buffer_bytes: DEFAULT_RETRY_BUFFER_BYTES,
-            channel_buffer_bytes: DEFAULT_CHANNEL_BUFFER_BYTES,
+            retry_buffer_bytes: None,
+            channel_buffer_bytes: None,
             max_attempts_limit: 5,
             live_comparable: false,
             load: None,
@@ -145,9 +148,17 @@ impl ScenarioBuilder {
         self
     }
 
-    /// `jitter`.
+    /// `jitter`: the backoff draw, whatever the profile (default: the profile's own draw,
+    /// `spec` for `a6`).
     pub fn jitter(mut self, jitter: Jitter) -> Self {
-        self.jitter = jitter;
+        self.jitter = Some(jitter);
+        self
+    }
+
+    /// `profile`: the runtime whose choices the engine makes (default `a6`); see
+    /// [`crate::profile`].
+    pub fn profile(mut self, profile: &'static Profile) -> Self {
+        self.profile = profile;
         self
     }
 
@@ -213,13 +224,13 @@ impl ScenarioBuilder {
 
     /// `client.retry_buffer_bytes` (R66, D22).
     pub fn retry_buffer_bytes(mut self, bytes: u64) -> Self {
-        self.retry_buffer_bytes = bytes;
+        self.retry_buffer_bytes = Some(bytes);
         self
     }
 
     /// `client.channel_buffer_bytes` (R64, D22).
     pub fn channel_buffer_bytes(mut self, bytes: u64) -> Self {
-        self.channel_buffer_bytes = bytes;
+        self.channel_buffer_bytes = Some(bytes);
         self
     }
 
@@ -286,7 +297,9 @@ impl ScenarioBuilder {
             config: parsed.config,
             config_text,
             warnings: parsed.warnings,
-            jitter: self.jitter,
+            jitter: self.jitter.unwrap_or(self.profile.jitter),
+            jitter_explicit: self.jitter.is_some(),
+            profile: self.profile,
             seeds: self.seeds,
             server: self.server,
             client: ClientSpec {
@@ -296,8 +309,14 @@ impl ScenarioBuilder {
                 interval: self.interval,
                 deadline: self.deadline,
                 request_bytes,
-                retry_buffer_bytes: self.retry_buffer_bytes,
-                channel_buffer_bytes: self.channel_buffer_bytes,
+                retry_buffer_bytes: self
+                    .retry_buffer_bytes
+                    .unwrap_or(DEFAULT_RETRY_BUFFER_BYTES),
+                channel_buffer_bytes: self
+                    .channel_buffer_bytes
+                    .unwrap_or(DEFAULT_CHANNEL_BUFFER_BYTES),
+                retry_buffer_set: self.retry_buffer_bytes.is_some(),
+                channel_buffer_set: self.channel_buffer_bytes.is_some(),
                 max_attempts_limit: self.max_attempts_limit,
             },
             live_comparable: self.live_comparable,

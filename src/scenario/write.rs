@@ -29,7 +29,12 @@ struct ScenarioOut<'a> {
     name: &'a str,
     description: &'a str,
     service_config: Box<RawValue>,
-    jitter: &'static str,
+    /// Written when the scenario set it; otherwise it follows the profile.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    jitter: Option<&'static str>,
+    /// Written when it is not the default `a6`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    profile: Option<&'static str>,
     seeds: &'a [u64],
     live_comparable: bool,
     server: ServerOut<'a>,
@@ -99,8 +104,11 @@ struct ClientOut<'a> {
     #[serde(skip_serializing_if = "Option::is_none")]
     deadline_ms: Option<Box<RawValue>>,
     request_bytes: u64,
-    retry_buffer_bytes: u64,
-    channel_buffer_bytes: u64,
+    /// Written when set; otherwise the profile's default (R68).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    retry_buffer_bytes: Option<u64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    channel_buffer_bytes: Option<u64>,
     max_attempts_limit: u32,
 }
 
@@ -224,8 +232,8 @@ fn client(c: &ClientSpec) -> ClientOut<'_> {
         interval_ms: ms(c.interval),
         deadline_ms: c.deadline.map(ms),
         request_bytes: c.request_bytes,
-        retry_buffer_bytes: c.retry_buffer_bytes,
-        channel_buffer_bytes: c.channel_buffer_bytes,
+        retry_buffer_bytes: c.retry_buffer_set.then_some(c.retry_buffer_bytes),
+        channel_buffer_bytes: c.channel_buffer_set.then_some(c.channel_buffer_bytes),
         max_attempts_limit: c.max_attempts_limit,
     }
 }
@@ -331,7 +339,8 @@ impl Serialize for Scenario {
             name: &self.name,
             description: &self.description,
             service_config: self.config_json(),
-            jitter: self.jitter.as_str(),
+            jitter: self.jitter_explicit.then(|| self.jitter.as_str()),
+            profile: (!self.profile.is_a6()).then_some(self.profile.name),
             seeds: &self.seeds,
             live_comparable: self.live_comparable,
             server: server(&self.server),

@@ -17,6 +17,7 @@ use std::sync::{Arc, Mutex};
 
 use super::clock::SimClock;
 use super::executor::Executor;
+use super::head::name_profile;
 use super::transport::SimTransport;
 use crate::clock::Clock;
 use crate::code::Code;
@@ -25,6 +26,7 @@ use crate::driver::{run_call, CallContext};
 use crate::engine::{FinishReason, Throttle};
 use crate::plan::buffer::RetryBuffer;
 use crate::plan::MethodPlan;
+use crate::profile::Admission;
 use crate::scenario::behaviour::{Behaviour, BehaviourPanic};
 use crate::scenario::rng::{LazyStream, Purpose};
 use crate::scenario::server::ServerModel;
@@ -54,17 +56,40 @@ pub(crate) struct ClientMethod {
 }
 
 /// Each client method's plan, selected once per run (R15), in `client.methods` order: call
-/// `i` uses `plans[i % n]`, so no call selects again.
-pub(crate) fn method_plans(scenario: &Scenario) -> Vec<ClientMethod> {
+/// `i` uses `plans[i % n]`, so no call selects again. A runtime that dropped the config's
+/// policies (`admission`, R5) runs every method without them.
+pub(crate) fn method_plans(scenario: &Scenario, admission: &Admission) -> Vec<ClientMethod> {
     let config = &scenario.config;
     let methods = &scenario.client.methods;
+    let dropped = matches!(admission, Admission::RunsWithoutPolicies { .. });
     methods
         .iter()
-        .map(|m| ClientMethod {
-            plan: MethodPlan::select(config, &m.service, &m.method),
-            path: Arc::from(format!("/{m}")),
+        .map(|m| {
+            let plan = MethodPlan::select(config, &m.service, &m.method);
+            ClientMethod {
+                plan: if dropped {
+                    plan.without_retries()
+                } else {
+                    plan
+                },
+                path: Arc::from(format!("/{m}")),
+            }
         })
         .collect()
+}
+
+/// Whether the profile's runtime makes any call with this config (R5: grpc-go's failed
+/// dial and grpc-js's throwing constructor make none).
+pub(crate) fn makes_calls(admission: &Admission) -> bool {
+    !matches!(admission, Admission::NoCalls { .. })
+}
+
+/// The status every call fails with at once when the runtime rejected the config (R5).
+pub(crate) fn rejected_status(admission: &Admission) -> Option<Code> {
+    match admission {
+        Admission::FailsEveryCall { status, .. } => Some(*status),
+        _ => None,
+    }
 }
 
 impl ClientMethod {
@@ -107,6 +132,9 @@ pub(crate) struct Channel<'a> {
     pub(crate) throttle: Option<&'a Mutex<Throttle>>,
     pub(crate) buffer: &'a RetryBuffer,
     pub(crate) recorder: &'a dyn Recorder,
+    /// The status every call fails with at once, when the profile's runtime rejected the
+    /// config (R5).
+    pub(crate) rejected: Option<Code>,
 }
 
 impl Channel<'_> {
@@ -135,9 +163,11 @@ impl Channel<'_> {
         let reservation = self.buffer.reserve(client.request_bytes);
         let fits = reservation.is_some();
         let now = clock.now();
-        let plan = method
+        let mut plan = method
             .plan
             .call_plan(deadline, now, self.scenario.jitter, fits);
+        plan.profile = self.scenario.profile;
+        plan.config_rejected = self.rejected;
         self.recorder.started(&CallStart {
             call: id,
             at: now,
@@ -206,7 +236,8 @@ pub fn trace_with_behaviour(
 ) -> Result<Trace, BehaviourPanic> {
     let recorder = TraceRecorder::new();
     run_with_behaviour(scenario, seed, behaviour, &recorder)?;
-    Ok(recorder.into_trace(&scenario.name, seed, Mode::Sim))
+    let trace = recorder.into_trace(&scenario.name, seed, Mode::Sim);
+    Ok(name_profile(scenario, trace))
 }
 
 /// One run against `model`; its stats and the behaviour's first panic, if any.
@@ -225,10 +256,17 @@ fn run_on(
     let throttle = scenario
         .config
         .retry_throttling
-        .map(|t| Mutex::new(Throttle::new(t)));
-    let plans = method_plans(scenario);
+        .map(|t| Mutex::new(Throttle::for_profile(t, scenario.profile)));
+    let admission = scenario.admission();
+    let plans = method_plans(scenario, &admission);
+    let calls = if makes_calls(&admission) {
+        client.calls
+    } else {
+        0
+    };
     let message: Rc<str> = Rc::from(client.message.as_str());
-    let buffer = RetryBuffer::new(client.retry_buffer_bytes, client.channel_buffer_bytes);
+    let buffer = RetryBuffer::new(client.retry_buffer_bytes, client.channel_buffer_bytes)
+        .committing(scenario.profile.limits.buffer_commit);
     let target = sim_target(scenario);
     let channel = Channel {
         scenario,
@@ -237,6 +275,7 @@ fn run_on(
         throttle: throttle.as_ref(),
         buffer: &buffer,
         recorder,
+        rejected: rejected_status(&admission),
     };
     let (server, plans, channel) = (&server, &plans, &channel);
 
@@ -246,7 +285,7 @@ fn run_on(
     let arrivals = {
         let clock = clock.clone();
         async move {
-            for i in 0..client.calls {
+            for i in 0..calls {
                 clock.sleep_until(i.saturating_mul(client.interval)).await;
                 let m = usize::try_from(i % plans.len() as u64).unwrap_or(0);
                 let method = &plans[m];
@@ -276,12 +315,15 @@ fn run_on(
 pub fn trace(scenario: &Scenario, seed: u64) -> Trace {
     let recorder = TraceRecorder::new();
     run_with(scenario, seed, &recorder);
-    recorder.into_trace(&scenario.name, seed, Mode::Sim)
+    name_profile(
+        scenario,
+        recorder.into_trace(&scenario.name, seed, Mode::Sim),
+    )
 }
 
 /// Totals of one run (`--summary`): memory flat in the number of calls.
 pub fn summary(scenario: &Scenario, seed: u64) -> Summary {
-    let summary = Summary::new(&scenario.name, seed);
+    let summary = super::head::summary_for(scenario, seed);
     let stats = run_with(scenario, seed, &summary);
     summary.finish(stats.unfinished as u64, stats.served)
 }

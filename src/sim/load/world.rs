@@ -41,7 +41,7 @@ use crate::scenario::rng::{stream, Purpose};
 use crate::scenario::server::ServerModel;
 use crate::scenario::Scenario;
 use crate::sim::executor::Executor;
-use crate::sim::run::{method_plans, sim_target, Channel, RunStats};
+use crate::sim::run::{makes_calls, method_plans, rejected_status, sim_target, Channel, RunStats};
 use crate::time::Nanos;
 use crate::trace::{CallRecord, Discard, Recorder};
 
@@ -153,13 +153,17 @@ pub(crate) fn run_on(
             scenario
                 .config
                 .retry_throttling
-                .map(|t| Mutex::new(Throttle::new(t)))
+                .map(|t| Mutex::new(Throttle::for_profile(t, scenario.profile)))
         })
         .collect();
     let buffers: Vec<RetryBuffer> = (0..load.clients)
-        .map(|_| RetryBuffer::new(client.retry_buffer_bytes, client.channel_buffer_bytes))
+        .map(|_| {
+            RetryBuffer::new(client.retry_buffer_bytes, client.channel_buffer_bytes)
+                .committing(scenario.profile.limits.buffer_commit)
+        })
         .collect();
     let target = sim_target(scenario);
+    let admission = scenario.admission();
     let channels: Vec<Channel<'_>> = throttles
         .iter()
         .zip(&buffers)
@@ -170,9 +174,10 @@ pub(crate) fn run_on(
             throttle: throttle.as_ref(),
             buffer,
             recorder,
+            rejected: rejected_status(&admission),
         })
         .collect();
-    let plans = method_plans(scenario);
+    let plans = method_plans(scenario, &admission);
     let message: Rc<str> = Rc::from(client.message.as_str());
     // A client policy other than A6 (`load.client_policy`): one per client, each attempt a
     // call with the method's retries off (`app_call`).
@@ -199,7 +204,13 @@ pub(crate) fn run_on(
 
     let mut executor = Executor::new();
     let clock = executor.clock().clone();
-    for c in 0..load.clients {
+    // A runtime that refuses the config makes no call at all (R5): no client starts.
+    let clients = if makes_calls(&admission) {
+        load.clients
+    } else {
+        0
+    };
+    for c in 0..clients {
         let spawner = executor.spawner().clone();
         let clock = clock.clone();
         let message = Rc::clone(&message);

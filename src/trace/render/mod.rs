@@ -16,7 +16,7 @@ mod svg;
 mod yaml;
 
 pub use json::from_ms;
-pub use sections::EventLine;
+pub use sections::{EventLine, Head};
 pub use svg::{to_svg, SvgOptions, MAX_CALLS};
 pub use yaml::summary_to_yaml;
 
@@ -61,8 +61,7 @@ pub fn to_yaml(trace: &Trace) -> String {
 /// A whole trace written through the pieces a streamed one is written with.
 fn whole(format: Format, trace: &Trace, description: &str) -> String {
     let mut out = Vec::new();
-    let (scenario, mode) = (&trace.scenario, &trace.mode);
-    sections::head(format, &mut out, scenario, trace.seed, mode, description);
+    sections::head(format, &mut out, &trace.head(), description);
     for (i, c) in trace.calls.iter().enumerate() {
         sections::call(format, &mut out, c, i == 0);
     }
@@ -114,6 +113,8 @@ mod tests {
             scenario: "demo".into(),
             seed: 1,
             mode: "sim".into(),
+            profile: None,
+            config_rejected: None,
             calls: vec![CallRecord {
                 call: 0,
                 method: None,
