@@ -171,14 +171,25 @@ impl Core {
             .set(current.map(|(id, w)| (id, w.data(), w.vtable() as *const _)));
     }
 
-    fn target_for(&self, waker: &Waker) -> Target {
+    /// The id of the task being polled, if `waker` is that task's own waker.
+    #[inline]
+    fn current_task(&self, waker: &Waker) -> Option<usize> {
         match self.current.get() {
             Some((id, data, vtable))
                 if waker.data() == data && std::ptr::eq(waker.vtable(), vtable) =>
             {
-                Target::Task(id)
+                Some(id)
             }
-            _ => Target::Waker(waker.clone()),
+            _ => None,
+        }
+    }
+
+    /// Whom to wake: the task by id when it polled with its own waker, else a clone of `waker`.
+    #[inline]
+    fn target(current: Option<usize>, waker: &Waker) -> Target {
+        match current {
+            Some(id) => Target::Task(id),
+            None => Target::Waker(waker.clone()),
         }
     }
 }
@@ -253,15 +264,20 @@ impl Future for Sleep {
             self.timer = None;
             return Poll::Ready(());
         }
-        let target = self.core.target_for(cx.waker());
+        let current = self.core.current_task(cx.waker());
         let mut timers = self.core.timers.borrow_mut();
         match self.timer {
             Some((idx, seq)) if Timers::live(&timers.slots, idx, seq) => {
                 // Still pending: wake whoever polled last (a sleep may move between tasks).
-                timers.slots[idx as usize].target = target;
+                // The common re-poll, by the task that registered it, changes nothing.
+                let slot = &mut timers.slots[idx as usize];
+                match (&slot.target, current) {
+                    (Target::Task(id), Some(now)) if *id == now => {}
+                    _ => slot.target = Core::target(current, cx.waker()),
+                }
             }
             _ => {
-                let key = timers.register(self.at, target);
+                let key = timers.register(self.at, Core::target(current, cx.waker()));
                 drop(timers);
                 self.timer = Some(key);
             }

@@ -5,9 +5,48 @@
 //! with orchestration only. Events are handed to the recorder only when it wants them; they are
 //! plain values, so a `--summary` run allocates nothing here beyond the record itself.
 
+use std::cell::RefCell;
+
 use super::{AttemptRecord, CallRecord, Event, Outcome, Recorder, What};
 use crate::code::Code;
 use crate::time::Nanos;
+
+/// Attempt lists of finished records, kept for the next calls on this thread: a simulated run
+/// finishes a call and starts another thousands of times a second, and an allocation and a free
+/// per call cost more than the record's bookkeeping. Bounded, so memory stays flat.
+const SPARE_MAX: usize = 64;
+
+thread_local! {
+    static SPARE: RefCell<Vec<Vec<AttemptRecord>>> = const { RefCell::new(Vec::new()) };
+}
+
+/// An empty attempt list with room for `attempts`, reused when one was handed back.
+#[inline]
+fn spare_attempts(attempts: usize) -> Vec<AttemptRecord> {
+    let mut list = SPARE
+        .try_with(|s| s.borrow_mut().pop())
+        .ok()
+        .flatten()
+        .unwrap_or_default();
+    list.reserve(attempts);
+    list
+}
+
+/// Hands a finished record's attempt list back for the next [`CallLog`] on this thread (a
+/// world that drops its records after recording them calls this; nothing else need).
+#[inline]
+pub fn recycle_attempts(mut list: Vec<AttemptRecord>) {
+    if list.capacity() == 0 {
+        return;
+    }
+    list.clear();
+    let _ = SPARE.try_with(|s| {
+        let mut spare = s.borrow_mut();
+        if spare.len() < SPARE_MAX {
+            spare.push(list);
+        }
+    });
+}
 
 /// One call's record and event writer.
 ///
@@ -34,7 +73,7 @@ impl<'r, R: Recorder + ?Sized> CallLog<'r, R> {
                 message: None,
                 started,
                 ended: started,
-                attempts: Vec::with_capacity(attempts),
+                attempts: spare_attempts(attempts),
             },
         }
     }
