@@ -6,7 +6,8 @@
 //! the sleeps registered for it **in registration order** — the same-instant tie-break of the
 //! whole simulator. Nothing here reads a real clock (determinism rule 5, docs/a6-rules.md).
 //!
-//! Speed: a sleep costs one push onto a monotone radix queue (`radix.rs`) and one slab
+//! Speed: a sleep costs one push onto a calendar ring (`calendar.rs`; a monotone radix queue
+//! holds what is further ahead than the ring reaches) and one slab
 //! slot; slots are reused through a free list, so a long run allocates nothing per timer once
 //! warm. A dropped sleep (a cancelled attempt, a lost race) frees its slot at once; its queue
 //! entry is skipped when reached, so dead timers never move time forward.
@@ -23,7 +24,8 @@ use std::pin::Pin;
 use std::rc::Rc;
 use std::task::{Context, Poll, RawWakerVTable, Waker};
 
-use super::radix::{Entry, RadixQueue};
+use super::calendar::TimerQueue;
+use super::radix::Entry;
 use crate::clock::Clock;
 use crate::time::Nanos;
 
@@ -52,7 +54,7 @@ struct Slot {
 /// Pending sleeps: a monotone queue of `(at, seq, slot)` over a slab of wake targets.
 #[derive(Debug, Default)]
 struct Timers {
-    heap: RadixQueue,
+    heap: TimerQueue,
     /// Scratch for one instant's entries.
     due: Vec<Entry>,
     slots: Vec<Slot>,
@@ -296,6 +298,48 @@ impl Drop for Sleep {
 mod tests {
     use super::*;
     use std::task::Waker;
+
+    struct Flag(std::sync::atomic::AtomicBool);
+
+    impl std::task::Wake for Flag {
+        fn wake(self: std::sync::Arc<Self>) {
+            self.0.store(true, std::sync::atomic::Ordering::SeqCst);
+        }
+    }
+
+    fn due(clock: &SimClock) -> Vec<Wake> {
+        let mut due = Vec::new();
+        assert!(clock.core.advance(&mut due));
+        due
+    }
+
+    #[test]
+    fn a_pending_sleep_wakes_whoever_polled_it_last() {
+        let clock = SimClock::new();
+        let task = Waker::noop();
+        let flag = std::sync::Arc::new(Flag(Default::default()));
+        let foreign = Waker::from(std::sync::Arc::clone(&flag));
+        let (mut a, mut b) = (Box::pin(clock.sleep_until(5)), Box::pin(clock.sleep_until(9)));
+        // `a`: the task, twice (the re-poll keeps the direct wake), then a foreign waker.
+        clock.core.set_current(Some((7, task)));
+        for _ in 0..2 {
+            assert!(a.as_mut().poll(&mut Context::from_waker(task)).is_pending());
+        }
+        clock.core.set_current(None);
+        assert!(a.as_mut().poll(&mut Context::from_waker(&foreign)).is_pending());
+        // `b`: a foreign waker first, then the task.
+        assert!(b.as_mut().poll(&mut Context::from_waker(&foreign)).is_pending());
+        clock.core.set_current(Some((7, task)));
+        assert!(b.as_mut().poll(&mut Context::from_waker(task)).is_pending());
+        clock.core.set_current(None);
+        match &due(&clock)[..] {
+            [Wake::Waker(w)] => w.wake_by_ref(),
+            other => panic!("expected the foreign waker at 5, got {other:?}"),
+        }
+        assert!(flag.0.load(std::sync::atomic::Ordering::SeqCst));
+        assert!(matches!(due(&clock)[..], [Wake::Task(7)]), "the task at 9");
+        assert_eq!(clock.now(), 9);
+    }
 
     #[test]
     fn cancelled_sleeps_do_not_pile_up_in_the_heap() {

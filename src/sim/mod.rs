@@ -18,7 +18,8 @@
 //! Why it is fast (≥ 1M simulated attempts per second on one core is the goal): one future and
 //! one waker per call, both in memory reused from finished calls (`task_pool`); the engine's
 //! outputs and a call's live attempts held inline, a jitter stream derived only when drawn
-//! from; timers in a monotone radix queue (`radix`) over a reused slab, timer wakes that go
+//! from; timers in a calendar ring for the next few milliseconds (`calendar`) in front of a monotone
+//! radix queue (`radix`), over a reused slab, timer wakes that go
 //! straight to the executor without reference counting or locks, and in `--summary` mode
 //! ([`crate::trace::Summary`]) no per-event strings at all, so memory stays flat in the number
 //! of calls.
@@ -30,6 +31,7 @@
 //! or [`run::run_with`] (any [`crate::trace::Recorder`]); [`crate::trace::render`] prints a
 //! trace.
 
+mod calendar;
 #[doc(hidden)]
 pub mod clock;
 #[doc(hidden)]

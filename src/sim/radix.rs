@@ -55,6 +55,20 @@ impl RadixQueue {
         }
     }
 
+    /// The earliest instant held, without taking anything out (and so without moving the
+    /// last instant, below which nothing may be pushed): the lowest non-empty bucket holds
+    /// it, and only that bucket is scanned. `None` when empty.
+    pub(crate) fn min(&self) -> Option<Nanos> {
+        if !self.buckets[0].is_empty() {
+            return Some(self.last);
+        }
+        if self.occupied == 0 {
+            return None;
+        }
+        let i = self.occupied.trailing_zeros() as usize + 1;
+        self.buckets[i].iter().map(|e| e.0).min()
+    }
+
     /// Entries held.
     pub(crate) fn len(&self) -> usize {
         self.len

@@ -231,4 +231,19 @@ mod tests {
         assert_eq!(t.events[1].detail, "UNAVAILABLE pushback=\"10\"");
         assert_eq!(t.calls, [record]);
     }
+
+    #[test]
+    fn a_recycled_attempt_list_serves_the_next_call_empty() {
+        let r = TraceRecorder::new();
+        let mut log = CallLog::new(&r, 0, 0, 3);
+        log.sent(0, 1, None, false);
+        let record = log.finish(1, Code::Ok, Some(0), "ok");
+        let list = record.attempts;
+        let address = list.as_ptr();
+        recycle_attempts(list);
+        let next = CallLog::new(&r, 1, 2, 3);
+        assert!(next.record().attempts.is_empty(), "no attempt carried over");
+        assert_eq!(next.record().attempts.as_ptr(), address, "the same memory");
+        assert!(next.record().attempts.capacity() >= 3);
+    }
 }
