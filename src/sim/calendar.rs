@@ -22,14 +22,14 @@ use crate::time::Nanos;
 /// log2 of a bucket's width in nanoseconds.
 const SHIFT: u32 = 13;
 /// A bucket's width: 8.192 µs.
-pub(crate) const WIDTH: Nanos = 1 << SHIFT;
+const WIDTH: Nanos = 1 << SHIFT;
 /// Buckets in the ring: few enough that the ring stays in cache (24 KiB of bucket headers),
 /// at most 64 × 64 (one summary word).
 const BUCKETS: usize = 1024;
 /// Words of the occupancy bitmap.
 const WORDS: usize = BUCKETS / 64;
 /// How far ahead the ring reaches: about 8.4 ms.
-pub(crate) const SPAN: Nanos = WIDTH * BUCKETS as Nanos;
+const SPAN: Nanos = WIDTH * BUCKETS as Nanos;
 
 /// Entries keyed by instant, taken out one whole instant at a time, never before the last one.
 #[derive(Debug)]
@@ -219,70 +219,39 @@ impl TimerQueue {
 }
 
 #[cfg(test)]
+impl super::queue_tests::Queue for TimerQueue {
+    fn push(&mut self, entry: Entry) {
+        TimerQueue::push(self, entry);
+    }
+    fn pop_instant(&mut self, out: &mut Vec<Entry>) -> Option<Nanos> {
+        TimerQueue::pop_instant(self, out)
+    }
+    fn len(&self) -> usize {
+        TimerQueue::len(self)
+    }
+    fn retain(&mut self, keep: impl FnMut(&Entry) -> bool) {
+        TimerQueue::retain(self, keep);
+    }
+}
+
+#[cfg(test)]
 mod tests {
+    use super::super::queue_tests::{drained, matches_a_sorted_reference};
     use super::*;
-    use rand::{Rng, SeedableRng};
 
     #[test]
     fn instants_come_out_in_order_with_ties_by_sequence() {
-        let mut q = TimerQueue::default();
         let far = 3 * SPAN;
-        for (seq, at) in [(1, 30), (2, 10), (3, far), (4, 10), (5, 30), (6, far)] {
-            q.push((at, seq, 0));
-        }
-        let mut out = Vec::new();
-        let mut got = Vec::new();
-        while let Some(at) = q.pop_instant(&mut out) {
-            got.push((at, out.iter().map(|e| e.1).collect::<Vec<_>>()));
-            out.clear();
-        }
-        assert_eq!(
-            got,
-            [(10, vec![2, 4]), (30, vec![1, 5]), (far, vec![3, 6])]
-        );
-        assert_eq!(q.len(), 0);
+        let got = drained::<TimerQueue>(&[(1, 30), (2, 10), (3, far), (4, 10), (5, 30), (6, far)]);
+        assert_eq!(got, [(10, vec![2, 4]), (30, vec![1, 5]), (far, vec![3, 6])]);
     }
 
-    /// Random monotone use, near and far, against a sorted list: same instants, same entries,
-    /// same (sequence) order, with and without dropping entries on the way.
+    /// Near (the ring only), a few windows ahead and far ahead (the radix queue, moved into
+    /// the ring as the window reaches it), with ties on bucket edges.
     #[test]
     fn matches_a_sorted_reference_under_random_monotone_use() {
-        for (seed, reach) in [(5, 1_000_000u64), (6, 3 * SPAN), (7, 50 * SPAN)] {
-            let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(seed);
-            let mut q = TimerQueue::default();
-            let mut reference: Vec<Entry> = Vec::new();
-            let (mut now, mut seq, mut out) = (0u64, 0u64, Vec::new());
-            for round in 0..4_000 {
-                for _ in 0..rng.random_range(0..4) {
-                    seq += 1;
-                    // Mostly near, sometimes on a bucket edge or at the same instant.
-                    let at = match rng.random_range(0..4) {
-                        0 => now,
-                        1 => (now / WIDTH + rng.random_range(1..3)) * WIDTH,
-                        _ => now + rng.random_range(1..reach),
-                    };
-                    q.push((at, seq, 0));
-                    reference.push((at, seq, 0));
-                }
-                if round % 97 == 0 {
-                    let odd = |e: &Entry| e.1 % 3 != 0;
-                    q.retain(odd);
-                    reference.retain(odd);
-                }
-                out.clear();
-                let Some(at) = q.pop_instant(&mut out) else {
-                    assert!(reference.is_empty());
-                    continue;
-                };
-                reference.sort();
-                let expected: Vec<Entry> =
-                    reference.iter().copied().filter(|e| e.0 == at).collect();
-                reference.retain(|e| e.0 != at);
-                assert_eq!(at, expected[0].0, "earliest instant");
-                assert_eq!(out, expected, "same entries, sequence order");
-                now = at;
-                assert_eq!(q.len(), reference.len());
-            }
+        for (seed, reach) in [(5, 1_000_000), (6, 3 * SPAN), (7, 50 * SPAN)] {
+            matches_a_sorted_reference::<TimerQueue>(seed, reach, WIDTH);
         }
     }
 }

@@ -7,9 +7,8 @@
 //! whole simulator. Nothing here reads a real clock (determinism rule 5, docs/a6-rules.md).
 //!
 //! Speed: a sleep costs one push onto a calendar ring (`calendar.rs`; a monotone radix queue
-//! holds what is further ahead than the ring reaches) and one slab
-//! slot; slots are reused through a free list, so a long run allocates nothing per timer once
-//! warm. A dropped sleep (a cancelled attempt, a lost race) frees its slot at once; its queue
+//! holds what is further ahead than the ring reaches) and one slab slot; slots are reused
+//! through a free list, so a long run allocates nothing per timer once warm. A dropped sleep (a cancelled attempt, a lost race) frees its slot at once; its queue
 //! entry is skipped when reached, so dead timers never move time forward.
 //!
 //! Direct wakes: while the executor polls a task it tells the clock which task that is and the
@@ -319,16 +318,25 @@ mod tests {
         let task = Waker::noop();
         let flag = std::sync::Arc::new(Flag(Default::default()));
         let foreign = Waker::from(std::sync::Arc::clone(&flag));
-        let (mut a, mut b) = (Box::pin(clock.sleep_until(5)), Box::pin(clock.sleep_until(9)));
+        let (mut a, mut b) = (
+            Box::pin(clock.sleep_until(5)),
+            Box::pin(clock.sleep_until(9)),
+        );
         // `a`: the task, twice (the re-poll keeps the direct wake), then a foreign waker.
         clock.core.set_current(Some((7, task)));
         for _ in 0..2 {
             assert!(a.as_mut().poll(&mut Context::from_waker(task)).is_pending());
         }
         clock.core.set_current(None);
-        assert!(a.as_mut().poll(&mut Context::from_waker(&foreign)).is_pending());
+        assert!(a
+            .as_mut()
+            .poll(&mut Context::from_waker(&foreign))
+            .is_pending());
         // `b`: a foreign waker first, then the task.
-        assert!(b.as_mut().poll(&mut Context::from_waker(&foreign)).is_pending());
+        assert!(b
+            .as_mut()
+            .poll(&mut Context::from_waker(&foreign))
+            .is_pending());
         clock.core.set_current(Some((7, task)));
         assert!(b.as_mut().poll(&mut Context::from_waker(task)).is_pending());
         clock.core.set_current(None);

@@ -18,11 +18,12 @@
 //! Why it is fast (≥ 1M simulated attempts per second on one core is the goal): one future and
 //! one waker per call, both in memory reused from finished calls (`task_pool`); the engine's
 //! outputs and a call's live attempts held inline, a jitter stream derived only when drawn
-//! from; timers in a calendar ring for the next few milliseconds (`calendar`) in front of a monotone
-//! radix queue (`radix`), over a reused slab, timer wakes that go
-//! straight to the executor without reference counting or locks, and in `--summary` mode
-//! ([`crate::trace::Summary`]) no per-event strings at all, so memory stays flat in the number
-//! of calls.
+//! from, replies shared rather than copied and records' attempt lists reused, so a call
+//! allocates nothing once the run is warm; timers in a calendar ring for the next few
+//! milliseconds (`calendar`) in front of a monotone radix queue for the rest (`radix`), over a
+//! reused slab; timer wakes that go straight to the executor without reference counting or
+//! locks; and in `--summary` mode ([`crate::trace::Summary`]) no per-event strings at all, so
+//! memory stays flat in the number of calls.
 //!
 //! One world: a scenario without `load` runs in [`run`] and one with it in [`load::world`],
 //! and both spawn the same per-call body (`run::Channel::call`).
@@ -37,6 +38,8 @@ pub mod clock;
 #[doc(hidden)]
 pub mod executor;
 pub mod load;
+#[cfg(test)]
+mod queue_tests;
 mod radix;
 pub mod run;
 mod task_pool;

@@ -3,7 +3,8 @@
 //! The driver says what happened to the call's attempts (sent, answered, cancelled, committed)
 //! and this keeps the [`CallRecord`] and emits the matching [`Event`]s, so the driver is left
 //! with orchestration only. Events are handed to the recorder only when it wants them; they are
-//! plain values, so a `--summary` run allocates nothing here beyond the record itself.
+//! plain values, so a `--summary` run allocates nothing here beyond the record itself, and not
+//! even that when the world hands finished records' attempt lists back ([`recycle_attempts`]).
 
 use std::cell::RefCell;
 
@@ -13,8 +14,11 @@ use crate::time::Nanos;
 
 /// Attempt lists of finished records, kept for the next calls on this thread: a simulated run
 /// finishes a call and starts another thousands of times a second, and an allocation and a free
-/// per call cost more than the record's bookkeeping. Bounded, so memory stays flat.
+/// per call cost more than the record's bookkeeping. Bounded in number and in size (a call
+/// with a thousand transparent retries keeps its long list to itself), so memory stays flat.
 const SPARE_MAX: usize = 64;
+/// The longest attempt list kept for reuse.
+const SPARE_CAPACITY_MAX: usize = 64;
 
 thread_local! {
     static SPARE: RefCell<Vec<Vec<AttemptRecord>>> = const { RefCell::new(Vec::new()) };
@@ -36,7 +40,7 @@ fn spare_attempts(attempts: usize) -> Vec<AttemptRecord> {
 /// world that drops its records after recording them calls this; nothing else need).
 #[inline]
 pub fn recycle_attempts(mut list: Vec<AttemptRecord>) {
-    if list.capacity() == 0 {
+    if list.capacity() == 0 || list.capacity() > SPARE_CAPACITY_MAX {
         return;
     }
     list.clear();
