@@ -10,11 +10,12 @@
 //! (VmHWM) barely moves.
 //!
 //! Measured 2026-12-07 on the 2-core development machine while five other builds ran (load
-//! average 6–8), seven runs, thread CPU time (wall time mostly measured the other builds):
-//! retry 1.28 M attempts/s (median; 0.88–1.80 M), hedging 2.02 M (1.80–2.74 M), the load world
-//! 1.30 M (0.92–2.09 M), retry at 1,000,000 calls 1.56 M (1.13–1.60 M); VmHWM 5.0–6.0 MiB at
-//! both sizes. callgrind (20,000 calls): retry 4,660, hedging 4,370, load world 4,830
-//! instructions per simulated attempt.
+//! average 15–20), seven runs, thread CPU time (wall time mostly measured the other builds):
+//! retry 1.90 M attempts/s (median; 1.47–2.13 M), hedging 2.79 M (2.36–2.99 M), the load world
+//! 1.85 M (1.23–2.03 M), retry at 1,000,000 calls 1.66 M (1.59–2.10 M); VmHWM 6.1–7.0 MiB at
+//! both sizes. callgrind (20,000 calls): retry 4,500, hedging 4,050, load world 4,650
+//! instructions per simulated attempt (4,820, 4,510 and 5,110 before the timer ring and the
+//! per-call allocations went).
 //!
 //! Full traces, one variant per process, named with `--only`: `trace-json`, `trace-yaml`,
 //! `trace-text` (streamed to /dev/null, as `hedgehog sim --format F` writes them) and

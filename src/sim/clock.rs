@@ -6,9 +6,9 @@
 //! the sleeps registered for it **in registration order** — the same-instant tie-break of the
 //! whole simulator. Nothing here reads a real clock (determinism rule 5, docs/a6-rules.md).
 //!
-//! Speed: a sleep costs one push onto a monotone radix queue (`radix.rs`) and one slab
-//! slot; slots are reused through a free list, so a long run allocates nothing per timer once
-//! warm. A dropped sleep (a cancelled attempt, a lost race) frees its slot at once; its queue
+//! Speed: a sleep costs one push onto a calendar ring (`calendar.rs`; a monotone radix queue
+//! holds what is further ahead than the ring reaches) and one slab slot; slots are reused
+//! through a free list, so a long run allocates nothing per timer once warm. A dropped sleep (a cancelled attempt, a lost race) frees its slot at once; its queue
 //! entry is skipped when reached, so dead timers never move time forward.
 //!
 //! Direct wakes: while the executor polls a task it tells the clock which task that is and the
@@ -23,7 +23,8 @@ use std::pin::Pin;
 use std::rc::Rc;
 use std::task::{Context, Poll, RawWakerVTable, Waker};
 
-use super::radix::{Entry, RadixQueue};
+use super::calendar::TimerQueue;
+use super::radix::Entry;
 use crate::clock::Clock;
 use crate::time::Nanos;
 
@@ -52,7 +53,7 @@ struct Slot {
 /// Pending sleeps: a monotone queue of `(at, seq, slot)` over a slab of wake targets.
 #[derive(Debug, Default)]
 struct Timers {
-    heap: RadixQueue,
+    heap: TimerQueue,
     /// Scratch for one instant's entries.
     due: Vec<Entry>,
     slots: Vec<Slot>,
@@ -171,14 +172,25 @@ impl Core {
             .set(current.map(|(id, w)| (id, w.data(), w.vtable() as *const _)));
     }
 
-    fn target_for(&self, waker: &Waker) -> Target {
+    /// The id of the task being polled, if `waker` is that task's own waker.
+    #[inline]
+    fn current_task(&self, waker: &Waker) -> Option<usize> {
         match self.current.get() {
             Some((id, data, vtable))
                 if waker.data() == data && std::ptr::eq(waker.vtable(), vtable) =>
             {
-                Target::Task(id)
+                Some(id)
             }
-            _ => Target::Waker(waker.clone()),
+            _ => None,
+        }
+    }
+
+    /// Whom to wake: the task by id when it polled with its own waker, else a clone of `waker`.
+    #[inline]
+    fn target(current: Option<usize>, waker: &Waker) -> Target {
+        match current {
+            Some(id) => Target::Task(id),
+            None => Target::Waker(waker.clone()),
         }
     }
 }
@@ -253,15 +265,20 @@ impl Future for Sleep {
             self.timer = None;
             return Poll::Ready(());
         }
-        let target = self.core.target_for(cx.waker());
+        let current = self.core.current_task(cx.waker());
         let mut timers = self.core.timers.borrow_mut();
         match self.timer {
             Some((idx, seq)) if Timers::live(&timers.slots, idx, seq) => {
                 // Still pending: wake whoever polled last (a sleep may move between tasks).
-                timers.slots[idx as usize].target = target;
+                // The common re-poll, by the task that registered it, changes nothing.
+                let slot = &mut timers.slots[idx as usize];
+                match (&slot.target, current) {
+                    (Target::Task(id), Some(now)) if *id == now => {}
+                    _ => slot.target = Core::target(current, cx.waker()),
+                }
             }
             _ => {
-                let key = timers.register(self.at, target);
+                let key = timers.register(self.at, Core::target(current, cx.waker()));
                 drop(timers);
                 self.timer = Some(key);
             }
@@ -280,6 +297,57 @@ impl Drop for Sleep {
 mod tests {
     use super::*;
     use std::task::Waker;
+
+    struct Flag(std::sync::atomic::AtomicBool);
+
+    impl std::task::Wake for Flag {
+        fn wake(self: std::sync::Arc<Self>) {
+            self.0.store(true, std::sync::atomic::Ordering::SeqCst);
+        }
+    }
+
+    fn due(clock: &SimClock) -> Vec<Wake> {
+        let mut due = Vec::new();
+        assert!(clock.core.advance(&mut due));
+        due
+    }
+
+    #[test]
+    fn a_pending_sleep_wakes_whoever_polled_it_last() {
+        let clock = SimClock::new();
+        let task = Waker::noop();
+        let flag = std::sync::Arc::new(Flag(Default::default()));
+        let foreign = Waker::from(std::sync::Arc::clone(&flag));
+        let (mut a, mut b) = (
+            Box::pin(clock.sleep_until(5)),
+            Box::pin(clock.sleep_until(9)),
+        );
+        // `a`: the task, twice (the re-poll keeps the direct wake), then a foreign waker.
+        clock.core.set_current(Some((7, task)));
+        for _ in 0..2 {
+            assert!(a.as_mut().poll(&mut Context::from_waker(task)).is_pending());
+        }
+        clock.core.set_current(None);
+        assert!(a
+            .as_mut()
+            .poll(&mut Context::from_waker(&foreign))
+            .is_pending());
+        // `b`: a foreign waker first, then the task.
+        assert!(b
+            .as_mut()
+            .poll(&mut Context::from_waker(&foreign))
+            .is_pending());
+        clock.core.set_current(Some((7, task)));
+        assert!(b.as_mut().poll(&mut Context::from_waker(task)).is_pending());
+        clock.core.set_current(None);
+        match &due(&clock)[..] {
+            [Wake::Waker(w)] => w.wake_by_ref(),
+            other => panic!("expected the foreign waker at 5, got {other:?}"),
+        }
+        assert!(flag.0.load(std::sync::atomic::Ordering::SeqCst));
+        assert!(matches!(due(&clock)[..], [Wake::Task(7)]), "the task at 9");
+        assert_eq!(clock.now(), 9);
+    }
 
     #[test]
     fn cancelled_sleeps_do_not_pile_up_in_the_heap() {

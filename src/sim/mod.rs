@@ -18,10 +18,12 @@
 //! Why it is fast (≥ 1M simulated attempts per second on one core is the goal): one future and
 //! one waker per call, both in memory reused from finished calls (`task_pool`); the engine's
 //! outputs and a call's live attempts held inline, a jitter stream derived only when drawn
-//! from; timers in a monotone radix queue (`radix`) over a reused slab, timer wakes that go
-//! straight to the executor without reference counting or locks, and in `--summary` mode
-//! ([`crate::trace::Summary`]) no per-event strings at all, so memory stays flat in the number
-//! of calls.
+//! from, replies shared rather than copied and records' attempt lists reused, so a call
+//! allocates nothing once the run is warm; timers in a calendar ring for the next few
+//! milliseconds (`calendar`) in front of a monotone radix queue for the rest (`radix`), over a
+//! reused slab; timer wakes that go straight to the executor without reference counting or
+//! locks; and in `--summary` mode ([`crate::trace::Summary`]) no per-event strings at all, so
+//! memory stays flat in the number of calls.
 //!
 //! As a runtime: a scenario's `profile` (or `hedgehog sim --as`) makes the one engine take
 //! that runtime's choices where the runtimes differ ([`crate::profile`]); [`head`] names it
@@ -34,6 +36,7 @@
 //! or [`run::run_with`] (any [`crate::trace::Recorder`]); [`crate::trace::render`] prints a
 //! trace, and [`picture::svg`] draws one seed's run.
 
+mod calendar;
 #[doc(hidden)]
 pub mod clock;
 #[doc(hidden)]
@@ -41,6 +44,8 @@ pub mod executor;
 pub mod head;
 pub mod load;
 pub mod picture;
+#[cfg(test)]
+mod queue_tests;
 mod radix;
 pub mod run;
 mod task_pool;

@@ -55,6 +55,20 @@ impl RadixQueue {
         }
     }
 
+    /// The earliest instant held, without taking anything out (and so without moving the
+    /// last instant, below which nothing may be pushed): the lowest non-empty bucket holds
+    /// it, and only that bucket is scanned. `None` when empty.
+    pub(crate) fn min(&self) -> Option<Nanos> {
+        if !self.buckets[0].is_empty() {
+            return Some(self.last);
+        }
+        if self.occupied == 0 {
+            return None;
+        }
+        let i = self.occupied.trailing_zeros() as usize + 1;
+        self.buckets[i].iter().map(|e| e.0).min()
+    }
+
     /// Entries held.
     pub(crate) fn len(&self) -> usize {
         self.len
@@ -113,50 +127,47 @@ impl RadixQueue {
 }
 
 #[cfg(test)]
+impl super::queue_tests::Queue for RadixQueue {
+    fn push(&mut self, entry: Entry) {
+        RadixQueue::push(self, entry);
+    }
+    fn pop_instant(&mut self, out: &mut Vec<Entry>) -> Option<Nanos> {
+        RadixQueue::pop_instant(self, out)
+    }
+    fn len(&self) -> usize {
+        RadixQueue::len(self)
+    }
+    fn retain(&mut self, keep: impl FnMut(&Entry) -> bool) {
+        RadixQueue::retain(self, keep);
+    }
+}
+
+#[cfg(test)]
 mod tests {
+    use super::super::queue_tests::{drained, matches_a_sorted_reference};
     use super::*;
-    use rand::{Rng, SeedableRng};
 
     #[test]
     fn instants_come_out_in_order_with_ties_by_sequence() {
-        let mut q = RadixQueue::default();
-        for (seq, at) in [(1, 30), (2, 10), (3, 20), (4, 10), (5, 30)] {
-            q.push((at, seq, 0));
-        }
-        let mut out = Vec::new();
-        let mut got = Vec::new();
-        while let Some(at) = q.pop_instant(&mut out) {
-            got.push((at, out.iter().map(|e| e.1).collect::<Vec<_>>()));
-            out.clear();
-        }
+        let got = drained::<RadixQueue>(&[(1, 30), (2, 10), (3, 20), (4, 10), (5, 30)]);
         assert_eq!(got, [(10, vec![2, 4]), (20, vec![3]), (30, vec![1, 5])]);
-        assert_eq!(q.len(), 0);
     }
 
     #[test]
     fn matches_a_sorted_reference_under_random_monotone_use() {
-        let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(5);
+        matches_a_sorted_reference::<RadixQueue>(5, 1_000_000, 1 << 12);
+    }
+
+    #[test]
+    fn min_is_the_next_instant_and_takes_nothing_out() {
         let mut q = RadixQueue::default();
-        let mut reference: Vec<Entry> = Vec::new();
-        let (mut now, mut seq, mut out) = (0u64, 0u64, Vec::new());
-        for _ in 0..2_000 {
-            for _ in 0..rng.random_range(0..4) {
-                seq += 1;
-                let e = (now + rng.random_range(1..1_000_000u64), seq, 0);
-                q.push(e);
-                reference.push(e);
-            }
-            out.clear();
-            let Some(at) = q.pop_instant(&mut out) else {
-                continue;
-            };
-            reference.sort();
-            let expected: Vec<Entry> = reference.iter().copied().filter(|e| e.0 == at).collect();
-            reference.retain(|e| e.0 != at);
-            assert_eq!(at, expected[0].0, "earliest instant");
-            assert_eq!(out, expected, "same entries, sequence order");
-            now = at;
+        for (seq, at) in [(1, 900), (2, 70), (3, 4_000)] {
+            q.push((at, seq, 0));
         }
-        assert_eq!(q.len(), reference.len());
+        assert_eq!(q.min(), Some(70));
+        assert_eq!(q.len(), 3);
+        let mut out = Vec::new();
+        assert_eq!(q.pop_instant(&mut out), Some(70));
+        assert_eq!(q.min(), Some(900));
     }
 }

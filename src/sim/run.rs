@@ -143,7 +143,9 @@ impl Channel<'_> {
     /// plan it (R81; `deadline` is the application's, relative to the call's start), run the
     /// driver on jitter stream `(seed, Jitter, id)` (rule 1), hand the record with the message
     /// the application received and the reason it ended to `then` (the load world's tally),
-    /// and record it.
+    /// and record it. The reply is shared with the server's answer until the end, and copied
+    /// into the record only for a recorder that keeps messages; the record's attempt list goes
+    /// back to the trace's spare lists for the next call.
     ///
     /// The clock and transport are taken by value so a world can spawn this future as it is:
     /// wrapping it in another `async` block would cost the plain runner a layer of state.
@@ -156,7 +158,7 @@ impl Channel<'_> {
         deadline: Option<Nanos>,
         then: F,
     ) where
-        T: Transport<Response = String>,
+        T: Transport<Response = Rc<str>>,
         F: FnOnce(&CallRecord, FinishReason),
     {
         let client = &self.scenario.client;
@@ -191,11 +193,12 @@ impl Channel<'_> {
         // The record stays in place: moving it out of `result` costs the hot path a copy.
         let record = &mut result.record;
         record.method = Some(Arc::clone(&method.path));
-        if record.status == Code::Ok {
-            record.message = delivered.into_inner();
+        if record.status == Code::Ok && self.recorder.wants_messages() {
+            record.message = delivered.into_inner().map(|m| String::from(&*m));
         }
         then(record, result.reason);
         self.recorder.call(record);
+        crate::trace::recycle_attempts(std::mem::take(&mut record.attempts));
     }
 }
 

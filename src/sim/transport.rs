@@ -106,7 +106,7 @@ impl SimAttempt {
 }
 
 impl Transport for SimTransport<'_> {
-    type Response = String;
+    type Response = Rc<str>;
     type Attempt = SimAttempt;
 
     fn start(&self, start: &AttemptStart) -> SimAttempt {
@@ -133,7 +133,7 @@ impl Transport for SimTransport<'_> {
 }
 
 impl Stream for SimAttempt {
-    type Item = AttemptEvent<String>;
+    type Item = AttemptEvent<Rc<str>>;
 
     fn poll_next(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {
         let this = &mut *self;
@@ -142,7 +142,7 @@ impl Stream for SimAttempt {
                 Phase::EarlyHeaders => {
                     this.phase = Phase::Running;
                     this.headers_sent = true;
-                    return Poll::Ready(Some(AttemptEvent::Headers(String::from(&*this.message))));
+                    return Poll::Ready(Some(AttemptEvent::Headers(Rc::clone(&this.message))));
                 }
                 Phase::Running => {
                     if Pin::new(&mut this.end).poll(cx).is_pending() {
@@ -157,7 +157,7 @@ impl Stream for SimAttempt {
                 Phase::LateHeaders => {
                     this.phase = Phase::Close;
                     this.headers_sent = true;
-                    return Poll::Ready(Some(AttemptEvent::Headers(String::from(&*this.message))));
+                    return Poll::Ready(Some(AttemptEvent::Headers(Rc::clone(&this.message))));
                 }
                 Phase::Close => {
                     this.phase = Phase::Done;
@@ -183,7 +183,7 @@ mod tests {
 
     type Log = Rc<RefCell<Vec<(u64, String)>>>;
 
-    fn describe(event: &AttemptEvent<String>) -> String {
+    fn describe(event: &AttemptEvent<Rc<str>>) -> String {
         match event {
             AttemptEvent::Headers(m) => format!("headers {m}"),
             AttemptEvent::Closed {

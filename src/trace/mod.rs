@@ -18,7 +18,7 @@ mod summary;
 mod tee;
 
 #[doc(hidden)]
-pub use call_log::CallLog;
+pub use call_log::{recycle_attempts, CallLog};
 pub use event::{Event, PushbackMeaning, What};
 pub use recorder::{Discard, Mode, Recorder, TraceRecorder};
 pub use start::CallStart;

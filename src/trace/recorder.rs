@@ -25,6 +25,12 @@ pub trait Recorder {
     /// so a `--summary` run does no per-event work at all. Events are typed and cost nothing to
     /// build; only a recorder that keeps text (the collecting [`TraceRecorder`]) renders them.
     fn wants_events(&self) -> bool;
+    /// Whether call records should carry the reply message the application received. True
+    /// by default; a recorder that only counts (the summary, [`Discard`]) says no, so a world
+    /// that would have to copy the reply into the record can skip it.
+    fn wants_messages(&self) -> bool {
+        true
+    }
     /// One typed event; called only when [`Recorder::wants_events`] is true.
     fn event(&self, event: &Event<'_>);
     /// One finished call.
@@ -38,6 +44,9 @@ pub struct Discard;
 
 impl Recorder for Discard {
     fn wants_events(&self) -> bool {
+        false
+    }
+    fn wants_messages(&self) -> bool {
         false
     }
     fn event(&self, _event: &Event<'_>) {}

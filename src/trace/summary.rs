@@ -106,6 +106,10 @@ impl Recorder for Summary {
         false
     }
 
+    fn wants_messages(&self) -> bool {
+        false
+    }
+
     fn event(&self, _event: &Event<'_>) {}
 
     fn call(&self, record: &CallRecord) {

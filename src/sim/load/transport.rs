@@ -57,7 +57,7 @@ impl<'a> LoadTransport<'a> {
 }
 
 impl Transport for LoadTransport<'_> {
-    type Response = String;
+    type Response = Rc<str>;
     type Attempt = SimAttempt;
 
     fn start(&self, start: &AttemptStart) -> SimAttempt {

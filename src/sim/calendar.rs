@@ -1,0 +1,257 @@
+//! The timer queue of virtual time: a calendar ring for the near future in front of the
+//! monotone radix queue (`radix.rs`) for the rest.
+//!
+//! Why: a radix queue moves an entry to a lower bucket every time its bucket is the lowest one
+//! taken, about `log2(distance / gap between events)` times over its life — some seven moves
+//! for an attempt's end a few milliseconds ahead when events come microseconds apart, and that
+//! was the largest cost of the queue. The ring has one bucket per [`WIDTH`] nanoseconds of the
+//! next [`SPAN`] (about 8 ms, in 8 µs buckets): an entry in that window is pushed once into its bucket and taken out once
+//! (a bitmap finds the next non-empty bucket in a few instructions); only the entries of one
+//! bucket are compared with each other. Entries further ahead (a call's deadline, a long
+//! backoff) wait in the radix queue, where they sit untouched in a high bucket until the
+//! window reaches the earliest of them (kept exact: a push only lowers it, and it is looked up
+//! again, in the radix queue's lowest bucket, only after an instant moves into the ring).
+//!
+//! Order is exact: the earliest instant comes out whole, its entries sorted by registration
+//! sequence (the documented tie-break), and nothing is ever scheduled before the last instant
+//! taken (an earlier one is clamped to it), as with the radix queue alone.
+
+use super::radix::{Entry, RadixQueue};
+use crate::time::Nanos;
+
+/// log2 of a bucket's width in nanoseconds.
+const SHIFT: u32 = 13;
+/// A bucket's width: 8.192 µs.
+const WIDTH: Nanos = 1 << SHIFT;
+/// Buckets in the ring: few enough that the ring stays in cache (24 KiB of bucket headers),
+/// at most 64 × 64 (one summary word).
+const BUCKETS: usize = 1024;
+/// Words of the occupancy bitmap.
+const WORDS: usize = BUCKETS / 64;
+/// How far ahead the ring reaches: about 8.4 ms.
+const SPAN: Nanos = WIDTH * BUCKETS as Nanos;
+
+/// Entries keyed by instant, taken out one whole instant at a time, never before the last one.
+#[derive(Debug)]
+pub(crate) struct TimerQueue {
+    /// The last instant taken.
+    last: Nanos,
+    /// Start of the window (the last instant, rounded down to a bucket): the ring holds
+    /// entries in `[base, base + SPAN)`, bucket `(at / WIDTH) % BUCKETS` each.
+    base: Nanos,
+    ring: Vec<Vec<Entry>>,
+    /// Bit `i % 64` of word `i / 64` set when bucket `i` is non-empty.
+    words: [u64; WORDS],
+    /// Bit `w` set when word `w` is non-zero.
+    summary: u64,
+    in_ring: usize,
+    far: RadixQueue,
+    /// The earliest instant in `far` (`Nanos::MAX` when empty), kept exact.
+    far_min: Nanos,
+    /// Scratch for moving one far instant into the ring.
+    moving: Vec<Entry>,
+}
+
+impl Default for TimerQueue {
+    fn default() -> Self {
+        TimerQueue {
+            last: 0,
+            base: 0,
+            ring: (0..BUCKETS).map(|_| Vec::new()).collect(),
+            words: [0; WORDS],
+            summary: 0,
+            in_ring: 0,
+            far: RadixQueue::default(),
+            far_min: Nanos::MAX,
+            moving: Vec::new(),
+        }
+    }
+}
+
+fn index(at: Nanos) -> usize {
+    ((at >> SHIFT) as usize) & (BUCKETS - 1)
+}
+
+impl TimerQueue {
+    /// Adds an entry; `at` must not be before the last instant taken (it is clamped to it).
+    #[inline]
+    pub(crate) fn push(&mut self, entry: Entry) {
+        let at = entry.0.max(self.last);
+        if at.saturating_sub(self.base) < SPAN {
+            self.put((at, entry.1, entry.2));
+        } else {
+            self.far.push((at, entry.1, entry.2));
+            self.far_min = self.far_min.min(at);
+        }
+    }
+
+    #[inline]
+    fn put(&mut self, entry: Entry) {
+        let i = index(entry.0);
+        self.ring[i].push(entry);
+        self.words[i / 64] |= 1 << (i % 64);
+        self.summary |= 1 << (i / 64);
+        self.in_ring += 1;
+    }
+
+    /// Entries held.
+    pub(crate) fn len(&self) -> usize {
+        self.in_ring + self.far.len()
+    }
+
+    /// Moves far entries that the window now reaches into the ring; when the ring is empty,
+    /// first moves the window to the earliest far entry. A far instant is taken out of the
+    /// radix queue only once it is inside the window, so the radix queue's last instant never
+    /// passes an instant that may still be pushed to it.
+    fn pull_far(&mut self) {
+        while self.far_min != Nanos::MAX {
+            if self.in_ring == 0 && self.far_min.saturating_sub(self.base) >= SPAN {
+                self.base = self.far_min & !(WIDTH - 1);
+            }
+            if self.far_min.saturating_sub(self.base) >= SPAN {
+                return;
+            }
+            let mut moving = std::mem::take(&mut self.moving);
+            moving.clear();
+            self.far.pop_instant(&mut moving);
+            for e in &moving {
+                self.put(*e);
+            }
+            self.moving = moving;
+            self.far_min = self.far.min().unwrap_or(Nanos::MAX);
+        }
+    }
+
+    /// The first non-empty bucket in window order (from the window's start), if any.
+    fn first_bucket(&self) -> Option<usize> {
+        let start = index(self.base);
+        let (w0, b0) = (start / 64, start % 64);
+        let head = self.words[w0] & (!0u64 << b0);
+        if head != 0 {
+            return Some(w0 * 64 + head.trailing_zeros() as usize);
+        }
+        // Words after the start's, then (wrapping) those up to and including it.
+        let after = if w0 + 1 == WORDS {
+            0
+        } else {
+            self.summary & (!0u64 << (w0 + 1))
+        };
+        let w = if after != 0 {
+            after.trailing_zeros() as usize
+        } else if self.summary != 0 {
+            self.summary.trailing_zeros() as usize
+        } else {
+            return None;
+        };
+        Some(w * 64 + self.words[w].trailing_zeros() as usize)
+    }
+
+    /// Moves every entry of the earliest instant into `out`, sorted by sequence; returns the
+    /// instant, or `None` when empty.
+    pub(crate) fn pop_instant(&mut self, out: &mut Vec<Entry>) -> Option<Nanos> {
+        self.pull_far();
+        let i = self.first_bucket()?;
+        let bucket = &mut self.ring[i];
+        let start = out.len();
+        let at = match bucket[..] {
+            // Alone in its bucket (the common case).
+            [only] => {
+                bucket.clear();
+                out.push(only);
+                only.0
+            }
+            _ => {
+                let at = bucket.iter().map(|e| e.0).min()?;
+                if bucket.iter().all(|e| e.0 == at) {
+                    out.append(bucket);
+                } else {
+                    let mut k = 0;
+                    while k < bucket.len() {
+                        if bucket[k].0 == at {
+                            out.push(bucket.swap_remove(k));
+                        } else {
+                            k += 1;
+                        }
+                    }
+                }
+                at
+            }
+        };
+        if bucket.is_empty() {
+            self.words[i / 64] &= !(1 << (i % 64));
+            if self.words[i / 64] == 0 {
+                self.summary &= !(1 << (i / 64));
+            }
+        }
+        self.in_ring -= out.len() - start;
+        if out.len() - start > 1 {
+            out[start..].sort_unstable_by_key(|e| e.1);
+        }
+        self.last = at;
+        self.base = at & !(WIDTH - 1);
+        Some(at)
+    }
+
+    /// Keeps only the entries `keep` accepts.
+    pub(crate) fn retain(&mut self, mut keep: impl FnMut(&Entry) -> bool) {
+        let mut in_ring = 0;
+        // Only the non-empty buckets, by their bits.
+        for w in 0..self.words.len() {
+            let mut bits = self.words[w];
+            while bits != 0 {
+                let i = w * 64 + bits.trailing_zeros() as usize;
+                bits &= bits - 1;
+                let b = &mut self.ring[i];
+                b.retain(&mut keep);
+                in_ring += b.len();
+                if b.is_empty() {
+                    self.words[w] &= !(1 << (i % 64));
+                }
+            }
+            if self.words[w] == 0 {
+                self.summary &= !(1 << w);
+            }
+        }
+        self.in_ring = in_ring;
+        self.far.retain(keep);
+        self.far_min = self.far.min().unwrap_or(Nanos::MAX);
+    }
+}
+
+#[cfg(test)]
+impl super::queue_tests::Queue for TimerQueue {
+    fn push(&mut self, entry: Entry) {
+        TimerQueue::push(self, entry);
+    }
+    fn pop_instant(&mut self, out: &mut Vec<Entry>) -> Option<Nanos> {
+        TimerQueue::pop_instant(self, out)
+    }
+    fn len(&self) -> usize {
+        TimerQueue::len(self)
+    }
+    fn retain(&mut self, keep: impl FnMut(&Entry) -> bool) {
+        TimerQueue::retain(self, keep);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::queue_tests::{drained, matches_a_sorted_reference};
+    use super::*;
+
+    #[test]
+    fn instants_come_out_in_order_with_ties_by_sequence() {
+        let far = 3 * SPAN;
+        let got = drained::<TimerQueue>(&[(1, 30), (2, 10), (3, far), (4, 10), (5, 30), (6, far)]);
+        assert_eq!(got, [(10, vec![2, 4]), (30, vec![1, 5]), (far, vec![3, 6])]);
+    }
+
+    /// Near (the ring only), a few windows ahead and far ahead (the radix queue, moved into
+    /// the ring as the window reaches it), with ties on bucket edges.
+    #[test]
+    fn matches_a_sorted_reference_under_random_monotone_use() {
+        for (seed, reach) in [(5, 1_000_000), (6, 3 * SPAN), (7, 50 * SPAN)] {
+            matches_a_sorted_reference::<TimerQueue>(seed, reach, WIDTH);
+        }
+    }
+}
