@@ -148,6 +148,9 @@ fn text_report(file: &str, r: &Report, found: &[Lint], options: &ParseOptions) -
         for e in &r.errors {
             out.push_str(&format!("  {}: {}\n", e.path, e.message));
         }
+        if let Some(hint) = aip4221_hint(r) {
+            out.push_str(&format!("\nhint: {hint}\n"));
+        }
     }
     if !r.warnings.is_empty() {
         out.push_str(&format!("\nwarnings ({}):\n", r.warnings.len()));
@@ -218,6 +221,14 @@ struct JsonReport<'a> {
     denied: &'a [String],
     /// The file checked, as given on the command line (added last: an extension).
     file: &'a str,
+    /// The AIP-4221 hint when the config fails A6 only for a missing `maxAttempts` (an
+    /// extension).
+    hint: Option<String>,
+}
+
+/// The AIP-4221 hint, when the only errors are missing `maxAttempts` (R16).
+fn aip4221_hint(r: &Report) -> Option<String> {
+    hedgehog::config::aip4221::looks_like_aip4221(&r.errors).then(hedgehog::config::aip4221::hint)
 }
 
 #[derive(Serialize)]
@@ -294,6 +305,7 @@ fn json_report(file: &str, r: &Report, found: &'_ [Lint], denied: &'_ [String]) 
         lints: lints::json(found),
         file,
         denied,
+        hint: aip4221_hint(r),
     };
     serde_json::to_string(&report).unwrap_or_default()
 }

@@ -184,13 +184,22 @@ pub(crate) fn parse_config(
         max_attempts_limit,
         ..Default::default()
     };
-    config::parse_value(value, &options).map_err(|invalid| ScenarioError {
-        file: label.to_string(),
-        problems: invalid
+    config::parse_value(value, &options).map_err(|invalid| {
+        let mut problems: Vec<FieldError> = invalid
             .errors
             .iter()
             .map(|e| FieldError::new(&format!("{prefix}{}", e.path), e.message.clone()))
-            .collect(),
+            .collect();
+        if config::aip4221::looks_like_aip4221(&invalid.errors) {
+            problems.push(FieldError::new(
+                prefix.trim_end_matches('.'),
+                config::aip4221::hint(),
+            ));
+        }
+        ScenarioError {
+            file: label.to_string(),
+            problems,
+        }
     })
 }
 
