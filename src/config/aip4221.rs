@@ -14,10 +14,11 @@
 //!   reads `maxAttempts` the way those libraries do: absent is fine, a value is still
 //!   type-checked (their proto3-JSON readers reject a non-integer) but not used, and the
 //!   attempt budget becomes [`UNTIL_DEADLINE_ATTEMPTS`] — retries go on until the deadline,
-//!   under a safety cap like D21's for transparent retries.
+//!   under a safety cap like D21's for transparent retries. An empty `retryableStatusCodes`,
+//!   which A6 refuses (R19), is taken as those clients take it: nothing is retried.
 
 use super::ctx::Ctx;
-use super::keys::Obj;
+use super::keys::{Field, Obj};
 use super::values;
 use super::ConfigError;
 
@@ -62,6 +63,17 @@ pub(crate) fn max_attempts(ctx: &mut Ctx, obj: &Obj) -> Option<(u32, u32)> {
     ctx.warn(&field.path, what, &[], &[]);
     let written = u32::try_from(value.max(0)).unwrap_or(u32::MAX);
     Some((UNTIL_DEADLINE_ATTEMPTS, written))
+}
+
+/// An empty `retryableStatusCodes` read as AIP-4221 clients read it: accepted, and nothing is
+/// retried (A6 requires a non-empty list, R19). True when that applies, with a warning.
+pub(crate) fn empty_codes(ctx: &mut Ctx, field: &Field) -> bool {
+    let empty = ctx.aip4221 && field.value.as_array().is_some_and(|a| a.is_empty());
+    if empty {
+        let what = "empty: AIP-4221 clients accept it and retry nothing";
+        ctx.warn(&field.path, what, &[], &[]);
+    }
+    empty
 }
 
 #[cfg(test)]
@@ -112,6 +124,18 @@ mod tests {
             (UNTIL_DEADLINE_ATTEMPTS, 0)
         );
         assert!(parsed.warnings.is_empty(), "{:?}", parsed.warnings);
+    }
+
+    #[test]
+    fn an_empty_code_list_retries_nothing_r19() {
+        let text = NO_MAX_ATTEMPTS.replace(r#"["UNAVAILABLE"]"#, "[]");
+        let err = parse_str(&text, &ParseOptions::lenient()).expect_err("A6 refuses it");
+        assert!(err.to_string().contains("must not be empty"), "{err}");
+        let parsed = parse_str(&text, &ParseOptions::lenient().aip4221()).expect("accepted");
+        let Policy::Retry(p) = &parsed.config.method_configs[0].policy else {
+            panic!("a retry policy");
+        };
+        assert!(p.retryable_codes.is_empty());
     }
 
     #[test]

@@ -31,6 +31,8 @@ pub(crate) fn retry(ctx: &mut Ctx, obj: &Obj) -> Option<RetryPolicy> {
             Some(Some(_)) if f.value.as_array().is_some_and(|a| a.is_empty()) => {
                 Some(Default::default())
             }
+            // AIP-4221 clients take an empty list as "retry nothing".
+            _ if super::aip4221::empty_codes(ctx, &f) => Some(Default::default()),
             _ => codes::list(ctx, &f, List::Retryable),
         });
     if let (Some(i), Some(m)) = (initial, max) {
