@@ -126,6 +126,8 @@
 //! - [`scenario`]: what a simulated run is made of: the scenario file or its Rust builder
 //!   ([`Scenario::builder`]), the server model and the [`scenario::behaviour::Behaviour`]
 //!   trait for your own, the load spec, the seeded random streams.
+//! - [`profile`]: what each gRPC runtime does differently with the same config (R5, R16,
+//!   R24–R27, R39, R48–R63, R68, R73, R76), as values the engine consults (`--as`).
 //! - [`sim`]: the simulator; [`simulate`], [`simulate_summary`] and [`simulate_with`] are its
 //!   entry points.
 //! - [`trace`]: what a run leaves behind: [`Trace`] and its records, typed events, recorders,
@@ -167,6 +169,7 @@ pub mod live;
 pub mod observe;
 #[doc(hidden)]
 pub mod plan;
+pub mod profile;
 pub mod scenario;
 pub mod sim;
 pub mod time;

@@ -33,13 +33,29 @@ const RULES: &[(&str, &[&str], &str)] = &[
     ),
     (
         "config",
-        &["engine"],
-        "config is data; the engine consumes it",
+        &["engine", "profile"],
+        "config is data; the engine consumes it, and profiles read config's verdicts",
+    ),
+    (
+        "profile",
+        &[
+            "engine",
+            "driver",
+            "plan",
+            "sim",
+            "live",
+            "scenario",
+            "trace",
+            "cli",
+            "experiments",
+            "observe",
+        ],
+        "a profile is data the engine consults; it reads only config (and code, time)",
     ),
     (
         "trace",
         &[
-            "driver", "sim", "live", "engine", "scenario", "cli", "plan", "observe",
+            "driver", "sim", "live", "engine", "scenario", "cli", "plan", "observe", "profile",
         ],
         "the trace is the language every layer speaks, so it imports none of them",
     ),

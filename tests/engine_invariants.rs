@@ -151,6 +151,8 @@ fn check(case: &Case) -> Result<(), TestCaseError> {
                 deadline: case.deadline.map(|d| d + ms(i * 7)),
                 jitter: case.jitter,
                 request_fits_buffer: case.fits,
+                profile: hedgehog::profile::Profile::a6(),
+                config_rejected: None,
             }),
             rng: ChaCha8Rng::seed_from_u64(case.seed ^ (i + 1)),
             finished: false,

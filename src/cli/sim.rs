@@ -7,11 +7,12 @@ use std::process::ExitCode;
 
 use hedgehog::config::warning_line;
 use hedgehog::json::{Map, Value};
+use hedgehog::profile::Profile;
 use hedgehog::scenario::Scenario;
-use hedgehog::sim::run::summary;
+use hedgehog::sim::run::{summary, trace_head};
 use hedgehog::time::to_ms;
 use hedgehog::trace::render::{summary_to_yaml, Format};
-use hedgehog::trace::{Mode, StreamRecorder, Summary};
+use hedgehog::trace::{StreamRecorder, Summary};
 
 /// Arguments of `sim`.
 #[derive(Debug, clap::Args)]
@@ -25,10 +26,15 @@ timers, commit, cancel, deadline).\n\n\
 The same file and seed always give a byte-identical trace, on every machine. Without --seed, \
 every seed the file lists is run in turn. With --format json each seed's trace is one JSON \
 document (the stable shape described in docs/trace.md), written one per line.\n\n\
+With --as PROFILE the run is what that gRPC runtime would do with the same config where the \
+runtimes differ (docs/scenarios.md): e.g. grpc-go and c-core never hedge, grpc-js reads a \
+malformed pushback with parseInt, and a config the runtime rejects fails as it would there.\n\n\
 Exit codes: 0 the run completed (whatever the calls' statuses), 2 the file cannot be read or \
-is not a valid scenario (the file, the JSON path and what was expected are printed).",
+is not a valid scenario (the file, the JSON path and what was expected are printed), or \
+the profile is unknown, or --live was asked for with a profile other than a6.",
     after_help = "Examples:\n  hedgehog sim sims/seed-demo.json\n  \
 hedgehog sim sims/hedging-basic.json --seed 2 --format yaml\n  \
+hedgehog sim sims/hedging-basic.json --as grpc-go\n  \
 hedgehog sim sims/throttling-20-failing-calls.json --summary --format json"
 )]
 pub struct Args {
@@ -47,6 +53,11 @@ pub struct Args {
     /// simulation: exit 1 if a live_comparable scenario disagrees.
     #[arg(long, conflicts_with = "summary")]
     pub live: bool,
+    /// Run as this runtime would (a6, grpc-go, grpc-go@1.33, grpc-java, c-core, grpc-js):
+    /// its jitter, pushback reading, hedging, throttle and limits, and what it does with a
+    /// config it rejects. Replaces the scenario's `profile`. Simulator only.
+    #[arg(long = "as", value_name = "PROFILE")]
+    pub profile: Option<String>,
 }
 
 /// Runs `sim`.
@@ -60,6 +71,22 @@ pub fn run(args: Args) -> ExitCode {
             return ExitCode::from(2);
         }
     };
+    let scenario = match args.profile.as_deref().map(Profile::by_name) {
+        None => scenario,
+        Some(Ok(profile)) => scenario.with_profile(profile),
+        Some(Err(e)) => {
+            eprintln!("hedgehog sim: --as: {e}");
+            return ExitCode::from(2);
+        }
+    };
+    if args.live && !scenario.profile.is_a6() {
+        eprintln!(
+            "hedgehog sim: --live runs hedgehog's own A6 client only; profile \"{}\" is for \
+             the simulator (drop --live, or run --live with the a6 profile)",
+            scenario.profile.name
+        );
+        return ExitCode::from(2);
+    }
     for w in &scenario.warnings {
         eprintln!("hedgehog sim: warning: service_config: {}", warning_line(w));
     }
@@ -110,8 +137,9 @@ fn stream_trace(
     format: Format,
     out: &mut impl std::io::Write,
 ) -> std::io::Result<()> {
-    let (name, description) = (&scenario.name, &scenario.description);
-    let recorder = StreamRecorder::new(&mut *out, format, name, seed, Mode::Sim, description);
+    let head = trace_head(scenario, seed);
+    let recorder =
+        StreamRecorder::with_head(&mut *out, format, &head.as_head(), &scenario.description);
     super::observe::sim_run(scenario, seed, &recorder);
     recorder.finish()?;
     if format == Format::Json {

@@ -26,6 +26,8 @@ pub enum Jitter {
     Full,
     /// Exactly the nominal delay; for tests that pin timings (R26).
     None,
+    /// grpc-java before its 2026 fix: nominal × U(0.4, 1.2) (R24).
+    LegacyJava,
 }
 
 impl Jitter {
@@ -35,6 +37,7 @@ impl Jitter {
             Jitter::Spec => "spec",
             Jitter::Full => "full",
             Jitter::None => "none",
+            Jitter::LegacyJava => "legacy-java",
         }
     }
 
@@ -44,6 +47,7 @@ impl Jitter {
             "spec" => Some(Jitter::Spec),
             "full" => Some(Jitter::Full),
             "none" => Some(Jitter::None),
+            "legacy-java" => Some(Jitter::LegacyJava),
             _ => None,
         }
     }
@@ -54,6 +58,10 @@ impl Jitter {
             Jitter::Spec => (scale(nominal, SPEC_LOW_PPM), scale(nominal, SPEC_HIGH_PPM)),
             Jitter::Full => (0, nominal.saturating_sub(1)),
             Jitter::None => (nominal, nominal),
+            Jitter::LegacyJava => (
+                scale(nominal, LEGACY_JAVA_LOW_PPM),
+                scale(nominal, SPEC_HIGH_PPM),
+            ),
         }
     }
 
@@ -64,6 +72,10 @@ impl Jitter {
             Jitter::Full if nominal == 0 => 0,
             Jitter::Full => rng.random_range(0..nominal),
             Jitter::None => nominal,
+            Jitter::LegacyJava => scale(
+                nominal,
+                rng.random_range(LEGACY_JAVA_LOW_PPM..=SPEC_HIGH_PPM),
+            ),
         }
     }
 }
@@ -72,6 +84,7 @@ const PPM: u64 = 1_000_000;
 const PPB: u128 = 1_000_000_000;
 const SPEC_LOW_PPM: u64 = 800_000;
 const SPEC_HIGH_PPM: u64 = 1_200_000;
+const LEGACY_JAVA_LOW_PPM: u64 = 400_000;
 
 /// `value × ppm / 1e6`, truncated, saturating at `u64::MAX`.
 fn scale(value: Nanos, ppm: u64) -> Nanos {
@@ -89,6 +102,9 @@ pub struct BackoffLadder {
     next_uncapped: Nanos,
     /// k of the next retry, 1-based.
     next_retry: u32,
+    /// Whether retry 1 is capped at `maxBackoff` too (R27: D7, grpc-go, C-core) or waits
+    /// `initialBackoff` as written (grpc-java, grpc-js).
+    cap_first: bool,
 }
 
 impl BackoffLadder {
@@ -100,6 +116,16 @@ impl BackoffLadder {
             multiplier_ppb: policy.backoff_multiplier_ppb,
             next_uncapped: policy.initial_backoff,
             next_retry: 1,
+            cap_first: true,
+        }
+    }
+
+    /// The same ladder with retry 1 (also after a reset) at `initialBackoff` even when that
+    /// exceeds `maxBackoff`; the cap applies from retry 2 on (R27: grpc-java, grpc-js).
+    pub fn with_first_delay_uncapped(self) -> Self {
+        BackoffLadder {
+            cap_first: false,
+            ..self
         }
     }
 
@@ -107,7 +133,11 @@ impl BackoffLadder {
     /// first delay is capped too (R27, D7). Advances the ladder.
     pub fn next_nominal(&mut self) -> (u32, Nanos) {
         let k = self.next_retry;
-        let nominal = self.next_uncapped.min(self.max);
+        let nominal = if k == 1 && !self.cap_first {
+            self.next_uncapped
+        } else {
+            self.next_uncapped.min(self.max)
+        };
         let next = self.next_uncapped as u128 * self.multiplier_ppb as u128 / PPB;
         self.next_uncapped = u64::try_from(next).unwrap_or(u64::MAX);
         self.next_retry = self.next_retry.saturating_add(1);
@@ -168,6 +198,19 @@ mod tests {
     }
 
     #[test]
+    fn first_delay_uncapped_waits_initial_then_caps_r27() {
+        let p = policy(ms(5000), ms(1000), 2_000_000_000);
+        let mut b = BackoffLadder::new(&p).with_first_delay_uncapped();
+        assert_eq!(ladder(&mut b, 3), [5000, 1000, 1000].map(ms));
+        b.reset();
+        assert_eq!(
+            b.next_nominal(),
+            (1, ms(5000)),
+            "after a pushback too (R28)"
+        );
+    }
+
+    #[test]
     fn multiplier_below_one_shrinks_r18() {
         let mut b = BackoffLadder::new(&policy(ms(100), ms(100), 500_000_000));
         assert_eq!(ladder(&mut b, 3), [100, 50, 25].map(ms));
@@ -193,7 +236,7 @@ mod tests {
     #[test]
     fn draws_stay_within_each_modes_bounds_r24_r25_r26() {
         let mut rng = ChaCha8Rng::seed_from_u64(7);
-        for jitter in [Jitter::Spec, Jitter::Full, Jitter::None] {
+        for jitter in [Jitter::Spec, Jitter::Full, Jitter::None, Jitter::LegacyJava] {
             let (lo, hi) = jitter.bounds(ms(10));
             let draws: Vec<Nanos> = (0..2000).map(|_| jitter.apply(ms(10), &mut rng)).collect();
             assert!(draws.iter().all(|d| (lo..=hi).contains(d)), "{jitter:?}");
@@ -203,6 +246,9 @@ mod tests {
                 Jitter::Spec => assert!(min < ms(8) + ms(10) / 100 && max > ms(12) - ms(10) / 100),
                 Jitter::Full => assert!(min < ms(10) / 100 && max > ms(10) - ms(10) / 100),
                 Jitter::None => assert_eq!((min, max), (ms(10), ms(10))),
+                Jitter::LegacyJava => {
+                    assert!(min < ms(4) + ms(10) / 100 && max > ms(12) - ms(10) / 100)
+                }
             }
         }
         assert_eq!(Jitter::Spec.bounds(ms(10)), (ms(8), ms(12)));

@@ -17,11 +17,10 @@ use super::{
     Throttle,
 };
 use crate::code::Code;
-use crate::config::Policy;
+use crate::config::{Policy, RetryPolicy};
+use crate::profile::choices::{AttemptCeiling, Limits, MalformedPushback, ThrottleSuccess};
+use crate::profile::Profile;
 use crate::time::{earliest, Nanos};
-
-/// How many never-sent attempts one call may replay before giving up (D21, as in Java).
-pub const TRANSPARENT_RETRY_LIMIT: u32 = 1000;
 
 /// What the engine borrows from its surroundings for one step.
 pub struct Env<'a> {
@@ -65,13 +64,22 @@ pub struct CallEngine {
     /// The live attempt still waiting for its first response, and when it gives up: set when
     /// an attempt is sent under a `perAttemptRecvTimeout`, cleared by its headers or its end.
     pub(super) recv_deadline: Option<(u32, Nanos)>,
+    /// The throttle already counted this call's success (at headers, R48 grpc-java).
+    pub(super) success_counted: bool,
 }
 
 impl CallEngine {
     /// A call that has not started.
-    pub fn new(plan: CallPlan) -> Self {
+    pub fn new(mut plan: CallPlan) -> Self {
+        let profile = plan.profile;
+        if !profile.hedges() && matches!(plan.policy, Policy::Hedging(_)) {
+            // R63: the runtime parses hedgingPolicy and never hedges: one attempt, as with no
+            // policy (grpc-go, C-core).
+            plan.policy = Policy::None;
+        }
+        apply_ceiling(&mut plan.policy, profile.limits.attempts);
         let backoff = match &plan.policy {
-            Policy::Retry(p) => Some(Backoff::new(p)),
+            Policy::Retry(p) => Some(ladder(p, profile)),
             _ => None,
         };
         let recv_timeout = match &plan.policy {
@@ -93,7 +101,13 @@ impl CallEngine {
             transparent: Transparent::default(),
             recv_timeout,
             recv_deadline: None,
+            success_counted: false,
         }
+    }
+
+    /// The profile the call runs under.
+    pub(super) fn profile(&self) -> &'static Profile {
+        self.plan.profile
     }
 
     /// Starts the call at `now`: sends the first attempt (or finishes at once if the deadline
@@ -101,6 +115,10 @@ impl CallEngine {
     pub fn start(&mut self, now: Nanos, env: &mut Env<'_>, out: &mut Outputs) {
         if self.finished || self.next_slot > 0 {
             return;
+        }
+        if let Some(status) = self.plan.config_rejected {
+            // R5: the runtime rejected the config; the call fails before any attempt.
+            return self.finish(status, None, FinishReason::ConfigRejected, env, out);
         }
         if self.deadline_passed(now) {
             return self.finish_deadline(env, out);
@@ -110,7 +128,7 @@ impl CallEngine {
         self.send_new(now, out);
         if let Policy::Hedging(p) = &self.plan.policy {
             let delay = p.hedging_delay;
-            self.schedule_hedge(now + delay, "delay", out);
+            self.schedule_hedge(now + delay, "delay", env, out);
             self.pump_hedges(now, env, out);
         }
     }
@@ -130,6 +148,10 @@ impl CallEngine {
                     self.clear_recv_deadline(slot);
                     if self.committed.is_none() {
                         self.commit(slot, out);
+                        if self.profile().throttle.success == ThrottleSuccess::CommittedHeaders {
+                            // R48 (grpc-java): headers on the committed attempt are the success.
+                            self.count_success(env, out);
+                        }
                     }
                 }
             }
@@ -214,7 +236,9 @@ impl CallEngine {
     /// Sends the next A6 attempt: `grpc-previous-rpc-attempts` = attempts before it (R74, R76).
     pub(super) fn send_new(&mut self, now: Nanos, out: &mut Outputs) {
         self.attempts += 1;
-        let previous = (self.attempts > 1).then(|| self.attempts - 1);
+        let hedge = matches!(self.plan.policy, Policy::Hedging(_));
+        let header = !hedge || self.profile().limits.hedge_previous_header;
+        let previous = (header && self.attempts > 1).then(|| self.attempts - 1);
         let live = Live {
             slot: self.alloc_slot(),
             attempt: self.attempts,
@@ -288,19 +312,28 @@ impl CallEngine {
         self.timer = None;
         self.finished = true;
         if status == Code::Ok {
-            // One success per RPC, when the delivered status is OK (D10).
-            if let Some((milli, max_milli)) = env.with_throttle(|t| {
-                t.on_success();
-                (t.milli(), t.max_milli())
-            }) {
-                out.push(Output::Note(Note::Tokens { milli, max_milli }));
-            }
+            // One success per RPC, when the delivered status is OK (D10); an OK attempt always
+            // ends its call here, so this is also R48's "attempt OK" (C-core, grpc-js).
+            self.count_success(env, out);
         }
         out.push(Output::Finish(Finish {
             status,
             slot,
             reason,
         }));
+    }
+
+    /// The throttle's one success of this call (R42, R48), at most once.
+    fn count_success(&mut self, env: &mut Env<'_>, out: &mut Outputs) {
+        if std::mem::replace(&mut self.success_counted, true) {
+            return;
+        }
+        if let Some((milli, max_milli)) = env.with_throttle(|t| {
+            t.on_success();
+            (t.milli(), t.max_milli())
+        }) {
+            out.push(Output::Note(Note::Tokens { milli, max_milli }));
+        }
     }
 
     fn on_tick(&mut self, now: Nanos, env: &mut Env<'_>, out: &mut Outputs) {
@@ -320,9 +353,14 @@ impl CallEngine {
             match self.plan.policy {
                 Policy::Hedging(_) => self.pump_hedges(now, env, out),
                 // The retry's backoff (R24–R28) or pushback (R36) wait is over: the next
-                // attempt goes out; the throttle was asked when the retry was decided (R43).
+                // attempt goes out; the throttle was asked when the retry was decided (R43),
+                // or is asked now under a profile that checks when the wait ends (R49).
                 _ => {
                     self.timer = None;
+                    if self.throttle_deferred() && !self.throttle_allows(env, out) {
+                        let (status, slot) = self.last_status();
+                        return self.finish(status, slot, FinishReason::Throttled, env, out);
+                    }
                     self.send_new(now, out);
                 }
             }
@@ -354,7 +392,17 @@ impl CallEngine {
             self.commit(live.slot, out);
             return self.finish(status, slot, FinishReason::Ok, env, out);
         }
-        let pushback = Pushback::parse(pushback).map(|p| (p, pushback.join(",")));
+        let raw = pushback;
+        let pushback = Pushback::read(raw, &self.profile().pushback).map(|p| (p, raw.join(",")));
+        let malformed = matches!(pushback, Some((Pushback::Malformed, _)));
+        if malformed && self.profile().pushback.malformed == MalformedPushback::FailInternal {
+            if let Policy::Retry(_) | Policy::Hedging(_) = self.plan.policy {
+                // R39 (C-core, observed): the parse error is the call's status, hiding the
+                // attempt's own.
+                let reason = FinishReason::MalformedPushback;
+                return self.finish(Code::Internal, slot, reason, env, out);
+            }
+        }
         match self.plan.policy.clone() {
             Policy::None => self.finish(status, slot, FinishReason::NoPolicy, env, out),
             Policy::Retry(p) => {
@@ -365,5 +413,29 @@ impl CallEngine {
                 self.after_hedge_failure(now, live, status, pushback, &p, env, out)
             }
         }
+    }
+}
+
+/// The backoff ladder of `policy` as `profile` walks it (R27).
+pub(super) fn ladder(policy: &RetryPolicy, profile: &Profile) -> Backoff {
+    let ladder = Backoff::new(policy);
+    match profile.first_delay {
+        crate::profile::choices::FirstDelay::Capped => ladder,
+        crate::profile::choices::FirstDelay::Uncapped => ladder.with_first_delay_uncapped(),
+    }
+}
+
+/// The runtime's `maxAttempts` ceiling (R16): the client's limit as parsed, a fixed one, or
+/// none (retry until the deadline, guarded by [`Limits::UNBOUNDED_ATTEMPTS_CAP`]).
+fn apply_ceiling(policy: &mut Policy, ceiling: AttemptCeiling) {
+    let (max, configured) = match policy {
+        Policy::Retry(p) => (&mut p.max_attempts, p.configured_max_attempts),
+        Policy::Hedging(p) => (&mut p.max_attempts, p.configured_max_attempts),
+        Policy::None => return,
+    };
+    match ceiling {
+        AttemptCeiling::Adjustable => {}
+        AttemptCeiling::Fixed(limit) => *max = configured.min(limit.max(2)),
+        AttemptCeiling::UntilDeadline => *max = Limits::UNBOUNDED_ATTEMPTS_CAP,
     }
 }

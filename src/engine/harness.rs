@@ -11,6 +11,7 @@ use super::{
 };
 use crate::code::{Code, CodeSet};
 use crate::config::{HedgingPolicy, Policy, RetryPolicy, ThrottleConfig};
+use crate::profile::Profile;
 use crate::time::{ms, Nanos};
 
 pub(super) struct Harness {
@@ -60,11 +61,19 @@ impl Harness {
     }
 
     pub fn with(policy: Policy, deadline: Option<Nanos>, jitter: Jitter, fits: bool) -> Self {
+        Self::as_profile(policy, deadline, Profile::a6())
+            .with_plan(|p| (p.jitter, p.request_fits_buffer) = (jitter, fits))
+    }
+
+    /// A call under `profile`, jitter none, the request fitting the buffer.
+    pub fn as_profile(policy: Policy, deadline: Option<Nanos>, profile: &'static Profile) -> Self {
         let plan = CallPlan {
             policy,
             deadline,
-            jitter,
-            request_fits_buffer: fits,
+            jitter: Jitter::None,
+            request_fits_buffer: true,
+            profile,
+            config_rejected: None,
         };
         Harness {
             engine: CallEngine::new(plan),
@@ -72,6 +81,14 @@ impl Harness {
             throttle: None,
             now: 0,
         }
+    }
+
+    /// The same harness with its (not yet started) call's plan changed by `f`.
+    pub fn with_plan(mut self, f: impl FnOnce(&mut CallPlan)) -> Self {
+        let mut plan = self.engine.plan.clone();
+        f(&mut plan);
+        self.engine = CallEngine::new(plan);
+        self
     }
 
     pub fn start(&mut self) -> Vec<Output> {

@@ -9,6 +9,9 @@ use super::call::{CallEngine, Live};
 use super::{Env, FinishReason, Note, Output, Outputs, Pushback};
 use crate::code::Code;
 use crate::config::{HedgingPolicy, Policy};
+use crate::profile::choices::{
+    HedgeStopPushback, HedgeThrottleCheck, HedgingSupport, NonFatalShortcut,
+};
 use crate::time::Nanos;
 
 impl CallEngine {
@@ -25,20 +28,45 @@ impl CallEngine {
     ) {
         let non_fatal = policy.non_fatal_codes.contains(status);
         let meaning = pushback.as_ref().map(|(p, _)| *p);
-        if non_fatal || meaning.is_some_and(Pushback::stops) {
+        let stop = meaning.is_some_and(Pushback::stops);
+        let (shortcut, stop_pushback) = match self.profile().hedging {
+            HedgingSupport::Hedges {
+                shortcut,
+                stop_pushback,
+                ..
+            } => (shortcut, stop_pushback),
+            // A profile that never hedges turned the policy into none (R63): not reached.
+            HedgingSupport::OneAttempt => {
+                (NonFatalShortcut::Immediate, HedgeStopPushback::StopsHedging)
+            }
+        };
+        if non_fatal || (stop && self.profile().throttle.stop_pushback_takes_token) {
             self.throttle_failure(env, out);
         }
         let mut until = None;
+        let mut ends_call = false;
         if non_fatal && self.can_hedge() {
             until = match meaning {
+                // R63 (grpc-js): a stop ends the call with this attempt's status.
+                Some(m) if m.stops() && stop_pushback == HedgeStopPushback::EndsCall => {
+                    ends_call = true;
+                    None
+                }
                 // R59: a stop ends new hedges; attempts already out carry on.
                 Some(m) if m.stops() => {
                     self.stop_hedging(FinishReason::PushbackStop, "server pushback", out);
                     None
                 }
+                // R63 (grpc-java): a positive pushback releases the next hedge at once, its
+                // value ignored.
+                Some(Pushback::Delay(_)) if shortcut == NonFatalShortcut::OnlyWithPushback => {
+                    Some((now, "pushback"))
+                }
                 Some(Pushback::Delay(delay)) => Some((now.saturating_add(delay), "pushback")),
-                // R56: a non-fatal status releases the next hedge at once.
-                _ => Some((now, "non-fatal status")),
+                // R56: a non-fatal status releases the next hedge at once (R63: not in
+                // grpc-java, where the next hedge keeps its time).
+                _ if shortcut == NonFatalShortcut::Immediate => Some((now, "non-fatal status")),
+                _ => None,
             };
         }
         if let Some((raw, meaning)) = pushback.map(|(m, raw)| (raw, m)) {
@@ -59,10 +87,22 @@ impl CallEngine {
                 out,
             );
         }
+        if ends_call {
+            let reason = FinishReason::PushbackStop;
+            return self.finish(status, Some(live.slot), reason, env, out);
+        }
         if let Some((at, cause)) = until {
-            self.schedule_hedge(at, cause, out);
+            self.schedule_hedge(at, cause, env, out);
         }
         self.pump_hedges(now, env, out);
+    }
+
+    /// When this profile's hedges ask the throttle (R60, R63).
+    fn hedge_throttle_check(&self) -> Option<HedgeThrottleCheck> {
+        match self.profile().hedging {
+            HedgingSupport::Hedges { throttle, .. } => Some(throttle),
+            HedgingSupport::OneAttempt => None,
+        }
     }
 
     pub(super) fn can_hedge(&self) -> bool {
@@ -82,7 +122,21 @@ impl CallEngine {
         out.push(Output::Note(Note::HedgingStopped { cause }));
     }
 
-    pub(super) fn schedule_hedge(&mut self, at: Nanos, cause: &'static str, out: &mut Outputs) {
+    pub(super) fn schedule_hedge(
+        &mut self,
+        at: Nanos,
+        cause: &'static str,
+        env: &mut Env<'_>,
+        out: &mut Outputs,
+    ) {
+        if self.can_hedge()
+            && self.hedge_throttle_check() == Some(HedgeThrottleCheck::WhenScheduled)
+            && !self.throttle_allows(env, out)
+        {
+            // R63 (grpc-java): the throttle is asked when the hedge is scheduled.
+            self.stop_hedging(FinishReason::Throttled, "throttled", out);
+            return;
+        }
         if self.can_hedge() {
             self.timer = Some(at);
             out.push(Output::Note(Note::HedgeTimer { at, cause }));
@@ -102,21 +156,21 @@ impl CallEngine {
             if self.deadline_passed(now) {
                 return self.finish_deadline(env, out);
             }
-            // R60: the first attempt always goes; later hedges only while tokens allow.
-            if !self.throttle_allows(env, out) {
+            // R60: the first attempt always goes; later hedges only while tokens allow (asked
+            // now unless the profile asks when scheduling, or never, R63).
+            let check_now = self.hedge_throttle_check() == Some(HedgeThrottleCheck::WhenSent);
+            if check_now && !self.throttle_allows(env, out) {
                 self.stop_hedging(FinishReason::Throttled, "throttled", out);
                 break;
             }
             self.send_new(now, out);
-            self.schedule_hedge(now.saturating_add(delay), "delay", out);
+            self.schedule_hedge(now.saturating_add(delay), "delay", env, out);
         }
         if self.live.is_empty() && !self.can_hedge() {
             // R58: the last status is the answer (R22, D19). Nothing is live only after some
             // attempt closed with a status, so `last` is set; the UNKNOWN fallback is a guard
             // (gRPC's code for "no better status") rather than a path any input reaches.
-            let (status, slot) = self
-                .last
-                .map_or((Code::Unknown, None), |(c, s)| (c, Some(s)));
+            let (status, slot) = self.last_status();
             let reason = self.hedging_stopped.unwrap_or(FinishReason::Exhausted);
             self.finish(status, slot, reason, env, out);
         }

@@ -23,6 +23,7 @@ pub use throttle::{Throttle, ThrottleRegistry};
 
 use crate::code::Code;
 use crate::config::Policy;
+use crate::profile::Profile;
 use crate::time::Nanos;
 
 /// Everything the engine needs to know about one call before it starts.
@@ -37,6 +38,12 @@ pub struct CallPlan {
     /// False when the request does not fit the retry buffer: the call is committed to its first
     /// attempt from the start, so it is sent once and never retried (R66, D22).
     pub request_fits_buffer: bool,
+    /// The runtime whose choices the engine makes where runtimes differ (default `a6`,
+    /// hedgehog's own reading D1–D25).
+    pub profile: &'static Profile,
+    /// The runtime rejected the service config and fails every call at once with this status,
+    /// sending nothing (R5: C-core's lame channel, grpc-java's UNKNOWN).
+    pub config_rejected: Option<Code>,
 }
 
 /// An event for the engine.
@@ -150,6 +157,10 @@ pub enum FinishReason {
     TransparentLimit,
     /// The committed attempt got no response within `perAttemptRecvTimeout` (R23).
     RecvTimeout,
+    /// The runtime rejected the service config: the call failed before any attempt (R5).
+    ConfigRejected,
+    /// A malformed pushback value made the runtime fail the call INTERNAL (R39, C-core).
+    MalformedPushback,
 }
 
 impl FinishReason {
@@ -167,6 +178,8 @@ impl FinishReason {
             FinishReason::Cancelled => "cancelled by the application",
             FinishReason::TransparentLimit => "too many transparent retries",
             FinishReason::RecvTimeout => "committed attempt got no response in time",
+            FinishReason::ConfigRejected => "the runtime rejected the service config",
+            FinishReason::MalformedPushback => "malformed pushback failed the call",
         }
     }
 }
@@ -242,6 +255,8 @@ mod harness;
 mod tests_call;
 #[cfg(test)]
 mod tests_hedging;
+#[cfg(test)]
+mod tests_profile;
 #[cfg(test)]
 mod tests_recv_timeout;
 #[cfg(test)]

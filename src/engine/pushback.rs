@@ -5,6 +5,7 @@
 //! i32, one value only, and treats everything else as the server asking for no retry, returning
 //! the attempt's own status. A server can therefore never make hedgehog retry by accident.
 
+use crate::profile::choices::{MalformedPushback, PushbackReading, SeveralPushbacks};
 use crate::time::{ms, Nanos};
 
 /// What a pushback trailer asks for.
@@ -28,6 +29,23 @@ impl Pushback {
         }
     }
 
+    /// Reads the raw trailer values as a runtime does (R39): which of several values counts,
+    /// and what a malformed one means. `None` when there are none. hedgehog's own reading
+    /// (D8) is [`Pushback::parse`].
+    pub fn read(values: &[String], how: &PushbackReading) -> Option<Pushback> {
+        let one = match (values, how.several) {
+            ([], _) => return None,
+            ([one], _) => one,
+            (_, SeveralPushbacks::Refuse) => return Some(Pushback::Malformed),
+            ([first, ..], SeveralPushbacks::First) => first,
+            ([.., last], SeveralPushbacks::Last) => last,
+        };
+        match (parse_one(one), how.malformed) {
+            (Pushback::Malformed, MalformedPushback::ParseInt) => Some(parse_int(one)),
+            (meaning, _) => Some(meaning),
+        }
+    }
+
     /// Whether this pushback forbids a retry.
     pub fn stops(self) -> bool {
         !matches!(self, Pushback::Delay(_))
@@ -43,6 +61,30 @@ fn parse_one(raw: &str) -> Pushback {
         Ok(v) if v < 0 => Pushback::Stop,
         Ok(v) => Pushback::Delay(ms(v as u64)),
         Err(_) => Pushback::Malformed,
+    }
+}
+
+/// JavaScript's `parseInt(raw)` as a pushback (grpc-js, R39): leading whitespace, an optional
+/// sign, then as many decimal digits as there are; no digits is `NaN`, which a timer waits as
+/// 0 ms. A negative value stops; a value past i32 is read as its digits say, saturating.
+fn parse_int(raw: &str) -> Pushback {
+    let trimmed = raw.trim_start();
+    let (negative, rest) = match trimmed.as_bytes().first() {
+        Some(b'-') => (true, &trimmed[1..]),
+        Some(b'+') => (false, &trimmed[1..]),
+        _ => (false, trimmed),
+    };
+    let digits = rest.bytes().take_while(u8::is_ascii_digit);
+    let mut value: Option<u64> = None;
+    for d in digits {
+        let v = value.unwrap_or(0);
+        value = Some(v.saturating_mul(10).saturating_add(u64::from(d - b'0')));
+    }
+    match value {
+        None => Pushback::Delay(0),
+        Some(0) => Pushback::Delay(0),
+        Some(_) if negative => Pushback::Stop,
+        Some(v) => Pushback::Delay(ms(v)),
     }
 }
 
@@ -95,5 +137,72 @@ mod tests {
             "several values (D8)"
         );
         assert_eq!(p(&[]), None);
+    }
+
+    fn read(values: &[&str], profile: &crate::profile::Profile) -> Option<Pushback> {
+        let values: Vec<String> = values.iter().map(|s| s.to_string()).collect();
+        Pushback::read(&values, &profile.pushback)
+    }
+
+    #[test]
+    fn each_runtime_reads_several_and_malformed_values_its_own_way_r39() {
+        use crate::profile::catalog::{A6, C_CORE, GRPC_GO, GRPC_JAVA, GRPC_JS};
+        // (values, a6 and grpc-go, grpc-java, grpc-js)
+        let cases: [(&[&str], Pushback, Pushback, Pushback); 7] = [
+            (
+                &["100", "200"],
+                Pushback::Malformed,
+                Pushback::Delay(ms(200)),
+                Pushback::Delay(ms(100)),
+            ),
+            (
+                &["-1", "200"],
+                Pushback::Malformed,
+                Pushback::Delay(ms(200)),
+                Pushback::Stop,
+            ),
+            (
+                &["abc"],
+                Pushback::Malformed,
+                Pushback::Malformed,
+                Pushback::Delay(0),
+            ),
+            (
+                &["1.5"],
+                Pushback::Malformed,
+                Pushback::Malformed,
+                Pushback::Delay(ms(1)),
+            ),
+            (
+                &[" 12abc"],
+                Pushback::Malformed,
+                Pushback::Malformed,
+                Pushback::Delay(ms(12)),
+            ),
+            (
+                &["-3x"],
+                Pushback::Malformed,
+                Pushback::Malformed,
+                Pushback::Stop,
+            ),
+            (
+                &["250"],
+                Pushback::Delay(ms(250)),
+                Pushback::Delay(ms(250)),
+                Pushback::Delay(ms(250)),
+            ),
+        ];
+        for (values, a6, java, js) in cases {
+            assert_eq!(read(values, &A6), Some(a6), "a6 {values:?}");
+            assert_eq!(read(values, &GRPC_GO), Some(a6), "grpc-go {values:?}");
+            assert_eq!(
+                read(values, &C_CORE),
+                Some(a6),
+                "c-core reads as a6; the engine fails INTERNAL"
+            );
+            assert_eq!(read(values, &GRPC_JAVA), Some(java), "grpc-java {values:?}");
+            assert_eq!(read(values, &GRPC_JS), Some(js), "grpc-js {values:?}");
+        }
+        assert_eq!(read(&[], &GRPC_JS), None);
     }
 }

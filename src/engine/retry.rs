@@ -6,7 +6,7 @@
 //! pushback (which restarts the ladder), or the next jittered rung of the backoff ladder.
 
 use super::call::{CallEngine, Live};
-use super::{Backoff, Env, FinishReason, Note, Output, Outputs, Pushback};
+use super::{Env, FinishReason, Note, Output, Outputs, Pushback};
 use crate::code::Code;
 use crate::config::RetryPolicy;
 use crate::time::Nanos;
@@ -28,7 +28,16 @@ impl CallEngine {
     ) {
         let slot = Some(live.slot);
         let stop = pushback.as_ref().is_some_and(|(p, _)| p.stops());
-        if retryable || stop {
+        let profile = self.profile();
+        // R39 (grpc-java): a non-negative pushback retries even a status that is not retryable;
+        // such an attempt is no qualifying failure and asks no throttle.
+        let pushed = !retryable
+            && profile.pushback.retries_non_retryable
+            && matches!(pushback, Some((Pushback::Delay(_), _)));
+        // R44, D11: a retryable status, or a stop whatever the code; R49: some runtimes take
+        // no token for a stop on a status that is not retryable.
+        let qualifying = retryable || (stop && profile.throttle.stop_pushback_takes_token);
+        if qualifying {
             self.throttle_failure(env, out);
         }
         let note_pushback = |until: Option<Nanos>, out: &mut Outputs| {
@@ -41,14 +50,15 @@ impl CallEngine {
             }
         };
         // Order of reasons: not retryable, then attempts exhausted (pushback cannot add attempts,
-        // R38), then the server's stop, then the throttle.
-        let refusal = if !retryable {
+        // R38), then the server's stop, then the throttle (asked now, or when the wait ends
+        // under a profile that defers it, R49).
+        let refusal = if !retryable && !pushed {
             Some(FinishReason::NotRetryable)
         } else if self.attempts >= policy.max_attempts {
             Some(FinishReason::Exhausted)
         } else if stop {
             Some(FinishReason::PushbackStop)
-        } else if !self.throttle_allows(env, out) {
+        } else if retryable && !self.throttle_deferred() && !self.throttle_allows(env, out) {
             Some(FinishReason::Throttled)
         } else {
             None
@@ -57,7 +67,9 @@ impl CallEngine {
             note_pushback(None, out);
             return self.finish(status, slot, reason, env, out);
         }
-        let backoff = self.backoff.get_or_insert_with(|| Backoff::new(policy));
+        let backoff = self
+            .backoff
+            .get_or_insert_with(|| super::call::ladder(policy, profile));
         let until = match pushback.as_ref().map(|(p, _)| *p) {
             Some(Pushback::Delay(delay)) => {
                 // Exactly the server's delay, no jitter, and the ladder starts again (R28, R29).

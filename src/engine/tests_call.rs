@@ -144,7 +144,7 @@ fn endless_not_sent_gives_up_with_internal_d21() {
     let mut h = Harness::new(Policy::None);
     h.start();
     let mut last = Vec::new();
-    for slot in 0..=super::call::TRANSPARENT_RETRY_LIMIT {
+    for slot in 0..=crate::profile::catalog::TRANSPARENT_CAP {
         last = h.at(ms(1), Input::NotSent { slot });
     }
     assert_eq!(

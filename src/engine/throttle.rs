@@ -13,7 +13,9 @@ use std::sync::{Arc, Mutex};
 
 use super::call::CallEngine;
 use super::{Env, Note, Output, Outputs};
+use crate::code::Code;
 use crate::config::ThrottleConfig;
+use crate::profile::choices::ThrottleCheck;
 
 /// The token counter of one target.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -120,6 +122,18 @@ impl CallEngine {
         }) {
             out.push(Output::Note(Note::Tokens { milli, max_milli }));
         }
+    }
+
+    /// Whether the profile asks the throttle only when a retry's backoff ends (R49, grpc-js)
+    /// rather than right after the failure (D11).
+    pub(super) fn throttle_deferred(&self) -> bool {
+        self.profile().throttle.check == ThrottleCheck::WhenBackoffEnds
+    }
+
+    /// The last attempt status seen and its slot: what a call refused a retry returns.
+    pub(super) fn last_status(&self) -> (Code, Option<u32>) {
+        self.last
+            .map_or((Code::Unknown, None), |(code, slot)| (code, Some(slot)))
     }
 
     /// Whether the throttle lets a retry or a later hedge go out; notes a refusal (R43).

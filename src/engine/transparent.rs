@@ -6,9 +6,10 @@
 //! stream is replayed once per call, and only while no attempt has reached the server
 //! application, because after that the server may already have acted on the request.
 
-use super::call::{CallEngine, Live, TRANSPARENT_RETRY_LIMIT};
+use super::call::{CallEngine, Live};
 use super::{Env, FinishReason, Note, Output, Outputs};
 use crate::code::Code;
+use crate::profile::choices::RefusedReplay;
 use crate::time::Nanos;
 
 /// A call's transparent-retry state: the part of the call that decides whether an attempt
@@ -35,7 +36,9 @@ impl CallEngine {
     ) {
         if let Some(live) = self.take_live(slot) {
             self.transparent.not_sent_retries += 1;
-            if self.transparent.not_sent_retries > TRANSPARENT_RETRY_LIMIT {
+            // D21 (and R73 grpc-java): a cap; the other runtimes replay until the deadline.
+            let cap = self.profile().limits.transparent_cap.unwrap_or(u32::MAX);
+            if self.transparent.not_sent_retries > cap {
                 let reason = FinishReason::TransparentLimit;
                 return self.finish(Code::Internal, None, reason, env, out);
             }
@@ -52,7 +55,15 @@ impl CallEngine {
         out: &mut Outputs,
     ) {
         if let Some(live) = self.take_live(slot) {
-            if !self.transparent.refused_retry_used && !self.transparent.reached_app {
+            // R70 as each runtime reads it (R73): once per call, and in hedgehog (D21) and
+            // grpc-java only while no attempt reached the application; grpc-go only on the
+            // call's first attempt.
+            let allowed = match self.profile().limits.refused_replay {
+                RefusedReplay::OnceBeforeAppReached => !self.transparent.reached_app,
+                RefusedReplay::OncePerCall => true,
+                RefusedReplay::FirstAttemptOnly => live.attempt == 1,
+            };
+            if !self.transparent.refused_retry_used && allowed {
                 self.transparent.refused_retry_used = true;
                 self.resend_transparent(now, live, "refused", env, out);
             } else {

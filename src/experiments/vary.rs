@@ -11,6 +11,7 @@
 //! is read as JSON when it parses (`3`, `true`, `{"a":1}`) and as a string when not.
 
 use crate::json::Value;
+use crate::scenario::Scenario;
 
 pub use super::error::{NoSuchPath, PathSyntaxError, VaryError};
 
@@ -181,9 +182,18 @@ fn coerce(raw: &str, old: &Value, key: Option<&str>) -> Value {
     crate::json::parse(raw).unwrap_or_else(|_| Value::String(raw.to_string()))
 }
 
-/// Sets `path` in `root` to `raw` (coerced as described in the module docs).
+/// Sets `path` in `root` to `raw` (coerced as described in the module docs). A top-level
+/// scenario key that has a default and may be absent ([`Scenario::DEFAULTED_KEYS`]:
+/// `profile`, `jitter`) is added when the file lacks it, so `--vary profile=a6,grpc-go`
+/// works on any scenario.
 pub fn apply(root: &mut Value, path: &str, raw: &str) -> Result<(), NoSuchPath> {
     let segs = segments(path)?;
+    if let ([Seg::Key(key)], Value::Object(map)) = (segs.as_slice(), &mut *root) {
+        if Scenario::DEFAULTED_KEYS.contains(&key.as_str()) && map.get(key).is_none() {
+            map.insert(key.clone(), Value::String(raw.to_string()));
+            return Ok(());
+        }
+    }
     let mut here = root;
     let mut walked = String::new();
     let last = segs.len() - 1;
@@ -290,6 +300,21 @@ mod tests {
         assert_eq!(
             v["service_config"]["methodConfig"][0]["hedgingPolicy"]["maxAttempts"],
             3
+        );
+    }
+
+    #[test]
+    fn profile_and_jitter_may_be_varied_on_a_file_without_them() {
+        let mut v = json!({"name": "x", "client": {}});
+        apply(&mut v, "profile", "grpc-js").unwrap();
+        apply(&mut v, "jitter", "none").unwrap();
+        assert_eq!(v["profile"], Value::String("grpc-js".into()));
+        assert_eq!(v["jitter"], Value::String("none".into()));
+        apply(&mut v, "profile", "c-core").unwrap();
+        assert_eq!(v["profile"], Value::String("c-core".into()));
+        assert!(
+            apply(&mut v, "seeds", "[1]").is_err(),
+            "only defaulted keys are added"
         );
     }
 

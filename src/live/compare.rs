@@ -233,6 +233,8 @@ mod tests {
             scenario: "t".into(),
             seed: 1,
             mode: "sim".into(),
+            profile: None,
+            config_rejected: None,
             calls: vec![CallRecord {
                 call: 0,
                 method: None,

@@ -103,6 +103,8 @@ fn plan(
         deadline: earliest(deadline, timeout).map(|d| now.saturating_add(d)),
         jitter,
         request_fits_buffer: fits,
+        profile: crate::profile::Profile::a6(),
+        config_rejected: None,
     }
 }
 

@@ -20,6 +20,7 @@ use super::server::ServerSpec;
 use super::{parse_config, parse_json, ClientSpec, MethodRef, Scenario, ScenarioError};
 use crate::code::Code;
 use crate::config::{Jitter, ServiceConfig};
+use crate::profile::Profile;
 use crate::time::Nanos;
 
 /// Where the builder's service config comes from.
@@ -73,7 +74,8 @@ pub struct ScenarioBuilder {
     name: String,
     description: String,
     config: Option<ConfigSource>,
-    jitter: Jitter,
+    jitter: Option<Jitter>,
+    profile: &'static Profile,
     seeds: Vec<u64>,
     server: ServerSpec,
     methods: Vec<String>,
@@ -102,7 +104,8 @@ impl Scenario {
             name: name.into(),
             description: String::new(),
             config: None,
-            jitter: Jitter::Spec,
+            jitter: None,
+            profile: Profile::a6(),
             seeds: vec![1],
             server: ServerSpec {
                 schedule: Schedule::ReqModulo {
@@ -145,9 +148,17 @@ impl ScenarioBuilder {
         self
     }
 
-    /// `jitter`.
+    /// `jitter`: the backoff draw, whatever the profile (default: the profile's own draw,
+    /// `spec` for `a6`).
     pub fn jitter(mut self, jitter: Jitter) -> Self {
-        self.jitter = jitter;
+        self.jitter = Some(jitter);
+        self
+    }
+
+    /// `profile`: the runtime whose choices the engine makes (default `a6`); see
+    /// [`crate::profile`].
+    pub fn profile(mut self, profile: &'static Profile) -> Self {
+        self.profile = profile;
         self
     }
 
@@ -286,7 +297,9 @@ impl ScenarioBuilder {
             config: parsed.config,
             config_text,
             warnings: parsed.warnings,
-            jitter: self.jitter,
+            jitter: self.jitter.unwrap_or(self.profile.jitter),
+            jitter_explicit: self.jitter.is_some(),
+            profile: self.profile,
             seeds: self.seeds,
             server: self.server,
             client: ClientSpec {

@@ -38,6 +38,7 @@ use std::path::{Path, PathBuf};
 use crate::json::Value;
 
 use crate::config::{self, Jitter, ParseOptions, ServiceConfig, Warning};
+use crate::profile::{Admission, Profile};
 pub use builder::{BuildError, ScenarioBuilder};
 use client::parse_client;
 pub use client::{ClientSpec, MethodRef, DEFAULT_CHANNEL_BUFFER_BYTES, DEFAULT_RETRY_BUFFER_BYTES};
@@ -62,8 +63,15 @@ pub struct Scenario {
     pub config_text: String,
     /// The config's portability warnings.
     pub warnings: Vec<Warning>,
-    /// `jitter` (default `spec`).
+    /// `jitter`: the backoff draw the run uses. When the file sets no `jitter` it is the
+    /// profile's own draw (`spec` for `a6` and every current runtime, R24); a `jitter` the
+    /// file sets wins over any profile's, so `"none"` pins timings under every runtime.
     pub jitter: Jitter,
+    /// Whether the file (or builder) set `jitter`; if not, it follows the profile.
+    pub jitter_explicit: bool,
+    /// `profile` (default `a6`): the runtime whose choices the engine makes where runtimes
+    /// differ (`hedgehog sim --as` replaces it).
+    pub profile: &'static Profile,
     /// `seeds` (default `[1]`).
     pub seeds: Vec<u64>,
     /// `server`.
@@ -113,12 +121,13 @@ impl fmt::Display for ScenarioError {
 
 impl std::error::Error for ScenarioError {}
 
-const TOP_KEYS: [&str; 10] = [
+const TOP_KEYS: [&str; 11] = [
     "load",
     "name",
     "description",
     "service_config",
     "jitter",
+    "profile",
     "seeds",
     "server",
     "client",
@@ -245,14 +254,23 @@ impl Scenario {
         )
         .map_err(err)?
         .to_string();
+        let profile = match map.get("profile") {
+            None => Profile::a6(),
+            Some(v) => {
+                let text = parse::string(v, "profile").map_err(err)?;
+                Profile::by_name(text)
+                    .map_err(|e| err(FieldError::new("profile", e.to_string())))?
+            }
+        };
+        let jitter_explicit = map.contains_key("jitter");
         let jitter = match map.get("jitter") {
-            None => Jitter::Spec,
+            None => profile.jitter,
             Some(v) => {
                 let text = parse::string(v, "jitter").map_err(err)?;
                 Jitter::from_name(text).ok_or_else(|| {
                     err(FieldError::new(
                         "jitter",
-                        format!("unknown jitter \"{text}\"; expected one of: spec, full, none"),
+                        format!("unknown jitter \"{text}\"; expected one of: spec, full, none, legacy-java"),
                     ))
                 })?
             }
@@ -329,12 +347,35 @@ impl Scenario {
             config_text,
             warnings: parsed.warnings,
             jitter,
+            jitter_explicit,
+            profile,
             seeds,
             server,
             client,
             live_comparable,
             load,
         })
+    }
+
+    /// Top-level keys with a default that a file may leave out and a sweep may still vary
+    /// (`--vary profile=a6,grpc-go`).
+    pub const DEFAULTED_KEYS: [&'static str; 2] = ["profile", "jitter"];
+
+    /// The same scenario run as `profile`'s runtime would run it (`hedgehog sim --as`); the
+    /// backoff draw follows the profile unless the scenario set `jitter` itself.
+    pub fn with_profile(mut self, profile: &'static Profile) -> Scenario {
+        self.profile = profile;
+        if !self.jitter_explicit {
+            self.jitter = profile.jitter;
+        }
+        self
+    }
+
+    /// What the profile's runtime does with this scenario's service config (R5): runs it,
+    /// drops its policies, fails every call, or makes none.
+    pub fn admission(&self) -> Admission {
+        self.profile
+            .admit(&self.config_text, self.client.max_attempts_limit)
     }
 
     /// How to replay one run of this scenario from a shell: `hedgehog sim FILE --seed N` when
@@ -383,7 +424,7 @@ mod tests {
         let e = Scenario::from_value(&v, Path::new("."), "sims/x.json").unwrap_err();
         assert_eq!(
             e.to_string(),
-            "sims/x.json: jitter: unknown jitter \"half\"; expected one of: spec, full, none"
+            "sims/x.json: jitter: unknown jitter \"half\"; expected one of: spec, full, none, legacy-java"
         );
         let v = json!({"name": "x", "description": "d", "service_config": 3,
             "server": {"schedule": {"req_modulo": 1}}, "client": {"method": "a/b"}});

@@ -28,7 +28,12 @@ struct ScenarioOut<'a> {
     name: &'a str,
     description: &'a str,
     service_config: Box<RawValue>,
-    jitter: &'static str,
+    /// Written when the scenario set it; otherwise it follows the profile.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    jitter: Option<&'static str>,
+    /// Written when it is not the default `a6`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    profile: Option<&'static str>,
     seeds: &'a [u64],
     live_comparable: bool,
     server: ServerOut<'a>,
@@ -280,7 +285,8 @@ impl Serialize for Scenario {
             name: &self.name,
             description: &self.description,
             service_config: self.config_json(),
-            jitter: self.jitter.as_str(),
+            jitter: self.jitter_explicit.then(|| self.jitter.as_str()),
+            profile: (!self.profile.is_a6()).then_some(self.profile.name),
             seeds: &self.seeds,
             live_comparable: self.live_comparable,
             server: server(&self.server),

@@ -24,11 +24,13 @@ use crate::driver::{run_call, CallContext};
 use crate::engine::{FinishReason, Throttle};
 use crate::plan::buffer::RetryBuffer;
 use crate::plan::MethodPlan;
+use crate::profile::Admission;
 use crate::scenario::behaviour::{Behaviour, BehaviourPanic};
 use crate::scenario::rng::{LazyStream, Purpose};
 use crate::scenario::server::ServerModel;
 use crate::scenario::Scenario;
 use crate::time::Nanos;
+use crate::trace::render::Head;
 use crate::trace::{
     CallRecord, CallStart, EventsOnly, Mode, Recorder, Summary, Trace, TraceRecorder,
 };
@@ -53,17 +55,40 @@ pub(crate) struct ClientMethod {
 }
 
 /// Each client method's plan, selected once per run (R15), in `client.methods` order: call
-/// `i` uses `plans[i % n]`, so no call selects again.
-pub(crate) fn method_plans(scenario: &Scenario) -> Vec<ClientMethod> {
+/// `i` uses `plans[i % n]`, so no call selects again. A runtime that dropped the config's
+/// policies (`admission`, R5) runs every method without them.
+pub(crate) fn method_plans(scenario: &Scenario, admission: &Admission) -> Vec<ClientMethod> {
     let config = &scenario.config;
     let methods = &scenario.client.methods;
+    let dropped = matches!(admission, Admission::RunsWithoutPolicies { .. });
     methods
         .iter()
-        .map(|m| ClientMethod {
-            plan: MethodPlan::select(config, &m.service, &m.method),
-            path: Arc::from(format!("/{m}")),
+        .map(|m| {
+            let plan = MethodPlan::select(config, &m.service, &m.method);
+            ClientMethod {
+                plan: if dropped {
+                    plan.without_retries()
+                } else {
+                    plan
+                },
+                path: Arc::from(format!("/{m}")),
+            }
         })
         .collect()
+}
+
+/// Whether the profile's runtime makes any call with this config (R5: grpc-go's failed
+/// dial and grpc-js's throwing constructor make none).
+pub(crate) fn makes_calls(admission: &Admission) -> bool {
+    !matches!(admission, Admission::NoCalls { .. })
+}
+
+/// The status every call fails with at once when the runtime rejected the config (R5).
+pub(crate) fn rejected_status(admission: &Admission) -> Option<Code> {
+    match admission {
+        Admission::FailsEveryCall { status, .. } => Some(*status),
+        _ => None,
+    }
 }
 
 impl ClientMethod {
@@ -89,6 +114,9 @@ pub(crate) struct Channel<'a> {
     pub(crate) throttle: Option<&'a Mutex<Throttle>>,
     pub(crate) buffer: &'a RetryBuffer,
     pub(crate) recorder: &'a dyn Recorder,
+    /// The status every call fails with at once, when the profile's runtime rejected the
+    /// config (R5).
+    pub(crate) rejected: Option<Code>,
 }
 
 impl Channel<'_> {
@@ -115,9 +143,11 @@ impl Channel<'_> {
         let reservation = self.buffer.reserve(client.request_bytes);
         let fits = reservation.is_some();
         let now = clock.now();
-        let plan = method
+        let mut plan = method
             .plan
             .call_plan(client.deadline, now, self.scenario.jitter, fits);
+        plan.profile = self.scenario.profile;
+        plan.config_rejected = self.rejected;
         self.recorder.started(&CallStart {
             call: id,
             at: now,
@@ -186,7 +216,8 @@ pub fn trace_with_behaviour(
 ) -> Result<Trace, BehaviourPanic> {
     let recorder = TraceRecorder::new();
     run_with_behaviour(scenario, seed, behaviour, &recorder)?;
-    Ok(recorder.into_trace(&scenario.name, seed, Mode::Sim))
+    let trace = recorder.into_trace(&scenario.name, seed, Mode::Sim);
+    Ok(name_profile(scenario, trace))
 }
 
 /// One run against `model`; its stats and the behaviour's first panic, if any.
@@ -206,7 +237,13 @@ fn run_on(
         .config
         .retry_throttling
         .map(|t| Mutex::new(Throttle::new(t)));
-    let plans = method_plans(scenario);
+    let admission = scenario.admission();
+    let plans = method_plans(scenario, &admission);
+    let calls = if makes_calls(&admission) {
+        client.calls
+    } else {
+        0
+    };
     let message: Rc<str> = Rc::from(client.message.as_str());
     let buffer = RetryBuffer::new(client.retry_buffer_bytes, client.channel_buffer_bytes);
     let target = sim_target(scenario);
@@ -217,6 +254,7 @@ fn run_on(
         throttle: throttle.as_ref(),
         buffer: &buffer,
         recorder,
+        rejected: rejected_status(&admission),
     };
     let (server, plans, channel) = (&server, &plans, &channel);
 
@@ -226,7 +264,7 @@ fn run_on(
     let arrivals = {
         let clock = clock.clone();
         async move {
-            for i in 0..client.calls {
+            for i in 0..calls {
                 clock.sleep_until(i.saturating_mul(client.interval)).await;
                 let m = usize::try_from(i % plans.len() as u64).unwrap_or(0);
                 let method = &plans[m];
@@ -254,7 +292,62 @@ fn run_on(
 pub fn trace(scenario: &Scenario, seed: u64) -> Trace {
     let recorder = TraceRecorder::new();
     run_with(scenario, seed, &recorder);
-    recorder.into_trace(&scenario.name, seed, Mode::Sim)
+    name_profile(
+        scenario,
+        recorder.into_trace(&scenario.name, seed, Mode::Sim),
+    )
+}
+
+/// The trace's profile and rejection, when the scenario runs as another runtime than `a6`.
+fn name_profile(scenario: &Scenario, mut trace: Trace) -> Trace {
+    let head = trace_head(scenario, trace.seed);
+    trace.profile = head.profile.map(str::to_string);
+    trace.config_rejected = head.config_rejected;
+    trace
+}
+
+/// What a trace of `seed` of `scenario` starts with: its name, seed and mode, and, under a
+/// profile other than `a6`, the profile and what its runtime did with a config it rejects
+/// (R5). The owned rejection text goes with it.
+pub fn trace_head(scenario: &Scenario, seed: u64) -> SimHead<'_> {
+    let profile = scenario.profile;
+    let config_rejected = if profile.is_a6() {
+        None
+    } else {
+        scenario.admission().note().map(str::to_string)
+    };
+    SimHead {
+        scenario: &scenario.name,
+        seed,
+        profile: (!profile.is_a6()).then_some(profile.name),
+        config_rejected,
+    }
+}
+
+/// The head of a simulated run's trace ([`trace_head`]).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct SimHead<'a> {
+    /// The scenario's name.
+    pub scenario: &'a str,
+    /// The seed.
+    pub seed: u64,
+    /// The profile, unless `a6`.
+    pub profile: Option<&'static str>,
+    /// Why the profile's runtime rejected the config, if it did.
+    pub config_rejected: Option<String>,
+}
+
+impl SimHead<'_> {
+    /// As the renderers take it.
+    pub fn as_head(&self) -> Head<'_> {
+        Head {
+            scenario: self.scenario,
+            seed: self.seed,
+            mode: Mode::Sim.as_str(),
+            profile: self.profile,
+            config_rejected: self.config_rejected.as_deref(),
+        }
+    }
 }
 
 /// Totals of one run (`--summary`): memory flat in the number of calls.

@@ -156,6 +156,19 @@ pub struct AttemptRecord {
     pub transparent: bool,
 }
 
+impl Trace {
+    /// The run's identity, as a document's head shows it.
+    pub fn head(&self) -> render::Head<'_> {
+        render::Head {
+            scenario: &self.scenario,
+            seed: self.seed,
+            mode: &self.mode,
+            profile: self.profile.as_deref(),
+            config_rejected: self.config_rejected.as_deref(),
+        }
+    }
+}
+
 impl AttemptRecord {
     /// Attempt `attempt` (1-based), sent at `sent` after `previous` earlier attempts; not yet
     /// ended, uncommitted, no pushback. The record is `#[non_exhaustive]`: set the other public
@@ -223,6 +236,12 @@ pub struct Trace {
     pub seed: u64,
     /// `sim` or `live`.
     pub mode: String,
+    /// The runtime profile the run simulated (`grpc-go`, …); `None` for hedgehog's own A6
+    /// reading (`a6`), so an `a6` trace names no profile.
+    pub profile: Option<String>,
+    /// Why the profile's runtime made no call, or failed every call, or dropped the config's
+    /// policies: the runtime rejected the service config (R5); `None` when it accepted it.
+    pub config_rejected: Option<String>,
     /// Calls, ordered by index.
     pub calls: Vec<CallRecord>,
     /// Events, in the order they happened.

@@ -158,6 +158,8 @@ fn make_trace(
         scenario: scenario.to_string(),
         seed,
         mode: mode.as_str().to_string(),
+        profile: None,
+        config_rejected: None,
         calls,
         events,
     }

@@ -18,7 +18,7 @@ use std::fmt::Write as _;
 use std::io::{self, Write};
 use std::sync::{Mutex, MutexGuard};
 
-use super::render::{sections, EventLine, Format};
+use super::render::{sections, EventLine, Format, Head};
 use super::{CallRecord, Event, Mode, Recorder, What};
 use crate::time::Nanos;
 
@@ -87,6 +87,19 @@ impl<W: Write> StreamRecorder<W> {
         mode: Mode,
         description: &str,
     ) -> Self {
+        let head = Head {
+            scenario,
+            seed,
+            mode: mode.as_str(),
+            profile: None,
+            config_rejected: None,
+        };
+        Self::with_head(out, format, &head, description)
+    }
+
+    /// [`StreamRecorder::new`] with a whole head: a run under a runtime profile names it, and
+    /// says why the runtime rejected the config if it did.
+    pub fn with_head(out: W, format: Format, head: &Head<'_>, description: &str) -> Self {
         let mut stream = Stream {
             out,
             piece: Vec::with_capacity(4096),
@@ -97,14 +110,7 @@ impl<W: Write> StreamRecorder<W> {
             texts: String::new(),
             error: None,
         };
-        sections::head(
-            format,
-            &mut stream.piece,
-            scenario,
-            seed,
-            mode.as_str(),
-            description,
-        );
+        sections::head(format, &mut stream.piece, head, description);
         stream.flush_piece();
         StreamRecorder {
             format,
@@ -272,6 +278,8 @@ mod tests {
                 scenario: "s".into(),
                 seed: 7,
                 mode: "sim".into(),
+                profile: None,
+                config_rejected: None,
                 calls: (0..3).map(record).collect(),
                 events: vec![
                     pushback(1).to_trace_event(),

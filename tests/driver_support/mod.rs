@@ -49,6 +49,8 @@ where
         deadline: None,
         jitter: Jitter::None,
         request_fits_buffer: true,
+        profile: hedgehog::profile::Profile::a6(),
+        config_rejected: None,
     };
     let recorder = TraceRecorder::new();
     let result = RefCell::new(None);

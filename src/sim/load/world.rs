@@ -37,7 +37,7 @@ use crate::scenario::rng::{stream, Purpose};
 use crate::scenario::server::ServerModel;
 use crate::scenario::Scenario;
 use crate::sim::executor::Executor;
-use crate::sim::run::{method_plans, sim_target, Channel, RunStats};
+use crate::sim::run::{makes_calls, method_plans, rejected_status, sim_target, Channel, RunStats};
 use crate::time::Nanos;
 use crate::trace::{CallRecord, Discard, Recorder};
 
@@ -150,6 +150,7 @@ pub(crate) fn run_on(
         .map(|_| RetryBuffer::new(client.retry_buffer_bytes, client.channel_buffer_bytes))
         .collect();
     let target = sim_target(scenario);
+    let admission = scenario.admission();
     let channels: Vec<Channel<'_>> = throttles
         .iter()
         .zip(&buffers)
@@ -160,15 +161,22 @@ pub(crate) fn run_on(
             throttle: throttle.as_ref(),
             buffer,
             recorder,
+            rejected: rejected_status(&admission),
         })
         .collect();
-    let plans = method_plans(scenario);
+    let plans = method_plans(scenario, &admission);
     let message: Rc<str> = Rc::from(client.message.as_str());
     let (server, plans) = (&server, &plans);
 
     let mut executor = Executor::new();
     let clock = executor.clock().clone();
-    for c in 0..load.clients {
+    // A runtime that refuses the config makes no call at all (R5): no client starts.
+    let clients = if makes_calls(&admission) {
+        load.clients
+    } else {
+        0
+    };
+    for c in 0..clients {
         let spawner = executor.spawner().clone();
         let clock = clock.clone();
         let message = Rc::clone(&message);

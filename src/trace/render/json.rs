@@ -27,10 +27,19 @@ pub fn from_ms(ms: f64) -> Option<Nanos> {
 
 impl Serialize for Trace {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        let mut out = s.serialize_struct("Trace", 5)?;
+        let mut out = s.serialize_struct("Trace", 7)?;
         out.serialize_field("scenario", &self.scenario)?;
         out.serialize_field("seed", &self.seed)?;
         out.serialize_field("mode", &self.mode)?;
+        // Only a run under another profile than `a6` names it (docs/trace.md).
+        match &self.profile {
+            Some(profile) => out.serialize_field("profile", profile)?,
+            None => out.skip_field("profile")?,
+        }
+        match &self.config_rejected {
+            Some(why) => out.serialize_field("config_rejected", why)?,
+            None => out.skip_field("config_rejected")?,
+        }
         out.serialize_field("calls", &self.calls)?;
         out.serialize_field("events", &self.events)?;
         out.end()
@@ -95,6 +104,10 @@ struct TraceJson {
     scenario: String,
     seed: u64,
     mode: String,
+    #[serde(default)]
+    profile: Option<String>,
+    #[serde(default)]
+    config_rejected: Option<String>,
     calls: Vec<CallRecord>,
     events: Vec<TraceEvent>,
 }
@@ -174,6 +187,8 @@ impl<'de> Deserialize<'de> for Trace {
             scenario: t.scenario,
             seed: t.seed,
             mode: t.mode,
+            profile: t.profile,
+            config_rejected: t.config_rejected,
             calls: t.calls,
             events: t.events,
         })

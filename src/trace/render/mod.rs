@@ -13,7 +13,7 @@ pub(crate) mod sections;
 mod yaml;
 
 pub use json::from_ms;
-pub use sections::EventLine;
+pub use sections::{EventLine, Head};
 pub use yaml::summary_to_yaml;
 
 use crate::json::Value;
@@ -57,8 +57,7 @@ pub fn to_yaml(trace: &Trace) -> String {
 /// A whole trace written through the pieces a streamed one is written with.
 fn whole(format: Format, trace: &Trace, description: &str) -> String {
     let mut out = Vec::new();
-    let (scenario, mode) = (&trace.scenario, &trace.mode);
-    sections::head(format, &mut out, scenario, trace.seed, mode, description);
+    sections::head(format, &mut out, &trace.head(), description);
     for (i, c) in trace.calls.iter().enumerate() {
         sections::call(format, &mut out, c, i == 0);
     }
@@ -110,6 +109,8 @@ mod tests {
             scenario: "demo".into(),
             seed: 1,
             mode: "sim".into(),
+            profile: None,
+            config_rejected: None,
             calls: vec![CallRecord {
                 call: 0,
                 method: None,

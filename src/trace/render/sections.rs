@@ -37,21 +37,45 @@ fn json<T: serde::Serialize + ?Sized>(out: &mut Vec<u8>, value: &T) {
     let _ = serde_json::to_writer(&mut *out, value);
 }
 
+/// A run's identity, what a trace document starts with.
+#[derive(Clone, Copy, Debug)]
+pub struct Head<'a> {
+    /// The scenario's name.
+    pub scenario: &'a str,
+    /// The seed.
+    pub seed: u64,
+    /// `sim` or `live`.
+    pub mode: &'a str,
+    /// The runtime profile, when it is not `a6` ([`crate::trace::Trace::profile`]).
+    pub profile: Option<&'a str>,
+    /// Why the profile's runtime rejected the config ([`crate::trace::Trace::config_rejected`]).
+    pub config_rejected: Option<&'a str>,
+}
+
 /// The document's head, before any call: the run's identity (and, in text, the description).
-pub fn head(
-    format: Format,
-    out: &mut Vec<u8>,
-    scenario: &str,
-    seed: u64,
-    mode: &str,
-    description: &str,
-) {
+/// A profile and a rejection appear only when set, so an `a6` run's head is unchanged.
+pub fn head(format: Format, out: &mut Vec<u8>, head: &Head<'_>, description: &str) {
+    let Head {
+        scenario,
+        seed,
+        mode,
+        profile,
+        config_rejected,
+    } = *head;
     match format {
         Format::Json => {
             out.extend_from_slice(b"{\"scenario\":");
             json(out, scenario);
             let _ = write!(out, ",\"seed\":{seed},\"mode\":");
             json(out, mode);
+            if let Some(profile) = profile {
+                out.extend_from_slice(b",\"profile\":");
+                json(out, profile);
+            }
+            if let Some(why) = config_rejected {
+                out.extend_from_slice(b",\"config_rejected\":");
+                json(out, why);
+            }
             out.extend_from_slice(b",\"calls\":[");
         }
         Format::Yaml => {
@@ -60,11 +84,28 @@ pub fn head(
             let _ = write!(out, "\nseed: {seed}\nmode: ");
             json(out, mode);
             out.push(b'\n');
+            if let Some(profile) = profile {
+                out.extend_from_slice(b"profile: ");
+                json(out, profile);
+                out.push(b'\n');
+            }
+            if let Some(why) = config_rejected {
+                out.extend_from_slice(b"config_rejected: ");
+                json(out, why);
+                out.push(b'\n');
+            }
         }
         Format::Text => {
-            let _ = writeln!(out, "scenario {scenario} · seed {seed} · {mode}");
+            let _ = write!(out, "scenario {scenario} · seed {seed} · {mode}");
+            if let Some(profile) = profile {
+                let _ = write!(out, " · as {profile}");
+            }
+            out.push(b'\n');
             for line in description.lines() {
                 let _ = writeln!(out, "  {line}");
+            }
+            if let Some(why) = config_rejected {
+                let _ = writeln!(out, "  config rejected: {why}");
             }
         }
     }
