@@ -73,7 +73,13 @@ pub fn run(args: Args) -> ExitCode {
     };
     let scenario = match args.profile.as_deref().map(Profile::by_name) {
         None => scenario,
-        Some(Ok(profile)) => scenario.with_profile(profile),
+        Some(Ok(profile)) => match scenario.as_profile(profile) {
+            Ok(s) => s,
+            Err(e) => {
+                eprintln!("hedgehog sim: {e}");
+                return ExitCode::from(2);
+            }
+        },
         Some(Err(e)) => {
             eprintln!("hedgehog sim: --as: {e}");
             return ExitCode::from(2);

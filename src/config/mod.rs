@@ -40,6 +40,7 @@ mod select;
 mod throttling;
 mod validate;
 mod values;
+mod walk;
 mod write;
 
 pub use explain::{explain_method, explain_throttling, warning_line, MethodExplanation};
@@ -50,6 +51,8 @@ pub use policy_types::{
 };
 pub use portability::Verdict;
 pub use report::{check_str, check_value, Report};
+pub use select::Selection;
+pub use walk::Walk;
 
 /// How to parse (D1, D4).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

@@ -7,6 +7,21 @@
 
 use super::{MethodConfig, Policy, ServiceConfig};
 
+/// Which levels of R15's lookup a reader of the config uses.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
+pub enum Selection {
+    /// R15: the exact name, the service's default, the global default. Every gRPC runtime.
+    #[default]
+    A6,
+    /// The exact name, then the service's default; a global default (`{}`) applies to
+    /// nothing: gapic-generator-go (`grpc_service_config/config.go`) and gapic-generator-java
+    /// (`GapicServiceConfig`).
+    NoGlobalDefault,
+    /// The exact `{service, method}` name only: gapic-generator-python
+    /// (`_get_retry_and_timeout` looks for the method's own selector in each `name` list).
+    ExactOnly,
+}
+
 impl ServiceConfig {
     fn find(&self, service: Option<&str>, method: Option<&str>) -> Option<&MethodConfig> {
         self.method_configs.iter().find(|mc| {
@@ -17,15 +32,31 @@ impl ServiceConfig {
     }
 
     pub(crate) fn select_impl(&self, service: &str, method: &str) -> Option<&MethodConfig> {
+        self.select_as(service, method, Selection::A6)
+    }
+
+    /// The entry `service`/`method` gets from a reader that looks only at `selection`'s
+    /// levels (R15 for every gRPC runtime).
+    pub fn select_as(
+        &self,
+        service: &str,
+        method: &str,
+        selection: Selection,
+    ) -> Option<&MethodConfig> {
         let service = (!service.is_empty()).then_some(service);
         let method = (!method.is_empty()).then_some(method);
         let exact = match (service, method) {
             (Some(_), Some(_)) => self.find(service, method),
             _ => None,
         };
-        exact
-            .or_else(|| service.and_then(|s| self.find(Some(s), None)))
-            .or_else(|| self.find(None, None))
+        if selection == Selection::ExactOnly {
+            return exact;
+        }
+        let by_service = exact.or_else(|| service.and_then(|s| self.find(Some(s), None)));
+        if selection == Selection::NoGlobalDefault {
+            return by_service;
+        }
+        by_service.or_else(|| self.find(None, None))
     }
 
     /// The entry for an RPC path: `/echo.Echo/UnaryEcho` or `echo.Echo/UnaryEcho`; a path

@@ -19,6 +19,7 @@ use super::{
 use crate::code::Code;
 use crate::config::{Policy, RetryPolicy};
 use crate::profile::choices::{AttemptCeiling, Limits, MalformedPushback, ThrottleSuccess};
+use crate::profile::library::RetryLayer;
 use crate::profile::Profile;
 use crate::time::{earliest, Nanos};
 
@@ -78,6 +79,11 @@ impl CallEngine {
             plan.policy = Policy::None;
         }
         apply_ceiling(&mut plan.policy, profile.limits.attempts);
+        if profile.layer.library().is_some() {
+            // A client library holds the request itself and retries whole calls: no retry
+            // buffer can commit the call.
+            plan.request_fits_buffer = true;
+        }
         let backoff = match &plan.policy {
             Policy::Retry(p) => Some(ladder(p, profile)),
             _ => None,
@@ -146,7 +152,8 @@ impl CallEngine {
                 if self.is_live(slot) {
                     self.transparent.reached_app = true;
                     self.clear_recv_deadline(slot);
-                    if self.committed.is_none() {
+                    // A client library's retries are new calls: headers commit nothing.
+                    if self.committed.is_none() && self.profile().layer.library().is_none() {
                         self.commit(slot, out);
                         if self.profile().throttle.success == ThrottleSuccess::CommittedHeaders {
                             // R48 (grpc-java): headers on the committed attempt are the success.
@@ -237,7 +244,8 @@ impl CallEngine {
     pub(super) fn send_new(&mut self, now: Nanos, out: &mut Outputs) {
         self.attempts += 1;
         let hedge = matches!(self.plan.policy, Policy::Hedging(_));
-        let header = !hedge || self.profile().limits.hedge_previous_header;
+        let header = (!hedge || self.profile().limits.hedge_previous_header)
+            && self.profile().layer.library().is_none();
         let previous = (header && self.attempts > 1).then(|| self.attempts - 1);
         let live = Live {
             slot: self.alloc_slot(),
@@ -325,7 +333,7 @@ impl CallEngine {
 
     /// The throttle's one success of this call (R42, R48), at most once.
     fn count_success(&mut self, env: &mut Env<'_>, out: &mut Outputs) {
-        if std::mem::replace(&mut self.success_counted, true) {
+        if std::mem::replace(&mut self.success_counted, true) || !self.keeps_throttle() {
             return;
         }
         if let Some((milli, max_milli)) = env.with_throttle(|t| {
@@ -393,7 +401,12 @@ impl CallEngine {
             return self.finish(status, slot, FinishReason::Ok, env, out);
         }
         let raw = pushback;
-        let pushback = Pushback::read(raw, &self.profile().pushback).map(|p| (p, raw.join(",")));
+        let pushback = match self.profile().layer {
+            // A client library never reads `grpc-retry-pushback-ms`.
+            RetryLayer::Library(_) => None,
+            RetryLayer::Channel => Pushback::read(raw, &self.profile().pushback),
+        }
+        .map(|p| (p, raw.join(",")));
         let malformed = matches!(pushback, Some((Pushback::Malformed, _)));
         if malformed && self.profile().pushback.malformed == MalformedPushback::FailInternal {
             if let Policy::Retry(_) | Policy::Hedging(_) = self.plan.policy {
@@ -418,7 +431,10 @@ impl CallEngine {
 
 /// The backoff ladder of `policy` as `profile` walks it (R27).
 pub(super) fn ladder(policy: &RetryPolicy, profile: &Profile) -> Backoff {
-    let ladder = Backoff::new(policy);
+    let mut ladder = Backoff::new(policy);
+    if let Some(library) = profile.layer.library() {
+        ladder = ladder.with_walk(library.walk);
+    }
     match profile.first_delay {
         crate::profile::choices::FirstDelay::Capped => ladder,
         crate::profile::choices::FirstDelay::Uncapped => ladder.with_first_delay_uncapped(),

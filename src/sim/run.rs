@@ -20,6 +20,7 @@ use super::executor::Executor;
 use super::transport::SimTransport;
 use crate::clock::Clock;
 use crate::code::Code;
+use crate::config::Selection;
 use crate::driver::{run_call, CallContext};
 use crate::engine::{FinishReason, Throttle};
 use crate::plan::buffer::RetryBuffer;
@@ -61,10 +62,17 @@ pub(crate) fn method_plans(scenario: &Scenario, admission: &Admission) -> Vec<Cl
     let config = &scenario.config;
     let methods = &scenario.client.methods;
     let dropped = matches!(admission, Admission::RunsWithoutPolicies { .. });
+    let selection = scenario
+        .profile
+        .layer
+        .library()
+        .map_or(Selection::A6, |l| l.selection);
     methods
         .iter()
         .map(|m| {
-            let plan = MethodPlan::select(config, &m.service, &m.method);
+            // R15, or the levels a client library's generator reads.
+            let entry = config.select_as(&m.service, &m.method, selection);
+            let plan = MethodPlan::from_entry(entry);
             ClientMethod {
                 plan: if dropped {
                     plan.without_retries()
