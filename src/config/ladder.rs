@@ -274,7 +274,15 @@ mod tests {
     #[test]
     fn draws_stay_within_each_modes_bounds_r24_r25_r26() {
         let mut rng = ChaCha8Rng::seed_from_u64(7);
-        for jitter in [Jitter::Spec, Jitter::Full, Jitter::None, Jitter::LegacyJava] {
+        for jitter in [
+            Jitter::Spec,
+            Jitter::Full,
+            Jitter::None,
+            Jitter::LegacyJava,
+            Jitter::GaxGo,
+            Jitter::GaxJava,
+            Jitter::PythonApiCore,
+        ] {
             let (lo, hi) = jitter.bounds(ms(10));
             let draws: Vec<Nanos> = (0..2000).map(|_| jitter.apply(ms(10), &mut rng)).collect();
             assert!(draws.iter().all(|d| (lo..=hi).contains(d)), "{jitter:?}");
@@ -287,6 +295,11 @@ mod tests {
                 Jitter::LegacyJava => {
                     assert!(min < ms(4) + ms(10) / 100 && max > ms(12) - ms(10) / 100)
                 }
+                // The libraries draw over the whole range (see the walk module).
+                Jitter::GaxGo | Jitter::PythonApiCore => {
+                    assert!(min < ms(10) / 100 && max > ms(10) - ms(10) / 100)
+                }
+                Jitter::GaxJava => assert_eq!((min, max), (0, ms(9))),
             }
         }
         assert_eq!(Jitter::Spec.bounds(ms(10)), (ms(8), ms(12)));
