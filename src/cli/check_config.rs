@@ -13,6 +13,10 @@ use hedgehog::json::{Map, Value};
 use hedgehog::time::{ms, NANOS_PER_SEC};
 use serde::Serialize;
 
+use hedgehog::profile::behaviour::differences;
+use hedgehog::profile::Profile;
+
+use super::check_config_profiles as profiles;
 use super::format::{text_or_json, TextOrJson};
 use super::lints::{self, Deny};
 
@@ -70,6 +74,15 @@ pub struct Args {
     /// (portability), or both (warnings). Repeatable.
     #[arg(long, value_name = "WHAT", value_parser = lints::parse_deny)]
     pub deny: Vec<Deny>,
+    /// Validate as this runtime or client library would (a6, grpc-go, grpc-go@1.33,
+    /// grpc-java, c-core, grpc-js, gax-go, gax-java, python-api-core); the exit code follows
+    /// its verdict. The client libraries read maxAttempts as AIP-4221 does.
+    #[arg(long = "as", value_name = "PROFILE")]
+    pub profile: Option<String>,
+    /// Also print what each runtime and client library does differently from a6 with this
+    /// config.
+    #[arg(long)]
+    pub behaviour: bool,
 }
 
 /// Runs `check-config`.
@@ -104,7 +117,23 @@ pub fn run(args: Args) -> ExitCode {
             return ExitCode::from(2);
         }
     };
-    let report = check_value(&value, &options);
+    let profile = match args.profile.as_deref().map(Profile::by_name).transpose() {
+        Ok(p) => p,
+        Err(e) => {
+            eprintln!("hedgehog check-config: --as: {e}");
+            return ExitCode::from(2);
+        }
+    };
+    // The config as the profile reads it (AIP-4221's maxAttempts for a client library).
+    let reading = profile.map_or(options, |p| p.reading(options));
+    let mut report = check_value(&value, &reading);
+    if reading != options {
+        // The runtimes read A6, whatever reading the profile's library takes.
+        report.portability = check_value(&value, &options).portability;
+    }
+    let verdict = profile.map(|p| profiles::Verdict::of(p, &value, &options));
+    let behaviour = args.behaviour.then(|| differences(&value, &options));
+    // Lints are A6 advice (a ladder longer than the timeout assumes maxAttempts).
     let lint_options = LintOptions {
         parse: options,
         deadline: args.deadline_ms.map(ms),
@@ -115,7 +144,14 @@ pub fn run(args: Args) -> ExitCode {
     let denied = lints::denied(&args.deny, &found, &report.warnings);
     let out = match args.format {
         TextOrJson::Text => {
-            let mut out = text_report(&file.to_string(), &report, &found, &options);
+            let verdict_of = verdict.as_ref().map(|v| (v.name(), v.accepts()));
+            let mut out = text_report(&file.to_string(), &report, &found, &options, verdict_of);
+            if let Some(v) = &verdict {
+                out.push_str(&v.text());
+            }
+            if let Some(b) = &behaviour {
+                out.push_str(&profiles::behaviour_text(b));
+            }
             if !denied.is_empty() {
                 out.push_str(&format!("\ndenied (--deny): {}\n", denied.join(", ")));
             }
@@ -123,24 +159,37 @@ pub fn run(args: Args) -> ExitCode {
         }
         TextOrJson::Json => {
             let name = file.to_string();
-            format!("{}\n", json_report(&name, &report, &found, &denied))
+            let extra = profiles::JsonExtra::new(verdict.as_ref(), behaviour.as_deref());
+            format!("{}\n", json_report(&name, &report, &found, &denied, extra))
         }
     };
     // A closed pipe (`| head`) is not an error worth a panic.
     let _ = std::io::Write::write_all(&mut std::io::stdout().lock(), out.as_bytes());
-    if report.valid && denied.is_empty() {
+    let valid = verdict.as_ref().map_or(report.valid, |v| v.accepts());
+    if valid && denied.is_empty() {
         ExitCode::SUCCESS
     } else {
         ExitCode::from(1)
     }
 }
 
-fn text_report(file: &str, r: &Report, found: &[Lint], options: &ParseOptions) -> String {
+/// The text report; `profile` is `--as`'s name and verdict, which then heads it.
+fn text_report(
+    file: &str,
+    r: &Report,
+    found: &[Lint],
+    options: &ParseOptions,
+    profile: Option<(&str, bool)>,
+) -> String {
     let mode = if options.strict { "strict" } else { "lenient" };
     let mut out = String::new();
-    let verdict = if r.valid { "valid" } else { "INVALID" };
+    let (valid, as_profile) = match profile {
+        Some((name, accepts)) => (accepts, format!(" as {name}")),
+        None => (r.valid, String::new()),
+    };
+    let verdict = if valid { "valid" } else { "INVALID" };
     out.push_str(&format!(
-        "{file}: {verdict} ({mode} mode, maxAttempts limit {})\n",
+        "{file}: {verdict}{as_profile} ({mode} mode, maxAttempts limit {})\n",
         options.max_attempts_limit
     ));
     if !r.errors.is_empty() {
@@ -222,8 +271,12 @@ struct JsonReport<'a> {
     /// The file checked, as given on the command line (added last: an extension).
     file: &'a str,
     /// The AIP-4221 hint when the config fails A6 only for a missing `maxAttempts` (an
-    /// extension).
+    /// extension, absent otherwise).
+    #[serde(skip_serializing_if = "Option::is_none")]
     hint: Option<String>,
+    /// `--as` and `--behaviour` (extensions, absent without those flags).
+    #[serde(flatten)]
+    extra: profiles::JsonExtra<'a>,
 }
 
 /// The AIP-4221 hint, when the only errors are missing `maxAttempts` (R16).
@@ -254,7 +307,13 @@ struct JsonMethod<'a> {
     worst_case_backoff_ms: Option<f64>,
 }
 
-fn json_report(file: &str, r: &Report, found: &'_ [Lint], denied: &'_ [String]) -> String {
+fn json_report<'a>(
+    file: &'a str,
+    r: &'a Report,
+    found: &'a [Lint],
+    denied: &'a [String],
+    extra: profiles::JsonExtra<'a>,
+) -> String {
     let names = |peers: &[hedgehog::config::Peer]| {
         peers.iter().map(|p| p.display_name()).collect::<Vec<_>>()
     };
@@ -306,6 +365,7 @@ fn json_report(file: &str, r: &Report, found: &'_ [Lint], denied: &'_ [String]) 
         file,
         denied,
         hint: aip4221_hint(r),
+        extra,
     };
     serde_json::to_string(&report).unwrap_or_default()
 }

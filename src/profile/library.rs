@@ -25,6 +25,7 @@
 use super::choices::*;
 use super::{Profile, Runtime};
 use crate::config::{Jitter, Policy, Selection, ServiceConfig, Walk};
+use crate::time::{Nanos, NANOS_PER_SEC};
 
 /// Where retries happen. Consulted by the engine.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -62,6 +63,10 @@ pub struct LibraryRetry {
     /// Settings the library refuses when the client is built (the config then gives no
     /// client, R5).
     pub refuses: Refusals,
+    /// The timeout a retrying entry without `timeout` gets (R81): 5 s in gax-java
+    /// (gapic-generator-java's `EMPTY_TIMEOUT`); none elsewhere, so such retries go on
+    /// until the application's own deadline.
+    pub default_timeout: Option<Nanos>,
     /// The generator that reads the config, for messages.
     pub generator: &'static str,
 }
@@ -163,6 +168,7 @@ pub const GAX_GO: Profile = library(
             multiplier_below_one: false,
             max_below_initial: false,
         },
+        default_timeout: None,
         generator: "gapic-generator-go",
     },
 );
@@ -180,6 +186,7 @@ pub const GAX_JAVA: Profile = library(
             multiplier_below_one: true,
             max_below_initial: true,
         },
+        default_timeout: Some(5 * NANOS_PER_SEC),
         generator: "gapic-generator-java",
     },
 );
@@ -197,6 +204,7 @@ pub const PYTHON_API_CORE: Profile = library(
             multiplier_below_one: false,
             max_below_initial: false,
         },
+        default_timeout: None,
         generator: "gapic-generator-python",
     },
 );

@@ -23,9 +23,11 @@
 //! runtime rejects what, and [`Profile::admit`] only reads it.
 
 mod admission;
+pub mod behaviour;
 pub mod catalog;
 pub mod choices;
 pub mod library;
+mod words;
 
 use std::fmt;
 
@@ -104,10 +106,15 @@ impl Profile {
     /// How this profile reads a service config: hedgehog's lenient mode with the client's
     /// `maxAttempts` ceiling, and AIP-4221's `maxAttempts` for a client library.
     pub fn parse_options(&self, max_attempts_limit: u32) -> ParseOptions {
-        let options = ParseOptions {
+        self.reading(ParseOptions {
             max_attempts_limit,
             ..ParseOptions::default()
-        };
+        })
+    }
+
+    /// `options` as this profile reads a config: the same, or with AIP-4221's `maxAttempts`
+    /// for a client library.
+    pub fn reading(&self, options: ParseOptions) -> ParseOptions {
         match self.runtime {
             Runtime::Library => options.aip4221(),
             _ => options,
