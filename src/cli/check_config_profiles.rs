@@ -40,7 +40,11 @@ impl Verdict {
         match &self.reasons {
             None => format!("\nas {name}: accepts\n"),
             Some(reasons) => {
-                let mut out = format!("\nas {name}: rejects ({} reasons):\n", reasons.len());
+                let mut out = format!(
+                    "\nas {name}: rejects ({} reason{}):\n",
+                    reasons.len(),
+                    if reasons.len() == 1 { "" } else { "s" }
+                );
                 for r in reasons {
                     out.push_str(&format!("  {r}\n"));
                 }

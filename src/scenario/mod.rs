@@ -269,7 +269,7 @@ impl Scenario {
                 Jitter::from_name(text).ok_or_else(|| {
                     err(FieldError::new(
                         "jitter",
-                        format!("unknown jitter \"{text}\"; expected one of: spec, full, none, legacy-java"),
+                        format!("unknown jitter \"{text}\"; expected one of: spec, full, none, legacy-java, gax-go, gax-java, python-api-core"),
                     ))
                 })?
             }
@@ -449,7 +449,7 @@ mod tests {
         let e = Scenario::from_value(&v, Path::new("."), "sims/x.json").unwrap_err();
         assert_eq!(
             e.to_string(),
-            "sims/x.json: jitter: unknown jitter \"half\"; expected one of: spec, full, none, legacy-java"
+            "sims/x.json: jitter: unknown jitter \"half\"; expected one of: spec, full, none, legacy-java, gax-go, gax-java, python-api-core"
         );
         let v = json!({"name": "x", "description": "d", "service_config": 3,
             "server": {"schedule": {"req_modulo": 1}}, "client": {"method": "a/b"}});
