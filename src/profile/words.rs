@@ -156,29 +156,18 @@ pub(super) fn hedging(support: HedgingSupport, throttling: bool) -> Vec<Line> {
     out
 }
 
+/// Appends `words(value)` when `value` is not a6's choice.
+fn differs<T: PartialEq>(out: &mut Vec<Line>, value: T, a6: T, words: fn(T) -> Line) {
+    if value != a6 {
+        out.push(words(value));
+    }
+}
+
 /// Pushback reading where it differs from a6's (R39).
 pub(super) fn pushback(p: &PushbackReading, a6: &PushbackReading, retries: bool) -> Vec<Line> {
     let mut out = Vec::new();
-    if p.several != a6.several {
-        out.push(match p.several {
-            SeveralPushbacks::Refuse => line("several pushback values mean stop", "R39"),
-            SeveralPushbacks::First => line("several pushback values: the first counts", "R39"),
-            SeveralPushbacks::Last => line("several pushback values: the last counts", "R39"),
-        });
-    }
-    if p.malformed != a6.malformed {
-        out.push(match p.malformed {
-            MalformedPushback::Refuse => line("a malformed pushback means stop", "R37, R39"),
-            MalformedPushback::ParseInt => line(
-                "a malformed pushback retries after ~0 ms (read with parseInt)",
-                "R39",
-            ),
-            MalformedPushback::FailInternal => line(
-                "a malformed pushback fails the call INTERNAL, hiding its status",
-                "R39",
-            ),
-        });
-    }
+    differs(&mut out, p.several, a6.several, several);
+    differs(&mut out, p.malformed, a6.malformed, malformed);
     if retries && p.retries_non_retryable && !a6.retries_non_retryable {
         out.push(line(
             "retries after a positive pushback even on a non-retryable status",
@@ -186,6 +175,28 @@ pub(super) fn pushback(p: &PushbackReading, a6: &PushbackReading, retries: bool)
         ));
     }
     out
+}
+
+fn several(v: SeveralPushbacks) -> Line {
+    match v {
+        SeveralPushbacks::Refuse => line("several pushback values mean stop", "R39"),
+        SeveralPushbacks::First => line("several pushback values: the first counts", "R39"),
+        SeveralPushbacks::Last => line("several pushback values: the last counts", "R39"),
+    }
+}
+
+fn malformed(v: MalformedPushback) -> Line {
+    match v {
+        MalformedPushback::Refuse => line("a malformed pushback means stop", "R37, R39"),
+        MalformedPushback::ParseInt => line(
+            "a malformed pushback retries after ~0 ms (read with parseInt)",
+            "R39",
+        ),
+        MalformedPushback::FailInternal => line(
+            "a malformed pushback fails the call INTERNAL, hiding its status",
+            "R39",
+        ),
+    }
 }
 
 /// Limits where they differ from a6's (R16, R68, R73).
@@ -235,53 +246,76 @@ pub(super) fn limits(l: &Limits, a6: &Limits, retries: &[&RetryPolicy]) -> Vec<L
 /// The throttle where it differs from a6's (R48–R51).
 pub(super) fn throttle(t: &ThrottleAccounting, a6: &ThrottleAccounting) -> Vec<Line> {
     let mut out = Vec::new();
-    if t.success != a6.success {
-        out.push(match t.success {
-            ThrottleSuccess::CallOk => line("counts a success when the call ends OK", "R48"),
-            ThrottleSuccess::AttemptOk => line("counts a success when an attempt ends OK", "R48"),
-            ThrottleSuccess::CommittedHeaders => line("counts a success when the committed attempt gets response headers, even if the call then fails", "R48"),
-        });
-    }
-    if t.stop_pushback_takes_token != a6.stop_pushback_takes_token {
-        let text = match t.stop_pushback_takes_token {
-            true => "a stop pushback on a non-retryable status takes a token",
-            false => "a stop pushback on a non-retryable status takes no token",
-        };
-        out.push(line(text, "R49"));
-    }
-    if t.check != a6.check {
-        out.push(match t.check {
-            ThrottleCheck::AtFailure => line("asks the throttle right after the failure", "R49"),
-            ThrottleCheck::WhenBackoffEnds => line(
-                "asks the throttle when the backoff ends, not at the failure",
-                "R49",
-            ),
-        });
-    }
-    if t.precision != a6.precision {
-        out.push(match t.precision {
-            TokenPrecision::TruncateText => {
-                line("keeps tokenRatio to three decimals, truncated", "R50")
-            }
-            TokenPrecision::Round => line(
-                "rounds tokenRatio to three decimals (0.5466 → 0.547)",
-                "R50",
-            ),
-            TokenPrecision::TruncateF32 => line(
-                "keeps tokenRatio through an f32 (0.7 counts as 0.699)",
-                "R50",
-            ),
-            TokenPrecision::Float => line("keeps tokenRatio as a float, not truncated", "R50"),
-        });
-    }
-    if t.scope != a6.scope {
-        out.push(match t.scope {
-            BucketScope::PerTarget => line("one token bucket per target", "R51"),
-            BucketScope::PerChannel => line(
-                "one token bucket per channel, full again with each new config",
-                "R51",
-            ),
-        });
-    }
+    differs(&mut out, t.success, a6.success, success);
+    differs(
+        &mut out,
+        t.stop_pushback_takes_token,
+        a6.stop_pushback_takes_token,
+        stop_token,
+    );
+    differs(&mut out, t.check, a6.check, check);
+    differs(&mut out, t.precision, a6.precision, precision);
+    differs(&mut out, t.scope, a6.scope, scope);
     out
+}
+
+fn success(v: ThrottleSuccess) -> Line {
+    match v {
+        ThrottleSuccess::CallOk => line("counts a success when the call ends OK", "R48"),
+        ThrottleSuccess::AttemptOk => line("counts a success when an attempt ends OK", "R48"),
+        ThrottleSuccess::CommittedHeaders => line(
+            "counts a success when the committed attempt gets response headers, even if the call then fails",
+            "R48",
+        ),
+    }
+}
+
+fn stop_token(takes: bool) -> Line {
+    match takes {
+        true => line(
+            "a stop pushback on a non-retryable status takes a token",
+            "R49",
+        ),
+        false => line(
+            "a stop pushback on a non-retryable status takes no token",
+            "R49",
+        ),
+    }
+}
+
+fn check(v: ThrottleCheck) -> Line {
+    match v {
+        ThrottleCheck::AtFailure => line("asks the throttle right after the failure", "R49"),
+        ThrottleCheck::WhenBackoffEnds => line(
+            "asks the throttle when the backoff ends, not at the failure",
+            "R49",
+        ),
+    }
+}
+
+fn precision(v: TokenPrecision) -> Line {
+    match v {
+        TokenPrecision::TruncateText => {
+            line("keeps tokenRatio to three decimals, truncated", "R50")
+        }
+        TokenPrecision::Round => line(
+            "rounds tokenRatio to three decimals (0.5466 → 0.547)",
+            "R50",
+        ),
+        TokenPrecision::TruncateF32 => line(
+            "keeps tokenRatio through an f32 (0.7 counts as 0.699)",
+            "R50",
+        ),
+        TokenPrecision::Float => line("keeps tokenRatio as a float, not truncated", "R50"),
+    }
+}
+
+fn scope(v: BucketScope) -> Line {
+    match v {
+        BucketScope::PerTarget => line("one token bucket per target", "R51"),
+        BucketScope::PerChannel => line(
+            "one token bucket per channel, full again with each new config",
+            "R51",
+        ),
+    }
 }
