@@ -39,6 +39,11 @@ snake_case keys (max_attempts) are accepted by no runtime and by neither mode.\n
 Exit codes: 0 the config is valid (warnings may remain), 1 it is invalid (every error is listed \
 with its JSON path, or a finding --deny names was made), 2 the file cannot be read or is not \
 JSON (line and column given) or the arguments are wrong.\n\n\
+Profiles: --as PROFILE validates as that gRPC runtime (grpc-go, grpc-go@1.33, grpc-java, \
+c-core, grpc-js) or Google client library (gax-go, gax-java, python-api-core) would, and the \
+exit code follows its verdict; the libraries read googleapis' AIP-4221 configs, where \
+maxAttempts may be absent. --behaviour lists what each of them does differently from a6 with \
+this config (docs/runtimes.md).\n\n\
 Lints: warnings with a stable code (docs/lints.md) for configs that are valid but will not do \
 what they say: names no RPC carries, keys no runtime reads (with a did-you-mean), policies the \
 deadline stops from acting, risky retryable codes, no deadline at all. They never make a config \
@@ -46,7 +51,9 @@ invalid; --deny CODE, --deny lints, --deny portability or --deny warnings (both)
 exit 1 for CI.\n\n\
 Examples:\n  hedgehog check-config sims/configs/grpc-go-demo.json\n  \
 hedgehog check-config sims/configs/a6-strict-demo.json --strict --format json\n  \
-hedgehog check-config sims/configs/lint-demo.json --deny warnings --deadline-ms 2000"
+hedgehog check-config sims/configs/lint-demo.json --deny warnings --deadline-ms 2000\n  \
+hedgehog check-config sims/configs/a6-hedging.json --behaviour\n  \
+hedgehog check-config sims/configs/googleapis/spanner_v1_grpc_service_config.json --as gax-java"
 )]
 pub struct Args {
     /// The service config JSON file.

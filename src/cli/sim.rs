@@ -28,7 +28,9 @@ every seed the file lists is run in turn. With --format json each seed's trace i
 document (the stable shape described in docs/trace.md), written one per line.\n\n\
 With --as PROFILE the run is what that gRPC runtime would do with the same config where the \
 runtimes differ (docs/scenarios.md): e.g. grpc-go and c-core never hedge, grpc-js reads a \
-malformed pushback with parseInt, and a config the runtime rejects fails as it would there.\n\n\
+malformed pushback with parseInt, and a config the runtime rejects fails as it would there. \
+The client libraries (gax-go, gax-java, python-api-core) retry whole calls until the deadline \
+with their own backoff formulas, and read configs without maxAttempts (docs/runtimes.md).\n\n\
 Exit codes: 0 the run completed (whatever the calls' statuses), 2 the file cannot be read or \
 is not a valid scenario (the file, the JSON path and what was expected are printed), or \
 the profile is unknown, or --live was asked for with a profile other than a6.",
@@ -53,9 +55,10 @@ pub struct Args {
     /// simulation: exit 1 if a live_comparable scenario disagrees.
     #[arg(long, conflicts_with = "summary")]
     pub live: bool,
-    /// Run as this runtime would (a6, grpc-go, grpc-go@1.33, grpc-java, c-core, grpc-js):
-    /// its jitter, pushback reading, hedging, throttle and limits, and what it does with a
-    /// config it rejects. Replaces the scenario's `profile`. Simulator only.
+    /// Run as this runtime or client library would (a6, grpc-go, grpc-go@1.33, grpc-java,
+    /// c-core, grpc-js, gax-go, gax-java, python-api-core): its jitter, pushback reading,
+    /// hedging, throttle and limits, and what it does with a config it rejects. Replaces the
+    /// scenario's `profile`. Simulator only.
     #[arg(long = "as", value_name = "PROFILE")]
     pub profile: Option<String>,
 }
