@@ -269,3 +269,37 @@ fn a_seed_range_runs_like_the_same_seeds_listed() {
     let range = sweep::run(&variants, &(3u64..6), 2, &|| {}).unwrap();
     assert_eq!(listed, range);
 }
+
+#[test]
+fn vary_profile_compares_the_runtimes_on_one_scenario_r63() {
+    // hedging-ignored has no `profile` key: the sweep adds it per variant.
+    let file = "sims/runtimes/hedging-ignored.json";
+    let varies = [Vary::parse("profile=a6,grpc-go,grpc-js").unwrap()];
+    let variants =
+        sweep::variants(&raw(file), &root().join("sims/runtimes"), file, &varies).unwrap();
+    let labels: Vec<&str> = variants.iter().map(|v| v.label.as_str()).collect();
+    assert_eq!(labels, ["profile=a6", "profile=grpc-go", "profile=grpc-js"]);
+    let names: Vec<&str> = variants.iter().map(|v| v.scenario.profile.name).collect();
+    assert_eq!(names, ["a6", "grpc-go", "grpc-js"]);
+    let doc = document(&variants, &[1, 2], 1);
+    let json = doc.to_json().to_string();
+    // The one call per seed hedges and succeeds, except under grpc-go (one attempt, R63).
+    let totals: Vec<String> = doc
+        .variants
+        .iter()
+        .map(|v| v.tally.to_json()["statuses"].to_string())
+        .collect();
+    assert_eq!(totals[0], totals[2], "{json}");
+    assert_ne!(totals[0], totals[1], "{json}");
+    let bad = sweep::variants(
+        &raw(file),
+        &root().join("sims/runtimes"),
+        file,
+        &[Vary::parse("profile=grpc-rust").unwrap()],
+    );
+    let err = bad.err().map(|e| e.to_string()).unwrap_or_default();
+    assert!(
+        err.contains("unknown profile \"grpc-rust\"; expected one of: a6,"),
+        "{err}"
+    );
+}

@@ -16,6 +16,7 @@ fn every_public_error_is_a_std_error() {
     is_error::<hedgehog::config::LimitTooLow>();
     is_error::<hedgehog::scenario::fields::FieldError>();
     is_error::<hedgehog::trace::stats::MalformedField>();
+    is_error::<hedgehog::profile::UnknownProfile>();
     #[cfg(feature = "echo")]
     {
         is_error::<hedgehog::live::ServerError>();

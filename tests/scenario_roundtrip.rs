@@ -241,3 +241,45 @@ fn the_replay_hint_names_the_file_only_while_it_describes_the_scenario() {
     assert_eq!(saved.client.calls, 7);
     assert_eq!(trace(&saved, 2), trace(&changed, 2));
 }
+
+#[test]
+fn a_profile_is_built_written_and_read_back_and_its_jitter_follows_unless_set_r25() {
+    use hedgehog::config::Jitter;
+    use hedgehog::profile::Profile;
+    let go_1_33 = Profile::by_name("grpc-go@1.33").expect("known");
+    let built = Scenario::builder("as-old-go")
+        .service_config_text(CONFIG)
+        .method("demo.Demo/Call")
+        .profile(go_1_33)
+        .build()
+        .expect("valid");
+    assert_eq!(built.profile.name, "grpc-go@1.33");
+    assert_eq!(built.jitter, Jitter::Full, "the profile's draw (R25)");
+    let json = built.to_json();
+    assert!(json.contains(r#""profile": "grpc-go@1.33""#), "{json}");
+    assert!(
+        !json.contains(r#""jitter""#),
+        "the draw follows the profile: {json}"
+    );
+    let again = reread(&built, "as-old-go");
+    assert_eq!((again.profile, again.jitter), (go_1_33, Jitter::Full));
+    // Run as a6, the same scenario draws A6's ±20 % (R24).
+    assert_eq!(again.with_profile(Profile::a6()).jitter, Jitter::Spec);
+    // A jitter the scenario sets wins over any profile's, and is written out.
+    let pinned = Scenario::builder("pinned")
+        .service_config_text(CONFIG)
+        .method("demo.Demo/Call")
+        .jitter(Jitter::None)
+        .build()
+        .expect("valid")
+        .with_profile(go_1_33);
+    assert_eq!(pinned.jitter, Jitter::None);
+    assert!(pinned.to_json().contains(r#""jitter": "none""#));
+    assert!(!Scenario::builder("a6")
+        .service_config_text(CONFIG)
+        .method("demo.Demo/Call")
+        .build()
+        .expect("valid")
+        .to_json()
+        .contains(r#""profile""#));
+}

@@ -223,3 +223,78 @@ fn an_in_memory_scenario_written_out_replays_with_the_cli() {
     let expected = hedgehog::trace::render::to_yaml(&hedgehog::sim::run::trace(&scenario, 3));
     assert_eq!(stdout(&o), expected);
 }
+
+#[test]
+fn as_a_runtime_the_trace_names_the_profile_and_a_rejection_r5_r63() {
+    let o = hedgehog(&[
+        "sim",
+        "sims/runtimes/hedging-ignored.json",
+        "--as",
+        "c-core",
+    ]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let out = stdout(&o);
+    assert!(
+        out.starts_with("scenario hedging-ignored · seed 1 · sim · as c-core\n"),
+        "{out}"
+    );
+    assert!(
+        out.contains("1 attempt)") && out.contains("(hedgingPolicy ignored by this runtime)"),
+        "C-core never hedges: {out}"
+    );
+    let o = hedgehog(&["sim", "sims/runtimes/hedging-ignored.json"]);
+    assert!(!stdout(&o).contains(" · as "), "a6 names no profile");
+    let o = hedgehog(&[
+        "sim",
+        "sims/runtimes/config-rejected.json",
+        "--as",
+        "grpc-js",
+    ]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let out = stdout(&o);
+    assert!(
+        out.contains(
+            "  config rejected: grpc-js rejects the service config: the client constructor throws"
+        ),
+        "{out}"
+    );
+    let o = hedgehog(&[
+        "sim",
+        "sims/runtimes/config-rejected.json",
+        "--as",
+        "grpc-java",
+        "--format",
+        "json",
+    ]);
+    let doc: serde_json::Value = serde_json::from_str(stdout(&o).trim()).expect("JSON");
+    assert_eq!(doc["profile"], "grpc-java");
+    assert!(doc["config_rejected"].as_str().unwrap().contains("UNKNOWN"));
+    assert_eq!(doc["calls"][0]["status"], "UNKNOWN");
+}
+
+#[test]
+fn an_unknown_profile_or_a_profile_with_live_is_an_input_error() {
+    let o = hedgehog(&["sim", "sims/seed-demo.json", "--as", "grpc-rust"]);
+    assert_eq!(o.status.code(), Some(2));
+    assert_eq!(
+        stderr(&o).trim_end(),
+        "hedgehog sim: --as: unknown profile \"grpc-rust\"; expected one of: a6, grpc-go, \
+         grpc-go@1.33, grpc-java, c-core, grpc-js, gax-go, gax-java, python-api-core"
+    );
+    let o = hedgehog(&["sim", "sims/seed-demo.json", "--live", "--as", "grpc-java"]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(
+        stderr(&o).contains("--live runs hedgehog's own A6 client only"),
+        "{}",
+        stderr(&o)
+    );
+    let file = TempScenario::new(
+        "bad-profile",
+        &format!("{GOOD_PREFIX}\"profile\": \"grpc\", \"server\": {{\"schedule\": {{\"req_modulo\": 1}}}}}}"),
+    );
+    let err = input_error(file.path());
+    assert!(
+        err.contains(": profile: unknown profile \"grpc\"; expected one of: a6,"),
+        "{err}"
+    );
+}

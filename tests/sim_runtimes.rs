@@ -397,3 +397,128 @@ fn every_runtime_scenario_and_profile_matches_its_snapshot() {
         }
     }
 }
+
+#[test]
+fn each_runtime_buffers_by_its_own_default_and_commits_at_or_past_the_limit_r66_r68() {
+    let retried = (Code::Ok, 2, ms(12));
+    let once = (Code::Unavailable, 1, ms(1));
+    table(
+        "buffer-default",
+        &[
+            ("a6", retried),
+            ("grpc-go", once),
+            ("grpc-go@1.33", once),
+            ("grpc-java", retried),
+            ("c-core", once),
+            ("grpc-js", retried),
+        ],
+        outcome,
+    );
+    table(
+        "buffer-exact-limit",
+        &[
+            ("a6", retried),
+            ("grpc-go", retried),
+            ("grpc-go@1.33", retried),
+            ("grpc-java", retried),
+            ("c-core", once),
+            ("grpc-js", retried),
+        ],
+        outcome,
+    );
+    // A buffer the scenario sets is the scenario's, whatever the runtime's default.
+    let mut set = load("buffer-default");
+    set.client.retry_buffer_bytes = 1 << 20;
+    set.client.retry_buffer_set = true;
+    let go = set.with_profile(Profile::by_name("grpc-go").unwrap());
+    assert_eq!(outcome(&trace(&go, 1)), retried);
+}
+
+#[test]
+fn grpc_java_keeps_the_token_ratio_as_an_f32_r47_r50() {
+    let last_tokens = |t: &Trace| {
+        let tokens = t.events.iter().rev().find(|e| e.kind == EventKind::Tokens);
+        tokens.map(|e| e.detail.clone()).unwrap_or_default()
+    };
+    let exact = "2.700 of 3.000 tokens".to_string();
+    table(
+        "throttle-ratio-precision",
+        &[
+            ("a6", exact.clone()),
+            ("grpc-go", exact.clone()),
+            ("grpc-go@1.33", exact.clone()),
+            ("grpc-java", "2.699 of 3.000 tokens".to_string()),
+            ("c-core", exact.clone()),
+            ("grpc-js", exact),
+        ],
+        last_tokens,
+    );
+}
+
+#[cfg(feature = "echo")]
+#[test]
+fn live_mode_runs_only_the_a6_profile() {
+    let scenario = load("hedging-ignored").with_profile(Profile::by_name("grpc-js").unwrap());
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .expect("a runtime");
+    let err = rt
+        .block_on(hedgehog::live::run::run_live(&scenario, 1))
+        .err()
+        .map(|e| e.to_string());
+    assert_eq!(
+        err.as_deref(),
+        Some(
+            "live mode runs hedgehog's own A6 client only; profile \"grpc-js\" is for the \
+             simulator"
+        )
+    );
+}
+
+#[test]
+fn a_summary_names_a_non_a6_profile_like_the_trace() {
+    let keys = |profile: &str| {
+        let scenario = load("config-rejected").with_profile(Profile::by_name(profile).unwrap());
+        let json = hedgehog::simulate_summary(&scenario, 1).to_json();
+        let keys: Vec<String> = json.as_object().unwrap().keys().cloned().collect();
+        (keys, json["calls"].to_string())
+    };
+    let (a6, calls) = keys("a6");
+    assert_eq!(&a6[..4], ["scenario", "seed", "mode", "calls"]);
+    assert_eq!(calls, "2");
+    let (js, calls) = keys("grpc-js");
+    assert_eq!(
+        &js[..5],
+        ["scenario", "seed", "mode", "profile", "config_rejected"]
+    );
+    assert_eq!(calls, "0", "grpc-js makes no call (R5)");
+}
+
+#[test]
+fn c_core_takes_a_token_for_a_failure_after_an_overflow_commit_r49_d11() {
+    let tokens = |t: &Trace| {
+        t.events
+            .iter()
+            .filter(|e| e.kind == EventKind::Tokens)
+            .map(|e| e.detail.clone())
+            .collect::<Vec<_>>()
+    };
+    let none: Vec<String> = vec![];
+    let core = vec![
+        "2.000 of 3.000 tokens".to_string(),
+        "1.000 of 3.000 tokens".to_string(),
+    ];
+    table(
+        "throttle-after-overflow-commit",
+        &[
+            ("a6", none.clone()),
+            ("grpc-go", none.clone()),
+            ("grpc-go@1.33", none.clone()),
+            ("grpc-java", none.clone()),
+            ("c-core", core),
+            ("grpc-js", none),
+        ],
+        tokens,
+    );
+}

@@ -9,10 +9,11 @@ use hedgehog::config::warning_line;
 use hedgehog::json::{Map, Value};
 use hedgehog::profile::Profile;
 use hedgehog::scenario::Scenario;
-use hedgehog::sim::run::{summary, trace_head};
+use hedgehog::sim::head::{summary_for, trace_head};
+use hedgehog::sim::run::summary;
 use hedgehog::time::to_ms;
 use hedgehog::trace::render::{summary_to_yaml, Format};
-use hedgehog::trace::{StreamRecorder, Summary};
+use hedgehog::trace::StreamRecorder;
 
 /// Arguments of `sim`.
 #[derive(Debug, clap::Args)]
@@ -160,7 +161,7 @@ fn stream_trace(
 /// The summary of a scenario with `load`: the totals of docs/trace.md (per RPC), plus user requests
 /// (a request is `fan_out` RPCs) and the time series the plots use, per bucket.
 fn load_summary(scenario: &Scenario, seed: u64) -> Value {
-    let recorder = Summary::new(&scenario.name, seed);
+    let recorder = summary_for(scenario, seed);
     let (stats, tally) = hedgehog::sim::load::world::run(scenario, seed, &recorder);
     let unfinished = stats.unfinished as u64;
     let mut json = recorder.finish(unfinished, stats.served).to_json();

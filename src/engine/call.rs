@@ -11,16 +11,16 @@ use std::sync::Mutex;
 use rand::RngCore;
 use smallvec::SmallVec;
 
+use super::runtime::{apply_ceiling, ladder};
 use super::transparent::Transparent;
 use super::{
-    Backoff, CallPlan, Finish, FinishReason, Input, Note, Output, Outputs, Pushback, SendAttempt,
+    Backoff, CallPlan, Finish, FinishReason, Input, Output, Outputs, Pushback, SendAttempt,
     Throttle,
 };
 use crate::code::Code;
-use crate::config::{Policy, RetryPolicy};
-use crate::profile::choices::{AttemptCeiling, Limits, MalformedPushback, ThrottleSuccess};
+use crate::config::Policy;
+use crate::profile::choices::{MalformedPushback, ThrottleSuccess};
 use crate::profile::library::RetryLayer;
-use crate::profile::Profile;
 use crate::time::{earliest, Nanos};
 
 /// What the engine borrows from its surroundings for one step.
@@ -67,16 +67,24 @@ pub struct CallEngine {
     pub(super) recv_deadline: Option<(u32, Nanos)>,
     /// The throttle already counted this call's success (at headers, R48 grpc-java).
     pub(super) success_counted: bool,
+    /// Response headers arrived on the attempt the call is committed to (so its failure is
+    /// not Trailers-Only).
+    pub(super) committed_headers: bool,
+    /// Why a call with no policy ends after its attempt: none configured (R1), or a
+    /// `hedgingPolicy` the runtime ignores (R63).
+    pub(super) no_policy: FinishReason,
 }
 
 impl CallEngine {
     /// A call that has not started.
     pub fn new(mut plan: CallPlan) -> Self {
         let profile = plan.profile;
+        let mut no_policy = FinishReason::NoPolicy;
         if !profile.hedges() && matches!(plan.policy, Policy::Hedging(_)) {
             // R63: the runtime parses hedgingPolicy and never hedges: one attempt, as with no
             // policy (grpc-go, C-core).
             plan.policy = Policy::None;
+            no_policy = FinishReason::HedgingIgnored;
         }
         apply_ceiling(&mut plan.policy, profile.limits.attempts);
         if profile.layer.library().is_some() {
@@ -108,12 +116,9 @@ impl CallEngine {
             recv_timeout,
             recv_deadline: None,
             success_counted: false,
+            committed_headers: false,
+            no_policy,
         }
-    }
-
-    /// The profile the call runs under.
-    pub(super) fn profile(&self) -> &'static Profile {
-        self.plan.profile
     }
 
     /// Starts the call at `now`: sends the first attempt (or finishes at once if the deadline
@@ -160,6 +165,7 @@ impl CallEngine {
                             self.count_success(env, out);
                         }
                     }
+                    self.committed_headers |= self.committed == Some(slot);
                 }
             }
             Input::Closed {
@@ -331,19 +337,6 @@ impl CallEngine {
         }));
     }
 
-    /// The throttle's one success of this call (R42, R48), at most once.
-    fn count_success(&mut self, env: &mut Env<'_>, out: &mut Outputs) {
-        if std::mem::replace(&mut self.success_counted, true) || !self.keeps_throttle() {
-            return;
-        }
-        if let Some((milli, max_milli)) = env.with_throttle(|t| {
-            t.on_success();
-            (t.milli(), t.max_milli())
-        }) {
-            out.push(Output::Note(Note::Tokens { milli, max_milli }));
-        }
-    }
-
     fn on_tick(&mut self, now: Nanos, env: &mut Env<'_>, out: &mut Outputs) {
         // The deadline wins over a timer due at the same instant: nothing starts at it (R77).
         if self.deadline_passed(now) {
@@ -393,6 +386,10 @@ impl CallEngine {
             } else {
                 FinishReason::Committed
             };
+            if self.overflow_failure_takes_token(status) {
+                // R49 (C-core): a retryable Trailers-Only status after an overflow commit.
+                self.throttle_failure(env, out);
+            }
             return self.finish(status, slot, reason, env, out);
         }
         if status == Code::Ok {
@@ -417,7 +414,7 @@ impl CallEngine {
             }
         }
         match self.plan.policy.clone() {
-            Policy::None => self.finish(status, slot, FinishReason::NoPolicy, env, out),
+            Policy::None => self.finish(status, slot, self.no_policy, env, out),
             Policy::Retry(p) => {
                 let retryable = p.retryable_codes.contains(status);
                 self.after_retry_failure(now, live, status, retryable, pushback, &p, env, out)
@@ -426,32 +423,5 @@ impl CallEngine {
                 self.after_hedge_failure(now, live, status, pushback, &p, env, out)
             }
         }
-    }
-}
-
-/// The backoff ladder of `policy` as `profile` walks it (R27).
-pub(super) fn ladder(policy: &RetryPolicy, profile: &Profile) -> Backoff {
-    let mut ladder = Backoff::new(policy);
-    if let Some(library) = profile.layer.library() {
-        ladder = ladder.with_walk(library.walk);
-    }
-    match profile.first_delay {
-        crate::profile::choices::FirstDelay::Capped => ladder,
-        crate::profile::choices::FirstDelay::Uncapped => ladder.with_first_delay_uncapped(),
-    }
-}
-
-/// The runtime's `maxAttempts` ceiling (R16): the client's limit as parsed, a fixed one, or
-/// none (retry until the deadline, guarded by [`Limits::UNBOUNDED_ATTEMPTS_CAP`]).
-fn apply_ceiling(policy: &mut Policy, ceiling: AttemptCeiling) {
-    let (max, configured) = match policy {
-        Policy::Retry(p) => (&mut p.max_attempts, p.configured_max_attempts),
-        Policy::Hedging(p) => (&mut p.max_attempts, p.configured_max_attempts),
-        Policy::None => return,
-    };
-    match ceiling {
-        AttemptCeiling::Adjustable => {}
-        AttemptCeiling::Fixed(limit) => *max = configured.min(limit.max(2)),
-        AttemptCeiling::UntilDeadline => *max = Limits::UNBOUNDED_ATTEMPTS_CAP,
     }
 }

@@ -12,6 +12,7 @@ pub mod outputs;
 pub mod pushback;
 mod recv_timeout;
 mod retry;
+mod runtime;
 pub mod throttle;
 mod transparent;
 
@@ -163,6 +164,8 @@ pub enum FinishReason {
     MalformedPushback,
     /// A client library gave up because the next wait would pass the deadline (R77).
     GaveUpEarly,
+    /// One attempt only: the runtime parses `hedgingPolicy` and never hedges (R63).
+    HedgingIgnored,
 }
 
 impl FinishReason {
@@ -183,6 +186,7 @@ impl FinishReason {
             FinishReason::ConfigRejected => "the runtime rejected the service config",
             FinishReason::MalformedPushback => "malformed pushback failed the call",
             FinishReason::GaveUpEarly => "gave up: the next wait would pass the deadline",
+            FinishReason::HedgingIgnored => "hedgingPolicy ignored by this runtime",
         }
     }
 }

@@ -70,7 +70,7 @@ impl CallEngine {
         }
         let backoff = self
             .backoff
-            .get_or_insert_with(|| super::call::ladder(policy, profile));
+            .get_or_insert_with(|| super::runtime::ladder(policy, profile));
         let until = match pushback.as_ref().map(|(p, _)| *p) {
             Some(Pushback::Delay(delay)) => {
                 // Exactly the server's delay, no jitter, and the ladder starts again (R28, R29).

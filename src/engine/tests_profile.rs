@@ -139,3 +139,24 @@ fn a_fixed_ceiling_caps_what_the_client_raised_r16() {
     };
     assert_eq!(attempts, 5);
 }
+
+#[test]
+fn c_core_takes_a_token_after_an_overflow_commit_only_for_trailers_only_r49_d11() {
+    // (profile, headers before the failure, tokens left of 3000)
+    for (profile, headers, left) in [
+        (&C_CORE, false, 2_000),
+        (&C_CORE, true, 3_000),
+        (&A6, false, 3_000),
+    ] {
+        let mut h = Harness::as_profile(Policy::Retry(retry(3)), None, profile)
+            .with_plan(|p| p.request_fits_buffer = false);
+        h.throttle = throttle(3, 1000);
+        h.start();
+        if headers {
+            h.at(ms(1), Input::Headers { slot: 0 });
+        }
+        let out = h.close(ms(2), 0, UNAVAILABLE);
+        assert_eq!(finished(&out), (UNAVAILABLE, FinishReason::Committed));
+        assert_eq!(h.tokens(), left, "{} headers {headers}", profile.name);
+    }
+}

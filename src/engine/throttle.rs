@@ -14,8 +14,9 @@ use std::sync::{Arc, Mutex};
 use super::call::CallEngine;
 use super::{Env, Note, Output, Outputs};
 use crate::code::Code;
-use crate::config::ThrottleConfig;
+use crate::config::{Policy, ThrottleConfig};
 use crate::profile::choices::ThrottleCheck;
+use crate::profile::Profile;
 
 /// The token counter of one target.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -31,6 +32,16 @@ impl Throttle {
             config,
             milli: config.max_tokens_milli,
         }
+    }
+
+    /// A full bucket as `profile`'s runtime keeps it: `tokenRatio` through its precision
+    /// (R50; grpc-java's f32 earns 0.699 for 0.7).
+    pub fn for_profile(config: ThrottleConfig, profile: &Profile) -> Self {
+        let precision = profile.throttle.precision;
+        Throttle::new(ThrottleConfig {
+            token_ratio_milli: precision.ratio_milli(config.token_ratio_milli),
+            ..config
+        })
     }
 
     /// A qualifying failure: one token off, stopping at 0 (R42, R44).
@@ -133,6 +144,33 @@ impl CallEngine {
         self.profile().layer.library().is_none()
     }
 
+    /// The throttle's one success of this call (R42, R48), at most once.
+    pub(super) fn count_success(&mut self, env: &mut Env<'_>, out: &mut Outputs) {
+        if std::mem::replace(&mut self.success_counted, true) || !self.keeps_throttle() {
+            return;
+        }
+        if let Some((milli, max_milli)) = env.with_throttle(|t| {
+            t.on_success();
+            (t.milli(), t.max_milli())
+        }) {
+            out.push(Output::Note(Note::Tokens { milli, max_milli }));
+        }
+    }
+
+    /// Whether `status`, ending the attempt the call committed to without headers (so by a
+    /// buffer overflow, R30b), takes a token under this profile (R49: C-core, when it is
+    /// retryable or non-fatal); never in hedgehog (D11).
+    pub(super) fn overflow_failure_takes_token(&self, status: Code) -> bool {
+        let qualifies = match &self.plan.policy {
+            Policy::Retry(p) => p.retryable_codes.contains(status),
+            Policy::Hedging(p) => p.non_fatal_codes.contains(status),
+            Policy::None => false,
+        };
+        qualifies
+            && !self.committed_headers
+            && self.profile().throttle.overflow_commit_failure_takes_token
+    }
+
     /// Whether the profile asks the throttle only when a retry's backoff ends (R49, grpc-js)
     /// rather than right after the failure (D11).
     pub(super) fn throttle_deferred(&self) -> bool {
@@ -209,6 +247,27 @@ mod tests {
         t.on_success();
         assert_eq!(t.milli(), 5_400);
         assert!(t.allows_retry());
+    }
+
+    #[test]
+    fn grpc_java_earns_its_ratio_through_an_f32_r47_r50() {
+        use crate::profile::catalog::{A6, C_CORE, GRPC_JAVA};
+        let earned = |profile| {
+            let mut t = Throttle::for_profile(cfg(10_000, 700), profile);
+            t.on_failure();
+            t.on_success();
+            t.milli()
+        };
+        assert_eq!(earned(&A6), 9_700);
+        assert_eq!(earned(&C_CORE), 9_700);
+        assert_eq!(earned(&GRPC_JAVA), 9_699);
+        for milli in [1, 5, 100, 546, 1_000, 2_500] {
+            let f32_milli = crate::profile::choices::TokenPrecision::TruncateF32.ratio_milli(milli);
+            assert!(
+                f32_milli == milli || f32_milli + 1 == milli,
+                "{milli}: {f32_milli}"
+            );
+        }
     }
 
     #[test]

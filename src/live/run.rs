@@ -76,6 +76,10 @@ pub enum LiveRunError {
     /// The server did not stop within the grace period.
     #[error("the server did not shut down in time")]
     ShutdownTimeout,
+    /// The scenario runs as another runtime than hedgehog's own (`profile`): live mode is
+    /// hedgehog's A6 client, so only the `a6` profile runs live.
+    #[error("live mode runs hedgehog's own A6 client only; profile \"{0}\" is for the simulator")]
+    NotA6(&'static str),
 }
 
 /// Runs `scenario` with `seed` over real HTTP/2 on 127.0.0.1.
@@ -89,6 +93,9 @@ pub async fn run_live_with(
     seed: u64,
     also: Option<Arc<dyn Recorder + Send + Sync>>,
 ) -> Result<LiveRun, LiveRunError> {
+    if !scenario.profile.is_a6() {
+        return Err(LiveRunError::NotA6(scenario.profile.name));
+    }
     let client = &scenario.client;
     let methods: Vec<EchoMethod> = client
         .methods

@@ -22,12 +22,16 @@
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 
+use crate::profile::choices::BufferCommit;
+
 /// One channel's retry buffer.
 #[derive(Debug)]
 pub struct RetryBuffer {
     per_call: u64,
     channel: u64,
     used: AtomicU64,
+    /// Reaching a limit exactly already refuses (R68, C-core), rather than fitting (D22).
+    refuse_at_limit: bool,
 }
 
 /// Bytes held for one call's replays; dropping it returns them to the channel.
@@ -53,6 +57,17 @@ impl RetryBuffer {
             per_call,
             channel,
             used: AtomicU64::new(0),
+            refuse_at_limit: false,
+        }
+    }
+
+    /// The same buffer committing as `commit` says when a request reaches a limit exactly:
+    /// it still fits ([`BufferCommit::Exceeds`], D22, grpc-go, grpc-java, grpc-js) or it is
+    /// refused ([`BufferCommit::Reaches`], C-core's newer code path) (R68).
+    pub fn committing(self, commit: BufferCommit) -> Self {
+        RetryBuffer {
+            refuse_at_limit: commit == BufferCommit::Reaches,
+            ..self
         }
     }
 
@@ -83,13 +98,15 @@ impl RetryBuffer {
     /// Adds `bytes` to the channel's total if they fit both limits; otherwise leaves it as it
     /// was. The check and the add are one step, so two racing calls cannot both squeeze in.
     fn take(&self, bytes: u64) -> bool {
-        if bytes > self.per_call {
+        let fits =
+            |bytes: u64, limit: u64| bytes < limit || (bytes == limit && !self.refuse_at_limit);
+        if !fits(bytes, self.per_call) {
             return false;
         }
         self.used
             .fetch_update(Ordering::AcqRel, Ordering::Acquire, |used| {
                 used.checked_add(bytes)
-                    .filter(|&total| total <= self.channel)
+                    .filter(|&total| fits(total, self.channel))
             })
             .is_ok()
     }
@@ -114,6 +131,27 @@ impl Drop for SharedReservation {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn reaching_the_limit_refuses_only_where_the_runtime_says_so_r68_d22() {
+        let exceeds = RetryBuffer::new(100, 150).committing(BufferCommit::Exceeds);
+        assert!(
+            exceeds.reserve(100).is_some(),
+            "exactly the limit fits (D22)"
+        );
+        let reaches = RetryBuffer::new(100, 150).committing(BufferCommit::Reaches);
+        assert!(
+            reaches.reserve(100).is_none(),
+            "C-core: reaching it commits (R68)"
+        );
+        let held = reaches.reserve(99).expect("below the limit");
+        assert!(
+            reaches.reserve(51).is_none(),
+            "99 + 51 reaches the channel's 150"
+        );
+        assert!(reaches.reserve(50).is_some());
+        drop(held);
+    }
 
     #[test]
     fn per_call_limit_is_inclusive_r66_d22() {

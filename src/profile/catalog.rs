@@ -33,6 +33,7 @@ pub const A6: Profile = Profile {
         success: ThrottleSuccess::CallOk,
         stop_pushback_takes_token: true,
         check: ThrottleCheck::AtFailure,
+        overflow_commit_failure_takes_token: false,
         precision: TokenPrecision::TruncateText,
         scope: BucketScope::PerTarget,
     },
@@ -62,6 +63,7 @@ pub const GRPC_GO: Profile = Profile {
         success: ThrottleSuccess::CallOk,
         stop_pushback_takes_token: true,
         check: ThrottleCheck::AtFailure,
+        overflow_commit_failure_takes_token: false,
         precision: TokenPrecision::Float,
         scope: BucketScope::PerChannel,
     },
@@ -110,18 +112,12 @@ pub const GRPC_JAVA: Profile = Profile {
         success: ThrottleSuccess::CommittedHeaders,
         stop_pushback_takes_token: true,
         check: ThrottleCheck::AtFailure,
+        overflow_commit_failure_takes_token: false,
         precision: TokenPrecision::TruncateF32,
         scope: BucketScope::PerChannel,
     },
-    limits: Limits {
-        attempts: AttemptCeiling::Adjustable,
-        buffer_per_rpc: MIB,
-        buffer_per_channel: Some(16 * MIB),
-        buffer_commit: BufferCommit::Exceeds,
-        transparent_cap: Some(TRANSPARENT_CAP),
-        refused_replay: RefusedReplay::OnceBeforeAppReached,
-        hedge_previous_header: true,
-    },
+    // hedgehog took its limits from grpc-java (D4, D21, D22): the same values.
+    limits: A6.limits,
     acceptance: Acceptance::FailsEveryCall {
         status: Code::Unknown,
         how: "grpc-java rejects the service config: every call fails UNKNOWN \
@@ -147,6 +143,7 @@ pub const C_CORE: Profile = Profile {
         success: ThrottleSuccess::AttemptOk,
         stop_pushback_takes_token: false,
         check: ThrottleCheck::AtFailure,
+        overflow_commit_failure_takes_token: true,
         precision: TokenPrecision::TruncateText,
         scope: BucketScope::PerTarget,
     },
@@ -188,17 +185,14 @@ pub const GRPC_JS: Profile = Profile {
         success: ThrottleSuccess::AttemptOk,
         stop_pushback_takes_token: false,
         check: ThrottleCheck::WhenBackoffEnds,
+        overflow_commit_failure_takes_token: false,
         precision: TokenPrecision::Round,
         scope: BucketScope::PerTarget,
     },
     limits: Limits {
-        attempts: AttemptCeiling::Adjustable,
-        buffer_per_rpc: MIB,
-        buffer_per_channel: Some(16 * MIB),
-        buffer_commit: BufferCommit::Exceeds,
         transparent_cap: None,
         refused_replay: RefusedReplay::OncePerCall,
-        hedge_previous_header: true,
+        ..A6.limits
     },
     acceptance: Acceptance::NoCalls {
         how: "grpc-js rejects the service config: the client constructor throws and no call \

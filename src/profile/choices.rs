@@ -136,10 +136,11 @@ pub enum ThrottleCheck {
     WhenBackoffEnds,
 }
 
-/// How the throttle keeps `tokenRatio` (R46, R50). Data only: the simulator counts exact
-/// milli-tokens truncated from the ratio's text for every profile, which is what each runtime
-/// does for a ratio of at most three decimals; the choice matters only beyond that
-/// (`check-config` reports it).
+/// How the throttle keeps `tokenRatio` (R46, R47, R50). Consulted when the simulator makes a
+/// target's token bucket ([`TokenPrecision::ratio_milli`]). The config keeps the ratio as
+/// thousandths truncated from its text, so the simulator can show what an f32 does to them
+/// (grpc-java); rounding or keeping a fourth decimal (grpc-js, grpc-go) differs only for a
+/// ratio with more than three decimals, and is simulated as truncation.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum TokenPrecision {
     /// Three decimals kept, truncated from the decimal text: C-core (R50), hedgehog (R46, R47).
@@ -150,6 +151,21 @@ pub enum TokenPrecision {
     TruncateF32,
     /// Not truncated (float arithmetic): grpc-go (R50).
     Float,
+}
+
+impl TokenPrecision {
+    /// The milli-tokens a success earns, from the config's truncated thousandths: the same,
+    /// except through an f32: 0.7 held as an f32 is 0.69999998…, which scaled by 1000 and
+    /// truncated is 699 (R47).
+    pub fn ratio_milli(self, milli: u32) -> u32 {
+        match self {
+            TokenPrecision::TruncateF32 => {
+                let ratio = milli as f32 / 1000.0;
+                (f64::from(ratio) * 1000.0) as u32
+            }
+            TokenPrecision::TruncateText | TokenPrecision::Round | TokenPrecision::Float => milli,
+        }
+    }
 }
 
 /// Which calls share a token bucket (R51, D12). Data only: a simulated scenario has one
@@ -175,6 +191,10 @@ pub struct ThrottleAccounting {
     pub stop_pushback_takes_token: bool,
     /// When a retry asks the threshold (R49).
     pub check: ThrottleCheck,
+    /// Whether a retryable Trailers-Only status on the attempt a call committed to because
+    /// its data overflowed the retry buffer takes a token: C-core only (R49); hedgehog never
+    /// takes one after commit (D11). Consulted by the engine.
+    pub overflow_commit_failure_takes_token: bool,
     /// How `tokenRatio` is kept (R50).
     pub precision: TokenPrecision,
     /// Which calls share a bucket (R51).
@@ -196,7 +216,8 @@ pub enum AttemptCeiling {
     UntilDeadline,
 }
 
-/// Whether the data buffered for a retry may *reach* the limit (R66, R68). Data only for now.
+/// Whether the data buffered for a retry may *reach* the limit (R66, R68). Consulted by the
+/// simulator's retry buffer.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum BufferCommit {
     /// Commit when the buffered bytes *exceed* the limit; exactly the limit still fits:
@@ -225,12 +246,12 @@ pub struct Limits {
     /// The `maxAttempts` ceiling (R16).
     pub attempts: AttemptCeiling,
     /// The default retry buffer per RPC, in bytes (R68): 256 KiB in grpc-go and C-core,
-    /// 1 MiB in grpc-java, grpc-js and hedgehog (D22). Data only: a scenario states its
-    /// client's buffer (`client.retry_buffer_bytes`, default hedgehog's 1 MiB) whatever the
-    /// profile, so that the buffer is a fact of the scenario, not of the runtime.
+    /// 1 MiB in grpc-java, grpc-js and hedgehog (D22). A scenario that sets
+    /// `client.retry_buffer_bytes` keeps its own.
     pub buffer_per_rpc: u64,
     /// The default retry buffer per channel (R68): none in grpc-go and C-core, 16 MiB in
-    /// grpc-java, grpc-js and hedgehog (D22). Data only, as [`Limits::buffer_per_rpc`].
+    /// grpc-java, grpc-js and hedgehog (D22). A scenario that sets
+    /// `client.channel_buffer_bytes` keeps its own.
     pub buffer_per_channel: Option<u64>,
     /// Exceeding or reaching the limit commits (R68).
     pub buffer_commit: BufferCommit,

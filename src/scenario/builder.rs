@@ -84,8 +84,8 @@ pub struct ScenarioBuilder {
     interval: Nanos,
     deadline: Option<Nanos>,
     request_bytes: Option<u64>,
-    retry_buffer_bytes: u64,
-    channel_buffer_bytes: u64,
+    retry_buffer_bytes: Option<u64>,
+    channel_buffer_bytes: Option<u64>,
     max_attempts_limit: u32,
     live_comparable: bool,
     load: Option<LoadSpec>,
@@ -120,8 +120,8 @@ impl Scenario {
             interval: 0,
             deadline: None,
             request_bytes: None,
-            retry_buffer_bytes: DEFAULT_RETRY_BUFFER_BYTES,
-            channel_buffer_bytes: DEFAULT_CHANNEL_BUFFER_BYTES,
+            retry_buffer_bytes: None,
+            channel_buffer_bytes: None,
             max_attempts_limit: 5,
             live_comparable: false,
             load: None,
@@ -224,13 +224,13 @@ impl ScenarioBuilder {
 
     /// `client.retry_buffer_bytes` (R66, D22).
     pub fn retry_buffer_bytes(mut self, bytes: u64) -> Self {
-        self.retry_buffer_bytes = bytes;
+        self.retry_buffer_bytes = Some(bytes);
         self
     }
 
     /// `client.channel_buffer_bytes` (R64, D22).
     pub fn channel_buffer_bytes(mut self, bytes: u64) -> Self {
-        self.channel_buffer_bytes = bytes;
+        self.channel_buffer_bytes = Some(bytes);
         self
     }
 
@@ -309,8 +309,14 @@ impl ScenarioBuilder {
                 interval: self.interval,
                 deadline: self.deadline,
                 request_bytes,
-                retry_buffer_bytes: self.retry_buffer_bytes,
-                channel_buffer_bytes: self.channel_buffer_bytes,
+                retry_buffer_bytes: self
+                    .retry_buffer_bytes
+                    .unwrap_or(DEFAULT_RETRY_BUFFER_BYTES),
+                channel_buffer_bytes: self
+                    .channel_buffer_bytes
+                    .unwrap_or(DEFAULT_CHANNEL_BUFFER_BYTES),
+                retry_buffer_set: self.retry_buffer_bytes.is_some(),
+                channel_buffer_set: self.channel_buffer_bytes.is_some(),
                 max_attempts_limit: self.max_attempts_limit,
             },
             live_comparable: self.live_comparable,

@@ -13,13 +13,20 @@ use crate::json::Value;
 
 use super::fields::{self as parse, FieldError};
 use super::limits::MAX_SIMULTANEOUS_CALLS;
+use crate::profile::catalog::A6;
+use crate::profile::choices::Limits;
 use crate::time::Nanos;
 
-/// The default per-RPC retry buffer: 1 MiB, as grpc-java and grpc-js (D22).
-pub const DEFAULT_RETRY_BUFFER_BYTES: u64 = 1 << 20;
+/// The default per-RPC retry buffer: 1 MiB, as grpc-java and grpc-js (D22); the `a6`
+/// profile's. Another profile brings its runtime's default (R68).
+pub const DEFAULT_RETRY_BUFFER_BYTES: u64 = A6.limits.buffer_per_rpc;
 
-/// The default per-channel retry buffer: 16 MiB, as grpc-java and grpc-js (D22).
-pub const DEFAULT_CHANNEL_BUFFER_BYTES: u64 = 16 << 20;
+/// The default per-channel retry buffer: 16 MiB, as grpc-java and grpc-js (D22); the `a6`
+/// profile's. Another profile brings its runtime's default (R68).
+pub const DEFAULT_CHANNEL_BUFFER_BYTES: u64 = match A6.limits.buffer_per_channel {
+    Some(bytes) => bytes,
+    None => u64::MAX,
+};
 
 /// A method a client calls: `echo.Echo/UnaryEcho`.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -66,10 +73,15 @@ pub struct ClientSpec {
     pub deadline: Option<Nanos>,
     /// Size of the request, for the retry buffer check.
     pub request_bytes: u64,
-    /// The per-RPC retry buffer limit.
+    /// The per-RPC retry buffer limit (default: the profile's, 1 MiB for `a6`, D22, R68).
     pub retry_buffer_bytes: u64,
-    /// The channel's retry buffer, shared by the calls in flight (default 16 MiB, D22).
+    /// The channel's retry buffer, shared by the calls in flight (default: the profile's,
+    /// 16 MiB for `a6`, D22, R68; no limit is `u64::MAX`).
     pub channel_buffer_bytes: u64,
+    /// Whether the scenario set `retry_buffer_bytes`; if not, it follows the profile.
+    pub retry_buffer_set: bool,
+    /// Whether the scenario set `channel_buffer_bytes`; if not, it follows the profile.
+    pub channel_buffer_set: bool,
     /// The client's `maxAttempts` ceiling.
     pub max_attempts_limit: u32,
 }
@@ -166,8 +178,22 @@ pub(crate) fn parse_client(value: &Value) -> Result<ClientSpec, FieldError> {
         request_bytes,
         retry_buffer_bytes,
         channel_buffer_bytes,
+        retry_buffer_set: map.get("retry_buffer_bytes").is_some(),
+        channel_buffer_set: map.get("channel_buffer_bytes").is_some(),
         max_attempts_limit,
     })
+}
+
+impl ClientSpec {
+    /// The buffers the scenario left unset take `limits`' defaults (R68).
+    pub(crate) fn default_buffers(&mut self, limits: &Limits) {
+        if !self.retry_buffer_set {
+            self.retry_buffer_bytes = limits.buffer_per_rpc;
+        }
+        if !self.channel_buffer_set {
+            self.channel_buffer_bytes = limits.buffer_per_channel.unwrap_or(u64::MAX);
+        }
+    }
 }
 
 #[cfg(test)]

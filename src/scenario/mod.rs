@@ -292,7 +292,9 @@ impl Scenario {
         };
         let server = ServerSpec::parse(parse::required(map, "", "server").map_err(err)?, "server")
             .map_err(err)?;
-        let client = parse_client(parse::required(map, "", "client").map_err(err)?).map_err(err)?;
+        let mut client =
+            parse_client(parse::required(map, "", "client").map_err(err)?).map_err(err)?;
+        client.default_buffers(&profile.limits);
         let live_comparable = match map.get("live_comparable") {
             Some(v) => parse::boolean(v, "live_comparable").map_err(err)?,
             None => false,
@@ -364,14 +366,16 @@ impl Scenario {
     pub const DEFAULTED_KEYS: [&'static str; 2] = ["profile", "jitter"];
 
     /// The same scenario run as `profile`'s runtime would run it (`hedgehog sim --as`); the
-    /// backoff draw follows the profile unless the scenario set `jitter` itself.
-    /// The config is not read again, so a client library's AIP-4221 reading of `maxAttempts`
-    /// needs [`Scenario::as_profile`].
+    /// backoff draw and the retry buffers follow the profile unless the scenario set them
+    /// (`jitter`, `client.retry_buffer_bytes`, `client.channel_buffer_bytes`). The config is
+    /// not read again, so a client library's AIP-4221 reading of `maxAttempts` needs
+    /// [`Scenario::as_profile`].
     pub fn with_profile(mut self, profile: &'static Profile) -> Scenario {
         self.profile = profile;
         if !self.jitter_explicit {
             self.jitter = profile.jitter;
         }
+        self.client.default_buffers(&profile.limits);
         self
     }
 

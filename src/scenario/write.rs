@@ -103,8 +103,11 @@ struct ClientOut<'a> {
     #[serde(skip_serializing_if = "Option::is_none")]
     deadline_ms: Option<Box<RawValue>>,
     request_bytes: u64,
-    retry_buffer_bytes: u64,
-    channel_buffer_bytes: u64,
+    /// Written when set; otherwise the profile's default (R68).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    retry_buffer_bytes: Option<u64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    channel_buffer_bytes: Option<u64>,
     max_attempts_limit: u32,
 }
 
@@ -207,8 +210,8 @@ fn client(c: &ClientSpec) -> ClientOut<'_> {
         interval_ms: ms(c.interval),
         deadline_ms: c.deadline.map(ms),
         request_bytes: c.request_bytes,
-        retry_buffer_bytes: c.retry_buffer_bytes,
-        channel_buffer_bytes: c.channel_buffer_bytes,
+        retry_buffer_bytes: c.retry_buffer_set.then_some(c.retry_buffer_bytes),
+        channel_buffer_bytes: c.channel_buffer_set.then_some(c.channel_buffer_bytes),
         max_attempts_limit: c.max_attempts_limit,
     }
 }

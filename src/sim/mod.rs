@@ -23,6 +23,10 @@
 //! ([`crate::trace::Summary`]) no per-event strings at all, so memory stays flat in the number
 //! of calls.
 //!
+//! As a runtime: a scenario's `profile` (or `hedgehog sim --as`) makes the one engine take
+//! that runtime's choices where the runtimes differ ([`crate::profile`]); [`head`] names it
+//! in the trace.
+//!
 //! One world: a scenario without `load` runs in [`run`] and one with it in [`load::world`],
 //! and both spawn the same per-call body (`run::Channel::call`).
 //!
@@ -34,6 +38,7 @@
 pub mod clock;
 #[doc(hidden)]
 pub mod executor;
+pub mod head;
 pub mod load;
 mod radix;
 pub mod run;

@@ -17,6 +17,7 @@ use std::sync::{Arc, Mutex};
 
 use super::clock::SimClock;
 use super::executor::Executor;
+use super::head::name_profile;
 use super::transport::SimTransport;
 use crate::clock::Clock;
 use crate::code::Code;
@@ -31,7 +32,6 @@ use crate::scenario::rng::{LazyStream, Purpose};
 use crate::scenario::server::ServerModel;
 use crate::scenario::Scenario;
 use crate::time::Nanos;
-use crate::trace::render::Head;
 use crate::trace::{
     CallRecord, CallStart, EventsOnly, Mode, Recorder, Summary, Trace, TraceRecorder,
 };
@@ -245,7 +245,7 @@ fn run_on(
     let throttle = scenario
         .config
         .retry_throttling
-        .map(|t| Mutex::new(Throttle::new(t)));
+        .map(|t| Mutex::new(Throttle::for_profile(t, scenario.profile)));
     let admission = scenario.admission();
     let plans = method_plans(scenario, &admission);
     let calls = if makes_calls(&admission) {
@@ -254,7 +254,8 @@ fn run_on(
         0
     };
     let message: Rc<str> = Rc::from(client.message.as_str());
-    let buffer = RetryBuffer::new(client.retry_buffer_bytes, client.channel_buffer_bytes);
+    let buffer = RetryBuffer::new(client.retry_buffer_bytes, client.channel_buffer_bytes)
+        .committing(scenario.profile.limits.buffer_commit);
     let target = sim_target(scenario);
     let channel = Channel {
         scenario,
@@ -307,61 +308,9 @@ pub fn trace(scenario: &Scenario, seed: u64) -> Trace {
     )
 }
 
-/// The trace's profile and rejection, when the scenario runs as another runtime than `a6`.
-fn name_profile(scenario: &Scenario, mut trace: Trace) -> Trace {
-    let head = trace_head(scenario, trace.seed);
-    trace.profile = head.profile.map(str::to_string);
-    trace.config_rejected = head.config_rejected;
-    trace
-}
-
-/// What a trace of `seed` of `scenario` starts with: its name, seed and mode, and, under a
-/// profile other than `a6`, the profile and what its runtime did with a config it rejects
-/// (R5). The owned rejection text goes with it.
-pub fn trace_head(scenario: &Scenario, seed: u64) -> SimHead<'_> {
-    let profile = scenario.profile;
-    let config_rejected = if profile.is_a6() {
-        None
-    } else {
-        scenario.admission().note().map(str::to_string)
-    };
-    SimHead {
-        scenario: &scenario.name,
-        seed,
-        profile: (!profile.is_a6()).then_some(profile.name),
-        config_rejected,
-    }
-}
-
-/// The head of a simulated run's trace ([`trace_head`]).
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct SimHead<'a> {
-    /// The scenario's name.
-    pub scenario: &'a str,
-    /// The seed.
-    pub seed: u64,
-    /// The profile, unless `a6`.
-    pub profile: Option<&'static str>,
-    /// Why the profile's runtime rejected the config, if it did.
-    pub config_rejected: Option<String>,
-}
-
-impl SimHead<'_> {
-    /// As the renderers take it.
-    pub fn as_head(&self) -> Head<'_> {
-        Head {
-            scenario: self.scenario,
-            seed: self.seed,
-            mode: Mode::Sim.as_str(),
-            profile: self.profile,
-            config_rejected: self.config_rejected.as_deref(),
-        }
-    }
-}
-
 /// Totals of one run (`--summary`): memory flat in the number of calls.
 pub fn summary(scenario: &Scenario, seed: u64) -> Summary {
-    let summary = Summary::new(&scenario.name, seed);
+    let summary = super::head::summary_for(scenario, seed);
     let stats = run_with(scenario, seed, &summary);
     summary.finish(stats.unfinished as u64, stats.served)
 }

@@ -26,6 +26,11 @@ pub struct Summary {
     pub unfinished: u64,
     /// Attempts the server answered.
     pub served: u64,
+    /// The runtime profile the run simulated, unless `a6` (as [`crate::trace::Trace::profile`]).
+    pub profile: Option<String>,
+    /// Why that runtime rejected the config, if it did (as
+    /// [`crate::trace::Trace::config_rejected`]).
+    pub config_rejected: Option<String>,
 }
 
 impl Summary {
@@ -38,6 +43,8 @@ impl Summary {
             stats: RefCell::new(LatencyStats::new()),
             unfinished: 0,
             served: 0,
+            profile: None,
+            config_rejected: None,
         }
     }
 
@@ -75,11 +82,18 @@ impl Summary {
             "scenario": &self.scenario,
             "seed": self.seed,
             "mode": "sim",
-            "calls": stats.count(),
-            "attempts": self.attempts(),
-            "statuses": stats.statuses_json(),
-            "latency_ms": stats.percentiles_json(),
         };
+        // Only a run as another runtime than `a6` names it, as the trace's head does.
+        if let Some(profile) = &self.profile {
+            v["profile"] = Value::from(profile.as_str());
+        }
+        if let Some(why) = &self.config_rejected {
+            v["config_rejected"] = Value::from(why.as_str());
+        }
+        v["calls"] = Value::from(stats.count());
+        v["attempts"] = Value::from(self.attempts());
+        v["statuses"] = Value::Object(stats.statuses_json());
+        v["latency_ms"] = stats.percentiles_json();
         if self.unfinished > 0 {
             v["unfinished"] = Value::from(self.unfinished);
         }

@@ -143,11 +143,14 @@ pub(crate) fn run_on(
             scenario
                 .config
                 .retry_throttling
-                .map(|t| Mutex::new(Throttle::new(t)))
+                .map(|t| Mutex::new(Throttle::for_profile(t, scenario.profile)))
         })
         .collect();
     let buffers: Vec<RetryBuffer> = (0..load.clients)
-        .map(|_| RetryBuffer::new(client.retry_buffer_bytes, client.channel_buffer_bytes))
+        .map(|_| {
+            RetryBuffer::new(client.retry_buffer_bytes, client.channel_buffer_bytes)
+                .committing(scenario.profile.limits.buffer_commit)
+        })
         .collect();
     let target = sim_target(scenario);
     let admission = scenario.admission();
