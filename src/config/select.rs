@@ -75,3 +75,37 @@ impl ServiceConfig {
             .unwrap_or_default()
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::config::{parse_str, ParseOptions};
+
+    #[test]
+    fn each_reader_looks_at_its_own_levels_r15() {
+        let text = r#"{"methodConfig": [
+            {"name": [{"service": "s", "method": "m"}], "timeout": "1s"},
+            {"name": [{"service": "s"}], "timeout": "2s"},
+            {"name": [{}], "timeout": "3s"}]}"#;
+        let config = parse_str(text, &ParseOptions::default())
+            .expect("valid")
+            .config;
+        let timeout = |service, method, selection| {
+            config
+                .select_as(service, method, selection)
+                .and_then(|mc| mc.timeout)
+                .map(|t| t / 1_000_000_000)
+        };
+        let all = [
+            Selection::A6,
+            Selection::NoGlobalDefault,
+            Selection::ExactOnly,
+        ];
+        // The exact name: every reader.
+        assert_eq!(all.map(|s| timeout("s", "m", s)), [Some(1); 3]);
+        // The service's default: all but gapic-generator-python.
+        assert_eq!(all.map(|s| timeout("s", "x", s)), [Some(2), Some(2), None]);
+        // The global default: A6 only.
+        assert_eq!(all.map(|s| timeout("t", "x", s)), [Some(3), None, None]);
+    }
+}
