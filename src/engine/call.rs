@@ -14,7 +14,7 @@ use smallvec::SmallVec;
 use super::runtime::{apply_ceiling, ladder};
 use super::transparent::Transparent;
 use super::{
-    Backoff, CallPlan, Finish, FinishReason, Input, Output, Outputs, Pushback, SendAttempt,
+    Backoff, CallPlan, Finish, FinishReason, Input, Note, Output, Outputs, Pushback, SendAttempt,
     Throttle,
 };
 use crate::code::Code;
@@ -409,6 +409,11 @@ impl CallEngine {
             if let Policy::Retry(_) | Policy::Hedging(_) = self.plan.policy {
                 // R39 (C-core, observed): the parse error is the call's status, hiding the
                 // attempt's own.
+                out.push(Output::Note(Note::Pushback {
+                    raw: raw.join(","),
+                    meaning: Pushback::Malformed,
+                    until: None,
+                }));
                 let reason = FinishReason::MalformedPushback;
                 return self.finish(Code::Internal, slot, reason, env, out);
             }
