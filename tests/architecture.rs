@@ -50,7 +50,7 @@ const RULES: &[(&str, &[&str], &str)] = &[
             "experiments",
             "observe",
         ],
-        "a profile is data the engine consults; it reads only config (and code, time)",
+        "a profile is data the engine consults; it reads only config (and json, code, time)",
     ),
     (
         "trace",

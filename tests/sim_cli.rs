@@ -330,7 +330,7 @@ fn an_unknown_profile_or_a_profile_with_live_is_an_input_error() {
     assert_eq!(
         stderr(&o).trim_end(),
         "hedgehog sim: --as: unknown profile \"grpc-rust\"; expected one of: a6, grpc-go, \
-         grpc-go@1.33, grpc-java, c-core, grpc-js"
+         grpc-go@1.33, grpc-java, c-core, grpc-js, gax-go, gax-java, python-api-core"
     );
     let o = hedgehog(&["sim", "sims/seed-demo.json", "--live", "--as", "grpc-java"]);
     assert_eq!(o.status.code(), Some(2));

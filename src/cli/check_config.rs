@@ -13,6 +13,10 @@ use hedgehog::json::{Map, Value};
 use hedgehog::time::{ms, NANOS_PER_SEC};
 use serde::Serialize;
 
+use hedgehog::profile::behaviour::differences;
+use hedgehog::profile::Profile;
+
+use super::check_config_profiles as profiles;
 use super::format::{text_or_json, TextOrJson};
 use super::lints::{self, Deny};
 
@@ -35,6 +39,11 @@ snake_case keys (max_attempts) are accepted by no runtime and by neither mode.\n
 Exit codes: 0 the config is valid (warnings may remain), 1 it is invalid (every error is listed \
 with its JSON path, or a finding --deny names was made), 2 the file cannot be read or is not \
 JSON (line and column given) or the arguments are wrong.\n\n\
+Profiles: --as PROFILE validates as that gRPC runtime (grpc-go, grpc-go@1.33, grpc-java, \
+c-core, grpc-js) or Google client library (gax-go, gax-java, python-api-core) would, and the \
+exit code follows its verdict; the libraries read googleapis' AIP-4221 configs, where \
+maxAttempts may be absent. --behaviour lists what each of them does differently from a6 with \
+this config (docs/runtimes.md).\n\n\
 Lints: warnings with a stable code (docs/lints.md) for configs that are valid but will not do \
 what they say: names no RPC carries, keys no runtime reads (with a did-you-mean), policies the \
 deadline stops from acting, risky retryable codes, no deadline at all. They never make a config \
@@ -42,7 +51,9 @@ invalid; --deny CODE, --deny lints, --deny portability or --deny warnings (both)
 exit 1 for CI.\n\n\
 Examples:\n  hedgehog check-config sims/configs/grpc-go-demo.json\n  \
 hedgehog check-config sims/configs/a6-strict-demo.json --strict --format json\n  \
-hedgehog check-config sims/configs/lint-demo.json --deny warnings --deadline-ms 2000"
+hedgehog check-config sims/configs/lint-demo.json --deny warnings --deadline-ms 2000\n  \
+hedgehog check-config sims/configs/a6-hedging.json --behaviour\n  \
+hedgehog check-config sims/configs/googleapis/spanner_v1_grpc_service_config.json --as gax-java"
 )]
 pub struct Args {
     /// The service config JSON file.
@@ -70,6 +81,15 @@ pub struct Args {
     /// (portability), or both (warnings). Repeatable.
     #[arg(long, value_name = "WHAT", value_parser = lints::parse_deny)]
     pub deny: Vec<Deny>,
+    /// Validate as this runtime or client library would (a6, grpc-go, grpc-go@1.33,
+    /// grpc-java, c-core, grpc-js, gax-go, gax-java, python-api-core); the exit code follows
+    /// its verdict. The client libraries read maxAttempts as AIP-4221 does.
+    #[arg(long = "as", value_name = "PROFILE")]
+    pub profile: Option<String>,
+    /// Also print what each runtime and client library does differently from a6 with this
+    /// config.
+    #[arg(long)]
+    pub behaviour: bool,
 }
 
 /// Runs `check-config`.
@@ -104,7 +124,23 @@ pub fn run(args: Args) -> ExitCode {
             return ExitCode::from(2);
         }
     };
-    let report = check_value(&value, &options);
+    let profile = match args.profile.as_deref().map(Profile::by_name).transpose() {
+        Ok(p) => p,
+        Err(e) => {
+            eprintln!("hedgehog check-config: --as: {e}");
+            return ExitCode::from(2);
+        }
+    };
+    // The config as the profile reads it (AIP-4221's maxAttempts for a client library).
+    let reading = profile.map_or(options, |p| p.reading(options));
+    let mut report = check_value(&value, &reading);
+    if reading != options {
+        // The runtimes read A6, whatever reading the profile's library takes.
+        report.portability = check_value(&value, &options).portability;
+    }
+    let verdict = profile.map(|p| profiles::Verdict::of(p, &value, &options));
+    let behaviour = args.behaviour.then(|| differences(&value, &options));
+    // Lints are A6 advice (a ladder longer than the timeout assumes maxAttempts).
     let lint_options = LintOptions {
         parse: options,
         deadline: args.deadline_ms.map(ms),
@@ -115,7 +151,14 @@ pub fn run(args: Args) -> ExitCode {
     let denied = lints::denied(&args.deny, &found, &report.warnings);
     let out = match args.format {
         TextOrJson::Text => {
-            let mut out = text_report(&file.to_string(), &report, &found, &options);
+            let verdict_of = verdict.as_ref().map(|v| (v.name(), v.accepts()));
+            let mut out = text_report(&file.to_string(), &report, &found, &options, verdict_of);
+            if let Some(v) = &verdict {
+                out.push_str(&v.text());
+            }
+            if let Some(b) = &behaviour {
+                out.push_str(&profiles::behaviour_text(b));
+            }
             if !denied.is_empty() {
                 out.push_str(&format!("\ndenied (--deny): {}\n", denied.join(", ")));
             }
@@ -123,30 +166,46 @@ pub fn run(args: Args) -> ExitCode {
         }
         TextOrJson::Json => {
             let name = file.to_string();
-            format!("{}\n", json_report(&name, &report, &found, &denied))
+            let extra = profiles::JsonExtra::new(verdict.as_ref(), behaviour.as_deref());
+            format!("{}\n", json_report(&name, &report, &found, &denied, extra))
         }
     };
     // A closed pipe (`| head`) is not an error worth a panic.
     let _ = std::io::Write::write_all(&mut std::io::stdout().lock(), out.as_bytes());
-    if report.valid && denied.is_empty() {
+    let valid = verdict.as_ref().map_or(report.valid, |v| v.accepts());
+    if valid && denied.is_empty() {
         ExitCode::SUCCESS
     } else {
         ExitCode::from(1)
     }
 }
 
-fn text_report(file: &str, r: &Report, found: &[Lint], options: &ParseOptions) -> String {
+/// The text report; `profile` is `--as`'s name and verdict, which then heads it.
+fn text_report(
+    file: &str,
+    r: &Report,
+    found: &[Lint],
+    options: &ParseOptions,
+    profile: Option<(&str, bool)>,
+) -> String {
     let mode = if options.strict { "strict" } else { "lenient" };
     let mut out = String::new();
-    let verdict = if r.valid { "valid" } else { "INVALID" };
+    let (valid, as_profile) = match profile {
+        Some((name, accepts)) => (accepts, format!(" as {name}")),
+        None => (r.valid, String::new()),
+    };
+    let verdict = if valid { "valid" } else { "INVALID" };
     out.push_str(&format!(
-        "{file}: {verdict} ({mode} mode, maxAttempts limit {})\n",
+        "{file}: {verdict}{as_profile} ({mode} mode, maxAttempts limit {})\n",
         options.max_attempts_limit
     ));
     if !r.errors.is_empty() {
         out.push_str(&format!("\nerrors ({}):\n", r.errors.len()));
         for e in &r.errors {
             out.push_str(&format!("  {}: {}\n", e.path, e.message));
+        }
+        if let Some(hint) = aip4221_hint(r) {
+            out.push_str(&format!("\nhint: {hint}\n"));
         }
     }
     if !r.warnings.is_empty() {
@@ -218,6 +277,18 @@ struct JsonReport<'a> {
     denied: &'a [String],
     /// The file checked, as given on the command line (added last: an extension).
     file: &'a str,
+    /// The AIP-4221 hint when the config fails A6 only for a missing `maxAttempts` (an
+    /// extension, absent otherwise).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    hint: Option<String>,
+    /// `--as` and `--behaviour` (extensions, absent without those flags).
+    #[serde(flatten)]
+    extra: profiles::JsonExtra<'a>,
+}
+
+/// The AIP-4221 hint, when the only errors are missing `maxAttempts` (R16).
+fn aip4221_hint(r: &Report) -> Option<String> {
+    hedgehog::config::aip4221::looks_like_aip4221(&r.errors).then(hedgehog::config::aip4221::hint)
 }
 
 #[derive(Serialize)]
@@ -243,7 +314,13 @@ struct JsonMethod<'a> {
     worst_case_backoff_ms: Option<f64>,
 }
 
-fn json_report(file: &str, r: &Report, found: &'_ [Lint], denied: &'_ [String]) -> String {
+fn json_report<'a>(
+    file: &'a str,
+    r: &'a Report,
+    found: &'a [Lint],
+    denied: &'a [String],
+    extra: profiles::JsonExtra<'a>,
+) -> String {
     let names = |peers: &[hedgehog::config::Peer]| {
         peers.iter().map(|p| p.display_name()).collect::<Vec<_>>()
     };
@@ -294,6 +371,8 @@ fn json_report(file: &str, r: &Report, found: &'_ [Lint], denied: &'_ [String]) 
         lints: lints::json(found),
         file,
         denied,
+        hint: aip4221_hint(r),
+        extra,
     };
     serde_json::to_string(&report).unwrap_or_default()
 }

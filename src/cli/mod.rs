@@ -5,6 +5,7 @@ mod call;
 mod call_load;
 mod call_output;
 mod check_config;
+mod check_config_profiles;
 mod format;
 mod lints;
 mod merge;

@@ -35,7 +35,9 @@ and cancel marks, the deadline and a time axis in ms; at most the first 40 calls
 (docs/trace.md, \"The trace as a picture\").\n\n\
 With --as PROFILE the run is what that gRPC runtime would do with the same config where the \
 runtimes differ (docs/scenarios.md): e.g. grpc-go and c-core never hedge, grpc-js reads a \
-malformed pushback with parseInt, and a config the runtime rejects fails as it would there.\n\n\
+malformed pushback with parseInt, and a config the runtime rejects fails as it would there. \
+The client libraries (gax-go, gax-java, python-api-core) retry whole calls until the deadline \
+with their own backoff formulas, and read configs without maxAttempts (docs/runtimes.md).\n\n\
 Exit codes: 0 the run completed (whatever the calls' statuses), 2 the file cannot be read or \
 is not a valid scenario (the file, the JSON path and what was expected are printed), or \
 the profile is unknown, or --live was asked for with a profile other than a6, or \
@@ -62,9 +64,10 @@ pub struct Args {
     /// simulation: exit 1 if a live_comparable scenario disagrees.
     #[arg(long, conflicts_with = "summary")]
     pub live: bool,
-    /// Run as this runtime would (a6, grpc-go, grpc-go@1.33, grpc-java, c-core, grpc-js):
-    /// its jitter, pushback reading, hedging, throttle and limits, and what it does with a
-    /// config it rejects. Replaces the scenario's `profile`. Simulator only.
+    /// Run as this runtime or client library would (a6, grpc-go, grpc-go@1.33, grpc-java,
+    /// c-core, grpc-js, gax-go, gax-java, python-api-core): its jitter, pushback reading,
+    /// hedging, throttle and limits, and what it does with a config it rejects. Replaces the
+    /// scenario's `profile`. Simulator only.
     #[arg(long = "as", value_name = "PROFILE")]
     pub profile: Option<String>,
 }
@@ -82,7 +85,13 @@ pub fn run(args: Args) -> ExitCode {
     };
     let scenario = match args.profile.as_deref().map(Profile::by_name) {
         None => scenario,
-        Some(Ok(profile)) => scenario.with_profile(profile),
+        Some(Ok(profile)) => match scenario.as_profile(profile) {
+            Ok(s) => s,
+            Err(e) => {
+                eprintln!("hedgehog sim: {e}");
+                return ExitCode::from(2);
+            }
+        },
         Some(Err(e)) => {
             eprintln!("hedgehog sim: --as: {e}");
             return ExitCode::from(2);

@@ -24,6 +24,8 @@ pub(crate) struct Ctx {
     pub strict: bool,
     /// The client's `maxAttempts` ceiling, at least 2 (D4).
     pub limit: u32,
+    /// `maxAttempts` read as AIP-4221 clients read it.
+    pub aip4221: bool,
     /// Errors so far.
     pub errors: Vec<Issue>,
     /// Warnings so far.
@@ -36,6 +38,7 @@ impl Ctx {
         Ctx {
             strict: options.strict,
             limit: options.max_attempts_limit.max(2),
+            aip4221: options.aip4221,
             errors: Vec::new(),
             warnings: Vec::new(),
         }

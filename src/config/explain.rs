@@ -43,6 +43,10 @@ pub fn explain_method(mc: &MethodConfig) -> MethodExplanation {
             "no retries or hedging: one attempt (transparent retries still happen)".to_string(),
             None,
         ),
+        // Read as AIP-4221 (more attempts than written: the written value is ignored).
+        Policy::Retry(r) if r.configured_max_attempts < r.max_attempts => {
+            ("retry", until_deadline(r), None)
+        }
         Policy::Retry(r) => {
             let (text, worst) = retry(r);
             ("retry", text, Some(worst))
@@ -73,6 +77,23 @@ fn attempts(max: u32, configured: u32) -> String {
     } else {
         format!("up to {max} attempts")
     }
+}
+
+/// A retry policy read with AIP-4221's rules (see [`super::aip4221`]): no attempt limit, and
+/// each client library draws its own jitter, so no A6 bound is printed.
+fn until_deadline(r: &RetryPolicy) -> String {
+    let written = match r.configured_max_attempts {
+        0 => "no maxAttempts".to_string(),
+        n => format!("maxAttempts {n} ignored"),
+    };
+    format!(
+        "retry until the deadline ({written}, AIP-4221; at most {} attempts simulated) on {}; backoff {} ×{}, capped at {}",
+        r.max_attempts,
+        r.retryable_codes,
+        human(r.initial_backoff),
+        multiplier_text(r.backoff_multiplier_ppb),
+        human(r.max_backoff),
+    )
 }
 
 fn retry(r: &RetryPolicy) -> (String, Nanos) {

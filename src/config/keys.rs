@@ -165,6 +165,7 @@ mod tests {
         Ctx::new(&ParseOptions {
             strict,
             max_attempts_limit: 5,
+            aip4221: false,
         })
     }
 

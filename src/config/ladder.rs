@@ -13,6 +13,7 @@
 
 use rand::{Rng, RngCore};
 
+use super::walk::{self, Walk};
 use super::RetryPolicy;
 use crate::time::Nanos;
 
@@ -28,6 +29,12 @@ pub enum Jitter {
     None,
     /// grpc-java before its 2026 fix: nominal × U(0.4, 1.2) (R24).
     LegacyJava,
+    /// gax-go's `Backoff.Pause`: uniform on [1 ns, nominal] (see [`super::walk`]).
+    GaxGo,
+    /// gax-java's `ExponentialRetryAlgorithm`: whole milliseconds uniform on {0 … d−1}.
+    GaxJava,
+    /// python-api-core's `exponential_sleep_generator`: uniform on [0, nominal].
+    PythonApiCore,
 }
 
 impl Jitter {
@@ -38,6 +45,9 @@ impl Jitter {
             Jitter::Full => "full",
             Jitter::None => "none",
             Jitter::LegacyJava => "legacy-java",
+            Jitter::GaxGo => "gax-go",
+            Jitter::GaxJava => "gax-java",
+            Jitter::PythonApiCore => "python-api-core",
         }
     }
 
@@ -48,6 +58,9 @@ impl Jitter {
             "full" => Some(Jitter::Full),
             "none" => Some(Jitter::None),
             "legacy-java" => Some(Jitter::LegacyJava),
+            "gax-go" => Some(Jitter::GaxGo),
+            "gax-java" => Some(Jitter::GaxJava),
+            "python-api-core" => Some(Jitter::PythonApiCore),
             _ => None,
         }
     }
@@ -62,6 +75,9 @@ impl Jitter {
                 scale(nominal, LEGACY_JAVA_LOW_PPM),
                 scale(nominal, SPEC_HIGH_PPM),
             ),
+            Jitter::GaxGo => walk::gax_go_bounds(nominal),
+            Jitter::GaxJava => walk::gax_java_bounds(nominal),
+            Jitter::PythonApiCore => (0, nominal),
         }
     }
 
@@ -76,12 +92,14 @@ impl Jitter {
                 nominal,
                 rng.random_range(LEGACY_JAVA_LOW_PPM..=SPEC_HIGH_PPM),
             ),
+            Jitter::GaxGo => walk::gax_go_draw(nominal, rng),
+            Jitter::GaxJava => walk::gax_java_draw(nominal, rng),
+            Jitter::PythonApiCore => walk::python_draw(nominal, rng),
         }
     }
 }
 
 const PPM: u64 = 1_000_000;
-const PPB: u128 = 1_000_000_000;
 const SPEC_LOW_PPM: u64 = 800_000;
 const SPEC_HIGH_PPM: u64 = 1_200_000;
 const LEGACY_JAVA_LOW_PPM: u64 = 400_000;
@@ -105,6 +123,9 @@ pub struct BackoffLadder {
     /// Whether retry 1 is capped at `maxBackoff` too (R27: D7, grpc-go, C-core) or waits
     /// `initialBackoff` as written (grpc-java, grpc-js).
     cap_first: bool,
+    /// How one delay leads to the next (D7 for every gRPC runtime; the client libraries'
+    /// own formulas otherwise).
+    walk: Walk,
 }
 
 impl BackoffLadder {
@@ -117,6 +138,22 @@ impl BackoffLadder {
             next_uncapped: policy.initial_backoff,
             next_retry: 1,
             cap_first: true,
+            walk: Walk::A6,
+        }
+    }
+
+    /// The same ladder walked as a client library walks it: its numbers as the library holds
+    /// them, and its step (see [`Walk`]).
+    pub fn with_walk(self, walk: Walk) -> Self {
+        let (initial, max, multiplier_ppb) =
+            walk.settings(self.initial, self.max, self.multiplier_ppb);
+        BackoffLadder {
+            initial,
+            max,
+            multiplier_ppb,
+            next_uncapped: initial,
+            walk,
+            ..self
         }
     }
 
@@ -138,8 +175,9 @@ impl BackoffLadder {
         } else {
             self.next_uncapped.min(self.max)
         };
-        let next = self.next_uncapped as u128 * self.multiplier_ppb as u128 / PPB;
-        self.next_uncapped = u64::try_from(next).unwrap_or(u64::MAX);
+        self.next_uncapped =
+            self.walk
+                .next(self.next_uncapped, nominal, self.max, self.multiplier_ppb);
         self.next_retry = self.next_retry.saturating_add(1);
         (k, nominal)
     }
@@ -236,7 +274,15 @@ mod tests {
     #[test]
     fn draws_stay_within_each_modes_bounds_r24_r25_r26() {
         let mut rng = ChaCha8Rng::seed_from_u64(7);
-        for jitter in [Jitter::Spec, Jitter::Full, Jitter::None, Jitter::LegacyJava] {
+        for jitter in [
+            Jitter::Spec,
+            Jitter::Full,
+            Jitter::None,
+            Jitter::LegacyJava,
+            Jitter::GaxGo,
+            Jitter::GaxJava,
+            Jitter::PythonApiCore,
+        ] {
             let (lo, hi) = jitter.bounds(ms(10));
             let draws: Vec<Nanos> = (0..2000).map(|_| jitter.apply(ms(10), &mut rng)).collect();
             assert!(draws.iter().all(|d| (lo..=hi).contains(d)), "{jitter:?}");
@@ -249,6 +295,11 @@ mod tests {
                 Jitter::LegacyJava => {
                     assert!(min < ms(4) + ms(10) / 100 && max > ms(12) - ms(10) / 100)
                 }
+                // The libraries draw over the whole range (see the walk module).
+                Jitter::GaxGo | Jitter::PythonApiCore => {
+                    assert!(min < ms(10) / 100 && max > ms(10) - ms(10) / 100)
+                }
+                Jitter::GaxJava => assert_eq!((min, max), (0, ms(9))),
             }
         }
         assert_eq!(Jitter::Spec.bounds(ms(10)), (ms(8), ms(12)));

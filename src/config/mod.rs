@@ -21,6 +21,7 @@
 //!   arithmetic on a policy's numbers, so they live here: the engine waits them and the
 //!   explanation prints them from the same code, and config depends on nothing above it.
 
+pub mod aip4221;
 mod codes;
 mod ctx;
 mod duration;
@@ -39,6 +40,7 @@ mod select;
 mod throttling;
 mod validate;
 mod values;
+mod walk;
 mod write;
 
 pub use explain::{explain_method, explain_throttling, warning_line, MethodExplanation};
@@ -49,6 +51,8 @@ pub use policy_types::{
 };
 pub use portability::Verdict;
 pub use report::{check_str, check_value, Report};
+pub use select::Selection;
+pub use walk::Walk;
 
 /// How to parse (D1, D4).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -59,6 +63,9 @@ pub struct ParseOptions {
     pub strict: bool,
     /// The client's `maxAttempts` ceiling (default 5, at least 2).
     pub max_attempts_limit: u32,
+    /// Read `maxAttempts` as Google's client libraries do (AIP-4221): it may be absent, a
+    /// written value is ignored, and retries go on until the deadline (see [`aip4221`]).
+    pub aip4221: bool,
 }
 
 impl Default for ParseOptions {
@@ -66,6 +73,7 @@ impl Default for ParseOptions {
         ParseOptions {
             strict: false,
             max_attempts_limit: 5,
+            aip4221: false,
         }
     }
 }
@@ -84,6 +92,14 @@ impl ParseOptions {
         ParseOptions {
             strict: true,
             ..ParseOptions::default()
+        }
+    }
+
+    /// The same options, reading `maxAttempts` as AIP-4221 clients do (see [`aip4221`]).
+    pub fn aip4221(self) -> Self {
+        ParseOptions {
+            aip4221: true,
+            ..self
         }
     }
 

@@ -31,6 +31,8 @@ pub(crate) fn retry(ctx: &mut Ctx, obj: &Obj) -> Option<RetryPolicy> {
             Some(Some(_)) if f.value.as_array().is_some_and(|a| a.is_empty()) => {
                 Some(Default::default())
             }
+            // AIP-4221 clients take an empty list as "retry nothing".
+            _ if super::aip4221::empty_codes(ctx, &f) => Some(Default::default()),
             _ => codes::list(ctx, &f, List::Retryable),
         });
     if let (Some(i), Some(m)) = (initial, max) {
@@ -120,8 +122,11 @@ pub(crate) fn hedging(ctx: &mut Ctx, obj: &Obj) -> Option<HedgingPolicy> {
 }
 
 /// `maxAttempts`: an integer ≥ 2, clamped to the client's limit with a warning (R16, D4).
-/// Returns `(effective, configured)`.
+/// Returns `(effective, configured)`. Read with AIP-4221's rules instead when asked.
 fn max_attempts(ctx: &mut Ctx, obj: &Obj) -> Option<(u32, u32)> {
+    if ctx.aip4221 {
+        return super::aip4221::max_attempts(ctx, obj);
+    }
     let field = obj.required(ctx, "maxAttempts")?;
     let value = values::integer(ctx, &field)?;
     if value < 2 {

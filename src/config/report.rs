@@ -81,7 +81,11 @@ impl std::fmt::Display for super::Invalid {
             if n == 1 { "" } else { "s" }
         )?;
         let all: Vec<String> = self.errors.iter().map(ToString::to_string).collect();
-        f.write_str(&all.join("; "))
+        f.write_str(&all.join("; "))?;
+        if super::aip4221::looks_like_aip4221(&self.errors) {
+            write!(f, "; {}", super::aip4221::hint())?;
+        }
+        Ok(())
     }
 }
 

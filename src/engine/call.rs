@@ -20,6 +20,7 @@ use super::{
 use crate::code::Code;
 use crate::config::Policy;
 use crate::profile::choices::{MalformedPushback, ThrottleSuccess};
+use crate::profile::library::RetryLayer;
 use crate::time::{earliest, Nanos};
 
 /// What the engine borrows from its surroundings for one step.
@@ -86,6 +87,11 @@ impl CallEngine {
             no_policy = FinishReason::HedgingIgnored;
         }
         apply_ceiling(&mut plan.policy, profile.limits.attempts);
+        if profile.layer.library().is_some() {
+            // A client library holds the request itself and retries whole calls: no retry
+            // buffer can commit the call.
+            plan.request_fits_buffer = true;
+        }
         let backoff = match &plan.policy {
             Policy::Retry(p) => Some(ladder(p, profile)),
             _ => None,
@@ -151,7 +157,8 @@ impl CallEngine {
                 if self.is_live(slot) {
                     self.transparent.reached_app = true;
                     self.clear_recv_deadline(slot);
-                    if self.committed.is_none() {
+                    // A client library's retries are new calls: headers commit nothing.
+                    if self.committed.is_none() && self.profile().layer.library().is_none() {
                         self.commit(slot, out);
                         if self.profile().throttle.success == ThrottleSuccess::CommittedHeaders {
                             // R48 (grpc-java): headers on the committed attempt are the success.
@@ -243,7 +250,8 @@ impl CallEngine {
     pub(super) fn send_new(&mut self, now: Nanos, out: &mut Outputs) {
         self.attempts += 1;
         let hedge = matches!(self.plan.policy, Policy::Hedging(_));
-        let header = !hedge || self.profile().limits.hedge_previous_header;
+        let header = (!hedge || self.profile().limits.hedge_previous_header)
+            && self.profile().layer.library().is_none();
         let previous = (header && self.attempts > 1).then(|| self.attempts - 1);
         let live = Live {
             slot: self.alloc_slot(),
@@ -390,7 +398,12 @@ impl CallEngine {
             return self.finish(status, slot, FinishReason::Ok, env, out);
         }
         let raw = pushback;
-        let pushback = Pushback::read(raw, &self.profile().pushback).map(|p| (p, raw.join(",")));
+        let pushback = match self.profile().layer {
+            // A client library never reads `grpc-retry-pushback-ms`.
+            RetryLayer::Library(_) => None,
+            RetryLayer::Channel => Pushback::read(raw, &self.profile().pushback),
+        }
+        .map(|p| (p, raw.join(",")));
         let malformed = matches!(pushback, Some((Pushback::Malformed, _)));
         if malformed && self.profile().pushback.malformed == MalformedPushback::FailInternal {
             if let Policy::Retry(_) | Policy::Hedging(_) = self.plan.policy {

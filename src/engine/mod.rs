@@ -162,6 +162,8 @@ pub enum FinishReason {
     ConfigRejected,
     /// A malformed pushback value made the runtime fail the call INTERNAL (R39, C-core).
     MalformedPushback,
+    /// A client library gave up because the next wait would pass the deadline (R77).
+    GaveUpEarly,
     /// One attempt only: the runtime parses `hedgingPolicy` and never hedges (R63).
     HedgingIgnored,
 }
@@ -183,6 +185,7 @@ impl FinishReason {
             FinishReason::RecvTimeout => "committed attempt got no response in time",
             FinishReason::ConfigRejected => "the runtime rejected the service config",
             FinishReason::MalformedPushback => "malformed pushback failed the call",
+            FinishReason::GaveUpEarly => "gave up: the next wait would pass the deadline",
             FinishReason::HedgingIgnored => "hedgingPolicy ignored by this runtime",
         }
     }

@@ -9,7 +9,8 @@ use super::call::{CallEngine, Live};
 use super::{Env, FinishReason, Note, Output, Outputs, Pushback};
 use crate::code::Code;
 use crate::config::RetryPolicy;
-use crate::time::Nanos;
+use crate::profile::library::DeadlineWait;
+use crate::time::{Nanos, NANOS_PER_MS};
 
 impl CallEngine {
     /// `retryable`: the status is in `retryableStatusCodes`, or the attempt timed out waiting
@@ -91,7 +92,26 @@ impl CallEngine {
                 until
             }
         };
+        if let Some(status) = self.gives_up_before(until, status) {
+            return self.finish(status, slot, FinishReason::GaveUpEarly, env, out);
+        }
         // A wait that runs past the deadline is still waited: the deadline ends it (D18).
         self.timer = Some(until);
+    }
+
+    /// The status a client library that gives up early ends with, when a retry waiting until
+    /// `until` would pass the deadline (R77): D18 and gax-go wait it out instead.
+    fn gives_up_before(&self, until: Nanos, last: Code) -> Option<Code> {
+        let deadline = self.plan.deadline?;
+        match self.profile().layer.library()?.deadline {
+            DeadlineWait::WaitsOut => None,
+            // gax-java: less than a whole millisecond would be left.
+            DeadlineWait::GivesUpKeepingStatus => {
+                (until.saturating_add(NANOS_PER_MS) > deadline).then_some(last)
+            }
+            DeadlineWait::GivesUpDeadlineExceeded => {
+                (until > deadline).then_some(Code::DeadlineExceeded)
+            }
+        }
     }
 }

@@ -19,7 +19,11 @@ impl CallEngine {
 
 /// The backoff ladder of `policy` as `profile` walks it (R27).
 pub(super) fn ladder(policy: &RetryPolicy, profile: &Profile) -> Backoff {
-    let ladder = Backoff::new(policy);
+    let mut ladder = Backoff::new(policy);
+    if let Some(library) = profile.layer.library() {
+        // A client library's own step (gax-go, gax-java, python-api-core).
+        ladder = ladder.with_walk(library.walk);
+    }
     match profile.first_delay {
         FirstDelay::Capped => ladder,
         FirstDelay::Uncapped => ladder.with_first_delay_uncapped(),

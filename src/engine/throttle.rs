@@ -127,6 +127,9 @@ impl Env<'_> {
 impl CallEngine {
     /// A qualifying failure (R44, D11): one token off, then the count for the trace.
     pub(super) fn throttle_failure(&mut self, env: &mut Env<'_>, out: &mut Outputs) {
+        if !self.keeps_throttle() {
+            return;
+        }
         if let Some((milli, max_milli)) = env.with_throttle(|t| {
             t.on_failure();
             (t.milli(), t.max_milli())
@@ -135,9 +138,15 @@ impl CallEngine {
         }
     }
 
+    /// Whether the call keeps the throttle at all: a client library, retrying whole calls,
+    /// ignores `retryThrottling` (R40).
+    pub(super) fn keeps_throttle(&self) -> bool {
+        self.profile().layer.library().is_none()
+    }
+
     /// The throttle's one success of this call (R42, R48), at most once.
     pub(super) fn count_success(&mut self, env: &mut Env<'_>, out: &mut Outputs) {
-        if std::mem::replace(&mut self.success_counted, true) {
+        if std::mem::replace(&mut self.success_counted, true) || !self.keeps_throttle() {
             return;
         }
         if let Some((milli, max_milli)) = env.with_throttle(|t| {
@@ -176,6 +185,9 @@ impl CallEngine {
 
     /// Whether the throttle lets a retry or a later hedge go out; notes a refusal (R43).
     pub(super) fn throttle_allows(&mut self, env: &mut Env<'_>, out: &mut Outputs) -> bool {
+        if !self.keeps_throttle() {
+            return true;
+        }
         match env.with_throttle(|t| (t.allows_retry(), t.milli(), t.max_milli())) {
             Some((false, milli, max_milli)) => {
                 out.push(Output::Note(Note::Throttled { milli, max_milli }));

@@ -8,7 +8,8 @@
 use super::choices::Acceptance;
 use super::{Profile, Runtime};
 use crate::code::Code;
-use crate::config::{check_str, ParseOptions, Verdict};
+use crate::config::{check_value, ParseOptions, Report, Verdict};
+use crate::json::Value;
 
 /// What a profile's runtime does with one config, before any call.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -53,27 +54,20 @@ impl Profile {
     /// client's `maxAttempts` ceiling. A text hedgehog cannot read as JSON runs (it could not
     /// have loaded); only the runtime's own verdict matters here.
     pub fn admit(&self, text: &str, max_attempts_limit: u32) -> Admission {
-        let Runtime::Peer(peer) = self.runtime else {
+        if self.runtime == Runtime::Hedgehog {
+            return Admission::Runs;
+        }
+        let Ok(value) = crate::json::parse(text) else {
             return Admission::Runs;
         };
         let options = ParseOptions {
             max_attempts_limit,
             ..ParseOptions::default()
         };
-        let Ok(report) = check_str(text, &options) else {
+        let Some(reasons) = self.rejection(&value, &options) else {
             return Admission::Runs;
         };
-        let reasons = report
-            .portability
-            .iter()
-            .find(|(p, _)| *p == peer)
-            .and_then(|(_, verdict)| match verdict {
-                Verdict::Rejects(reasons) => Some(reasons.join("; ")),
-                _ => None,
-            });
-        let Some(reasons) = reasons else {
-            return Admission::Runs;
-        };
+        let reasons = reasons.join("; ");
         match self.acceptance {
             Acceptance::Hedgehog => Admission::Runs,
             Acceptance::FailsEveryCall { status, how } => Admission::FailsEveryCall {
@@ -90,6 +84,41 @@ impl Profile {
                     self.name
                 ),
             },
+        }
+    }
+
+    /// Why this profile's runtime or library rejects the config `value` (as `path: message`
+    /// lines), or `None` when it takes it. `options` are hedgehog's (mode and ceiling): the
+    /// `a6` profile rejects what they reject; a runtime rejects what `check-config`'s
+    /// portability verdict says it rejects; a client library rejects what hedgehog's AIP-4221
+    /// reading rejects, plus the settings the library itself refuses.
+    pub fn rejection(&self, value: &Value, options: &ParseOptions) -> Option<Vec<String>> {
+        let lines = |report: &Report| -> Vec<String> {
+            report.errors.iter().map(ToString::to_string).collect()
+        };
+        match self.runtime {
+            Runtime::Hedgehog => {
+                let report = check_value(value, options);
+                (!report.valid).then(|| lines(&report))
+            }
+            Runtime::Peer(peer) => check_value(value, options)
+                .portability
+                .into_iter()
+                .find(|(p, _)| *p == peer)
+                .and_then(|(_, verdict)| match verdict {
+                    Verdict::Rejects(reasons) => Some(reasons),
+                    _ => None,
+                }),
+            Runtime::Library => {
+                let report = check_value(value, &options.aip4221());
+                match (&report.config, self.layer.library()) {
+                    (Some(config), Some(library)) => {
+                        let refused = library.refused(config, self.name);
+                        (!refused.is_empty()).then_some(refused)
+                    }
+                    _ => Some(lines(&report)),
+                }
+            }
         }
     }
 }

@@ -2,6 +2,7 @@
 //! runtimes of the A6 peer notes (plus grpc-go as it was before v1.69/1.70).
 
 use super::choices::*;
+use super::library::RetryLayer;
 use super::{Profile, Runtime};
 use crate::code::Code;
 use crate::config::{Jitter, Peer};
@@ -46,6 +47,7 @@ pub const A6: Profile = Profile {
         hedge_previous_header: true,
     },
     acceptance: Acceptance::Hedgehog,
+    layer: RetryLayer::Channel,
 };
 
 /// grpc-go 1.8x: ±20 % jitter (since v1.69), no hedging, a config it rejects fails the dial
@@ -77,6 +79,7 @@ pub const GRPC_GO: Profile = Profile {
     acceptance: Acceptance::NoCalls {
         how: "grpc-go (>= 1.70) rejects the service config: the dial fails and no call is made",
     },
+    layer: RetryLayer::Channel,
 };
 
 /// grpc-go as in the seed's era (v1.33): full jitter U(0, b) (R25), an invalid policy dropped
@@ -120,6 +123,7 @@ pub const GRPC_JAVA: Profile = Profile {
         how: "grpc-java rejects the service config: every call fails UNKNOWN \
               (failed to parse service config) and nothing is sent",
     },
+    layer: RetryLayer::Channel,
 };
 
 /// C-core (grpcio, C++, Ruby, PHP): no hedging, malformed pushback fails INTERNAL, a rejected
@@ -157,6 +161,7 @@ pub const C_CORE: Profile = Profile {
         how: "C-core rejects the service config: the channel is lame, every call fails \
               INVALID_ARGUMENT (errors validating service config) and nothing is sent",
     },
+    layer: RetryLayer::Channel,
 };
 
 /// grpc-js: hedges and never asks the throttle for it, reads the first pushback with
@@ -193,4 +198,5 @@ pub const GRPC_JS: Profile = Profile {
         how: "grpc-js rejects the service config: the client constructor throws and no call \
               is made",
     },
+    layer: RetryLayer::Channel,
 };

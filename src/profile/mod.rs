@@ -23,15 +23,19 @@
 //! runtime rejects what, and [`Profile::admit`] only reads it.
 
 mod admission;
+pub mod behaviour;
 pub mod catalog;
 pub mod choices;
+pub mod library;
+mod words;
 
 use std::fmt;
 
 pub use admission::Admission;
 use choices::*;
+use library::RetryLayer;
 
-use crate::config::{Jitter, Peer};
+use crate::config::{Jitter, ParseOptions, Peer};
 
 /// Which implementation a profile describes, and so whose acceptance verdict applies (R5).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -40,6 +44,9 @@ pub enum Runtime {
     Hedgehog,
     /// A gRPC runtime of the A6 peer notes; its verdict is `check-config`'s for this peer.
     Peer(Peer),
+    /// A client library generated from the config with AIP-4221's rules: its verdict is
+    /// hedgehog's AIP-4221 reading plus the library's own refusals (see [`library`]).
+    Library,
 }
 
 /// The choices one runtime makes where the runtimes differ. Every field is consulted by the
@@ -68,6 +75,9 @@ pub struct Profile {
     pub limits: Limits,
     /// What the runtime does with a config it rejects (R5).
     pub acceptance: Acceptance,
+    /// Whether retries happen inside the gRPC channel (A6) or around whole calls, as the
+    /// AIP-4221 client libraries retry ([`library`]).
+    pub layer: RetryLayer,
 }
 
 impl Profile {
@@ -81,6 +91,36 @@ impl Profile {
         &catalog::GRPC_JS,
     ];
 
+    /// The AIP-4221 client libraries, which read the same files with their own rules.
+    pub const LIBRARIES: &'static [&'static Profile] = &[
+        &library::GAX_GO,
+        &library::GAX_JAVA,
+        &library::PYTHON_API_CORE,
+    ];
+
+    /// Every profile: the runtimes ([`Profile::ALL`]), then the libraries.
+    pub fn every() -> impl Iterator<Item = &'static Profile> {
+        Profile::ALL.iter().chain(Profile::LIBRARIES).copied()
+    }
+
+    /// How this profile reads a service config: hedgehog's lenient mode with the client's
+    /// `maxAttempts` ceiling, and AIP-4221's `maxAttempts` for a client library.
+    pub fn parse_options(&self, max_attempts_limit: u32) -> ParseOptions {
+        self.reading(ParseOptions {
+            max_attempts_limit,
+            ..ParseOptions::default()
+        })
+    }
+
+    /// `options` as this profile reads a config: the same, or with AIP-4221's `maxAttempts`
+    /// for a client library.
+    pub fn reading(&self, options: ParseOptions) -> ParseOptions {
+        match self.runtime {
+            Runtime::Library => options.aip4221(),
+            _ => options,
+        }
+    }
+
     /// The default: hedgehog's own A6 reading (D1–D25).
     pub fn a6() -> &'static Profile {
         &catalog::A6
@@ -88,9 +128,7 @@ impl Profile {
 
     /// The profile called `name`, or an error listing the known names.
     pub fn by_name(name: &str) -> Result<&'static Profile, UnknownProfile> {
-        Profile::ALL
-            .iter()
-            .copied()
+        Profile::every()
             .find(|p| p.name == name)
             .ok_or_else(|| UnknownProfile {
                 name: name.to_string(),
@@ -104,8 +142,7 @@ impl Profile {
 
     /// The known names, comma-separated, for errors and help.
     pub fn names() -> String {
-        Profile::ALL
-            .iter()
+        Profile::every()
             .map(|p| p.name)
             .collect::<Vec<_>>()
             .join(", ")
@@ -143,12 +180,13 @@ mod tests {
 
     #[test]
     fn every_profile_is_found_by_its_own_name_and_names_are_unique() {
-        for p in Profile::ALL {
-            assert_eq!(Profile::by_name(p.name).unwrap(), *p);
+        for p in Profile::every() {
+            assert_eq!(Profile::by_name(p.name).unwrap(), p);
         }
-        let mut names: Vec<_> = Profile::ALL.iter().map(|p| p.name).collect();
+        let mut names: Vec<_> = Profile::every().map(|p| p.name).collect();
+        names.sort_unstable();
         names.dedup();
-        assert_eq!(names.len(), Profile::ALL.len());
+        assert_eq!(names.len(), Profile::ALL.len() + Profile::LIBRARIES.len());
         assert!(Profile::a6().is_a6() && Profile::ALL[0].is_a6());
     }
 
@@ -158,7 +196,7 @@ mod tests {
         assert_eq!(
             e.to_string(),
             "unknown profile \"grpc-rust\"; expected one of: a6, grpc-go, grpc-go@1.33, \
-             grpc-java, c-core, grpc-js"
+             grpc-java, c-core, grpc-js, gax-go, gax-java, python-api-core"
         );
     }
 }

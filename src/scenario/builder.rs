@@ -268,13 +268,13 @@ impl ScenarioBuilder {
                         label, problem,
                     )));
                 }
-                let parsed = parse_config(&value, limit, label, "");
+                let parsed = parse_config(&value, limit, self.profile, label, "");
                 (parsed.map_err(BuildError::InvalidConfig)?, text)
             }
             ConfigSource::Parsed(config) => {
                 let text = config.to_json();
                 let value = parse_json(&text, label).map_err(BuildError::InvalidConfig)?;
-                let parsed = parse_config(&value, limit, label, "");
+                let parsed = parse_config(&value, limit, self.profile, label, "");
                 (parsed.map_err(BuildError::InvalidConfig)?, text)
             }
         };

@@ -38,7 +38,7 @@ use std::path::{Path, PathBuf};
 
 use crate::json::Value;
 
-use crate::config::{self, Jitter, ParseOptions, ServiceConfig, Warning};
+use crate::config::{self, Jitter, ServiceConfig, Warning};
 use crate::profile::{Admission, Profile};
 pub use builder::{BuildError, ScenarioBuilder};
 use client::parse_client;
@@ -183,24 +183,32 @@ fn raw_service_config(text: &str) -> Option<String> {
 
 /// Validates a service config value found at `prefix` of `label` (a scenario's inline object,
 /// `service_config.`) or in a file of its own (`label` that file, no prefix), in lenient mode
-/// with the client's `maxAttempts` ceiling.
+/// with the client's `maxAttempts` ceiling, as `profile` reads it (AIP-4221's `maxAttempts`
+/// for a client library).
 pub(crate) fn parse_config(
     value: &Value,
     max_attempts_limit: u32,
+    profile: &Profile,
     label: &str,
     prefix: &str,
 ) -> Result<config::Parsed, ScenarioError> {
-    let options = ParseOptions {
-        max_attempts_limit,
-        ..Default::default()
-    };
-    config::parse_value(value, &options).map_err(|invalid| ScenarioError {
-        file: label.to_string(),
-        problems: invalid
+    let options = profile.parse_options(max_attempts_limit);
+    config::parse_value(value, &options).map_err(|invalid| {
+        let mut problems: Vec<FieldError> = invalid
             .errors
             .iter()
             .map(|e| FieldError::new(&format!("{prefix}{}", e.path), e.message.clone()))
-            .collect(),
+            .collect();
+        if config::aip4221::looks_like_aip4221(&invalid.errors) {
+            problems.push(FieldError::new(
+                prefix.trim_end_matches('.'),
+                config::aip4221::hint(),
+            ));
+        }
+        ScenarioError {
+            file: label.to_string(),
+            problems,
+        }
     })
 }
 
@@ -262,7 +270,7 @@ impl Scenario {
                 Jitter::from_name(text).ok_or_else(|| {
                     err(FieldError::new(
                         "jitter",
-                        format!("unknown jitter \"{text}\"; expected one of: spec, full, none, legacy-java"),
+                        format!("unknown jitter \"{text}\"; expected one of: spec, full, none, legacy-java, gax-go, gax-java, python-api-core"),
                     ))
                 })?
             }
@@ -315,13 +323,16 @@ impl Scenario {
                 let label = path.display().to_string();
                 let v = parse_json(&text, &label)?;
                 (
-                    parse_config(&v, limit, &label, "")?,
+                    parse_config(&v, limit, profile, &label, "")?,
                     text.trim().to_string(),
                 )
             }
             Value::Object(_) => {
                 let text = raw_config.unwrap_or_else(|| sc.to_string());
-                (parse_config(sc, limit, label, "service_config.")?, text)
+                (
+                    parse_config(sc, limit, profile, label, "service_config.")?,
+                    text,
+                )
             }
             other => {
                 return Err(err(FieldError::new(
@@ -357,7 +368,9 @@ impl Scenario {
 
     /// The same scenario run as `profile`'s runtime would run it (`hedgehog sim --as`); the
     /// backoff draw and the retry buffers follow the profile unless the scenario set them
-    /// (`jitter`, `client.retry_buffer_bytes`, `client.channel_buffer_bytes`).
+    /// (`jitter`, `client.retry_buffer_bytes`, `client.channel_buffer_bytes`). The config is
+    /// not read again, so a client library's AIP-4221 reading of `maxAttempts` needs
+    /// [`Scenario::as_profile`].
     pub fn with_profile(mut self, profile: &'static Profile) -> Scenario {
         self.profile = profile;
         if !self.jitter_explicit {
@@ -365,6 +378,27 @@ impl Scenario {
         }
         self.client.default_buffers(&profile.limits);
         self
+    }
+
+    /// [`Scenario::with_profile`], reading the service config again as `profile` reads it
+    /// when that differs (a client library's AIP-4221 `maxAttempts`): the error names the
+    /// config's problems under that reading.
+    pub fn as_profile(self, profile: &'static Profile) -> Result<Scenario, ScenarioError> {
+        let limit = self.client.max_attempts_limit;
+        if profile.parse_options(limit) == self.profile.parse_options(limit) {
+            return Ok(self.with_profile(profile));
+        }
+        let label = self
+            .file
+            .as_ref()
+            .map_or_else(|| self.name.clone(), |f| f.display().to_string());
+        let value = parse_json(&self.config_text, &label)?;
+        let parsed = parse_config(&value, limit, profile, &label, "service_config.")?;
+        Ok(Scenario {
+            config: parsed.config,
+            warnings: parsed.warnings,
+            ..self.with_profile(profile)
+        })
     }
 
     /// What the profile's runtime does with this scenario's service config (R5): runs it,
@@ -420,7 +454,7 @@ mod tests {
         let e = Scenario::from_value(&v, Path::new("."), "sims/x.json").unwrap_err();
         assert_eq!(
             e.to_string(),
-            "sims/x.json: jitter: unknown jitter \"half\"; expected one of: spec, full, none, legacy-java"
+            "sims/x.json: jitter: unknown jitter \"half\"; expected one of: spec, full, none, legacy-java, gax-go, gax-java, python-api-core"
         );
         let v = json!({"name": "x", "description": "d", "service_config": 3,
             "server": {"schedule": {"req_modulo": 1}}, "client": {"method": "a/b"}});

@@ -21,7 +21,7 @@ use super::head::name_profile;
 use super::transport::SimTransport;
 use crate::clock::Clock;
 use crate::code::Code;
-use crate::config::{Policy, RetryPolicy};
+use crate::config::{Policy, RetryPolicy, Selection};
 use crate::driver::{run_call, CallContext};
 use crate::engine::{FinishReason, Throttle};
 use crate::plan::buffer::RetryBuffer;
@@ -62,10 +62,18 @@ pub(crate) fn method_plans(scenario: &Scenario, admission: &Admission) -> Vec<Cl
     let config = &scenario.config;
     let methods = &scenario.client.methods;
     let dropped = matches!(admission, Admission::RunsWithoutPolicies { .. });
+    let library = scenario.profile.layer.library();
+    let selection = library.map_or(Selection::A6, |l| l.selection);
+    let default_timeout = library.and_then(|l| l.default_timeout);
     methods
         .iter()
         .map(|m| {
-            let plan = MethodPlan::select(config, &m.service, &m.method);
+            // R15, or the levels a client library's generator reads.
+            let entry = config.select_as(&m.service, &m.method, selection);
+            let mut plan = MethodPlan::from_entry(entry);
+            if let (Policy::Retry(_), None) = (&plan.policy, plan.timeout) {
+                plan.timeout = default_timeout;
+            }
             ClientMethod {
                 plan: if dropped {
                     plan.without_retries()
