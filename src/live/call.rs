@@ -11,8 +11,6 @@ use std::task::{Context, Poll};
 
 use futures_util::Stream;
 use http::Response;
-use tokio::sync::oneshot;
-
 use rand::RngCore;
 
 use super::builder::{RngFactory, Settings};
@@ -23,7 +21,7 @@ use crate::clock::Clock;
 use crate::driver::{run_call_until, CallContext, Signal};
 use crate::engine::CallPlan;
 use crate::plan::buffer::SharedReservation;
-use crate::trace::{CallStart, Discard, EventsOnly, Recorder};
+use crate::trace::{CallStart, EventsOnly, Recorder};
 
 /// What recorders are told about a call besides its events: made only when the layer has a
 /// recorder, so a layer nobody listens to allocates nothing for it.
@@ -74,7 +72,7 @@ pub(super) fn signals(
     })
 }
 
-/// Runs the driver to the call's end; hands the response over through `tx` as soon as the
+/// Runs the driver to the call's end; hands the response over through `end` as soon as the
 /// engine delivers it, or the bare status if no attempt's response decides the call.
 #[allow(clippy::too_many_arguments)]
 pub(super) async fn drive<S>(
@@ -83,18 +81,18 @@ pub(super) async fn drive<S>(
     call: u64,
     named: Option<CallName>,
     plan: CallPlan,
-    tx: oneshot::Sender<Response<LiveBody>>,
     signals: impl Stream<Item = Signal> + Send,
     end: Arc<CallEnd>,
     // Held until the call ends, however it ends: its bytes go back to the channel (R67).
     _reservation: Option<SharedReservation>,
 ) where
+    S: tower::Service<http::Request<tonic::body::Body>>,
     TonicTransport<S>: crate::transport::Transport<Response = Response<LiveBody>>,
 {
     let mut rng = LazyRng::new(&settings.rng, call);
     let recorder: &(dyn Recorder + Sync) = match &settings.recorder {
         Some(r) => &**r,
-        None => &Discard,
+        None => &Unheard,
     };
     if let Some(named) = &named {
         recorder.started(&CallStart {
@@ -114,23 +112,38 @@ pub(super) async fn drive<S>(
         // The record goes to the recorder below, with the method the driver does not know.
         recorder: &EventsOnly(recorder),
     };
-    let mut tx = Some(tx);
+    let mut delivered = false;
     let deliver = |response| {
-        if let Some(tx) = tx.take() {
-            let _ = tx.send(response);
+        if !std::mem::replace(&mut delivered, true) {
+            end.deliver(response);
         }
     };
     let mut result = run_call_until(&settings.clock, &transport, ctx, deliver, signals).await;
     result.record.method = named.map(|n| n.path);
     recorder.call(&result.record);
-    if let Some(tx) = tx.take() {
+    if !delivered {
         // No attempt's response decides the call (deadline, limits): the status alone.
         let code = tonic::Code::from(result.status);
         let status = tonic::Status::new(code, result.reason.describe());
-        let _ = tx.send(status.into_http());
+        end.deliver(status.into_http());
     }
     // A delivered body still open (e.g. past the deadline) ends with the call's status.
     end.finish(result.status);
+}
+
+/// The recorder of a layer nobody listens to: no events, and no call record to keep, so the
+/// driver does not build one.
+struct Unheard;
+
+impl Recorder for Unheard {
+    fn wants_events(&self) -> bool {
+        false
+    }
+    fn wants_records(&self) -> bool {
+        false
+    }
+    fn event(&self, _event: &crate::trace::Event<'_>) {}
+    fn call(&self, _record: &crate::trace::CallRecord) {}
 }
 
 /// The call's jitter stream, made on first use: a call that never backs off or hedges (the
@@ -179,19 +192,13 @@ type Driver = super::response::Tail;
 /// it before then cancels the call (R33).
 pub struct ResponseFuture {
     driver: Option<Driver>,
-    rx: oneshot::Receiver<Response<LiveBody>>,
     end: Arc<CallEnd>,
 }
 
 impl ResponseFuture {
-    pub(super) fn new(
-        driver: Driver,
-        rx: oneshot::Receiver<Response<LiveBody>>,
-        end: Arc<CallEnd>,
-    ) -> Self {
+    pub(super) fn new(driver: Driver, end: Arc<CallEnd>) -> Self {
         ResponseFuture {
             driver: Some(driver),
-            rx,
             end,
         }
     }
@@ -219,15 +226,15 @@ impl Future for ResponseFuture {
                 self.driver = None;
             }
         }
-        let response = match Pin::new(&mut self.rx).poll(cx) {
-            Poll::Pending => return Poll::Pending,
-            Poll::Ready(Ok(response)) => response,
-            Poll::Ready(Err(_)) => {
+        // The driver hands the response over while this future polls it.
+        let mut response = match self.end.take_response() {
+            Some(response) => response,
+            None if self.driver.is_some() => return Poll::Pending,
+            None => {
                 let status = tonic::Status::internal("hedgehog: the call ended without a response");
                 status.into_http()
             }
         };
-        let mut response = response;
         if let Some(rest) = self.driver.take() {
             response.body_mut().attach_tail(rest);
         }

@@ -76,7 +76,6 @@ use std::sync::Arc;
 use std::task::{Context, Poll};
 
 use http::{Request, Response};
-use tokio::sync::oneshot;
 use tonic::body::Body;
 use tower::{Layer, Service};
 
@@ -92,6 +91,7 @@ use super::response::{CallEnd, LiveBody};
 use super::transport::{BoxError, RequestTemplate, TonicTransport};
 use crate::clock::{Clock, TokioClock};
 use crate::config::{ParseError, Warning};
+use crate::transport::AttemptStart;
 
 /// A tower layer that gives the wrapped tonic channel A6 retries and hedging.
 #[derive(Clone)]
@@ -268,13 +268,9 @@ where
         let fits = reservation.is_some();
         let clock = settings.clock;
         let options = template.extensions().get::<CallOptions>();
-        let (plan, wait_for_ready) = settings.plan_with(
-            template.path(),
-            template.headers(),
-            options,
-            clock.now(),
-            fits,
-        );
+        let now = clock.now();
+        let (plan, wait_for_ready) =
+            settings.plan_with(template.path(), template.headers(), options, now, fits);
         let counted = settings.calls.fetch_add(1, Ordering::Relaxed);
         let call = template
             .extensions()
@@ -288,11 +284,9 @@ where
         // Only a request still being read can overflow later.
         let streaming = (!replay.is_complete()).then(|| Arc::clone(&replay));
         let signals = signals(Arc::clone(&end), streaming);
-        // The ready service goes to the call (its first attempt), a clone stays for the next.
-        let ready = std::mem::take(&mut self.ready);
-        let clone = self.inner.clone();
+        // The call's clone of the service, for the attempts after the first.
         let transport = TonicTransport::new(
-            std::mem::replace(&mut self.inner, clone),
+            self.inner.clone(),
             template,
             replay,
             clock,
@@ -300,23 +294,35 @@ where
         )
         .reading_retry_info(settings.retry_info)
         .waiting_for_ready(wait_for_ready);
-        let transport = if ready {
-            transport.ready_for_first_attempt()
-        } else {
+        // The ready service takes the first attempt (tower's contract). Sent here and now, as
+        // `tower::retry` does, unless the engine might not send it at once: it waits for ready
+        // (R82), or its deadline is already past (R77) — then it keeps the ready service.
+        let transport = if !std::mem::take(&mut self.ready) {
             transport
+        } else if !wait_for_ready && plan.deadline.is_none_or(|d| d > now) {
+            let first = transport.request(&AttemptStart {
+                call,
+                slot: 0,
+                attempt: 1,
+                previous: None,
+                deadline: plan.deadline,
+            });
+            let sent = self.inner.call(first);
+            transport.first_attempt_sent(sent)
+        } else {
+            let clone = self.inner.clone();
+            transport.ready_for_first_attempt(std::mem::replace(&mut self.inner, clone))
         };
-        let (tx, rx) = oneshot::channel();
         let driver = drive(
             settings,
             transport,
             call,
             named,
             plan,
-            tx,
             signals,
             Arc::clone(&end),
             reservation,
         );
-        ResponseFuture::new(Box::pin(driver), rx, end)
+        ResponseFuture::new(Box::pin(driver), end)
     }
 }

@@ -3,9 +3,11 @@
 //! After response headers the call is committed (R30) and the response goes to the application
 //! at once, but the engine still needs to know how the attempt ends (its status feeds the
 //! throttle, D10, and ends the trace). So the body is wrapped: when its trailers pass through,
-//! their `grpc-status` and `grpc-retry-pushback-ms` go to the attempt over a oneshot, while the
-//! application reads the same frames unchanged. If the application drops the body early, the
-//! attempt sees the sender vanish and reports CANCELLED (R33).
+//! their `grpc-status` and `grpc-retry-pushback-ms` go to the attempt through the call's
+//! [`CallEnd`] (one committed attempt per call, so one slot serves), while the application
+//! reads the same frames unchanged. If the application drops the body early, the attempt is
+//! told CANCELLED (R33). The same shared end carries the response from the driver to the
+//! caller's future, so a call makes no channel of its own for either.
 //!
 //! The other direction: if the call ends while the body is still open (its deadline passed,
 //! R77), the driver's final status is published in [`CallEnd`]; the body then stops reading
@@ -20,9 +22,8 @@ use std::task::{Context, Poll};
 
 use bytes::Bytes;
 use futures_util::task::AtomicWaker;
-use http::{HeaderMap, HeaderValue};
+use http::{HeaderMap, HeaderValue, Response};
 use http_body::Frame;
-use tokio::sync::oneshot;
 use tonic::body::Body;
 use tonic::Status;
 
@@ -77,16 +78,28 @@ impl Close {
     }
 }
 
-/// What each side of a call tells the other once it is over: the driver publishes the call's
-/// final status (for a body still being read); the application, by dropping its response
-/// future or body early, publishes that it gave up (R33), which the driver takes as its
-/// cancel signal.
+/// What each side of a call tells the other: the driver hands the response over here and
+/// publishes the call's final status (for a body still being read); the committed attempt's
+/// body reports how the attempt closed; the application, by dropping its response future or
+/// body early, publishes that it gave up (R33), which the driver takes as its cancel signal.
 #[derive(Debug, Default)]
 pub struct CallEnd {
-    status: Mutex<Option<Code>>,
+    slots: Mutex<Slots>,
     waker: AtomicWaker,
     gave_up: AtomicBool,
     driver: AtomicWaker,
+    /// The committed attempt, waiting for its body's close.
+    attempt: AtomicWaker,
+}
+
+/// What [`CallEnd`] carries between the two sides, under one lock.
+#[derive(Debug, Default)]
+struct Slots {
+    status: Option<Code>,
+    /// The response the driver delivered, until the caller's future takes it.
+    response: Option<Response<LiveBody>>,
+    /// How the committed attempt's body ended (its slot and close), until the attempt takes it.
+    close: Option<(u32, Close)>,
 }
 
 impl CallEnd {
@@ -108,12 +121,44 @@ impl CallEnd {
 
     /// Publishes the call's final status and wakes the body.
     pub fn finish(&self, status: Code) {
-        *self.status.lock().unwrap_or_else(|e| e.into_inner()) = Some(status);
+        self.lock().status = Some(status);
         self.waker.wake();
     }
 
+    /// The driver hands the call's response over (the caller's future polls the driver
+    /// itself, so it looks right after; nothing to wake).
+    pub fn deliver(&self, response: Response<LiveBody>) {
+        self.lock().response = Some(response);
+    }
+
+    /// The delivered response, once.
+    pub fn take_response(&self) -> Option<Response<LiveBody>> {
+        self.lock().response.take()
+    }
+
+    /// The committed attempt in `slot` closed: wakes the attempt.
+    pub fn close(&self, slot: u32, close: Close) {
+        self.lock().close = Some((slot, close));
+        self.attempt.wake();
+    }
+
+    /// Ready with the close of the attempt in `slot`, once its body reported it.
+    pub fn poll_close(&self, slot: u32, cx: &mut Context<'_>) -> Poll<Close> {
+        self.attempt.register(cx.waker());
+        let mut slots = self.lock();
+        match slots.close.take() {
+            Some((s, close)) if s == slot => Poll::Ready(close),
+            // Another attempt's body (one the call no longer follows): not this attempt's end.
+            _ => Poll::Pending,
+        }
+    }
+
     fn get(&self) -> Option<Code> {
-        *self.status.lock().unwrap_or_else(|e| e.into_inner())
+        self.lock().status
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, Slots> {
+        self.slots.lock().unwrap_or_else(|e| e.into_inner())
     }
 }
 
@@ -123,7 +168,8 @@ pub type Tail = Pin<Box<dyn Future<Output = ()> + Send>>;
 /// The response body handed to the application.
 pub struct LiveBody {
     inner: Option<Body>,
-    close: Option<oneshot::Sender<Close>>,
+    /// The committed attempt's slot, until its close is reported to `end`.
+    close: Option<u32>,
     end: Option<Arc<CallEnd>>,
     tail: Option<Tail>,
     retry_info: bool,
@@ -151,11 +197,12 @@ impl LiveBody {
         }
     }
 
-    /// A committed attempt's body: reports its close on `close`, stops when `end` is set.
-    pub fn watched(inner: Body, close: oneshot::Sender<Close>, end: Arc<CallEnd>) -> Self {
+    /// The body of the committed attempt in `slot`: reports its close to `end`, and stops
+    /// when `end` has the call's final status.
+    pub fn watched(inner: Body, slot: u32, end: Arc<CallEnd>) -> Self {
         LiveBody {
             inner: Some(inner),
-            close: Some(close),
+            close: Some(slot),
             end: Some(end),
             tail: None,
             retry_info: false,
@@ -176,10 +223,15 @@ impl LiveBody {
     }
 
     fn report(&mut self, close: Close, cx: &mut Context<'_>) {
-        if let Some(tx) = self.close.take() {
-            let _ = tx.send(close);
-        }
+        self.tell(close);
         self.run_tail(cx);
+    }
+
+    /// Reports the attempt's close, once.
+    fn tell(&mut self, close: Close) {
+        if let (Some(slot), Some(end)) = (self.close.take(), &self.end) {
+            end.close(slot, close);
+        }
     }
 
     fn run_tail(&mut self, cx: &mut Context<'_>) {
@@ -193,6 +245,8 @@ impl LiveBody {
 
 impl Drop for LiveBody {
     fn drop(&mut self) {
+        // Dropped before its trailers: the attempt ends CANCELLED (R33).
+        self.tell(cancelled());
         // Dropped before its end: the application gave up (R33); the rest of the driver
         // cancels the call in a task of its own, so the call is still recorded.
         if let Some(tail) = self.tail.take() {
@@ -227,7 +281,7 @@ impl http_body::Body for LiveBody {
             if let (Some(code), Some(_)) = (end.get(), this.inner.as_ref()) {
                 // The call is over (e.g. its deadline): reset the stream, end with its status.
                 this.inner = None;
-                this.close = None;
+                this.tell(cancelled());
                 let mut trailers = HeaderMap::new();
                 trailers.insert(GRPC_STATUS, HeaderValue::from(code.value()));
                 return Poll::Ready(Some(Ok(Frame::trailers(trailers))));
@@ -275,6 +329,14 @@ impl http_body::Body for LiveBody {
     fn is_end_stream(&self) -> bool {
         // Never claim the end early: the trailers must be polled so the attempt sees them.
         self.inner.is_none() && self.tail.is_none()
+    }
+}
+
+/// The close of an attempt whose body the application dropped (R33).
+fn cancelled() -> Close {
+    Close {
+        status: Code::Cancelled,
+        pushback: Vec::new(),
     }
 }
 

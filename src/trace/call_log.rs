@@ -16,6 +16,8 @@ use crate::time::Nanos;
 pub struct CallLog<'r, R: Recorder + ?Sized> {
     recorder: &'r R,
     events: bool,
+    /// Attempts are recorded: the recorder wants events or records.
+    attempts: bool,
     record: CallRecord,
 }
 
@@ -24,9 +26,12 @@ impl<'r, R: Recorder + ?Sized> CallLog<'r, R> {
     /// vector does not grow in the common case).
     #[inline]
     pub fn new(recorder: &'r R, call: u64, started: Nanos, attempts: usize) -> Self {
+        let events = recorder.wants_events();
+        let kept = events || recorder.wants_records();
         CallLog {
             recorder,
-            events: recorder.wants_events(),
+            events,
+            attempts: kept,
             record: CallRecord {
                 call,
                 method: None,
@@ -34,7 +39,7 @@ impl<'r, R: Recorder + ?Sized> CallLog<'r, R> {
                 message: None,
                 started,
                 ended: started,
-                attempts: Vec::with_capacity(attempts),
+                attempts: Vec::with_capacity(if kept { attempts } else { 0 }),
             },
         }
     }
@@ -52,6 +57,9 @@ impl<'r, R: Recorder + ?Sized> CallLog<'r, R> {
     /// The next attempt (the next slot) went out at `at`.
     #[inline]
     pub fn sent(&mut self, at: Nanos, attempt: u32, previous: Option<u32>, transparent: bool) {
+        if !self.attempts {
+            return; // nobody wants events (so the event below is not made) nor the record
+        }
         self.record.attempts.push(AttemptRecord {
             attempt,
             previous,

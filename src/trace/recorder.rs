@@ -25,6 +25,12 @@ pub trait Recorder {
     /// so a `--summary` run does no per-event work at all. Events are typed and cost nothing to
     /// build; only a recorder that keeps text (the collecting [`TraceRecorder`]) renders them.
     fn wants_events(&self) -> bool;
+    /// Whether finished calls are wanted. When false (and no events are wanted either) the
+    /// driver keeps no per-attempt record and [`Recorder::call`] gets the call without its
+    /// attempts: a layer nobody listens to builds nothing. True by default.
+    fn wants_records(&self) -> bool {
+        true
+    }
     /// One typed event; called only when [`Recorder::wants_events`] is true.
     fn event(&self, event: &Event<'_>);
     /// One finished call.

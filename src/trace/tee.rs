@@ -22,6 +22,9 @@ impl<A: Recorder, B: Recorder> Recorder for Tee<A, B> {
     fn wants_events(&self) -> bool {
         self.0.wants_events() || self.1.wants_events()
     }
+    fn wants_records(&self) -> bool {
+        self.0.wants_records() || self.1.wants_records()
+    }
     fn event(&self, event: &Event<'_>) {
         if self.0.wants_events() {
             self.0.event(event);
@@ -47,6 +50,9 @@ macro_rules! forward {
             fn wants_events(&self) -> bool {
                 (**self).wants_events()
             }
+            fn wants_records(&self) -> bool {
+                (**self).wants_records()
+            }
             fn event(&self, event: &Event<'_>) {
                 (**self).event(event);
             }
@@ -66,6 +72,10 @@ pub(crate) struct EventsOnly<'a, R: ?Sized>(pub(crate) &'a R);
 impl<R: Recorder + ?Sized> Recorder for EventsOnly<'_, R> {
     fn wants_events(&self) -> bool {
         self.0.wants_events()
+    }
+    // The world that started the call hands the record on: it wants it if its recorder does.
+    fn wants_records(&self) -> bool {
+        self.0.wants_records()
     }
     fn event(&self, event: &Event<'_>) {
         self.0.event(event);

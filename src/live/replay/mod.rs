@@ -42,6 +42,7 @@ use bytes::Bytes;
 use futures_util::task::AtomicWaker;
 use futures_util::FutureExt;
 use http::HeaderMap;
+use smallvec::SmallVec;
 use http_body::Body as _;
 use http_body_util::BodyExt;
 use tonic::body::Body;
@@ -61,7 +62,8 @@ pub struct Replay {
 
 #[derive(Debug)]
 struct State {
-    chunks: Vec<Bytes>,
+    /// Inline for one chunk: a unary request's one message allocates nothing here.
+    chunks: SmallVec<[Bytes; 1]>,
     buffered: usize,
     limit: usize,
     /// Set once the source ended: its trailers, if any.
@@ -87,7 +89,7 @@ impl Replay {
     /// buffer of at most `limit` bytes; the rest is read on demand.
     pub fn prefetch(mut body: Body, limit: usize) -> Arc<Replay> {
         let mut state = State {
-            chunks: Vec::new(),
+            chunks: SmallVec::new(),
             buffered: 0,
             limit,
             ended: None,
