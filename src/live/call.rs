@@ -64,7 +64,7 @@ pub(super) fn signals(
                 return Poll::Ready(Some(Signal::BufferOverflow { slot }));
             }
         }
-        if !cancelled && end.poll_given_up(cx).is_ready() {
+        if !cancelled && end.poll_given_up().is_ready() {
             cancelled = true;
             return Poll::Ready(Some(Signal::Cancel));
         }

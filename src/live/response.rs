@@ -82,12 +82,17 @@ impl Close {
 /// publishes the call's final status (for a body still being read); the committed attempt's
 /// body reports how the attempt closed; the application, by dropping its response future or
 /// body early, publishes that it gave up (R33), which the driver takes as its cancel signal.
+///
+/// Giving up wakes nobody: it happens only as the caller's future or the body is dropped,
+/// and that hands the driver to a task of its own, whose first poll sees it.
 #[derive(Debug, Default)]
 pub struct CallEnd {
     slots: Mutex<Slots>,
+    /// The final status is in `slots`: a body checks this before taking the lock.
+    finished: AtomicBool,
+    /// A body that reads while the driver runs elsewhere.
     waker: AtomicWaker,
     gave_up: AtomicBool,
-    driver: AtomicWaker,
     /// The committed attempt, waiting for its body's close.
     attempt: AtomicWaker,
 }
@@ -103,15 +108,15 @@ struct Slots {
 }
 
 impl CallEnd {
-    /// The application gave up on the call: wakes the driver.
+    /// The application gave up on the call (its future or body is being dropped, and the
+    /// driver goes to a task of its own).
     pub fn give_up(&self) {
         self.gave_up.store(true, Ordering::Release);
-        self.driver.wake();
     }
 
-    /// Ready once the application has given up (the driver's cancel signal).
-    pub fn poll_given_up(&self, cx: &mut Context<'_>) -> Poll<()> {
-        self.driver.register(cx.waker());
+    /// Ready once the application has given up (the driver's cancel signal). Registers no
+    /// waker: see the type's docs.
+    pub fn poll_given_up(&self) -> Poll<()> {
         if self.gave_up.load(Ordering::Acquire) {
             Poll::Ready(())
         } else {
@@ -122,6 +127,7 @@ impl CallEnd {
     /// Publishes the call's final status and wakes the body.
     pub fn finish(&self, status: Code) {
         self.lock().status = Some(status);
+        self.finished.store(true, Ordering::Release);
         self.waker.wake();
     }
 
@@ -154,6 +160,9 @@ impl CallEnd {
     }
 
     fn get(&self) -> Option<Code> {
+        if !self.finished.load(Ordering::Acquire) {
+            return None;
+        }
         self.lock().status
     }
 
@@ -277,7 +286,11 @@ impl http_body::Body for LiveBody {
         let this = &mut *self;
         this.run_tail(cx);
         if let Some(end) = &this.end {
-            end.waker.register(cx.waker());
+            if this.tail.is_none() {
+                // The driver runs elsewhere (or is done): its finish must wake this body. While
+                // it rides here, it can only finish inside `run_tail` above.
+                end.waker.register(cx.waker());
+            }
             if let (Some(code), Some(_)) = (end.get(), this.inner.as_ref()) {
                 // The call is over (e.g. its deadline): reset the stream, end with its status.
                 this.inner = None;

@@ -225,22 +225,15 @@ impl<S: Service<Request<Body>>> TonicTransport<S> {
 type Event = AttemptEvent<Response<LiveBody>>;
 
 pin_project_lite::pin_project! {
-    /// An attempt's stages: sending (until response headers), open (a committed attempt,
-    /// until its body reports the trailers), done. Hand-written rather than an `unfold` so
-    /// the send future is polled where it lies, never moved between stages.
-    #[project = PhaseProj]
-    enum Phase<F> {
-        Start { #[pin] send: F },
-        Open { end: Arc<CallEnd> },
-        Done,
-    }
-}
-
-pin_project_lite::pin_project! {
-    /// One attempt's events, as the driver polls them.
+    /// One attempt's events, as the driver polls them. Its stages: sending (until response
+    /// headers), open (a committed attempt, until its body reports the trailers), done.
+    /// Hand-written rather than an `unfold` so the send future is polled where it lies and
+    /// dropped in place when done, never moved.
     struct AttemptEvents<F> {
         #[pin]
-        phase: Phase<F>,
+        send: Option<F>,
+        // Open: the call's end, where the committed attempt's body reports its close.
+        open: Option<Arc<CallEnd>>,
         slot: u32,
         // Dropped when the attempt is over or dropped (see `Retire`).
         retire: Option<Retire>,
@@ -255,31 +248,26 @@ where
 
     fn poll_next(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Event>> {
         let mut this = self.project();
-        let event = match this.phase.as_mut().project() {
-            PhaseProj::Start { send } => {
-                let (event, open) = ready!(send.poll(cx));
-                match open {
-                    Some(end) => this.phase.set(Phase::Open { end }),
-                    None => {
-                        this.phase.set(Phase::Done);
-                        *this.retire = None;
-                    }
-                }
-                event
+        if let Some(send) = this.send.as_mut().as_pin_mut() {
+            let (event, open) = ready!(send.poll(cx));
+            this.send.set(None);
+            match open {
+                Some(end) => *this.open = Some(end),
+                None => *this.retire = None,
             }
-            PhaseProj::Open { end } => {
-                let close = ready!(end.poll_close(*this.slot, cx));
-                this.phase.set(Phase::Done);
-                *this.retire = None;
-                AttemptEvent::Closed {
-                    status: close.status,
-                    pushback: close.pushback,
-                    response: None,
-                }
-            }
-            PhaseProj::Done => return Poll::Ready(None),
+            return Poll::Ready(Some(event));
+        }
+        let Some(end) = this.open.as_ref() else {
+            return Poll::Ready(None);
         };
-        Poll::Ready(Some(event))
+        let close = ready!(end.poll_close(*this.slot, cx));
+        *this.open = None;
+        *this.retire = None;
+        Poll::Ready(Some(AttemptEvent::Closed {
+            status: close.status,
+            pushback: close.pushback,
+            response: None,
+        }))
     }
 }
 
@@ -365,7 +353,8 @@ where
             slot: start.slot,
         });
         let events = AttemptEvents {
-            phase: Phase::Start { send },
+            send: Some(send),
+            open: None,
             slot,
             retire,
         };
