@@ -14,7 +14,6 @@ use http::Response;
 use rand::RngCore;
 
 use super::builder::{RngFactory, Settings};
-use super::replay::Replay;
 use super::response::{CallEnd, LiveBody};
 use super::transport::{BoxError, RequestTemplate, TonicTransport};
 use crate::clock::Clock;
@@ -52,14 +51,12 @@ impl CallName {
 
 /// The driver's signals: an overflow of a streaming request's buffer, reported by the replay
 /// with the slot of the attempt holding it; the application giving up, once.
-pub(super) fn signals(
-    end: Arc<CallEnd>,
-    replay: Option<Arc<Replay>>,
-) -> impl Stream<Item = Signal> + Send {
+pub(super) fn signals(end: Arc<CallEnd>, streaming: bool) -> impl Stream<Item = Signal> + Send {
     let mut cancelled = false;
     futures_util::stream::poll_fn(move |cx| {
-        if let Some(replay) = &replay {
-            if let Poll::Ready(slot) = replay.poll_overflow(cx) {
+        // Only a request still being read can overflow during the call.
+        if streaming {
+            if let Poll::Ready(slot) = end.replay().poll_overflow(cx) {
                 let slot = Some(slot);
                 return Poll::Ready(Some(Signal::BufferOverflow { slot }));
             }

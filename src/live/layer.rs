@@ -256,7 +256,7 @@ where
         let settings = self.current.load();
         let (parts, body) = request.into_parts();
         let template = RequestTemplate::new(parts);
-        let replay = Replay::prefetch(body, settings.per_rpc_limit);
+        let replay = Replay::read_ahead(body, settings.per_rpc_limit);
         // R66: the prefetched request must not have outgrown the per-RPC limit; then the
         // channel budget holds its bytes until the call ends, or refuses it without counting
         // them (R64, D22) — the simulator's accounting, the same type.
@@ -265,6 +265,8 @@ where
         } else {
             settings.buffer.reserve_shared(bytes(replay.buffered()))
         };
+        // Only a request still being read can overflow later.
+        let streaming = !replay.is_complete();
         let fits = reservation.is_some();
         let clock = settings.clock;
         let options = template.extensions().get::<CallOptions>();
@@ -280,18 +282,10 @@ where
             .recorder
             .is_some()
             .then(|| CallName::of(&settings, &template));
-        let end = Arc::new(CallEnd::default());
-        // Only a request still being read can overflow later.
-        let streaming = (!replay.is_complete()).then(|| Arc::clone(&replay));
+        let end = Arc::new(CallEnd::new(replay));
         let signals = signals(Arc::clone(&end), streaming);
         // The call's clone of the service, for the attempts after the first.
-        let transport = TonicTransport::new(
-            self.inner.clone(),
-            template,
-            replay,
-            clock,
-            Arc::clone(&end),
-        )
+        let transport = TonicTransport::new(self.inner.clone(), template, clock, Arc::clone(&end))
         .reading_retry_info(settings.retry_info)
         .waiting_for_ready(wait_for_ready);
         // The ready service takes the first attempt (tower's contract). Sent here and now, as

@@ -29,6 +29,7 @@ use tonic::Status;
 
 #[cfg(test)]
 use super::served_attempt::PUSHBACK;
+use super::replay::{Replay, ReplayHolder, ReplayReader};
 use super::wire::{GRPC_STATUS, PUSHBACK_HEADER};
 use crate::code::Code;
 
@@ -78,15 +79,18 @@ impl Close {
     }
 }
 
-/// What each side of a call tells the other: the driver hands the response over here and
+/// What the sides of a call share: the request's replay buffer ([`super::replay`], held here
+/// so a call makes one shared allocation, not two), and what each side tells the other: the
+/// driver hands the response over here and
 /// publishes the call's final status (for a body still being read); the committed attempt's
 /// body reports how the attempt closed; the application, by dropping its response future or
 /// body early, publishes that it gave up (R33), which the driver takes as its cancel signal.
 ///
 /// Giving up wakes nobody: it happens only as the caller's future or the body is dropped,
 /// and that hands the driver to a task of its own, whose first poll sees it.
-#[derive(Debug, Default)]
+#[derive(Debug)]
 pub struct CallEnd {
+    replay: Replay,
     slots: Mutex<Slots>,
     /// The final status is in `slots`: a body checks this before taking the lock.
     finished: AtomicBool,
@@ -95,6 +99,12 @@ pub struct CallEnd {
     gave_up: AtomicBool,
     /// The committed attempt, waiting for its body's close.
     attempt: AtomicWaker,
+}
+
+impl ReplayHolder for CallEnd {
+    fn replay(&self) -> &Replay {
+        &self.replay
+    }
 }
 
 /// What [`CallEnd`] carries between the two sides, under one lock.
@@ -108,6 +118,28 @@ struct Slots {
 }
 
 impl CallEnd {
+    /// The shared end of a call whose request is in `replay`.
+    pub fn new(replay: Replay) -> Self {
+        CallEnd {
+            replay,
+            slots: Mutex::default(),
+            finished: AtomicBool::new(false),
+            waker: AtomicWaker::new(),
+            gave_up: AtomicBool::new(false),
+            attempt: AtomicWaker::new(),
+        }
+    }
+
+    /// The call's request buffer.
+    pub fn replay(&self) -> &Replay {
+        &self.replay
+    }
+
+    /// The body of the attempt in `slot`: the request, replayed.
+    pub fn reader(self: &Arc<Self>, slot: u32) -> ReplayReader {
+        ReplayReader::new(Arc::clone(self) as Arc<dyn ReplayHolder>, slot)
+    }
+
     /// The application gave up on the call (its future or body is being dropped, and the
     /// driver goes to a task of its own).
     pub fn give_up(&self) {

@@ -28,7 +28,6 @@ use tonic::body::Body;
 use tower::Service;
 
 use super::attempt_send::{self, Attempt};
-use super::replay::Replay;
 use super::response::{CallEnd, Close, LiveBody};
 use super::wire::{code_for_http, format_grpc_timeout, GRPC_TIMEOUT, PREVIOUS_ATTEMPTS_HEADER};
 use crate::clock::{Clock, TokioClock};
@@ -94,8 +93,8 @@ pub struct TonicTransport<S: Service<Request<Body>>> {
     /// it, or that ready service ([`super::attempt_send`]). Taken by the first attempt.
     first: Mutex<Option<Attempt<S>>>,
     template: RequestTemplate,
-    replay: Arc<Replay>,
     clock: TokioClock,
+    /// The call's shared end, which holds the request's replay too.
     end: Arc<CallEnd>,
     /// The whole request was buffered before the first attempt.
     complete: bool,
@@ -106,22 +105,15 @@ pub struct TonicTransport<S: Service<Request<Body>>> {
 }
 
 impl<S: Service<Request<Body>>> TonicTransport<S> {
-    /// A transport for one call: `template` + `replay` make each attempt's request; `clock`
-    /// is the driver's (for `grpc-timeout`); `end` lets a delivered body stop with the call.
-    /// Attempts are sent on clones of `service`.
-    pub fn new(
-        service: S,
-        template: RequestTemplate,
-        replay: Arc<Replay>,
-        clock: TokioClock,
-        end: Arc<CallEnd>,
-    ) -> Self {
+    /// A transport for one call: `template` + the replay in `end` make each attempt's
+    /// request; `clock` is the driver's (for `grpc-timeout`); `end` lets a delivered body
+    /// stop with the call. Attempts are sent on clones of `service`.
+    pub fn new(service: S, template: RequestTemplate, clock: TokioClock, end: Arc<CallEnd>) -> Self {
         TonicTransport {
-            complete: replay.is_complete(),
+            complete: end.replay().is_complete(),
             service: Mutex::new(service),
             first: Mutex::new(None),
             template,
-            replay,
             clock,
             end,
             retry_info: false,
@@ -163,7 +155,7 @@ impl<S: Service<Request<Body>>> TonicTransport<S> {
     /// The request of the attempt in `start`: the application's head with the attempt's
     /// `grpc-previous-rpc-attempts` and the time left as `grpc-timeout`, and the replayed body.
     pub fn request(&self, start: &AttemptStart) -> Request<Body> {
-        let body = Body::new(self.replay.reader(start.slot));
+        let body = Body::new(self.end.reader(start.slot));
         Request::from_parts(self.head(start.previous, start.deadline), body)
     }
 
@@ -208,8 +200,8 @@ impl<S: Service<Request<Body>>> TonicTransport<S> {
     /// head with the time left, the body replayed from its start.
     fn remake(&self, start: &AttemptStart) -> impl Fn() -> Request<Body> + Send + 'static {
         let head = self.head(start.previous, None);
-        let (replay, slot, clock, deadline) = (
-            Arc::clone(&self.replay),
+        let (end, slot, clock, deadline) = (
+            Arc::clone(&self.end),
             start.slot,
             self.clock,
             start.deadline,
@@ -217,7 +209,7 @@ impl<S: Service<Request<Body>>> TonicTransport<S> {
         move || {
             let mut head = head.clone();
             set_time_left(&mut head.headers, deadline, clock);
-            Request::from_parts(head, Body::new(replay.reader(slot)))
+            Request::from_parts(head, Body::new(end.reader(slot)))
         }
     }
 }
@@ -273,13 +265,13 @@ where
 
 /// Retires an attempt's request reader when the attempt is dropped.
 struct Retire {
-    replay: Arc<Replay>,
+    end: Arc<CallEnd>,
     slot: u32,
 }
 
 impl Drop for Retire {
     fn drop(&mut self) {
-        self.replay.retire(self.slot);
+        self.end.replay().retire(self.slot);
     }
 }
 
@@ -349,7 +341,7 @@ where
         // A request still being read learns when this attempt is gone, so its reader stops
         // taking the application's messages (see `replay`).
         let retire = (!self.complete).then(|| Retire {
-            replay: Arc::clone(&self.replay),
+            end: Arc::clone(&self.end),
             slot: start.slot,
         });
         let events = AttemptEvents {
