@@ -286,8 +286,8 @@ where
         let signals = signals(Arc::clone(&end), streaming);
         // The call's clone of the service, for the attempts after the first.
         let transport = TonicTransport::new(self.inner.clone(), template, clock, Arc::clone(&end))
-        .reading_retry_info(settings.retry_info)
-        .waiting_for_ready(wait_for_ready);
+            .reading_retry_info(settings.retry_info)
+            .waiting_for_ready(wait_for_ready);
         // The ready service takes the first attempt (tower's contract). Sent here and now, as
         // `tower::retry` does, unless the engine might not send it at once: it waits for ready
         // (R82), or its deadline is already past (R77) — then it keeps the ready service.

@@ -27,9 +27,9 @@ use http_body::Frame;
 use tonic::body::Body;
 use tonic::Status;
 
+use super::replay::{Replay, ReplayHolder, ReplayReader};
 #[cfg(test)]
 use super::served_attempt::PUSHBACK;
-use super::replay::{Replay, ReplayHolder, ReplayReader};
 use super::wire::{GRPC_STATUS, PUSHBACK_HEADER};
 use crate::code::Code;
 

@@ -108,7 +108,12 @@ impl<S: Service<Request<Body>>> TonicTransport<S> {
     /// A transport for one call: `template` + the replay in `end` make each attempt's
     /// request; `clock` is the driver's (for `grpc-timeout`); `end` lets a delivered body
     /// stop with the call. Attempts are sent on clones of `service`.
-    pub fn new(service: S, template: RequestTemplate, clock: TokioClock, end: Arc<CallEnd>) -> Self {
+    pub fn new(
+        service: S,
+        template: RequestTemplate,
+        clock: TokioClock,
+        end: Arc<CallEnd>,
+    ) -> Self {
         TonicTransport {
             complete: end.replay().is_complete(),
             service: Mutex::new(service),
@@ -289,11 +294,7 @@ where
     fn start(&self, start: &AttemptStart) -> Self::Attempt {
         // The first attempt may have gone out already, or have a ready service waiting;
         // every other attempt drives a clone of the service to readiness.
-        let first = self
-            .first
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .take();
+        let first = self.first.lock().unwrap_or_else(|e| e.into_inner()).take();
         let sent = if self.wait_for_ready {
             let first = first.unwrap_or_else(|| Attempt::NotReady(self.service_clone()));
             let again = self.remake(start);

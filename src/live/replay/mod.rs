@@ -42,9 +42,9 @@ use bytes::Bytes;
 use futures_util::task::AtomicWaker;
 use futures_util::FutureExt;
 use http::HeaderMap;
-use smallvec::SmallVec;
 use http_body::Body as _;
 use http_body_util::BodyExt;
+use smallvec::SmallVec;
 use tonic::body::Body;
 use tonic::Status;
 
