@@ -290,7 +290,10 @@ where
             .waiting_for_ready(wait_for_ready);
         // The ready service takes the first attempt (tower's contract). Sent here and now, as
         // `tower::retry` does, unless the engine might not send it at once: it waits for ready
-        // (R82), or its deadline is already past (R77) — then it keeps the ready service.
+        // (R82), or its deadline is already past (R77) — then it keeps the ready service. A
+        // deadline that passes in the microseconds before the driver's first step ends the call
+        // DEADLINE_EXCEEDED with this attempt already sent: it is cancelled then, as any
+        // attempt still running at the deadline is.
         let transport = if !std::mem::take(&mut self.ready) {
             transport
         } else if !wait_for_ready && plan.deadline.is_none_or(|d| d > now) {

@@ -442,4 +442,49 @@ mod tests {
             Some(Code::Unknown)
         );
     }
+
+    fn end() -> Arc<CallEnd> {
+        Arc::new(CallEnd::new(crate::live::replay::Replay::read_ahead(
+            Body::empty(),
+            16,
+        )))
+    }
+
+    fn ok() -> Close {
+        Close {
+            status: Code::Ok,
+            pushback: Vec::new(),
+        }
+    }
+
+    #[test]
+    fn a_close_reaches_only_the_attempt_of_its_slot() {
+        let end = end();
+        let waker = futures_util::task::noop_waker();
+        let mut cx = Context::from_waker(&waker);
+        assert!(end.poll_close(1, &mut cx).is_pending());
+        end.close(0, ok()); // a body the call no longer follows
+        assert!(end.poll_close(1, &mut cx).is_pending());
+        end.close(1, ok());
+        assert_eq!(end.poll_close(1, &mut cx), Poll::Ready(ok()));
+    }
+
+    #[test]
+    fn a_watched_body_dropped_before_its_trailers_closes_its_attempt_cancelled_r33() {
+        let end = end();
+        drop(LiveBody::watched(Body::empty(), 2, Arc::clone(&end)));
+        let waker = futures_util::task::noop_waker();
+        let mut cx = Context::from_waker(&waker);
+        let close = end.poll_close(2, &mut cx).map(|c| c.status);
+        assert_eq!(close, Poll::Ready(Code::Cancelled));
+    }
+
+    #[test]
+    fn the_response_is_handed_over_once() {
+        let end = end();
+        assert!(end.take_response().is_none());
+        end.deliver(Response::new(LiveBody::default()));
+        assert!(end.take_response().is_some());
+        assert!(end.take_response().is_none());
+    }
 }

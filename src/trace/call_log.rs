@@ -200,4 +200,33 @@ mod tests {
         assert_eq!(t.events[1].detail, "UNAVAILABLE pushback=\"10\"");
         assert_eq!(t.calls, [record]);
     }
+
+    /// Wants neither events nor records: a layer nobody listens to.
+    struct Nobody;
+
+    impl Recorder for Nobody {
+        fn wants_events(&self) -> bool {
+            false
+        }
+        fn wants_records(&self) -> bool {
+            false
+        }
+        fn event(&self, _event: &Event<'_>) {
+            panic!("no event is wanted");
+        }
+        fn call(&self, _record: &CallRecord) {}
+    }
+
+    #[test]
+    fn keeps_no_attempts_when_nobody_wants_them_but_still_ends_the_call() {
+        let mut log = CallLog::new(&Nobody, 7, 0, 4);
+        log.sent(0, 1, None, false);
+        log.headers(3, 0);
+        log.committed(3, 0, false);
+        log.closed(5, 0, Outcome::Status(Code::Ok), None);
+        let record = log.finish(5, Code::Ok, Some(0), "ok");
+        assert!(record.attempts.is_empty());
+        assert_eq!(record.attempts.capacity(), 0, "nothing allocated");
+        assert_eq!((record.call, record.status, record.ended), (7, Code::Ok, 5));
+    }
 }
