@@ -51,6 +51,15 @@ fn mocked(allowed: u64) -> Mocked {
     (layer.layer(inner), handle)
 }
 
+/// [`mocked`] with one request allowed, and the layer driven to readiness.
+async fn ready_mocked() -> Mocked {
+    let (mut service, handle) = mocked(1);
+    std::future::poll_fn(|cx| service.poll_ready(cx))
+        .await
+        .expect("ready");
+    (service, handle)
+}
+
 #[tokio::test(start_paused = true)]
 async fn the_layer_is_ready_only_when_the_inner_service_is() {
     let (mut service, mut handle) = mocked(0);
@@ -80,10 +89,7 @@ async fn the_layer_is_ready_only_when_the_inner_service_is() {
 
 #[tokio::test(start_paused = true)]
 async fn the_first_attempt_leaves_with_the_layers_call_as_tower_retry_sends_it() {
-    let (mut service, mut handle) = mocked(1);
-    std::future::poll_fn(|cx| service.poll_ready(cx))
-        .await
-        .expect("ready");
+    let (mut service, mut handle) = ready_mocked().await;
     // The ready inner service is called by the layer's `call` itself: the request is below
     // the layer before the response future is first polled.
     let call = service.call(echo_request());
@@ -99,10 +105,7 @@ async fn the_first_attempt_leaves_with_the_layers_call_as_tower_retry_sends_it()
 
 #[tokio::test(start_paused = true)]
 async fn a_call_whose_deadline_has_passed_sends_nothing_r77() {
-    let (mut service, mut handle) = mocked(1);
-    std::future::poll_fn(|cx| service.poll_ready(cx))
-        .await
-        .expect("ready");
+    let (mut service, mut handle) = ready_mocked().await;
     let mut request = echo_request();
     request
         .headers_mut()

@@ -20,7 +20,7 @@ use crate::clock::Clock;
 use crate::driver::{run_call_until, CallContext, Signal};
 use crate::engine::CallPlan;
 use crate::plan::buffer::SharedReservation;
-use crate::trace::{CallStart, EventsOnly, Recorder};
+use crate::trace::{CallStart, EventsOnly, Recorder, Unheard};
 
 /// What recorders are told about a call besides its events: made only when the layer has a
 /// recorder, so a layer nobody listens to allocates nothing for it.
@@ -126,21 +126,6 @@ pub(super) async fn drive<S>(
     }
     // A delivered body still open (e.g. past the deadline) ends with the call's status.
     end.finish(result.status);
-}
-
-/// The recorder of a layer nobody listens to: no events, and no call record to keep, so the
-/// driver does not build one.
-struct Unheard;
-
-impl Recorder for Unheard {
-    fn wants_events(&self) -> bool {
-        false
-    }
-    fn wants_records(&self) -> bool {
-        false
-    }
-    fn event(&self, _event: &crate::trace::Event<'_>) {}
-    fn call(&self, _record: &crate::trace::CallRecord) {}
 }
 
 /// The call's jitter stream, made on first use: a call that never backs off or hedges (the

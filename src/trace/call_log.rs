@@ -201,25 +201,9 @@ mod tests {
         assert_eq!(t.calls, [record]);
     }
 
-    /// Wants neither events nor records: a layer nobody listens to.
-    struct Nobody;
-
-    impl Recorder for Nobody {
-        fn wants_events(&self) -> bool {
-            false
-        }
-        fn wants_records(&self) -> bool {
-            false
-        }
-        fn event(&self, _event: &Event<'_>) {
-            panic!("no event is wanted");
-        }
-        fn call(&self, _record: &CallRecord) {}
-    }
-
     #[test]
     fn keeps_no_attempts_when_nobody_wants_them_but_still_ends_the_call() {
-        let mut log = CallLog::new(&Nobody, 7, 0, 4);
+        let mut log = CallLog::new(&crate::trace::Unheard, 7, 0, 4);
         log.sent(0, 1, None, false);
         log.headers(3, 0);
         log.committed(3, 0, false);

@@ -50,6 +50,23 @@ impl Recorder for Discard {
     fn call(&self, _record: &CallRecord) {}
 }
 
+/// Wants neither events nor call records, so the driver keeps no per-attempt record at all:
+/// the recorder of a live layer nobody listens to. (The simulator's sweeps use [`Discard`]:
+/// they read the records the driver returns.)
+#[derive(Clone, Copy, Debug, Default)]
+pub struct Unheard;
+
+impl Recorder for Unheard {
+    fn wants_events(&self) -> bool {
+        false
+    }
+    fn wants_records(&self) -> bool {
+        false
+    }
+    fn event(&self, _event: &Event<'_>) {}
+    fn call(&self, _record: &CallRecord) {}
+}
+
 /// Which world a trace comes from.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Mode {
