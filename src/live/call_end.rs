@@ -17,10 +17,10 @@ use crate::code::Code;
 
 /// What the sides of a call share: the request's replay buffer ([`super::replay`], held here
 /// so a call makes one shared allocation, not two), and what each side tells the other: the
-/// driver hands the response over here and
-/// publishes the call's final status (for a body still being read); the committed attempt's
-/// body reports how the attempt closed; the application, by dropping its response future or
-/// body early, publishes that it gave up (R33), which the driver takes as its cancel signal.
+/// driver hands the response over here and publishes the call's final status (for a body
+/// still being read); the committed attempt's body reports how the attempt closed; the
+/// application, by dropping its response future or body early, publishes that it gave up
+/// (R33), which the driver takes as its cancel signal.
 ///
 /// Giving up wakes nobody: it happens only as the caller's future or the body is dropped,
 /// and that hands the driver to a task of its own, whose first poll sees it.
