@@ -51,6 +51,15 @@ fn mocked(allowed: u64) -> Mocked {
     (layer.layer(inner), handle)
 }
 
+/// [`mocked`] with one request allowed, and the layer driven to readiness.
+async fn ready_mocked() -> Mocked {
+    let (mut service, handle) = mocked(1);
+    std::future::poll_fn(|cx| service.poll_ready(cx))
+        .await
+        .expect("ready");
+    (service, handle)
+}
+
 #[tokio::test(start_paused = true)]
 async fn the_layer_is_ready_only_when_the_inner_service_is() {
     let (mut service, mut handle) = mocked(0);
@@ -76,6 +85,42 @@ async fn the_layer_is_ready_only_when_the_inner_service_is() {
 
     // The permit was used: the layer is not ready again until the inner service is.
     task.enter(|cx, _| assert!(service.poll_ready(cx).is_pending()));
+}
+
+#[tokio::test(start_paused = true)]
+async fn the_first_attempt_leaves_with_the_layers_call_as_tower_retry_sends_it() {
+    let (mut service, mut handle) = ready_mocked().await;
+    // The ready inner service is called by the layer's `call` itself: the request is below
+    // the layer before the response future is first polled.
+    let call = service.call(echo_request());
+    let (request, reply) = tokio::time::timeout(WAIT, handle.next_request())
+        .await
+        .expect("sent by `call`, not by the first poll")
+        .expect("the first attempt");
+    assert!(request.headers().get(PREVIOUS_ATTEMPTS).is_none());
+    reply.send_response(trailers_only(tonic::Code::Ok));
+    let response = call.await.expect("a response");
+    assert_eq!(response.headers()["grpc-status"], "0");
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_call_whose_deadline_has_passed_sends_nothing_r77() {
+    let (mut service, mut handle) = ready_mocked().await;
+    let mut request = echo_request();
+    request
+        .headers_mut()
+        .insert("grpc-timeout", http::HeaderValue::from_static("0n"));
+    // Not sent early either: with no time left the engine starts no attempt (R77).
+    let response = service.call(request).await.expect("a response");
+    assert_eq!(
+        response.headers()["grpc-status"],
+        (tonic::Code::DeadlineExceeded as i32).to_string()
+    );
+    drop(service);
+    let sent = tokio::time::timeout(WAIT, handle.next_request())
+        .await
+        .expect("the mock's services are all gone");
+    assert!(sent.is_none(), "no attempt reached the inner service");
 }
 
 #[tokio::test(start_paused = true)]

@@ -3,11 +3,14 @@
 //! **Readiness.** A tower service may be called only once `poll_ready` said ready, and that
 //! readiness is what `Buffer`, `ConcurrencyLimit` and `Balance` below the layer use to push
 //! back (a buffer slot, a permit, a picked endpoint). The layer's own `poll_ready` readies
-//! the inner service, and the call's first attempt takes that ready service ([`Ready::Yes`]),
-//! so a caller above the layer waits as it would without it. Every later attempt (a retry, a
+//! the inner service, and the call's first attempt takes that ready service ([`Attempt::Ready`]),
+//! so a caller above the layer waits as it would without it. Usually the layer's `call` sends
+//! the first attempt on it at once, as `tower::retry` does ([`Attempt::Called`]): the layer's
+//! service keeps its state (a `Buffer`'s sender keeps its reusable allocation) and the call
+//! needs one clone of it, for later attempts. Every later attempt (a retry, a
 //! hedge, a transparent retry) drives its own clone to readiness before it calls it
-//! ([`Ready::No`]): an attempt waits its turn below the layer like any other request, and the
-//! time it waits counts against the call's deadline, never against the backoff.
+//! ([`Attempt::NotReady`]): an attempt waits its turn below the layer like any other request,
+//! and the time it waits counts against the call's deadline, never against the backoff.
 //!
 //! **Wait-for-ready** (R82). Without it, a connection that cannot be made fails the attempt
 //! UNAVAILABLE through the policy (R72). With it, the attempt waits
@@ -26,29 +29,34 @@ use tower::{Service, ServiceExt};
 use super::call_options::next_wait;
 use super::transport::BoxError;
 
-/// Whether an attempt's service has been driven to readiness already.
-pub(super) enum Ready<S> {
+/// How far an attempt's service is from having the attempt's request.
+pub(super) enum Attempt<S: Service<Request<Body>>> {
+    /// Called already with the attempt's request (the layer's `call`, on its ready service).
+    Called(S::Future),
     /// Ready: `call` may be called at once (the layer's `poll_ready` readied it).
-    Yes(S),
+    Ready(S),
     /// Not yet: `poll_ready` first.
-    No(S),
+    NotReady(S),
 }
 
-/// Sends `request` on the attempt's service, respecting its readiness.
+/// Sends the attempt: follows an attempt already called, or calls its service with
+/// `request`, respecting its readiness. `request` is `None` only for [`Attempt::Called`].
 pub(super) async fn send<S>(
-    service: Ready<S>,
-    request: Request<Body>,
+    attempt: Attempt<S>,
+    request: Option<Request<Body>>,
 ) -> Result<S::Response, BoxError>
 where
     S: Service<Request<Body>>,
     S::Error: Into<BoxError>,
 {
-    let mut service = match service {
-        Ready::Yes(service) => service,
-        Ready::No(mut service) => {
+    let (mut service, request) = match (attempt, request) {
+        (Attempt::Called(sent), _) => return sent.await.map_err(Into::into),
+        (Attempt::Ready(service), Some(request)) => (service, request),
+        (Attempt::NotReady(mut service), Some(request)) => {
             service.ready().await.map_err(Into::into)?;
-            service
+            (service, request)
         }
+        (_, None) => return Err("hedgehog: an attempt to send without its request".into()),
     };
     service.call(request).await.map_err(Into::into)
 }
@@ -56,7 +64,7 @@ where
 /// [`send`] for a wait-for-ready attempt: while the connection cannot be made, waits and
 /// tries again on a fresh clone of `template`, with a fresh request from `request`.
 pub(super) async fn send_waiting<S>(
-    first: Ready<S>,
+    first: Attempt<S>,
     template: S,
     request: impl Fn() -> Request<Body>,
 ) -> Result<S::Response, BoxError>
@@ -64,15 +72,19 @@ where
     S: Service<Request<Body>> + Clone,
     S::Error: Into<BoxError>,
 {
-    let mut service = first;
+    let mut attempt = first;
     let mut wait = None;
     loop {
-        match send(service, request()).await {
+        let request = match attempt {
+            Attempt::Called(_) => None,
+            _ => Some(request()),
+        };
+        match send(attempt, request).await {
             Err(error) if is_connect_failure(&*error) => {
                 let pause = next_wait(wait);
                 wait = Some(pause);
                 tokio::time::sleep(pause).await;
-                service = Ready::No(template.clone());
+                attempt = Attempt::NotReady(template.clone());
             }
             other => return other,
         }

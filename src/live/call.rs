@@ -11,19 +11,16 @@ use std::task::{Context, Poll};
 
 use futures_util::Stream;
 use http::Response;
-use tokio::sync::oneshot;
-
 use rand::RngCore;
 
 use super::builder::{RngFactory, Settings};
-use super::replay::Replay;
 use super::response::{CallEnd, LiveBody};
 use super::transport::{BoxError, RequestTemplate, TonicTransport};
 use crate::clock::Clock;
 use crate::driver::{run_call_until, CallContext, Signal};
 use crate::engine::CallPlan;
 use crate::plan::buffer::SharedReservation;
-use crate::trace::{CallStart, Discard, EventsOnly, Recorder};
+use crate::trace::{CallStart, EventsOnly, Recorder, Unheard};
 
 /// What recorders are told about a call besides its events: made only when the layer has a
 /// recorder, so a layer nobody listens to allocates nothing for it.
@@ -54,19 +51,17 @@ impl CallName {
 
 /// The driver's signals: an overflow of a streaming request's buffer, reported by the replay
 /// with the slot of the attempt holding it; the application giving up, once.
-pub(super) fn signals(
-    end: Arc<CallEnd>,
-    replay: Option<Arc<Replay>>,
-) -> impl Stream<Item = Signal> + Send {
+pub(super) fn signals(end: Arc<CallEnd>, streaming: bool) -> impl Stream<Item = Signal> + Send {
     let mut cancelled = false;
     futures_util::stream::poll_fn(move |cx| {
-        if let Some(replay) = &replay {
-            if let Poll::Ready(slot) = replay.poll_overflow(cx) {
+        // Only a request still being read can overflow during the call.
+        if streaming {
+            if let Poll::Ready(slot) = end.replay().poll_overflow(cx) {
                 let slot = Some(slot);
                 return Poll::Ready(Some(Signal::BufferOverflow { slot }));
             }
         }
-        if !cancelled && end.poll_given_up(cx).is_ready() {
+        if !cancelled && end.poll_given_up().is_ready() {
             cancelled = true;
             return Poll::Ready(Some(Signal::Cancel));
         }
@@ -74,7 +69,7 @@ pub(super) fn signals(
     })
 }
 
-/// Runs the driver to the call's end; hands the response over through `tx` as soon as the
+/// Runs the driver to the call's end; hands the response over through `end` as soon as the
 /// engine delivers it, or the bare status if no attempt's response decides the call.
 #[allow(clippy::too_many_arguments)]
 pub(super) async fn drive<S>(
@@ -83,18 +78,18 @@ pub(super) async fn drive<S>(
     call: u64,
     named: Option<CallName>,
     plan: CallPlan,
-    tx: oneshot::Sender<Response<LiveBody>>,
     signals: impl Stream<Item = Signal> + Send,
     end: Arc<CallEnd>,
     // Held until the call ends, however it ends: its bytes go back to the channel (R67).
     _reservation: Option<SharedReservation>,
 ) where
+    S: tower::Service<http::Request<tonic::body::Body>>,
     TonicTransport<S>: crate::transport::Transport<Response = Response<LiveBody>>,
 {
     let mut rng = LazyRng::new(&settings.rng, call);
     let recorder: &(dyn Recorder + Sync) = match &settings.recorder {
         Some(r) => &**r,
-        None => &Discard,
+        None => &Unheard,
     };
     if let Some(named) = &named {
         recorder.started(&CallStart {
@@ -114,20 +109,20 @@ pub(super) async fn drive<S>(
         // The record goes to the recorder below, with the method the driver does not know.
         recorder: &EventsOnly(recorder),
     };
-    let mut tx = Some(tx);
+    let mut delivered = false;
     let deliver = |response| {
-        if let Some(tx) = tx.take() {
-            let _ = tx.send(response);
+        if !std::mem::replace(&mut delivered, true) {
+            end.deliver(response);
         }
     };
     let mut result = run_call_until(&settings.clock, &transport, ctx, deliver, signals).await;
     result.record.method = named.map(|n| n.path);
     recorder.call(&result.record);
-    if let Some(tx) = tx.take() {
+    if !delivered {
         // No attempt's response decides the call (deadline, limits): the status alone.
         let code = tonic::Code::from(result.status);
         let status = tonic::Status::new(code, result.reason.describe());
-        let _ = tx.send(status.into_http());
+        end.deliver(status.into_http());
     }
     // A delivered body still open (e.g. past the deadline) ends with the call's status.
     end.finish(result.status);
@@ -179,19 +174,13 @@ type Driver = super::response::Tail;
 /// it before then cancels the call (R33).
 pub struct ResponseFuture {
     driver: Option<Driver>,
-    rx: oneshot::Receiver<Response<LiveBody>>,
     end: Arc<CallEnd>,
 }
 
 impl ResponseFuture {
-    pub(super) fn new(
-        driver: Driver,
-        rx: oneshot::Receiver<Response<LiveBody>>,
-        end: Arc<CallEnd>,
-    ) -> Self {
+    pub(super) fn new(driver: Driver, end: Arc<CallEnd>) -> Self {
         ResponseFuture {
             driver: Some(driver),
-            rx,
             end,
         }
     }
@@ -219,15 +208,15 @@ impl Future for ResponseFuture {
                 self.driver = None;
             }
         }
-        let response = match Pin::new(&mut self.rx).poll(cx) {
-            Poll::Pending => return Poll::Pending,
-            Poll::Ready(Ok(response)) => response,
-            Poll::Ready(Err(_)) => {
+        // The driver hands the response over while this future polls it.
+        let mut response = match self.end.take_response() {
+            Some(response) => response,
+            None if self.driver.is_some() => return Poll::Pending,
+            None => {
                 let status = tonic::Status::internal("hedgehog: the call ended without a response");
                 status.into_http()
             }
         };
-        let mut response = response;
         if let Some(rest) = self.driver.take() {
             response.body_mut().attach_tail(rest);
         }

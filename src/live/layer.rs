@@ -76,7 +76,6 @@ use std::sync::Arc;
 use std::task::{Context, Poll};
 
 use http::{Request, Response};
-use tokio::sync::oneshot;
 use tonic::body::Body;
 use tower::{Layer, Service};
 
@@ -92,6 +91,7 @@ use super::response::{CallEnd, LiveBody};
 use super::transport::{BoxError, RequestTemplate, TonicTransport};
 use crate::clock::{Clock, TokioClock};
 use crate::config::{ParseError, Warning};
+use crate::transport::AttemptStart;
 
 /// A tower layer that gives the wrapped tonic channel A6 retries and hedging.
 #[derive(Clone)]
@@ -256,7 +256,7 @@ where
         let settings = self.current.load();
         let (parts, body) = request.into_parts();
         let template = RequestTemplate::new(parts);
-        let replay = Replay::prefetch(body, settings.per_rpc_limit);
+        let replay = Replay::read_ahead(body, settings.per_rpc_limit);
         // R66: the prefetched request must not have outgrown the per-RPC limit; then the
         // channel budget holds its bytes until the call ends, or refuses it without counting
         // them (R64, D22) — the simulator's accounting, the same type.
@@ -265,16 +265,14 @@ where
         } else {
             settings.buffer.reserve_shared(bytes(replay.buffered()))
         };
+        // Only a request still being read can overflow later.
+        let streaming = !replay.is_complete();
         let fits = reservation.is_some();
         let clock = settings.clock;
         let options = template.extensions().get::<CallOptions>();
-        let (plan, wait_for_ready) = settings.plan_with(
-            template.path(),
-            template.headers(),
-            options,
-            clock.now(),
-            fits,
-        );
+        let now = clock.now();
+        let (plan, wait_for_ready) =
+            settings.plan_with(template.path(), template.headers(), options, now, fits);
         let counted = settings.calls.fetch_add(1, Ordering::Relaxed);
         let call = template
             .extensions()
@@ -284,39 +282,44 @@ where
             .recorder
             .is_some()
             .then(|| CallName::of(&settings, &template));
-        let end = Arc::new(CallEnd::default());
-        // Only a request still being read can overflow later.
-        let streaming = (!replay.is_complete()).then(|| Arc::clone(&replay));
+        let end = Arc::new(CallEnd::new(replay));
         let signals = signals(Arc::clone(&end), streaming);
-        // The ready service goes to the call (its first attempt), a clone stays for the next.
-        let ready = std::mem::take(&mut self.ready);
-        let clone = self.inner.clone();
-        let transport = TonicTransport::new(
-            std::mem::replace(&mut self.inner, clone),
-            template,
-            replay,
-            clock,
-            Arc::clone(&end),
-        )
-        .reading_retry_info(settings.retry_info)
-        .waiting_for_ready(wait_for_ready);
-        let transport = if ready {
-            transport.ready_for_first_attempt()
-        } else {
+        // The call's clone of the service, for the attempts after the first.
+        let transport = TonicTransport::new(self.inner.clone(), template, clock, Arc::clone(&end))
+            .reading_retry_info(settings.retry_info)
+            .waiting_for_ready(wait_for_ready);
+        // The ready service takes the first attempt (tower's contract). Sent here and now, as
+        // `tower::retry` does, unless the engine might not send it at once: it waits for ready
+        // (R82), or its deadline is already past (R77) — then it keeps the ready service. A
+        // deadline that passes in the microseconds before the driver's first step ends the call
+        // DEADLINE_EXCEEDED with this attempt already sent: it is cancelled then, as any
+        // attempt still running at the deadline is.
+        let transport = if !std::mem::take(&mut self.ready) {
             transport
+        } else if !wait_for_ready && plan.deadline.is_none_or(|d| d > now) {
+            let first = transport.request(&AttemptStart {
+                call,
+                slot: 0,
+                attempt: 1,
+                previous: None,
+                deadline: plan.deadline,
+            });
+            let sent = self.inner.call(first);
+            transport.first_attempt_sent(sent)
+        } else {
+            let clone = self.inner.clone();
+            transport.ready_for_first_attempt(std::mem::replace(&mut self.inner, clone))
         };
-        let (tx, rx) = oneshot::channel();
         let driver = drive(
             settings,
             transport,
             call,
             named,
             plan,
-            tx,
             signals,
             Arc::clone(&end),
             reservation,
         );
-        ResponseFuture::new(Box::pin(driver), rx, end)
+        ResponseFuture::new(Box::pin(driver), end)
     }
 }

@@ -35,6 +35,8 @@ pub mod behaviour_service;
 pub mod builder;
 pub mod bytes_codec;
 mod call;
+#[doc(hidden)]
+pub mod call_end;
 pub mod call_options;
 #[doc(hidden)]
 pub mod compare;

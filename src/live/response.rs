@@ -3,9 +3,11 @@
 //! After response headers the call is committed (R30) and the response goes to the application
 //! at once, but the engine still needs to know how the attempt ends (its status feeds the
 //! throttle, D10, and ends the trace). So the body is wrapped: when its trailers pass through,
-//! their `grpc-status` and `grpc-retry-pushback-ms` go to the attempt over a oneshot, while the
-//! application reads the same frames unchanged. If the application drops the body early, the
-//! attempt sees the sender vanish and reports CANCELLED (R33).
+//! their `grpc-status` and `grpc-retry-pushback-ms` go to the attempt through the call's
+//! [`CallEnd`] (one committed attempt per call, so one slot serves), while the application
+//! reads the same frames unchanged. If the application drops the body early, the attempt is
+//! told CANCELLED (R33). The same shared end carries the response from the driver to the
+//! caller's future, so a call makes no channel of its own for either.
 //!
 //! The other direction: if the call ends while the body is still open (its deadline passed,
 //! R77), the driver's final status is published in [`CallEnd`]; the body then stops reading
@@ -14,18 +16,16 @@
 
 use std::future::Future;
 use std::pin::Pin;
-use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 use std::task::{Context, Poll};
 
 use bytes::Bytes;
-use futures_util::task::AtomicWaker;
 use http::{HeaderMap, HeaderValue};
 use http_body::Frame;
-use tokio::sync::oneshot;
 use tonic::body::Body;
 use tonic::Status;
 
+pub use super::call_end::CallEnd;
 #[cfg(test)]
 use super::served_attempt::PUSHBACK;
 use super::wire::{GRPC_STATUS, PUSHBACK_HEADER};
@@ -77,53 +77,14 @@ impl Close {
     }
 }
 
-/// What each side of a call tells the other once it is over: the driver publishes the call's
-/// final status (for a body still being read); the application, by dropping its response
-/// future or body early, publishes that it gave up (R33), which the driver takes as its
-/// cancel signal.
-#[derive(Debug, Default)]
-pub struct CallEnd {
-    status: Mutex<Option<Code>>,
-    waker: AtomicWaker,
-    gave_up: AtomicBool,
-    driver: AtomicWaker,
-}
-
-impl CallEnd {
-    /// The application gave up on the call: wakes the driver.
-    pub fn give_up(&self) {
-        self.gave_up.store(true, Ordering::Release);
-        self.driver.wake();
-    }
-
-    /// Ready once the application has given up (the driver's cancel signal).
-    pub fn poll_given_up(&self, cx: &mut Context<'_>) -> Poll<()> {
-        self.driver.register(cx.waker());
-        if self.gave_up.load(Ordering::Acquire) {
-            Poll::Ready(())
-        } else {
-            Poll::Pending
-        }
-    }
-
-    /// Publishes the call's final status and wakes the body.
-    pub fn finish(&self, status: Code) {
-        *self.status.lock().unwrap_or_else(|e| e.into_inner()) = Some(status);
-        self.waker.wake();
-    }
-
-    fn get(&self) -> Option<Code> {
-        *self.status.lock().unwrap_or_else(|e| e.into_inner())
-    }
-}
-
 /// The rest of a call's driver after its response was handed over.
 pub type Tail = Pin<Box<dyn Future<Output = ()> + Send>>;
 
 /// The response body handed to the application.
 pub struct LiveBody {
     inner: Option<Body>,
-    close: Option<oneshot::Sender<Close>>,
+    /// The committed attempt's slot, until its close is reported to `end`.
+    close: Option<u32>,
     end: Option<Arc<CallEnd>>,
     tail: Option<Tail>,
     retry_info: bool,
@@ -151,11 +112,12 @@ impl LiveBody {
         }
     }
 
-    /// A committed attempt's body: reports its close on `close`, stops when `end` is set.
-    pub fn watched(inner: Body, close: oneshot::Sender<Close>, end: Arc<CallEnd>) -> Self {
+    /// The body of the committed attempt in `slot`: reports its close to `end`, and stops
+    /// when `end` has the call's final status.
+    pub fn watched(inner: Body, slot: u32, end: Arc<CallEnd>) -> Self {
         LiveBody {
             inner: Some(inner),
-            close: Some(close),
+            close: Some(slot),
             end: Some(end),
             tail: None,
             retry_info: false,
@@ -176,10 +138,15 @@ impl LiveBody {
     }
 
     fn report(&mut self, close: Close, cx: &mut Context<'_>) {
-        if let Some(tx) = self.close.take() {
-            let _ = tx.send(close);
-        }
+        self.tell(close);
         self.run_tail(cx);
+    }
+
+    /// Reports the attempt's close, once.
+    fn tell(&mut self, close: Close) {
+        if let (Some(slot), Some(end)) = (self.close.take(), &self.end) {
+            end.close(slot, close);
+        }
     }
 
     fn run_tail(&mut self, cx: &mut Context<'_>) {
@@ -193,6 +160,8 @@ impl LiveBody {
 
 impl Drop for LiveBody {
     fn drop(&mut self) {
+        // Dropped before its trailers: the attempt ends CANCELLED (R33).
+        self.tell(cancelled());
         // Dropped before its end: the application gave up (R33); the rest of the driver
         // cancels the call in a task of its own, so the call is still recorded.
         if let Some(tail) = self.tail.take() {
@@ -223,11 +192,15 @@ impl http_body::Body for LiveBody {
         let this = &mut *self;
         this.run_tail(cx);
         if let Some(end) = &this.end {
-            end.waker.register(cx.waker());
-            if let (Some(code), Some(_)) = (end.get(), this.inner.as_ref()) {
+            if this.tail.is_none() {
+                // The driver runs elsewhere (or is done): its finish must wake this body. While
+                // it rides here, it can only finish inside `run_tail` above.
+                end.register_body(cx);
+            }
+            if let (Some(code), Some(_)) = (end.final_status(), this.inner.as_ref()) {
                 // The call is over (e.g. its deadline): reset the stream, end with its status.
                 this.inner = None;
-                this.close = None;
+                this.tell(cancelled());
                 let mut trailers = HeaderMap::new();
                 trailers.insert(GRPC_STATUS, HeaderValue::from(code.value()));
                 return Poll::Ready(Some(Ok(Frame::trailers(trailers))));
@@ -275,6 +248,14 @@ impl http_body::Body for LiveBody {
     fn is_end_stream(&self) -> bool {
         // Never claim the end early: the trailers must be polled so the attempt sees them.
         self.inner.is_none() && self.tail.is_none()
+    }
+}
+
+/// The close of an attempt whose body the application dropped (R33).
+fn cancelled() -> Close {
+    Close {
+        status: Code::Cancelled,
+        pushback: Vec::new(),
     }
 }
 
@@ -334,5 +315,20 @@ mod tests {
             Close::from_headers(&h).map(|c| c.status),
             Some(Code::Unknown)
         );
+    }
+
+    fn end() -> Arc<CallEnd> {
+        let replay = crate::live::replay::Replay::read_ahead(Body::empty(), 16);
+        Arc::new(CallEnd::new(replay))
+    }
+
+    #[test]
+    fn a_watched_body_dropped_before_its_trailers_closes_its_attempt_cancelled_r33() {
+        let end = end();
+        drop(LiveBody::watched(Body::empty(), 2, Arc::clone(&end)));
+        let waker = futures_util::task::noop_waker();
+        let mut cx = Context::from_waker(&waker);
+        let close = end.poll_close(2, &mut cx).map(|c| c.status);
+        assert_eq!(close, Poll::Ready(Code::Cancelled));
     }
 }

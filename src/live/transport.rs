@@ -17,21 +17,17 @@
 
 use std::error::Error as StdError;
 use std::pin::Pin;
-use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 
-use std::future::Future;
 use std::task::{ready, Context, Poll};
 
 use futures_util::future::Either;
 use futures_util::stream::Stream;
 use http::{HeaderValue, Request, Response};
-use tokio::sync::oneshot;
 use tonic::body::Body;
 use tower::Service;
 
-use super::attempt_send::{self, Ready};
-use super::replay::Replay;
+use super::attempt_send::{self, Attempt};
 use super::response::{CallEnd, Close, LiveBody};
 use super::wire::{code_for_http, format_grpc_timeout, GRPC_TIMEOUT, PREVIOUS_ATTEMPTS_HEADER};
 use crate::clock::{Clock, TokioClock};
@@ -52,8 +48,11 @@ pub struct RequestTemplate {
 }
 
 impl RequestTemplate {
-    /// Keeps everything of `parts` except the body.
-    pub fn new(parts: http::request::Parts) -> Self {
+    /// Keeps everything of `parts` except the body, and except any
+    /// `grpc-previous-rpc-attempts` the application set: that header is the layer's to say
+    /// (R74, R76), so each attempt adds it only when it is a retry or hedge.
+    pub fn new(mut parts: http::request::Parts) -> Self {
+        parts.headers.remove(&PREVIOUS_ATTEMPTS_HEADER);
         RequestTemplate {
             method: parts.method,
             uri: parts.uri,
@@ -85,52 +84,63 @@ impl RequestTemplate {
 }
 
 /// Starts attempts of one call on a clone of `service`.
-pub struct TonicTransport<S> {
+pub struct TonicTransport<S: Service<Request<Body>>> {
     /// Behind a mutex only so the transport is `Sync` (the driver shares it across awaits)
     /// for any `Send` service: a `tower::util::BoxCloneService` is not `Sync`. Each attempt
     /// locks it just to clone it, so the lock is never contended for long.
     service: Mutex<S>,
+    /// The first attempt, when the layer's `call` had a ready service for it: already sent on
+    /// it, or that ready service ([`super::attempt_send`]). Taken by the first attempt.
+    first: Mutex<Option<Attempt<S>>>,
     template: RequestTemplate,
-    replay: Arc<Replay>,
     clock: TokioClock,
+    /// The call's shared end, which holds the request's replay too.
     end: Arc<CallEnd>,
     /// The whole request was buffered before the first attempt.
     complete: bool,
     /// `google.rpc.RetryInfo` counts as pushback ([`super::retry_info`]).
     retry_info: bool,
-    /// `service` was driven to readiness for the first attempt ([`super::attempt_send`]).
-    first_ready: AtomicBool,
     /// Attempts wait for a connection rather than fail (R82, [`super::attempt_send`]).
     wait_for_ready: bool,
 }
 
-impl<S> TonicTransport<S> {
-    /// A transport for one call: `template` + `replay` make each attempt's request; `clock`
-    /// is the driver's (for `grpc-timeout`); `end` lets a delivered body stop with the call.
+impl<S: Service<Request<Body>>> TonicTransport<S> {
+    /// A transport for one call: `template` + the replay in `end` make each attempt's
+    /// request; `clock` is the driver's (for `grpc-timeout`); `end` lets a delivered body
+    /// stop with the call. Attempts are sent on clones of `service`.
     pub fn new(
         service: S,
         template: RequestTemplate,
-        replay: Arc<Replay>,
         clock: TokioClock,
         end: Arc<CallEnd>,
     ) -> Self {
         TonicTransport {
-            complete: replay.is_complete(),
+            complete: end.replay().is_complete(),
             service: Mutex::new(service),
+            first: Mutex::new(None),
             template,
-            replay,
             clock,
             end,
             retry_info: false,
-            first_ready: AtomicBool::new(false),
             wait_for_ready: false,
         }
     }
 
-    /// `service` is ready (its `poll_ready` said so): the first attempt calls it as it is, and
+    /// `ready` is ready (its `poll_ready` said so): the first attempt calls it as it is, and
     /// later ones drive clones to readiness (see the layer's docs).
-    pub fn ready_for_first_attempt(self) -> Self {
-        self.first_ready.store(true, Ordering::Relaxed);
+    pub fn ready_for_first_attempt(self, ready: S) -> Self {
+        self.first_attempt(Attempt::Ready(ready))
+    }
+
+    /// The first attempt went out already, as `sent` (made by calling a ready service with
+    /// [`TonicTransport::request`] for the first attempt): the driver's first attempt follows
+    /// it rather than sending another.
+    pub fn first_attempt_sent(self, sent: S::Future) -> Self {
+        self.first_attempt(Attempt::Called(sent))
+    }
+
+    fn first_attempt(self, first: Attempt<S>) -> Self {
+        *self.first.lock().unwrap_or_else(|e| e.into_inner()) = Some(first);
         self
     }
 
@@ -147,58 +157,64 @@ impl<S> TonicTransport<S> {
         self
     }
 
-    fn request(&self, start: &AttemptStart) -> Request<Body> {
-        let mut request = Request::new(Body::new(self.replay.reader(start.slot)));
-        *request.method_mut() = self.template.method.clone();
-        *request.uri_mut() = self.template.uri.clone();
-        *request.version_mut() = self.template.version;
-        *request.headers_mut() = self.template.headers.clone();
-        *request.extensions_mut() = self.template.extensions.clone();
-        let headers = request.headers_mut();
-        headers.remove(&PREVIOUS_ATTEMPTS_HEADER);
-        if let Some(previous) = start.previous {
-            headers.insert(PREVIOUS_ATTEMPTS_HEADER, HeaderValue::from(previous));
+    /// The request of the attempt in `start`: the application's head with the attempt's
+    /// `grpc-previous-rpc-attempts` and the time left as `grpc-timeout`, and the replayed body.
+    pub fn request(&self, start: &AttemptStart) -> Request<Body> {
+        let body = Body::new(self.end.reader(start.slot));
+        Request::from_parts(self.head(start.previous, start.deadline), body)
+    }
+
+    fn head(&self, previous: Option<u32>, deadline: Option<u64>) -> http::request::Parts {
+        let (mut head, ()) = Request::new(()).into_parts();
+        head.method = self.template.method.clone();
+        head.uri = self.template.uri.clone();
+        head.version = self.template.version;
+        head.headers = self.template.headers.clone();
+        head.extensions = self.template.extensions.clone();
+        if let Some(previous) = previous {
+            head.headers
+                .insert(PREVIOUS_ATTEMPTS_HEADER, HeaderValue::from(previous));
         }
-        if let Some(deadline) = start.deadline {
-            let left = deadline.saturating_sub(self.clock.now());
-            if let Ok(value) = HeaderValue::from_str(&format_grpc_timeout(left)) {
-                headers.insert(GRPC_TIMEOUT, value);
-            }
-        }
-        request
+        set_time_left(&mut head.headers, deadline, self.clock);
+        head
+    }
+
+    fn service_clone(&self) -> S
+    where
+        S: Clone,
+    {
+        self.service
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .clone()
     }
 }
 
-impl<S> TonicTransport<S> {
-    /// Remakes `request` for another try of the attempt in `start` (wait-for-ready): the same
+/// Sets `grpc-timeout` to the time left before `deadline` (R77), if there is one.
+fn set_time_left(headers: &mut http::HeaderMap, deadline: Option<u64>, clock: TokioClock) {
+    if let Some(deadline) = deadline {
+        let left = deadline.saturating_sub(clock.now());
+        if let Ok(value) = HeaderValue::from_str(&format_grpc_timeout(left)) {
+            headers.insert(GRPC_TIMEOUT, value);
+        }
+    }
+}
+
+impl<S: Service<Request<Body>>> TonicTransport<S> {
+    /// Makes the request for each try of the attempt in `start` (wait-for-ready): the same
     /// head with the time left, the body replayed from its start.
-    fn remake(
-        &self,
-        start: &AttemptStart,
-        request: &Request<Body>,
-    ) -> impl Fn() -> Request<Body> + Send + 'static {
-        let mut head = Request::new(());
-        *head.method_mut() = request.method().clone();
-        *head.uri_mut() = request.uri().clone();
-        *head.version_mut() = request.version();
-        *head.headers_mut() = request.headers().clone();
-        *head.extensions_mut() = request.extensions().clone();
-        let (head, ()) = head.into_parts();
-        let (replay, slot, clock, deadline) = (
-            Arc::clone(&self.replay),
+    fn remake(&self, start: &AttemptStart) -> impl Fn() -> Request<Body> + Send + 'static {
+        let head = self.head(start.previous, None);
+        let (end, slot, clock, deadline) = (
+            Arc::clone(&self.end),
             start.slot,
             self.clock,
             start.deadline,
         );
         move || {
             let mut head = head.clone();
-            if let Some(deadline) = deadline {
-                let left = deadline.saturating_sub(clock.now());
-                if let Ok(value) = HeaderValue::from_str(&format_grpc_timeout(left)) {
-                    head.headers.insert(GRPC_TIMEOUT, value);
-                }
-            }
-            Request::from_parts(head, Body::new(replay.reader(slot)))
+            set_time_left(&mut head.headers, deadline, clock);
+            Request::from_parts(head, Body::new(end.reader(slot)))
         }
     }
 }
@@ -206,22 +222,16 @@ impl<S> TonicTransport<S> {
 type Event = AttemptEvent<Response<LiveBody>>;
 
 pin_project_lite::pin_project! {
-    /// An attempt's stages: sending (until response headers), open (a committed attempt,
-    /// until its body reports the trailers), done. Hand-written rather than an `unfold` so
-    /// the send future is polled where it lies, never moved between stages.
-    #[project = PhaseProj]
-    enum Phase<F> {
-        Start { #[pin] send: F },
-        Open { rx: oneshot::Receiver<Close> },
-        Done,
-    }
-}
-
-pin_project_lite::pin_project! {
-    /// One attempt's events, as the driver polls them.
+    /// One attempt's events, as the driver polls them. Its stages: sending (until response
+    /// headers), open (a committed attempt, until its body reports the trailers), done.
+    /// Hand-written rather than an `unfold` so the send future is polled where it lies and
+    /// dropped in place when done, never moved.
     struct AttemptEvents<F> {
         #[pin]
-        phase: Phase<F>,
+        send: Option<F>,
+        // Open: the call's end, where the committed attempt's body reports its close.
+        open: Option<Arc<CallEnd>>,
+        slot: u32,
         // Dropped when the attempt is over or dropped (see `Retire`).
         retire: Option<Retire>,
     }
@@ -229,52 +239,44 @@ pin_project_lite::pin_project! {
 
 impl<F> Stream for AttemptEvents<F>
 where
-    F: std::future::Future<Output = (Event, Option<oneshot::Receiver<Close>>)>,
+    F: std::future::Future<Output = (Event, Option<Arc<CallEnd>>)>,
 {
     type Item = Event;
 
     fn poll_next(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Event>> {
         let mut this = self.project();
-        let event = match this.phase.as_mut().project() {
-            PhaseProj::Start { send } => {
-                let (event, open) = ready!(send.poll(cx));
-                match open {
-                    Some(rx) => this.phase.set(Phase::Open { rx }),
-                    None => {
-                        this.phase.set(Phase::Done);
-                        *this.retire = None;
-                    }
-                }
-                event
+        if let Some(send) = this.send.as_mut().as_pin_mut() {
+            let (event, open) = ready!(send.poll(cx));
+            this.send.set(None);
+            match open {
+                Some(end) => *this.open = Some(end),
+                None => *this.retire = None,
             }
-            PhaseProj::Open { rx } => {
-                let close = ready!(Pin::new(rx).poll(cx)).unwrap_or(Close {
-                    status: Code::Cancelled,
-                    pushback: Vec::new(),
-                });
-                this.phase.set(Phase::Done);
-                *this.retire = None;
-                AttemptEvent::Closed {
-                    status: close.status,
-                    pushback: close.pushback,
-                    response: None,
-                }
-            }
-            PhaseProj::Done => return Poll::Ready(None),
+            return Poll::Ready(Some(event));
+        }
+        let Some(end) = this.open.as_ref() else {
+            return Poll::Ready(None);
         };
-        Poll::Ready(Some(event))
+        let close = ready!(end.poll_close(*this.slot, cx));
+        *this.open = None;
+        *this.retire = None;
+        Poll::Ready(Some(AttemptEvent::Closed {
+            status: close.status,
+            pushback: close.pushback,
+            response: None,
+        }))
     }
 }
 
 /// Retires an attempt's request reader when the attempt is dropped.
 struct Retire {
-    replay: Arc<Replay>,
+    end: Arc<CallEnd>,
     slot: u32,
 }
 
 impl Drop for Retire {
     fn drop(&mut self) {
-        self.replay.retire(self.slot);
+        self.end.replay().retire(self.slot);
     }
 }
 
@@ -290,27 +292,25 @@ where
     type Attempt = Pin<Box<dyn Stream<Item = Event> + Send>>;
 
     fn start(&self, start: &AttemptStart) -> Self::Attempt {
-        let request = self.request(start);
-        let service = {
-            let mut service = self.service.lock().unwrap_or_else(|e| e.into_inner());
-            let clone = service.clone();
-            if self.first_ready.swap(false, Ordering::Relaxed) {
-                Ready::Yes(std::mem::replace(&mut *service, clone))
-            } else {
-                Ready::No(clone)
-            }
-        };
+        // The first attempt may have gone out already, or have a ready service waiting;
+        // every other attempt drives a clone of the service to readiness.
+        let first = self.first.lock().unwrap_or_else(|e| e.into_inner()).take();
         let sent = if self.wait_for_ready {
-            let again = self.remake(start, &request);
-            let template = match &service {
-                Ready::Yes(s) | Ready::No(s) => s.clone(),
-            };
-            Either::Left(attempt_send::send_waiting(service, template, again))
+            let first = first.unwrap_or_else(|| Attempt::NotReady(self.service_clone()));
+            let again = self.remake(start);
+            let template = self.service_clone();
+            // Boxed apart: the common attempt's future stays small.
+            Either::Left(Box::pin(attempt_send::send_waiting(first, template, again)))
         } else {
-            Either::Right(attempt_send::send(service, request))
+            let attempt = first.unwrap_or_else(|| Attempt::NotReady(self.service_clone()));
+            let request = match attempt {
+                Attempt::Called(_) => None,
+                _ => Some(self.request(start)),
+            };
+            Either::Right(attempt_send::send(attempt, request))
         };
         let end = Arc::clone(&self.end);
-        let retry_info = self.retry_info;
+        let (retry_info, slot) = (self.retry_info, start.slot);
         let send = async move {
             let response = match sent.await {
                 Ok(response) => response,
@@ -334,19 +334,21 @@ where
                 };
                 return (event, None);
             }
-            let (tx, rx) = oneshot::channel();
-            let body = LiveBody::watched(Body::new(body), tx, end).reading_retry_info(retry_info);
+            let watched = Arc::clone(&end);
+            let body = LiveBody::watched(Body::new(body), slot, end).reading_retry_info(retry_info);
             let response = Response::from_parts(parts, body);
-            (AttemptEvent::Headers(response), Some(rx))
+            (AttemptEvent::Headers(response), Some(watched))
         };
         // A request still being read learns when this attempt is gone, so its reader stops
         // taking the application's messages (see `replay`).
         let retire = (!self.complete).then(|| Retire {
-            replay: Arc::clone(&self.replay),
+            end: Arc::clone(&self.end),
             slot: start.slot,
         });
         let events = AttemptEvents {
-            phase: Phase::Start { send },
+            send: Some(send),
+            open: None,
+            slot,
             retire,
         };
         Box::pin(events)

@@ -59,6 +59,8 @@ pub fn recycle_attempts(mut list: Vec<AttemptRecord>) {
 pub struct CallLog<'r, R: Recorder + ?Sized> {
     recorder: &'r R,
     events: bool,
+    /// Attempts are recorded: the recorder wants events or records.
+    attempts: bool,
     record: CallRecord,
 }
 
@@ -67,9 +69,12 @@ impl<'r, R: Recorder + ?Sized> CallLog<'r, R> {
     /// vector does not grow in the common case).
     #[inline]
     pub fn new(recorder: &'r R, call: u64, started: Nanos, attempts: usize) -> Self {
+        let events = recorder.wants_events();
+        let kept = events || recorder.wants_records();
         CallLog {
             recorder,
-            events: recorder.wants_events(),
+            events,
+            attempts: kept,
             record: CallRecord {
                 call,
                 method: None,
@@ -77,7 +82,7 @@ impl<'r, R: Recorder + ?Sized> CallLog<'r, R> {
                 message: None,
                 started,
                 ended: started,
-                attempts: spare_attempts(attempts),
+                attempts: if kept { spare_attempts(attempts) } else { Vec::new() },
             },
         }
     }
@@ -95,6 +100,9 @@ impl<'r, R: Recorder + ?Sized> CallLog<'r, R> {
     /// The next attempt (the next slot) went out at `at`.
     #[inline]
     pub fn sent(&mut self, at: Nanos, attempt: u32, previous: Option<u32>, transparent: bool) {
+        if !self.attempts {
+            return; // nobody wants events (so the event below is not made) nor the record
+        }
         self.record.attempts.push(AttemptRecord {
             attempt,
             previous,
@@ -249,5 +257,18 @@ mod tests {
         assert!(next.record().attempts.is_empty(), "no attempt carried over");
         assert_eq!(next.record().attempts.as_ptr(), address, "the same memory");
         assert!(next.record().attempts.capacity() >= 3);
+    }
+
+    #[test]
+    fn keeps_no_attempts_when_nobody_wants_them_but_still_ends_the_call() {
+        let mut log = CallLog::new(&crate::trace::Unheard, 7, 0, 4);
+        log.sent(0, 1, None, false);
+        log.headers(3, 0);
+        log.committed(3, 0, false);
+        log.closed(5, 0, Outcome::Status(Code::Ok), None);
+        let record = log.finish(5, Code::Ok, Some(0), "ok");
+        assert!(record.attempts.is_empty());
+        assert_eq!(record.attempts.capacity(), 0, "nothing allocated");
+        assert_eq!((record.call, record.status, record.ended), (7, Code::Ok, 5));
     }
 }

@@ -31,6 +31,12 @@ pub trait Recorder {
     fn wants_messages(&self) -> bool {
         true
     }
+    /// Whether finished calls are wanted. When false (and no events are wanted either) the
+    /// driver keeps no per-attempt record and [`Recorder::call`] gets the call without its
+    /// attempts: a layer nobody listens to builds nothing. True by default.
+    fn wants_records(&self) -> bool {
+        true
+    }
     /// One typed event; called only when [`Recorder::wants_events`] is true.
     fn event(&self, event: &Event<'_>);
     /// One finished call.
@@ -47,6 +53,23 @@ impl Recorder for Discard {
         false
     }
     fn wants_messages(&self) -> bool {
+        false
+    }
+    fn event(&self, _event: &Event<'_>) {}
+    fn call(&self, _record: &CallRecord) {}
+}
+
+/// Wants neither events nor call records, so the driver keeps no per-attempt record at all:
+/// the recorder of a live layer nobody listens to. (The simulator's sweeps use [`Discard`]:
+/// they read the records the driver returns.)
+#[derive(Clone, Copy, Debug, Default)]
+pub struct Unheard;
+
+impl Recorder for Unheard {
+    fn wants_events(&self) -> bool {
+        false
+    }
+    fn wants_records(&self) -> bool {
         false
     }
     fn event(&self, _event: &Event<'_>) {}

@@ -25,6 +25,9 @@ impl<A: Recorder, B: Recorder> Recorder for Tee<A, B> {
     fn wants_messages(&self) -> bool {
         self.0.wants_messages() || self.1.wants_messages()
     }
+    fn wants_records(&self) -> bool {
+        self.0.wants_records() || self.1.wants_records()
+    }
     fn event(&self, event: &Event<'_>) {
         if self.0.wants_events() {
             self.0.event(event);
@@ -53,6 +56,9 @@ macro_rules! forward {
             fn wants_messages(&self) -> bool {
                 (**self).wants_messages()
             }
+            fn wants_records(&self) -> bool {
+                (**self).wants_records()
+            }
             fn event(&self, event: &Event<'_>) {
                 (**self).event(event);
             }
@@ -75,6 +81,10 @@ impl<R: Recorder + ?Sized> Recorder for EventsOnly<'_, R> {
     }
     fn wants_messages(&self) -> bool {
         self.0.wants_messages()
+    }
+    // The world that started the call hands the record on: it wants it if its recorder does.
+    fn wants_records(&self) -> bool {
+        self.0.wants_records()
     }
     fn event(&self, event: &Event<'_>) {
         self.0.event(event);

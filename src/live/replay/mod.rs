@@ -44,6 +44,7 @@ use futures_util::FutureExt;
 use http::HeaderMap;
 use http_body::Body as _;
 use http_body_util::BodyExt;
+use smallvec::SmallVec;
 use tonic::body::Body;
 use tonic::Status;
 
@@ -61,12 +62,14 @@ pub struct Replay {
 
 #[derive(Debug)]
 struct State {
-    chunks: Vec<Bytes>,
+    /// Inline for one chunk: a unary request's one message allocates nothing here.
+    chunks: SmallVec<[Bytes; 1]>,
     buffered: usize,
     limit: usize,
-    /// Set once the source ended: its trailers, if any.
-    ended: Option<Option<HeaderMap>>,
-    failed: Option<Status>,
+    /// Set once the source ended: its trailers, if any. Boxed, as `failed` is: rare, and the
+    /// state stays small to move.
+    ended: Option<Option<Box<HeaderMap>>>,
+    failed: Option<Box<Status>>,
     source: Option<Body>,
     /// Set once the request outgrew the limit: how many chunks fit. Those every reader may
     /// replay; the rest (the overflowing chunk) only the owner.
@@ -82,12 +85,30 @@ struct State {
     wakers: Vec<Waker>,
 }
 
+/// What owns a call's [`Replay`] and is shared with its readers: the replay itself, or a
+/// larger value of the call holding it (so that a call makes one shared allocation, not two).
+pub trait ReplayHolder: Send + Sync + std::fmt::Debug {
+    /// The replay.
+    fn replay(&self) -> &Replay;
+}
+
+impl ReplayHolder for Replay {
+    fn replay(&self) -> &Replay {
+        self
+    }
+}
+
 impl Replay {
+    /// [`Replay::read_ahead`], shared.
+    pub fn prefetch(body: Body, limit: usize) -> Arc<Replay> {
+        Arc::new(Replay::read_ahead(body, limit))
+    }
+
     /// Reads every frame `body` has ready now (for a tonic unary request: all of it) into a
     /// buffer of at most `limit` bytes; the rest is read on demand.
-    pub fn prefetch(mut body: Body, limit: usize) -> Arc<Replay> {
+    pub fn read_ahead(mut body: Body, limit: usize) -> Replay {
         let mut state = State {
-            chunks: Vec::new(),
+            chunks: SmallVec::new(),
             buffered: 0,
             limit,
             ended: None,
@@ -122,12 +143,12 @@ impl Replay {
                         break;
                     }
                     Err(frame) => {
-                        state.ended = Some(frame.into_trailers().ok());
+                        state.ended = Some(frame.into_trailers().ok().map(Box::new));
                         break;
                     }
                 },
                 Some(Some(Err(status))) => {
-                    state.failed = Some(status);
+                    state.failed = Some(Box::new(status));
                     break;
                 }
                 Some(None) => {
@@ -140,11 +161,11 @@ impl Replay {
                 }
             }
         }
-        Arc::new(Replay {
+        Replay {
             state: Mutex::new(state),
             overflowed: AtomicBool::new(overflowed),
             driver: AtomicWaker::new(),
-        })
+        }
     }
 
     /// Whether the whole request is buffered (nothing left to read from the application).
@@ -165,12 +186,7 @@ impl Replay {
 
     /// The body of the attempt in `slot`: the buffered chunks, then the live rest.
     pub fn reader(self: &Arc<Self>, slot: u32) -> ReplayReader {
-        ReplayReader {
-            replay: Arc::clone(self),
-            id: slot,
-            index: 0,
-            done: false,
-        }
+        ReplayReader::new(Arc::clone(self) as Arc<dyn ReplayHolder>, slot)
     }
 
     /// The attempt in `slot` is gone (the driver dropped it): its reader, if still polled,

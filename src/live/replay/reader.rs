@@ -13,18 +13,28 @@ use bytes::Bytes;
 use http_body::Frame;
 use tonic::Status;
 
-use super::Replay;
+use super::ReplayHolder;
 
 /// One attempt's view of the request body.
 #[derive(Debug)]
 pub struct ReplayReader {
-    pub(super) replay: Arc<Replay>,
+    pub(super) holder: Arc<dyn ReplayHolder>,
     pub(super) id: u32,
     pub(super) index: usize,
     pub(super) done: bool,
 }
 
 impl ReplayReader {
+    /// The body of the attempt in `slot`, reading the replay `holder` holds.
+    pub fn new(holder: Arc<dyn ReplayHolder>, slot: u32) -> ReplayReader {
+        ReplayReader {
+            holder,
+            id: slot,
+            index: 0,
+            done: false,
+        }
+    }
+
     fn fail(&mut self, message: &'static str) -> Poll<Option<Result<Frame<Bytes>, Status>>> {
         self.done = true;
         Poll::Ready(Some(Err(Status::cancelled(message))))
@@ -43,7 +53,8 @@ impl http_body::Body for ReplayReader {
             return Poll::Ready(None);
         }
         let this = &mut *self;
-        let replay = Arc::clone(&this.replay);
+        let holder = Arc::clone(&this.holder);
+        let replay = holder.replay();
         let mut state = replay.lock();
         if state.retired.contains(&this.id) {
             drop(state);
@@ -80,11 +91,12 @@ impl http_body::Body for ReplayReader {
         }
         if let Some(status) = &state.failed {
             this.done = true;
-            return Poll::Ready(Some(Err(status.clone())));
+            return Poll::Ready(Some(Err(Status::clone(status))));
         }
         if let Some(trailers) = &state.ended {
             this.done = true;
-            return Poll::Ready(trailers.clone().map(|t| Ok(Frame::trailers(t))));
+            let trailers = trailers.as_deref().cloned();
+            return Poll::Ready(trailers.map(|t| Ok(Frame::trailers(t))));
         }
         let Some(source) = state.source.as_mut() else {
             this.done = true;
@@ -109,7 +121,7 @@ impl http_body::Body for ReplayReader {
                         Poll::Ready(None)
                     }
                     Some(Err(status)) => {
-                        state.failed = Some(status.clone());
+                        state.failed = Some(Box::new(status.clone()));
                         this.done = true;
                         Poll::Ready(Some(Err(status)))
                     }
@@ -137,7 +149,7 @@ impl http_body::Body for ReplayReader {
                         }
                         Err(frame) => {
                             let trailers = frame.into_trailers().ok();
-                            state.ended = Some(trailers.clone());
+                            state.ended = Some(trailers.clone().map(Box::new));
                             state.source = None;
                             this.done = true;
                             Poll::Ready(trailers.map(|t| Ok(Frame::trailers(t))))
@@ -161,7 +173,7 @@ impl ReplayReader {
         if self.done {
             return true;
         }
-        let state = self.replay.lock();
+        let state = self.holder.replay().lock();
         matches!(state.ended, Some(None))
             && state.failed.is_none()
             && self.index >= state.chunks.len()
@@ -174,7 +186,7 @@ impl Drop for ReplayReader {
         // The source may hold this reader's waker only: let the others re-register theirs.
         // Not a retirement: HTTP/2 drops a body whose stream the server ended, before the
         // driver has heard of it, and ownership must not move behind the engine's back.
-        for waker in self.replay.lock().wakers.drain(..) {
+        for waker in self.holder.replay().lock().wakers.drain(..) {
             waker.wake();
         }
     }
