@@ -35,7 +35,7 @@ fn small_variants() -> Vec<sweep::Variant> {
 }
 
 fn document(variants: &[sweep::Variant], seeds: &[u64], jobs: usize) -> Sweep {
-    let tallies = sweep::run(variants, seeds, jobs, &|| {}).unwrap();
+    let tallies = sweep::run_replicated(variants, seeds, jobs, &|| {}).unwrap();
     Sweep {
         scenario: variants[0].scenario.name.clone(),
         seeds: sweep::ranges(seeds),
@@ -43,10 +43,11 @@ fn document(variants: &[sweep::Variant], seeds: &[u64], jobs: usize) -> Sweep {
         variants: variants
             .iter()
             .zip(tallies)
-            .map(|(v, tally)| VariantResult {
+            .map(|(v, (tally, replicates))| VariantResult {
                 label: v.label.clone(),
                 settings: v.settings.clone(),
                 tally,
+                replicates,
             })
             .collect(),
     }

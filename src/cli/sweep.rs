@@ -96,7 +96,7 @@ pub fn emit(sweep: &Sweep, format: TableFormat, plot_dir: Option<&Path>, cmd: &s
     let text = match format {
         TableFormat::Table => report::table(sweep),
         TableFormat::Csv => report::csv(sweep),
-        TableFormat::Json => sweep.to_json().to_string() + "\n",
+        TableFormat::Json => report::json(sweep).to_string() + "\n",
     };
     if let Some(dir) = plot_dir {
         match plot::write_all(sweep, dir) {
@@ -207,10 +207,11 @@ pub fn run(args: Args) -> ExitCode {
         variants: variants
             .into_iter()
             .zip(tallies)
-            .map(|(v, tally)| VariantResult {
+            .map(|(v, (tally, replicates))| VariantResult {
                 label: v.label,
                 settings: v.settings,
                 tally,
+                replicates,
             })
             .collect(),
     };
@@ -222,15 +223,21 @@ pub fn run(args: Args) -> ExitCode {
     emit(&result, format, args.plot.as_deref(), "sweep")
 }
 
+/// Per variant: totals and the seed-group summaries of its intervals.
+type Totals = (
+    hedgehog::sim::load::tally::Tally,
+    hedgehog::experiments::replicates::Replicates,
+);
+
 /// Runs every variant over `seeds` with a progress bar on a terminal.
 fn run_seeds<S: sweep::SeedList + ?Sized>(
     variants: &[sweep::Variant],
     seeds: &S,
     jobs: usize,
-) -> Result<Vec<hedgehog::sim::load::tally::Tally>, hedgehog::experiments::error::WorkersError> {
+) -> Result<Vec<Totals>, hedgehog::experiments::error::WorkersError> {
     let bar = progress((seeds.count() * variants.len()) as u64);
     let tick = || bar.inc(1);
-    let tallies = sweep::run(variants, seeds, jobs, &tick);
+    let tallies = sweep::run_replicated(variants, seeds, jobs, &tick);
     bar.finish_and_clear();
     tallies
 }

@@ -8,8 +8,11 @@
 //! in parallel, and their totals merge exactly ([`crate::sim::load::tally`]).
 
 pub mod error;
+pub mod figures;
+pub mod interval;
 pub mod occ;
 pub mod plot;
+pub mod replicates;
 pub mod report;
 pub mod results;
 pub mod sweep;

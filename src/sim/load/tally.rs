@@ -188,6 +188,12 @@ impl Tally {
         self.latency.cdf()
     }
 
+    /// `(latency, requests)` per non-empty histogram bucket, ascending (the bucket's highest
+    /// equivalent value, as in the JSON form).
+    pub fn latency_buckets(&self) -> impl Iterator<Item = (Nanos, u64)> + '_ {
+        self.latency.buckets()
+    }
+
     /// Requests that ended with `code`.
     pub fn status_count(&self, code: Code) -> u64 {
         self.latency.status_count(code)

@@ -1,0 +1,134 @@
+//! `latency-cdf.svg`: request latency (log ms) against nines, one curve per variant, with the
+//! 95 % band of every percentile from the seed bootstrap; a band ends where its percentile
+//! rests on too few requests for any upper bound.
+
+use std::path::Path;
+
+use plotters::prelude::*;
+
+use super::{draw_line, legend, legend_height, style, Res, WIDTH};
+use crate::experiments::interval::min_samples_for_upper_bound;
+use crate::experiments::results::VariantResult;
+use crate::experiments::sweep::Sweep;
+
+/// Nines levels of the bands: 0.05, 0.10, ..., 4.00.
+fn band_levels() -> Vec<f64> {
+    (1..=80).map(|j| j as f64 * 0.05).collect()
+}
+
+fn nines(f: f64) -> f64 {
+    if f >= 1.0 {
+        4.2
+    } else {
+        (-(1.0 - f).log10()).min(4.2)
+    }
+}
+
+/// Drops CDF points that move neither axis visibly (x by < 0.5 %, y by < 0.005 nines), so a
+/// histogram with thousands of buckets makes a small SVG; the last point is always kept.
+fn thin(points: Vec<(f64, f64)>) -> Vec<(f64, f64)> {
+    let mut out: Vec<(f64, f64)> = Vec::new();
+    let n = points.len();
+    for (i, p) in points.into_iter().enumerate() {
+        let keep = match out.last() {
+            None => true,
+            Some(q) => i + 1 == n || p.0 > q.0 * 1.005 || (p.1 - q.1).abs() > 0.005,
+        };
+        if keep {
+            out.push(p);
+        }
+    }
+    out
+}
+
+/// The CDF as a step curve in (ms, nines).
+fn curve(v: &VariantResult) -> Vec<(f64, f64)> {
+    let mut pts = Vec::new();
+    let mut below = 0.0;
+    for (ns, f) in v.tally.cdf() {
+        let x = (ns as f64 / 1e6).max(1e-3);
+        pts.push((x, nines(below)));
+        pts.push((x, nines(f)));
+        below = f;
+    }
+    thin(pts)
+}
+
+/// The band's outline: lower ends going up, upper ends coming down (ms, nines), over the
+/// levels whose percentile can be bounded; empty without replicate groups.
+fn band(v: &VariantResult) -> Vec<(f64, f64)> {
+    let levels: Vec<f64> = band_levels()
+        .into_iter()
+        .filter(|y| v.tally.requests >= min_samples_for_upper_bound(1.0 - 10f64.powf(-y)))
+        .collect();
+    let qs: Vec<f64> = levels.iter().map(|y| 1.0 - 10f64.powf(-y)).collect();
+    let Some(b) = v.replicates.bootstrap(&qs) else {
+        return Vec::new();
+    };
+    let ms = |ns: u64| (ns as f64 / 1e6).max(1e-3);
+    let mut outline: Vec<(f64, f64)> = levels
+        .iter()
+        .zip(&b.latency)
+        .map(|(y, (lo, _))| (ms(*lo), *y))
+        .collect();
+    outline.extend(
+        levels
+            .iter()
+            .zip(&b.latency)
+            .rev()
+            .map(|(y, (_, hi))| (ms(*hi), *y)),
+    );
+    outline
+}
+
+/// Draws the plot into `path`.
+pub(super) fn draw(sweep: &Sweep, path: &Path) -> Res {
+    let labels: Vec<String> = sweep.variants.iter().map(|v| v.label.clone()).collect();
+    let below = legend_height(&labels);
+    let root = SVGBackend::new(path, (WIDTH, 540 + below)).into_drawing_area();
+    root.fill(&WHITE)?;
+    let (top, bottom) = root.split_vertically(540);
+    let curves: Vec<Vec<(f64, f64)>> = sweep.variants.iter().map(curve).collect();
+    let bands: Vec<Vec<(f64, f64)>> = sweep.variants.iter().map(band).collect();
+    let xs = || curves.iter().chain(&bands).flatten().map(|p| p.0);
+    let xmax = xs().fold(1.0f64, f64::max) * 1.2;
+    let xmin = xs().fold(xmax, f64::min).max(1e-3) / 1.2;
+    let mut chart = ChartBuilder::on(&top)
+        .caption(
+            format!(
+                "{}: request latency, {} seeds (shaded: 95 % band of each percentile)",
+                sweep.scenario,
+                sweep.seed_count()
+            ),
+            ("sans-serif", 18),
+        )
+        .margin(12)
+        .x_label_area_size(40)
+        .y_label_area_size(60)
+        .build_cartesian_2d((xmin..xmax).log_scale(), 0.0..4.3)?;
+    chart
+        .configure_mesh()
+        .x_desc("latency (ms, log scale)")
+        .y_desc("nines: 1 = p90, 2 = p99, 3 = p99.9")
+        .draw()?;
+    for (i, b) in bands.iter().enumerate() {
+        if !b.is_empty() {
+            let c = style(i).color;
+            chart.draw_series(std::iter::once(Polygon::new(
+                b.clone(),
+                c.mix(0.15).filled(),
+            )))?;
+        }
+    }
+    for (i, pts) in curves.iter().enumerate() {
+        draw_line(&mut chart, pts, &style(i), i, 6)?;
+    }
+    let entries: Vec<_> = labels
+        .into_iter()
+        .enumerate()
+        .map(|(i, l)| (l, style(i)))
+        .collect();
+    legend(&bottom, &entries)?;
+    root.present()?;
+    Ok(())
+}

@@ -1,0 +1,94 @@
+//! `timeseries.svg`: attempts/s (top) and goodput/s (bottom) over virtual time, averaged over
+//! seeds, one line per variant — where retry storms and recoveries show.
+
+use std::path::Path;
+
+use plotters::coord::Shift;
+use plotters::prelude::*;
+
+use super::{draw_line, legend, legend_height, style, Res, WIDTH};
+use crate::experiments::sweep::Sweep;
+use crate::sim::load::tally::Series;
+
+/// Per variant, `(bucket middle in s, count per second averaged over seeds)` of one series.
+fn rates(sweep: &Sweep, pick: fn(&Series) -> &Vec<u64>) -> Vec<Vec<(f64, f64)>> {
+    sweep
+        .variants
+        .iter()
+        .map(|v| {
+            let s = &v.tally.series;
+            let secs = s.bucket as f64 / 1e9;
+            let runs = v.tally.runs.max(1) as f64;
+            pick(s)
+                .iter()
+                .enumerate()
+                .map(|(i, n)| ((i as f64 + 0.5) * secs, *n as f64 / runs / secs))
+                .collect()
+        })
+        .collect()
+}
+
+fn panel<DB: DrawingBackend>(
+    area: &DrawingArea<DB, Shift>,
+    title: &str,
+    ydesc: &str,
+    curves: &[Vec<(f64, f64)>],
+) -> Res
+where
+    DB::ErrorType: 'static,
+{
+    let xmax = curves
+        .iter()
+        .flat_map(|p| p.last().map(|x| x.0))
+        .fold(1.0f64, f64::max);
+    let ymax = curves.iter().flatten().map(|x| x.1).fold(1.0f64, f64::max) * 1.08;
+    let mut chart = ChartBuilder::on(area)
+        .caption(title, ("sans-serif", 18))
+        .margin(10)
+        .x_label_area_size(36)
+        .y_label_area_size(60)
+        .build_cartesian_2d(0.0..xmax, 0.0..ymax)?;
+    chart
+        .configure_mesh()
+        .x_desc("virtual time (s)")
+        .y_desc(ydesc)
+        .draw()?;
+    for (i, pts) in curves.iter().enumerate() {
+        draw_line(&mut chart, pts, &style(i), i, 8)?;
+    }
+    Ok(())
+}
+
+/// Draws the plot into `path`.
+pub(super) fn draw(sweep: &Sweep, path: &Path) -> Res {
+    let labels: Vec<String> = sweep.variants.iter().map(|v| v.label.clone()).collect();
+    let below = legend_height(&labels);
+    let root = SVGBackend::new(path, (WIDTH, 720 + below)).into_drawing_area();
+    root.fill(&WHITE)?;
+    let (charts, bottom) = root.split_vertically(720);
+    let (top, middle) = charts.split_vertically(360);
+    let seeds = sweep.seed_count();
+    panel(
+        &top,
+        &format!("{}: attempts/s, mean of {seeds} seeds", sweep.scenario),
+        "attempts per second",
+        &rates(sweep, |s| &s.attempts),
+    )?;
+    panel(
+        &middle,
+        &format!(
+            "{}: goodput/s (requests that succeeded, by start time), mean of {seeds} seeds",
+            sweep.scenario
+        ),
+        "successful requests per second",
+        &rates(sweep, |s| &s.goodput),
+    )?;
+    let entries: Vec<_> = labels
+        .into_iter()
+        .enumerate()
+        .map(|(i, l)| (l, style(i)))
+        .collect();
+    legend(&bottom, &entries)?;
+    root.present()?;
+    Ok(())
+}
