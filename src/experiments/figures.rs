@@ -9,7 +9,7 @@
 //! requests than any interval needs ([`min_samples_for_upper_bound`]).
 
 use super::interval::min_samples_for_upper_bound;
-use super::replicates::FEW_SEEDS;
+use super::replicates::{coarse_high, coarse_low, FEW_SEEDS};
 use super::results::{Sweep, VariantResult};
 use crate::code::Code;
 use crate::time::to_ms;
@@ -66,6 +66,21 @@ fn ratio(a: u64, b: u64) -> f64 {
     }
 }
 
+/// A latency interval's ends in ns from the coarse buckets of the bootstrap's 2.5 % and
+/// 97.5 % points: rounded outward (the lower bucket's lowest value, the upper bucket's highest),
+/// except that an end in the point estimate's own bucket is the estimate (see
+/// [`super::replicates`], *Resolution*).
+pub fn latency_ends(point: u64, (lo_bucket, hi_bucket): (u64, u64)) -> (u64, u64) {
+    let own = coarse_low(point);
+    let lo = if lo_bucket == own { point } else { lo_bucket };
+    let hi = if hi_bucket == own {
+        point
+    } else {
+        coarse_high(hi_bucket)
+    };
+    (lo.min(point), hi.max(point))
+}
+
 /// The figures of one variant.
 pub fn figures(v: &VariantResult) -> Figures {
     let t = &v.tally;
@@ -76,17 +91,17 @@ pub fn figures(v: &VariantResult) -> Figures {
     let extra = 100.0 * ratio(t.attempts.saturating_sub(t.rpcs), t.rpcs);
     let latency_ms = std::array::from_fn(|i| {
         let (_, _, q) = PERCENTILES[i];
-        let value = to_ms(t.latency_at(q));
+        let point = t.latency_at(q);
         let open = t.requests < min_samples_for_upper_bound(q);
         match &boot {
             Some(b) => {
-                let (lo, hi) = b.latency[i];
+                let (lo, hi) = latency_ends(point, b.latency[i]);
                 Figure {
-                    value,
+                    value: to_ms(point),
                     ci95: Some((to_ms(lo), (!open).then(|| to_ms(hi)))),
                 }
             }
-            None => Figure::bare(value),
+            None => Figure::bare(to_ms(point)),
         }
     });
     match boot {

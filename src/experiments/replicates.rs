@@ -34,7 +34,10 @@
 //! **Resolution.** The groups' histograms are coarser than the tally's (buckets under 0.8 % of
 //! their value instead of 0.1 %; exact below 256 ns), which keeps the document small (a
 //! metastable seed has ~80,000 requests but a few hundred coarse buckets). Interval ends are
-//! rounded outward to their bucket: the lower end down, the upper end up.
+//! rounded outward to their bucket — the lower end down, the upper end up — except in the
+//! point estimate's own bucket, where the bootstrap cannot tell a resample from the estimate
+//! and the end is the estimate ([`super::figures::latency_ends`]): a percentile every seed
+//! puts at exactly the 1 s timeout has the interval [1000, 1000] ms, not ± half a bucket.
 //!
 //! **Limits.** A percentile bootstrap over few replicates is too narrow (with n seeds, the
 //! spread it sees is about √((n − 1)/n) of the true one, and it cannot see values no seed
@@ -169,7 +172,8 @@ pub struct Bootstrap {
     pub success: (f64, f64),
     /// Attempts per RPC.
     pub attempts_per_rpc: (f64, f64),
-    /// Per requested quantile level: latency bounds in ns, rounded outward to their bucket.
+    /// Per requested quantile level: the coarse buckets (their lowest values, [`coarse_low`])
+    /// holding the 2.5 % and the 97.5 % points of the resampled percentile.
     pub latency: Vec<(u64, u64)>,
     /// Seeds behind the intervals.
     pub seeds: u64,
@@ -359,11 +363,7 @@ impl Replicates {
             attempts_per_rpc: percentile_bounds(&mut amplification)?,
             latency: latency
                 .iter_mut()
-                .map(|v| {
-                    percentile_bounds(v).map_or((0, 0), |(lo, hi)| {
-                        (coarse_low(lo as u64), coarse_high(hi as u64))
-                    })
-                })
+                .map(|v| percentile_bounds(v).map_or((0, 0), |(lo, hi)| (lo as u64, hi as u64)))
                 .collect(),
             seeds: self.seeds(),
         })
@@ -447,10 +447,7 @@ mod tests {
         assert_eq!(b.attempts_per_rpc, (1.5, 1.5));
         assert_eq!(b.success, wilson(2_000, 2_000).unwrap());
         // Every seed holds 1..100 µs: the median of any resample is the 50th value.
-        assert_eq!(
-            b.latency[0],
-            (coarse_low(50_000), coarse_high(coarse_low(50_000)))
-        );
+        assert_eq!(b.latency[0], (coarse_low(50_000), coarse_low(50_000)));
         assert_eq!(b.seeds, 20);
     }
 

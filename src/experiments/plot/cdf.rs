@@ -7,6 +7,7 @@ use std::path::Path;
 use plotters::prelude::*;
 
 use super::{draw_line, legend, legend_height, style, Res, WIDTH};
+use crate::experiments::figures::latency_ends;
 use crate::experiments::interval::min_samples_for_upper_bound;
 use crate::experiments::results::VariantResult;
 use crate::experiments::sweep::Sweep;
@@ -66,18 +67,14 @@ fn band(v: &VariantResult) -> Vec<(f64, f64)> {
         return Vec::new();
     };
     let ms = |ns: u64| (ns as f64 / 1e6).max(1e-3);
-    let mut outline: Vec<(f64, f64)> = levels
+    let ends: Vec<(f64, (u64, u64))> = levels
         .iter()
+        .zip(&qs)
         .zip(&b.latency)
-        .map(|(y, (lo, _))| (ms(*lo), *y))
+        .map(|((y, q), buckets)| (*y, latency_ends(v.tally.latency_at(*q), *buckets)))
         .collect();
-    outline.extend(
-        levels
-            .iter()
-            .zip(&b.latency)
-            .rev()
-            .map(|(y, (_, hi))| (ms(*hi), *y)),
-    );
+    let mut outline: Vec<(f64, f64)> = ends.iter().map(|(y, (lo, _))| (ms(*lo), *y)).collect();
+    outline.extend(ends.iter().rev().map(|(y, (_, hi))| (ms(*hi), *y)));
     outline
 }
 

@@ -75,7 +75,7 @@ fn series(sweep: &Sweep, p: usize) -> Vec<(String, Vec<Point>)> {
 /// Draws the plot into `path`.
 pub(super) fn draw(sweep: &Sweep, path: &Path) -> Res {
     let p = percentile(sweep);
-    let (name, _, _) = PERCENTILES[p];
+    let name = PERCENTILES[p].0.trim_end_matches("_ms");
     let all = series(sweep, p);
     let labels: Vec<String> = all.iter().map(|s| s.0.clone()).collect();
     let below = legend_height(&labels);
@@ -113,40 +113,41 @@ pub(super) fn draw(sweep: &Sweep, path: &Path) -> Res {
         .margin(12)
         .x_label_area_size(40)
         .y_label_area_size(60)
-        .build_cartesian_2d(-xmax * 0.03..xmax, (ymin..ymax).log_scale())?;
+        .build_cartesian_2d(-xmax * 0.04..xmax, (ymin..ymax).log_scale())?;
     chart
         .configure_mesh()
+        .max_light_lines(3)
         .x_desc("extra RPCs (% of RPCs): the cost")
         .y_desc(format!("request latency {name} (ms, log scale)"))
         .draw()?;
+    // Series are shifted sideways by a few pixels each ("dodged"), so that equal points of
+    // different series (a hedge that never fires, whatever maxAttempts) stay visible.
+    let dodge = |i: usize| (i as f64 - (all.len() as f64 - 1.0) / 2.0) * xmax * 0.008;
     for (i, (_, pts)) in all.iter().enumerate() {
         let s = style(i);
+        let dx = dodge(i);
         let line: Vec<(f64, f64)> = pts
             .iter()
-            .map(|q| (q.cost.value, q.latency.value))
+            .map(|q| (q.cost.value + dx, q.latency.value))
             .collect();
         draw_line(&mut chart, &line, &s, i, 0)?;
         let bar = s.color.stroke_width(1);
+        // Labels alternate above and below their points, so equal points' labels do not overlap.
+        let label_at = if i % 2 == 0 { (7, -18) } else { (7, 6) };
         for q in pts {
-            let (x, y) = (q.cost.value, q.latency.value);
+            let (x, y) = (q.cost.value + dx, q.latency.value);
             if let Some((lo, hi)) = q.latency.ci95 {
                 let top = hi.unwrap_or(ymax); // open above: to the top of the chart
-                chart.draw_series(std::iter::once(PathElement::new(
-                    vec![(x, lo), (x, top)],
-                    bar,
-                )))?;
+                let bar_y = vec![(x, lo), (x, top)];
+                chart.draw_series(std::iter::once(PathElement::new(bar_y, bar)))?;
             }
             if let Some((lo, Some(hi))) = q.cost.ci95 {
-                chart.draw_series(std::iter::once(PathElement::new(
-                    vec![(lo, y), (hi, y)],
-                    bar,
-                )))?;
+                let bar_x = vec![(lo + dx, y), (hi + dx, y)];
+                chart.draw_series(std::iter::once(PathElement::new(bar_x, bar)))?;
             }
             draw_marker(&mut chart, (x, y), &s)?;
-            chart.draw_series(std::iter::once(
-                EmptyElement::at((x, y))
-                    + Text::new(q.label.clone(), (7, -16), ("sans-serif", 12).into_font()),
-            ))?;
+            let text = Text::new(q.label.clone(), label_at, ("sans-serif", 12).into_font());
+            chart.draw_series(std::iter::once(EmptyElement::at((x, y)) + text))?;
         }
     }
     let entries: Vec<_> = labels

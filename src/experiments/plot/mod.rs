@@ -204,12 +204,27 @@ where
     if pts.is_empty() || count == 0 {
         return Ok(());
     }
-    let n = pts.len();
+    // Markers at equal distances along the curve *as drawn* (pixels), so they spread over a
+    // log axis or a vertical step alike; shifted by a fraction that depends on the variant.
+    let px: Vec<(f64, f64)> = pts
+        .iter()
+        .map(|p| {
+            let (x, y) = chart.backend_coord(p);
+            (f64::from(x), f64::from(y))
+        })
+        .collect();
+    let mut along = vec![0.0];
+    for w in px.windows(2) {
+        let d = (w[1].0 - w[0].0).hypot(w[1].1 - w[0].1);
+        along.push(along.last().copied().unwrap_or(0.0) + d);
+    }
+    let total = along.last().copied().unwrap_or(0.0);
     for k in 0..count {
-        // Positions k/count of the way along, shifted by a fraction that depends on the variant.
-        let frac = (k as f64 + 0.5 + 0.37 * index as f64) / count as f64;
-        let at = pts[((frac.fract()) * n as f64) as usize % n];
-        draw_marker(chart, at, s)?;
+        let frac = ((k as f64 + 0.5 + 0.37 * index as f64) / count as f64).fract();
+        let i = along
+            .partition_point(|&a| a < frac * total)
+            .min(pts.len() - 1);
+        draw_marker(chart, pts[i], s)?;
     }
     Ok(())
 }
