@@ -7,7 +7,7 @@ use std::path::Path;
 
 use hedgehog::experiments::figures::{figures, Figure};
 use hedgehog::experiments::report;
-use hedgehog::experiments::sweep::{self, Sweep, VariantResult};
+use hedgehog::experiments::sweep::{self, Sweep};
 use hedgehog::experiments::vary::Vary;
 
 fn root() -> &'static Path {
@@ -33,21 +33,7 @@ fn variants(calls: u32, fan_out: u32, delays: &str) -> Vec<sweep::Variant> {
 
 fn document(variants: &[sweep::Variant], seeds: &[u64]) -> Sweep {
     let totals = sweep::run_replicated(variants, seeds, 2, &|| {}).unwrap();
-    Sweep {
-        scenario: variants[0].scenario.name.clone(),
-        seeds: sweep::ranges(seeds),
-        shard: None,
-        variants: variants
-            .iter()
-            .zip(totals)
-            .map(|(v, (tally, replicates))| VariantResult {
-                label: v.label.clone(),
-                settings: v.settings.clone(),
-                tally,
-                replicates,
-            })
-            .collect(),
-    }
+    Sweep::of_variants(variants, sweep::ranges(seeds), None, totals)
 }
 
 fn bounded(f: &Figure) -> (f64, f64) {

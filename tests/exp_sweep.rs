@@ -7,7 +7,7 @@ use std::process::Command;
 
 use hedgehog::code::Code;
 use hedgehog::experiments::report;
-use hedgehog::experiments::sweep::{self, Sweep, VariantResult};
+use hedgehog::experiments::sweep::{self, Sweep};
 use hedgehog::experiments::vary::Vary;
 use hedgehog::scenario::{scenario_files, Scenario};
 use hedgehog::sim::load::world;
@@ -35,22 +35,8 @@ fn small_variants() -> Vec<sweep::Variant> {
 }
 
 fn document(variants: &[sweep::Variant], seeds: &[u64], jobs: usize) -> Sweep {
-    let tallies = sweep::run_replicated(variants, seeds, jobs, &|| {}).unwrap();
-    Sweep {
-        scenario: variants[0].scenario.name.clone(),
-        seeds: sweep::ranges(seeds),
-        shard: None,
-        variants: variants
-            .iter()
-            .zip(tallies)
-            .map(|(v, (tally, replicates))| VariantResult {
-                label: v.label.clone(),
-                settings: v.settings.clone(),
-                tally,
-                replicates,
-            })
-            .collect(),
-    }
+    let totals = sweep::run_replicated(variants, seeds, jobs, &|| {}).unwrap();
+    Sweep::of_variants(variants, sweep::ranges(seeds), None, totals)
 }
 
 #[test]

@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use hedgehog::config::warning_line;
-use hedgehog::experiments::sweep::{self, Sweep, VariantResult};
+use hedgehog::experiments::sweep::{self, Sweep};
 use hedgehog::experiments::vary::Vary;
 use hedgehog::experiments::{occ, plot, report};
 
@@ -21,6 +21,9 @@ use super::format::TableFormat;
 (summary mode: no per-event trace), whole seeds in parallel, and report per variant: requests, \
 RPCs, attempts per RPC (amplification), success rate, latency p50/p90/p99/p99.9/max of whole \
 user requests, throttled RPCs and server load. Results are identical for any --jobs.\n\n\
+Each figure but max comes with a 95 % confidence interval (table: value ±h, the larger side; \
+csv: _ci95_lo/_ci95_hi columns; json: \"ci95\": [lo, hi]), a bootstrap over seeds; a \
+percentile resting on too few requests to be bounded is ±inf, with a warning.\n\n\
 --vary PATH=V1,V2,... edits one value of the scenario's JSON per variant (repeat it for a grid); \
 durations such as 5ms are accepted where the file holds a Duration string.\n\n\
 --shard K/N runs the K-th of N disjoint slices of the seeds and writes mergeable JSON; \
@@ -196,25 +199,7 @@ pub fn run(args: Args) -> ExitCode {
         Ok(t) => t,
         Err(e) => return usage(e),
     };
-    let name = variants
-        .first()
-        .map(|v| v.scenario.name.clone())
-        .unwrap_or_default();
-    let result = Sweep {
-        scenario: name,
-        seeds: seed_ranges,
-        shard,
-        variants: variants
-            .into_iter()
-            .zip(tallies)
-            .map(|(v, (tally, replicates))| VariantResult {
-                label: v.label,
-                settings: v.settings,
-                tally,
-                replicates,
-            })
-            .collect(),
-    };
+    let result = Sweep::of_variants(&variants, seed_ranges, shard, tallies);
     let format = args.format.unwrap_or(if shard.is_some() {
         TableFormat::Json
     } else {

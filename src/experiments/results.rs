@@ -11,6 +11,7 @@ use crate::json::{object, Map, Value};
 
 use super::error::{MergeError, SweepDocError};
 use super::replicates::Replicates;
+use super::sweep::Variant;
 use crate::sim::load::tally::Tally;
 
 /// One variant's results.
@@ -41,6 +42,34 @@ pub struct Sweep {
 }
 
 impl Sweep {
+    /// The results of running `variants` over `seeds` (inclusive ranges): per variant, its
+    /// totals and replicate groups from [`super::sweep::run_replicated`], in the same order.
+    pub fn of_variants(
+        variants: &[Variant],
+        seeds: Vec<(u64, u64)>,
+        shard: Option<(usize, usize)>,
+        totals: Vec<(Tally, Replicates)>,
+    ) -> Sweep {
+        Sweep {
+            scenario: variants
+                .first()
+                .map(|v| v.scenario.name.clone())
+                .unwrap_or_default(),
+            seeds,
+            shard,
+            variants: variants
+                .iter()
+                .zip(totals)
+                .map(|(v, (tally, replicates))| VariantResult {
+                    label: v.label.clone(),
+                    settings: v.settings.clone(),
+                    tally,
+                    replicates,
+                })
+                .collect(),
+        }
+    }
+
     /// Number of seeds.
     pub fn seed_count(&self) -> u64 {
         self.seeds.iter().map(|(a, b)| b - a + 1).sum()

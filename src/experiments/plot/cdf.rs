@@ -6,7 +6,7 @@ use std::path::Path;
 
 use plotters::prelude::*;
 
-use super::{draw_line, legend, legend_height, style, Res, WIDTH};
+use super::{draw_line, style, titled, with_legend, Res};
 use crate::experiments::figures::latency_ends;
 use crate::experiments::interval::min_samples_for_upper_bound;
 use crate::experiments::results::VariantResult;
@@ -81,51 +81,33 @@ fn band(v: &VariantResult) -> Vec<(f64, f64)> {
 /// Draws the plot into `path`.
 pub(super) fn draw(sweep: &Sweep, path: &Path) -> Res {
     let labels: Vec<String> = sweep.variants.iter().map(|v| v.label.clone()).collect();
-    let below = legend_height(&labels);
-    let root = SVGBackend::new(path, (WIDTH, 540 + below)).into_drawing_area();
-    root.fill(&WHITE)?;
-    let (top, bottom) = root.split_vertically(540);
     let curves: Vec<Vec<(f64, f64)>> = sweep.variants.iter().map(curve).collect();
     let bands: Vec<Vec<(f64, f64)>> = sweep.variants.iter().map(band).collect();
     let xs = || curves.iter().chain(&bands).flatten().map(|p| p.0);
     let xmax = xs().fold(1.0f64, f64::max) * 1.2;
     let xmin = xs().fold(xmax, f64::min).max(1e-3) / 1.2;
-    let mut chart = ChartBuilder::on(&top)
-        .caption(
-            format!(
-                "{}: request latency, {} seeds (shaded: 95 % band of each percentile)",
-                sweep.scenario,
-                sweep.seed_count()
-            ),
-            ("sans-serif", 18),
-        )
-        .margin(12)
-        .x_label_area_size(40)
-        .y_label_area_size(60)
-        .build_cartesian_2d((xmin..xmax).log_scale(), 0.0..4.3)?;
-    chart
-        .configure_mesh()
-        .x_desc("latency (ms, log scale)")
-        .y_desc("nines: 1 = p90, 2 = p99, 3 = p99.9")
-        .draw()?;
-    for (i, b) in bands.iter().enumerate() {
-        if !b.is_empty() {
-            let c = style(i).color;
-            chart.draw_series(std::iter::once(Polygon::new(
-                b.clone(),
-                c.mix(0.15).filled(),
-            )))?;
+    let title = format!(
+        "{}: request latency, {} seeds (shaded: 95 % band of each percentile)",
+        sweep.scenario,
+        sweep.seed_count()
+    );
+    with_legend(path, 540, &labels, |area| {
+        let mut chart =
+            titled(area, &title).build_cartesian_2d((xmin..xmax).log_scale(), 0.0..4.3)?;
+        chart
+            .configure_mesh()
+            .x_desc("latency (ms, log scale)")
+            .y_desc("nines: 1 = p90, 2 = p99, 3 = p99.9")
+            .draw()?;
+        for (i, b) in bands.iter().enumerate() {
+            if !b.is_empty() {
+                let fill = style(i).color.mix(0.15).filled();
+                chart.draw_series(std::iter::once(Polygon::new(b.clone(), fill)))?;
+            }
         }
-    }
-    for (i, pts) in curves.iter().enumerate() {
-        draw_line(&mut chart, pts, &style(i), i, 6)?;
-    }
-    let entries: Vec<_> = labels
-        .into_iter()
-        .enumerate()
-        .map(|(i, l)| (l, style(i)))
-        .collect();
-    legend(&bottom, &entries)?;
-    root.present()?;
-    Ok(())
+        for (i, pts) in curves.iter().enumerate() {
+            draw_line(&mut chart, pts, &style(i), i, 6)?;
+        }
+        Ok(())
+    })
 }

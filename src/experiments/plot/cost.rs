@@ -11,7 +11,7 @@ use std::path::Path;
 
 use plotters::prelude::*;
 
-use super::{draw_line, draw_marker, legend, legend_height, style, Res, WIDTH};
+use super::{draw_line, draw_marker, style, titled, with_legend, Res};
 use crate::experiments::figures::{figures, Figure, PERCENTILES};
 use crate::experiments::interval::min_samples_for_upper_bound;
 use crate::experiments::sweep::Sweep;
@@ -78,10 +78,6 @@ pub(super) fn draw(sweep: &Sweep, path: &Path) -> Res {
     let name = PERCENTILES[p].0.trim_end_matches("_ms");
     let all = series(sweep, p);
     let labels: Vec<String> = all.iter().map(|s| s.0.clone()).collect();
-    let below = legend_height(&labels);
-    let root = SVGBackend::new(path, (WIDTH, 540 + below)).into_drawing_area();
-    root.fill(&WHITE)?;
-    let (top, bottom) = root.split_vertically(540);
     let points = || all.iter().flat_map(|s| &s.1);
     let ends = |f: &Figure| match f.ci95 {
         Some((lo, hi)) => (lo, hi.unwrap_or(f.value)),
@@ -101,61 +97,51 @@ pub(super) fn draw(sweep: &Sweep, path: &Path) -> Res {
         .fold(ymax, f64::min)
         .max(1e-3)
         / 1.5;
-    let mut chart = ChartBuilder::on(&top)
-        .caption(
-            format!(
-                "{}: {name} against extra RPCs, {} seeds (bars: 95 % intervals)",
-                sweep.scenario,
-                sweep.seed_count()
-            ),
-            ("sans-serif", 18),
-        )
-        .margin(12)
-        .x_label_area_size(40)
-        .y_label_area_size(60)
-        .build_cartesian_2d(-xmax * 0.04..xmax, (ymin..ymax).log_scale())?;
-    chart
-        .configure_mesh()
-        .max_light_lines(3)
-        .x_desc("extra RPCs (% of RPCs): the cost")
-        .y_desc(format!("request latency {name} (ms, log scale)"))
-        .draw()?;
-    // Series are shifted sideways by a few pixels each ("dodged"), so that equal points of
-    // different series (a hedge that never fires, whatever maxAttempts) stay visible.
-    let dodge = |i: usize| (i as f64 - (all.len() as f64 - 1.0) / 2.0) * xmax * 0.008;
-    for (i, (_, pts)) in all.iter().enumerate() {
-        let s = style(i);
-        let dx = dodge(i);
-        let line: Vec<(f64, f64)> = pts
-            .iter()
-            .map(|q| (q.cost.value + dx, q.latency.value))
-            .collect();
-        draw_line(&mut chart, &line, &s, i, 0)?;
-        let bar = s.color.stroke_width(1);
-        // Labels alternate above and below their points, so equal points' labels do not overlap.
-        let label_at = if i % 2 == 0 { (7, -18) } else { (7, 6) };
-        for q in pts {
-            let (x, y) = (q.cost.value + dx, q.latency.value);
-            if let Some((lo, hi)) = q.latency.ci95 {
-                let top = hi.unwrap_or(ymax); // open above: to the top of the chart
-                let bar_y = vec![(x, lo), (x, top)];
-                chart.draw_series(std::iter::once(PathElement::new(bar_y, bar)))?;
+    let title = format!(
+        "{}: {name} against extra RPCs, {} seeds (bars: 95 % intervals)",
+        sweep.scenario,
+        sweep.seed_count()
+    );
+    with_legend(path, 540, &labels, |area| {
+        let mut chart = titled(area, &title)
+            .build_cartesian_2d(-xmax * 0.04..xmax, (ymin..ymax).log_scale())?;
+        chart
+            .configure_mesh()
+            .max_light_lines(3)
+            .x_desc("extra RPCs (% of RPCs): the cost")
+            .y_desc(format!("request latency {name} (ms, log scale)"))
+            .draw()?;
+        // Series are shifted sideways by a few pixels each ("dodged"), so that equal points of
+        // different series (a hedge that never fires, whatever maxAttempts) stay visible.
+        let dodge = |i: usize| (i as f64 - (all.len() as f64 - 1.0) / 2.0) * xmax * 0.008;
+        for (i, (_, pts)) in all.iter().enumerate() {
+            let s = style(i);
+            let dx = dodge(i);
+            let line: Vec<(f64, f64)> = pts
+                .iter()
+                .map(|q| (q.cost.value + dx, q.latency.value))
+                .collect();
+            draw_line(&mut chart, &line, &s, i, 0)?;
+            let bar = s.color.stroke_width(1);
+            // Labels alternate above and below their points, so equal points' labels do not
+            // overlap.
+            let label_at = if i % 2 == 0 { (7, -18) } else { (7, 6) };
+            for q in pts {
+                let (x, y) = (q.cost.value + dx, q.latency.value);
+                if let Some((lo, hi)) = q.latency.ci95 {
+                    let top = hi.unwrap_or(ymax); // open above: to the top of the chart
+                    let bar_y = vec![(x, lo), (x, top)];
+                    chart.draw_series(std::iter::once(PathElement::new(bar_y, bar)))?;
+                }
+                if let Some((lo, Some(hi))) = q.cost.ci95 {
+                    let bar_x = vec![(lo + dx, y), (hi + dx, y)];
+                    chart.draw_series(std::iter::once(PathElement::new(bar_x, bar)))?;
+                }
+                draw_marker(&chart, (x, y), &s)?;
+                let text = Text::new(q.label.clone(), label_at, ("sans-serif", 12).into_font());
+                chart.draw_series(std::iter::once(EmptyElement::at((x, y)) + text))?;
             }
-            if let Some((lo, Some(hi))) = q.cost.ci95 {
-                let bar_x = vec![(lo + dx, y), (hi + dx, y)];
-                chart.draw_series(std::iter::once(PathElement::new(bar_x, bar)))?;
-            }
-            draw_marker(&mut chart, (x, y), &s)?;
-            let text = Text::new(q.label.clone(), label_at, ("sans-serif", 12).into_font());
-            chart.draw_series(std::iter::once(EmptyElement::at((x, y)) + text))?;
         }
-    }
-    let entries: Vec<_> = labels
-        .into_iter()
-        .enumerate()
-        .map(|(i, l)| (l, style(i)))
-        .collect();
-    legend(&bottom, &entries)?;
-    root.present()?;
-    Ok(())
+        Ok(())
+    })
 }

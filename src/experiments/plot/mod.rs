@@ -130,17 +130,50 @@ fn legend_rows(labels: &[String]) -> usize {
     labels.len().div_ceil(legend_columns(labels))
 }
 
-/// The legend, in its own area (below the chart): per entry a line sample in the entry's dash
-/// pattern with its marker, then the label.
-fn legend<DB: DrawingBackend>(area: &DrawingArea<DB, Shift>, entries: &[(String, Style)]) -> Res
+/// An SVG at `path`: `charts_height` pixels of charts, drawn by `draw` into the upper area,
+/// above a legend of `labels` (styled by index) in an area of its own, so that no legend ever
+/// covers data.
+fn with_legend(
+    path: &Path,
+    charts_height: u32,
+    labels: &[String],
+    draw: impl FnOnce(&DrawingArea<SVGBackend, Shift>) -> Res,
+) -> Res {
+    let height = charts_height + legend_height(labels);
+    let root = SVGBackend::new(path, (WIDTH, height)).into_drawing_area();
+    root.fill(&WHITE)?;
+    let (charts, bottom) = root.split_vertically(charts_height);
+    draw(&charts)?;
+    legend(&bottom, labels)?;
+    root.present()?;
+    Ok(())
+}
+
+/// A chart builder on `area` with the title, margins and label areas every plot uses.
+fn titled<'a, 'b, DB: DrawingBackend>(
+    area: &'a DrawingArea<DB, Shift>,
+    title: &str,
+) -> ChartBuilder<'a, 'b, DB> {
+    let mut builder = ChartBuilder::on(area);
+    builder
+        .caption(title, ("sans-serif", 18))
+        .margin(12)
+        .x_label_area_size(40)
+        .y_label_area_size(60);
+    builder
+}
+
+/// The legend: per label, a line sample in its variant's dash pattern with its marker, then
+/// the label.
+fn legend<DB: DrawingBackend>(area: &DrawingArea<DB, Shift>, labels: &[String]) -> Res
 where
     DB::ErrorType: 'static,
 {
-    let labels: Vec<String> = entries.iter().map(|e| e.0.clone()).collect();
-    let columns = legend_columns(&labels);
-    let rows = legend_rows(&labels);
+    let columns = legend_columns(labels);
+    let rows = legend_rows(labels);
     let column_width = (WIDTH as i32 - 40) / columns as i32;
-    for (k, (label, s)) in entries.iter().enumerate() {
+    for (k, label) in labels.iter().enumerate() {
+        let s = style(k);
         let (col, row) = (k / rows, k % rows);
         let (x, y) = (30 + col as i32 * column_width, 12 + row as i32 * 20);
         let line = vec![(x, y), (x + 44, y)];
@@ -149,7 +182,7 @@ where
             None => area.draw(&PathElement::new(line, stroke))?,
             Some((d, g)) => area.draw(&DashedPathElement::new(line, d, g, stroke))?,
         }
-        draw_marker_px(area, (x + 22, y), s)?;
+        draw_marker_px(area, (x + 22, y), &s)?;
         area.draw(&Text::new(
             label.clone(),
             (x + 54, y - 7),
@@ -159,6 +192,7 @@ where
     Ok(())
 }
 
+/// A marker of style `s` at pixel `at` of `area`.
 fn draw_marker_px<DB: DrawingBackend>(
     area: &DrawingArea<DB, Shift>,
     at: (i32, i32),
@@ -175,6 +209,24 @@ where
         Marker::Ring => area.draw(&Circle::new(at, 4, c.stroke_width(2)))?,
     }
     Ok(())
+}
+
+/// A marker of style `s` at data coordinates `at` of `chart` (drawn in pixels, so one
+/// function draws the shapes of charts and legends alike).
+fn draw_marker<'a, DB, X, Y>(
+    chart: &ChartContext<'a, DB, Cartesian2d<X, Y>>,
+    at: (f64, f64),
+    s: &Style,
+) -> Res
+where
+    DB: DrawingBackend + 'a,
+    DB::ErrorType: 'static,
+    X: Ranged<ValueType = f64>,
+    Y: Ranged<ValueType = f64>,
+{
+    let area = chart.plotting_area().strip_coord_spec();
+    let ((x, y), (x0, y0)) = (chart.backend_coord(&at), area.get_base_pixel());
+    draw_marker_px(&area, (x - x0, y - y0), s)
 }
 
 /// Draws `pts` as one variant's line in its dash pattern, with markers at `count` staggered
@@ -226,31 +278,6 @@ where
             .min(pts.len() - 1);
         draw_marker(chart, pts[i], s)?;
     }
-    Ok(())
-}
-
-/// One marker of style `s` at data coordinates `at`.
-fn draw_marker<'a, DB, X, Y>(
-    chart: &mut ChartContext<'a, DB, Cartesian2d<X, Y>>,
-    at: (f64, f64),
-    s: &Style,
-) -> Res
-where
-    DB: DrawingBackend + 'a,
-    DB::ErrorType: 'static,
-    X: Ranged<ValueType = f64>,
-    Y: Ranged<ValueType = f64>,
-{
-    let c = s.color;
-    let one = std::iter::once(at);
-    match s.marker {
-        Marker::Dot => chart.draw_series(one.map(|p| Circle::new(p, 4, c.filled())))?,
-        Marker::Triangle => {
-            chart.draw_series(one.map(|p| TriangleMarker::new(p, 6, c.filled())))?
-        }
-        Marker::Cross => chart.draw_series(one.map(|p| Cross::new(p, 5, c.stroke_width(2))))?,
-        Marker::Ring => chart.draw_series(one.map(|p| Circle::new(p, 4, c.stroke_width(2))))?,
-    };
     Ok(())
 }
 

@@ -6,7 +6,7 @@ use std::path::Path;
 use plotters::coord::Shift;
 use plotters::prelude::*;
 
-use super::{draw_line, legend, legend_height, style, Res, WIDTH};
+use super::{draw_line, style, titled, with_legend, Res};
 use crate::experiments::sweep::Sweep;
 use crate::sim::load::tally::Series;
 
@@ -42,12 +42,7 @@ where
         .flat_map(|p| p.last().map(|x| x.0))
         .fold(1.0f64, f64::max);
     let ymax = curves.iter().flatten().map(|x| x.1).fold(1.0f64, f64::max) * 1.08;
-    let mut chart = ChartBuilder::on(area)
-        .caption(title, ("sans-serif", 18))
-        .margin(10)
-        .x_label_area_size(36)
-        .y_label_area_size(60)
-        .build_cartesian_2d(0.0..xmax, 0.0..ymax)?;
+    let mut chart = titled(area, title).build_cartesian_2d(0.0..xmax, 0.0..ymax)?;
     chart
         .configure_mesh()
         .x_desc("virtual time (s)")
@@ -62,33 +57,23 @@ where
 /// Draws the plot into `path`.
 pub(super) fn draw(sweep: &Sweep, path: &Path) -> Res {
     let labels: Vec<String> = sweep.variants.iter().map(|v| v.label.clone()).collect();
-    let below = legend_height(&labels);
-    let root = SVGBackend::new(path, (WIDTH, 720 + below)).into_drawing_area();
-    root.fill(&WHITE)?;
-    let (charts, bottom) = root.split_vertically(720);
-    let (top, middle) = charts.split_vertically(360);
     let seeds = sweep.seed_count();
-    panel(
-        &top,
-        &format!("{}: attempts/s, mean of {seeds} seeds", sweep.scenario),
-        "attempts per second",
-        &rates(sweep, |s| &s.attempts),
-    )?;
-    panel(
-        &middle,
-        &format!(
-            "{}: goodput/s (requests that succeeded, by start time), mean of {seeds} seeds",
-            sweep.scenario
-        ),
-        "successful requests per second",
-        &rates(sweep, |s| &s.goodput),
-    )?;
-    let entries: Vec<_> = labels
-        .into_iter()
-        .enumerate()
-        .map(|(i, l)| (l, style(i)))
-        .collect();
-    legend(&bottom, &entries)?;
-    root.present()?;
-    Ok(())
+    with_legend(path, 720, &labels, |area| {
+        let (top, middle) = area.split_vertically(360);
+        panel(
+            &top,
+            &format!("{}: attempts/s, mean of {seeds} seeds", sweep.scenario),
+            "attempts per second",
+            &rates(sweep, |s| &s.attempts),
+        )?;
+        panel(
+            &middle,
+            &format!(
+                "{}: goodput/s (requests that succeeded, by start time), mean of {seeds} seeds",
+                sweep.scenario
+            ),
+            "successful requests per second",
+            &rates(sweep, |s| &s.goodput),
+        )
+    })
 }
