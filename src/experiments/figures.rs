@@ -8,8 +8,9 @@
 //! written before they existed) and an open upper end when its percentile rests on fewer
 //! requests than any interval needs ([`min_samples_for_upper_bound`]).
 
-use super::interval::min_samples_for_upper_bound;
-use super::replicates::{coarse_high, coarse_low, FEW_SEEDS};
+use super::bootstrap::FEW_SEEDS;
+use super::interval::{min_samples_for_upper_bound, ratio};
+use super::replicates::{coarse_high, coarse_low};
 use super::results::{Sweep, VariantResult};
 use crate::code::Code;
 use crate::time::to_ms;
@@ -56,14 +57,6 @@ pub struct Figures {
     pub extra_rpcs_pct: Figure,
     /// Request latency at each of [`PERCENTILES`], in ms.
     pub latency_ms: [Figure; 4],
-}
-
-fn ratio(a: u64, b: u64) -> f64 {
-    if b == 0 {
-        0.0
-    } else {
-        a as f64 / b as f64
-    }
 }
 
 /// A latency interval's ends in ns from the coarse buckets of the bootstrap's 2.5 % and

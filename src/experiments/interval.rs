@@ -49,6 +49,15 @@ pub fn wilson(successes: u64, trials: u64) -> Option<(f64, f64)> {
     Some((lo, hi))
 }
 
+/// `a / b`, or 0 when `b` is 0 (a rate of nothing is reported as 0, not NaN).
+pub fn ratio(a: u64, b: u64) -> f64 {
+    if b == 0 {
+        0.0
+    } else {
+        a as f64 / b as f64
+    }
+}
+
 /// The smallest number of independent samples whose maximum is a 97.5 % upper bound for the
 /// `q`-quantile (qⁿ ≤ 0.025): 6 for the median, 36 for p90, 368 for p99, 3,688 for p99.9.
 /// `u64::MAX` for `q` ≥ 1 (no sample bounds the maximum).

@@ -7,6 +7,7 @@
 //! one deterministic single-threaded world ([`crate::sim::load::world`]); only whole seeds run
 //! in parallel, and their totals merge exactly ([`crate::sim::load::tally`]).
 
+pub mod bootstrap;
 pub mod error;
 pub mod figures;
 pub mod interval;

@@ -1,26 +1,6 @@
 //! [`Replicates`]: what a sweep keeps of its seeds so that each variant's 95 % confidence
-//! intervals come out of the *merged* document exactly as out of one machine's run, and the
-//! cluster bootstrap that reads them ([`Replicates::bootstrap`]).
-//!
-//! **Why a bootstrap over seeds.** The unit of independence in a sweep is the seed: requests of
-//! one seed share a server queue, an outage, a client's token bucket, so they are correlated —
-//! in a retry storm, massively (every request of a storm fails together). An interval that
-//! treated 840,000 requests as independent draws would be hundreds of times too narrow. Seeds,
-//! in contrast, are independent replicates of the same world. So the intervals resample
-//! *seeds* (a cluster, or block, bootstrap: Davison & Hinkley 1997, "Bootstrap Methods and
-//! their Application", §3.8, resampling the independent units and recomputing the statistic
-//! on the pooled data) and read the percentile interval of 1,000 resamples (Efron &
-//! Tibshirani 1993, §13.3). The statistic is recomputed exactly as the report computes its
-//! figure — pooled success rate, pooled attempts per RPC, pooled latency percentile — so the
-//! interval is about the printed number, not about a per-seed average. Order-statistic
-//! intervals for the percentiles would need no extra data but assume independent requests,
-//! which the finite-server and storm scenarios violate; they are used only for what they can
-//! say regardless of correlation: below [`super::interval::min_samples_for_upper_bound`]
-//! requests no interval has an upper end.
-//!
-//! The success rate's interval is widened to cover the Wilson interval of the pooled counts:
-//! when every seed succeeds 100 % the bootstrap has no spread to resample, yet 10,000 successes
-//! do not prove a failure rate of zero ([`super::interval::wilson`]).
+//! intervals come out of the *merged* document exactly as out of one machine's run. The
+//! intervals themselves are computed in [`super::bootstrap`].
 //!
 //! **Why groups, and why exact.** Seed `s` belongs to group `s % 100`, and a group keeps sums
 //! (requests, OK requests, RPCs, attempts) and a latency histogram of its seeds. Up to 100
@@ -38,19 +18,9 @@
 //! point estimate's own bucket, where the bootstrap cannot tell a resample from the estimate
 //! and the end is the estimate ([`super::figures::latency_ends`]): a percentile every seed
 //! puts at exactly the 1 s timeout has the interval [1000, 1000] ms, not ± half a bucket.
-//!
-//! **Limits.** A percentile bootstrap over few replicates is too narrow (with n seeds, the
-//! spread it sees is about √((n − 1)/n) of the true one, and it cannot see values no seed
-//! produced): reports warn below [`FEW_SEEDS`] seeds and give no interval from one seed. It is
-//! also blind above the largest observed value, which is why a percentile with too few
-//! requests behind it gets an open upper end instead of a bootstrap one.
 
 use std::collections::BTreeMap;
 
-use rand::{Rng, SeedableRng};
-use rand_chacha::ChaCha8Rng;
-
-use super::interval::{percentile_bounds, wilson};
 use crate::code::Code;
 use crate::json::{object, Value};
 use crate::sim::load::tally::Tally;
@@ -58,15 +28,6 @@ use crate::trace::stats::MalformedField;
 
 /// Seed `s` belongs to group `s % GROUPS`.
 pub const GROUPS: u64 = 100;
-
-/// Bootstrap resamples per interval.
-pub const RESAMPLES: usize = 1_000;
-
-/// The bootstrap's own seed: fixed, so an interval is a function of the data alone.
-pub const BOOTSTRAP_SEED: u64 = 0x5eed_0095;
-
-/// Below this many seeds, reports warn that the intervals are too narrow.
-pub const FEW_SEEDS: u64 = 10;
 
 /// The lowest value of the coarse bucket holding `ns`: exact below 256 ns, then 128 buckets
 /// per power of two (width 2^(⌊log₂ ns⌋ − 7), under 0.8 % of the value).
@@ -102,11 +63,36 @@ pub struct Group {
     pub attempts: u64,
     /// `(coarse bucket's lowest value in ns, requests)`, sorted by value, no zero counts.
     pub latency: Vec<(u64, u64)>,
+    /// Attempts sent per time bucket (the tally's series); empty when the series is longer
+    /// than [`MAX_SERIES`].
+    pub attempts_series: Vec<u64>,
+    /// Goodput per time bucket (the tally's series); empty like `attempts_series`.
+    pub goodput_series: Vec<u64>,
+}
+
+/// Time buckets kept per group for the bands of `timeseries.svg`; a longer series (more points
+/// than a plot has pixels) is not kept, and its plot has no band.
+pub const MAX_SERIES: usize = 2_000;
+
+fn add_series(into: &mut Vec<u64>, from: &[u64]) {
+    if into.len() < from.len() {
+        into.resize(from.len(), 0);
+    }
+    for (a, b) in into.iter_mut().zip(from) {
+        *a += b;
+    }
 }
 
 impl Group {
     /// One seed's group contents, from its tally.
     pub fn of(t: &Tally) -> Group {
+        let keep = |v: &Vec<u64>| {
+            if t.series.len() <= MAX_SERIES {
+                v.clone()
+            } else {
+                Vec::new()
+            }
+        };
         let mut latency: Vec<(u64, u64)> = Vec::new();
         for (ns, n) in t.latency_buckets() {
             let low = coarse_low(ns);
@@ -122,6 +108,8 @@ impl Group {
             rpcs: t.rpcs,
             attempts: t.attempts,
             latency,
+            attempts_series: keep(&t.series.attempts),
+            goodput_series: keep(&t.series.goodput),
         }
     }
 
@@ -132,6 +120,8 @@ impl Group {
         self.ok += other.ok;
         self.rpcs += other.rpcs;
         self.attempts += other.attempts;
+        add_series(&mut self.attempts_series, &other.attempts_series);
+        add_series(&mut self.goodput_series, &other.goodput_series);
         let (a, b) = (std::mem::take(&mut self.latency), &other.latency);
         let (mut i, mut j) = (0, 0);
         while i < a.len() || j < b.len() {
@@ -165,28 +155,6 @@ pub struct Replicates {
     groups: BTreeMap<u64, Group>,
 }
 
-/// A variant's 95 % intervals from [`Replicates::bootstrap`].
-#[derive(Clone, Debug, PartialEq)]
-pub struct Bootstrap {
-    /// Success rate (fraction of requests that ended OK), widened to cover Wilson's interval.
-    pub success: (f64, f64),
-    /// Attempts per RPC.
-    pub attempts_per_rpc: (f64, f64),
-    /// Per requested quantile level: the coarse buckets (their lowest values, [`coarse_low`])
-    /// holding the 2.5 % and the 97.5 % points of the resampled percentile.
-    pub latency: Vec<(u64, u64)>,
-    /// Seeds behind the intervals.
-    pub seeds: u64,
-}
-
-fn ratio(a: u64, b: u64) -> f64 {
-    if b == 0 {
-        0.0
-    } else {
-        a as f64 / b as f64
-    }
-}
-
 impl Replicates {
     /// One seed's summary.
     pub fn of_seed(seed: u64, t: &Tally) -> Replicates {
@@ -213,7 +181,8 @@ impl Replicates {
     }
 
     /// The JSON form: `{"group_of_seed": "seed % 100", "groups": [{"group", "seeds",
-    /// "requests", "ok", "rpcs", "attempts", "latency_ns": [[low, count], ...]}, ...]}`.
+    /// "requests", "ok", "rpcs", "attempts", "latency_ns": [[low, count], ...],
+    /// "series_attempts": [...], "series_goodput": [...]}, ...]}`.
     pub fn to_json(&self) -> Value {
         let groups: Vec<Value> = self
             .groups
@@ -225,7 +194,8 @@ impl Replicates {
                     .map(|(v, c)| Value::from(vec![*v, *c]))
                     .collect();
                 object! {"group": *id, "seeds": g.seeds, "requests": g.requests, "ok": g.ok,
-                "rpcs": g.rpcs, "attempts": g.attempts, "latency_ns": latency}
+                "rpcs": g.rpcs, "attempts": g.attempts, "latency_ns": latency,
+                "series_attempts": &g.attempts_series, "series_goodput": &g.goodput_series}
             })
             .collect();
         object! {"group_of_seed": format!("seed % {GROUPS}"), "groups": groups}
@@ -274,6 +244,12 @@ impl Replicates {
                     }
                 }
             }
+            let series = |k: &str| -> Result<Vec<u64>, MalformedField> {
+                g.get(k)
+                    .and_then(Value::as_array)
+                    .and_then(|a| a.iter().map(Value::as_u64).collect::<Option<Vec<u64>>>())
+                    .ok_or_else(|| bad(at(k), "expected an array of non-negative integers"))
+            };
             let group = Group {
                 seeds: num("seeds")?,
                 requests: num("requests")?,
@@ -281,6 +257,8 @@ impl Replicates {
                 rpcs: num("rpcs")?,
                 attempts: num("attempts")?,
                 latency,
+                attempts_series: series("series_attempts")?,
+                goodput_series: series("series_goodput")?,
             };
             if groups.insert(num("group")?, group).is_some() {
                 return Err(bad(at("group"), "repeated"));
@@ -288,94 +266,14 @@ impl Replicates {
         }
         Ok(Replicates { groups })
     }
-
-    /// 95 % intervals for the success rate, attempts per RPC and the latency quantiles at
-    /// `levels` (each in (0, 1), ascending), from [`RESAMPLES`] resamples of the groups; `None`
-    /// with fewer than two groups (one seed shows no spread between seeds).
-    pub fn bootstrap(&self, levels: &[f64]) -> Option<Bootstrap> {
-        let groups: Vec<&Group> = self.groups.values().collect();
-        let k = groups.len();
-        if k < 2 {
-            return None;
-        }
-        let mut values: Vec<u64> = groups
-            .iter()
-            .flat_map(|g| g.latency.iter().map(|p| p.0))
-            .collect();
-        values.sort_unstable();
-        values.dedup();
-        let indexed: Vec<Vec<(usize, u64)>> = groups
-            .iter()
-            .map(|g| {
-                g.latency
-                    .iter()
-                    .map(|(v, c)| (values.partition_point(|x| x < v), *c))
-                    .collect()
-            })
-            .collect();
-        let mut rng = ChaCha8Rng::seed_from_u64(BOOTSTRAP_SEED);
-        let mut weights = vec![0u64; k];
-        let mut counts = vec![0u64; values.len()];
-        let mut success = Vec::with_capacity(RESAMPLES);
-        let mut amplification = Vec::with_capacity(RESAMPLES);
-        let mut latency: Vec<Vec<f64>> = vec![Vec::with_capacity(RESAMPLES); levels.len()];
-        for _ in 0..RESAMPLES {
-            weights.fill(0);
-            for _ in 0..k {
-                weights[rng.random_range(0..k as u64) as usize] += 1;
-            }
-            counts.fill(0);
-            let (mut requests, mut ok, mut rpcs, mut attempts) = (0u64, 0u64, 0u64, 0u64);
-            for ((g, pairs), &w) in groups.iter().zip(&indexed).zip(&weights) {
-                if w == 0 {
-                    continue;
-                }
-                requests += w * g.requests;
-                ok += w * g.ok;
-                rpcs += w * g.rpcs;
-                attempts += w * g.attempts;
-                for &(i, c) in pairs {
-                    counts[i] += w * c;
-                }
-            }
-            success.push(ratio(ok, requests));
-            amplification.push(ratio(attempts, rpcs));
-            // The tally's percentile rule: the first bucket where the count reaches ⌈q·n⌉.
-            let total: u64 = counts.iter().sum();
-            let (mut seen, mut level) = (0u64, 0usize);
-            for (i, c) in counts.iter().enumerate() {
-                seen += c;
-                while level < levels.len()
-                    && seen >= ((levels[level] * total as f64).ceil() as u64).max(1)
-                {
-                    latency[level].push(values[i] as f64);
-                    level += 1;
-                }
-            }
-        }
-        let (requests, ok) = groups
-            .iter()
-            .fold((0, 0), |(r, o), g| (r + g.requests, o + g.ok));
-        let (lo, hi) = percentile_bounds(&mut success)?;
-        let (wl, wh) = wilson(ok, requests).unwrap_or((lo, hi));
-        Some(Bootstrap {
-            success: (lo.min(wl), hi.max(wh)),
-            attempts_per_rpc: percentile_bounds(&mut amplification)?,
-            latency: latency
-                .iter_mut()
-                .map(|v| percentile_bounds(v).map_or((0, 0), |(lo, hi)| (lo as u64, hi as u64)))
-                .collect(),
-            seeds: self.seeds(),
-        })
-    }
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
 
     /// A seed's tally: `n` requests with latencies `base, 2·base, ...` ns, `fail` of them failed.
-    fn seed_tally(n: u64, base: u64, fail: u64, attempts: u64) -> Tally {
+    pub(crate) fn seed_tally(n: u64, base: u64, fail: u64, attempts: u64) -> Tally {
         let mut t = Tally::new(1_000_000_000);
         t.runs = 1;
         t.rpcs = n;
@@ -429,50 +327,6 @@ mod tests {
             (5, 2, 20, 17, 22)
         );
         assert_eq!(g.latency.iter().map(|p| p.1).sum::<u64>(), 20);
-    }
-
-    #[test]
-    fn one_seed_gives_no_interval() {
-        let r = Replicates::of_seed(1, &seed_tally(100, 1_000, 3, 100));
-        assert_eq!(r.bootstrap(&[0.5]), None);
-    }
-
-    #[test]
-    fn identical_seeds_give_a_point_for_amplification_and_wilson_for_success() {
-        let mut r = Replicates::default();
-        for s in 1..=20 {
-            r.merge(&Replicates::of_seed(s, &seed_tally(100, 1_000, 0, 150)));
-        }
-        let b = r.bootstrap(&[0.5, 0.99]).unwrap();
-        assert_eq!(b.attempts_per_rpc, (1.5, 1.5));
-        assert_eq!(b.success, wilson(2_000, 2_000).unwrap());
-        // Every seed holds 1..100 µs: the median of any resample is the 50th value.
-        assert_eq!(b.latency[0], (coarse_low(50_000), coarse_low(50_000)));
-        assert_eq!(b.seeds, 20);
-    }
-
-    #[test]
-    fn the_bootstrap_interval_of_a_mean_matches_its_standard_error() {
-        // 40 seeds whose success rates are 0.50, 0.51, ..., 0.89 (100 requests each): the
-        // pooled rate is 0.695 and its standard error over seeds is sd/√40 = 0.01826; a
-        // percentile bootstrap gives about ±1.96 of those (±0.0358), here within 15 %.
-        let mut r = Replicates::default();
-        for s in 0..40u64 {
-            r.merge(&Replicates::of_seed(
-                s,
-                &seed_tally(100, 1_000, 50 - s, 100),
-            ));
-        }
-        let b = r.bootstrap(&[0.5]).unwrap();
-        let sd = ((0..40)
-            .map(|s| (0.5 + s as f64 / 100.0 - 0.695).powi(2))
-            .sum::<f64>()
-            / 39.0)
-            .sqrt();
-        let half = (b.success.1 - b.success.0) / 2.0;
-        let expected = 1.96 * sd / 40f64.sqrt();
-        assert!((half / expected - 1.0).abs() < 0.15, "{half} vs {expected}");
-        assert!(b.success.0 < 0.695 && 0.695 < b.success.1);
     }
 
     #[test]

@@ -9,8 +9,10 @@
 //! `figures` object per variant, `{"success_pct": {"value": v, "ci95": [lo, hi]}, ...}`, and a
 //! top-level `warnings` list, keys a reader of older documents never looked for.
 
+use super::bootstrap::{BOOTSTRAP_SEED, RESAMPLES};
 use super::figures::{figures, warnings, Figure, Figures, PERCENTILES};
-use super::replicates::{BOOTSTRAP_SEED, GROUPS, RESAMPLES};
+use super::interval::ratio;
+use super::replicates::GROUPS;
 use super::sweep::{Sweep, VariantResult};
 use crate::json::{object, Map, Value};
 use crate::time::to_ms;
@@ -46,14 +48,6 @@ pub const WITH_INTERVALS: [(&str, usize); 7] = [
     ("p99_ms", 3),
     ("p99.9_ms", 3),
 ];
-
-fn ratio(a: u64, b: u64) -> f64 {
-    if b == 0 {
-        0.0
-    } else {
-        a as f64 / b as f64
-    }
-}
 
 /// The figures of [`WITH_INTERVALS`], in that order.
 fn interval_figures(f: &Figures) -> [Figure; 7] {

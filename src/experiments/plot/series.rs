@@ -7,6 +7,7 @@ use plotters::coord::Shift;
 use plotters::prelude::*;
 
 use super::{draw_line, style, titled, with_legend, Res};
+use crate::experiments::replicates::{Group, Replicates};
 use crate::experiments::sweep::Sweep;
 use crate::sim::load::tally::Series;
 
@@ -28,11 +29,37 @@ fn rates(sweep: &Sweep, pick: fn(&Series) -> &Vec<u64>) -> Vec<Vec<(f64, f64)>> 
         .collect()
 }
 
+/// Per variant, the band's outline (lower ends left to right, upper ends back) in the units
+/// of [`rates`]; empty without replicate groups.
+fn bands(sweep: &Sweep, pick: fn(&Group) -> &Vec<u64>) -> Vec<Vec<(f64, f64)>> {
+    sweep
+        .variants
+        .iter()
+        .map(|v| {
+            let secs = v.tally.series.bucket as f64 / 1e9;
+            let band = Replicates::series_band(&v.replicates, pick).unwrap_or_default();
+            let at = |i: usize| (i as f64 + 0.5) * secs;
+            let mut outline: Vec<(f64, f64)> = band
+                .iter()
+                .enumerate()
+                .map(|(i, (lo, _))| (at(i), lo / secs))
+                .collect();
+            outline.extend(
+                band.iter()
+                    .enumerate()
+                    .rev()
+                    .map(|(i, (_, hi))| (at(i), hi / secs)),
+            );
+            outline
+        })
+        .collect()
+}
+
 fn panel<DB: DrawingBackend>(
     area: &DrawingArea<DB, Shift>,
     title: &str,
     ydesc: &str,
-    curves: &[Vec<(f64, f64)>],
+    (curves, bands): (&[Vec<(f64, f64)>], &[Vec<(f64, f64)>]),
 ) -> Res
 where
     DB::ErrorType: 'static,
@@ -41,13 +68,25 @@ where
         .iter()
         .flat_map(|p| p.last().map(|x| x.0))
         .fold(1.0f64, f64::max);
-    let ymax = curves.iter().flatten().map(|x| x.1).fold(1.0f64, f64::max) * 1.08;
+    let ymax = curves
+        .iter()
+        .chain(bands)
+        .flatten()
+        .map(|x| x.1)
+        .fold(1.0f64, f64::max)
+        * 1.08;
     let mut chart = titled(area, title).build_cartesian_2d(0.0..xmax, 0.0..ymax)?;
     chart
         .configure_mesh()
         .x_desc("virtual time (s)")
         .y_desc(ydesc)
         .draw()?;
+    for (i, b) in bands.iter().enumerate() {
+        if !b.is_empty() {
+            let fill = style(i).color.mix(0.15).filled();
+            chart.draw_series(std::iter::once(Polygon::new(b.clone(), fill)))?;
+        }
+    }
     for (i, pts) in curves.iter().enumerate() {
         draw_line(&mut chart, pts, &style(i), i, 8)?;
     }
@@ -62,18 +101,27 @@ pub(super) fn draw(sweep: &Sweep, path: &Path) -> Res {
         let (top, middle) = area.split_vertically(360);
         panel(
             &top,
-            &format!("{}: attempts/s, mean of {seeds} seeds", sweep.scenario),
+            &format!(
+                "{}: attempts/s, mean of {seeds} seeds (shaded: 95 % band)",
+                sweep.scenario
+            ),
             "attempts per second",
-            &rates(sweep, |s| &s.attempts),
+            (
+                &rates(sweep, |s| &s.attempts),
+                &bands(sweep, |g| &g.attempts_series),
+            ),
         )?;
         panel(
             &middle,
             &format!(
-                "{}: goodput/s (requests that succeeded, by start time), mean of {seeds} seeds",
+                "{}: goodput/s (requests that succeeded, by start time), mean of {seeds} seeds, 95 % band",
                 sweep.scenario
             ),
             "successful requests per second",
-            &rates(sweep, |s| &s.goodput),
+            (
+                &rates(sweep, |s| &s.goodput),
+                &bands(sweep, |g| &g.goodput_series),
+            ),
         )
     })
 }
