@@ -34,7 +34,9 @@ fn percentile(sweep: &Sweep) -> usize {
 
 /// Series in order of first appearance: (name, points sorted by cost).
 fn series(sweep: &Sweep, p: usize) -> Vec<(String, Vec<Point>)> {
-    let mut out: Vec<(Vec<(String, String)>, String, Vec<Point>)> = Vec::new();
+    // (the settings but the last, the series' name, its points)
+    type Building = (Vec<(String, String)>, String, Vec<Point>);
+    let mut out: Vec<Building> = Vec::new();
     for v in &sweep.variants {
         let f = figures(v);
         let (rest, last) = match v.settings.split_last() {

@@ -90,7 +90,8 @@ pub fn write_all(sweep: &Sweep, dir: &Path) -> Result<Vec<PathBuf>, PlotError> {
         dir: dir.to_path_buf(),
         cause,
     })?;
-    let mut plots: Vec<(&str, fn(&Sweep, &Path) -> Res)> = vec![("latency-cdf.svg", cdf::draw)];
+    type Draw = fn(&Sweep, &Path) -> Res;
+    let mut plots: Vec<(&str, Draw)> = vec![("latency-cdf.svg", cdf::draw)];
     if sweep.variants.len() >= 2 {
         plots.push(("cost-curve.svg", cost::draw));
     }

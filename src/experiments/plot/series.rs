@@ -11,6 +11,9 @@ use crate::experiments::replicates::{Group, Replicates};
 use crate::experiments::sweep::Sweep;
 use crate::sim::load::tally::Series;
 
+/// Points `(x, y)` of one variant's curve or band outline.
+type Line = Vec<(f64, f64)>;
+
 /// Per variant, `(bucket middle in s, count per second averaged over seeds)` of one series.
 fn rates(sweep: &Sweep, pick: fn(&Series) -> &Vec<u64>) -> Vec<Vec<(f64, f64)>> {
     sweep
@@ -59,7 +62,7 @@ fn panel<DB: DrawingBackend>(
     area: &DrawingArea<DB, Shift>,
     title: &str,
     ydesc: &str,
-    (curves, bands): (&[Vec<(f64, f64)>], &[Vec<(f64, f64)>]),
+    (curves, bands): (&[Line], &[Line]),
 ) -> Res
 where
     DB::ErrorType: 'static,
