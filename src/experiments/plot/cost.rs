@@ -125,9 +125,9 @@ pub(super) fn draw(sweep: &Sweep, path: &Path) -> Res {
                 .collect();
             draw_line(&mut chart, &line, &s, i, 0)?;
             let bar = s.color.stroke_width(1);
-            // Labels alternate above and below their points, so equal points' labels do not
-            // overlap.
-            let label_at = if i % 2 == 0 { (7, -18) } else { (7, 6) };
+            // Each series puts its labels at its own height beside the points (four heights),
+            // so the labels of equal points of different series do not overlap.
+            let label_at = (7, -18 + 13 * (i % 4) as i32);
             for q in pts {
                 let (x, y) = (q.cost.value + dx, q.latency.value);
                 if let Some((lo, hi)) = q.latency.ci95 {
@@ -140,8 +140,23 @@ pub(super) fn draw(sweep: &Sweep, path: &Path) -> Res {
                     chart.draw_series(std::iter::once(PathElement::new(bar_x, bar)))?;
                 }
                 draw_marker(&chart, (x, y), &s)?;
-                let text = Text::new(q.label.clone(), label_at, ("sans-serif", 12).into_font());
-                chart.draw_series(std::iter::once(EmptyElement::at((x, y)) + text))?;
+            }
+            // One label per place: points of a series that land on the same pixels share it.
+            let mut labels: Vec<((i32, i32), (f64, f64), String)> = Vec::new();
+            for q in pts {
+                let at = (q.cost.value + dx, q.latency.value);
+                let px = chart.backend_coord(&at);
+                let near = |l: &&mut ((i32, i32), (f64, f64), String)| {
+                    (l.0 .0 - px.0).abs() <= 3 && (l.0 .1 - px.1).abs() <= 3
+                };
+                match labels.iter_mut().find(near) {
+                    Some(l) => l.2 = format!("{}, {}", l.2, q.label),
+                    None => labels.push((px, at, q.label.clone())),
+                }
+            }
+            for (_, at, label) in labels {
+                let text = Text::new(label, label_at, ("sans-serif", 12).into_font());
+                chart.draw_series(std::iter::once(EmptyElement::at(at) + text))?;
             }
         }
         Ok(())
