@@ -6,7 +6,7 @@ use std::path::Path;
 
 use plotters::prelude::*;
 
-use super::{draw_line, style, titled, with_legend, Res};
+use super::{draw_banded, titled, with_legend, Res};
 use crate::experiments::figures::latency_ends;
 use crate::experiments::interval::min_samples_for_upper_bound;
 use crate::experiments::results::VariantResult;
@@ -99,15 +99,6 @@ pub(super) fn draw(sweep: &Sweep, path: &Path) -> Res {
             .x_desc("latency (ms, log scale)")
             .y_desc("nines: 1 = p90, 2 = p99, 3 = p99.9")
             .draw()?;
-        for (i, b) in bands.iter().enumerate() {
-            if !b.is_empty() {
-                let fill = style(i).color.mix(0.15).filled();
-                chart.draw_series(std::iter::once(Polygon::new(b.clone(), fill)))?;
-            }
-        }
-        for (i, pts) in curves.iter().enumerate() {
-            draw_line(&mut chart, pts, &style(i), i, 6)?;
-        }
-        Ok(())
+        draw_banded(&mut chart, &curves, &bands, 6)
     })
 }

@@ -230,6 +230,32 @@ where
     draw_marker_px(&area, (x - x0, y - y0), s)
 }
 
+/// Per variant `i`, its band (a filled outline, lightly in its colour; none when empty) and
+/// then its curve with `markers` markers ([`draw_line`]): every band below every curve.
+fn draw_banded<'a, DB, X, Y>(
+    chart: &mut ChartContext<'a, DB, Cartesian2d<X, Y>>,
+    curves: &[Vec<(f64, f64)>],
+    bands: &[Vec<(f64, f64)>],
+    markers: usize,
+) -> Res
+where
+    DB: DrawingBackend + 'a,
+    DB::ErrorType: 'static,
+    X: Ranged<ValueType = f64>,
+    Y: Ranged<ValueType = f64>,
+{
+    for (i, b) in bands.iter().enumerate() {
+        if !b.is_empty() {
+            let fill = style(i).color.mix(0.15).filled();
+            chart.draw_series(std::iter::once(Polygon::new(b.clone(), fill)))?;
+        }
+    }
+    for (i, pts) in curves.iter().enumerate() {
+        draw_line(chart, pts, &style(i), i, markers)?;
+    }
+    Ok(())
+}
+
 /// Draws `pts` as one variant's line in its dash pattern, with markers at `count` staggered
 /// positions (offset by `index`, so identical curves show every variant's markers).
 fn draw_line<'a, DB, X, Y>(

@@ -6,7 +6,7 @@ use std::path::Path;
 use plotters::coord::Shift;
 use plotters::prelude::*;
 
-use super::{draw_line, style, titled, with_legend, Res};
+use super::{draw_banded, titled, with_legend, Res};
 use crate::experiments::replicates::{Group, Replicates};
 use crate::experiments::sweep::Sweep;
 use crate::sim::load::tally::Series;
@@ -84,16 +84,7 @@ where
         .x_desc("virtual time (s)")
         .y_desc(ydesc)
         .draw()?;
-    for (i, b) in bands.iter().enumerate() {
-        if !b.is_empty() {
-            let fill = style(i).color.mix(0.15).filled();
-            chart.draw_series(std::iter::once(Polygon::new(b.clone(), fill)))?;
-        }
-    }
-    for (i, pts) in curves.iter().enumerate() {
-        draw_line(&mut chart, pts, &style(i), i, 8)?;
-    }
-    Ok(())
+    draw_banded(&mut chart, curves, bands, 8)
 }
 
 /// Draws the plot into `path`.
