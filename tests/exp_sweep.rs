@@ -256,3 +256,52 @@ fn a_seed_range_runs_like_the_same_seeds_listed() {
     let range = sweep::run(&variants, &(3u64..6), 2, &|| {}).unwrap();
     assert_eq!(listed, range);
 }
+
+/// The y of the SVG text element holding `label` (plotters writes the text on its own line).
+fn text_y(svg: &str, label: &str) -> f64 {
+    let at = svg
+        .find(&format!("\n{label}\n"))
+        .unwrap_or_else(|| panic!("no {label}"));
+    let open = &svg[..at][svg[..at].rfind("<text").unwrap()..];
+    let y = &open[open.find(" y=\"").unwrap() + 4..];
+    y[..y.find('"').unwrap()].parse().unwrap()
+}
+
+#[test]
+fn plots_draw_bands_and_keep_legends_below_the_charts() {
+    let dir = std::env::temp_dir().join(format!("hedgehog-plots-{}", std::process::id()));
+    // Three variants of 1 s runs: a CDF with bands and a cost curve, no flat time series.
+    let short = document(&small_variants(), &[1, 2, 3], 2);
+    let files = hedgehog::experiments::plot::write_all(&short, &dir).unwrap();
+    let names: Vec<_> = files.iter().map(|f| f.file_name().unwrap()).collect();
+    assert_eq!(names, ["latency-cdf.svg", "cost-curve.svg"]);
+    let cdf = std::fs::read_to_string(dir.join("latency-cdf.svg")).unwrap();
+    assert_eq!(
+        cdf.matches("<polygon opacity=\"0.15\"").count(),
+        3,
+        "a band per variant"
+    );
+    for v in &short.variants {
+        assert!(
+            text_y(&cdf, &v.label) > 540.0,
+            "{}: legend below the chart",
+            v.label
+        );
+    }
+    // One variant over 30 s: a time series, no cost curve.
+    let mut v = raw("sims/experiments/metastable.json");
+    hedgehog::experiments::vary::apply(&mut v, "load.arrivals.duration_ms", "30000").unwrap();
+    let file = "sims/experiments/metastable.json";
+    let long = sweep::variants(&v, &root().join("sims/experiments"), file, &[]).unwrap();
+    let files = hedgehog::experiments::plot::write_all(&document(&long, &[1, 2], 2), &dir).unwrap();
+    let names: Vec<_> = files.iter().map(|f| f.file_name().unwrap()).collect();
+    assert_eq!(names, ["latency-cdf.svg", "timeseries.svg"]);
+    let ts = std::fs::read_to_string(dir.join("timeseries.svg")).unwrap();
+    assert_eq!(
+        ts.matches("<polygon opacity=\"0.15\"").count(),
+        2,
+        "attempts and goodput bands"
+    );
+    assert!(text_y(&ts, "base") > 720.0, "legend below both panels");
+    let _ = std::fs::remove_dir_all(&dir);
+}
