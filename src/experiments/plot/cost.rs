@@ -23,6 +23,9 @@ struct Point {
     label: String,
 }
 
+/// A point's label: its data coordinates, its pixel, its text.
+type PlacedLabel = ((f64, f64), (i32, i32), String);
+
 /// Index into [`PERCENTILES`] of the percentile to plot.
 fn percentile(sweep: &Sweep) -> usize {
     let fewest = sweep.variants.iter().map(|v| v.tally.requests).min();
@@ -142,19 +145,18 @@ pub(super) fn draw(sweep: &Sweep, path: &Path) -> Res {
                 draw_marker(&chart, (x, y), &s)?;
             }
             // One label per place: points of a series that land on the same pixels share it.
-            let mut labels: Vec<((i32, i32), (f64, f64), String)> = Vec::new();
+            let mut labels: Vec<PlacedLabel> = Vec::new();
             for q in pts {
                 let at = (q.cost.value + dx, q.latency.value);
                 let px = chart.backend_coord(&at);
-                let near = |l: &&mut ((i32, i32), (f64, f64), String)| {
-                    (l.0 .0 - px.0).abs() <= 3 && (l.0 .1 - px.1).abs() <= 3
-                };
+                let near =
+                    |l: &&mut PlacedLabel| (l.1 .0 - px.0).abs() <= 3 && (l.1 .1 - px.1).abs() <= 3;
                 match labels.iter_mut().find(near) {
                     Some(l) => l.2 = format!("{}, {}", l.2, q.label),
-                    None => labels.push((px, at, q.label.clone())),
+                    None => labels.push((at, px, q.label.clone())),
                 }
             }
-            for (_, at, label) in labels {
+            for (at, _, label) in labels {
                 let text = Text::new(label, label_at, ("sans-serif", 12).into_font());
                 chart.draw_series(std::iter::once(EmptyElement::at(at) + text))?;
             }
