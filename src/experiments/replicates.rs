@@ -23,7 +23,7 @@ use std::collections::BTreeMap;
 
 use crate::code::Code;
 use crate::json::{object, Value};
-use crate::sim::load::tally::Tally;
+use crate::sim::load::tally::{Series, Tally};
 use crate::trace::stats::MalformedField;
 
 /// Seed `s` belongs to group `s % GROUPS`.
@@ -74,15 +74,6 @@ pub struct Group {
 /// than a plot has pixels) is not kept, and its plot has no band.
 pub const MAX_SERIES: usize = 2_000;
 
-fn add_series(into: &mut Vec<u64>, from: &[u64]) {
-    if into.len() < from.len() {
-        into.resize(from.len(), 0);
-    }
-    for (a, b) in into.iter_mut().zip(from) {
-        *a += b;
-    }
-}
-
 impl Group {
     /// One seed's group contents, from its tally.
     pub fn of(t: &Tally) -> Group {
@@ -120,8 +111,8 @@ impl Group {
         self.ok += other.ok;
         self.rpcs += other.rpcs;
         self.attempts += other.attempts;
-        add_series(&mut self.attempts_series, &other.attempts_series);
-        add_series(&mut self.goodput_series, &other.goodput_series);
+        Series::add_all(&mut self.attempts_series, &other.attempts_series);
+        Series::add_all(&mut self.goodput_series, &other.goodput_series);
         let (a, b) = (std::mem::take(&mut self.latency), &other.latency);
         let (mut i, mut j) = (0, 0);
         while i < a.len() || j < b.len() {

@@ -52,7 +52,8 @@ impl Series {
         v[i] += n;
     }
 
-    fn add_all(into: &mut Vec<u64>, from: &[u64]) {
+    /// Adds `from` into `into` bucket by bucket, growing `into` as needed.
+    pub(crate) fn add_all(into: &mut Vec<u64>, from: &[u64]) {
         if into.len() < from.len() {
             into.resize(from.len(), 0);
         }
