@@ -7,7 +7,7 @@ use std::process::Command;
 
 use hedgehog::code::Code;
 use hedgehog::experiments::report;
-use hedgehog::experiments::sweep::{self, Sweep, VariantResult};
+use hedgehog::experiments::sweep::{self, Sweep};
 use hedgehog::experiments::vary::Vary;
 use hedgehog::scenario::{scenario_files, Scenario};
 use hedgehog::sim::load::world;
@@ -35,21 +35,8 @@ fn small_variants() -> Vec<sweep::Variant> {
 }
 
 fn document(variants: &[sweep::Variant], seeds: &[u64], jobs: usize) -> Sweep {
-    let tallies = sweep::run(variants, seeds, jobs, &|| {}).unwrap();
-    Sweep {
-        scenario: variants[0].scenario.name.clone(),
-        seeds: sweep::ranges(seeds),
-        shard: None,
-        variants: variants
-            .iter()
-            .zip(tallies)
-            .map(|(v, tally)| VariantResult {
-                label: v.label.clone(),
-                settings: v.settings.clone(),
-                tally,
-            })
-            .collect(),
-    }
+    let totals = sweep::run_replicated(variants, seeds, jobs, &|| {}).unwrap();
+    Sweep::of_variants(variants, sweep::ranges(seeds), None, totals)
 }
 
 #[test]
@@ -302,4 +289,53 @@ fn vary_profile_compares_the_runtimes_on_one_scenario_r63() {
         err.contains("unknown profile \"grpc-rust\"; expected one of: a6,"),
         "{err}"
     );
+}
+
+/// The y of the SVG text element holding `label` (plotters writes the text on its own line).
+fn text_y(svg: &str, label: &str) -> f64 {
+    let at = svg
+        .find(&format!("\n{label}\n"))
+        .unwrap_or_else(|| panic!("no {label}"));
+    let open = &svg[..at][svg[..at].rfind("<text").unwrap()..];
+    let y = &open[open.find(" y=\"").unwrap() + 4..];
+    y[..y.find('"').unwrap()].parse().unwrap()
+}
+
+#[test]
+fn plots_draw_bands_and_keep_legends_below_the_charts() {
+    let dir = std::env::temp_dir().join(format!("hedgehog-plots-{}", std::process::id()));
+    // Three variants of 1 s runs: a CDF with bands and a cost curve, no flat time series.
+    let short = document(&small_variants(), &[1, 2, 3], 2);
+    let files = hedgehog::experiments::plot::write_all(&short, &dir).unwrap();
+    let names: Vec<_> = files.iter().map(|f| f.file_name().unwrap()).collect();
+    assert_eq!(names, ["latency-cdf.svg", "cost-curve.svg"]);
+    let cdf = std::fs::read_to_string(dir.join("latency-cdf.svg")).unwrap();
+    assert_eq!(
+        cdf.matches("<polygon opacity=\"0.15\"").count(),
+        3,
+        "a band per variant"
+    );
+    for v in &short.variants {
+        assert!(
+            text_y(&cdf, &v.label) > 540.0,
+            "{}: legend below the chart",
+            v.label
+        );
+    }
+    // One variant over 30 s: a time series, no cost curve.
+    let mut v = raw("sims/experiments/metastable.json");
+    hedgehog::experiments::vary::apply(&mut v, "load.arrivals.duration_ms", "30000").unwrap();
+    let file = "sims/experiments/metastable.json";
+    let long = sweep::variants(&v, &root().join("sims/experiments"), file, &[]).unwrap();
+    let files = hedgehog::experiments::plot::write_all(&document(&long, &[1, 2], 2), &dir).unwrap();
+    let names: Vec<_> = files.iter().map(|f| f.file_name().unwrap()).collect();
+    assert_eq!(names, ["latency-cdf.svg", "timeseries.svg"]);
+    let ts = std::fs::read_to_string(dir.join("timeseries.svg")).unwrap();
+    assert_eq!(
+        ts.matches("<polygon opacity=\"0.15\"").count(),
+        2,
+        "attempts and goodput bands"
+    );
+    assert!(text_y(&ts, "base") > 720.0, "legend below both panels");
+    let _ = std::fs::remove_dir_all(&dir);
 }

@@ -1,5 +1,6 @@
 //! `hedgehog merge FILES...`: combine the JSON of `sweep --shard K/N` runs into the report one
-//! machine would have printed (exactly: tallies are integers and fixed-bound histograms).
+//! machine would have printed (exactly, intervals included: tallies and replicate groups are
+//! integers and fixed-bound histograms).
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -15,7 +16,8 @@ use super::sweep::emit;
     about = "Merge the JSON of sweep shards into one report",
     long_about = "Merge documents written by `hedgehog sweep --shard K/N` (or `--format json`) \
 for the same scenario and --vary, over disjoint seeds, and print the report one machine running \
-every seed would have printed.\n\n\
+every seed would have printed, 95 % intervals included (the documents keep the per-seed-group \
+summaries the intervals are computed from).\n\n\
 Exit codes: 0 merged, 2 a file is unreadable, not a sweep document, from another scenario or \
 variant set, or overlaps another file's seeds."
 )]

@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use hedgehog::config::warning_line;
-use hedgehog::experiments::sweep::{self, Sweep, VariantResult};
+use hedgehog::experiments::sweep::{self, Sweep};
 use hedgehog::experiments::vary::Vary;
 use hedgehog::experiments::{occ, plot, report};
 
@@ -21,6 +21,9 @@ use super::format::TableFormat;
 (summary mode: no per-event trace), whole seeds in parallel, and report per variant: requests, \
 RPCs, attempts per RPC (amplification), success rate, latency p50/p90/p99/p99.9/max of whole \
 user requests, throttled RPCs and server load. Results are identical for any --jobs.\n\n\
+Each figure but max comes with a 95 % confidence interval (table: value ±h, the larger side; \
+csv: _ci95_lo/_ci95_hi columns; json: \"ci95\": [lo, hi]), a bootstrap over seeds; a \
+percentile resting on too few requests to be bounded is ±inf, with a warning.\n\n\
 --vary PATH=V1,V2,... edits one value of the scenario's JSON per variant (repeat it for a grid); \
 durations such as 5ms are accepted where the file holds a Duration string.\n\n\
 --shard K/N runs the K-th of N disjoint slices of the seeds and writes mergeable JSON; \
@@ -96,7 +99,7 @@ pub fn emit(sweep: &Sweep, format: TableFormat, plot_dir: Option<&Path>, cmd: &s
     let text = match format {
         TableFormat::Table => report::table(sweep),
         TableFormat::Csv => report::csv(sweep),
-        TableFormat::Json => sweep.to_json().to_string() + "\n",
+        TableFormat::Json => report::json(sweep).to_string() + "\n",
     };
     if let Some(dir) = plot_dir {
         match plot::write_all(sweep, dir) {
@@ -196,24 +199,7 @@ pub fn run(args: Args) -> ExitCode {
         Ok(t) => t,
         Err(e) => return usage(e),
     };
-    let name = variants
-        .first()
-        .map(|v| v.scenario.name.clone())
-        .unwrap_or_default();
-    let result = Sweep {
-        scenario: name,
-        seeds: seed_ranges,
-        shard,
-        variants: variants
-            .into_iter()
-            .zip(tallies)
-            .map(|(v, tally)| VariantResult {
-                label: v.label,
-                settings: v.settings,
-                tally,
-            })
-            .collect(),
-    };
+    let result = Sweep::of_variants(&variants, seed_ranges, shard, tallies);
     let format = args.format.unwrap_or(if shard.is_some() {
         TableFormat::Json
     } else {
@@ -222,15 +208,21 @@ pub fn run(args: Args) -> ExitCode {
     emit(&result, format, args.plot.as_deref(), "sweep")
 }
 
+/// Per variant: totals and the seed-group summaries of its intervals.
+type Totals = (
+    hedgehog::sim::load::tally::Tally,
+    hedgehog::experiments::replicates::Replicates,
+);
+
 /// Runs every variant over `seeds` with a progress bar on a terminal.
 fn run_seeds<S: sweep::SeedList + ?Sized>(
     variants: &[sweep::Variant],
     seeds: &S,
     jobs: usize,
-) -> Result<Vec<hedgehog::sim::load::tally::Tally>, hedgehog::experiments::error::WorkersError> {
+) -> Result<Vec<Totals>, hedgehog::experiments::error::WorkersError> {
     let bar = progress((seeds.count() * variants.len()) as u64);
     let tick = || bar.inc(1);
-    let tallies = sweep::run(variants, seeds, jobs, &tick);
+    let tallies = sweep::run_replicated(variants, seeds, jobs, &tick);
     bar.finish_and_clear();
     tallies
 }

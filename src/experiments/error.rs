@@ -160,6 +160,14 @@ pub enum SweepDocError {
         /// The tally reader's words (`runs: expected a non-negative integer`).
         problem: MalformedField,
     },
+    /// A variant's replicate groups (what its intervals are computed from) are malformed.
+    #[error("variants[{index}].{problem}")]
+    Replicates {
+        /// The variant's index.
+        index: usize,
+        /// The reader's words (`replicates.groups[3].ok: expected a non-negative integer`).
+        problem: MalformedField,
+    },
 }
 
 /// Shards that do not add up to one sweep; `file` counts from 1 in the order given.

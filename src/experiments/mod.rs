@@ -7,9 +7,13 @@
 //! one deterministic single-threaded world ([`crate::sim::load::world`]); only whole seeds run
 //! in parallel, and their totals merge exactly ([`crate::sim::load::tally`]).
 
+pub mod bootstrap;
 pub mod error;
+pub mod figures;
+pub mod interval;
 pub mod occ;
 pub mod plot;
+pub mod replicates;
 pub mod report;
 pub mod results;
 pub mod sweep;

@@ -1,13 +1,17 @@
 //! A sweep's results ([`Sweep`]): the document `--format json` and `--shard` write, reading it
 //! back, and merging shards into the report one machine would print.
 //!
-//! Why a merge is exact: every [`Tally`] is integer counts and fixed-bound histograms, so adding
-//! shards in any order gives the bits one run over every seed gives. A merge refuses what would
+//! Why a merge is exact: every [`Tally`] is integer counts and fixed-bound histograms, and the
+//! [`Replicates`] the intervals are computed from are such tallies per group of seeds (a
+//! seed's group depends on the seed alone), so adding shards in any order gives the bits one
+//! run over every seed gives — intervals included. A merge refuses what would
 //! break that: another scenario, other variants, overlapping seeds, other time buckets.
 
 use crate::json::{object, Map, Value};
 
 use super::error::{MergeError, SweepDocError};
+use super::replicates::Replicates;
+use super::sweep::Variant;
 use crate::sim::load::tally::Tally;
 
 /// One variant's results.
@@ -19,6 +23,9 @@ pub struct VariantResult {
     pub settings: Vec<(String, String)>,
     /// Totals over the seeds.
     pub tally: Tally,
+    /// Per-seed-group summaries, what the 95 % intervals are computed from (empty in a
+    /// document written before they existed: no intervals then).
+    pub replicates: Replicates,
 }
 
 /// A sweep's results: what `--format json` and `--shard` write and `hedgehog merge` reads.
@@ -35,6 +42,34 @@ pub struct Sweep {
 }
 
 impl Sweep {
+    /// The results of running `variants` over `seeds` (inclusive ranges): per variant, its
+    /// totals and replicate groups from [`super::sweep::run_replicated`], in the same order.
+    pub fn of_variants(
+        variants: &[Variant],
+        seeds: Vec<(u64, u64)>,
+        shard: Option<(usize, usize)>,
+        totals: Vec<(Tally, Replicates)>,
+    ) -> Sweep {
+        Sweep {
+            scenario: variants
+                .first()
+                .map(|v| v.scenario.name.clone())
+                .unwrap_or_default(),
+            seeds,
+            shard,
+            variants: variants
+                .iter()
+                .zip(totals)
+                .map(|(v, (tally, replicates))| VariantResult {
+                    label: v.label.clone(),
+                    settings: v.settings.clone(),
+                    tally,
+                    replicates,
+                })
+                .collect(),
+        }
+    }
+
     /// Number of seeds.
     pub fn seed_count(&self) -> u64 {
         self.seeds.iter().map(|(a, b)| b - a + 1).sum()
@@ -51,7 +86,8 @@ impl Sweep {
                     .iter()
                     .map(|(p, v)| (p.clone(), Value::String(v.clone())))
                     .collect();
-                object! {"label": label, "vary": set, "tally": t.to_json()}
+                object! {"label": label, "vary": set, "tally": t.to_json(),
+                "replicates": r.replicates.to_json()}
             })
             .collect();
         let mut v = object! {"hedgehog_sweep": 1, "scenario": &self.scenario,
@@ -109,10 +145,17 @@ impl Sweep {
                     .collect();
                 let tally = Tally::from_json(x.get("tally").unwrap_or(&Value::Null))
                     .map_err(|problem| SweepDocError::Tally { index: i, problem })?;
+                // Optional: documents written before the intervals have no replicate groups.
+                let replicates = match x.get("replicates") {
+                    None => Replicates::default(),
+                    Some(r) => Replicates::from_json(r)
+                        .map_err(|problem| SweepDocError::Replicates { index: i, problem })?,
+                };
                 Ok(VariantResult {
                     label: label.to_string(),
                     settings,
                     tally,
+                    replicates,
                 })
             })
             .collect::<Result<Vec<_>, SweepDocError>>()?;
@@ -180,6 +223,7 @@ impl Sweep {
             }
             for (mine, theirs) in out.variants.iter_mut().zip(&p.variants) {
                 mine.tally.merge(&theirs.tally);
+                mine.replicates.merge(&theirs.replicates);
             }
         }
         Ok(out)

@@ -13,6 +13,7 @@ use crate::json::Value;
 use rayon::prelude::*;
 
 use super::error::{SeedsError, VariantError, WorkersError};
+use super::replicates::Replicates;
 pub use super::results::{Sweep, VariantResult};
 use super::vary::{apply, Vary};
 use crate::scenario::Scenario;
@@ -181,29 +182,49 @@ pub fn ranges(seeds: &[u64]) -> Vec<(u64, u64)> {
 }
 
 /// Runs every variant for every seed on `jobs` threads; `tick` is called after each run.
-/// The result does not depend on `jobs` (see the module docs).
+/// The result does not depend on `jobs` (see the module docs). The totals only; see
+/// [`run_replicated`] for what the 95 % intervals need as well.
 pub fn run<S: SeedList + ?Sized>(
     variants: &[Variant],
     seeds: &S,
     jobs: usize,
     tick: &(dyn Fn() + Sync),
 ) -> Result<Vec<Tally>, WorkersError> {
+    Ok(run_replicated(variants, seeds, jobs, tick)?
+        .into_iter()
+        .map(|(t, _)| t)
+        .collect())
+}
+
+/// Per variant, the totals and the seed-group summaries its intervals are computed from.
+type Totals = (Tally, Replicates);
+
+/// [`run`], keeping per variant the [`Replicates`] (seed-group summaries) beside the totals;
+/// both fold exactly, so the result does not depend on `jobs` either.
+pub fn run_replicated<S: SeedList + ?Sized>(
+    variants: &[Variant],
+    seeds: &S,
+    jobs: usize,
+    tick: &(dyn Fn() + Sync),
+) -> Result<Vec<Totals>, WorkersError> {
     let per_variant = seeds.count();
     let runs = variants.len().saturating_mul(per_variant);
-    let empty = || -> Vec<Option<Tally>> { variants.iter().map(|_| None).collect() };
-    let fold = |mut acc: Vec<Option<Tally>>, (v, t): (usize, Tally)| {
-        match &mut acc[v] {
-            Some(a) => a.merge(&t),
-            slot => *slot = Some(t),
+    let empty = || -> Vec<Option<Totals>> { variants.iter().map(|_| None).collect() };
+    let add = |slot: &mut Option<Totals>, (t, r): Totals| match slot {
+        Some((a, b)) => {
+            a.merge(&t);
+            b.merge(&r);
         }
+        None => *slot = Some((t, r)),
+    };
+    let fold = |mut acc: Vec<Option<Totals>>, (v, totals): (usize, Totals)| {
+        add(&mut acc[v], totals);
         acc
     };
-    let join = |mut a: Vec<Option<Tally>>, b: Vec<Option<Tally>>| {
+    let join = |mut a: Vec<Option<Totals>>, b: Vec<Option<Totals>>| {
         for (x, y) in a.iter_mut().zip(b) {
-            match (x.as_mut(), y) {
-                (Some(x), Some(y)) => x.merge(&y),
-                (None, y) => *x = y,
-                (_, None) => {}
+            if let Some(y) = y {
+                add(x, y);
             }
         }
         a
@@ -215,8 +236,9 @@ pub fn run<S: SeedList + ?Sized>(
             .map(|i| {
                 let (v, seed) = (i / per_variant, seeds.nth(i % per_variant));
                 let t = world::tally(&variants[v].scenario, seed);
+                let r = Replicates::of_seed(seed, &t);
                 tick();
-                (v, t)
+                (v, (t, r))
             })
             .fold(empty, fold)
             .reduce(empty, join)
@@ -226,7 +248,8 @@ pub fn run<S: SeedList + ?Sized>(
         .zip(variants)
         .map(|(t, v)| {
             t.unwrap_or_else(|| {
-                Tally::new(v.scenario.load.as_ref().map_or(1_000_000_000, |l| l.series))
+                let bucket = v.scenario.load.as_ref().map_or(1_000_000_000, |l| l.series);
+                (Tally::new(bucket), Replicates::default())
             })
         })
         .collect())

@@ -128,11 +128,18 @@ impl LatencyStats {
     /// so a round trip through JSON changes nothing.
     pub fn histogram_json(&self) -> Value {
         let buckets: Vec<Value> = self
-            .histogram
-            .iter_recorded()
-            .map(|v| Value::from(vec![v.value_iterated_to(), v.count_at_value()]))
+            .buckets()
+            .map(|(value, count)| Value::from(vec![value, count]))
             .collect();
         Value::Array(buckets)
+    }
+
+    /// `(value, count)` per non-empty bucket, ascending; `value` is the bucket's highest
+    /// equivalent value (as in [`LatencyStats::histogram_json`]).
+    pub fn buckets(&self) -> impl Iterator<Item = (Nanos, u64)> + '_ {
+        self.histogram
+            .iter_recorded()
+            .map(|v| (v.value_iterated_to(), v.count_at_value()))
     }
 
     /// Reads the lossless form back from an object's `statuses` ([`LatencyStats::statuses_json`])

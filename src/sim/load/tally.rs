@@ -52,7 +52,8 @@ impl Series {
         v[i] += n;
     }
 
-    fn add_all(into: &mut Vec<u64>, from: &[u64]) {
+    /// Adds `from` into `into` bucket by bucket, growing `into` as needed.
+    pub(crate) fn add_all(into: &mut Vec<u64>, from: &[u64]) {
         if into.len() < from.len() {
             into.resize(from.len(), 0);
         }
@@ -186,6 +187,12 @@ impl Tally {
     /// `(latency, fraction of requests at or below it)` for each non-empty bucket: the CDF.
     pub fn cdf(&self) -> Vec<(Nanos, f64)> {
         self.latency.cdf()
+    }
+
+    /// `(latency, requests)` per non-empty histogram bucket, ascending (the bucket's highest
+    /// equivalent value, as in the JSON form).
+    pub fn latency_buckets(&self) -> impl Iterator<Item = (Nanos, u64)> + '_ {
+        self.latency.buckets()
     }
 
     /// Requests that ended with `code`.
