@@ -12,8 +12,8 @@
 //! shortest spelling), and the text pieces are the people's layout.
 
 use super::bytes::{
-    debug_str, json_str, json_str_or_null, ms_json, ms_json_or_null, ms_text, pad_to, right,
-    trim_end, uint, uint_or_null,
+    debug_str, json_str, json_str_or_null, ms_json, ms_json_or_null, ms_text, name_str, pad_to,
+    right, trim_end, uint, uint_or_null,
 };
 use super::Format;
 use crate::time::Nanos;
@@ -127,7 +127,7 @@ pub fn event(format: Format, out: &mut Vec<u8>, e: &EventLine<'_>, first: bool) 
             out.extend_from_slice(b",\"attempt\":");
             uint_or_null(out, e.attempt);
             out.extend_from_slice(b",\"kind\":");
-            json_str(out, e.kind.as_str());
+            name_str(out, e.kind.as_str());
             out.extend_from_slice(b",\"detail\":");
             json_str(out, e.detail);
             out.push(b'}');
@@ -142,9 +142,9 @@ pub fn event(format: Format, out: &mut Vec<u8>, e: &EventLine<'_>, first: bool) 
             uint(out, e.call);
             out.extend_from_slice(b", attempt: ");
             uint_or_null(out, e.attempt);
-            out.extend_from_slice(b", kind: \"");
-            out.extend_from_slice(e.kind.as_str().as_bytes());
-            out.extend_from_slice(b"\", detail: ");
+            out.extend_from_slice(b", kind: ");
+            name_str(out, e.kind.as_str());
+            out.extend_from_slice(b", detail: ");
             json_str(out, e.detail);
             out.extend_from_slice(b"}\n");
         }
@@ -194,7 +194,7 @@ fn json_call(out: &mut Vec<u8>, c: &CallRecord) {
     out.extend_from_slice(b"{\"call\":");
     uint(out, c.call);
     out.extend_from_slice(b",\"status\":");
-    json_str(out, c.status.name());
+    name_str(out, c.status.name());
     out.extend_from_slice(b",\"message\":");
     json_str_or_null(out, c.message.as_deref());
     out.extend_from_slice(b",\"started_ms\":");
@@ -215,7 +215,10 @@ fn json_call(out: &mut Vec<u8>, c: &CallRecord) {
         out.extend_from_slice(b",\"ended_ms\":");
         ms_json_or_null(out, a.ended);
         out.extend_from_slice(b",\"outcome\":");
-        json_str_or_null(out, a.outcome.map(Outcome::as_str));
+        match a.outcome {
+            Some(o) => name_str(out, o.as_str()),
+            None => out.extend_from_slice(b"null"),
+        }
         out.extend_from_slice(if a.committed {
             b",\"committed\":true,\"pushback_ms\":"
         } else {
@@ -233,9 +236,9 @@ fn json_call(out: &mut Vec<u8>, c: &CallRecord) {
 fn yaml_call(out: &mut Vec<u8>, c: &CallRecord) {
     out.extend_from_slice(b"  - call: ");
     uint(out, c.call);
-    out.extend_from_slice(b"\n    status: \"");
-    out.extend_from_slice(c.status.name().as_bytes());
-    out.extend_from_slice(b"\"\n    message: ");
+    out.extend_from_slice(b"\n    status: ");
+    name_str(out, c.status.name());
+    out.extend_from_slice(b"\n    message: ");
     json_str_or_null(out, c.message.as_deref());
     out.extend_from_slice(b"\n    started_ms: ");
     ms_json(out, c.started);
@@ -262,9 +265,8 @@ fn yaml_attempt(out: &mut Vec<u8>, a: &AttemptRecord) {
     ms_json_or_null(out, a.ended);
     match a.outcome {
         Some(o) => {
-            out.extend_from_slice(b", outcome: \"");
-            out.extend_from_slice(o.as_str().as_bytes());
-            out.push(b'"');
+            out.extend_from_slice(b", outcome: ");
+            name_str(out, o.as_str());
         }
         None => out.extend_from_slice(b", outcome: null"),
     }
