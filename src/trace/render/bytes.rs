@@ -81,17 +81,19 @@ pub(crate) fn is_plain(s: &str) -> bool {
 /// by construction, so it is copied without looking at it.
 pub fn name_str(out: &mut Vec<u8>, name: &'static str) {
     debug_assert!(is_plain(name), "{name}");
+    quoted(out, name);
+}
+
+fn quoted(out: &mut Vec<u8>, s: &str) {
     out.push(b'"');
-    out.extend_from_slice(name.as_bytes());
+    out.extend_from_slice(s.as_bytes());
     out.push(b'"');
 }
 
 /// Appends `s` as a JSON string, as serde_json writes it.
 pub fn json_str(out: &mut Vec<u8>, s: &str) {
     if is_plain(s) {
-        out.push(b'"');
-        out.extend_from_slice(s.as_bytes());
-        out.push(b'"');
+        quoted(out, s);
     } else {
         let _ = serde_json::to_writer(&mut *out, s);
     }
@@ -99,12 +101,10 @@ pub fn json_str(out: &mut Vec<u8>, s: &str) {
 
 /// Appends `s` as `{:?}` prints it.
 pub fn debug_str(out: &mut Vec<u8>, s: &str) {
+    use std::io::Write as _;
     if is_plain(s) {
-        out.push(b'"');
-        out.extend_from_slice(s.as_bytes());
-        out.push(b'"');
+        quoted(out, s);
     } else {
-        use std::io::Write as _;
         let _ = write!(out, "{s:?}");
     }
 }

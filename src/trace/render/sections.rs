@@ -120,33 +120,15 @@ pub fn event(format: Format, out: &mut Vec<u8>, e: &EventLine<'_>, first: bool) 
             if !first {
                 out.push(b',');
             }
-            out.extend_from_slice(b"{\"at_ms\":");
-            ms_json(out, e.at);
-            out.extend_from_slice(b",\"call\":");
-            uint(out, e.call);
-            out.extend_from_slice(b",\"attempt\":");
-            uint_or_null(out, e.attempt);
-            out.extend_from_slice(b",\"kind\":");
-            name_str(out, e.kind.as_str());
-            out.extend_from_slice(b",\"detail\":");
-            json_str(out, e.detail);
-            out.push(b'}');
+            event_fields(&mut Fields::open(out, Style::Json), e);
         }
         Format::Yaml => {
             if first {
                 out.extend_from_slice(b"events:\n");
             }
-            out.extend_from_slice(b"  - {at_ms: ");
-            ms_json(out, e.at);
-            out.extend_from_slice(b", call: ");
-            uint(out, e.call);
-            out.extend_from_slice(b", attempt: ");
-            uint_or_null(out, e.attempt);
-            out.extend_from_slice(b", kind: ");
-            name_str(out, e.kind.as_str());
-            out.extend_from_slice(b", detail: ");
-            json_str(out, e.detail);
-            out.extend_from_slice(b"}\n");
+            out.extend_from_slice(b"  - ");
+            event_fields(&mut Fields::open(out, Style::YamlFlow), e);
+            out.push(b'\n');
         }
         Format::Text => {
             if first {
@@ -191,59 +173,23 @@ pub fn end(format: Format, out: &mut Vec<u8>, any: bool) {
 
 /// A call as its `Serialize` impl writes it (json.rs), field for field.
 fn json_call(out: &mut Vec<u8>, c: &CallRecord) {
-    out.extend_from_slice(b"{\"call\":");
-    uint(out, c.call);
-    out.extend_from_slice(b",\"status\":");
-    name_str(out, c.status.name());
-    out.extend_from_slice(b",\"message\":");
-    json_str_or_null(out, c.message.as_deref());
-    out.extend_from_slice(b",\"started_ms\":");
-    ms_json(out, c.started);
-    out.extend_from_slice(b",\"ended_ms\":");
-    ms_json(out, c.ended);
-    out.extend_from_slice(b",\"attempts\":[");
+    let mut f = Fields::open(out, Style::Json);
+    call_head(&mut f, c);
+    let out = f.key("attempts");
+    out.push(b'[');
     for (i, a) in c.attempts.iter().enumerate() {
         if i > 0 {
             out.push(b',');
         }
-        out.extend_from_slice(b"{\"attempt\":");
-        uint(out, a.attempt.into());
-        out.extend_from_slice(b",\"previous\":");
-        uint_or_null(out, a.previous);
-        out.extend_from_slice(b",\"sent_ms\":");
-        ms_json(out, a.sent);
-        out.extend_from_slice(b",\"ended_ms\":");
-        ms_json_or_null(out, a.ended);
-        out.extend_from_slice(b",\"outcome\":");
-        match a.outcome {
-            Some(o) => name_str(out, o.as_str()),
-            None => out.extend_from_slice(b"null"),
-        }
-        out.extend_from_slice(if a.committed {
-            b",\"committed\":true,\"pushback_ms\":"
-        } else {
-            b",\"committed\":false,\"pushback_ms\":"
-        });
-        json_str_or_null(out, a.pushback.as_deref());
-        if a.transparent {
-            out.extend_from_slice(b",\"transparent\":true");
-        }
-        out.push(b'}');
+        attempt_fields(&mut Fields::open(out, Style::Json), a);
     }
-    out.extend_from_slice(b"]}");
+    out.push(b']');
+    f.close();
 }
 
 fn yaml_call(out: &mut Vec<u8>, c: &CallRecord) {
-    out.extend_from_slice(b"  - call: ");
-    uint(out, c.call);
-    out.extend_from_slice(b"\n    status: ");
-    name_str(out, c.status.name());
-    out.extend_from_slice(b"\n    message: ");
-    json_str_or_null(out, c.message.as_deref());
-    out.extend_from_slice(b"\n    started_ms: ");
-    ms_json(out, c.started);
-    out.extend_from_slice(b"\n    ended_ms: ");
-    ms_json(out, c.ended);
+    out.extend_from_slice(b"  - ");
+    call_head(&mut Fields::open(out, Style::YamlBlock), c);
     if c.attempts.is_empty() {
         out.extend_from_slice(b"\n    attempts: []\n");
         return;
@@ -254,32 +200,108 @@ fn yaml_call(out: &mut Vec<u8>, c: &CallRecord) {
     }
 }
 
+/// A call's fields before its attempts.
+fn call_head(f: &mut Fields<'_>, c: &CallRecord) {
+    uint(f.key("call"), c.call);
+    name_str(f.key("status"), c.status.name());
+    json_str_or_null(f.key("message"), c.message.as_deref());
+    ms_json(f.key("started_ms"), c.started);
+    ms_json(f.key("ended_ms"), c.ended);
+}
+
 fn yaml_attempt(out: &mut Vec<u8>, a: &AttemptRecord) {
-    out.extend_from_slice(b"      - {attempt: ");
-    uint(out, a.attempt.into());
-    out.extend_from_slice(b", previous: ");
-    uint_or_null(out, a.previous);
-    out.extend_from_slice(b", sent_ms: ");
-    ms_json(out, a.sent);
-    out.extend_from_slice(b", ended_ms: ");
-    ms_json_or_null(out, a.ended);
-    match a.outcome {
-        Some(o) => {
-            out.extend_from_slice(b", outcome: ");
-            name_str(out, o.as_str());
+    out.extend_from_slice(b"      - ");
+    attempt_fields(&mut Fields::open(out, Style::YamlFlow), a);
+    out.push(b'\n');
+}
+
+/// How a record's fields are separated: the formats print calls, attempts and events with the
+/// same keys in the same order and the same value spellings, and differ only in this.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Style {
+    /// `{"key":value,…}`
+    Json,
+    /// `{key: value, …}` on one line (attempts and events in YAML).
+    YamlFlow,
+    /// `key: value` lines under a list item (a call in YAML); no braces.
+    YamlBlock,
+}
+
+/// Writes one record's fields in a [`Style`].
+struct Fields<'o> {
+    out: &'o mut Vec<u8>,
+    style: Style,
+    first: bool,
+}
+
+impl<'o> Fields<'o> {
+    fn open(out: &'o mut Vec<u8>, style: Style) -> Self {
+        if style != Style::YamlBlock {
+            out.push(b'{');
         }
-        None => out.extend_from_slice(b", outcome: null"),
+        Fields {
+            out,
+            style,
+            first: true,
+        }
     }
-    out.extend_from_slice(if a.committed {
-        b", committed: true, pushback_ms: "
-    } else {
-        b", committed: false, pushback_ms: "
-    });
-    json_str_or_null(out, a.pushback.as_deref());
+
+    /// Writes the separator and `key`; the value goes into the returned buffer.
+    fn key(&mut self, key: &str) -> &mut Vec<u8> {
+        let out = &mut *self.out;
+        if !std::mem::take(&mut self.first) {
+            out.extend_from_slice(match self.style {
+                Style::Json => b",",
+                Style::YamlFlow => b", ",
+                Style::YamlBlock => b"\n    ",
+            });
+        }
+        if self.style == Style::Json {
+            out.push(b'"');
+            out.extend_from_slice(key.as_bytes());
+            out.extend_from_slice(b"\":");
+        } else {
+            out.extend_from_slice(key.as_bytes());
+            out.extend_from_slice(b": ");
+        }
+        out
+    }
+
+    fn close(&mut self) {
+        if self.style != Style::YamlBlock {
+            self.out.push(b'}');
+        }
+    }
+}
+
+/// An attempt, as `AttemptRecord`'s `Serialize` impl writes it (json.rs); `transparent` only
+/// when true.
+fn attempt_fields(f: &mut Fields<'_>, a: &AttemptRecord) {
+    uint(f.key("attempt"), a.attempt.into());
+    uint_or_null(f.key("previous"), a.previous);
+    ms_json(f.key("sent_ms"), a.sent);
+    ms_json_or_null(f.key("ended_ms"), a.ended);
+    match a.outcome {
+        Some(o) => name_str(f.key("outcome"), o.as_str()),
+        None => f.key("outcome").extend_from_slice(b"null"),
+    }
+    let committed: &[u8] = if a.committed { b"true" } else { b"false" };
+    f.key("committed").extend_from_slice(committed);
+    json_str_or_null(f.key("pushback_ms"), a.pushback.as_deref());
     if a.transparent {
-        out.extend_from_slice(b", transparent: true");
+        f.key("transparent").extend_from_slice(b"true");
     }
-    out.extend_from_slice(b"}\n");
+    f.close();
+}
+
+/// An event, as `EventLine`'s `Serialize` impl writes it (json.rs).
+fn event_fields(f: &mut Fields<'_>, e: &EventLine<'_>) {
+    ms_json(f.key("at_ms"), e.at);
+    uint(f.key("call"), e.call);
+    uint_or_null(f.key("attempt"), e.attempt);
+    name_str(f.key("kind"), e.kind.as_str());
+    json_str(f.key("detail"), e.detail);
+    f.close();
 }
 
 fn text_call(out: &mut Vec<u8>, c: &CallRecord) {
