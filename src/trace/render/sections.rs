@@ -19,6 +19,13 @@ use super::Format;
 use crate::time::Nanos;
 use crate::trace::{AttemptRecord, CallRecord, EventKind, Outcome};
 
+/// `key!(f, "name")`: [`Fields::key`] with the name spelled for both styles at compile time.
+macro_rules! key {
+    ($fields:expr, $name:literal) => {
+        $fields.key(concat!("\"", $name, "\":"), concat!($name, ": "))
+    };
+}
+
 /// One line of the event log, borrowed: what [`crate::trace::TraceEvent`] holds, with its
 /// detail text wherever it was rendered.
 #[derive(Clone, Copy, Debug)]
@@ -120,14 +127,14 @@ pub fn event(format: Format, out: &mut Vec<u8>, e: &EventLine<'_>, first: bool) 
             if !first {
                 out.push(b',');
             }
-            event_fields(&mut Fields::open(out, Style::Json), e);
+            event_fields(&mut Fields::<JSON>::open(out), e);
         }
         Format::Yaml => {
             if first {
                 out.extend_from_slice(b"events:\n");
             }
             out.extend_from_slice(b"  - ");
-            event_fields(&mut Fields::open(out, Style::YamlFlow), e);
+            event_fields(&mut Fields::<YAML_FLOW>::open(out), e);
             out.push(b'\n');
         }
         Format::Text => {
@@ -173,15 +180,15 @@ pub fn end(format: Format, out: &mut Vec<u8>, any: bool) {
 
 /// A call as its `Serialize` impl writes it (json.rs), field for field.
 fn json_call(out: &mut Vec<u8>, c: &CallRecord) {
-    let mut f = Fields::open(out, Style::Json);
+    let mut f = Fields::<JSON>::open(out);
     call_head(&mut f, c);
-    let out = f.key("attempts");
+    let out = key!(f, "attempts");
     out.push(b'[');
     for (i, a) in c.attempts.iter().enumerate() {
         if i > 0 {
             out.push(b',');
         }
-        attempt_fields(&mut Fields::open(out, Style::Json), a);
+        attempt_fields(&mut Fields::<JSON>::open(out), a);
     }
     out.push(b']');
     f.close();
@@ -189,7 +196,7 @@ fn json_call(out: &mut Vec<u8>, c: &CallRecord) {
 
 fn yaml_call(out: &mut Vec<u8>, c: &CallRecord) {
     out.extend_from_slice(b"  - ");
-    call_head(&mut Fields::open(out, Style::YamlBlock), c);
+    call_head(&mut Fields::<YAML_BLOCK>::open(out), c);
     if c.attempts.is_empty() {
         out.extend_from_slice(b"\n    attempts: []\n");
         return;
@@ -201,74 +208,66 @@ fn yaml_call(out: &mut Vec<u8>, c: &CallRecord) {
 }
 
 /// A call's fields before its attempts.
-fn call_head(f: &mut Fields<'_>, c: &CallRecord) {
-    uint(f.key("call"), c.call);
-    name_str(f.key("status"), c.status.name());
-    json_str_or_null(f.key("message"), c.message.as_deref());
-    ms_json(f.key("started_ms"), c.started);
-    ms_json(f.key("ended_ms"), c.ended);
+fn call_head<const S: u8>(f: &mut Fields<'_, S>, c: &CallRecord) {
+    uint(key!(f, "call"), c.call);
+    name_str(key!(f, "status"), c.status.name());
+    json_str_or_null(key!(f, "message"), c.message.as_deref());
+    ms_json(key!(f, "started_ms"), c.started);
+    ms_json(key!(f, "ended_ms"), c.ended);
 }
 
 fn yaml_attempt(out: &mut Vec<u8>, a: &AttemptRecord) {
     out.extend_from_slice(b"      - ");
-    attempt_fields(&mut Fields::open(out, Style::YamlFlow), a);
+    attempt_fields(&mut Fields::<YAML_FLOW>::open(out), a);
     out.push(b'\n');
 }
 
 /// How a record's fields are separated: the formats print calls, attempts and events with the
-/// same keys in the same order and the same value spellings, and differ only in this.
-#[derive(Clone, Copy, PartialEq, Eq)]
-enum Style {
-    /// `{"key":value,…}`
-    Json,
-    /// `{key: value, …}` on one line (attempts and events in YAML).
-    YamlFlow,
-    /// `key: value` lines under a list item (a call in YAML); no braces.
-    YamlBlock,
-}
+/// same keys in the same order and the same value spellings, and differ only in this. A const
+/// parameter, so each writer is compiled once per style with its separators as constants.
+///
+/// `{"key":value,…}`
+const JSON: u8 = 0;
+/// `{key: value, …}` on one line (attempts and events in YAML).
+const YAML_FLOW: u8 = 1;
+/// `key: value` lines under a list item (a call in YAML); no braces.
+const YAML_BLOCK: u8 = 2;
 
-/// Writes one record's fields in a [`Style`].
-struct Fields<'o> {
+/// Writes one record's fields in a style (above).
+struct Fields<'o, const STYLE: u8> {
     out: &'o mut Vec<u8>,
-    style: Style,
     first: bool,
 }
 
-impl<'o> Fields<'o> {
-    fn open(out: &'o mut Vec<u8>, style: Style) -> Self {
-        if style != Style::YamlBlock {
+impl<'o, const STYLE: u8> Fields<'o, STYLE> {
+    #[inline(always)]
+    fn open(out: &'o mut Vec<u8>) -> Self {
+        if STYLE != YAML_BLOCK {
             out.push(b'{');
         }
-        Fields {
-            out,
-            style,
-            first: true,
-        }
+        Fields { out, first: true }
     }
 
-    /// Writes the separator and `key`; the value goes into the returned buffer.
-    fn key(&mut self, key: &str) -> &mut Vec<u8> {
+    /// Writes the separator and a key, given as this style spells it (`"key":` in JSON,
+    /// `key: ` in YAML: [`key!`] writes both from the name); the value goes into the returned
+    /// buffer.
+    #[inline(always)]
+    fn key(&mut self, json: &'static str, yaml: &'static str) -> &mut Vec<u8> {
         let out = &mut *self.out;
         if !std::mem::take(&mut self.first) {
-            out.extend_from_slice(match self.style {
-                Style::Json => b",",
-                Style::YamlFlow => b", ",
-                Style::YamlBlock => b"\n    ",
-            });
+            match STYLE {
+                JSON => out.push(b','),
+                YAML_FLOW => out.extend_from_slice(b", "),
+                _ => out.extend_from_slice(b"\n    "),
+            }
         }
-        if self.style == Style::Json {
-            out.push(b'"');
-            out.extend_from_slice(key.as_bytes());
-            out.extend_from_slice(b"\":");
-        } else {
-            out.extend_from_slice(key.as_bytes());
-            out.extend_from_slice(b": ");
-        }
+        out.extend_from_slice(if STYLE == JSON { json } else { yaml }.as_bytes());
         out
     }
 
+    #[inline(always)]
     fn close(&mut self) {
-        if self.style != Style::YamlBlock {
+        if STYLE != YAML_BLOCK {
             self.out.push(b'}');
         }
     }
@@ -276,31 +275,31 @@ impl<'o> Fields<'o> {
 
 /// An attempt, as `AttemptRecord`'s `Serialize` impl writes it (json.rs); `transparent` only
 /// when true.
-fn attempt_fields(f: &mut Fields<'_>, a: &AttemptRecord) {
-    uint(f.key("attempt"), a.attempt.into());
-    uint_or_null(f.key("previous"), a.previous);
-    ms_json(f.key("sent_ms"), a.sent);
-    ms_json_or_null(f.key("ended_ms"), a.ended);
+fn attempt_fields<const S: u8>(f: &mut Fields<'_, S>, a: &AttemptRecord) {
+    uint(key!(f, "attempt"), a.attempt.into());
+    uint_or_null(key!(f, "previous"), a.previous);
+    ms_json(key!(f, "sent_ms"), a.sent);
+    ms_json_or_null(key!(f, "ended_ms"), a.ended);
     match a.outcome {
-        Some(o) => name_str(f.key("outcome"), o.as_str()),
-        None => f.key("outcome").extend_from_slice(b"null"),
+        Some(o) => name_str(key!(f, "outcome"), o.as_str()),
+        None => key!(f, "outcome").extend_from_slice(b"null"),
     }
     let committed: &[u8] = if a.committed { b"true" } else { b"false" };
-    f.key("committed").extend_from_slice(committed);
-    json_str_or_null(f.key("pushback_ms"), a.pushback.as_deref());
+    key!(f, "committed").extend_from_slice(committed);
+    json_str_or_null(key!(f, "pushback_ms"), a.pushback.as_deref());
     if a.transparent {
-        f.key("transparent").extend_from_slice(b"true");
+        key!(f, "transparent").extend_from_slice(b"true");
     }
     f.close();
 }
 
 /// An event, as `EventLine`'s `Serialize` impl writes it (json.rs).
-fn event_fields(f: &mut Fields<'_>, e: &EventLine<'_>) {
-    ms_json(f.key("at_ms"), e.at);
-    uint(f.key("call"), e.call);
-    uint_or_null(f.key("attempt"), e.attempt);
-    name_str(f.key("kind"), e.kind.as_str());
-    json_str(f.key("detail"), e.detail);
+fn event_fields<const S: u8>(f: &mut Fields<'_, S>, e: &EventLine<'_>) {
+    ms_json(key!(f, "at_ms"), e.at);
+    uint(key!(f, "call"), e.call);
+    uint_or_null(key!(f, "attempt"), e.attempt);
+    name_str(key!(f, "kind"), e.kind.as_str());
+    json_str(key!(f, "detail"), e.detail);
     f.close();
 }
 
