@@ -9,6 +9,7 @@
 //! line per changed record; strings are JSON-quoted, which is valid YAML.
 
 pub(crate) mod bytes;
+mod fields;
 mod json;
 pub(crate) mod sections;
 mod yaml;

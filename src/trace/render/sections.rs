@@ -11,20 +11,11 @@
 //! pieces write each record's flow line (strings JSON-quoted and floats in serde_json's
 //! shortest spelling), and the text pieces are the people's layout.
 
-use super::bytes::{
-    debug_str, json_str, json_str_or_null, ms_json, ms_json_or_null, ms_text, name_str, pad_to,
-    right, trim_end, uint, uint_or_null,
-};
+use super::bytes::{debug_str, json_str, ms_text, pad_to, right, trim_end, uint};
+use super::fields::{attempt_fields, call_head, event_fields, Fields, JSON, YAML_BLOCK, YAML_FLOW};
 use super::Format;
 use crate::time::Nanos;
 use crate::trace::{AttemptRecord, CallRecord, EventKind, Outcome};
-
-/// `key!(f, "name")`: [`Fields::key`] with the name spelled for both styles at compile time.
-macro_rules! key {
-    ($fields:expr, $name:literal) => {
-        $fields.key(concat!("\"", $name, "\":"), concat!($name, ": "))
-    };
-}
 
 /// One line of the event log, borrowed: what [`crate::trace::TraceEvent`] holds, with its
 /// detail text wherever it was rendered.
@@ -182,7 +173,7 @@ pub fn end(format: Format, out: &mut Vec<u8>, any: bool) {
 fn json_call(out: &mut Vec<u8>, c: &CallRecord) {
     let mut f = Fields::<JSON>::open(out);
     call_head(&mut f, c);
-    let out = key!(f, "attempts");
+    let out = f.key("\"attempts\":", "attempts: ");
     out.push(b'[');
     for (i, a) in c.attempts.iter().enumerate() {
         if i > 0 {
@@ -207,100 +198,10 @@ fn yaml_call(out: &mut Vec<u8>, c: &CallRecord) {
     }
 }
 
-/// A call's fields before its attempts.
-fn call_head<const S: u8>(f: &mut Fields<'_, S>, c: &CallRecord) {
-    uint(key!(f, "call"), c.call);
-    name_str(key!(f, "status"), c.status.name());
-    json_str_or_null(key!(f, "message"), c.message.as_deref());
-    ms_json(key!(f, "started_ms"), c.started);
-    ms_json(key!(f, "ended_ms"), c.ended);
-}
-
 fn yaml_attempt(out: &mut Vec<u8>, a: &AttemptRecord) {
     out.extend_from_slice(b"      - ");
     attempt_fields(&mut Fields::<YAML_FLOW>::open(out), a);
     out.push(b'\n');
-}
-
-/// How a record's fields are separated: the formats print calls, attempts and events with the
-/// same keys in the same order and the same value spellings, and differ only in this. A const
-/// parameter, so each writer is compiled once per style with its separators as constants.
-///
-/// `{"key":value,…}`
-const JSON: u8 = 0;
-/// `{key: value, …}` on one line (attempts and events in YAML).
-const YAML_FLOW: u8 = 1;
-/// `key: value` lines under a list item (a call in YAML); no braces.
-const YAML_BLOCK: u8 = 2;
-
-/// Writes one record's fields in a style (above).
-struct Fields<'o, const STYLE: u8> {
-    out: &'o mut Vec<u8>,
-    first: bool,
-}
-
-impl<'o, const STYLE: u8> Fields<'o, STYLE> {
-    #[inline(always)]
-    fn open(out: &'o mut Vec<u8>) -> Self {
-        if STYLE != YAML_BLOCK {
-            out.push(b'{');
-        }
-        Fields { out, first: true }
-    }
-
-    /// Writes the separator and a key, given as this style spells it (`"key":` in JSON,
-    /// `key: ` in YAML: [`key!`] writes both from the name); the value goes into the returned
-    /// buffer.
-    #[inline(always)]
-    fn key(&mut self, json: &'static str, yaml: &'static str) -> &mut Vec<u8> {
-        let out = &mut *self.out;
-        if !std::mem::take(&mut self.first) {
-            match STYLE {
-                JSON => out.push(b','),
-                YAML_FLOW => out.extend_from_slice(b", "),
-                _ => out.extend_from_slice(b"\n    "),
-            }
-        }
-        out.extend_from_slice(if STYLE == JSON { json } else { yaml }.as_bytes());
-        out
-    }
-
-    #[inline(always)]
-    fn close(&mut self) {
-        if STYLE != YAML_BLOCK {
-            self.out.push(b'}');
-        }
-    }
-}
-
-/// An attempt, as `AttemptRecord`'s `Serialize` impl writes it (json.rs); `transparent` only
-/// when true.
-fn attempt_fields<const S: u8>(f: &mut Fields<'_, S>, a: &AttemptRecord) {
-    uint(key!(f, "attempt"), a.attempt.into());
-    uint_or_null(key!(f, "previous"), a.previous);
-    ms_json(key!(f, "sent_ms"), a.sent);
-    ms_json_or_null(key!(f, "ended_ms"), a.ended);
-    match a.outcome {
-        Some(o) => name_str(key!(f, "outcome"), o.as_str()),
-        None => key!(f, "outcome").extend_from_slice(b"null"),
-    }
-    let committed: &[u8] = if a.committed { b"true" } else { b"false" };
-    key!(f, "committed").extend_from_slice(committed);
-    json_str_or_null(key!(f, "pushback_ms"), a.pushback.as_deref());
-    if a.transparent {
-        key!(f, "transparent").extend_from_slice(b"true");
-    }
-    f.close();
-}
-
-/// An event, as `EventLine`'s `Serialize` impl writes it (json.rs).
-fn event_fields<const S: u8>(f: &mut Fields<'_, S>, e: &EventLine<'_>) {
-    ms_json(key!(f, "at_ms"), e.at);
-    uint(key!(f, "call"), e.call);
-    uint_or_null(key!(f, "attempt"), e.attempt);
-    name_str(key!(f, "kind"), e.kind.as_str());
-    json_str(key!(f, "detail"), e.detail);
-    f.close();
 }
 
 fn text_call(out: &mut Vec<u8>, c: &CallRecord) {
