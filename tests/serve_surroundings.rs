@@ -3,106 +3,17 @@
 //! by a timeout on the event (a line of output, a reply, a process exit).
 #![cfg(feature = "cli")] // runs the `hedgehog` binary, which needs the `cli` feature
 
-use std::io::{BufRead, BufReader, Read};
-use std::process::{Child, ChildStderr, ChildStdout, Command, ExitStatus, Stdio};
+mod serve_support;
+
+use std::io::{BufRead, Read};
+use std::process::Command;
 use std::sync::mpsc;
-use std::time::Duration;
 
 use futures_util::StreamExt;
 use hedgehog::live::pb::echo_client::EchoClient;
 use hedgehog::live::pb::EchoRequest;
 
-const BIN: &str = env!("CARGO_BIN_EXE_hedgehog");
-const WAIT: Duration = Duration::from_secs(20);
-
-/// A `hedgehog serve --port 0` child, its first stdout line read; killed on drop.
-struct Serve {
-    child: Option<Child>,
-    stdout: Option<BufReader<ChildStdout>>,
-    port: u16,
-}
-
-impl Serve {
-    fn start(args: &[&str]) -> Serve {
-        let mut child = Command::new(BIN)
-            .args(["serve", "--port", "0"])
-            .args(args)
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            .spawn()
-            .expect("spawn hedgehog serve");
-        let stdout = child.stdout.take().expect("stdout");
-        let (tx, rx) = mpsc::channel();
-        // Read the first line on a thread, so a silent server fails the test instead of hanging.
-        std::thread::spawn(move || {
-            let mut stdout = BufReader::new(stdout);
-            let mut first = String::new();
-            let _ = stdout.read_line(&mut first);
-            let _ = tx.send((first, stdout));
-        });
-        let (first, stdout) = rx.recv_timeout(WAIT).expect("serve prints its address");
-        let port = first
-            .trim_end()
-            .strip_prefix("listen on address 127.0.0.1:")
-            .and_then(|p| p.parse().ok())
-            .unwrap_or_else(|| panic!("unexpected first line {first:?}"));
-        Serve {
-            child: Some(child),
-            stdout: Some(stdout),
-            port,
-        }
-    }
-
-    fn target(&self) -> String {
-        format!("http://127.0.0.1:{}", self.port)
-    }
-
-    fn pid(&self) -> String {
-        self.child.as_ref().expect("running").id().to_string()
-    }
-
-    fn alive(&mut self) -> bool {
-        let child = self.child.as_mut().expect("running");
-        child.try_wait().expect("try_wait").is_none()
-    }
-
-    fn interrupt(&self) {
-        let sent = Command::new("kill")
-            .args(["-INT", &self.pid()])
-            .status()
-            .expect("run kill");
-        assert!(sent.success());
-    }
-
-    /// Waits (bounded) for the exit; returns its status and stderr.
-    fn exit(&mut self) -> (ExitStatus, String) {
-        let mut child = self.child.take().expect("running");
-        let pid = child.id().to_string();
-        let mut stderr: ChildStderr = child.stderr.take().expect("stderr");
-        let (tx, rx) = mpsc::channel();
-        std::thread::spawn(move || {
-            let mut text = String::new();
-            let _ = stderr.read_to_string(&mut text);
-            let _ = tx.send((child.wait(), text));
-        });
-        match rx.recv_timeout(WAIT) {
-            Ok((status, text)) => (status.expect("wait"), text),
-            Err(_) => {
-                let _ = Command::new("kill").args(["-KILL", &pid]).status();
-                panic!("hedgehog serve did not exit within {WAIT:?}");
-            }
-        }
-    }
-}
-
-impl Drop for Serve {
-    fn drop(&mut self) {
-        if let Some(child) = &mut self.child {
-            let _ = child.kill();
-            let _ = child.wait();
-        }
-    }
-}
+use serve_support::{Serve, BIN, WAIT};
 
 /// `hedgehog call --target TARGET`: its exit code.
 fn call(target: &str) -> Option<i32> {

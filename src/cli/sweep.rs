@@ -245,7 +245,7 @@ fn occ_run(
         Err(e) => return usage(format!("{label}: {e}")),
     };
     if let Some(s) = &args.seeds {
-        match sweep::parse_seeds(s) {
+        match sweep::parse_seed_range(s) {
             Ok(seeds) => spec.seeds = seeds,
             Err(e) => return usage(e),
         }

@@ -14,13 +14,15 @@
 //! A write error (stdout closed) is kept: nothing more is written, and `finish` returns it.
 
 use std::collections::BTreeMap;
-use std::fmt::Write as _;
 use std::io::{self, Write};
 use std::sync::{Mutex, MutexGuard};
 
 use super::render::{sections, EventLine, Format, Head};
 use super::{CallRecord, Event, Mode, Recorder, What};
 use crate::time::Nanos;
+
+/// Buffers kept for waiting calls at most (a few hundred bytes each).
+const SPARE_BUFFERS: usize = 1024;
 
 /// Writes a trace document to `W` while the run goes (see the module docs).
 #[derive(Debug)]
@@ -51,6 +53,10 @@ struct Stream<W> {
     any_call: bool,
     /// Rendered calls that finished before an earlier one, by index.
     waiting: BTreeMap<u64, Vec<u8>>,
+    /// Buffers of calls written from `waiting`, for the next calls that must wait (most do:
+    /// calls overtake each other all the time), so a waiting call's bytes are not grown from
+    /// nothing each time.
+    spare: Vec<Vec<u8>>,
     events: Vec<Kept>,
     texts: String,
     error: Option<io::Error>,
@@ -67,12 +73,16 @@ impl<W: Write> Stream<W> {
         self.piece.clear();
     }
 
-    /// Writes one rendered call body after its separator.
-    fn write_call(&mut self, format: Format, body: &[u8]) {
+    /// Writes one rendered call body after its separator, and keeps its buffer for reuse.
+    fn write_call(&mut self, format: Format, mut body: Vec<u8>) {
         sections::before_call(format, &mut self.piece, !self.any_call);
         self.any_call = true;
-        self.piece.extend_from_slice(body);
+        self.piece.extend_from_slice(&body);
         self.flush_piece();
+        if self.spare.len() < SPARE_BUFFERS {
+            body.clear();
+            self.spare.push(body);
+        }
     }
 }
 
@@ -106,6 +116,7 @@ impl<W: Write> StreamRecorder<W> {
             next: 0,
             any_call: false,
             waiting: BTreeMap::new(),
+            spare: Vec::new(),
             events: Vec::new(),
             texts: String::new(),
             error: None,
@@ -125,7 +136,7 @@ impl<W: Write> StreamRecorder<W> {
         let format = self.format;
         let mut s = self.inner.into_inner().unwrap_or_else(|e| e.into_inner());
         for body in std::mem::take(&mut s.waiting).into_values() {
-            s.write_call(format, &body);
+            s.write_call(format, body);
         }
         sections::calls_end(format, &mut s.piece, s.any_call);
         let events = std::mem::take(&mut s.events);
@@ -134,7 +145,7 @@ impl<W: Write> StreamRecorder<W> {
             let (from, to) = (e.text.0 as usize, e.text.1 as usize);
             let what = e.what.with_text(|_| &s.texts[from..to]);
             detail.clear();
-            let _ = write!(detail, "{what}");
+            what.write_detail(&mut detail);
             let line = EventLine {
                 at: e.at,
                 call: e.call,
@@ -190,7 +201,7 @@ impl<W: Write> Recorder for StreamRecorder<W> {
         let mut guard = self.lock();
         let s = &mut *guard;
         if record.call > s.next {
-            let mut body = Vec::new();
+            let mut body = s.spare.pop().unwrap_or_default();
             sections::call_body(format, &mut body, record);
             s.waiting.insert(record.call, body);
             return;
@@ -202,7 +213,7 @@ impl<W: Write> Recorder for StreamRecorder<W> {
         s.flush_piece();
         s.next = s.next.max(record.call.saturating_add(1));
         while let Some(body) = s.waiting.remove(&{ s.next }) {
-            s.write_call(format, &body);
+            s.write_call(format, body);
             s.next += 1;
         }
     }

@@ -211,14 +211,18 @@ pub fn run_study(
     tick: &(dyn Fn() + Sync),
 ) -> Result<Vec<Cell>, WorkersError> {
     let cells = study.clients.len() * study.algorithms.len();
-    let work: Vec<(usize, u64)> = (0..cells)
-        .flat_map(|i| study.seeds.iter().map(move |s| (i, *s)))
-        .collect();
-    let pool = super::workers(jobs, work.len())?;
+    // Run k is cell k / runs with seed k % runs: the work is iterated, never collected.
+    let runs = study.runs_per_cell();
+    let pool = super::workers(
+        jobs,
+        usize::try_from(study.total_runs()).unwrap_or(usize::MAX),
+    )?;
     let empty = || vec![Cell::default(); cells];
     let out = pool.install(|| {
-        work.par_iter()
-            .map(|&(i, seed)| {
+        (0..study.total_runs())
+            .into_par_iter()
+            .map(|k| {
+                let (i, seed) = ((k / runs) as usize, study.seeds.start + k % runs);
                 let n = study.clients[i / study.algorithms.len()];
                 let algo = study.algorithms[i % study.algorithms.len()];
                 let r = run_once(study, n, algo, seed);
@@ -279,6 +283,45 @@ mod tests {
         assert_eq!(exponential(5, 2000, 2), 20);
         assert_eq!(exponential(5, 2000, 9), 2000);
         assert_eq!(exponential(5, 2000, 200), 2000);
+    }
+
+    #[test]
+    fn runs_are_a_range_of_seeds_never_a_list() {
+        let s = Study::parse(&json!({"model": "occ", "name": "t", "clients": [5, 6],
+            "algorithms": ["none"], "runs": 100_000_000}))
+        .unwrap();
+        assert_eq!(s.seeds, 1..100_000_001);
+        assert_eq!(
+            (s.runs_per_cell(), s.total_runs()),
+            (100_000_000, 200_000_000)
+        );
+        // A trillion runs used to be collected (and abort); now it is refused by name.
+        let e = Study::parse(&json!({"model": "occ", "name": "t", "clients": [5],
+            "runs": 1_000_000_000_000u64}))
+        .unwrap_err();
+        assert!(
+            e.to_string().starts_with("runs") && e.to_string().contains("100000000"),
+            "{e}"
+        );
+    }
+
+    #[test]
+    fn each_cell_runs_each_seed_once() {
+        let mut s = study();
+        s.clients = vec![2, 3];
+        s.seeds = 4..7;
+        let cells = run_study(&s, 2, &|| {}).unwrap();
+        assert_eq!(cells.len(), 2 * s.algorithms.len());
+        for (i, cell) in cells.iter().enumerate() {
+            let n = s.clients[i / s.algorithms.len()];
+            let algo = s.algorithms[i % s.algorithms.len()];
+            let calls: u64 = s
+                .seeds
+                .clone()
+                .map(|seed| run_once(&s, n, algo, seed).0)
+                .sum();
+            assert_eq!((cell.runs, cell.calls), (3, calls), "cell {i}");
+        }
     }
 
     #[test]

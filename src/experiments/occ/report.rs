@@ -59,7 +59,7 @@ pub fn table(study: &Study, cells: &[Cell]) -> String {
     let mut out = format!(
         "study {}: {} runs per cell\n",
         study.name,
-        study.seeds.len()
+        study.runs_per_cell()
     );
     for (title, f) in [
         (

@@ -4,6 +4,7 @@
 use crate::json::Value;
 
 use super::Algo;
+use crate::experiments::sweep::MAX_SEEDS;
 use crate::scenario::fields::FieldError;
 use crate::time::Nanos;
 
@@ -22,8 +23,9 @@ pub struct Study {
     pub base: Nanos,
     /// Backoff cap.
     pub cap: Nanos,
-    /// Seeds: one run per seed per cell.
-    pub seeds: Vec<u64>,
+    /// Seeds: one run per seed per cell. A range, iterated and never collected, so `runs` (or
+    /// `--seeds`) of 10⁸ costs two numbers, not a list.
+    pub seeds: std::ops::Range<u64>,
 }
 
 impl Study {
@@ -113,8 +115,15 @@ impl Study {
             None => 100,
             Some(r) => r
                 .as_u64()
-                .filter(|r| *r >= 1)
-                .ok_or_else(|| err("runs", "expected an integer >= 1"))?,
+                .filter(|r| (1..=MAX_SEEDS).contains(r))
+                .ok_or_else(|| {
+                    err(
+                        "runs",
+                        &format!(
+                            "expected an integer from 1 to {MAX_SEEDS} (the seeds a sweep may run)"
+                        ),
+                    )
+                })?,
         };
         Ok(Study {
             name,
@@ -123,12 +132,17 @@ impl Study {
             hop_ms,
             base: ms(num("base_ms", 5.0)?),
             cap: ms(num("cap_ms", 2000.0)?),
-            seeds: (1..=runs).collect(),
+            seeds: 1..runs + 1,
         })
+    }
+
+    /// Runs per cell: one per seed.
+    pub fn runs_per_cell(&self) -> u64 {
+        self.seeds.end.saturating_sub(self.seeds.start)
     }
 
     /// Runs in the whole study.
     pub fn total_runs(&self) -> u64 {
-        (self.clients.len() * self.algorithms.len() * self.seeds.len()) as u64
+        ((self.clients.len() * self.algorithms.len()) as u64).saturating_mul(self.runs_per_cell())
     }
 }

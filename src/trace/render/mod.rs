@@ -10,6 +10,8 @@
 //! line per changed record; strings are JSON-quoted, which is valid YAML. The picture reads
 //! the same records again and draws them in integer tenths of a pixel (`svg/`).
 
+pub(crate) mod bytes;
+mod fields;
 mod json;
 pub(crate) mod sections;
 mod svg;
@@ -175,6 +177,36 @@ mod tests {
         assert_eq!(call["ended_ms"].to_string(), "31.404");
         assert_eq!(call["started_ms"].to_string(), "0.0");
         assert_eq!(v["events"][0]["kind"], "closed");
+    }
+
+    #[test]
+    fn the_written_json_pieces_are_the_records_serialize_impls() {
+        let mut t = sample();
+        let call = &mut t.calls[0];
+        let mut odd = call.attempts[0].clone();
+        (odd.attempt, odd.ended, odd.outcome) = (3, None, None);
+        (odd.pushback, odd.transparent) = (Some("a\"\\\u{1}é".into()), true);
+        call.attempts.push(odd);
+        let mut silent = call.clone();
+        (silent.message, silent.attempts, silent.ended) = (None, vec![], u64::MAX);
+        for c in [&t.calls[0], &silent] {
+            let mut out = Vec::new();
+            sections::call_body(Format::Json, &mut out, c);
+            assert_eq!(
+                String::from_utf8(out).unwrap(),
+                serde_json::to_string(c).unwrap()
+            );
+        }
+        let mut e = t.events[0].clone();
+        for (attempt, detail) in [(Some(1), "UNAVAILABLE"), (None, "tab\t \"q\"")] {
+            (e.attempt, e.detail) = (attempt, detail.to_string());
+            let mut out = Vec::new();
+            sections::event(Format::Json, &mut out, &e.line(), true);
+            assert_eq!(
+                String::from_utf8(out).unwrap(),
+                serde_json::to_string(&e).unwrap()
+            );
+        }
     }
 
     #[test]

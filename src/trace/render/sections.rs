@@ -4,15 +4,17 @@
 //! so a streamed trace is the rendered one byte for byte, by construction rather than by
 //! keeping two copies in step.
 //!
-//! Every piece appends to a byte buffer and builds no intermediate JSON value: the JSON pieces
-//! are the records' own `Serialize` impls, the YAML pieces write each record's flow line
-//! directly (strings JSON-quoted and floats in serde_json's shortest spelling, as the value
-//! based renderer printed them), and the text pieces are the people's layout.
+//! Every piece appends to a byte buffer through [`super::bytes`] (no `core::fmt`, no
+//! intermediate JSON value): the JSON pieces write each record in the shape of its own
+//! `Serialize` impl, byte for byte (a test holds the two together, and `tests/trace_stream.rs`
+//! holds every sims/ file's streamed JSON to `serde_json::to_string` of its trace), the YAML
+//! pieces write each record's flow line (strings JSON-quoted and floats in serde_json's
+//! shortest spelling), and the text pieces are the people's layout.
 
-use std::io::Write as _;
-
+use super::bytes::{debug_str, json_str, ms_text, pad_to, right, trim_end, uint};
+use super::fields::{attempt_fields, call_head, event_fields, Fields, JSON, YAML_BLOCK, YAML_FLOW};
 use super::Format;
-use crate::time::{to_ms, MsText, Nanos};
+use crate::time::Nanos;
 use crate::trace::{AttemptRecord, CallRecord, EventKind, Outcome};
 
 /// One line of the event log, borrowed: what [`crate::trace::TraceEvent`] holds, with its
@@ -29,12 +31,6 @@ pub struct EventLine<'a> {
     pub kind: EventKind,
     /// Its detail text.
     pub detail: &'a str,
-}
-
-/// Appends `value` as compact JSON (a string quoted and escaped, a float in its shortest
-/// round-trip spelling). Writing to a `Vec` cannot fail, and these values always serialize.
-fn json<T: serde::Serialize + ?Sized>(out: &mut Vec<u8>, value: &T) {
-    let _ = serde_json::to_writer(&mut *out, value);
 }
 
 /// A run's identity, what a trace document starts with.
@@ -65,47 +61,63 @@ pub fn head(format: Format, out: &mut Vec<u8>, head: &Head<'_>, description: &st
     match format {
         Format::Json => {
             out.extend_from_slice(b"{\"scenario\":");
-            json(out, scenario);
-            let _ = write!(out, ",\"seed\":{seed},\"mode\":");
-            json(out, mode);
+            json_str(out, scenario);
+            out.extend_from_slice(b",\"seed\":");
+            uint(out, seed);
+            out.extend_from_slice(b",\"mode\":");
+            json_str(out, mode);
             if let Some(profile) = profile {
                 out.extend_from_slice(b",\"profile\":");
-                json(out, profile);
+                json_str(out, profile);
             }
             if let Some(why) = config_rejected {
                 out.extend_from_slice(b",\"config_rejected\":");
-                json(out, why);
+                json_str(out, why);
             }
             out.extend_from_slice(b",\"calls\":[");
         }
         Format::Yaml => {
             out.extend_from_slice(b"scenario: ");
-            json(out, scenario);
-            let _ = write!(out, "\nseed: {seed}\nmode: ");
-            json(out, mode);
+            json_str(out, scenario);
+            out.extend_from_slice(b"\nseed: ");
+            uint(out, seed);
+            out.extend_from_slice(b"\nmode: ");
+            json_str(out, mode);
             out.push(b'\n');
             if let Some(profile) = profile {
                 out.extend_from_slice(b"profile: ");
-                json(out, profile);
+                json_str(out, profile);
                 out.push(b'\n');
             }
             if let Some(why) = config_rejected {
                 out.extend_from_slice(b"config_rejected: ");
-                json(out, why);
+                json_str(out, why);
                 out.push(b'\n');
             }
         }
         Format::Text => {
-            let _ = write!(out, "scenario {scenario} · seed {seed} · {mode}");
+            for piece in ["scenario ", scenario, " · seed "] {
+                out.extend_from_slice(piece.as_bytes());
+            }
+            uint(out, seed);
+            for piece in [" · ", mode] {
+                out.extend_from_slice(piece.as_bytes());
+            }
             if let Some(profile) = profile {
-                let _ = write!(out, " · as {profile}");
+                for piece in [" · as ", profile] {
+                    out.extend_from_slice(piece.as_bytes());
+                }
             }
             out.push(b'\n');
             for line in description.lines() {
-                let _ = writeln!(out, "  {line}");
+                for piece in ["  ", line, "\n"] {
+                    out.extend_from_slice(piece.as_bytes());
+                }
             }
             if let Some(why) = config_rejected {
-                let _ = writeln!(out, "  config rejected: {why}");
+                for piece in ["  config rejected: ", why, "\n"] {
+                    out.extend_from_slice(piece.as_bytes());
+                }
             }
         }
     }
@@ -129,7 +141,7 @@ pub fn before_call(format: Format, out: &mut Vec<u8>, first: bool) {
 /// A call itself, the same wherever it stands in the list.
 pub fn call_body(format: Format, out: &mut Vec<u8>, c: &CallRecord) {
     match format {
-        Format::Json => json(out, c),
+        Format::Json => json_call(out, c),
         Format::Yaml => yaml_call(out, c),
         Format::Text => text_call(out, c),
     }
@@ -151,35 +163,42 @@ pub fn event(format: Format, out: &mut Vec<u8>, e: &EventLine<'_>, first: bool) 
             if !first {
                 out.push(b',');
             }
-            json(out, e);
+            event_fields(&mut Fields::<JSON>::open(out), e);
         }
         Format::Yaml => {
             if first {
                 out.extend_from_slice(b"events:\n");
             }
-            let _ = write!(out, "  - {{at_ms: ");
-            json(out, &to_ms(e.at));
-            let _ = write!(out, ", call: {}, attempt: ", e.call);
-            option(out, e.attempt);
-            let _ = write!(out, ", kind: \"{}\", detail: ", e.kind.as_str());
-            json(out, e.detail);
-            out.extend_from_slice(b"}\n");
+            out.extend_from_slice(b"  - ");
+            event_fields(&mut Fields::<YAML_FLOW>::open(out), e);
+            out.push(b'\n');
         }
         Format::Text => {
             if first {
                 out.extend_from_slice(b"\nevents:\n");
             }
             let start = out.len();
-            let _ = write!(out, "  {:>12}  call {:<3} ", MsText(e.at), e.call);
-            // `attempt N`, left-aligned in 10 columns, written in place (no String per event).
+            out.extend_from_slice(b"  ");
+            ms_text(out, e.at, 12);
+            out.extend_from_slice(b"  call ");
+            // The call index left-aligned in 3 columns, the attempt in 10, the kind in 16.
+            let field = out.len();
+            uint(out, e.call);
+            pad_to(out, field, 3);
+            out.push(b' ');
             let field = out.len();
             if let Some(a) = e.attempt {
-                let _ = write!(out, "attempt {a}");
+                out.extend_from_slice(b"attempt ");
+                uint(out, a.into());
             }
             pad_to(out, field, 10);
-            let _ = write!(out, " {:<16} {}", e.kind.as_str(), e.detail);
-            let kept = std::str::from_utf8(&out[start..]).map_or(0, |l| l.trim_end().len());
-            out.truncate(start + kept);
+            out.push(b' ');
+            let field = out.len();
+            out.extend_from_slice(e.kind.as_str().as_bytes());
+            pad_to(out, field, 16);
+            out.push(b' ');
+            out.extend_from_slice(e.detail.as_bytes());
+            trim_end(out, start);
             out.push(b'\n');
         }
     }
@@ -195,30 +214,25 @@ pub fn end(format: Format, out: &mut Vec<u8>, any: bool) {
     }
 }
 
-fn option(out: &mut Vec<u8>, value: Option<u32>) {
-    match value {
-        Some(v) => {
-            let _ = write!(out, "{v}");
+/// A call as its `Serialize` impl writes it (json.rs), field for field.
+fn json_call(out: &mut Vec<u8>, c: &CallRecord) {
+    let mut f = Fields::<JSON>::open(out);
+    call_head(&mut f, c);
+    let out = f.key("\"attempts\":", "attempts: ");
+    out.push(b'[');
+    for (i, a) in c.attempts.iter().enumerate() {
+        if i > 0 {
+            out.push(b',');
         }
-        None => out.extend_from_slice(b"null"),
+        attempt_fields(&mut Fields::<JSON>::open(out), a);
     }
+    out.push(b']');
+    f.close();
 }
 
 fn yaml_call(out: &mut Vec<u8>, c: &CallRecord) {
-    let _ = write!(
-        out,
-        "  - call: {}\n    status: \"{}\"\n    message: ",
-        c.call,
-        c.status.name()
-    );
-    match &c.message {
-        Some(m) => json(out, m.as_str()),
-        None => out.extend_from_slice(b"null"),
-    }
-    out.extend_from_slice(b"\n    started_ms: ");
-    json(out, &to_ms(c.started));
-    out.extend_from_slice(b"\n    ended_ms: ");
-    json(out, &to_ms(c.ended));
+    out.extend_from_slice(b"  - ");
+    call_head(&mut Fields::<YAML_BLOCK>::open(out), c);
     if c.attempts.is_empty() {
         out.extend_from_slice(b"\n    attempts: []\n");
         return;
@@ -230,77 +244,55 @@ fn yaml_call(out: &mut Vec<u8>, c: &CallRecord) {
 }
 
 fn yaml_attempt(out: &mut Vec<u8>, a: &AttemptRecord) {
-    let _ = write!(out, "      - {{attempt: {}, previous: ", a.attempt);
-    option(out, a.previous);
-    out.extend_from_slice(b", sent_ms: ");
-    json(out, &to_ms(a.sent));
-    out.extend_from_slice(b", ended_ms: ");
-    match a.ended {
-        Some(t) => json(out, &to_ms(t)),
-        None => out.extend_from_slice(b"null"),
-    }
-    match a.outcome {
-        Some(o) => {
-            let _ = write!(out, ", outcome: \"{}\"", o.as_str());
-        }
-        None => out.extend_from_slice(b", outcome: null"),
-    }
-    let _ = write!(out, ", committed: {}, pushback_ms: ", a.committed);
-    match &a.pushback {
-        Some(p) => json(out, p.as_str()),
-        None => out.extend_from_slice(b"null"),
-    }
-    if a.transparent {
-        out.extend_from_slice(b", transparent: true");
-    }
-    out.extend_from_slice(b"}\n");
-}
-
-/// Pads what was written since `from` with spaces to `width` bytes (the text is ASCII), as
-/// `{:<width}` would.
-fn pad_to(out: &mut Vec<u8>, from: usize, width: usize) {
-    let written = out.len() - from;
-    out.resize(out.len() + width.saturating_sub(written), b' ');
+    out.extend_from_slice(b"      - ");
+    attempt_fields(&mut Fields::<YAML_FLOW>::open(out), a);
+    out.push(b'\n');
 }
 
 fn text_call(out: &mut Vec<u8>, c: &CallRecord) {
-    let message = c
-        .message
-        .as_ref()
-        .map_or(String::new(), |m| format!(" {m:?}"));
-    let _ = writeln!(
-        out,
-        "\ncall {}: {}{message} after {} (started {}, {} attempt{})",
-        c.call,
-        c.status,
-        MsText(c.ended.saturating_sub(c.started)),
-        MsText(c.started),
-        c.attempts.len(),
-        if c.attempts.len() == 1 { "" } else { "s" },
-    );
+    out.extend_from_slice(b"\ncall ");
+    uint(out, c.call);
+    out.extend_from_slice(b": ");
+    out.extend_from_slice(c.status.name().as_bytes());
+    if let Some(m) = &c.message {
+        out.push(b' ');
+        debug_str(out, m);
+    }
+    out.extend_from_slice(b" after ");
+    ms_text(out, c.ended.saturating_sub(c.started), 0);
+    out.extend_from_slice(b" (started ");
+    ms_text(out, c.started, 0);
+    out.extend_from_slice(b", ");
+    uint(out, c.attempts.len() as u64);
+    out.extend_from_slice(if c.attempts.len() == 1 {
+        b" attempt)\n"
+    } else {
+        b" attempts)\n"
+    });
     for a in &c.attempts {
-        let outcome = a.outcome.map_or("(running)", Outcome::as_str);
-        let _ = write!(out, "  attempt {:<2} previous ", a.attempt);
+        out.extend_from_slice(b"  attempt ");
+        let field = out.len();
+        uint(out, a.attempt.into());
+        pad_to(out, field, 2);
+        out.extend_from_slice(b" previous ");
         let field = out.len();
         match a.previous {
-            Some(p) => {
-                let _ = write!(out, "{p}");
-            }
+            Some(p) => uint(out, p.into()),
             None => out.extend_from_slice(b"none"),
         }
         pad_to(out, field, 4);
-        let _ = write!(out, " sent {:>12}  ended ", MsText(a.sent));
+        out.extend_from_slice(b" sent ");
+        ms_text(out, a.sent, 12);
+        out.extend_from_slice(b"  ended ");
         match a.ended {
-            Some(t) => {
-                let _ = write!(out, "{:>12}", MsText(t));
-            }
-            None => {
-                let _ = write!(out, "{:>12}", "-");
-            }
+            Some(t) => ms_text(out, t, 12),
+            None => right(out, b"-", 12),
         }
-        let _ = write!(out, "  {outcome}");
+        out.extend_from_slice(b"  ");
+        out.extend_from_slice(a.outcome.map_or("(running)", Outcome::as_str).as_bytes());
         if let Some(p) = &a.pushback {
-            let _ = write!(out, "  pushback {p:?}");
+            out.extend_from_slice(b"  pushback ");
+            debug_str(out, p);
         }
         if a.committed {
             out.extend_from_slice(b"  committed");
