@@ -82,7 +82,11 @@ impl<'r, R: Recorder + ?Sized> CallLog<'r, R> {
                 message: None,
                 started,
                 ended: started,
-                attempts: if kept { spare_attempts(attempts) } else { Vec::new() },
+                attempts: if kept {
+                    spare_attempts(attempts)
+                } else {
+                    Vec::new()
+                },
             },
         }
     }
