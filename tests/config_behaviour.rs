@@ -3,19 +3,17 @@
 //! output for the seed demo config and a hedging config is committed under `snapshots/`.
 #![cfg(feature = "cli")] // runs the `hedgehog` binary, which needs the `cli` feature
 
-use std::process::{Command, Output};
+mod sim_support;
 
+use std::process::Output;
+
+use sim_support::{hedgehog, stdout};
+
+/// `hedgehog check-config ARGS…`.
 fn run(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_hedgehog"))
-        .current_dir(env!("CARGO_MANIFEST_DIR"))
-        .arg("check-config")
-        .args(args)
-        .output()
-        .expect("runs")
-}
-
-fn stdout(o: &Output) -> String {
-    String::from_utf8_lossy(&o.stdout).into_owned()
+    let mut all = vec!["check-config"];
+    all.extend_from_slice(args);
+    hedgehog(&all)
 }
 
 /// The `behaviour` lines, `profiles: text [rules]`.

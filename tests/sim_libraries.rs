@@ -4,6 +4,8 @@
 //! a YAML trace snapshot in snapshots/libraries/ (`INSTA_UPDATE=always cargo test --test
 //! sim_libraries`).
 
+mod profile_support;
+
 use std::path::Path;
 
 use hedgehog::code::Code;
@@ -206,34 +208,16 @@ fn gax_java_refuses_a_multiplier_below_one_and_an_inverted_backoff_r18_r20() {
 
 #[test]
 fn every_library_scenario_and_profile_matches_its_snapshot() {
-    let files = scenario_files(&root().join("sims/libraries")).expect("sims/libraries/");
-    assert!(files.len() >= 4, "found {}", files.len());
-    let mut settings = insta::Settings::clone_current();
-    settings.set_snapshot_path(root().join("snapshots/libraries"));
-    settings.set_prepend_module_to_snapshot(false);
-    settings.set_omit_expression(true);
-    for file in files {
-        let loaded = Scenario::load(&file).unwrap_or_else(|e| panic!("{e}"));
-        let stem = file.file_stem().and_then(|s| s.to_str()).unwrap_or("s");
-        assert_eq!(loaded.name, stem, "{}: name should match", file.display());
+    let scenarios = profile_support::scenarios("libraries");
+    assert!(scenarios.len() >= 4, "found {}", scenarios.len());
+    for (stem, loaded) in scenarios {
         for profile in std::iter::once(Profile::a6()).chain(Profile::LIBRARIES.iter().copied()) {
             // An AIP-4221 config does not load as A6 (tested above).
             let Ok(scenario) = loaded.clone().as_profile(profile) else {
-                assert_eq!((stem, profile.name), ("until-deadline", "a6"));
+                assert_eq!((stem.as_str(), profile.name), ("until-deadline", "a6"));
                 continue;
             };
-            for seed in &scenario.seeds {
-                settings.set_description(format!(
-                    "{}\nreplay: hedgehog sim sims/libraries/{stem}.json --as {} --seed {seed}",
-                    scenario.description, profile.name
-                ));
-                settings.bind(|| {
-                    insta::assert_snapshot!(
-                        format!("{stem}-{}-seed{seed}", profile.name),
-                        to_yaml(&trace(&scenario, *seed))
-                    );
-                });
-            }
+            profile_support::snapshot_each_seed("libraries", &stem, profile.name, &scenario);
         }
     }
 }

@@ -3,6 +3,8 @@
 //! does, each table naming its rule id; and every scenario × profile × seed as a YAML trace
 //! snapshot in snapshots/runtimes/ (`INSTA_UPDATE=always cargo test --test sim_runtimes`).
 
+mod profile_support;
+
 use std::path::Path;
 
 use hedgehog::code::Code;
@@ -370,30 +372,12 @@ fn only_a_non_a6_trace_names_its_profile() {
 
 #[test]
 fn every_runtime_scenario_and_profile_matches_its_snapshot() {
-    let files = scenario_files(&root().join("sims/runtimes")).expect("sims/runtimes/");
-    assert!(files.len() >= 12, "found {}", files.len());
-    let mut settings = insta::Settings::clone_current();
-    settings.set_snapshot_path(root().join("snapshots/runtimes"));
-    settings.set_prepend_module_to_snapshot(false);
-    settings.set_omit_expression(true);
-    for file in files {
-        let loaded = Scenario::load(&file).unwrap_or_else(|e| panic!("{e}"));
-        let stem = file.file_stem().and_then(|s| s.to_str()).unwrap_or("s");
-        assert_eq!(loaded.name, stem, "{}: name should match", file.display());
+    let scenarios = profile_support::scenarios("runtimes");
+    assert!(scenarios.len() >= 12, "found {}", scenarios.len());
+    for (stem, loaded) in scenarios {
         for profile in Profile::ALL {
             let scenario = loaded.clone().with_profile(profile);
-            for seed in &scenario.seeds {
-                settings.set_description(format!(
-                    "{}\nreplay: hedgehog sim sims/runtimes/{stem}.json --as {} --seed {seed}",
-                    scenario.description, profile.name
-                ));
-                settings.bind(|| {
-                    insta::assert_snapshot!(
-                        format!("{stem}-{}-seed{seed}", profile.name),
-                        to_yaml(&trace(&scenario, *seed))
-                    );
-                });
-            }
+            profile_support::snapshot_each_seed("runtimes", &stem, profile.name, &scenario);
         }
     }
 }

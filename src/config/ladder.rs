@@ -29,7 +29,7 @@ pub enum Jitter {
     None,
     /// grpc-java before its 2026 fix: nominal × U(0.4, 1.2) (R24).
     LegacyJava,
-    /// gax-go's `Backoff.Pause`: uniform on [1 ns, nominal] (see [`super::walk`]).
+    /// gax-go's `Backoff.Pause`: uniform on [1 ns, nominal] (see `config::walk`).
     GaxGo,
     /// gax-java's `ExponentialRetryAlgorithm`: whole milliseconds uniform on {0 … d−1}.
     GaxJava,

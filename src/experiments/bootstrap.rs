@@ -48,7 +48,7 @@ pub struct Bootstrap {
     pub success: (f64, f64),
     /// Attempts per RPC.
     pub attempts_per_rpc: (f64, f64),
-    /// Per requested quantile level: the coarse buckets (their lowest values, [`coarse_low`])
+    /// Per requested quantile level: the coarse buckets (their lowest values, `coarse_low`)
     /// holding the 2.5 % and the 97.5 % points of the resampled percentile.
     pub latency: Vec<(u64, u64)>,
     /// Seeds behind the intervals.

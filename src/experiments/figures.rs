@@ -3,7 +3,7 @@
 //! the plots, so they cannot disagree.
 //!
 //! The point values come from the pooled tally, as they always have; the intervals from the
-//! seed-group bootstrap ([`Replicates::bootstrap`], whose module doc argues the method). A
+//! seed-group bootstrap (`Replicates::bootstrap`, whose module doc argues the method). A
 //! figure has no interval when the document has no replicate groups (one seed, or a document
 //! written before they existed) and an open upper end when its percentile rests on fewer
 //! requests than any interval needs ([`min_samples_for_upper_bound`]).

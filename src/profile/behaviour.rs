@@ -2,7 +2,7 @@
 //! (`hedgehog check-config FILE --behaviour`).
 //!
 //! Derived from the profiles' data, never from a second table: for each profile, each choice
-//! that differs from [`catalog::A6`]'s is put in words ([`super::words`]), and only when the
+//! that differs from [`super::catalog::A6`]'s is put in words (`profile::words`), and only when the
 //! config gives it something to act on — a jitter draw needs a `retryPolicy`, a hedging
 //! shortcut a `hedgingPolicy`, a token precision a `retryThrottling`, a first-delay cap an
 //! `initialBackoff` above `maxBackoff`. A profile whose runtime rejects the config says only

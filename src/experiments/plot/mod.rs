@@ -1,23 +1,23 @@
 //! SVG plots of a sweep, drawn with `plotters` (SVG backend only: no system fonts or native
 //! libraries; text is left to the SVG viewer).
 //!
-//! - `latency-cdf.svg` ([`cdf`]): per variant, the distribution of whole-request latency on a
+//! - `latency-cdf.svg` (`cdf`): per variant, the distribution of whole-request latency on a
 //!   log time axis against "nines" (1 = p90, 2 = p99, 3 = p99.9), the scale on which tails
 //!   differ, with the 95 % band of each percentile (the seed bootstrap of
 //!   [`super::replicates`]); a band stops where its percentile rests on too few requests to be
 //!   bounded.
-//! - `cost-curve.svg` ([`cost`]): per variant, its tail percentile against the extra RPCs it
+//! - `cost-curve.svg` (`cost`): per variant, its tail percentile against the extra RPCs it
 //!   sent, both with 95 % error bars — the price list of a hedging or retry policy. Variants
 //!   that differ only in the last `--vary` are joined by a line and each point is labelled
 //!   with that value. Written when there are at least two variants.
-//! - `timeseries.svg` ([`series`]): attempts/s and goodput/s over virtual time, averaged over
+//! - `timeseries.svg` (`series`): attempts/s and goodput/s over virtual time, averaged over
 //!   seeds — where retry storms and recoveries show. Written only when the runs span at least
 //!   [`MIN_BUCKETS`] time buckets: a sweep of short runs (the tail-at-scale model's 5 s) would
 //!   plot flat lines that say nothing.
 //!
 //! Every plot follows three rules, because the variants a sweep compares are often identical
 //! (a hedge that never fires *is* the baseline): each variant has a colour, a dash pattern and
-//! a marker shape of its own ([`style`]), markers sit at staggered positions so curves drawn
+//! a marker shape of its own (`style`), markers sit at staggered positions so curves drawn
 //! on top of each other still show both; and the legend is drawn in its own area below the
 //! chart, where it cannot hide a curve whatever the data.
 
