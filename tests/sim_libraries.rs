@@ -11,10 +11,9 @@ use std::path::Path;
 use hedgehog::code::Code;
 use hedgehog::config::ParseOptions;
 use hedgehog::profile::Profile;
-use hedgehog::scenario::{scenario_files, Scenario};
+use hedgehog::scenario::Scenario;
 use hedgehog::sim::run::trace;
 use hedgehog::time::{ms, Nanos, NANOS_PER_MS};
-use hedgehog::trace::render::to_yaml;
 use hedgehog::trace::{CallRecord, EventKind, Trace};
 
 const LIBRARIES: [&str; 3] = ["gax-go", "gax-java", "python-api-core"];

@@ -9,7 +9,7 @@ use std::path::Path;
 
 use hedgehog::code::Code;
 use hedgehog::profile::Profile;
-use hedgehog::scenario::{scenario_files, Scenario};
+use hedgehog::scenario::Scenario;
 use hedgehog::sim::run::trace;
 use hedgehog::time::{ms, Nanos};
 use hedgehog::trace::render::to_yaml;
