@@ -10,6 +10,14 @@
 /// at once.
 pub const MAX_SIMULTANEOUS_CALLS: u64 = 100_000;
 
+/// Calls (RPCs, in the load world) in flight together at any instant of a run. Not a value
+/// of the file but what its rate and its server's latency make together: a slow server
+/// without `client.deadline_ms` keeps every call as long as it takes. A call in flight is
+/// its task (about 1.6 KB, `sim::task_pool`) plus its record and attempts, so 2–3 KB:
+/// 100,000 is a few hundred MB — the same count as [`MAX_SIMULTANEOUS_CALLS`] allows at
+/// t = 0, so a run that file check accepts never meets this bound at its start.
+pub const MAX_IN_FLIGHT: u64 = 100_000;
+
 /// `load.fan_out`: the RPCs one user request starts at the same instant.
 pub const MAX_FAN_OUT: u64 = 10_000;
 
