@@ -11,6 +11,8 @@
 
 use std::cell::Cell;
 
+use crate::scenario::Scenario;
+
 /// The calls of one run in flight, against a limit.
 #[derive(Debug)]
 pub(crate) struct InFlight {
@@ -61,6 +63,17 @@ pub struct InFlightExceeded {
     pub limit: u64,
     /// Whether the calls come from `load.arrivals` (else from `client.calls`).
     pub load: bool,
+}
+
+impl InFlightExceeded {
+    /// The error for `scenario` (read from `file`) meeting `limit`.
+    pub fn new(file: &str, scenario: &Scenario, limit: u64) -> InFlightExceeded {
+        InFlightExceeded {
+            file: file.to_owned(),
+            limit,
+            load: scenario.load.as_ref().is_some_and(|l| l.arrivals.is_some()),
+        }
+    }
 }
 
 impl std::fmt::Display for InFlightExceeded {

@@ -59,14 +59,13 @@ impl RunStats {
     pub fn check(&self, scenario: &Scenario) -> Result<(), InFlightExceeded> {
         match self.in_flight_exceeded {
             None => Ok(()),
-            Some(limit) => Err(InFlightExceeded {
-                file: scenario
+            Some(limit) => {
+                let file = scenario
                     .file
                     .as_ref()
-                    .map_or_else(|| scenario.name.clone(), |f| f.display().to_string()),
-                limit,
-                load: scenario.load.as_ref().is_some_and(|l| l.arrivals.is_some()),
-            }),
+                    .map_or_else(|| scenario.name.clone(), |f| f.display().to_string());
+                Err(InFlightExceeded::new(&file, scenario, limit))
+            }
         }
     }
 }
@@ -366,7 +365,12 @@ pub fn trace(scenario: &Scenario, seed: u64) -> Trace {
 
 /// Totals of one run (`--summary`): memory flat in the number of calls.
 pub fn summary(scenario: &Scenario, seed: u64) -> Summary {
+    summary_and_stats(scenario, seed).0
+}
+
+/// [`summary`] and the run's stats (for [`RunStats::check`]).
+pub fn summary_and_stats(scenario: &Scenario, seed: u64) -> (Summary, RunStats) {
     let summary = super::head::summary_for(scenario, seed);
     let stats = run_with(scenario, seed, &summary);
-    summary.finish(stats.unfinished as u64, stats.served)
+    (summary.finish(stats.unfinished as u64, stats.served), stats)
 }

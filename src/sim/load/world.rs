@@ -296,6 +296,7 @@ pub(crate) fn run_on(
     // The server may still be working off a backlog after the last client gave up.
     tally.duration = ended.max(server.backend.borrow().busy_until());
     tally.unfinished = unfinished as u64;
+    tally.in_flight_exceeded = in_flight.exceeded();
     let stats = RunStats {
         unfinished,
         served,
