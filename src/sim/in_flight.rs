@@ -97,6 +97,57 @@ impl std::error::Error for InFlightExceeded {}
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::scenario::server::ServerModel;
+    use crate::sim::run::{run_on, run_with, RunStats};
+    use crate::trace::Discard;
+
+    /// 50 calls (or arrivals) 1 ms apart against a server that answers after an hour;
+    /// `client` is spliced into the client, `load` after it.
+    fn slow(client: &str, load: &str) -> Scenario {
+        let text = format!(
+            r#"{{"name": "slow", "description": "d", "seeds": [1],
+  "service_config": {{"methodConfig": [{{"name": [{{"service": "echo.Echo"}}]}}]}},
+  "server": {{"schedule": {{"req_modulo": 1}}, "latency": {{"fixed_ms": 3600000}}}},
+  "client": {{"method": "echo.Echo/UnaryEcho", "calls": 50, "interval_ms": 1 {client}}}
+  {load}}}"#
+        );
+        let mut scenario =
+            Scenario::from_json(&text, std::path::Path::new("."), "slow.json").unwrap();
+        scenario.file = Some("slow.json".into());
+        scenario
+    }
+
+    const ARRIVALS: &str = r#", "load": {"arrivals": {"process": "fixed", "rate_per_s": 1000,
+  "duration_ms": 50}}"#;
+
+    fn run_limited(scenario: &Scenario, limit: u64) -> RunStats {
+        let model = ServerModel::new(&scenario.server, 1);
+        run_on(scenario, 1, model, &Discard, limit).0
+    }
+
+    #[test]
+    fn a_slow_server_without_a_deadline_meets_the_bound_in_both_worlds() {
+        for (load, setting) in [("", "`client.calls`"), (ARRIVALS, "`load.arrivals`")] {
+            let scenario = slow("", load);
+            let stats = run_limited(&scenario, 10);
+            assert_eq!(stats.in_flight_exceeded, Some(10), "{load}");
+            let e = stats.check(&scenario).unwrap_err().to_string();
+            for w in ["slow.json", "more than 10 calls in flight", setting, "deadline_ms"] {
+                assert!(e.contains(w), "{w:?} missing from {e}");
+            }
+        }
+    }
+
+    #[test]
+    fn a_deadline_keeps_the_same_scenario_under_the_bound_and_unchanged() {
+        for load in ["", ARRIVALS] {
+            let scenario = slow(r#", "deadline_ms": 5"#, load);
+            let stats = run_limited(&scenario, 10);
+            assert_eq!(stats.in_flight_exceeded, None, "{load}");
+            assert_eq!(stats.check(&scenario), Ok(()));
+            assert_eq!(stats, run_with(&scenario, 1, &Discard), "{load}");
+        }
+    }
 
     #[test]
     fn counts_up_to_the_limit_and_remembers_passing_it() {
