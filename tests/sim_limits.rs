@@ -192,7 +192,12 @@ fn calls_piling_up_behind_a_slow_server_without_a_deadline_are_refused_with_the_
     let (file, err) = rejected("in-flight", &hour_latency(100_001, ""));
     assert_names(
         &err,
-        &[&file, "100000 calls in flight", "`client.calls`", "`client.deadline_ms`"],
+        &[
+            &file,
+            "100000 calls in flight",
+            "`client.calls`",
+            "`client.deadline_ms`",
+        ],
     );
     // Just under the bound, the same server runs.
     let ok = TempScenario::new("in-flight-ok", &hour_latency(100_000, ""));
@@ -209,6 +214,11 @@ fn sweep_of_arrivals_piling_up_without_a_deadline_exits_2_with_the_limit() {
     assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
     assert_names(
         &stderr(&o),
-        &[file.path(), "100000 calls in flight", "`load.arrivals`", "deadline_ms"],
+        &[
+            file.path(),
+            "100000 calls in flight",
+            "`load.arrivals`",
+            "deadline_ms",
+        ],
     );
 }

@@ -9,8 +9,8 @@ use std::process::ExitCode;
 use hedgehog::config::warning_line;
 use hedgehog::experiments::sweep::{self, Sweep};
 use hedgehog::experiments::vary::Vary;
-use hedgehog::sim::in_flight::InFlightExceeded;
 use hedgehog::experiments::{occ, plot, report};
+use hedgehog::sim::in_flight::InFlightExceeded;
 
 use super::format::TableFormat;
 

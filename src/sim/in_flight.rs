@@ -132,7 +132,12 @@ mod tests {
             let stats = run_limited(&scenario, 10);
             assert_eq!(stats.in_flight_exceeded, Some(10), "{load}");
             let e = stats.check(&scenario).unwrap_err().to_string();
-            for w in ["slow.json", "more than 10 calls in flight", setting, "deadline_ms"] {
+            for w in [
+                "slow.json",
+                "more than 10 calls in flight",
+                setting,
+                "deadline_ms",
+            ] {
                 assert!(e.contains(w), "{w:?} missing from {e}");
             }
         }

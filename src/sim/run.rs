@@ -284,8 +284,7 @@ pub(crate) fn run_on(
     limit: u64,
 ) -> (RunStats, Option<BehaviourPanic>) {
     if scenario.load.is_some() {
-        let (stats, _, panic) =
-            super::load::world::run_on(scenario, seed, model, recorder, limit);
+        let (stats, _, panic) = super::load::world::run_on(scenario, seed, model, recorder, limit);
         return (stats, panic);
     }
     let in_flight = &InFlight::new(limit);
