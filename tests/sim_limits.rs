@@ -189,16 +189,21 @@ fn hour_latency(calls: u64, extra: &str) -> String {
 
 #[test]
 fn calls_piling_up_behind_a_slow_server_without_a_deadline_are_refused_with_the_limit() {
-    let (file, err) = rejected("in-flight", &hour_latency(100_001, ""));
-    assert_names(
-        &err,
-        &[
-            &file,
+    let file = TempScenario::new("in-flight", &hour_latency(100_001, ""));
+    // The summary and the picture of that run are refused alike, printing nothing.
+    for format in [&["--summary"][..], &["--format", "svg"][..]] {
+        let mut args = vec!["sim", file.path()];
+        args.extend_from_slice(format);
+        let o = hedgehog(&args);
+        assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+        assert!(o.stdout.is_empty(), "{format:?}");
+        let words = [
             "100000 calls in flight",
             "`client.calls`",
             "`client.deadline_ms`",
-        ],
-    );
+        ];
+        assert_names(&stderr(&o), &[&[file.path()][..], &words[..]].concat());
+    }
     // Just under the bound, the same server runs.
     let ok = TempScenario::new("in-flight-ok", &hour_latency(100_000, ""));
     let o = hedgehog(&["sim", ok.path(), "--summary"]);
