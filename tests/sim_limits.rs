@@ -174,3 +174,56 @@ fn an_unreadable_config_path_names_the_scenario_and_its_key() {
         assert_names(&err, &[&format!("{file}: service_config: ")]);
     }
 }
+
+/// A server that answers after an hour, no `client.deadline_ms`, and a call every
+/// millisecond: every call stays in flight, so the run meets the in-flight bound (100,000)
+/// after 100 s of virtual time. `extra` is spliced in after the client.
+fn hour_latency(calls: u64, extra: &str) -> String {
+    format!(
+        r#"{{"name": "slow", "description": "d", "seeds": [1],
+  "service_config": {{"methodConfig": [{{"name": [{{"service": "echo.Echo"}}]}}]}},
+  "server": {{"schedule": {{"req_modulo": 1}}, "latency": {{"fixed_ms": 3600000}}}},
+  "client": {{"method": "echo.Echo/UnaryEcho", "calls": {calls}, "interval_ms": 1}} {extra}}}"#
+    )
+}
+
+#[test]
+fn calls_piling_up_behind_a_slow_server_without_a_deadline_are_refused_with_the_limit() {
+    let file = TempScenario::new("in-flight", &hour_latency(100_001, ""));
+    // The summary and the picture of that run are refused alike, printing nothing.
+    for format in [&["--summary"][..], &["--format", "svg"][..]] {
+        let mut args = vec!["sim", file.path()];
+        args.extend_from_slice(format);
+        let o = hedgehog(&args);
+        assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+        assert!(o.stdout.is_empty(), "{format:?}");
+        let words = [
+            "100000 calls in flight",
+            "`client.calls`",
+            "`client.deadline_ms`",
+        ];
+        assert_names(&stderr(&o), &[&[file.path()][..], &words[..]].concat());
+    }
+    // Just under the bound, the same server runs.
+    let ok = TempScenario::new("in-flight-ok", &hour_latency(100_000, ""));
+    let o = hedgehog(&["sim", ok.path(), "--summary"]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+}
+
+#[test]
+fn sweep_of_arrivals_piling_up_without_a_deadline_exits_2_with_the_limit() {
+    let load = r#", "load": {"arrivals": {"process": "fixed", "rate_per_s": 10000,
+  "duration_ms": 20000}}"#;
+    let file = TempScenario::new("in-flight-sweep", &hour_latency(1, load));
+    let o = hedgehog(&["sweep", file.path(), "--jobs", "1"]);
+    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+    assert_names(
+        &stderr(&o),
+        &[
+            file.path(),
+            "100000 calls in flight",
+            "`load.arrivals`",
+            "deadline_ms",
+        ],
+    );
+}

@@ -7,7 +7,7 @@
 use std::sync::{Arc, OnceLock};
 
 use hedgehog::scenario::Scenario;
-use hedgehog::sim::run::run_with;
+use hedgehog::sim::run::{run_with, RunStats};
 use hedgehog::trace::{Recorder, Tee};
 
 /// Whether spans go anywhere: decided once, by [`init`].
@@ -46,11 +46,11 @@ pub fn spans() -> Option<Arc<dyn Recorder + Send + Sync>> {
 }
 
 /// Runs `scenario` with `seed` into `recorder`, its calls also spans when asked.
-pub fn sim_run(scenario: &Scenario, seed: u64, recorder: &dyn Recorder) {
+pub fn sim_run(scenario: &Scenario, seed: u64, recorder: &dyn Recorder) -> RunStats {
     match spans() {
         Some(spans) => run_with(scenario, seed, &Tee(recorder, spans)),
         None => run_with(scenario, seed, recorder),
-    };
+    }
 }
 
 /// `trace` for a layer, with spans when asked.

@@ -10,7 +10,7 @@ use hedgehog::json::{Map, Value};
 use hedgehog::profile::Profile;
 use hedgehog::scenario::Scenario;
 use hedgehog::sim::head::{summary_for, trace_head};
-use hedgehog::sim::run::summary;
+use hedgehog::sim::run::{summary_and_stats, RunStats};
 use hedgehog::time::to_ms;
 use hedgehog::trace::render::{summary_to_yaml, Format};
 use hedgehog::trace::StreamRecorder;
@@ -131,20 +131,35 @@ pub fn run(args: Args) -> ExitCode {
             return ExitCode::SUCCESS; // stdout closed (e.g. piped into head): nothing to add
         }
         let written = if args.summary {
-            let json = match scenario.load {
-                None => summary(&scenario, seed).to_json(),
+            let (json, stats) = match scenario.load {
+                None => {
+                    let (summary, stats) = summary_and_stats(&scenario, seed);
+                    (summary.to_json(), stats)
+                }
                 Some(_) => load_summary(&scenario, seed),
             };
+            // A run that met the in-flight bound has no summary worth printing.
+            if let Err(e) = stats.check(&scenario) {
+                eprintln!("hedgehog sim: {e}");
+                return ExitCode::from(2);
+            }
             let text = match format {
                 Format::Json => json.to_string() + "\n",
                 Format::Yaml | Format::Text => summary_to_yaml(&json),
             };
-            out.write_all(text.as_bytes())
+            out.write_all(text.as_bytes()).map(|()| stats)
         } else {
             stream_trace(&scenario, seed, format, &mut out)
         };
-        if written.is_err() {
-            return ExitCode::SUCCESS; // stdout closed (e.g. piped into head): nothing to add
+        match written {
+            Err(_) => return ExitCode::SUCCESS, // stdout closed (e.g. piped into head)
+            Ok(stats) => {
+                if let Err(e) = stats.check(&scenario) {
+                    let _ = out.flush();
+                    eprintln!("hedgehog sim: {e}");
+                    return ExitCode::from(2);
+                }
+            }
         }
     }
     let _ = out.flush();
@@ -158,21 +173,21 @@ fn stream_trace(
     seed: u64,
     format: Format,
     out: &mut impl std::io::Write,
-) -> std::io::Result<()> {
+) -> std::io::Result<RunStats> {
     let head = trace_head(scenario, seed);
     let recorder =
         StreamRecorder::with_head(&mut *out, format, &head.as_head(), &scenario.description);
-    super::observe::sim_run(scenario, seed, &recorder);
+    let stats = super::observe::sim_run(scenario, seed, &recorder);
     recorder.finish()?;
     if format == Format::Json {
         out.write_all(b"\n")?;
     }
-    Ok(())
+    Ok(stats)
 }
 
 /// The summary of a scenario with `load`: the totals of docs/trace.md (per RPC), plus user requests
 /// (a request is `fan_out` RPCs) and the time series the plots use, per bucket.
-fn load_summary(scenario: &Scenario, seed: u64) -> Value {
+fn load_summary(scenario: &Scenario, seed: u64) -> (Value, RunStats) {
     let recorder = summary_for(scenario, seed);
     let (stats, tally) = hedgehog::sim::load::world::run(scenario, seed, &recorder);
     let unfinished = stats.unfinished as u64;
@@ -190,5 +205,5 @@ fn load_summary(scenario: &Scenario, seed: u64) -> Value {
     .into_iter()
     .collect();
     json["series"] = Value::Object(series);
-    json
+    (json, stats)
 }

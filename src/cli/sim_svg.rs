@@ -11,7 +11,7 @@ use std::io::Write as _;
 use std::process::ExitCode;
 
 use hedgehog::scenario::Scenario;
-use hedgehog::sim::picture::svg;
+use hedgehog::sim::picture::svg_and_stats;
 
 use super::sim::Args;
 
@@ -46,7 +46,11 @@ pub fn run(scenario: &Scenario, args: &Args) -> ExitCode {
             return ExitCode::from(2);
         }
     };
-    let picture = svg(scenario, seed);
+    let (picture, stats) = svg_and_stats(scenario, seed);
+    if let Err(e) = stats.check(scenario) {
+        eprintln!("hedgehog sim: {e}");
+        return ExitCode::from(2);
+    }
     // A closed stdout (piped into head) is not an error: there is nothing more to say.
     let _ = std::io::stdout().lock().write_all(picture.as_bytes());
     ExitCode::SUCCESS

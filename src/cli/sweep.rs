@@ -10,6 +10,7 @@ use hedgehog::config::warning_line;
 use hedgehog::experiments::sweep::{self, Sweep};
 use hedgehog::experiments::vary::Vary;
 use hedgehog::experiments::{occ, plot, report};
+use hedgehog::sim::in_flight::InFlightExceeded;
 
 use super::format::TableFormat;
 
@@ -199,6 +200,14 @@ pub fn run(args: Args) -> ExitCode {
         Ok(t) => t,
         Err(e) => return usage(e),
     };
+    // A run that met the in-flight bound (`hedgehog::sim::in_flight`) makes the sweep's
+    // numbers not the scenario's: an error, exit 2.
+    for ((tally, _), variant) in tallies.iter().zip(&variants) {
+        if let Some(limit) = tally.in_flight_exceeded {
+            let e = InFlightExceeded::new(&label, &variant.scenario, limit);
+            return usage(e);
+        }
+    }
     let result = Sweep::of_variants(&variants, seed_ranges, shard, tallies);
     let format = args.format.unwrap_or(if shard.is_some() {
         TableFormat::Json

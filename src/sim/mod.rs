@@ -42,6 +42,7 @@ pub mod clock;
 #[doc(hidden)]
 pub mod executor;
 pub mod head;
+pub mod in_flight;
 pub mod load;
 pub mod picture;
 #[cfg(test)]

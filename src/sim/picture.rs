@@ -9,7 +9,7 @@
 //! Memory: the picture draws at most [`MAX_CALLS`] calls, so events of later calls are dropped
 //! as they arrive; every call's record is kept, for the totals in the title.
 
-use super::run::run_with;
+use super::run::{run_with, RunStats};
 use crate::plan::MethodPlan;
 use crate::scenario::Scenario;
 use crate::time::Nanos;
@@ -19,13 +19,19 @@ use crate::trace::{CallRecord, CallStart, Event, Mode, Recorder, Trace, TraceRec
 /// The SVG picture of `seed` of `scenario`: its first [`MAX_CALLS`] calls, with their
 /// deadlines and the scenario's description as the caption.
 pub fn svg(scenario: &Scenario, seed: u64) -> String {
+    svg_and_stats(scenario, seed).0
+}
+
+/// [`svg`] and the run's stats (for [`RunStats::check`]: a run that met the in-flight bound
+/// drew a run that is not the scenario's).
+pub fn svg_and_stats(scenario: &Scenario, seed: u64) -> (String, RunStats) {
     let recorder = FirstCalls {
         limit: MAX_CALLS as u64,
         inner: TraceRecorder::new(),
     };
-    run_with(scenario, seed, &recorder);
+    let stats = run_with(scenario, seed, &recorder);
     let trace = recorder.inner.into_trace(&scenario.name, seed, Mode::Sim);
-    to_svg(&trace, &svg_options(scenario, &trace))
+    (to_svg(&trace, &svg_options(scenario, &trace)), stats)
 }
 
 /// The picture's options for a trace of `scenario`: the description as the caption and each

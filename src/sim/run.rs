@@ -18,6 +18,7 @@ use std::sync::{Arc, Mutex};
 use super::clock::SimClock;
 use super::executor::Executor;
 use super::head::name_profile;
+use super::in_flight::{InFlight, InFlightExceeded};
 use super::transport::SimTransport;
 use crate::clock::Clock;
 use crate::code::Code;
@@ -28,6 +29,7 @@ use crate::plan::buffer::RetryBuffer;
 use crate::plan::MethodPlan;
 use crate::profile::Admission;
 use crate::scenario::behaviour::{Behaviour, BehaviourPanic};
+use crate::scenario::limits::MAX_IN_FLIGHT;
 use crate::scenario::rng::{LazyStream, Purpose};
 use crate::scenario::server::ServerModel;
 use crate::scenario::Scenario;
@@ -46,6 +48,26 @@ pub struct RunStats {
     pub served: u64,
     /// Virtual time at the end of the run.
     pub ended: Nanos,
+    /// The in-flight bound, when the run met it and stopped starting calls
+    /// ([`super::in_flight`]); the run's results are then not the scenario's.
+    pub in_flight_exceeded: Option<u64>,
+}
+
+impl RunStats {
+    /// The error for a run that met the in-flight bound ([`super::in_flight`]), naming the
+    /// scenario's file.
+    pub fn check(&self, scenario: &Scenario) -> Result<(), InFlightExceeded> {
+        match self.in_flight_exceeded {
+            None => Ok(()),
+            Some(limit) => {
+                let file = scenario
+                    .file
+                    .as_ref()
+                    .map_or_else(|| scenario.name.clone(), |f| f.display().to_string());
+                Err(InFlightExceeded::new(&file, scenario, limit))
+            }
+        }
+    }
 }
 
 /// A client method of the scenario: its plan and its path, made once per run.
@@ -220,6 +242,7 @@ pub fn run_with(scenario: &Scenario, seed: u64, recorder: &dyn Recorder) -> RunS
         seed,
         ServerModel::new(&scenario.server, seed),
         recorder,
+        MAX_IN_FLIGHT,
     )
     .0
 }
@@ -235,7 +258,7 @@ pub fn run_with_behaviour(
     recorder: &dyn Recorder,
 ) -> Result<RunStats, BehaviourPanic> {
     let model = ServerModel::with_behaviour(behaviour, seed, 0);
-    let (stats, panic) = run_on(scenario, seed, model, recorder);
+    let (stats, panic) = run_on(scenario, seed, model, recorder, MAX_IN_FLIGHT);
     panic.map_or(Ok(stats), Err)
 }
 
@@ -251,17 +274,20 @@ pub fn trace_with_behaviour(
     Ok(name_profile(scenario, trace))
 }
 
-/// One run against `model`; its stats and the behaviour's first panic, if any.
-fn run_on(
+/// One run against `model`, with at most `limit` calls in flight; its stats and the
+/// behaviour's first panic, if any.
+pub(crate) fn run_on(
     scenario: &Scenario,
     seed: u64,
     model: ServerModel,
     recorder: &dyn Recorder,
+    limit: u64,
 ) -> (RunStats, Option<BehaviourPanic>) {
     if scenario.load.is_some() {
-        let (stats, _, panic) = super::load::world::run_on(scenario, seed, model, recorder);
+        let (stats, _, panic) = super::load::world::run_on(scenario, seed, model, recorder, limit);
         return (stats, panic);
     }
+    let in_flight = &InFlight::new(limit);
     let client = &scenario.client;
     let server = RefCell::new(model);
     let throttle = scenario
@@ -298,14 +324,17 @@ fn run_on(
         async move {
             for i in 0..calls {
                 clock.sleep_until(i.saturating_mul(client.interval)).await;
+                if !in_flight.start() {
+                    break;
+                }
                 let m = usize::try_from(i % plans.len() as u64).unwrap_or(0);
                 let method = &plans[m];
                 let transport = SimTransport::new(clock.clone(), server, Rc::clone(&message))
                     .with_method(method.name());
                 let clock = clock.clone();
                 let deadline = client.deadline;
-                spawner
-                    .spawn_with(|| channel.call(clock, transport, i, method, deadline, |_, _| ()));
+                let ended = |_: &CallRecord, _| in_flight.end();
+                spawner.spawn_with(|| channel.call(clock, transport, i, method, deadline, ended));
             }
         }
     };
@@ -318,6 +347,7 @@ fn run_on(
         unfinished,
         served,
         ended: clock.now(),
+        in_flight_exceeded: in_flight.exceeded(),
     };
     (stats, panic)
 }
@@ -334,7 +364,12 @@ pub fn trace(scenario: &Scenario, seed: u64) -> Trace {
 
 /// Totals of one run (`--summary`): memory flat in the number of calls.
 pub fn summary(scenario: &Scenario, seed: u64) -> Summary {
+    summary_and_stats(scenario, seed).0
+}
+
+/// [`summary`] and the run's stats (for [`RunStats::check`]).
+pub fn summary_and_stats(scenario: &Scenario, seed: u64) -> (Summary, RunStats) {
     let summary = super::head::summary_for(scenario, seed);
     let stats = run_with(scenario, seed, &summary);
-    summary.finish(stats.unfinished as u64, stats.served)
+    (summary.finish(stats.unfinished as u64, stats.served), stats)
 }

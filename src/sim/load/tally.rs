@@ -99,6 +99,9 @@ pub struct Tally {
     pub duration: Nanos,
     /// Requests that never finished (a broken run).
     pub unfinished: u64,
+    /// The in-flight bound, when a run met it (`crate::sim::in_flight`): its results are not
+    /// the scenario's, and the CLI exits 2.
+    pub in_flight_exceeded: Option<u64>,
     /// Final status and latency of each request.
     latency: LatencyStats,
     /// The time series.
@@ -124,6 +127,7 @@ impl Tally {
             busy: 0,
             duration: 0,
             unfinished: 0,
+            in_flight_exceeded: None,
             latency: LatencyStats::new(),
             series: Series {
                 bucket,
@@ -170,6 +174,7 @@ impl Tally {
         self.busy = self.busy.saturating_add(other.busy);
         self.duration = self.duration.saturating_add(other.duration);
         self.unfinished += other.unfinished;
+        self.in_flight_exceeded = self.in_flight_exceeded.or(other.in_flight_exceeded);
         self.latency.merge(&other.latency);
         let s = &mut self.series;
         Series::add_all(&mut s.offered, &other.series.offered);

@@ -37,10 +37,12 @@ use crate::engine::{FinishReason, Throttle};
 use crate::plan::buffer::RetryBuffer;
 use crate::scenario::behaviour::BehaviourPanic;
 use crate::scenario::latency::open_unit;
+use crate::scenario::limits::MAX_IN_FLIGHT;
 use crate::scenario::rng::{stream, Purpose};
 use crate::scenario::server::ServerModel;
 use crate::scenario::Scenario;
 use crate::sim::executor::Executor;
+use crate::sim::in_flight::InFlight;
 use crate::sim::run::{makes_calls, method_plans, rejected_status, sim_target, Channel, RunStats};
 use crate::time::Nanos;
 use crate::trace::{CallRecord, Discard, Recorder};
@@ -128,17 +130,20 @@ fn count_end(server: &ServerSide, request: &Request, out: Outcome) {
 /// records go to `recorder`; the returned [`Tally`] counts user requests.
 pub fn run(scenario: &Scenario, seed: u64, recorder: &dyn Recorder) -> (RunStats, Tally) {
     let model = ServerModel::new(&scenario.server, seed);
-    let (stats, tally, _) = run_on(scenario, seed, model, recorder);
+    let (stats, tally, _) = run_on(scenario, seed, model, recorder, MAX_IN_FLIGHT);
     (stats, tally)
 }
 
-/// [`run`] against `model`'s behaviour; also returns the behaviour's first panic, if any.
+/// [`run`] against `model`'s behaviour, with at most `limit` RPCs in flight
+/// ([`crate::sim::in_flight`]); also returns the behaviour's first panic, if any.
 pub(crate) fn run_on(
     scenario: &Scenario,
     seed: u64,
     model: ServerModel,
     recorder: &dyn Recorder,
+    limit: u64,
 ) -> (RunStats, Tally, Option<BehaviourPanic>) {
+    let in_flight = &InFlight::new(limit);
     let default = LoadSpec::default();
     let load = scenario.load.as_ref().unwrap_or(&default);
     let client = &scenario.client;
@@ -244,6 +249,9 @@ pub(crate) fn run_on(
                     status: Cell::new(Code::Ok),
                 });
                 for _ in 0..load.fan_out {
+                    if !in_flight.start() {
+                        return;
+                    }
                     let id = (c << 48) | rpc;
                     let m = usize::try_from(rpc % plans.len() as u64).unwrap_or(0);
                     let plan = &plans[m];
@@ -255,6 +263,7 @@ pub(crate) fn run_on(
                         spawner.spawn(async move {
                             let out = app_call.run(clock, id, plan, &once[m], counted).await;
                             count_end(server, &request, out);
+                            in_flight.end();
                         });
                         continue;
                     }
@@ -268,6 +277,7 @@ pub(crate) fn run_on(
                             throttled: reason == FinishReason::Throttled,
                         };
                         count_end(server, &request, out);
+                        in_flight.end();
                     };
                     let deadline = client.deadline;
                     spawner.spawn_with(|| channel.call(clock, transport, id, plan, deadline, then));
@@ -286,10 +296,12 @@ pub(crate) fn run_on(
     // The server may still be working off a backlog after the last client gave up.
     tally.duration = ended.max(server.backend.borrow().busy_until());
     tally.unfinished = unfinished as u64;
+    tally.in_flight_exceeded = in_flight.exceeded();
     let stats = RunStats {
         unfinished,
         served,
         ended,
+        in_flight_exceeded: in_flight.exceeded(),
     };
     let panic = server.model.borrow_mut().take_panic();
     (stats, tally, panic)
