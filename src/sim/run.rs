@@ -35,7 +35,7 @@ use crate::scenario::server::ServerModel;
 use crate::scenario::Scenario;
 use crate::time::Nanos;
 use crate::trace::{
-    CallRecord, CallStart, EventsOnly, Mode, Recorder, Summary, Trace, TraceRecorder,
+    CallRecord, CallStart, EventsOnly, Keeps, Mode, Recorder, Summary, Trace, TraceRecorder,
 };
 use crate::transport::Transport;
 
@@ -223,7 +223,7 @@ impl Channel<'_> {
         // The record stays in place: moving it out of `result` costs the hot path a copy.
         let record = &mut result.record;
         record.method = Some(Arc::clone(&method.path));
-        if record.status == Code::Ok && self.recorder.wants_messages() {
+        if record.status == Code::Ok && self.recorder.keeps() == Keeps::RecordsAndMessages {
             record.message = delivered.into_inner().map(|m| String::from(&*m));
         }
         then(record, result.reason);

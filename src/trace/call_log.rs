@@ -8,7 +8,7 @@
 
 use std::cell::RefCell;
 
-use super::{AttemptRecord, CallRecord, Event, Outcome, Recorder, What};
+use super::{AttemptRecord, CallRecord, Event, Keeps, Outcome, Recorder, What};
 use crate::code::Code;
 use crate::time::Nanos;
 
@@ -70,7 +70,7 @@ impl<'r, R: Recorder + ?Sized> CallLog<'r, R> {
     #[inline]
     pub fn new(recorder: &'r R, call: u64, started: Nanos, attempts: usize) -> Self {
         let events = recorder.wants_events();
-        let kept = events || recorder.wants_records();
+        let kept = events || recorder.keeps() > Keeps::Nothing;
         CallLog {
             recorder,
             events,

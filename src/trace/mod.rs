@@ -20,7 +20,7 @@ mod tee;
 #[doc(hidden)]
 pub use call_log::{recycle_attempts, CallLog};
 pub use event::{Event, PushbackMeaning, What};
-pub use recorder::{Discard, Mode, Recorder, TraceRecorder, Unheard};
+pub use recorder::{Discard, Keeps, Mode, Recorder, TraceRecorder, Unheard};
 pub use start::CallStart;
 pub use stats::LatencyStats;
 pub use stream::StreamRecorder;

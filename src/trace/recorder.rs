@@ -25,22 +25,30 @@ pub trait Recorder {
     /// so a `--summary` run does no per-event work at all. Events are typed and cost nothing to
     /// build; only a recorder that keeps text (the collecting [`TraceRecorder`]) renders them.
     fn wants_events(&self) -> bool;
-    /// Whether call records should carry the reply message the application received. True
-    /// by default; a recorder that only counts (the summary, [`Discard`]) says no, so a world
-    /// that would have to copy the reply into the record can skip it.
-    fn wants_messages(&self) -> bool {
-        true
-    }
-    /// Whether finished calls are wanted. When false (and no events are wanted either) the
-    /// driver keeps no per-attempt record and [`Recorder::call`] gets the call without its
-    /// attempts: a layer nobody listens to builds nothing. True by default.
-    fn wants_records(&self) -> bool {
-        true
+    /// How much of each finished call is wanted ([`Keeps`]). By default everything; a
+    /// recorder that only counts (the summary, [`Discard`]) keeps records without the reply
+    /// message, so a world need not copy the reply into the record; one that keeps nothing
+    /// ([`Unheard`]) lets the driver keep no per-attempt record at all.
+    fn keeps(&self) -> Keeps {
+        Keeps::RecordsAndMessages
     }
     /// One typed event; called only when [`Recorder::wants_events`] is true.
     fn event(&self, event: &Event<'_>);
     /// One finished call.
     fn call(&self, record: &CallRecord);
+}
+
+/// How much of a finished call a recorder keeps. Ordered, so recorders installed together
+/// keep the larger of their levels.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Keeps {
+    /// No call records (and, with no events wanted, no per-attempt record in the driver);
+    /// [`Recorder::call`] gets the call without its attempts.
+    Nothing,
+    /// Call records, without the reply message the application received.
+    Records,
+    /// Call records with the reply message.
+    RecordsAndMessages,
 }
 
 /// Keeps nothing and asks for no events, so the driver builds no strings: the recorder of a
@@ -52,8 +60,8 @@ impl Recorder for Discard {
     fn wants_events(&self) -> bool {
         false
     }
-    fn wants_messages(&self) -> bool {
-        false
+    fn keeps(&self) -> Keeps {
+        Keeps::Records
     }
     fn event(&self, _event: &Event<'_>) {}
     fn call(&self, _record: &CallRecord) {}
@@ -69,8 +77,8 @@ impl Recorder for Unheard {
     fn wants_events(&self) -> bool {
         false
     }
-    fn wants_records(&self) -> bool {
-        false
+    fn keeps(&self) -> Keeps {
+        Keeps::Nothing
     }
     fn event(&self, _event: &Event<'_>) {}
     fn call(&self, _record: &CallRecord) {}

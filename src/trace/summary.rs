@@ -9,7 +9,7 @@ use std::cell::{Cell, RefCell};
 
 use crate::json::{object, Value};
 
-use super::{CallRecord, Event, LatencyStats, Recorder};
+use super::{CallRecord, Event, Keeps, LatencyStats, Recorder};
 use crate::code::Code;
 use crate::time::Nanos;
 
@@ -106,8 +106,8 @@ impl Recorder for Summary {
         false
     }
 
-    fn wants_messages(&self) -> bool {
-        false
+    fn keeps(&self) -> Keeps {
+        Keeps::Records
     }
 
     fn event(&self, _event: &Event<'_>) {}

@@ -8,7 +8,7 @@
 
 use std::sync::Arc;
 
-use super::{CallRecord, CallStart, Event, Recorder};
+use super::{CallRecord, CallStart, Event, Keeps, Recorder};
 
 /// Two recorders as one: each gets every call start and record, and the events it wants.
 #[derive(Clone, Copy, Debug, Default)]
@@ -22,11 +22,8 @@ impl<A: Recorder, B: Recorder> Recorder for Tee<A, B> {
     fn wants_events(&self) -> bool {
         self.0.wants_events() || self.1.wants_events()
     }
-    fn wants_messages(&self) -> bool {
-        self.0.wants_messages() || self.1.wants_messages()
-    }
-    fn wants_records(&self) -> bool {
-        self.0.wants_records() || self.1.wants_records()
+    fn keeps(&self) -> Keeps {
+        self.0.keeps().max(self.1.keeps())
     }
     fn event(&self, event: &Event<'_>) {
         if self.0.wants_events() {
@@ -53,11 +50,8 @@ macro_rules! forward {
             fn wants_events(&self) -> bool {
                 (**self).wants_events()
             }
-            fn wants_messages(&self) -> bool {
-                (**self).wants_messages()
-            }
-            fn wants_records(&self) -> bool {
-                (**self).wants_records()
+            fn keeps(&self) -> Keeps {
+                (**self).keeps()
             }
             fn event(&self, event: &Event<'_>) {
                 (**self).event(event);
@@ -79,12 +73,9 @@ impl<R: Recorder + ?Sized> Recorder for EventsOnly<'_, R> {
     fn wants_events(&self) -> bool {
         self.0.wants_events()
     }
-    fn wants_messages(&self) -> bool {
-        self.0.wants_messages()
-    }
     // The world that started the call hands the record on: it wants it if its recorder does.
-    fn wants_records(&self) -> bool {
-        self.0.wants_records()
+    fn keeps(&self) -> Keeps {
+        self.0.keeps()
     }
     fn event(&self, event: &Event<'_>) {
         self.0.event(event);
