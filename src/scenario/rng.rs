@@ -52,6 +52,7 @@ fn splitmix64(state: &mut u64) -> u64 {
 }
 
 /// The ChaCha8 stream for `(seed, purpose, index)`: independent of every other triple.
+#[inline]
 pub fn stream(seed: u64, purpose: Purpose, index: u64) -> ChaCha8Rng {
     let mut state = seed;
     let mut h = splitmix64(&mut state);

@@ -39,7 +39,7 @@ pub(crate) struct TimerQueue {
     /// Start of the window (the last instant, rounded down to a bucket): the ring holds
     /// entries in `[base, base + SPAN)`, bucket `(at / WIDTH) % BUCKETS` each.
     base: Nanos,
-    ring: Vec<Vec<Entry>>,
+    ring: Box<[Vec<Entry>; BUCKETS]>,
     /// Bit `i % 64` of word `i / 64` set when bucket `i` is non-empty.
     words: [u64; WORDS],
     /// Bit `w` set when word `w` is non-zero.
@@ -57,7 +57,7 @@ impl Default for TimerQueue {
         TimerQueue {
             last: 0,
             base: 0,
-            ring: (0..BUCKETS).map(|_| Vec::new()).collect(),
+            ring: Box::new(std::array::from_fn(|_| Vec::new())),
             words: [0; WORDS],
             summary: 0,
             in_ring: 0,

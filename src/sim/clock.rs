@@ -64,17 +64,22 @@ struct Timers {
 }
 
 impl Timers {
+    #[inline(always)]
     fn register(&mut self, at: Nanos, target: Target) -> (u32, u64) {
         self.seq += 1;
         let seq = self.seq;
-        let slot = Slot { seq, target };
         let idx = match self.free.pop() {
-            Some(i) => {
-                self.slots[i as usize] = slot;
-                i
-            }
+            // A free slot's target is `Free`: nothing to drop, so it is forgotten unread.
+            Some(i) => match self.slots.get_mut(i as usize) {
+                Some(s) => {
+                    s.seq = seq;
+                    std::mem::forget(std::mem::replace(&mut s.target, target));
+                    i
+                }
+                None => u32::MAX,
+            },
             None => {
-                self.slots.push(slot);
+                self.slots.push(Slot { seq, target });
                 u32::try_from(self.slots.len() - 1).unwrap_or(u32::MAX)
             }
         };
@@ -120,25 +125,32 @@ impl Timers {
     /// registration order. Instants holding only dead entries are skipped, so a cancelled
     /// sleep never moves time.
     fn pop_live(&mut self, out: &mut Vec<Wake>) -> Option<Nanos> {
-        let mut due = std::mem::take(&mut self.due);
-        let result = loop {
-            due.clear();
-            let Some(at) = self.heap.pop_instant(&mut due) else {
-                break None;
-            };
+        loop {
+            self.due.clear();
+            let at = self.heap.pop_instant(&mut self.due)?;
             let before = out.len();
-            for &(_, seq, idx) in &due {
-                match self.release(idx, seq) {
-                    Some(w) => out.push(w),
-                    None => self.dead = self.dead.saturating_sub(1),
+            for &(_, seq, idx) in &self.due {
+                let slot = match self.slots.get_mut(idx as usize) {
+                    Some(s) if s.seq == seq => s,
+                    _ => {
+                        self.dead = self.dead.saturating_sub(1);
+                        continue;
+                    }
+                };
+                match std::mem::replace(&mut slot.target, Target::Free) {
+                    Target::Task(id) => out.push(Wake::Task(id)),
+                    Target::Waker(w) => out.push(Wake::Waker(w)),
+                    Target::Free => {
+                        self.dead = self.dead.saturating_sub(1);
+                        continue;
+                    }
                 }
+                self.free.push(idx);
             }
             if out.len() > before {
-                break Some(at);
+                return Some(at);
             }
-        };
-        self.due = due;
-        result
+        }
     }
 }
 
@@ -164,6 +176,12 @@ impl Core {
             }
             None => false,
         }
+    }
+
+    /// Registers a timer that wakes task `id` at `at`, as a sleep polled by that task would
+    /// (an executor source's next step).
+    pub(crate) fn wake_task_at(&self, at: Nanos, id: usize) {
+        self.timers.borrow_mut().register(at, Target::Task(id));
     }
 
     /// The executor is about to poll task `id` with `waker` (or has finished: `None`).
@@ -229,7 +247,9 @@ impl Clock for SimClock {
         Sleep {
             core: Rc::clone(&self.core),
             at,
-            timer: None,
+            seq: 0,
+            idx: 0,
+            owner: NO_TASK,
         }
     }
 }
@@ -239,7 +259,24 @@ impl Clock for SimClock {
 pub struct Sleep {
     core: Rc<Core>,
     at: Nanos,
-    timer: Option<(u32, u64)>,
+    /// The registered timer's sequence (0: none registered; sequences start at 1) and slot.
+    /// Live while `now < at`: only firing frees the slot (and firing moves `now` to `at`),
+    /// and only dropping the sleep cancels it. Kept small (no `Option`s): a sleep lives in
+    /// every simulated attempt, and attempts are moved about.
+    seq: u64,
+    idx: u32,
+    /// The task the timer wakes by id, or [`NO_TASK`] when it wakes a waker.
+    owner: u32,
+}
+
+/// [`Sleep::owner`] when the timer wakes through a waker.
+const NO_TASK: u32 = u32::MAX;
+
+/// A task id as a sleep's owner ([`NO_TASK`] for none, or an id too large to keep).
+fn owner(current: Option<usize>) -> u32 {
+    current
+        .and_then(|id| u32::try_from(id).ok())
+        .unwrap_or(NO_TASK)
 }
 
 impl Sleep {
@@ -249,9 +286,11 @@ impl Sleep {
     }
 
     fn cancel(&mut self) {
-        if let Some((idx, seq)) = self.timer.take() {
-            self.core.timers.borrow_mut().cancel(idx, seq);
+        // A timer whose instant has come has fired: its slot is free, maybe reused.
+        if self.seq != 0 && self.core.now.get() < self.at {
+            self.core.timers.borrow_mut().cancel(self.idx, self.seq);
         }
+        self.seq = 0;
     }
 }
 
@@ -259,29 +298,26 @@ impl Future for Sleep {
     type Output = ();
 
     fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<()> {
-        if self.core.now.get() >= self.at {
+        let this = &mut *self;
+        if this.core.now.get() >= this.at {
             // Time only reaches an instant by firing every sleep registered for it, so a
             // registered sleep whose instant has come has fired: its slot is already free.
-            self.timer = None;
+            this.seq = 0;
             return Poll::Ready(());
         }
-        let current = self.core.current_task(cx.waker());
-        let mut timers = self.core.timers.borrow_mut();
-        match self.timer {
-            Some((idx, seq)) if Timers::live(&timers.slots, idx, seq) => {
-                // Still pending: wake whoever polled last (a sleep may move between tasks).
-                // The common re-poll, by the task that registered it, changes nothing.
-                let slot = &mut timers.slots[idx as usize];
-                match (&slot.target, current) {
-                    (Target::Task(id), Some(now)) if *id == now => {}
-                    _ => slot.target = Core::target(current, cx.waker()),
-                }
-            }
-            _ => {
-                let key = timers.register(self.at, Core::target(current, cx.waker()));
-                drop(timers);
-                self.timer = Some(key);
-            }
+        let current = this.core.current_task(cx.waker());
+        let owner = owner(current);
+        if this.seq == 0 {
+            let target = Core::target(current, cx.waker());
+            let (idx, seq) = this.core.timers.borrow_mut().register(this.at, target);
+            (this.idx, this.seq, this.owner) = (idx, seq, owner);
+        } else if owner == NO_TASK || owner != this.owner {
+            // Still pending: wake whoever polled last (a sleep may move between tasks). The
+            // common re-poll, by the task that registered it, changes nothing, and the timer
+            // is live (field docs), so the queue is not even looked at.
+            let target = Core::target(current, cx.waker());
+            this.core.timers.borrow_mut().slots[this.idx as usize].target = target;
+            this.owner = owner;
         }
         Poll::Pending
     }

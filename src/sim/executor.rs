@@ -25,6 +25,18 @@ use std::task::{Context, Wake, Waker};
 
 use super::clock::{SimClock, Wake as Due};
 use super::task_pool::{Task, TaskPool};
+use crate::clock::Clock as _;
+use crate::time::Nanos;
+
+/// A source's step: acts for the instant it last asked for and returns the next instant it
+/// wants to act at (`None`: it is done). See [`Executor::spawn_source`].
+type Step<'a> = Box<dyn FnMut() -> Option<Nanos> + 'a>;
+
+/// What a task slot runs: a future, or a source of work stepped at instants of its choosing.
+enum Job<'a> {
+    Future(Task<'a>),
+    Source(Step<'a>),
+}
 
 /// Task ids woken through a [`Waker`] since the executor last looked. `len` lets the executor
 /// see "nothing queued" without taking the lock (the common case: timers wake tasks directly).
@@ -77,7 +89,7 @@ impl Wake for TaskWaker {
 /// A task slot. The waker outlives the task so a finished slot's waker can be reused by the
 /// next task in that slot (when no stale clone of it survives), saving two allocations per task.
 struct Entry<'a> {
-    future: Option<Task<'a>>,
+    future: Option<Job<'a>>,
     state: Arc<TaskWaker>,
     waker: Waker,
 }
@@ -85,7 +97,7 @@ struct Entry<'a> {
 /// Spawns tasks onto an [`Executor`], from outside or from inside a running task.
 #[derive(Clone, Default)]
 pub struct Spawner<'a> {
-    pending: Rc<RefCell<Vec<Task<'a>>>>,
+    pending: Rc<RefCell<Vec<Job<'a>>>>,
     pool: Rc<TaskPool>,
 }
 
@@ -108,7 +120,7 @@ impl<'a> Spawner<'a> {
     #[inline(always)]
     pub fn spawn_with<F: Future<Output = ()> + 'a>(&self, make: impl FnOnce() -> F) {
         let task = self.pool.boxed_with(make);
-        self.pending.borrow_mut().push(task);
+        self.pending.borrow_mut().push(Job::Future(task));
     }
 }
 
@@ -119,7 +131,7 @@ pub struct Executor<'a> {
     spawner: Spawner<'a>,
     /// The spawner's queue is swapped with this one to adopt new tasks, so neither buffer is
     /// ever reallocated once warm.
-    adopting: Vec<Task<'a>>,
+    adopting: Vec<Job<'a>>,
     tasks: Vec<Entry<'a>>,
     free: Vec<usize>,
     ready: Arc<ReadyQueue>,
@@ -169,6 +181,20 @@ impl<'a> Executor<'a> {
         self.spawner.spawn(future);
     }
 
+    /// Spawns a source: a task without a future that acts at instants it chooses — what a
+    /// task looping over `clock.sleep_until(next).await; act()` does, in the same order (its
+    /// place among woken tasks, its timers' registration order), without the future, the
+    /// sleep and their polls. `step` is called first where a task spawned now would first be
+    /// polled; it acts for the instant it returned last (nothing on the first call) and
+    /// returns the next instant it wants (`None`: done). An instant not after the current one
+    /// is acted on at once, as a sleep already due completes without yielding.
+    pub fn spawn_source(&self, step: impl FnMut() -> Option<Nanos> + 'a) {
+        self.spawner
+            .pending
+            .borrow_mut()
+            .push(Job::Source(Box::new(step)));
+    }
+
     /// Tasks that have not finished.
     pub fn live_tasks(&self) -> usize {
         self.live
@@ -208,7 +234,7 @@ impl<'a> Executor<'a> {
         self.adopting = spawned;
     }
 
-    fn entry(&self, id: usize, future: Task<'a>) -> Entry<'a> {
+    fn entry(&self, id: usize, future: Job<'a>) -> Entry<'a> {
         let state = Arc::new(TaskWaker {
             id,
             queued: AtomicBool::new(true),
@@ -226,17 +252,34 @@ impl<'a> Executor<'a> {
         let Some(entry) = self.tasks.get_mut(id) else {
             return;
         };
-        let Some(future) = entry.future.as_mut() else {
-            return; // a stale wake of a finished task
-        };
         entry.state.queued.store(false, Ordering::Release);
-        let mut cx = Context::from_waker(&entry.waker);
-        let core = self.clock.core();
-        core.set_current(Some((id, &entry.waker)));
-        let done = future.as_mut().poll(&mut cx).is_ready();
-        core.set_current(None);
+        let done = match entry.future.as_mut() {
+            Some(Job::Future(future)) => {
+                let mut cx = Context::from_waker(&entry.waker);
+                let core = self.clock.core();
+                core.set_current(Some((id, &entry.waker)));
+                let done = future.as_mut().poll(&mut cx).is_ready();
+                core.set_current(None);
+                done
+            }
+            Some(Job::Source(step)) => {
+                let core = self.clock.core();
+                let now = self.clock.now();
+                loop {
+                    match step() {
+                        Some(at) if at <= now => {}
+                        Some(at) => {
+                            core.wake_task_at(at, id);
+                            break false;
+                        }
+                        None => break true,
+                    }
+                }
+            }
+            None => return, // a stale wake of a finished task
+        };
         if done {
-            if let Some(task) = entry.future.take() {
+            if let Some(Job::Future(task)) = entry.future.take() {
                 self.spawner.pool.recycle(task);
             }
             self.free.push(id);
@@ -268,26 +311,27 @@ impl<'a> Executor<'a> {
             if !self.clock.core().advance(&mut due) {
                 return self.live;
             }
-            for wake in due.drain(..) {
+            for wake in &due {
                 match wake {
                     Due::Task(id) => {
                         // Same dedupe as `TaskWaker::wake`, without the locked queue.
-                        if let Some(entry) = self.tasks.get(id) {
+                        if let Some(entry) = self.tasks.get(*id) {
                             // Load and store, not a swap: only this thread wakes directly, and a
                             // racing foreign wake could at worst cause one spurious poll.
                             if !entry.state.queued.load(Ordering::Acquire) {
                                 entry.state.queued.store(true, Ordering::Release);
-                                batch.push_back(id);
+                                batch.push_back(*id);
                             }
                         }
                     }
                     Due::Waker(waker) => {
-                        waker.wake();
+                        waker.wake_by_ref();
                         // Keep FIFO order with the direct wakes around it.
                         self.ready.append_to(&mut batch);
                     }
                 }
             }
+            due.clear();
         }
     }
 }
@@ -389,6 +433,51 @@ mod tests {
         });
         assert_eq!(ex.run(), 0);
         assert_eq!(*log.borrow(), [(10, "a"), (20, "b"), (30, "b")]);
+    }
+
+    /// A source acts where a task sleeping for the same instants would: same place among
+    /// the tasks woken at an instant, same registration order for ties, spawned tasks after
+    /// those already woken, and an instant already due acted on without yielding.
+    #[test]
+    fn a_source_runs_exactly_where_a_sleeping_task_would() {
+        fn world(as_source: bool) -> Vec<(u64, &'static str)> {
+            let mut ex = Executor::new();
+            let log: Log = Rc::default();
+            let instants = [0u64, 5, 5, 10, 20];
+            // Tasks sleeping for the same instants, registered before and after the source.
+            ex.spawn(sleeper(ex.clock().clone(), log.clone(), 5, "before"));
+            let (c, l, s) = (ex.clock().clone(), log.clone(), ex.spawner().clone());
+            let act = move |k: usize| {
+                l.borrow_mut().push((c.now(), "source"));
+                let late = if k == 1 { "spawned at 5" } else { "spawned" };
+                s.spawn(sleeper(c.clone(), l.clone(), 10, late));
+            };
+            if as_source {
+                let mut k = 0;
+                ex.spawn_source(move || {
+                    if k > 0 {
+                        act(k - 1);
+                    }
+                    k += 1;
+                    instants.get(k - 1).copied()
+                });
+            } else {
+                let c = ex.clock().clone();
+                ex.spawn(async move {
+                    for (k, at) in instants.into_iter().enumerate() {
+                        c.sleep_until(at).await;
+                        act(k);
+                    }
+                });
+            }
+            ex.spawn(sleeper(ex.clock().clone(), log.clone(), 10, "after"));
+            assert_eq!(ex.run(), 0);
+            let out = log.borrow().clone();
+            out
+        }
+        let task = world(false);
+        assert_eq!(world(true), task);
+        assert_eq!(task.len(), 12, "{task:?}");
     }
 
     #[test]

@@ -17,7 +17,7 @@ pub(crate) type Entry = (Nanos, u64, u32);
 #[derive(Debug)]
 pub(crate) struct RadixQueue {
     last: Nanos,
-    buckets: Vec<Vec<Entry>>,
+    buckets: Box<[Vec<Entry>; 65]>,
     /// Bit `i - 1` set when bucket `i` (1..=64) is non-empty: finding the lowest is one
     /// instruction instead of a scan.
     occupied: u64,
@@ -28,7 +28,7 @@ impl Default for RadixQueue {
     fn default() -> Self {
         RadixQueue {
             last: 0,
-            buckets: (0..65).map(|_| Vec::new()).collect(),
+            buckets: Box::new(std::array::from_fn(|_| Vec::new())),
             occupied: 0,
             len: 0,
         }

@@ -8,7 +8,7 @@
 //! `Channel::call`, the one per-call body of every simulated world (the load world spawns it
 //! too), with its plan and retry buffer from [`crate::plan`], as the live layer's.
 //!
-//! Memory: one arrival task spawns calls when they are due, and a finished call's task is freed,
+//! Memory: one arrival source (`Executor::spawn_source`) spawns calls when they are due, and a finished call's task is freed,
 //! so a run holds only the calls in flight. With a [`Summary`] recorder nothing else grows.
 
 use std::cell::RefCell;
@@ -319,26 +319,29 @@ pub(crate) fn run_on(
     let mut executor = Executor::new();
     let clock = executor.clock().clone();
     let spawner = executor.spawner().clone();
-    let arrivals = {
-        let clock = clock.clone();
-        async move {
-            for i in 0..calls {
-                clock.sleep_until(i.saturating_mul(client.interval)).await;
-                if !in_flight.start() {
-                    break;
-                }
-                let m = usize::try_from(i % plans.len() as u64).unwrap_or(0);
-                let method = &plans[m];
-                let transport = SimTransport::new(clock.clone(), server, Rc::clone(&message))
-                    .with_method(method.name());
-                let clock = clock.clone();
-                let deadline = client.deadline;
-                let ended = |_: &CallRecord, _| in_flight.end();
-                spawner.spawn_with(|| channel.call(clock, transport, i, method, deadline, ended));
+    let end_clock = clock.clone();
+    // The arrivals: a source that spawns call `i` at `i × interval` (no task sleeping
+    // between calls). `due` is the call whose instant the source returned last.
+    let mut due: Option<u64> = None;
+    let arrivals = move || {
+        if let Some(i) = due {
+            if !in_flight.start() {
+                return None;
             }
+            let m = usize::try_from(i % plans.len() as u64).unwrap_or(0);
+            let method = &plans[m];
+            let transport = SimTransport::new(clock.clone(), server, Rc::clone(&message))
+                .with_method(method.name());
+            let clock = clock.clone();
+            let deadline = client.deadline;
+            let ended = |_: &CallRecord, _| in_flight.end();
+            spawner.spawn_with(|| channel.call(clock, transport, i, method, deadline, ended));
         }
+        let next = due.map_or(0, |i| i + 1);
+        due = Some(next);
+        (next < calls).then(|| next.saturating_mul(client.interval))
     };
-    executor.spawn(arrivals);
+    executor.spawn_source(arrivals);
     let unfinished = executor.run();
     drop(executor);
     let served = server.borrow().served();
@@ -346,7 +349,7 @@ pub(crate) fn run_on(
     let stats = RunStats {
         unfinished,
         served,
-        ended: clock.now(),
+        ended: end_clock.now(),
         in_flight_exceeded: in_flight.exceeded(),
     };
     (stats, panic)

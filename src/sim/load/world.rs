@@ -1,7 +1,7 @@
 //! The load world: one seed, one virtual-time executor, many clients and requests.
 //!
 //! Per run: one server ([`ServerSide`]: the scenario's server model behind a [`Backend`]),
-//! one throttle per client process (R41), and per client one arrival task that starts user
+//! one throttle per client process (R41), and per client one arrival source that starts user
 //! requests on schedule and spawns each request's `fan_out` RPCs. Every RPC is the plain
 //! runner's per-call body (`Channel::call` in [`crate::sim::run`]: buffer, plan, driver,
 //! record), followed by this world's tally — or, under a `load.client_policy` other than
@@ -221,25 +221,18 @@ pub(crate) fn run_on(
         let message = Rc::clone(&message);
         let channel = &channels[usize::try_from(c).unwrap_or(0)];
         let app_call = app_calls.get(usize::try_from(c).unwrap_or(0));
-        executor.spawn(async move {
-            let mut rng = stream(seed, Purpose::Arrivals, c);
-            let mut rpc: u64 = 0;
-            let mut prev = 0;
-            let phase = load
-                .arrivals
-                .as_ref()
-                .map_or(0, |a| fixed_phase(a, &mut rng));
-            for k in 0.. {
-                let at = match &load.arrivals {
-                    Some(a) => match next_arrival(a, k, prev, phase, &mut rng) {
-                        Some(at) => at,
-                        None => break,
-                    },
-                    None if k < client.calls => k.saturating_mul(client.interval),
-                    None => break,
-                };
-                prev = at;
-                clock.sleep_until(at).await;
+        let mut rng = stream(seed, Purpose::Arrivals, c);
+        let phase = load
+            .arrivals
+            .as_ref()
+            .map_or(0, |a| fixed_phase(a, &mut rng));
+        let mut rpc: u64 = 0;
+        // Arrival `k - 1` is due when the source is stepped (none on the first step).
+        let mut k: u64 = 0;
+        let mut prev = 0;
+        // A source rather than a task sleeping between arrivals (`Executor::spawn_source`).
+        executor.spawn_source(move || {
+            if k > 0 {
                 let now = clock.now();
                 server.tally.borrow_mut().offered(now);
                 let request = Rc::new(Request {
@@ -250,7 +243,7 @@ pub(crate) fn run_on(
                 });
                 for _ in 0..load.fan_out {
                     if !in_flight.start() {
-                        return;
+                        return None;
                     }
                     let id = (c << 48) | rpc;
                     let m = usize::try_from(rpc % plans.len() as u64).unwrap_or(0);
@@ -283,6 +276,14 @@ pub(crate) fn run_on(
                     spawner.spawn_with(|| channel.call(clock, transport, id, plan, deadline, then));
                 }
             }
+            let at = match &load.arrivals {
+                Some(a) => next_arrival(a, k, prev, phase, &mut rng)?,
+                None if k < client.calls => k.saturating_mul(client.interval),
+                None => return None,
+            };
+            k += 1;
+            prev = at;
+            Some(at)
         });
     }
     let unfinished = executor.run();
