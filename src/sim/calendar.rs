@@ -1,22 +1,20 @@
-//! The timer queue of virtual time: a calendar ring for the near future in front of the
-//! monotone radix queue (`radix.rs`) for the rest.
+//! The timer queue of virtual time: a calendar ring for the near future in front of a heap
+//! (`far.rs`) for the rest.
 //!
-//! Why: a radix queue moves an entry to a lower bucket every time its bucket is the lowest one
-//! taken, about `log2(distance / gap between events)` times over its life — some seven moves
-//! for an attempt's end a few milliseconds ahead when events come microseconds apart, and that
-//! was the largest cost of the queue. The ring has one bucket per [`WIDTH`] nanoseconds of the
-//! next [`SPAN`] (about 8 ms, in 8 µs buckets): an entry in that window is pushed once into its bucket and taken out once
-//! (a bitmap finds the next non-empty bucket in a few instructions); only the entries of one
-//! bucket are compared with each other. Entries further ahead (a call's deadline, a long
-//! backoff) wait in the radix queue, where they sit untouched in a high bucket until the
-//! window reaches the earliest of them (kept exact: a push only lowers it, and it is looked up
-//! again, in the radix queue's lowest bucket, only after an instant moves into the ring).
+//! Why: a sorted structure pays `log(n)` per entry; a ring of buckets pays a constant. The ring
+//! has one bucket per [`WIDTH`] nanoseconds of the next [`SPAN`] (about 8 ms, in 8 µs
+//! buckets): an entry in that window is pushed once into its bucket and taken out once (a
+//! bitmap finds the next non-empty bucket in a few instructions); only the entries of one
+//! bucket are compared with each other. Entries further ahead (a long backoff, a deadline that
+//! could not be deferred) wait in the heap until the window reaches them, then move into the
+//! ring one by one; the heap's earliest instant is kept beside it, so a pop that does not
+//! reach it costs one comparison.
 //!
 //! Order is exact: the earliest instant comes out whole, its entries sorted by registration
 //! sequence (the documented tie-break), and nothing is ever scheduled before the last instant
-//! taken (an earlier one is clamped to it), as with the radix queue alone.
+//! taken (an earlier one is clamped to it).
 
-use super::radix::{Entry, RadixQueue};
+use super::far::{Entry, FarQueue};
 use crate::time::Nanos;
 
 /// log2 of a bucket's width in nanoseconds.
@@ -45,11 +43,9 @@ pub(crate) struct TimerQueue {
     /// Bit `w` set when word `w` is non-zero.
     summary: u64,
     in_ring: usize,
-    far: RadixQueue,
+    far: FarQueue,
     /// The earliest instant in `far` (`Nanos::MAX` when empty), kept exact.
     far_min: Nanos,
-    /// Scratch for moving one far instant into the ring.
-    moving: Vec<Entry>,
 }
 
 impl Default for TimerQueue {
@@ -61,9 +57,8 @@ impl Default for TimerQueue {
             words: [0; WORDS],
             summary: 0,
             in_ring: 0,
-            far: RadixQueue::default(),
+            far: FarQueue::default(),
             far_min: Nanos::MAX,
-            moving: Vec::new(),
         }
     }
 }
@@ -74,7 +69,7 @@ fn index(at: Nanos) -> usize {
 
 impl TimerQueue {
     /// Adds an entry; `at` must not be before the last instant taken (it is clamped to it).
-    #[inline]
+    #[inline(always)]
     pub(crate) fn push(&mut self, entry: Entry) {
         let at = entry.0.max(self.last);
         if at.saturating_sub(self.base) < SPAN {
@@ -100,10 +95,12 @@ impl TimerQueue {
     }
 
     /// Moves far entries that the window now reaches into the ring; when the ring is empty,
-    /// first moves the window to the earliest far entry. A far instant is taken out of the
-    /// radix queue only once it is inside the window, so the radix queue's last instant never
-    /// passes an instant that may still be pushed to it.
+    /// first moves the window to the earliest far entry.
+    #[inline]
     fn pull_far(&mut self) {
+        if self.far_min.saturating_sub(self.base) >= SPAN && self.in_ring != 0 {
+            return;
+        }
         while self.far_min != Nanos::MAX {
             if self.in_ring == 0 && self.far_min.saturating_sub(self.base) >= SPAN {
                 self.base = self.far_min & !(WIDTH - 1);
@@ -111,13 +108,9 @@ impl TimerQueue {
             if self.far_min.saturating_sub(self.base) >= SPAN {
                 return;
             }
-            let mut moving = std::mem::take(&mut self.moving);
-            moving.clear();
-            self.far.pop_instant(&mut moving);
-            for e in &moving {
-                self.put(*e);
+            if let Some(e) = self.far.pop() {
+                self.put(e);
             }
-            self.moving = moving;
             self.far_min = self.far.min().unwrap_or(Nanos::MAX);
         }
     }
@@ -148,6 +141,7 @@ impl TimerQueue {
 
     /// Moves every entry of the earliest instant into `out`, sorted by sequence; returns the
     /// instant, or `None` when empty.
+    #[inline(always)]
     pub(crate) fn pop_instant(&mut self, out: &mut Vec<Entry>) -> Option<Nanos> {
         self.pull_far();
         let i = self.first_bucket()?;
@@ -246,7 +240,7 @@ mod tests {
         assert_eq!(got, [(10, vec![2, 4]), (30, vec![1, 5]), (far, vec![3, 6])]);
     }
 
-    /// Near (the ring only), a few windows ahead and far ahead (the radix queue, moved into
+    /// Near (the ring only), a few windows ahead and far ahead (the heap, moved into
     /// the ring as the window reaches it), with ties on bucket edges.
     #[test]
     fn matches_a_sorted_reference_under_random_monotone_use() {

@@ -6,10 +6,14 @@
 //! the sleeps registered for it **in registration order** — the same-instant tie-break of the
 //! whole simulator. Nothing here reads a real clock (determinism rule 5, docs/a6-rules.md).
 //!
-//! Speed: a sleep costs one push onto a calendar ring (`calendar.rs`; a monotone radix queue
-//! holds what is further ahead than the ring reaches) and one slab slot; slots are reused
-//! through a free list, so a long run allocates nothing per timer once warm. A dropped sleep (a cancelled attempt, a lost race) frees its slot at once; its queue
-//! entry is skipped when reached, so dead timers never move time forward.
+//! Speed: a sleep costs one push onto a calendar ring (`calendar.rs`; a heap holds what is
+//! further ahead than the ring reaches) and one slab slot (`timers.rs`); slots are reused
+//! through a free list, so a long run allocates nothing per timer once warm. A task's sleep
+//! for later than a timer it already waits on (a call's deadline behind its attempt's end) is
+//! deferred and usually never queued at all (`timers.rs` argues why order is unchanged). A
+//! dropped sleep (a cancelled attempt, a lost race) frees its slot at once; its queue entry, if
+//! it has one, is skipped when reached, so dead timers never move time forward. A sleep
+//! re-polled by the task that registered it does not look at the timers at all.
 //!
 //! Direct wakes: while the executor polls a task it tells the clock which task that is and the
 //! identity (data and vtable pointers) of that task's waker. A sleep polled with exactly that
@@ -23,8 +27,7 @@ use std::pin::Pin;
 use std::rc::Rc;
 use std::task::{Context, Poll, RawWakerVTable, Waker};
 
-use super::calendar::TimerQueue;
-use super::radix::Entry;
+use super::timers::{Target, Timers};
 use crate::clock::Clock;
 use crate::time::Nanos;
 
@@ -37,123 +40,6 @@ pub(crate) enum Wake {
     Waker(Waker),
 }
 
-#[derive(Debug)]
-enum Target {
-    Free,
-    Task(usize),
-    Waker(Waker),
-}
-
-#[derive(Debug)]
-struct Slot {
-    seq: u64,
-    target: Target,
-}
-
-/// Pending sleeps: a monotone queue of `(at, seq, slot)` over a slab of wake targets.
-#[derive(Debug, Default)]
-struct Timers {
-    heap: TimerQueue,
-    /// Scratch for one instant's entries.
-    due: Vec<Entry>,
-    slots: Vec<Slot>,
-    free: Vec<u32>,
-    seq: u64,
-    /// Queue entries whose sleep was dropped before it fired.
-    dead: usize,
-}
-
-impl Timers {
-    #[inline(always)]
-    fn register(&mut self, at: Nanos, target: Target) -> (u32, u64) {
-        self.seq += 1;
-        let seq = self.seq;
-        let idx = match self.free.pop() {
-            // A free slot's target is `Free`: nothing to drop, so it is forgotten unread.
-            Some(i) => match self.slots.get_mut(i as usize) {
-                Some(s) => {
-                    s.seq = seq;
-                    std::mem::forget(std::mem::replace(&mut s.target, target));
-                    i
-                }
-                None => u32::MAX,
-            },
-            None => {
-                self.slots.push(Slot { seq, target });
-                u32::try_from(self.slots.len() - 1).unwrap_or(u32::MAX)
-            }
-        };
-        self.heap.push((at, seq, idx));
-        (idx, seq)
-    }
-
-    fn live(slots: &[Slot], idx: u32, seq: u64) -> bool {
-        slots
-            .get(idx as usize)
-            .is_some_and(|s| s.seq == seq && !matches!(s.target, Target::Free))
-    }
-
-    fn release(&mut self, idx: u32, seq: u64) -> Option<Wake> {
-        if !Self::live(&self.slots, idx, seq) {
-            return None;
-        }
-        self.free.push(idx);
-        match std::mem::replace(&mut self.slots[idx as usize].target, Target::Free) {
-            Target::Task(id) => Some(Wake::Task(id)),
-            Target::Waker(w) => Some(Wake::Waker(w)),
-            Target::Free => None,
-        }
-    }
-
-    /// A sleep dropped before firing: its queue entry is now dead. Long-lived dead entries (a
-    /// finished call's deadline, seconds ahead) would otherwise pile up, so once they are the
-    /// majority the queue is rebuilt with live entries only — O(n), at most once per n/2
-    /// cancellations, so O(1) amortised.
-    fn cancel(&mut self, idx: u32, seq: u64) {
-        if self.release(idx, seq).is_some() {
-            self.dead += 1;
-            if self.dead > 64 && self.dead * 2 > self.heap.len() {
-                let slots = &self.slots;
-                self.heap
-                    .retain(|(_, seq, idx)| Self::live(slots, *idx, *seq));
-                self.dead = 0;
-            }
-        }
-    }
-
-    /// Takes the earliest instant that has a live sleep; appends whom to wake to `out` in
-    /// registration order. Instants holding only dead entries are skipped, so a cancelled
-    /// sleep never moves time.
-    fn pop_live(&mut self, out: &mut Vec<Wake>) -> Option<Nanos> {
-        loop {
-            self.due.clear();
-            let at = self.heap.pop_instant(&mut self.due)?;
-            let before = out.len();
-            for &(_, seq, idx) in &self.due {
-                let slot = match self.slots.get_mut(idx as usize) {
-                    Some(s) if s.seq == seq => s,
-                    _ => {
-                        self.dead = self.dead.saturating_sub(1);
-                        continue;
-                    }
-                };
-                match std::mem::replace(&mut slot.target, Target::Free) {
-                    Target::Task(id) => out.push(Wake::Task(id)),
-                    Target::Waker(w) => out.push(Wake::Waker(w)),
-                    Target::Free => {
-                        self.dead = self.dead.saturating_sub(1);
-                        continue;
-                    }
-                }
-                self.free.push(idx);
-            }
-            if out.len() > before {
-                return Some(at);
-            }
-        }
-    }
-}
-
 /// The task being polled: its id and its waker's identity.
 type Current = Option<(usize, *const (), *const RawWakerVTable)>;
 
@@ -163,6 +49,9 @@ pub(crate) struct Core {
     now: Cell<Nanos>,
     timers: RefCell<Timers>,
     current: Cell<Current>,
+    /// The earliest queued timer of the task being polled seen in this poll (`Nanos::MAX`:
+    /// none known): its sleeps for later instants are deferred (`timers.rs`).
+    covered: Cell<Nanos>,
 }
 
 impl Core {
@@ -188,6 +77,22 @@ impl Core {
     pub(crate) fn set_current(&self, current: Option<(usize, &Waker)>) {
         self.current
             .set(current.map(|(id, w)| (id, w.data(), w.vtable() as *const _)));
+        self.covered.set(Nanos::MAX);
+    }
+
+    /// Task `id`'s poll ended pending: its deferred timer, if any, is queued unless a timer
+    /// of the task seen in that poll comes first (`timers.rs`).
+    #[inline]
+    pub(crate) fn end_poll(&self, id: usize) {
+        self.timers.borrow_mut().end_poll(id, self.covered.get());
+    }
+
+    /// A queued timer for `at` wakes the task being polled.
+    #[inline]
+    fn cover(&self, at: Nanos) {
+        if at < self.covered.get() {
+            self.covered.set(at);
+        }
     }
 
     /// The id of the task being polled, if `waker` is that task's own waker.
@@ -231,8 +136,13 @@ impl SimClock {
 
     /// How many sleeps are pending (live ones only).
     pub fn pending_timers(&self) -> usize {
-        let t = self.core.timers.borrow();
-        t.slots.len() - t.free.len()
+        self.core.timers.borrow().pending()
+    }
+
+    /// Entries in the timer queue, dead ones included (deferred sleeps have none).
+    #[cfg(test)]
+    pub(super) fn queued_timers(&self) -> usize {
+        self.core.timers.borrow().queue_len()
     }
 }
 
@@ -288,7 +198,19 @@ impl Sleep {
     fn cancel(&mut self) {
         // A timer whose instant has come has fired: its slot is free, maybe reused.
         if self.seq != 0 && self.core.now.get() < self.at {
-            self.core.timers.borrow_mut().cancel(self.idx, self.seq);
+            let core = &*self.core;
+            let mut timers = core.timers.borrow_mut();
+            if timers.cancel(self.idx, self.seq) && self.owner != NO_TASK {
+                // A queued timer of a task may have been covering its deferred one.
+                match core.current.get() {
+                    Some((id, ..)) if id == self.owner as usize => {
+                        if self.at <= core.covered.get() {
+                            core.covered.set(Nanos::MAX);
+                        }
+                    }
+                    _ => timers.flush(self.owner as usize),
+                }
+            }
         }
         self.seq = 0;
     }
@@ -299,25 +221,51 @@ impl Future for Sleep {
 
     fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<()> {
         let this = &mut *self;
-        if this.core.now.get() >= this.at {
+        let core = &*this.core;
+        if core.now.get() >= this.at {
             // Time only reaches an instant by firing every sleep registered for it, so a
             // registered sleep whose instant has come has fired: its slot is already free.
             this.seq = 0;
             return Poll::Ready(());
         }
-        let current = this.core.current_task(cx.waker());
+        let current = core.current_task(cx.waker());
         let owner = owner(current);
         if this.seq == 0 {
-            let target = Core::target(current, cx.waker());
-            let (idx, seq) = this.core.timers.borrow_mut().register(this.at, target);
+            let mut timers = core.timers.borrow_mut();
+            let (idx, seq) = match current {
+                // Later than a timer the task is already queued for: deferred (`timers.rs`).
+                Some(id) if owner != NO_TASK && this.at > core.covered.get() => {
+                    timers.defer(this.at, id)
+                }
+                _ => {
+                    let key = timers.register(this.at, Core::target(current, cx.waker()));
+                    if current.is_some() {
+                        core.cover(this.at);
+                    }
+                    key
+                }
+            };
             (this.idx, this.seq, this.owner) = (idx, seq, owner);
-        } else if owner == NO_TASK || owner != this.owner {
-            // Still pending: wake whoever polled last (a sleep may move between tasks). The
-            // common re-poll, by the task that registered it, changes nothing, and the timer
-            // is live (field docs), so the queue is not even looked at.
+        } else if owner != NO_TASK && owner == this.owner {
+            // The common re-poll, by the task that registered it: the timer is live (field
+            // docs) and still wakes this task; if queued, it covers the task's later sleeps.
+            if this.at < core.covered.get() && core.timers.borrow().is_queued(this.idx) {
+                core.covered.set(this.at);
+            }
+        } else {
+            // Still pending: wake whoever polled last (a sleep may move between tasks). It
+            // may have been deferred, or covering a deferred one, for its previous task:
+            // that one is queued now.
             let target = Core::target(current, cx.waker());
-            this.core.timers.borrow_mut().slots[this.idx as usize].target = target;
+            let mut timers = core.timers.borrow_mut();
+            if this.owner != NO_TASK {
+                timers.flush(this.owner as usize);
+            }
+            timers.slots[this.idx as usize].target = target;
             this.owner = owner;
+            if current.is_some() {
+                core.cover(this.at);
+            }
         }
         Poll::Pending
     }
@@ -396,7 +344,7 @@ mod tests {
             let mut s = Box::pin(clock.sleep_until(1_000_000 + i));
             assert!(s.as_mut().poll(&mut cx).is_pending());
         }
-        let len = clock.core.timers.borrow().heap.len();
+        let len = clock.core.timers.borrow().queue_len();
         assert!(len <= 200, "heap holds {len} entries for 1 live sleep");
         assert_eq!(clock.pending_timers(), 1);
         let mut due: Vec<Wake> = Vec::new();

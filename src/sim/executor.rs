@@ -259,6 +259,9 @@ impl<'a> Executor<'a> {
                 let core = self.clock.core();
                 core.set_current(Some((id, &entry.waker)));
                 let done = future.as_mut().poll(&mut cx).is_ready();
+                if !done {
+                    core.end_poll(id);
+                }
                 core.set_current(None);
                 done
             }

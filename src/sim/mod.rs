@@ -20,7 +20,7 @@
 //! outputs and a call's live attempts held inline, a jitter stream derived only when drawn
 //! from, replies shared rather than copied and records' attempt lists reused, so a call
 //! allocates nothing once the run is warm; timers in a calendar ring for the next few
-//! milliseconds (`calendar`) in front of a monotone radix queue for the rest (`radix`), over a
+//! milliseconds (`calendar`) in front of a heap for the rest (`far`), over a
 //! reused slab; timer wakes that go straight to the executor without reference counting or
 //! locks; and in `--summary` mode ([`crate::trace::Summary`]) no per-event strings at all, so
 //! memory stays flat in the number of calls.
@@ -39,16 +39,19 @@
 mod calendar;
 #[doc(hidden)]
 pub mod clock;
+#[cfg(test)]
+mod deferral_tests;
 #[doc(hidden)]
 pub mod executor;
+mod far;
 pub mod head;
 pub mod in_flight;
 pub mod load;
 pub mod picture;
 #[cfg(test)]
 mod queue_tests;
-mod radix;
 pub mod run;
 mod task_pool;
+mod timers;
 #[doc(hidden)]
 pub mod transport;

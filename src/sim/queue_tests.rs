@@ -1,9 +1,9 @@
-//! Tests both timer queues (`radix`, `calendar`) share: the same contract — instants in
+//! Tests both timer queues (`far`, `calendar`) share: the same contract — instants in
 //! order, each whole and sorted by sequence, never before the last — checked the same way.
 
 use rand::{Rng, SeedableRng};
 
-use super::radix::Entry;
+use super::far::Entry;
 use crate::time::Nanos;
 
 /// A timer queue under test.
