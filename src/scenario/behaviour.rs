@@ -232,25 +232,40 @@ impl ServerState {
         behaviour: &dyn Behaviour,
         seen: Seen<'_>,
     ) -> Result<Answer, BehaviourPanic> {
+        self.answer_by(seen.method, |count, rng, latency_rng| {
+            behaviour.answer(&mut Arrival {
+                method: seen.method,
+                previous: seen.previous,
+                now: seen.now,
+                count,
+                request: seen.request,
+                rng,
+                latency_rng,
+            })
+        })
+    }
+
+    /// Counts the next arrival and asks `answer` (given the arrival count and the two
+    /// streams) for its answer; a panic becomes an error naming `method`. The one path every
+    /// answer takes, so the stock server's direct call ([`super::server::ServerModel`])
+    /// counts and catches exactly as a [`Behaviour`] does.
+    #[inline]
+    pub(crate) fn answer_by(
+        &mut self,
+        method: &str,
+        answer: impl FnOnce(u64, &mut ChaCha8Rng, &mut ChaCha8Rng) -> Answer,
+    ) -> Result<Answer, BehaviourPanic> {
         self.count += 1;
-        let mut arrival = Arrival {
-            method: seen.method,
-            previous: seen.previous,
-            now: seen.now,
-            count: self.count,
-            request: seen.request,
-            rng: &mut self.rng,
-            latency_rng: &mut self.latency_rng,
-        };
-        catch_unwind(AssertUnwindSafe(|| behaviour.answer(&mut arrival))).map_err(|payload| {
+        let (count, rng, latency_rng) = (self.count, &mut self.rng, &mut self.latency_rng);
+        catch_unwind(AssertUnwindSafe(|| answer(count, rng, latency_rng))).map_err(|payload| {
             let message = payload
                 .downcast_ref::<&str>()
                 .map(|s| s.to_string())
                 .or_else(|| payload.downcast_ref::<String>().cloned())
                 .unwrap_or_else(|| "(a panic without a message)".to_string());
             BehaviourPanic {
-                count: self.count,
-                method: seen.method.to_string(),
+                count,
+                method: method.to_string(),
                 message,
             }
         })

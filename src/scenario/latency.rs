@@ -108,8 +108,10 @@ impl Latency {
         }
     }
 
-    /// One draw, in whole nanoseconds (saturating at `u64::MAX`).
-    pub fn sample(&self, rng: &mut dyn RngCore) -> Nanos {
+    /// One draw, in whole nanoseconds (saturating at `u64::MAX`). Generic over the stream so
+    /// the stock server draws without dynamic dispatch; the numbers do not depend on it.
+    #[inline]
+    pub fn sample<R: RngCore + ?Sized>(&self, rng: &mut R) -> Nanos {
         match *self {
             Latency::Fixed(ns) => ns,
             Latency::Uniform(a, b) => rng.random_range(a.min(b)..=a.max(b)),
@@ -127,14 +129,15 @@ impl Latency {
 }
 
 /// A uniform draw in (0, 1]: never 0, so its logarithm is finite.
-pub(crate) fn open_unit(rng: &mut dyn RngCore) -> f64 {
+#[inline]
+pub(crate) fn open_unit<R: RngCore + ?Sized>(rng: &mut R) -> f64 {
     // 53 random bits, shifted up by one ulp: exact, platform-independent arithmetic.
     ((rng.next_u64() >> 11) + 1) as f64 * (1.0 / (1u64 << 53) as f64)
 }
 
 /// Box–Muller with libm: one standard normal draw (two uniforms per draw, no cached spare, so
 /// each draw consumes the same amount of the stream).
-pub(crate) fn standard_normal(rng: &mut dyn RngCore) -> f64 {
+pub(crate) fn standard_normal<R: RngCore + ?Sized>(rng: &mut R) -> f64 {
     let u1 = open_unit(rng);
     let u2 = open_unit(rng);
     libm::sqrt(-2.0 * libm::log(u1)) * libm::cos(2.0 * std::f64::consts::PI * u2)

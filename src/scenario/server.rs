@@ -13,7 +13,7 @@
 use std::fmt;
 use std::sync::Arc;
 
-use rand::Rng;
+use rand::{Rng, RngCore};
 
 use crate::json::Value;
 
@@ -62,18 +62,25 @@ impl ServerSpec {
     }
 }
 
-impl Behaviour for ServerSpec {
-    /// The stock schedules: `req_modulo` and `script` by arrival count, `fail_rate` from the
-    /// status stream; the latency, unless the step fixes it, from the latency stream.
-    fn answer(&self, arrival: &mut Arrival<'_>) -> Answer {
-        let n = arrival.count;
+impl ServerSpec {
+    /// The stock answer to arrival number `count` (1-based), drawing statuses from `rng` and
+    /// latencies from `latency_rng`. Generic over the streams so the server model calls it
+    /// without dynamic dispatch ([`ServerModel`]); [`Behaviour::answer`] calls it too, so
+    /// both give the very same answers.
+    #[inline]
+    fn answer_with<R, L>(&self, count: u64, rng: &mut R, latency_rng: &mut L) -> Answer
+    where
+        R: RngCore + ?Sized,
+        L: RngCore + ?Sized,
+    {
+        let n = count;
         let (status, latency, pushback, headers_first) = match &self.schedule {
             Schedule::ReqModulo { n: period, status } => {
                 let s = if n % period == 0 { Code::Ok } else { *status };
                 (s, None, None, false)
             }
             Schedule::FailRate { p, status } => {
-                let fail = arrival.rng.random::<f64>() < *p;
+                let fail = rng.random::<f64>() < *p;
                 (if fail { *status } else { Code::Ok }, None, None, false)
             }
             Schedule::Script { steps, then } => {
@@ -92,7 +99,7 @@ impl Behaviour for ServerSpec {
         };
         let latency = match latency {
             Some(ns) => ns,
-            None => self.latency.sample(&mut *arrival.latency_rng),
+            None => self.latency.sample(latency_rng),
         };
         Answer {
             status,
@@ -101,6 +108,14 @@ impl Behaviour for ServerSpec {
             headers_first,
             reply: Reply::Echo,
         }
+    }
+}
+
+impl Behaviour for ServerSpec {
+    /// The stock schedules: `req_modulo` and `script` by arrival count, `fail_rate` from the
+    /// status stream; the latency, unless the step fixes it, from the latency stream.
+    fn answer(&self, arrival: &mut Arrival<'_>) -> Answer {
+        self.answer_with(arrival.count, &mut *arrival.rng, &mut *arrival.latency_rng)
     }
 }
 
@@ -119,6 +134,8 @@ impl From<Answer> for Step {
 /// (arrival counter, seeded streams) and the first panic it raised, if any.
 pub struct ServerModel {
     behaviour: Arc<dyn Behaviour>,
+    /// The same behaviour when it is the stock one, called without dynamic dispatch.
+    stock: Option<Arc<ServerSpec>>,
     state: ServerState,
     panic: Option<BehaviourPanic>,
 }
@@ -148,13 +165,17 @@ impl ServerModel {
 
     /// Server number `index` of a run (each server of a run has its own streams).
     pub fn with_index(spec: &ServerSpec, seed: u64, index: u64) -> Self {
-        Self::with_behaviour(Arc::new(spec.clone()), seed, index)
+        let spec = Arc::new(spec.clone());
+        let mut model = Self::with_behaviour(Arc::clone(&spec) as Arc<dyn Behaviour>, seed, index);
+        model.stock = Some(spec);
+        model
     }
 
     /// Server number `index` of a run with `seed`, answering with `behaviour`.
     pub fn with_behaviour(behaviour: Arc<dyn Behaviour>, seed: u64, index: u64) -> Self {
         ServerModel {
             behaviour,
+            stock: None,
             state: ServerState::new(seed, index),
             panic: None,
         }
@@ -185,7 +206,14 @@ impl ServerModel {
 
     /// The answer to the next arriving attempt, or the behaviour's panic.
     pub fn try_answer(&mut self, seen: Seen<'_>) -> Result<Answer, BehaviourPanic> {
-        self.state.answer(&*self.behaviour, seen)
+        match &self.stock {
+            Some(spec) => self
+                .state
+                .answer_by(seen.method, |count, rng, latency_rng| {
+                    spec.answer_with(count, rng, latency_rng)
+                }),
+            None => self.state.answer(&*self.behaviour, seen),
+        }
     }
 
     /// Counts an attempt the behaviour never saw (see [`ServerState::skip`]).
@@ -211,6 +239,26 @@ mod tests {
 
     fn statuses(m: &mut ServerModel, n: usize) -> Vec<Code> {
         (0..n).map(|_| m.next_step().status).collect()
+    }
+
+    /// The stock server's direct call draws exactly what the same spec does as a
+    /// `Behaviour` behind dynamic dispatch (rule 1: the same streams, in the same order).
+    #[test]
+    fn the_stock_fast_path_answers_as_the_behaviour_does_rule_1() {
+        for server in [
+            json!({"schedule": {"fail_rate": 0.3}, "latency": {"exponential_ms": 2}}),
+            json!({"schedule": {"fail_rate": 0.5}, "latency": {"lognormal": {"mu": 0, "sigma": 1}}}),
+            json!({"schedule": {"script": [{"status": "UNAVAILABLE", "pushback_ms": "5"},
+                {"status": "OK", "latency_ms": 1}]}, "latency": {"uniform_ms": [1, 9]}}),
+        ] {
+            let spec = ServerSpec::parse(&server, "server").unwrap();
+            let mut fast = ServerModel::new(&spec, 7);
+            let mut slow = ServerModel::with_behaviour(Arc::new(spec), 7, 0);
+            assert!(fast.stock.is_some() && slow.stock.is_none());
+            for _ in 0..300 {
+                assert_eq!(fast.next_step(), slow.next_step());
+            }
+        }
     }
 
     #[test]
