@@ -195,39 +195,60 @@ impl Sleep {
         self.at
     }
 
+    /// Cancels the timer, if it is still pending (drop calls it).
+    #[inline]
     fn cancel(&mut self) {
         // A timer whose instant has come has fired: its slot is free, maybe reused.
         if self.seq != 0 && self.core.now.get() < self.at {
-            let core = &*self.core;
-            let mut timers = core.timers.borrow_mut();
-            if timers.cancel(self.idx, self.seq) && self.owner != NO_TASK {
-                // A queued timer of a task may have been covering its deferred one.
-                match core.current.get() {
-                    Some((id, ..)) if id == self.owner as usize => {
-                        if self.at <= core.covered.get() {
-                            core.covered.set(Nanos::MAX);
-                        }
-                    }
-                    _ => timers.flush(self.owner as usize),
-                }
-            }
+            self.cancel_pending();
         }
         self.seq = 0;
+    }
+
+    /// The timer is pending: free it (kept out of line, so dropping a fired or unpolled
+    /// sleep stays a comparison).
+    #[inline(never)]
+    fn cancel_pending(&mut self) {
+        let core = &*self.core;
+        let mut timers = core.timers.borrow_mut();
+        if timers.cancel(self.idx, self.seq) && self.owner != NO_TASK {
+            // A queued timer of a task may have been covering its deferred one.
+            match core.current.get() {
+                Some((id, ..)) if id == self.owner as usize => {
+                    if self.at <= core.covered.get() {
+                        core.covered.set(Nanos::MAX);
+                    }
+                }
+                _ => timers.flush(self.owner as usize),
+            }
+        }
     }
 }
 
 impl Future for Sleep {
     type Output = ();
 
+    #[inline]
     fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<()> {
         let this = &mut *self;
-        let core = &*this.core;
-        if core.now.get() >= this.at {
+        if this.core.now.get() >= this.at {
             // Time only reaches an instant by firing every sleep registered for it, so a
             // registered sleep whose instant has come has fired: its slot is already free.
             this.seq = 0;
             return Poll::Ready(());
         }
+        this.pending(cx);
+        Poll::Pending
+    }
+}
+
+impl Sleep {
+    /// A poll before the instant: register, or keep (or move) the registration. Out of
+    /// line, so the poll of a sleep whose instant has come stays a comparison.
+    #[inline(never)]
+    fn pending(&mut self, cx: &Context<'_>) {
+        let this = self;
+        let core = &*this.core;
         let current = core.current_task(cx.waker());
         let owner = owner(current);
         if this.seq == 0 {
@@ -267,11 +288,11 @@ impl Future for Sleep {
                 core.cover(this.at);
             }
         }
-        Poll::Pending
     }
 }
 
 impl Drop for Sleep {
+    #[inline]
     fn drop(&mut self) {
         self.cancel();
     }

@@ -135,6 +135,7 @@ impl Transport for SimTransport<'_> {
 impl Stream for SimAttempt {
     type Item = AttemptEvent<Rc<str>>;
 
+    #[inline]
     fn poll_next(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {
         let this = &mut *self;
         loop {
