@@ -205,33 +205,52 @@ impl<'a> Executor<'a> {
     /// task.
     fn adopt_spawned(&mut self, batch: &mut VecDeque<usize>) {
         self.ready.append_to(batch);
+        // The common case, one task spawned (a call by the arrivals): no swap, no drain.
+        let one = {
+            let mut pending = self.spawner.pending.borrow_mut();
+            if pending.len() == 1 {
+                pending.pop()
+            } else {
+                None
+            }
+        };
+        if let Some(job) = one {
+            self.adopt(job, batch);
+            return;
+        }
         let mut spawned = std::mem::take(&mut self.adopting);
         std::mem::swap(&mut spawned, &mut *self.spawner.pending.borrow_mut());
-        for future in spawned.drain(..) {
-            let id = match self.free.pop() {
-                // Reuse the slot's waker only if nothing else holds a clone of it: a stale
-                // clone could otherwise wake the new task (harmless, but wasted work).
-                Some(id) if Arc::strong_count(&self.tasks[id].state) == 2 => {
-                    let entry = &mut self.tasks[id];
-                    entry.state.queued.store(true, Ordering::Release);
-                    entry.future = Some(future);
-                    id
-                }
-                Some(id) => {
-                    self.tasks[id] = self.entry(id, future);
-                    id
-                }
-                None => {
-                    let id = self.tasks.len();
-                    let entry = self.entry(id, future);
-                    self.tasks.push(entry);
-                    id
-                }
-            };
-            batch.push_back(id);
-            self.live += 1;
+        for job in spawned.drain(..) {
+            self.adopt(job, batch);
         }
         self.adopting = spawned;
+    }
+
+    /// Gives `job` a slot and queues it.
+    #[inline]
+    fn adopt(&mut self, job: Job<'a>, batch: &mut VecDeque<usize>) {
+        let id = match self.free.pop() {
+            // Reuse the slot's waker only if nothing else holds a clone of it: a stale
+            // clone could otherwise wake the new task (harmless, but wasted work).
+            Some(id) if Arc::strong_count(&self.tasks[id].state) == 2 => {
+                let entry = &mut self.tasks[id];
+                entry.state.queued.store(true, Ordering::Release);
+                entry.future = Some(job);
+                id
+            }
+            Some(id) => {
+                self.tasks[id] = self.entry(id, job);
+                id
+            }
+            None => {
+                let id = self.tasks.len();
+                let entry = self.entry(id, job);
+                self.tasks.push(entry);
+                id
+            }
+        };
+        batch.push_back(id);
+        self.live += 1;
     }
 
     fn entry(&self, id: usize, future: Job<'a>) -> Entry<'a> {
