@@ -15,7 +15,9 @@
 //! 1.85 M (1.23–2.03 M), retry at 1,000,000 calls 1.66 M (1.59–2.10 M); VmHWM 6.1–7.0 MiB at
 //! both sizes. callgrind (20,000 calls): retry 4,500, hedging 4,050, load world 4,650
 //! instructions per simulated attempt (4,820, 4,510 and 5,110 before the timer ring and the
-//! per-call allocations went).
+//! per-call allocations went). Later (issue 16, the simulator's side), counted as the marginal
+//! cost — (instructions at 40,000 calls − at 2,000) / (attempts between them) — retry 4,594 →
+//! 4,200, hedging 4,197 → 3,844, load world 4,756 → 4,450 (the README says what changed).
 //!
 //! Full traces, one variant per process, named with `--only`: `trace-json`, `trace-yaml`,
 //! `trace-text` (streamed to /dev/null, as `hedgehog sim --format F` writes them) and

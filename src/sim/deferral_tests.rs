@@ -10,16 +10,10 @@ use std::task::Poll;
 
 use futures_util::future::poll_fn;
 
-use super::clock::{SimClock, Sleep};
+use super::clock::Sleep;
+use super::executor::tests::{sleeper, Log};
 use super::executor::Executor;
 use crate::clock::Clock;
-
-type Log = Rc<RefCell<Vec<(u64, &'static str)>>>;
-
-async fn sleeper(clock: SimClock, log: Log, at: u64, name: &'static str) {
-    clock.sleep_until(at).await;
-    log.borrow_mut().push((clock.now(), name));
-}
 
 /// A task waiting on an attempt-like sleep at 10 and a deadline-like sleep at 30, polled in
 /// that order (the driver's order): the 30 is deferred, then queued at 10 with the sequence it

@@ -360,4 +360,4 @@ impl<'a> Executor<'a> {
 
 #[cfg(test)]
 #[path = "executor_tests.rs"]
-mod tests;
+pub(super) mod tests;

@@ -4,9 +4,11 @@
 use super::*;
 use crate::clock::Clock;
 
-type Log = Rc<RefCell<Vec<(u64, &'static str)>>>;
+/// What tasks saw: `(instant, name)`, in order.
+pub(crate) type Log = Rc<RefCell<Vec<(u64, &'static str)>>>;
 
-async fn sleeper(clock: SimClock, log: Log, at: u64, name: &'static str) {
+/// Sleeps until `at`, then logs `name` at the instant it woke.
+pub(crate) async fn sleeper(clock: SimClock, log: Log, at: u64, name: &'static str) {
     clock.sleep_until(at).await;
     log.borrow_mut().push((clock.now(), name));
 }
