@@ -73,6 +73,13 @@ pub struct CallEngine {
     /// Why a call with no policy ends after its attempt: none configured (R1), or a
     /// `hedgingPolicy` the runtime ignores (R63).
     pub(super) no_policy: FinishReason,
+    /// The policy's attempt limit after the runtime's ceiling (R16, R22, R58); 1 without one.
+    pub(super) max_attempts: u32,
+    /// The profile retries whole calls as a client library does (no pushback, no throttle,
+    /// no commit on headers, no `grpc-previous-rpc-attempts`), rather than inside the channel.
+    pub(super) library: bool,
+    /// Attempts after the first carry `grpc-previous-rpc-attempts` (R74, R76).
+    pub(super) previous_header: bool,
 }
 
 impl CallEngine {
@@ -100,6 +107,12 @@ impl CallEngine {
             Policy::Retry(p) => p.per_attempt_recv_timeout,
             _ => None,
         };
+        // Settled once per call rather than at each attempt: the profile and the policy do
+        // not change while the call runs.
+        let library = profile.layer.library().is_some();
+        let hedge = matches!(plan.policy, Policy::Hedging(_));
+        let previous_header = (!hedge || profile.limits.hedge_previous_header) && !library;
+        let max_attempts = plan.policy.max_attempts();
         CallEngine {
             plan,
             backoff,
@@ -118,6 +131,9 @@ impl CallEngine {
             success_counted: false,
             committed_headers: false,
             no_policy,
+            max_attempts,
+            library,
+            previous_header,
         }
     }
 
@@ -158,7 +174,7 @@ impl CallEngine {
                     self.transparent.reached_app = true;
                     self.clear_recv_deadline(slot);
                     // A client library's retries are new calls: headers commit nothing.
-                    if self.committed.is_none() && self.profile().layer.library().is_none() {
+                    if self.committed.is_none() && !self.library {
                         self.commit(slot, out);
                         if self.profile().throttle.success == ThrottleSuccess::CommittedHeaders {
                             // R48 (grpc-java): headers on the committed attempt are the success.
@@ -219,14 +235,17 @@ impl CallEngine {
         self.attempts
     }
 
+    #[inline]
     pub(super) fn deadline_passed(&self, now: Nanos) -> bool {
         self.plan.deadline.is_some_and(|d| now >= d)
     }
 
+    #[inline]
     fn is_live(&self, slot: u32) -> bool {
         self.live.iter().any(|l| l.slot == slot)
     }
 
+    #[inline]
     pub(super) fn take_live(&mut self, slot: u32) -> Option<Live> {
         let i = self.live.iter().position(|l| l.slot == slot)?;
         self.clear_recv_deadline(slot);
@@ -234,12 +253,14 @@ impl CallEngine {
     }
 
     /// `slot` answered or left: its `perAttemptRecvTimeout` no longer runs.
+    #[inline]
     pub(super) fn clear_recv_deadline(&mut self, slot: u32) {
         if self.recv_deadline.is_some_and(|(s, _)| s == slot) {
             self.recv_deadline = None;
         }
     }
 
+    #[inline]
     pub(super) fn alloc_slot(&mut self) -> u32 {
         let slot = self.next_slot;
         self.next_slot += 1;
@@ -247,12 +268,10 @@ impl CallEngine {
     }
 
     /// Sends the next A6 attempt: `grpc-previous-rpc-attempts` = attempts before it (R74, R76).
+    #[inline]
     pub(super) fn send_new(&mut self, now: Nanos, out: &mut Outputs) {
         self.attempts += 1;
-        let hedge = matches!(self.plan.policy, Policy::Hedging(_));
-        let header = (!hedge || self.profile().limits.hedge_previous_header)
-            && self.profile().layer.library().is_none();
-        let previous = (header && self.attempts > 1).then(|| self.attempts - 1);
+        let previous = (self.previous_header && self.attempts > 1).then(|| self.attempts - 1);
         let live = Live {
             slot: self.alloc_slot(),
             attempt: self.attempts,
@@ -261,6 +280,7 @@ impl CallEngine {
         self.send(now, live, false, out);
     }
 
+    #[inline]
     pub(super) fn send(&mut self, now: Nanos, live: Live, transparent: bool, out: &mut Outputs) {
         self.live.push(live);
         // Each attempt, transparent replays included, gets the whole timeout from its own
@@ -281,6 +301,7 @@ impl CallEngine {
         }
     }
 
+    #[inline]
     pub(super) fn commit(&mut self, slot: u32, out: &mut Outputs) {
         self.committed = Some(slot);
         self.timer = None;
@@ -289,10 +310,24 @@ impl CallEngine {
         self.cancel_live_except(Some(slot), out);
     }
 
+    /// Cancels every live attempt but `keep` (all of them for `None`).
+    #[inline]
     pub(super) fn cancel_live_except(&mut self, keep: Option<u32>, out: &mut Outputs) {
         if self.recv_deadline.is_some_and(|(s, _)| Some(s) != keep) {
             self.recv_deadline = None;
         }
+        // The usual cases need no scan, and stay inline: nothing live (the call's last
+        // attempt just closed) or only the attempt kept (a retry committing to its one live
+        // attempt).
+        match self.live.as_slice() {
+            [] => {}
+            [only] if Some(only.slot) == keep => {}
+            _ => self.cancel_others(keep, out),
+        }
+    }
+
+    #[inline(never)]
+    fn cancel_others(&mut self, keep: Option<u32>, out: &mut Outputs) {
         self.live.retain(|l| {
             let cancel = Some(l.slot) != keep;
             if cancel {
@@ -314,6 +349,7 @@ impl CallEngine {
         );
     }
 
+    #[inline]
     pub(super) fn finish(
         &mut self,
         status: Code,
@@ -368,6 +404,7 @@ impl CallEngine {
         }
     }
 
+    #[inline]
     pub(super) fn on_closed(
         &mut self,
         now: Nanos,
