@@ -280,7 +280,7 @@ impl CallEngine {
         self.send(now, live, false, out);
     }
 
-    #[inline]
+    #[inline(always)]
     pub(super) fn send(&mut self, now: Nanos, live: Live, transparent: bool, out: &mut Outputs) {
         self.live.push(live);
         // Each attempt, transparent replays included, gets the whole timeout from its own
@@ -404,7 +404,7 @@ impl CallEngine {
         }
     }
 
-    #[inline]
+    #[inline(always)]
     pub(super) fn on_closed(
         &mut self,
         now: Nanos,

@@ -164,14 +164,14 @@ impl CallEngine {
     /// buffer overflow, R30b), takes a token under this profile (R49: C-core, when it is
     /// retryable or non-fatal); never in hedgehog (D11).
     pub(super) fn overflow_failure_takes_token(&self, status: Code) -> bool {
-        let qualifies = match &self.plan.policy {
+        let qualifies = || match &self.plan.policy {
             Policy::Retry(p) => p.retryable_codes.contains(status),
             Policy::Hedging(p) => p.non_fatal_codes.contains(status),
             Policy::None => false,
         };
-        qualifies
+        self.profile().throttle.overflow_commit_failure_takes_token
             && !self.committed_headers
-            && self.profile().throttle.overflow_commit_failure_takes_token
+            && qualifies()
     }
 
     /// Whether the profile asks the throttle only when a retry's backoff ends (R49, grpc-js)
