@@ -5,6 +5,12 @@
 //! `out`; nothing else happens. Retry and hedging share the bookkeeping (attempt numbering,
 //! commit, transparent retries, deadline, throttle) and differ only in what a failed attempt
 //! leads to: [`CallEngine::after_retry_failure`] or [`CallEngine::after_hedge_failure`].
+//!
+//! Cost: every simulated attempt goes through here, so what cannot change while a call runs
+//! (the attempt limit, whether a client library retries, whether attempts carry the
+//! previous-attempts header) is settled once in [`CallEngine::new`], and the common steps
+//! (a closed attempt, a commit with nothing else live) run inline, with the rare ones (several
+//! attempts to cancel) out of line.
 
 use std::sync::Mutex;
 
@@ -326,6 +332,8 @@ impl CallEngine {
         }
     }
 
+    /// The scan behind [`CallEngine::cancel_live_except`], out of line: only a hedged call
+    /// or a finish with attempts in flight gets here.
     #[inline(never)]
     fn cancel_others(&mut self, keep: Option<u32>, out: &mut Outputs) {
         self.live.retain(|l| {

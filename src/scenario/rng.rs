@@ -77,7 +77,7 @@ fn key(seed: u64, purpose: Purpose, index: u64) -> [u8; 32] {
 /// of [`stream`], for consumers that usually draw nothing or little. A simulated call draws
 /// jitter only when it backs off, so most calls never pay for a key schedule or a ChaCha
 /// block; one that backs off draws one to three numbers, which its first block (16 words,
-/// computed alone by [`first_block`]) holds, instead of the four blocks `rand_chacha`
+/// computed alone) holds, instead of the four blocks `rand_chacha`
 /// computes at once. Past that block, `rand_chacha` takes over at the same word.
 #[derive(Clone, Debug)]
 pub struct LazyStream {
@@ -86,7 +86,11 @@ pub struct LazyStream {
 }
 
 /// How far a [`LazyStream`] has got.
+///
+/// The generator stays inline although it is four times the first block: boxing it would
+/// allocate for every call that draws past block 0, and the stream was this size before.
 #[derive(Clone, Debug)]
+#[allow(clippy::large_enum_variant)]
 enum Drawn {
     /// Nothing drawn yet.
     Nothing,
@@ -129,7 +133,7 @@ impl LazyStream {
     /// `draw` from the whole generator, placed first at the next word if the stream was
     /// inside block 0 (or untouched).
     #[cold]
-    fn from_generator<T>(&mut self, draw: impl FnOnce(&mut ChaCha8Rng) -> T) -> T {
+    fn with_generator<T>(&mut self, draw: impl FnOnce(&mut ChaCha8Rng) -> T) -> T {
         let word = match &mut self.state {
             Drawn::Generator(rng) => return draw(rng),
             Drawn::Nothing => 0,
@@ -152,7 +156,7 @@ impl RngCore for LazyStream {
                 return word;
             }
         }
-        self.from_generator(|rng| rng.next_u32())
+        self.with_generator(|rng| rng.next_u32())
     }
 
     #[inline]
@@ -164,11 +168,11 @@ impl RngCore for LazyStream {
                 return (u64::from(high) << 32) | u64::from(low);
             }
         }
-        self.from_generator(|rng| rng.next_u64())
+        self.with_generator(|rng| rng.next_u64())
     }
 
     fn fill_bytes(&mut self, dst: &mut [u8]) {
-        self.from_generator(|rng| rng.fill_bytes(dst));
+        self.with_generator(|rng| rng.fill_bytes(dst));
     }
 }
 
