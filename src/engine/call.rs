@@ -167,6 +167,7 @@ impl CallEngine {
     }
 
     /// Feeds one event.
+    #[inline]
     pub fn handle(&mut self, now: Nanos, input: Input, env: &mut Env<'_>, out: &mut Outputs) {
         if self.finished {
             return;
@@ -223,6 +224,7 @@ impl CallEngine {
 
     /// When the engine next needs an [`Input::Tick`]: the earliest of its timer, the
     /// deadline and the live attempt's `perAttemptRecvTimeout`.
+    #[inline]
     pub fn next_wakeup(&self) -> Option<Nanos> {
         if self.finished {
             return None;
@@ -232,6 +234,7 @@ impl CallEngine {
     }
 
     /// Whether [`Output::Finish`] has been emitted.
+    #[inline]
     pub fn is_finished(&self) -> bool {
         self.finished
     }
