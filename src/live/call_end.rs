@@ -35,6 +35,9 @@ pub struct CallEnd {
     gave_up: AtomicBool,
     /// The committed attempt, waiting for its body's close.
     attempt: AtomicWaker,
+    /// A close is in `slots`: the attempt checks this before taking the lock (it is polled
+    /// at every step of the driver while its body is read).
+    closing: AtomicBool,
 }
 
 impl ReplayHolder for CallEnd {
@@ -63,6 +66,7 @@ impl CallEnd {
             waker: AtomicWaker::new(),
             gave_up: AtomicBool::new(false),
             attempt: AtomicWaker::new(),
+            closing: AtomicBool::new(false),
         }
     }
 
@@ -117,14 +121,23 @@ impl CallEnd {
 
     /// The committed attempt in `slot` closed: wakes the attempt.
     pub fn close(&self, slot: u32, close: Close) {
-        self.lock().close = Some((slot, close));
+        {
+            let mut slots = self.lock();
+            slots.close = Some((slot, close));
+            self.closing.store(true, Ordering::Release);
+        }
         self.attempt.wake();
     }
 
     /// Ready with the close of the attempt in `slot`, once its body reported it.
     pub fn poll_close(&self, slot: u32, cx: &mut Context<'_>) -> Poll<Close> {
         self.attempt.register(cx.waker());
+        // Registered first: a close reported after this check wakes the attempt.
+        if !self.closing.load(Ordering::Acquire) {
+            return Poll::Pending;
+        }
         let mut slots = self.lock();
+        self.closing.store(false, Ordering::Relaxed);
         match slots.close.take() {
             Some((s, close)) if s == slot => Poll::Ready(close),
             // Another attempt's body (one the call no longer follows): not this attempt's end.

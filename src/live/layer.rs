@@ -79,10 +79,11 @@ use http::{Request, Response};
 use tonic::body::Body;
 use tower::{Layer, Service};
 
+use super::attempt_send::Attempt;
 use super::builder::{bytes, Settings};
 pub use super::builder::{global_throttles, CallIndex, RetryLayerBuilder, RngFactory};
 pub use super::call::ResponseFuture;
-use super::call::{drive, signals, CallName};
+use super::call::{boxed, drive, signals, CallName};
 pub use super::call_options::CallOptions;
 pub use super::reconfigure::ConfigHandle;
 use super::reconfigure::Current;
@@ -285,41 +286,49 @@ where
         let end = Arc::new(CallEnd::new(replay));
         let signals = signals(Arc::clone(&end), streaming);
         // The call's clone of the service, for the attempts after the first.
-        let transport = TonicTransport::new(self.inner.clone(), template, clock, Arc::clone(&end))
-            .reading_retry_info(settings.retry_info)
-            .waiting_for_ready(wait_for_ready);
+        let transport = TonicTransport::for_call(
+            self.inner.clone(),
+            template,
+            clock,
+            Arc::clone(&end),
+            !streaming,
+            settings.retry_info,
+            wait_for_ready,
+        );
         // The ready service takes the first attempt (tower's contract). Sent here and now, as
         // `tower::retry` does, unless the engine might not send it at once: it waits for ready
         // (R82), or its deadline is already past (R77) — then it keeps the ready service. A
         // deadline that passes in the microseconds before the driver's first step ends the call
         // DEADLINE_EXCEEDED with this attempt already sent: it is cancelled then, as any
         // attempt still running at the deadline is.
-        let transport = if !std::mem::take(&mut self.ready) {
-            transport
-        } else if !wait_for_ready && plan.deadline.is_none_or(|d| d > now) {
-            let first = transport.request(&AttemptStart {
+        if std::mem::take(&mut self.ready) {
+            if !wait_for_ready && plan.deadline.is_none_or(|d| d > now) {
+                let first = transport.request(&AttemptStart {
+                    call,
+                    slot: 0,
+                    attempt: 1,
+                    previous: None,
+                    deadline: plan.deadline,
+                });
+                transport.set_first_attempt(Attempt::Called(self.inner.call(first)));
+            } else {
+                let clone = self.inner.clone();
+                let ready = std::mem::replace(&mut self.inner, clone);
+                transport.set_first_attempt(Attempt::Ready(ready));
+            }
+        }
+        let driver = boxed(|| {
+            drive(
+                settings,
+                transport,
                 call,
-                slot: 0,
-                attempt: 1,
-                previous: None,
-                deadline: plan.deadline,
-            });
-            let sent = self.inner.call(first);
-            transport.first_attempt_sent(sent)
-        } else {
-            let clone = self.inner.clone();
-            transport.ready_for_first_attempt(std::mem::replace(&mut self.inner, clone))
-        };
-        let driver = drive(
-            settings,
-            transport,
-            call,
-            named,
-            plan,
-            signals,
-            Arc::clone(&end),
-            reservation,
-        );
-        ResponseFuture::new(Box::pin(driver), end)
+                named,
+                plan,
+                signals,
+                Arc::clone(&end),
+                reservation,
+            )
+        });
+        ResponseFuture::new(driver, end)
     }
 }

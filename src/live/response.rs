@@ -28,7 +28,7 @@ use tonic::Status;
 pub use super::call_end::CallEnd;
 #[cfg(test)]
 use super::served_attempt::PUSHBACK;
-use super::wire::{GRPC_STATUS, PUSHBACK_HEADER};
+use super::wire::{all, first, GRPC_STATUS, PUSHBACK_HEADER};
 use crate::code::Code;
 
 /// How an attempt's stream ended: the status and raw pushback values.
@@ -44,16 +44,14 @@ impl Close {
     /// Reads `grpc-status` and the pushback values from trailers (or Trailers-Only headers);
     /// `None` when there is no `grpc-status`.
     pub fn from_headers(headers: &HeaderMap) -> Option<Close> {
-        let raw = headers.get(GRPC_STATUS)?;
+        let raw = first(headers, &GRPC_STATUS)?;
         let status = raw
             .to_str()
             .ok()
             .and_then(|s| s.parse::<i64>().ok())
             .and_then(Code::from_value)
             .unwrap_or(Code::Unknown);
-        let pushback = headers
-            .get_all(PUSHBACK_HEADER)
-            .iter()
+        let pushback = all(headers, &PUSHBACK_HEADER)
             .map(|v| {
                 v.to_str()
                     .map(str::to_string)
