@@ -38,6 +38,9 @@ pub struct CallEnd {
     /// A close is in `slots`: the attempt checks this before taking the lock (it is polled
     /// at every step of the driver while its body is read).
     closing: AtomicBool,
+    /// A response is in `slots`: the caller's future checks this before taking the lock (it
+    /// looks after every poll of the driver).
+    delivered: AtomicBool,
 }
 
 impl ReplayHolder for CallEnd {
@@ -67,6 +70,7 @@ impl CallEnd {
             gave_up: AtomicBool::new(false),
             attempt: AtomicWaker::new(),
             closing: AtomicBool::new(false),
+            delivered: AtomicBool::new(false),
         }
     }
 
@@ -112,10 +116,14 @@ impl CallEnd {
     /// itself, so it looks right after; nothing to wake).
     pub fn deliver(&self, response: Response<LiveBody>) {
         self.lock().response = Some(response);
+        self.delivered.store(true, Ordering::Release);
     }
 
     /// The delivered response, once.
     pub fn take_response(&self) -> Option<Response<LiveBody>> {
+        if !self.delivered.swap(false, Ordering::Acquire) {
+            return None;
+        }
         self.lock().response.take()
     }
 

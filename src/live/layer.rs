@@ -207,6 +207,7 @@ impl<S> Layer<S> for RetryLayer {
             inner,
             current: Arc::clone(&self.current),
             ready: false,
+            clones: None,
         }
     }
 }
@@ -219,6 +220,10 @@ pub struct RetryService<S> {
     current: Arc<Current>,
     /// `inner` said ready; the next call's first attempt takes it (tower's contract).
     ready: bool,
+    /// A clone of `inner` that each call's later attempts clone theirs from, made at the first
+    /// call and shared with clones of this service: a call then holds a reference rather than
+    /// a clone of its own (most calls never need one).
+    clones: Option<Arc<std::sync::Mutex<S>>>,
 }
 
 impl<S: Clone> Clone for RetryService<S> {
@@ -228,6 +233,7 @@ impl<S: Clone> Clone for RetryService<S> {
             inner: self.inner.clone(),
             current: Arc::clone(&self.current),
             ready: false,
+            clones: self.clones.clone(),
         }
     }
 }
@@ -285,9 +291,13 @@ where
             .then(|| CallName::of(&settings, &template));
         let end = Arc::new(CallEnd::new(replay));
         let signals = signals(Arc::clone(&end), streaming);
-        // The call's clone of the service, for the attempts after the first.
+        // Where the attempts after the first get their service.
+        let inner = &self.inner;
+        let clones = self
+            .clones
+            .get_or_insert_with(|| Arc::new(std::sync::Mutex::new(inner.clone())));
         let transport = TonicTransport::for_call(
-            self.inner.clone(),
+            Arc::clone(clones),
             template,
             clock,
             Arc::clone(&end),

@@ -90,10 +90,15 @@ impl RequestTemplate {
 
 /// Starts attempts of one call on a clone of `service`.
 pub struct TonicTransport<S: Service<Request<Body>>> {
-    /// Behind a mutex only so the transport is `Sync` (the driver shares it across awaits)
-    /// for any `Send` service: a `tower::util::BoxCloneService` is not `Sync`. Each attempt
-    /// locks it just to clone it, so the lock is never contended for long.
-    service: Mutex<S>,
+    /// What later attempts clone their service from. Behind a mutex only so the transport is
+    /// `Sync` (the driver shares it across awaits) for any `Send` service: a
+    /// `tower::util::BoxCloneService` is not `Sync`. Each attempt locks it just to clone it,
+    /// so the lock is never contended for long. Shared by the calls of one [`RetryService`]
+    /// (`super::layer`): a call that never needs a second attempt clones nothing, and calls
+    /// in flight do not all touch the inner service's shared counters.
+    ///
+    /// [`RetryService`]: super::RetryService
+    service: Arc<Mutex<S>>,
     /// The first attempt, when the layer's `call` had a ready service for it: already sent on
     /// it, or that ready service ([`super::attempt_send`]). Taken by the first attempt.
     first: Mutex<Option<Attempt<S>>>,
@@ -120,17 +125,19 @@ impl<S: Service<Request<Body>>> TonicTransport<S> {
         end: Arc<CallEnd>,
     ) -> Self {
         let complete = end.replay().is_complete();
+        let service = Arc::new(Mutex::new(service));
         TonicTransport::for_call(service, template, clock, end, complete, false, false)
     }
 
-    /// [`TonicTransport::new`] with what the layer knows already given at once: whether
-    /// the request in `end` is `complete`, whether the transport reads
+    /// [`TonicTransport::new`] with what the layer knows already given at once: the shared
+    /// `service` later attempts clone theirs from, whether the request in `end` is
+    /// `complete`, whether the transport reads
     /// `google.rpc.RetryInfo` as pushback and whether its attempts wait for ready (the layer
     /// makes one per call, so it is built in place rather than moved through setters).
     #[inline]
     #[allow(clippy::too_many_arguments)]
     pub(super) fn for_call(
-        service: S,
+        service: Arc<Mutex<S>>,
         template: RequestTemplate,
         clock: TokioClock,
         end: Arc<CallEnd>,
@@ -140,7 +147,7 @@ impl<S: Service<Request<Body>>> TonicTransport<S> {
     ) -> Self {
         TonicTransport {
             complete,
-            service: Mutex::new(service),
+            service,
             first: Mutex::new(None),
             template,
             clock,
