@@ -129,12 +129,17 @@ impl CallEnd {
 
     /// The committed attempt in `slot` closed: wakes the attempt.
     pub fn close(&self, slot: u32, close: Close) {
-        {
-            let mut slots = self.lock();
-            slots.close = Some((slot, close));
-            self.closing.store(true, Ordering::Release);
-        }
+        self.close_quietly(slot, close);
         self.attempt.wake();
+    }
+
+    /// [`CallEnd::close`] for a body that polls the driver itself right after: the attempt
+    /// finds the close when it is polled, so nothing is woken. (A wake would only make the
+    /// reading task, whose waker the attempt holds, poll once more for nothing.)
+    pub fn close_quietly(&self, slot: u32, close: Close) {
+        let mut slots = self.lock();
+        slots.close = Some((slot, close));
+        self.closing.store(true, Ordering::Release);
     }
 
     /// Ready with the close of the attempt in `slot`, once its body reported it.

@@ -140,10 +140,15 @@ impl LiveBody {
         self.run_tail(cx);
     }
 
-    /// Reports the attempt's close, once.
+    /// Reports the attempt's close, once. A body that holds the rest of the driver runs it
+    /// right after ([`LiveBody::report`]), so it wakes nobody.
     fn tell(&mut self, close: Close) {
         if let (Some(slot), Some(end)) = (self.close.take(), &self.end) {
-            end.close(slot, close);
+            if self.tail.is_some() {
+                end.close_quietly(slot, close);
+            } else {
+                end.close(slot, close);
+            }
         }
     }
 
