@@ -296,36 +296,44 @@ where
         let clones = self
             .clones
             .get_or_insert_with(|| Arc::new(std::sync::Mutex::new(inner.clone())));
-        let transport = TonicTransport::for_call(
-            Arc::clone(clones),
-            template,
-            clock,
-            Arc::clone(&end),
-            !streaming,
-            settings.retry_info,
-            wait_for_ready,
-        );
         // The ready service takes the first attempt (tower's contract). Sent here and now, as
         // `tower::retry` does, unless the engine might not send it at once: it waits for ready
         // (R82), or its deadline is already past (R77) — then it keeps the ready service. A
         // deadline that passes in the microseconds before the driver's first step ends the call
         // DEADLINE_EXCEEDED with this attempt already sent: it is cancelled then, as any
         // attempt still running at the deadline is.
-        if std::mem::take(&mut self.ready) {
-            if !wait_for_ready && plan.deadline.is_none_or(|d| d > now) {
-                let first = transport.request(&AttemptStart {
-                    call,
-                    slot: 0,
-                    attempt: 1,
-                    previous: None,
-                    deadline: plan.deadline,
-                });
-                transport.set_first_attempt(Attempt::Called(self.inner.call(first)));
-            } else {
-                let clone = self.inner.clone();
-                let ready = std::mem::replace(&mut self.inner, clone);
-                transport.set_first_attempt(Attempt::Ready(ready));
-            }
+        let ready = std::mem::take(&mut self.ready);
+        let send_now = ready && !wait_for_ready && plan.deadline.is_none_or(|d| d > now);
+        // Sent now, the first attempt takes the application's own head and the transport
+        // keeps a copy for later attempts: the copy is then made, and freed, by this task.
+        let (kept, first_head) = if send_now {
+            (template.clone(), Some(template))
+        } else {
+            (template, None)
+        };
+        let transport = TonicTransport::for_call(
+            Arc::clone(clones),
+            kept,
+            clock,
+            Arc::clone(&end),
+            !streaming,
+            settings.retry_info,
+            wait_for_ready,
+        );
+        if let Some(head) = first_head {
+            let start = AttemptStart {
+                call,
+                slot: 0,
+                attempt: 1,
+                previous: None,
+                deadline: plan.deadline,
+            };
+            let first = transport.request_from(head, &start);
+            transport.set_first_attempt(Attempt::Called(self.inner.call(first)));
+        } else if ready {
+            let clone = self.inner.clone();
+            let ready = std::mem::replace(&mut self.inner, clone);
+            transport.set_first_attempt(Attempt::Ready(ready));
         }
         let driver = boxed(|| {
             drive(

@@ -86,6 +86,22 @@ impl RequestTemplate {
     pub fn headers(&self) -> &http::HeaderMap {
         &self.headers
     }
+
+    /// The head of an attempt: this request's, with the attempt's
+    /// `grpc-previous-rpc-attempts` if it is a retry or hedge (R74, R76).
+    fn into_head(self, previous: Option<u32>) -> http::request::Parts {
+        let (mut head, ()) = Request::new(()).into_parts();
+        head.method = self.method;
+        head.uri = self.uri;
+        head.version = self.version;
+        head.headers = self.headers;
+        head.extensions = self.extensions;
+        if let Some(previous) = previous {
+            head.headers
+                .insert(PREVIOUS_ATTEMPTS_HEADER, HeaderValue::from(previous));
+        }
+        head
+    }
 }
 
 /// Starts attempts of one call on a clone of `service`.
@@ -197,23 +213,20 @@ impl<S: Service<Request<Body>>> TonicTransport<S> {
     /// The request of the attempt in `start`: the application's head with the attempt's
     /// `grpc-previous-rpc-attempts` and the time left as `grpc-timeout`, and the replayed body.
     pub fn request(&self, start: &AttemptStart) -> Request<Body> {
-        let body = Body::new(self.end.reader(start.slot));
-        Request::from_parts(self.head(start.previous, start.deadline), body)
+        self.request_from(self.template.clone(), start)
     }
 
-    fn head(&self, previous: Option<u32>, deadline: Option<u64>) -> http::request::Parts {
-        let (mut head, ()) = Request::new(()).into_parts();
-        head.method = self.template.method.clone();
-        head.uri = self.template.uri.clone();
-        head.version = self.template.version;
-        head.headers = self.template.headers.clone();
-        head.extensions = self.template.extensions.clone();
-        if let Some(previous) = previous {
-            head.headers
-                .insert(PREVIOUS_ATTEMPTS_HEADER, HeaderValue::from(previous));
-        }
-        set_time_left(&mut head.headers, deadline, self.clock);
-        head
+    /// [`TonicTransport::request`] made from `template` itself (the application's own head,
+    /// for the first attempt, when the transport keeps a copy for later ones).
+    pub(super) fn request_from(
+        &self,
+        template: RequestTemplate,
+        start: &AttemptStart,
+    ) -> Request<Body> {
+        let body = Body::new(self.end.reader(start.slot));
+        let mut head = template.into_head(start.previous);
+        set_time_left(&mut head.headers, start.deadline, self.clock);
+        Request::from_parts(head, body)
     }
 
     fn service_clone(&self) -> S
@@ -241,7 +254,7 @@ impl<S: Service<Request<Body>>> TonicTransport<S> {
     /// Makes the request for each try of the attempt in `start` (wait-for-ready): the same
     /// head with the time left, the body replayed from its start.
     fn remake(&self, start: &AttemptStart) -> impl Fn() -> Request<Body> + Send + 'static {
-        let head = self.head(start.previous, None);
+        let head = self.template.clone().into_head(start.previous);
         let (end, slot, clock, deadline) = (
             Arc::clone(&self.end),
             start.slot,
