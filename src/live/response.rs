@@ -76,7 +76,7 @@ impl Close {
 }
 
 /// The rest of a call's driver after its response was handed over.
-pub type Tail = Pin<Box<dyn Future<Output = ()> + Send>>;
+pub use super::tail::Tail;
 
 /// The response body handed to the application.
 pub struct LiveBody {
@@ -154,7 +154,7 @@ impl LiveBody {
 
     fn run_tail(&mut self, cx: &mut Context<'_>) {
         if let Some(tail) = self.tail.as_mut() {
-            if tail.as_mut().poll(cx).is_ready() {
+            if Pin::new(tail).poll(cx).is_ready() {
                 self.tail = None;
             }
         }
