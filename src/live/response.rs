@@ -28,7 +28,7 @@ use tonic::Status;
 pub use super::call_end::CallEnd;
 #[cfg(test)]
 use super::served_attempt::PUSHBACK;
-use super::wire::{all, first, GRPC_STATUS, PUSHBACK_HEADER};
+use super::wire::{each, first, GRPC_STATUS, PUSHBACK_HEADER};
 use crate::code::Code;
 
 /// How an attempt's stream ended: the status and raw pushback values.
@@ -51,13 +51,14 @@ impl Close {
             .and_then(|s| s.parse::<i64>().ok())
             .and_then(Code::from_value)
             .unwrap_or(Code::Unknown);
-        let pushback = all(headers, &PUSHBACK_HEADER)
-            .map(|v| {
+        let mut pushback = Vec::new();
+        each(headers, &PUSHBACK_HEADER, |v| {
+            pushback.push(
                 v.to_str()
                     .map(str::to_string)
-                    .unwrap_or_else(|_| String::from_utf8_lossy(v.as_bytes()).into_owned())
-            })
-            .collect();
+                    .unwrap_or_else(|_| String::from_utf8_lossy(v.as_bytes()).into_owned()),
+            )
+        });
         Some(Close { status, pushback })
     }
 

@@ -333,7 +333,9 @@ where
 }
 
 /// The event an attempt's answer makes, and whether the attempt stays open (committed, its
-/// body watched until the trailers).
+/// body watched until the trailers). Kept out of line: it runs once per attempt, while the
+/// attempt is polled at every step of the driver.
+#[inline(never)]
 fn answer<B>(
     result: Result<Response<B>, BoxError>,
     end: &Arc<CallEnd>,

@@ -33,24 +33,21 @@ pub fn first<'h>(headers: &'h HeaderMap, name: &HeaderName) -> Option<&'h Header
     headers.iter().find(|(n, _)| *n == name).map(|(_, v)| v)
 }
 
-/// Every value of `name` in `headers`, in order, as [`HeaderMap::get_all`] yields them (see
-/// [`first`] for why small maps are looked through).
-pub fn all<'h, 'n>(
-    headers: &'h HeaderMap,
-    name: &'n HeaderName,
-) -> impl Iterator<Item = &'h HeaderValue> + use<'h, 'n> {
-    let scan = headers.keys_len() <= SCAN_MAX;
-    let hashed = (!scan).then(|| headers.get_all(name).iter());
-    let scanned = scan.then(|| {
-        headers
-            .iter()
-            .filter(move |(n, _)| *n == name)
-            .map(|(_, v)| v)
-    });
-    hashed
-        .into_iter()
-        .flatten()
-        .chain(scanned.into_iter().flatten())
+/// Calls `visit` with every value of `name` in `headers`, in order, as
+/// [`HeaderMap::get_all`] yields them (see [`first`] for why small maps are looked through;
+/// a plain loop, because an iterator serving both ways cost more than the lookup it saves).
+pub fn each<'h>(headers: &'h HeaderMap, name: &HeaderName, mut visit: impl FnMut(&'h HeaderValue)) {
+    if headers.keys_len() > SCAN_MAX {
+        for value in headers.get_all(name) {
+            visit(value);
+        }
+        return;
+    }
+    for (n, value) in headers {
+        if n == name {
+            visit(value);
+        }
+    }
 }
 
 /// The gRPC code for a response that is not gRPC, by its HTTP status (gRPC's
@@ -176,7 +173,8 @@ mod header_name_tests {
             }
             assert_eq!(first(&h, &GRPC_STATUS), h.get(GRPC_STATUS), "{size}");
             assert_eq!(first(&h, &GRPC_TIMEOUT), None, "{size}");
-            let seen: Vec<_> = all(&h, &PUSHBACK_HEADER).collect();
+            let mut seen = Vec::new();
+            each(&h, &PUSHBACK_HEADER, |v| seen.push(v));
             let hashed: Vec<_> = h.get_all(PUSHBACK_HEADER).iter().collect();
             assert_eq!(seen, hashed, "{size}");
             assert_eq!(seen.len(), 2);
