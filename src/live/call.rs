@@ -51,7 +51,7 @@ impl CallName {
 
 /// The driver's signals: an overflow of a streaming request's buffer, reported by the replay
 /// with the slot of the attempt holding it; the application giving up, once.
-pub(super) fn signals(end: Arc<CallEnd>, streaming: bool) -> impl Stream<Item = Signal> + Send {
+pub(super) fn signals(end: &CallEnd, streaming: bool) -> impl Stream<Item = Signal> + Send + '_ {
     let mut cancelled = false;
     futures_util::stream::poll_fn(move |cx| {
         // Only a request still being read can overflow during the call.
@@ -82,7 +82,8 @@ pub(super) fn drive<S>(
     call: u64,
     named: Option<CallName>,
     plan: CallPlan,
-    signals: impl Stream<Item = Signal> + Send,
+    // The request is still being read: it may overflow the buffer mid-call (`signals`).
+    streaming: bool,
     end: Arc<CallEnd>,
     // Held until the call ends, however it ends: its bytes go back to the channel (R67).
     reservation: Option<SharedReservation>,
@@ -121,6 +122,7 @@ where
                 end.deliver(response);
             }
         };
+        let signals = signals(&end, streaming);
         let mut result = run_call_until(&settings.clock, &transport, ctx, deliver, signals).await;
         result.record.method = named.map(|n| n.path);
         recorder.call(&result.record);

@@ -83,7 +83,7 @@ use super::attempt_send::Attempt;
 use super::builder::{bytes, Settings};
 pub use super::builder::{global_throttles, CallIndex, RetryLayerBuilder, RngFactory};
 pub use super::call::ResponseFuture;
-use super::call::{drive, signals, CallName};
+use super::call::{drive, CallName};
 pub use super::call_options::CallOptions;
 pub use super::reconfigure::ConfigHandle;
 use super::reconfigure::Current;
@@ -290,7 +290,6 @@ where
             .is_some()
             .then(|| CallName::of(&settings, &template));
         let end = Arc::new(CallEnd::new(replay));
-        let signals = signals(Arc::clone(&end), streaming);
         // Where the attempts after the first get their service.
         let inner = &self.inner;
         let clones = self
@@ -342,7 +341,7 @@ where
                 call,
                 named,
                 plan,
-                signals,
+                streaming,
                 Arc::clone(&end),
                 reservation,
             )
