@@ -75,7 +75,7 @@ pub(super) fn signals(end: &CallEnd, streaming: bool) -> impl Stream<Item = Sign
 /// An `async move` block rather than an `async fn`: an `async fn` keeps every argument twice
 /// in its future (as passed, and moved into its body), and this future is boxed once per
 /// call, so each byte is copied at least once per call.
-#[allow(clippy::too_many_arguments)]
+#[allow(clippy::too_many_arguments, clippy::manual_async_fn)]
 pub(super) fn drive<S>(
     settings: Arc<Settings>,
     transport: TonicTransport<S>,
