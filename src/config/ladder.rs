@@ -106,8 +106,23 @@ const LEGACY_JAVA_LOW_PPM: u64 = 400_000;
 
 /// `value × ppm / 1e6`, truncated, saturating at `u64::MAX`.
 fn scale(value: Nanos, ppm: u64) -> Nanos {
-    let scaled = value as u128 * ppm as u128 / PPM as u128;
-    u64::try_from(scaled).unwrap_or(u64::MAX)
+    mul_div(value, ppm, PPM)
+}
+
+/// `value × factor / divisor`, truncated, saturating at `u64::MAX` (`divisor` > 0).
+///
+/// The exact quotient of the 128-bit product, computed in 64 bits whenever the product fits
+/// (every delay under about four hours): the same result without a 128-bit division, which
+/// the compiler cannot turn into a multiplication and calls a library routine for.
+#[inline]
+pub(crate) fn mul_div(value: u64, factor: u64, divisor: u64) -> u64 {
+    match value.checked_mul(factor) {
+        Some(product) => product / divisor,
+        None => {
+            let scaled = u128::from(value) * u128::from(factor) / u128::from(divisor);
+            u64::try_from(scaled).unwrap_or(u64::MAX)
+        }
+    }
 }
 
 /// The backoff ladder of one call: each retry's nominal delay b(k), before jitter.
@@ -304,6 +319,36 @@ mod tests {
         }
         assert_eq!(Jitter::Spec.bounds(ms(10)), (ms(8), ms(12)));
         assert_eq!(Jitter::Full.apply(0, &mut rng), 0);
+    }
+
+    #[test]
+    fn mul_div_is_the_128_bit_quotient_saturated() {
+        let wide = |v: u64, f: u64, d: u64| {
+            u64::try_from(u128::from(v) * u128::from(f) / u128::from(d)).unwrap_or(u64::MAX)
+        };
+        let values = [
+            0,
+            1,
+            7,
+            999_999,
+            ms(10),
+            u64::MAX / 1_200_000,
+            u64::MAX / 1_200_000 + 1,
+        ];
+        let values = values
+            .into_iter()
+            .chain([u64::MAX / 2, u64::MAX - 1, u64::MAX]);
+        for v in values {
+            for (f, d) in [
+                (SPEC_HIGH_PPM, PPM),
+                (LEGACY_JAVA_LOW_PPM, PPM),
+                (1_600_000_000, 1_000_000_000),
+                (10_000_000_000, 1_000_000_000),
+                (1, 3),
+            ] {
+                assert_eq!(mul_div(v, f, d), wide(v, f, d), "{v} × {f} / {d}");
+            }
+        }
     }
 
     #[test]

@@ -10,9 +10,10 @@
 
 use rand::{Rng, RngCore};
 
+use super::ladder::mul_div;
 use crate::time::{Nanos, NANOS_PER_MS, NANOS_PER_SEC};
 
-const PPB: u128 = 1_000_000_000;
+const PPB: u64 = 1_000_000_000;
 
 /// How a backoff ladder steps from one delay to the next (R18, D7), beside the first-delay
 /// choice of R27.
@@ -72,13 +73,13 @@ impl Walk {
     /// The value carried to the next retry, from this retry's `uncapped` and `nominal`
     /// (capped, or uncapped for an uncapped first delay) values.
     pub(crate) fn next(self, uncapped: Nanos, nominal: Nanos, max: Nanos, ppb: u64) -> Nanos {
-        let times = |v: Nanos| u64::try_from(v as u128 * ppb as u128 / PPB).unwrap_or(u64::MAX);
+        let times = |v: Nanos| mul_div(v, ppb, PPB);
         match self {
             Walk::A6 => times(uncapped),
             Walk::CappedCarry | Walk::GaxGo => times(nominal).min(max),
             Walk::GaxJava => {
                 let ms = nominal / NANOS_PER_MS;
-                let next_ms = u64::try_from(ms as u128 * ppb as u128 / PPB).unwrap_or(u64::MAX);
+                let next_ms = mul_div(ms, ppb, PPB);
                 next_ms.saturating_mul(NANOS_PER_MS).min(max)
             }
         }

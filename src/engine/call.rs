@@ -5,6 +5,12 @@
 //! `out`; nothing else happens. Retry and hedging share the bookkeeping (attempt numbering,
 //! commit, transparent retries, deadline, throttle) and differ only in what a failed attempt
 //! leads to: [`CallEngine::after_retry_failure`] or [`CallEngine::after_hedge_failure`].
+//!
+//! Cost: every simulated attempt goes through here, so what cannot change while a call runs
+//! (the attempt limit, whether a client library retries, whether attempts carry the
+//! previous-attempts header) is settled once in [`CallEngine::new`], and the common steps
+//! (a closed attempt, a commit with nothing else live) run inline, with the rare ones (several
+//! attempts to cancel) out of line.
 
 use std::sync::Mutex;
 
@@ -73,6 +79,13 @@ pub struct CallEngine {
     /// Why a call with no policy ends after its attempt: none configured (R1), or a
     /// `hedgingPolicy` the runtime ignores (R63).
     pub(super) no_policy: FinishReason,
+    /// The policy's attempt limit after the runtime's ceiling (R16, R22, R58); 1 without one.
+    pub(super) max_attempts: u32,
+    /// The profile retries whole calls as a client library does (no pushback, no throttle,
+    /// no commit on headers, no `grpc-previous-rpc-attempts`), rather than inside the channel.
+    pub(super) library: bool,
+    /// Attempts after the first carry `grpc-previous-rpc-attempts` (R74, R76).
+    pub(super) previous_header: bool,
 }
 
 impl CallEngine {
@@ -100,6 +113,12 @@ impl CallEngine {
             Policy::Retry(p) => p.per_attempt_recv_timeout,
             _ => None,
         };
+        // Settled once per call rather than at each attempt: the profile and the policy do
+        // not change while the call runs.
+        let library = profile.layer.library().is_some();
+        let hedge = matches!(plan.policy, Policy::Hedging(_));
+        let previous_header = (!hedge || profile.limits.hedge_previous_header) && !library;
+        let max_attempts = plan.policy.max_attempts();
         CallEngine {
             plan,
             backoff,
@@ -118,6 +137,9 @@ impl CallEngine {
             success_counted: false,
             committed_headers: false,
             no_policy,
+            max_attempts,
+            library,
+            previous_header,
         }
     }
 
@@ -145,6 +167,7 @@ impl CallEngine {
     }
 
     /// Feeds one event.
+    #[inline]
     pub fn handle(&mut self, now: Nanos, input: Input, env: &mut Env<'_>, out: &mut Outputs) {
         if self.finished {
             return;
@@ -158,7 +181,7 @@ impl CallEngine {
                     self.transparent.reached_app = true;
                     self.clear_recv_deadline(slot);
                     // A client library's retries are new calls: headers commit nothing.
-                    if self.committed.is_none() && self.profile().layer.library().is_none() {
+                    if self.committed.is_none() && !self.library {
                         self.commit(slot, out);
                         if self.profile().throttle.success == ThrottleSuccess::CommittedHeaders {
                             // R48 (grpc-java): headers on the committed attempt are the success.
@@ -201,6 +224,7 @@ impl CallEngine {
 
     /// When the engine next needs an [`Input::Tick`]: the earliest of its timer, the
     /// deadline and the live attempt's `perAttemptRecvTimeout`.
+    #[inline]
     pub fn next_wakeup(&self) -> Option<Nanos> {
         if self.finished {
             return None;
@@ -210,6 +234,7 @@ impl CallEngine {
     }
 
     /// Whether [`Output::Finish`] has been emitted.
+    #[inline]
     pub fn is_finished(&self) -> bool {
         self.finished
     }
@@ -219,14 +244,17 @@ impl CallEngine {
         self.attempts
     }
 
+    #[inline]
     pub(super) fn deadline_passed(&self, now: Nanos) -> bool {
         self.plan.deadline.is_some_and(|d| now >= d)
     }
 
+    #[inline]
     fn is_live(&self, slot: u32) -> bool {
         self.live.iter().any(|l| l.slot == slot)
     }
 
+    #[inline]
     pub(super) fn take_live(&mut self, slot: u32) -> Option<Live> {
         let i = self.live.iter().position(|l| l.slot == slot)?;
         self.clear_recv_deadline(slot);
@@ -234,12 +262,14 @@ impl CallEngine {
     }
 
     /// `slot` answered or left: its `perAttemptRecvTimeout` no longer runs.
+    #[inline]
     pub(super) fn clear_recv_deadline(&mut self, slot: u32) {
         if self.recv_deadline.is_some_and(|(s, _)| s == slot) {
             self.recv_deadline = None;
         }
     }
 
+    #[inline]
     pub(super) fn alloc_slot(&mut self) -> u32 {
         let slot = self.next_slot;
         self.next_slot += 1;
@@ -247,12 +277,10 @@ impl CallEngine {
     }
 
     /// Sends the next A6 attempt: `grpc-previous-rpc-attempts` = attempts before it (R74, R76).
+    #[inline]
     pub(super) fn send_new(&mut self, now: Nanos, out: &mut Outputs) {
         self.attempts += 1;
-        let hedge = matches!(self.plan.policy, Policy::Hedging(_));
-        let header = (!hedge || self.profile().limits.hedge_previous_header)
-            && self.profile().layer.library().is_none();
-        let previous = (header && self.attempts > 1).then(|| self.attempts - 1);
+        let previous = (self.previous_header && self.attempts > 1).then(|| self.attempts - 1);
         let live = Live {
             slot: self.alloc_slot(),
             attempt: self.attempts,
@@ -261,6 +289,7 @@ impl CallEngine {
         self.send(now, live, false, out);
     }
 
+    #[inline(always)]
     pub(super) fn send(&mut self, now: Nanos, live: Live, transparent: bool, out: &mut Outputs) {
         self.live.push(live);
         // Each attempt, transparent replays included, gets the whole timeout from its own
@@ -281,6 +310,7 @@ impl CallEngine {
         }
     }
 
+    #[inline]
     pub(super) fn commit(&mut self, slot: u32, out: &mut Outputs) {
         self.committed = Some(slot);
         self.timer = None;
@@ -289,10 +319,26 @@ impl CallEngine {
         self.cancel_live_except(Some(slot), out);
     }
 
+    /// Cancels every live attempt but `keep` (all of them for `None`).
+    #[inline]
     pub(super) fn cancel_live_except(&mut self, keep: Option<u32>, out: &mut Outputs) {
         if self.recv_deadline.is_some_and(|(s, _)| Some(s) != keep) {
             self.recv_deadline = None;
         }
+        // The usual cases need no scan, and stay inline: nothing live (the call's last
+        // attempt just closed) or only the attempt kept (a retry committing to its one live
+        // attempt).
+        match self.live.as_slice() {
+            [] => {}
+            [only] if Some(only.slot) == keep => {}
+            _ => self.cancel_others(keep, out),
+        }
+    }
+
+    /// The scan behind [`CallEngine::cancel_live_except`], out of line: only a hedged call
+    /// or a finish with attempts in flight gets here.
+    #[inline(never)]
+    fn cancel_others(&mut self, keep: Option<u32>, out: &mut Outputs) {
         self.live.retain(|l| {
             let cancel = Some(l.slot) != keep;
             if cancel {
@@ -314,6 +360,7 @@ impl CallEngine {
         );
     }
 
+    #[inline]
     pub(super) fn finish(
         &mut self,
         status: Code,
@@ -368,6 +415,7 @@ impl CallEngine {
         }
     }
 
+    #[inline(always)]
     pub(super) fn on_closed(
         &mut self,
         now: Nanos,

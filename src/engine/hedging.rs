@@ -105,10 +105,11 @@ impl CallEngine {
         }
     }
 
+    #[inline]
     pub(super) fn can_hedge(&self) -> bool {
         self.hedging_stopped.is_none()
             && self.committed.is_none()
-            && self.attempts < self.plan.policy.max_attempts()
+            && self.attempts < self.max_attempts
     }
 
     pub(super) fn stop_hedging(

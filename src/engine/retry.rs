@@ -16,6 +16,7 @@ impl CallEngine {
     /// `retryable`: the status is in `retryableStatusCodes`, or the attempt timed out waiting
     /// for a response (R23, which skips the code check).
     #[allow(clippy::too_many_arguments)]
+    #[inline]
     pub(super) fn after_retry_failure(
         &mut self,
         now: Nanos,
@@ -55,7 +56,7 @@ impl CallEngine {
         // under a profile that defers it, R49).
         let refusal = if !retryable && !pushed {
             Some(FinishReason::NotRetryable)
-        } else if self.attempts >= policy.max_attempts {
+        } else if self.attempts >= self.max_attempts {
             Some(FinishReason::Exhausted)
         } else if stop {
             Some(FinishReason::PushbackStop)

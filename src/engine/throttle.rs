@@ -126,6 +126,7 @@ impl Env<'_> {
 
 impl CallEngine {
     /// A qualifying failure (R44, D11): one token off, then the count for the trace.
+    #[inline]
     pub(super) fn throttle_failure(&mut self, env: &mut Env<'_>, out: &mut Outputs) {
         if !self.keeps_throttle() {
             return;
@@ -140,11 +141,13 @@ impl CallEngine {
 
     /// Whether the call keeps the throttle at all: a client library, retrying whole calls,
     /// ignores `retryThrottling` (R40).
+    #[inline]
     pub(super) fn keeps_throttle(&self) -> bool {
-        self.profile().layer.library().is_none()
+        !self.library
     }
 
     /// The throttle's one success of this call (R42, R48), at most once.
+    #[inline]
     pub(super) fn count_success(&mut self, env: &mut Env<'_>, out: &mut Outputs) {
         if std::mem::replace(&mut self.success_counted, true) || !self.keeps_throttle() {
             return;
@@ -161,18 +164,19 @@ impl CallEngine {
     /// buffer overflow, R30b), takes a token under this profile (R49: C-core, when it is
     /// retryable or non-fatal); never in hedgehog (D11).
     pub(super) fn overflow_failure_takes_token(&self, status: Code) -> bool {
-        let qualifies = match &self.plan.policy {
+        let qualifies = || match &self.plan.policy {
             Policy::Retry(p) => p.retryable_codes.contains(status),
             Policy::Hedging(p) => p.non_fatal_codes.contains(status),
             Policy::None => false,
         };
-        qualifies
+        self.profile().throttle.overflow_commit_failure_takes_token
             && !self.committed_headers
-            && self.profile().throttle.overflow_commit_failure_takes_token
+            && qualifies()
     }
 
     /// Whether the profile asks the throttle only when a retry's backoff ends (R49, grpc-js)
     /// rather than right after the failure (D11).
+    #[inline]
     pub(super) fn throttle_deferred(&self) -> bool {
         self.profile().throttle.check == ThrottleCheck::WhenBackoffEnds
     }
@@ -184,6 +188,7 @@ impl CallEngine {
     }
 
     /// Whether the throttle lets a retry or a later hedge go out; notes a refusal (R43).
+    #[inline]
     pub(super) fn throttle_allows(&mut self, env: &mut Env<'_>, out: &mut Outputs) -> bool {
         if !self.keeps_throttle() {
             return true;

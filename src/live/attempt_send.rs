@@ -21,10 +21,12 @@
 
 use std::error::Error as StdError;
 use std::io;
+use std::pin::Pin;
+use std::task::{ready, Context, Poll};
 
 use http::Request;
 use tonic::body::Body;
-use tower::{Service, ServiceExt};
+use tower::Service;
 
 use super::call_options::next_wait;
 use super::transport::BoxError;
@@ -39,29 +41,86 @@ pub(super) enum Attempt<S: Service<Request<Body>>> {
     NotReady(S),
 }
 
-/// Sends the attempt: follows an attempt already called, or calls its service with
-/// `request`, respecting its readiness. `request` is `None` only for [`Attempt::Called`].
-pub(super) async fn send<S>(
-    attempt: Attempt<S>,
-    request: Option<Request<Body>>,
-) -> Result<S::Response, BoxError>
+pin_project_lite::pin_project! {
+    /// Sends the attempt: follows an attempt already called, or calls its service with its
+    /// request, respecting its readiness. Hand-written rather than an `async fn` so it is
+    /// only as large as its largest stage (an unsent request) and is built in place: an
+    /// attempt is boxed once, and a small box costs less to fill and to free.
+    #[project = SendingProj]
+    #[project_replace = SendingTaken]
+    pub(super) enum Sending<S: Service<Request<Body>>> {
+        /// Not called yet: `ready` once `poll_ready` said so.
+        Unsent { service: S, ready: bool, request: Option<Request<Body>> },
+        /// Called: the response on its way. The service stays alive until it comes, as it
+        /// would in any caller that awaits a call.
+        Called { #[pin] future: S::Future, service: Option<S> },
+    }
+}
+
+impl<S: Service<Request<Body>>> Sending<S> {
+    /// The send of `attempt` with `request` (`None` only for [`Attempt::Called`]).
+    pub(super) fn new(attempt: Attempt<S>, request: Option<Request<Body>>) -> Self {
+        match attempt {
+            Attempt::Called(future) => Sending::Called {
+                future,
+                service: None,
+            },
+            Attempt::Ready(service) => Sending::Unsent {
+                service,
+                ready: true,
+                request,
+            },
+            Attempt::NotReady(service) => Sending::Unsent {
+                service,
+                ready: false,
+                request,
+            },
+        }
+    }
+}
+
+impl<S> std::future::Future for Sending<S>
 where
     S: Service<Request<Body>>,
     S::Error: Into<BoxError>,
 {
-    let (mut service, request) = match (attempt, request) {
-        (Attempt::Called(sent), _) => return sent.await.map_err(Into::into),
-        (Attempt::Ready(service), Some(request)) => (service, request),
-        (Attempt::NotReady(mut service), Some(request)) => {
-            service.ready().await.map_err(Into::into)?;
-            (service, request)
+    type Output = Result<S::Response, BoxError>;
+
+    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+        if let SendingProj::Unsent {
+            service,
+            ready,
+            request,
+        } = self.as_mut().project()
+        {
+            if !*ready {
+                ready!(service.poll_ready(cx)).map_err(Into::into)?;
+                *ready = true;
+            }
+            let Some(request) = request.take() else {
+                return Poll::Ready(Err(
+                    "hedgehog: an attempt to send without its request".into()
+                ));
+            };
+            let future = service.call(request);
+            let called = Sending::Called {
+                future,
+                service: None,
+            };
+            if let SendingTaken::Unsent { service, .. } = self.as_mut().project_replace(called) {
+                if let SendingProj::Called { service: kept, .. } = self.as_mut().project() {
+                    *kept = Some(service);
+                }
+            }
         }
-        (_, None) => return Err("hedgehog: an attempt to send without its request".into()),
-    };
-    service.call(request).await.map_err(Into::into)
+        match self.project() {
+            SendingProj::Called { future, .. } => future.poll(cx).map_err(Into::into),
+            SendingProj::Unsent { .. } => Poll::Pending,
+        }
+    }
 }
 
-/// [`send`] for a wait-for-ready attempt: while the connection cannot be made, waits and
+/// [`Sending`] for a wait-for-ready attempt: while the connection cannot be made, waits and
 /// tries again on a fresh clone of `template`, with a fresh request from `request`.
 pub(super) async fn send_waiting<S>(
     first: Attempt<S>,
@@ -79,7 +138,7 @@ where
             Attempt::Called(_) => None,
             _ => Some(request()),
         };
-        match send(attempt, request).await {
+        match Sending::new(attempt, request).await {
             Err(error) if is_connect_failure(&*error) => {
                 let pause = next_wait(wait);
                 wait = Some(pause);

@@ -278,8 +278,7 @@ impl Settings {
         now: u64,
         fits: bool,
     ) -> (CallPlan, bool) {
-        let deadline = headers
-            .get(super::wire::GRPC_TIMEOUT)
+        let deadline = super::wire::first(headers, &super::wire::GRPC_TIMEOUT)
             .and_then(|v| v.to_str().ok())
             .and_then(parse_grpc_timeout);
         let entry = self.config.select_entry_for_path(path);

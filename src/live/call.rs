@@ -51,7 +51,7 @@ impl CallName {
 
 /// The driver's signals: an overflow of a streaming request's buffer, reported by the replay
 /// with the slot of the attempt holding it; the application giving up, once.
-pub(super) fn signals(end: Arc<CallEnd>, streaming: bool) -> impl Stream<Item = Signal> + Send {
+pub(super) fn signals(end: &CallEnd, streaming: bool) -> impl Stream<Item = Signal> + Send + '_ {
     let mut cancelled = false;
     futures_util::stream::poll_fn(move |cx| {
         // Only a request still being read can overflow during the call.
@@ -71,61 +71,71 @@ pub(super) fn signals(end: Arc<CallEnd>, streaming: bool) -> impl Stream<Item = 
 
 /// Runs the driver to the call's end; hands the response over through `end` as soon as the
 /// engine delivers it, or the bare status if no attempt's response decides the call.
-#[allow(clippy::too_many_arguments)]
-pub(super) async fn drive<S>(
+///
+/// An `async move` block rather than an `async fn`: an `async fn` keeps every argument twice
+/// in its future (as passed, and moved into its body), and this future is boxed once per
+/// call, so each byte is copied at least once per call.
+#[allow(clippy::too_many_arguments, clippy::manual_async_fn)]
+pub(super) fn drive<S>(
     settings: Arc<Settings>,
     transport: TonicTransport<S>,
     call: u64,
     named: Option<CallName>,
     plan: CallPlan,
-    signals: impl Stream<Item = Signal> + Send,
+    // The request is still being read: it may overflow the buffer mid-call (`signals`).
+    streaming: bool,
     end: Arc<CallEnd>,
     // Held until the call ends, however it ends: its bytes go back to the channel (R67).
-    _reservation: Option<SharedReservation>,
-) where
+    reservation: Option<SharedReservation>,
+) -> impl Future<Output = ()>
+where
     S: tower::Service<http::Request<tonic::body::Body>>,
     TonicTransport<S>: crate::transport::Transport<Response = Response<LiveBody>>,
 {
-    let mut rng = LazyRng::new(&settings.rng, call);
-    let recorder: &(dyn Recorder + Sync) = match &settings.recorder {
-        Some(r) => &**r,
-        None => &Unheard,
-    };
-    if let Some(named) = &named {
-        recorder.started(&CallStart {
-            call,
-            at: settings.clock.now(),
-            method: &named.path,
-            registered: named.registered,
-            target: &named.target,
-            policy: &plan.policy,
-        });
-    }
-    let ctx = CallContext {
-        call,
-        plan,
-        throttle: settings.throttle.as_deref(),
-        rng: &mut rng,
-        // The record goes to the recorder below, with the method the driver does not know.
-        recorder: &EventsOnly(recorder),
-    };
-    let mut delivered = false;
-    let deliver = |response| {
-        if !std::mem::replace(&mut delivered, true) {
-            end.deliver(response);
+    async move {
+        let mut rng = LazyRng::new(&settings.rng, call);
+        let recorder: &(dyn Recorder + Sync) = match &settings.recorder {
+            Some(r) => &**r,
+            None => &Unheard,
+        };
+        if let Some(named) = &named {
+            recorder.started(&CallStart {
+                call,
+                at: settings.clock.now(),
+                method: &named.path,
+                registered: named.registered,
+                target: &named.target,
+                policy: &plan.policy,
+            });
         }
-    };
-    let mut result = run_call_until(&settings.clock, &transport, ctx, deliver, signals).await;
-    result.record.method = named.map(|n| n.path);
-    recorder.call(&result.record);
-    if !delivered {
-        // No attempt's response decides the call (deadline, limits): the status alone.
-        let code = tonic::Code::from(result.status);
-        let status = tonic::Status::new(code, result.reason.describe());
-        end.deliver(status.into_http());
+        let ctx = CallContext {
+            call,
+            plan,
+            throttle: settings.throttle.as_deref(),
+            rng: &mut rng,
+            // The record goes to the recorder below, with the method the driver does not know.
+            recorder: &EventsOnly(recorder),
+        };
+        let mut delivered = false;
+        let deliver = |response| {
+            if !std::mem::replace(&mut delivered, true) {
+                end.deliver(response);
+            }
+        };
+        let signals = signals(&end, streaming);
+        let mut result = run_call_until(&settings.clock, &transport, ctx, deliver, signals).await;
+        result.record.method = named.map(|n| n.path);
+        recorder.call(&result.record);
+        if !delivered {
+            // No attempt's response decides the call (deadline, limits): the status alone.
+            let code = tonic::Code::from(result.status);
+            let status = tonic::Status::new(code, result.reason.describe());
+            end.deliver(status.into_http());
+        }
+        // A delivered body still open (e.g. past the deadline) ends with the call's status.
+        end.finish(result.status);
+        drop(reservation);
     }
-    // A delivered body still open (e.g. past the deadline) ends with the call's status.
-    end.finish(result.status);
 }
 
 /// The call's jitter stream, made on first use: a call that never backs off or hedges (the
@@ -204,7 +214,7 @@ impl Future for ResponseFuture {
 
     fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
         if let Some(driver) = self.driver.as_mut() {
-            if driver.as_mut().poll(cx).is_ready() {
+            if Pin::new(driver).poll(cx).is_ready() {
                 self.driver = None;
             }
         }

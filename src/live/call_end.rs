@@ -35,6 +35,12 @@ pub struct CallEnd {
     gave_up: AtomicBool,
     /// The committed attempt, waiting for its body's close.
     attempt: AtomicWaker,
+    /// A close is in `slots`: the attempt checks this before taking the lock (it is polled
+    /// at every step of the driver while its body is read).
+    closing: AtomicBool,
+    /// A response is in `slots`: the caller's future checks this before taking the lock (it
+    /// looks after every poll of the driver).
+    delivered: AtomicBool,
 }
 
 impl ReplayHolder for CallEnd {
@@ -63,6 +69,8 @@ impl CallEnd {
             waker: AtomicWaker::new(),
             gave_up: AtomicBool::new(false),
             attempt: AtomicWaker::new(),
+            closing: AtomicBool::new(false),
+            delivered: AtomicBool::new(false),
         }
     }
 
@@ -108,23 +116,41 @@ impl CallEnd {
     /// itself, so it looks right after; nothing to wake).
     pub fn deliver(&self, response: Response<LiveBody>) {
         self.lock().response = Some(response);
+        self.delivered.store(true, Ordering::Release);
     }
 
     /// The delivered response, once.
     pub fn take_response(&self) -> Option<Response<LiveBody>> {
+        if !self.delivered.swap(false, Ordering::Acquire) {
+            return None;
+        }
         self.lock().response.take()
     }
 
     /// The committed attempt in `slot` closed: wakes the attempt.
     pub fn close(&self, slot: u32, close: Close) {
-        self.lock().close = Some((slot, close));
+        self.close_quietly(slot, close);
         self.attempt.wake();
+    }
+
+    /// [`CallEnd::close`] for a body that polls the driver itself right after: the attempt
+    /// finds the close when it is polled, so nothing is woken. (A wake would only make the
+    /// reading task, whose waker the attempt holds, poll once more for nothing.)
+    pub fn close_quietly(&self, slot: u32, close: Close) {
+        let mut slots = self.lock();
+        slots.close = Some((slot, close));
+        self.closing.store(true, Ordering::Release);
     }
 
     /// Ready with the close of the attempt in `slot`, once its body reported it.
     pub fn poll_close(&self, slot: u32, cx: &mut Context<'_>) -> Poll<Close> {
         self.attempt.register(cx.waker());
+        // Registered first: a close reported after this check wakes the attempt.
+        if !self.closing.load(Ordering::Acquire) {
+            return Poll::Pending;
+        }
         let mut slots = self.lock();
+        self.closing.store(false, Ordering::Relaxed);
         match slots.close.take() {
             Some((s, close)) if s == slot => Poll::Ready(close),
             // Another attempt's body (one the call no longer follows): not this attempt's end.

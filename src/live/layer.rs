@@ -79,15 +79,16 @@ use http::{Request, Response};
 use tonic::body::Body;
 use tower::{Layer, Service};
 
+use super::attempt_send::Attempt;
 use super::builder::{bytes, Settings};
 pub use super::builder::{global_throttles, CallIndex, RetryLayerBuilder, RngFactory};
 pub use super::call::ResponseFuture;
-use super::call::{drive, signals, CallName};
+use super::call::{drive, CallName};
 pub use super::call_options::CallOptions;
 pub use super::reconfigure::ConfigHandle;
 use super::reconfigure::Current;
 use super::replay::Replay;
-use super::response::{CallEnd, LiveBody};
+use super::response::{CallEnd, LiveBody, Tail};
 use super::transport::{BoxError, RequestTemplate, TonicTransport};
 use crate::clock::{Clock, TokioClock};
 use crate::config::{ParseError, Warning};
@@ -206,6 +207,7 @@ impl<S> Layer<S> for RetryLayer {
             inner,
             current: Arc::clone(&self.current),
             ready: false,
+            clones: None,
         }
     }
 }
@@ -218,6 +220,10 @@ pub struct RetryService<S> {
     current: Arc<Current>,
     /// `inner` said ready; the next call's first attempt takes it (tower's contract).
     ready: bool,
+    /// A clone of `inner` that each call's later attempts clone theirs from, made at the first
+    /// call and shared with clones of this service: a call then holds a reference rather than
+    /// a clone of its own (most calls never need one).
+    clones: Option<Arc<std::sync::Mutex<S>>>,
 }
 
 impl<S: Clone> Clone for RetryService<S> {
@@ -227,6 +233,7 @@ impl<S: Clone> Clone for RetryService<S> {
             inner: self.inner.clone(),
             current: Arc::clone(&self.current),
             ready: false,
+            clones: self.clones.clone(),
         }
     }
 }
@@ -283,43 +290,62 @@ where
             .is_some()
             .then(|| CallName::of(&settings, &template));
         let end = Arc::new(CallEnd::new(replay));
-        let signals = signals(Arc::clone(&end), streaming);
-        // The call's clone of the service, for the attempts after the first.
-        let transport = TonicTransport::new(self.inner.clone(), template, clock, Arc::clone(&end))
-            .reading_retry_info(settings.retry_info)
-            .waiting_for_ready(wait_for_ready);
+        // Where the attempts after the first get their service.
+        let inner = &self.inner;
+        let clones = self
+            .clones
+            .get_or_insert_with(|| Arc::new(std::sync::Mutex::new(inner.clone())));
         // The ready service takes the first attempt (tower's contract). Sent here and now, as
         // `tower::retry` does, unless the engine might not send it at once: it waits for ready
         // (R82), or its deadline is already past (R77) — then it keeps the ready service. A
         // deadline that passes in the microseconds before the driver's first step ends the call
         // DEADLINE_EXCEEDED with this attempt already sent: it is cancelled then, as any
         // attempt still running at the deadline is.
-        let transport = if !std::mem::take(&mut self.ready) {
-            transport
-        } else if !wait_for_ready && plan.deadline.is_none_or(|d| d > now) {
-            let first = transport.request(&AttemptStart {
+        let ready = std::mem::take(&mut self.ready);
+        let send_now = ready && !wait_for_ready && plan.deadline.is_none_or(|d| d > now);
+        // Sent now, the first attempt takes the application's own head and the transport
+        // keeps a copy for later attempts: the copy is then made, and freed, by this task.
+        let (kept, first_head) = if send_now {
+            (template.clone(), Some(template))
+        } else {
+            (template, None)
+        };
+        let transport = TonicTransport::for_call(
+            Arc::clone(clones),
+            kept,
+            clock,
+            Arc::clone(&end),
+            !streaming,
+            settings.retry_info,
+            wait_for_ready,
+        );
+        if let Some(head) = first_head {
+            let start = AttemptStart {
                 call,
                 slot: 0,
                 attempt: 1,
                 previous: None,
                 deadline: plan.deadline,
-            });
-            let sent = self.inner.call(first);
-            transport.first_attempt_sent(sent)
-        } else {
+            };
+            let first = transport.request_from(head, &start);
+            transport.set_first_attempt(Attempt::Called(self.inner.call(first)));
+        } else if ready {
             let clone = self.inner.clone();
-            transport.ready_for_first_attempt(std::mem::replace(&mut self.inner, clone))
-        };
-        let driver = drive(
-            settings,
-            transport,
-            call,
-            named,
-            plan,
-            signals,
-            Arc::clone(&end),
-            reservation,
-        );
-        ResponseFuture::new(Box::pin(driver), end)
+            let ready = std::mem::replace(&mut self.inner, clone);
+            transport.set_first_attempt(Attempt::Ready(ready));
+        }
+        let driver = Tail::new(|| {
+            drive(
+                settings,
+                transport,
+                call,
+                named,
+                plan,
+                streaming,
+                Arc::clone(&end),
+                reservation,
+            )
+        });
+        ResponseFuture::new(driver, end)
     }
 }

@@ -63,6 +63,7 @@ pub mod served_attempt;
 #[cfg(feature = "test-server")]
 #[cfg_attr(docsrs, doc(cfg(feature = "test-server")))]
 pub mod server_handle;
+mod tail;
 #[doc(hidden)]
 pub mod transport;
 #[doc(hidden)]

@@ -28,7 +28,7 @@ use tonic::Status;
 pub use super::call_end::CallEnd;
 #[cfg(test)]
 use super::served_attempt::PUSHBACK;
-use super::wire::{GRPC_STATUS, PUSHBACK_HEADER};
+use super::wire::{each, first, GRPC_STATUS, PUSHBACK_HEADER};
 use crate::code::Code;
 
 /// How an attempt's stream ended: the status and raw pushback values.
@@ -44,22 +44,21 @@ impl Close {
     /// Reads `grpc-status` and the pushback values from trailers (or Trailers-Only headers);
     /// `None` when there is no `grpc-status`.
     pub fn from_headers(headers: &HeaderMap) -> Option<Close> {
-        let raw = headers.get(GRPC_STATUS)?;
+        let raw = first(headers, &GRPC_STATUS)?;
         let status = raw
             .to_str()
             .ok()
             .and_then(|s| s.parse::<i64>().ok())
             .and_then(Code::from_value)
             .unwrap_or(Code::Unknown);
-        let pushback = headers
-            .get_all(PUSHBACK_HEADER)
-            .iter()
-            .map(|v| {
+        let mut pushback = Vec::new();
+        each(headers, &PUSHBACK_HEADER, |v| {
+            pushback.push(
                 v.to_str()
                     .map(str::to_string)
-                    .unwrap_or_else(|_| String::from_utf8_lossy(v.as_bytes()).into_owned())
-            })
-            .collect();
+                    .unwrap_or_else(|_| String::from_utf8_lossy(v.as_bytes()).into_owned()),
+            )
+        });
         Some(Close { status, pushback })
     }
 
@@ -78,7 +77,7 @@ impl Close {
 }
 
 /// The rest of a call's driver after its response was handed over.
-pub type Tail = Pin<Box<dyn Future<Output = ()> + Send>>;
+pub use super::tail::Tail;
 
 /// The response body handed to the application.
 pub struct LiveBody {
@@ -142,16 +141,21 @@ impl LiveBody {
         self.run_tail(cx);
     }
 
-    /// Reports the attempt's close, once.
+    /// Reports the attempt's close, once. A body that holds the rest of the driver runs it
+    /// right after ([`LiveBody::report`]), so it wakes nobody.
     fn tell(&mut self, close: Close) {
         if let (Some(slot), Some(end)) = (self.close.take(), &self.end) {
-            end.close(slot, close);
+            if self.tail.is_some() {
+                end.close_quietly(slot, close);
+            } else {
+                end.close(slot, close);
+            }
         }
     }
 
     fn run_tail(&mut self, cx: &mut Context<'_>) {
         if let Some(tail) = self.tail.as_mut() {
-            if tail.as_mut().poll(cx).is_ready() {
+            if Pin::new(tail).poll(cx).is_ready() {
                 self.tail = None;
             }
         }

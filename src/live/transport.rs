@@ -16,6 +16,7 @@
 //! Transport errors are sorted as far as hyper/h2 let us tell (see [`classify`]).
 
 use std::error::Error as StdError;
+use std::future::Future;
 use std::pin::Pin;
 use std::sync::{Arc, Mutex};
 
@@ -27,9 +28,11 @@ use http::{HeaderValue, Request, Response};
 use tonic::body::Body;
 use tower::Service;
 
-use super::attempt_send::{self, Attempt};
+use super::attempt_send::{self, Attempt, Sending};
 use super::response::{CallEnd, Close, LiveBody};
-use super::wire::{code_for_http, format_grpc_timeout, GRPC_TIMEOUT, PREVIOUS_ATTEMPTS_HEADER};
+use super::wire::{
+    code_for_http, first, format_grpc_timeout, GRPC_TIMEOUT, PREVIOUS_ATTEMPTS_HEADER,
+};
 use crate::clock::{Clock, TokioClock};
 use crate::code::Code;
 use crate::transport::{AttemptEvent, AttemptStart, Transport};
@@ -52,7 +55,9 @@ impl RequestTemplate {
     /// `grpc-previous-rpc-attempts` the application set: that header is the layer's to say
     /// (R74, R76), so each attempt adds it only when it is a retry or hedge.
     pub fn new(mut parts: http::request::Parts) -> Self {
-        parts.headers.remove(&PREVIOUS_ATTEMPTS_HEADER);
+        if first(&parts.headers, &PREVIOUS_ATTEMPTS_HEADER).is_some() {
+            parts.headers.remove(&PREVIOUS_ATTEMPTS_HEADER);
+        }
         RequestTemplate {
             method: parts.method,
             uri: parts.uri,
@@ -81,14 +86,35 @@ impl RequestTemplate {
     pub fn headers(&self) -> &http::HeaderMap {
         &self.headers
     }
+
+    /// The head of an attempt: this request's, with the attempt's
+    /// `grpc-previous-rpc-attempts` if it is a retry or hedge (R74, R76).
+    fn into_head(self, previous: Option<u32>) -> http::request::Parts {
+        let (mut head, ()) = Request::new(()).into_parts();
+        head.method = self.method;
+        head.uri = self.uri;
+        head.version = self.version;
+        head.headers = self.headers;
+        head.extensions = self.extensions;
+        if let Some(previous) = previous {
+            head.headers
+                .insert(PREVIOUS_ATTEMPTS_HEADER, HeaderValue::from(previous));
+        }
+        head
+    }
 }
 
 /// Starts attempts of one call on a clone of `service`.
 pub struct TonicTransport<S: Service<Request<Body>>> {
-    /// Behind a mutex only so the transport is `Sync` (the driver shares it across awaits)
-    /// for any `Send` service: a `tower::util::BoxCloneService` is not `Sync`. Each attempt
-    /// locks it just to clone it, so the lock is never contended for long.
-    service: Mutex<S>,
+    /// What later attempts clone their service from. Behind a mutex only so the transport is
+    /// `Sync` (the driver shares it across awaits) for any `Send` service: a
+    /// `tower::util::BoxCloneService` is not `Sync`. Each attempt locks it just to clone it,
+    /// so the lock is never contended for long. Shared by the calls of one [`RetryService`]
+    /// (`super::layer`): a call that never needs a second attempt clones nothing, and calls
+    /// in flight do not all touch the inner service's shared counters.
+    ///
+    /// [`RetryService`]: super::RetryService
+    service: Arc<Mutex<S>>,
     /// The first attempt, when the layer's `call` had a ready service for it: already sent on
     /// it, or that ready service ([`super::attempt_send`]). Taken by the first attempt.
     first: Mutex<Option<Attempt<S>>>,
@@ -114,15 +140,36 @@ impl<S: Service<Request<Body>>> TonicTransport<S> {
         clock: TokioClock,
         end: Arc<CallEnd>,
     ) -> Self {
+        let complete = end.replay().is_complete();
+        let service = Arc::new(Mutex::new(service));
+        TonicTransport::for_call(service, template, clock, end, complete, false, false)
+    }
+
+    /// [`TonicTransport::new`] with what the layer knows already given at once: the shared
+    /// `service` later attempts clone theirs from, whether the request in `end` is
+    /// `complete`, whether the transport reads
+    /// `google.rpc.RetryInfo` as pushback and whether its attempts wait for ready (the layer
+    /// makes one per call, so it is built in place rather than moved through setters).
+    #[inline]
+    #[allow(clippy::too_many_arguments)]
+    pub(super) fn for_call(
+        service: Arc<Mutex<S>>,
+        template: RequestTemplate,
+        clock: TokioClock,
+        end: Arc<CallEnd>,
+        complete: bool,
+        retry_info: bool,
+        wait_for_ready: bool,
+    ) -> Self {
         TonicTransport {
-            complete: end.replay().is_complete(),
-            service: Mutex::new(service),
+            complete,
+            service,
             first: Mutex::new(None),
             template,
             clock,
             end,
-            retry_info: false,
-            wait_for_ready: false,
+            retry_info,
+            wait_for_ready,
         }
     }
 
@@ -140,8 +187,14 @@ impl<S: Service<Request<Body>>> TonicTransport<S> {
     }
 
     fn first_attempt(self, first: Attempt<S>) -> Self {
-        *self.first.lock().unwrap_or_else(|e| e.into_inner()) = Some(first);
+        self.set_first_attempt(first);
         self
+    }
+
+    /// The first attempt's start, when the layer's `call` had a ready service for it (see
+    /// [`TonicTransport::first_attempt_sent`] and [`TonicTransport::ready_for_first_attempt`]).
+    pub(super) fn set_first_attempt(&self, first: Attempt<S>) {
+        *self.first.lock().unwrap_or_else(|e| e.into_inner()) = Some(first);
     }
 
     /// Attempts wait for a connection rather than fail UNAVAILABLE (R82).
@@ -160,23 +213,20 @@ impl<S: Service<Request<Body>>> TonicTransport<S> {
     /// The request of the attempt in `start`: the application's head with the attempt's
     /// `grpc-previous-rpc-attempts` and the time left as `grpc-timeout`, and the replayed body.
     pub fn request(&self, start: &AttemptStart) -> Request<Body> {
-        let body = Body::new(self.end.reader(start.slot));
-        Request::from_parts(self.head(start.previous, start.deadline), body)
+        self.request_from(self.template.clone(), start)
     }
 
-    fn head(&self, previous: Option<u32>, deadline: Option<u64>) -> http::request::Parts {
-        let (mut head, ()) = Request::new(()).into_parts();
-        head.method = self.template.method.clone();
-        head.uri = self.template.uri.clone();
-        head.version = self.template.version;
-        head.headers = self.template.headers.clone();
-        head.extensions = self.template.extensions.clone();
-        if let Some(previous) = previous {
-            head.headers
-                .insert(PREVIOUS_ATTEMPTS_HEADER, HeaderValue::from(previous));
-        }
-        set_time_left(&mut head.headers, deadline, self.clock);
-        head
+    /// [`TonicTransport::request`] made from `template` itself (the application's own head,
+    /// for the first attempt, when the transport keeps a copy for later ones).
+    pub(super) fn request_from(
+        &self,
+        template: RequestTemplate,
+        start: &AttemptStart,
+    ) -> Request<Body> {
+        let body = Body::new(self.end.reader(start.slot));
+        let mut head = template.into_head(start.previous);
+        set_time_left(&mut head.headers, start.deadline, self.clock);
+        Request::from_parts(head, body)
     }
 
     fn service_clone(&self) -> S
@@ -204,7 +254,7 @@ impl<S: Service<Request<Body>>> TonicTransport<S> {
     /// Makes the request for each try of the attempt in `start` (wait-for-ready): the same
     /// head with the time left, the body replayed from its start.
     fn remake(&self, start: &AttemptStart) -> impl Fn() -> Request<Body> + Send + 'static {
-        let head = self.head(start.previous, None);
+        let head = self.template.clone().into_head(start.previous);
         let (end, slot, clock, deadline) = (
             Arc::clone(&self.end),
             start.slot,
@@ -221,44 +271,58 @@ impl<S: Service<Request<Body>>> TonicTransport<S> {
 
 type Event = AttemptEvent<Response<LiveBody>>;
 
+/// How an attempt is sent: on the layer's terms, or waiting for ready (boxed apart, so the
+/// common attempt stays small).
+type Sent<S> = Either<
+    Pin<Box<dyn Future<Output = Result<<S as Service<Request<Body>>>::Response, BoxError>> + Send>>,
+    Sending<S>,
+>;
+
 pin_project_lite::pin_project! {
     /// One attempt's events, as the driver polls them. Its stages: sending (until response
     /// headers), open (a committed attempt, until its body reports the trailers), done.
-    /// Hand-written rather than an `unfold` so the send future is polled where it lies and
-    /// dropped in place when done, never moved.
-    struct AttemptEvents<F> {
+    /// Hand-written, as its send is ([`Sending`]), so the attempt is built where it is boxed
+    /// and its send future is polled where it lies and dropped in place when done.
+    struct AttemptEvents<S: Service<Request<Body>>> {
         #[pin]
-        send: Option<F>,
-        // Open: the call's end, where the committed attempt's body reports its close.
-        open: Option<Arc<CallEnd>>,
+        send: Option<Sent<S>>,
+        // The call's end, where the committed attempt's body reports its close.
+        end: Arc<CallEnd>,
+        // Open: committed, waiting for its body's close.
+        open: bool,
         slot: u32,
+        retry_info: bool,
         // Dropped when the attempt is over or dropped (see `Retire`).
         retire: Option<Retire>,
     }
 }
 
-impl<F> Stream for AttemptEvents<F>
+impl<S, B> Stream for AttemptEvents<S>
 where
-    F: std::future::Future<Output = (Event, Option<Arc<CallEnd>>)>,
+    S: Service<Request<Body>, Response = Response<B>>,
+    S::Error: Into<BoxError>,
+    B: http_body::Body<Data = bytes::Bytes> + Send + 'static,
+    B::Error: Into<BoxError>,
 {
     type Item = Event;
 
     fn poll_next(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Event>> {
         let mut this = self.project();
         if let Some(send) = this.send.as_mut().as_pin_mut() {
-            let (event, open) = ready!(send.poll(cx));
+            let result = ready!(send.poll(cx));
             this.send.set(None);
-            match open {
-                Some(end) => *this.open = Some(end),
-                None => *this.retire = None,
+            let (event, open) = answer(result, this.end, *this.slot, *this.retry_info);
+            *this.open = open;
+            if !open {
+                *this.retire = None;
             }
             return Poll::Ready(Some(event));
         }
-        let Some(end) = this.open.as_ref() else {
+        if !*this.open {
             return Poll::Ready(None);
-        };
-        let close = ready!(end.poll_close(*this.slot, cx));
-        *this.open = None;
+        }
+        let close = ready!(this.end.poll_close(*this.slot, cx));
+        *this.open = false;
         *this.retire = None;
         Poll::Ready(Some(AttemptEvent::Closed {
             status: close.status,
@@ -266,6 +330,50 @@ where
             response: None,
         }))
     }
+}
+
+/// The event an attempt's answer makes, and whether the attempt stays open (committed, its
+/// body watched until the trailers). Kept out of line: it runs once per attempt, while the
+/// attempt is polled at every step of the driver.
+#[inline(never)]
+fn answer<B>(
+    result: Result<Response<B>, BoxError>,
+    end: &Arc<CallEnd>,
+    slot: u32,
+    retry_info: bool,
+) -> (Event, bool)
+where
+    B: http_body::Body<Data = bytes::Bytes> + Send + 'static,
+    B::Error: Into<BoxError>,
+{
+    let response = match result {
+        Ok(response) => response,
+        Err(error) => return (classify(&*error), false),
+    };
+    let (parts, body) = response.into_parts();
+    let close = Close::read(&parts.headers, retry_info).or_else(|| {
+        // Not gRPC at all (a proxy's 503, say): the gRPC HTTP status mapping.
+        (parts.status != http::StatusCode::OK).then(|| Close {
+            status: code_for_http(parts.status),
+            pushback: Vec::new(),
+        })
+    });
+    if let Some(close) = close {
+        // Trailers-Only, or an HTTP error (R30: neither is a commit).
+        let response = Response::from_parts(parts, LiveBody::plain(Body::new(body)));
+        let event = AttemptEvent::Closed {
+            status: close.status,
+            pushback: close.pushback,
+            response: Some(response),
+        };
+        return (event, false);
+    }
+    let body =
+        LiveBody::watched(Body::new(body), slot, Arc::clone(end)).reading_retry_info(retry_info);
+    (
+        AttemptEvent::Headers(Response::from_parts(parts, body)),
+        true,
+    )
 }
 
 /// Retires an attempt's request reader when the attempt is dropped.
@@ -295,49 +403,17 @@ where
         // The first attempt may have gone out already, or have a ready service waiting;
         // every other attempt drives a clone of the service to readiness.
         let first = self.first.lock().unwrap_or_else(|e| e.into_inner()).take();
-        let sent = if self.wait_for_ready {
-            let first = first.unwrap_or_else(|| Attempt::NotReady(self.service_clone()));
+        let attempt = first.unwrap_or_else(|| Attempt::NotReady(self.service_clone()));
+        let send = if self.wait_for_ready {
             let again = self.remake(start);
             let template = self.service_clone();
-            // Boxed apart: the common attempt's future stays small.
-            Either::Left(Box::pin(attempt_send::send_waiting(first, template, again)))
+            Either::Left(Box::pin(attempt_send::send_waiting(attempt, template, again)) as _)
         } else {
-            let attempt = first.unwrap_or_else(|| Attempt::NotReady(self.service_clone()));
             let request = match attempt {
                 Attempt::Called(_) => None,
                 _ => Some(self.request(start)),
             };
-            Either::Right(attempt_send::send(attempt, request))
-        };
-        let end = Arc::clone(&self.end);
-        let (retry_info, slot) = (self.retry_info, start.slot);
-        let send = async move {
-            let response = match sent.await {
-                Ok(response) => response,
-                Err(error) => return (classify(&*error), None),
-            };
-            let (parts, body) = response.into_parts();
-            let close = Close::read(&parts.headers, retry_info).or_else(|| {
-                // Not gRPC at all (a proxy's 503, say): the gRPC HTTP status mapping.
-                (parts.status != http::StatusCode::OK).then(|| Close {
-                    status: code_for_http(parts.status),
-                    pushback: Vec::new(),
-                })
-            });
-            if let Some(close) = close {
-                // Trailers-Only, or an HTTP error (R30: neither is a commit).
-                let response = Response::from_parts(parts, LiveBody::plain(Body::new(body)));
-                let event = AttemptEvent::Closed {
-                    status: close.status,
-                    pushback: close.pushback,
-                    response: Some(response),
-                };
-                return (event, None);
-            }
-            let watched = Arc::clone(&end);
-            let body = LiveBody::watched(Body::new(body), slot, end).reading_retry_info(retry_info);
-            let response = Response::from_parts(parts, body);
-            (AttemptEvent::Headers(response), Some(watched))
+            Either::Right(Sending::new(attempt, request))
         };
         // A request still being read learns when this attempt is gone, so its reader stops
         // taking the application's messages (see `replay`).
@@ -345,13 +421,14 @@ where
             end: Arc::clone(&self.end),
             slot: start.slot,
         });
-        let events = AttemptEvents {
+        Box::pin(AttemptEvents {
             send: Some(send),
-            open: None,
-            slot,
+            end: Arc::clone(&self.end),
+            open: false,
+            slot: start.slot,
+            retry_info: self.retry_info,
             retire,
-        };
-        Box::pin(events)
+        })
     }
 }
 

@@ -4,7 +4,7 @@
 //! given as a string is parsed and validated at every lookup, which was a measurable part of
 //! the layer's cost per call (`benches/live_overhead.rs`).
 
-use http::HeaderName;
+use http::{HeaderMap, HeaderName, HeaderValue};
 
 use crate::code::Code;
 
@@ -18,6 +18,37 @@ pub const PUSHBACK_HEADER: HeaderName = HeaderName::from_static("grpc-retry-push
 pub const PREVIOUS_ATTEMPTS_HEADER: HeaderName =
     HeaderName::from_static("grpc-previous-rpc-attempts");
 use crate::time::Nanos;
+
+/// Header maps with at most this many names are looked through rather than hashed into.
+const SCAN_MAX: usize = 12;
+
+/// The first value of `name` in `headers`, as [`HeaderMap::get`] finds it. A gRPC request,
+/// response or trailer block has a handful of headers, and comparing a few names costs less
+/// than hashing the one looked for (each hashed lookup was a measurable part of the layer's
+/// cost per call), so small maps are looked through in order; large ones are hashed into.
+pub fn first<'h>(headers: &'h HeaderMap, name: &HeaderName) -> Option<&'h HeaderValue> {
+    if headers.keys_len() > SCAN_MAX {
+        return headers.get(name);
+    }
+    headers.iter().find(|(n, _)| *n == name).map(|(_, v)| v)
+}
+
+/// Calls `visit` with every value of `name` in `headers`, in order, as
+/// [`HeaderMap::get_all`] yields them (see [`first`] for why small maps are looked through;
+/// a plain loop, because an iterator serving both ways cost more than the lookup it saves).
+pub fn each<'h>(headers: &'h HeaderMap, name: &HeaderName, mut visit: impl FnMut(&'h HeaderValue)) {
+    if headers.keys_len() > SCAN_MAX {
+        for value in headers.get_all(name) {
+            visit(value);
+        }
+        return;
+    }
+    for (n, value) in headers {
+        if n == name {
+            visit(value);
+        }
+    }
+}
 
 /// The gRPC code for a response that is not gRPC, by its HTTP status (gRPC's
 /// "HTTP to gRPC status code mapping"): such a response ends the attempt without committing.
@@ -114,6 +145,43 @@ mod tests {
 #[cfg(test)]
 mod header_name_tests {
     use super::*;
+
+    fn map(pairs: &[(&'static str, &'static str)]) -> HeaderMap {
+        let mut h = HeaderMap::new();
+        for (n, v) in pairs {
+            h.append(*n, HeaderValue::from_static(v));
+        }
+        h
+    }
+
+    #[test]
+    fn looking_through_finds_what_hashing_finds_at_any_size() {
+        let mut pairs = vec![
+            ("grpc-retry-pushback-ms", "1"),
+            ("grpc-status", "14"),
+            ("grpc-retry-pushback-ms", "2"),
+            ("grpc-status", "0"),
+        ];
+        let fillers: Vec<String> = (0..2 * SCAN_MAX).map(|i| format!("x-filler-{i}")).collect();
+        for size in [0, SCAN_MAX - 2, SCAN_MAX + 3] {
+            let mut h = map(&pairs);
+            for name in &fillers[..size] {
+                h.append(
+                    HeaderName::from_bytes(name.as_bytes()).expect("name"),
+                    HeaderValue::from_static("v"),
+                );
+            }
+            assert_eq!(first(&h, &GRPC_STATUS), h.get(GRPC_STATUS), "{size}");
+            assert_eq!(first(&h, &GRPC_TIMEOUT), None, "{size}");
+            let mut seen = Vec::new();
+            each(&h, &PUSHBACK_HEADER, |v| seen.push(v));
+            let hashed: Vec<_> = h.get_all(PUSHBACK_HEADER).iter().collect();
+            assert_eq!(seen, hashed, "{size}");
+            assert_eq!(seen.len(), 2);
+        }
+        pairs.clear();
+        assert_eq!(first(&map(&pairs), &GRPC_STATUS), None);
+    }
 
     #[test]
     fn header_names_match_the_string_constants() {

@@ -22,6 +22,7 @@
 
 pub mod behaviour;
 mod builder;
+mod chacha_block;
 pub mod client;
 pub mod client_policy;
 pub mod fields;
