@@ -17,7 +17,8 @@
 //! instructions per simulated attempt (4,820, 4,510 and 5,110 before the timer ring and the
 //! per-call allocations went). Later (issue 16, the simulator's side), counted as the marginal
 //! cost — (instructions at 40,000 calls − at 2,000) / (attempts between them) — retry 4,594 →
-//! 4,200, hedging 4,197 → 3,844, load world 4,756 → 4,450 (the README says what changed).
+//! 4,167, hedging 4,197 → 3,815, load world 4,756 → 4,421 (the README says what changed);
+//! 3,997, 3,699 and 4,250 with the engine round merged beside them.
 //!
 //! Full traces, one variant per process, named with `--only`: `trace-json`, `trace-yaml`,
 //! `trace-text` (streamed to /dev/null, as `hedgehog sim --format F` writes them) and

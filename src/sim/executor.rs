@@ -58,13 +58,42 @@ impl ReadyQueue {
     }
 
     /// Appends every queued id to `batch`.
-    fn append_to(&self, batch: &mut VecDeque<usize>) {
+    fn append_to(&self, batch: &mut Fifo) {
         if self.len.load(Ordering::Acquire) == 0 {
             return;
         }
         let mut q = self.lock();
-        batch.extend(q.drain(..));
+        batch.ids.extend(q.drain(..));
         self.len.store(0, Ordering::Release);
+    }
+}
+
+/// Task ids to poll, first in first out: a vector read from a moving head and emptied when
+/// read to its end (cheaper than a ring buffer's wrapping arithmetic on every push and pop).
+#[derive(Debug, Default)]
+struct Fifo {
+    ids: Vec<usize>,
+    head: usize,
+}
+
+impl Fifo {
+    #[inline]
+    fn pop(&mut self) -> Option<usize> {
+        match self.ids.get(self.head) {
+            Some(&id) => {
+                self.head += 1;
+                Some(id)
+            }
+            None => {
+                self.ids.clear();
+                self.head = 0;
+                None
+            }
+        }
+    }
+
+    fn is_empty(&self) -> bool {
+        self.head >= self.ids.len()
     }
 }
 
@@ -203,7 +232,7 @@ impl<'a> Executor<'a> {
     /// Takes newly spawned tasks into slots and queues them behind every task already woken
     /// (those in `batch`, then those still in the shared queue), without taking the lock per
     /// task.
-    fn adopt_spawned(&mut self, batch: &mut VecDeque<usize>) {
+    fn adopt_spawned(&mut self, batch: &mut Fifo) {
         self.ready.append_to(batch);
         // The common case, one task spawned (a call by the arrivals): no swap, no drain.
         let one = {
@@ -228,7 +257,7 @@ impl<'a> Executor<'a> {
 
     /// Gives `job` a slot and queues it.
     #[inline]
-    fn adopt(&mut self, job: Job<'a>, batch: &mut VecDeque<usize>) {
+    fn adopt(&mut self, job: Job<'a>, batch: &mut Fifo) {
         let id = match self.free.pop() {
             // Reuse the slot's waker only if nothing else holds a clone of it: a stale
             // clone could otherwise wake the new task (harmless, but wasted work).
@@ -249,7 +278,7 @@ impl<'a> Executor<'a> {
                 id
             }
         };
-        batch.push_back(id);
+        batch.ids.push(id);
         self.live += 1;
     }
 
@@ -313,14 +342,14 @@ impl<'a> Executor<'a> {
     /// Returns the number of tasks left unfinished (0 on a clean run).
     pub fn run(&mut self) -> usize {
         let mut due = Vec::new();
-        let mut batch = VecDeque::new();
+        let mut batch = Fifo::default();
         loop {
             loop {
                 if !self.spawner.pending.borrow().is_empty() {
                     self.adopt_spawned(&mut batch);
                 }
                 // FIFO across batches: ids woken while a batch runs queue up behind it.
-                match batch.pop_front() {
+                match batch.pop() {
                     Some(id) => self.poll_task(id),
                     None => {
                         self.ready.append_to(&mut batch);
@@ -342,7 +371,7 @@ impl<'a> Executor<'a> {
                             // racing foreign wake could at worst cause one spurious poll.
                             if !entry.state.queued.load(Ordering::Acquire) {
                                 entry.state.queued.store(true, Ordering::Release);
-                                batch.push_back(*id);
+                                batch.ids.push(*id);
                             }
                         }
                     }
