@@ -362,7 +362,7 @@ where
     });
     if let Some(close) = close {
         // Trailers-Only, or an HTTP error (R30: neither is a commit).
-        let response = Response::from_parts(parts, LiveBody::plain(Body::new(body)));
+        let response = Response::from_parts(parts, LiveBody::plain(tonic_body(body)));
         let event = AttemptEvent::Closed {
             status: close.status,
             pushback: close.pushback,
@@ -371,11 +371,27 @@ where
         return (event, false);
     }
     let body =
-        LiveBody::watched(Body::new(body), slot, Arc::clone(end)).reading_retry_info(retry_info);
+        LiveBody::watched(tonic_body(body), slot, Arc::clone(end)).reading_retry_info(retry_info);
     (
         AttemptEvent::Headers(Response::from_parts(parts, body)),
         true,
     )
+}
+
+/// `body` as a tonic body: itself when it is one already (a tonic channel's responses are),
+/// else boxed by [`Body::new`]. Looked for first, because `Body::new` first asks the body
+/// whether it has ended, which costs more than the look: an ended body reads the same either
+/// way.
+fn tonic_body<B>(body: B) -> Body
+where
+    B: http_body::Body<Data = bytes::Bytes> + Send + 'static,
+    B::Error: Into<BoxError>,
+{
+    let mut body = Some(body);
+    match (&mut body as &mut dyn std::any::Any).downcast_mut::<Option<Body>>() {
+        Some(tonic) => tonic.take().unwrap_or_default(),
+        None => body.map(Body::new).unwrap_or_default(),
+    }
 }
 
 /// Retires an attempt's request reader when the attempt is dropped.
