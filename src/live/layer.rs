@@ -89,7 +89,7 @@ pub use super::reconfigure::ConfigHandle;
 use super::reconfigure::Current;
 use super::replay::Replay;
 use super::response::{CallEnd, LiveBody, Tail};
-use super::transport::{BoxError, RequestTemplate, TonicTransport};
+use super::transport::{BoxError, CallFacts, RequestTemplate, TonicTransport};
 use crate::clock::{Clock, TokioClock};
 use crate::config::{ParseError, Warning};
 use crate::transport::AttemptStart;
@@ -315,9 +315,11 @@ where
             kept,
             clock,
             Arc::clone(&end),
-            !streaming,
-            settings.retry_info,
-            wait_for_ready,
+            CallFacts {
+                complete: !streaming,
+                retry_info: settings.retry_info,
+                wait_for_ready,
+            },
         );
         if let Some(head) = first_head {
             let start = AttemptStart {

@@ -122,12 +122,18 @@ pub struct TonicTransport<S: Service<Request<Body>>> {
     clock: TokioClock,
     /// The call's shared end, which holds the request's replay too.
     end: Arc<CallEnd>,
+    facts: CallFacts,
+}
+
+/// What a call's transport knows about the call besides its request.
+#[derive(Clone, Copy, Debug, Default)]
+pub(super) struct CallFacts {
     /// The whole request was buffered before the first attempt.
-    complete: bool,
+    pub(super) complete: bool,
     /// `google.rpc.RetryInfo` counts as pushback ([`super::retry_info`]).
-    retry_info: bool,
+    pub(super) retry_info: bool,
     /// Attempts wait for a connection rather than fail (R82, [`super::attempt_send`]).
-    wait_for_ready: bool,
+    pub(super) wait_for_ready: bool,
 }
 
 impl<S: Service<Request<Body>>> TonicTransport<S> {
@@ -140,36 +146,32 @@ impl<S: Service<Request<Body>>> TonicTransport<S> {
         clock: TokioClock,
         end: Arc<CallEnd>,
     ) -> Self {
-        let complete = end.replay().is_complete();
+        let facts = CallFacts {
+            complete: end.replay().is_complete(),
+            ..CallFacts::default()
+        };
         let service = Arc::new(Mutex::new(service));
-        TonicTransport::for_call(service, template, clock, end, complete, false, false)
+        TonicTransport::for_call(service, template, clock, end, facts)
     }
 
     /// [`TonicTransport::new`] with what the layer knows already given at once: the shared
-    /// `service` later attempts clone theirs from, whether the request in `end` is
-    /// `complete`, whether the transport reads
-    /// `google.rpc.RetryInfo` as pushback and whether its attempts wait for ready (the layer
-    /// makes one per call, so it is built in place rather than moved through setters).
+    /// `service` later attempts clone theirs from, and the call's `facts` (the layer makes
+    /// one transport per call, so it is built in place rather than moved through setters).
     #[inline]
-    #[allow(clippy::too_many_arguments)]
     pub(super) fn for_call(
         service: Arc<Mutex<S>>,
         template: RequestTemplate,
         clock: TokioClock,
         end: Arc<CallEnd>,
-        complete: bool,
-        retry_info: bool,
-        wait_for_ready: bool,
+        facts: CallFacts,
     ) -> Self {
         TonicTransport {
-            complete,
+            facts,
             service,
             first: Mutex::new(None),
             template,
             clock,
             end,
-            retry_info,
-            wait_for_ready,
         }
     }
 
@@ -199,14 +201,14 @@ impl<S: Service<Request<Body>>> TonicTransport<S> {
 
     /// Attempts wait for a connection rather than fail UNAVAILABLE (R82).
     pub fn waiting_for_ready(mut self, wait: bool) -> Self {
-        self.wait_for_ready = wait;
+        self.facts.wait_for_ready = wait;
         self
     }
 
     /// Reads `google.rpc.RetryInfo` in every attempt's status as pushback
     /// ([`super::retry_info`]; off by default: A6 does not define it).
     pub fn reading_retry_info(mut self, enabled: bool) -> Self {
-        self.retry_info = enabled;
+        self.facts.retry_info = enabled;
         self
     }
 
@@ -360,7 +362,7 @@ where
     });
     if let Some(close) = close {
         // Trailers-Only, or an HTTP error (R30: neither is a commit).
-        let response = Response::from_parts(parts, LiveBody::plain(Body::new(body)));
+        let response = Response::from_parts(parts, LiveBody::plain(tonic_body(body)));
         let event = AttemptEvent::Closed {
             status: close.status,
             pushback: close.pushback,
@@ -369,11 +371,27 @@ where
         return (event, false);
     }
     let body =
-        LiveBody::watched(Body::new(body), slot, Arc::clone(end)).reading_retry_info(retry_info);
+        LiveBody::watched(tonic_body(body), slot, Arc::clone(end)).reading_retry_info(retry_info);
     (
         AttemptEvent::Headers(Response::from_parts(parts, body)),
         true,
     )
+}
+
+/// `body` as a tonic body: itself when it is one already (a tonic channel's responses are),
+/// else boxed by [`Body::new`]. Looked for first, because `Body::new` first asks the body
+/// whether it has ended, which costs more than the look: an ended body reads the same either
+/// way.
+fn tonic_body<B>(body: B) -> Body
+where
+    B: http_body::Body<Data = bytes::Bytes> + Send + 'static,
+    B::Error: Into<BoxError>,
+{
+    let mut body = Some(body);
+    match (&mut body as &mut dyn std::any::Any).downcast_mut::<Option<Body>>() {
+        Some(tonic) => tonic.take().unwrap_or_default(),
+        None => body.map(Body::new).unwrap_or_default(),
+    }
 }
 
 /// Retires an attempt's request reader when the attempt is dropped.
@@ -404,7 +422,7 @@ where
         // every other attempt drives a clone of the service to readiness.
         let first = self.first.lock().unwrap_or_else(|e| e.into_inner()).take();
         let attempt = first.unwrap_or_else(|| Attempt::NotReady(self.service_clone()));
-        let send = if self.wait_for_ready {
+        let send = if self.facts.wait_for_ready {
             let again = self.remake(start);
             let template = self.service_clone();
             Either::Left(Box::pin(attempt_send::send_waiting(attempt, template, again)) as _)
@@ -417,7 +435,7 @@ where
         };
         // A request still being read learns when this attempt is gone, so its reader stops
         // taking the application's messages (see `replay`).
-        let retire = (!self.complete).then(|| Retire {
+        let retire = (!self.facts.complete).then(|| Retire {
             end: Arc::clone(&self.end),
             slot: start.slot,
         });
@@ -426,7 +444,7 @@ where
             end: Arc::clone(&self.end),
             open: false,
             slot: start.slot,
-            retry_info: self.retry_info,
+            retry_info: self.facts.retry_info,
             retire,
         })
     }
