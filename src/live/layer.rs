@@ -83,12 +83,12 @@ use super::attempt_send::Attempt;
 use super::builder::{bytes, Settings};
 pub use super::builder::{global_throttles, CallIndex, RetryLayerBuilder, RngFactory};
 pub use super::call::ResponseFuture;
-use super::call::{drive, CallName};
+use super::call::{boxed, drive, CallName};
 pub use super::call_options::CallOptions;
 pub use super::reconfigure::ConfigHandle;
 use super::reconfigure::Current;
 use super::replay::Replay;
-use super::response::{CallEnd, LiveBody, Tail};
+use super::response::{CallEnd, LiveBody};
 use super::transport::{BoxError, CallFacts, RequestTemplate, TonicTransport};
 use crate::clock::{Clock, TokioClock};
 use crate::config::{ParseError, Warning};
@@ -336,7 +336,7 @@ where
             let ready = std::mem::replace(&mut self.inner, clone);
             transport.set_first_attempt(Attempt::Ready(ready));
         }
-        let driver = Tail::new(|| {
+        let driver = boxed(|| {
             drive(
                 settings,
                 transport,

@@ -63,7 +63,6 @@ pub mod served_attempt;
 #[cfg(feature = "test-server")]
 #[cfg_attr(docsrs, doc(cfg(feature = "test-server")))]
 pub mod server_handle;
-mod tail;
 #[doc(hidden)]
 pub mod transport;
 #[doc(hidden)]

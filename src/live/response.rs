@@ -77,7 +77,7 @@ impl Close {
 }
 
 /// The rest of a call's driver after its response was handed over.
-pub use super::tail::Tail;
+pub type Tail = Pin<Box<dyn Future<Output = ()> + Send>>;
 
 /// The response body handed to the application.
 pub struct LiveBody {
@@ -155,7 +155,7 @@ impl LiveBody {
 
     fn run_tail(&mut self, cx: &mut Context<'_>) {
         if let Some(tail) = self.tail.as_mut() {
-            if Pin::new(tail).poll(cx).is_ready() {
+            if tail.as_mut().poll(cx).is_ready() {
                 self.tail = None;
             }
         }
