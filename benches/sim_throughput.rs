@@ -9,16 +9,12 @@
 //! retry variant again with 10× the calls: if memory is flat in the number of calls, the peak
 //! (VmHWM) barely moves.
 //!
-//! Measured 2026-12-07 on the 2-core development machine while five other builds ran (load
-//! average 15–20), seven runs, thread CPU time (wall time mostly measured the other builds):
-//! retry 1.90 M attempts/s (median; 1.47–2.13 M), hedging 2.79 M (2.36–2.99 M), the load world
-//! 1.85 M (1.23–2.03 M), retry at 1,000,000 calls 1.66 M (1.59–2.10 M); VmHWM 6.1–7.0 MiB at
-//! both sizes. callgrind (20,000 calls): retry 4,500, hedging 4,050, load world 4,650
-//! instructions per simulated attempt (4,820, 4,510 and 5,110 before the timer ring and the
-//! per-call allocations went). Later (issue 16, the simulator's side), counted as the marginal
-//! cost — (instructions at 40,000 calls − at 2,000) / (attempts between them) — retry 4,594 →
-//! 4,167, hedging 4,197 → 3,815, load world 4,756 → 4,421 (the README says what changed);
-//! 3,997, 3,699 and 4,250 with the engine round merged beside them.
+//! Measured 2026-12-07 on the 2-core development machine with nothing else running, seven
+//! runs: retry 2.15 M attempts/s (median; 1.71–2.46 M), hedging 2.95 M (2.13–3.03 M), the load
+//! world 2.26 M (1.97–2.34 M), retry at 1,000,000 calls 2.44 M (2.14–2.52 M); VmHWM 6.7–7.4 MiB
+//! at both sizes. callgrind (20,000 calls, total instructions / attempts): retry 4,109,
+//! hedging 3,772, load world 4,387 per simulated attempt (4,690, 4,259 and 4,881 before issue
+//! 16's round; the README's performance section says what changed and where the rest goes).
 //!
 //! Full traces, one variant per process, named with `--only`: `trace-json`, `trace-yaml`,
 //! `trace-text` (streamed to /dev/null, as `hedgehog sim --format F` writes them) and
