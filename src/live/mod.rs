@@ -28,6 +28,7 @@
 //! and the HTTP-to-gRPC status mapping), and `run` and `compare` (`hedgehog sim --live` and
 //! its verdict against the simulation).
 
+mod attempt_events;
 mod attempt_send;
 #[cfg(feature = "test-server")]
 #[cfg_attr(docsrs, doc(cfg(feature = "test-server")))]

@@ -16,11 +16,8 @@
 //! Transport errors are sorted as far as hyper/h2 let us tell (see [`classify`]).
 
 use std::error::Error as StdError;
-use std::future::Future;
 use std::pin::Pin;
 use std::sync::{Arc, Mutex};
-
-use std::task::{ready, Context, Poll};
 
 use futures_util::future::Either;
 use futures_util::stream::Stream;
@@ -28,11 +25,10 @@ use http::{HeaderValue, Request, Response};
 use tonic::body::Body;
 use tower::Service;
 
+use super::attempt_events::{AttemptEvents, Event, Retire};
 use super::attempt_send::{self, Attempt, Sending};
-use super::response::{CallEnd, Close, LiveBody};
-use super::wire::{
-    code_for_http, first, format_grpc_timeout, GRPC_TIMEOUT, PREVIOUS_ATTEMPTS_HEADER,
-};
+use super::response::{CallEnd, LiveBody};
+use super::wire::{first, format_grpc_timeout, GRPC_TIMEOUT, PREVIOUS_ATTEMPTS_HEADER};
 use crate::clock::{Clock, TokioClock};
 use crate::code::Code;
 use crate::transport::{AttemptEvent, AttemptStart, Transport};
@@ -271,141 +267,6 @@ impl<S: Service<Request<Body>>> TonicTransport<S> {
     }
 }
 
-type Event = AttemptEvent<Response<LiveBody>>;
-
-/// How an attempt is sent: on the layer's terms, or waiting for ready (boxed apart, so the
-/// common attempt stays small).
-type Sent<S> = Either<
-    Pin<Box<dyn Future<Output = Result<<S as Service<Request<Body>>>::Response, BoxError>> + Send>>,
-    Sending<S>,
->;
-
-pin_project_lite::pin_project! {
-    /// One attempt's events, as the driver polls them. Its stages: sending (until response
-    /// headers), open (a committed attempt, until its body reports the trailers), done.
-    /// Hand-written, as its send is ([`Sending`]), so the attempt is built where it is boxed
-    /// and its send future is polled where it lies and dropped in place when done.
-    struct AttemptEvents<S: Service<Request<Body>>> {
-        #[pin]
-        send: Option<Sent<S>>,
-        // The call's end, where the committed attempt's body reports its close.
-        end: Arc<CallEnd>,
-        // Open: committed, waiting for its body's close.
-        open: bool,
-        slot: u32,
-        retry_info: bool,
-        // Dropped when the attempt is over or dropped (see `Retire`).
-        retire: Option<Retire>,
-    }
-}
-
-impl<S, B> Stream for AttemptEvents<S>
-where
-    S: Service<Request<Body>, Response = Response<B>>,
-    S::Error: Into<BoxError>,
-    B: http_body::Body<Data = bytes::Bytes> + Send + 'static,
-    B::Error: Into<BoxError>,
-{
-    type Item = Event;
-
-    fn poll_next(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Event>> {
-        let mut this = self.project();
-        if let Some(send) = this.send.as_mut().as_pin_mut() {
-            let result = ready!(send.poll(cx));
-            this.send.set(None);
-            let (event, open) = answer(result, this.end, *this.slot, *this.retry_info);
-            *this.open = open;
-            if !open {
-                *this.retire = None;
-            }
-            return Poll::Ready(Some(event));
-        }
-        if !*this.open {
-            return Poll::Ready(None);
-        }
-        let close = ready!(this.end.poll_close(*this.slot, cx));
-        *this.open = false;
-        *this.retire = None;
-        Poll::Ready(Some(AttemptEvent::Closed {
-            status: close.status,
-            pushback: close.pushback,
-            response: None,
-        }))
-    }
-}
-
-/// The event an attempt's answer makes, and whether the attempt stays open (committed, its
-/// body watched until the trailers). Kept out of line: it runs once per attempt, while the
-/// attempt is polled at every step of the driver.
-#[inline(never)]
-fn answer<B>(
-    result: Result<Response<B>, BoxError>,
-    end: &Arc<CallEnd>,
-    slot: u32,
-    retry_info: bool,
-) -> (Event, bool)
-where
-    B: http_body::Body<Data = bytes::Bytes> + Send + 'static,
-    B::Error: Into<BoxError>,
-{
-    let response = match result {
-        Ok(response) => response,
-        Err(error) => return (classify(&*error), false),
-    };
-    let (parts, body) = response.into_parts();
-    let close = Close::read(&parts.headers, retry_info).or_else(|| {
-        // Not gRPC at all (a proxy's 503, say): the gRPC HTTP status mapping.
-        (parts.status != http::StatusCode::OK).then(|| Close {
-            status: code_for_http(parts.status),
-            pushback: Vec::new(),
-        })
-    });
-    if let Some(close) = close {
-        // Trailers-Only, or an HTTP error (R30: neither is a commit).
-        let response = Response::from_parts(parts, LiveBody::plain(tonic_body(body)));
-        let event = AttemptEvent::Closed {
-            status: close.status,
-            pushback: close.pushback,
-            response: Some(response),
-        };
-        return (event, false);
-    }
-    let body =
-        LiveBody::watched(tonic_body(body), slot, Arc::clone(end)).reading_retry_info(retry_info);
-    (
-        AttemptEvent::Headers(Response::from_parts(parts, body)),
-        true,
-    )
-}
-
-/// `body` as a tonic body: itself when it is one already (a tonic channel's responses are),
-/// else boxed by [`Body::new`]. Looked for first, because `Body::new` first asks the body
-/// whether it has ended, which costs more than the look: an ended body reads the same either
-/// way.
-fn tonic_body<B>(body: B) -> Body
-where
-    B: http_body::Body<Data = bytes::Bytes> + Send + 'static,
-    B::Error: Into<BoxError>,
-{
-    let mut body = Some(body);
-    match (&mut body as &mut dyn std::any::Any).downcast_mut::<Option<Body>>() {
-        Some(tonic) => tonic.take().unwrap_or_default(),
-        None => body.map(Body::new).unwrap_or_default(),
-    }
-}
-
-/// Retires an attempt's request reader when the attempt is dropped.
-struct Retire {
-    end: Arc<CallEnd>,
-    slot: u32,
-}
-
-impl Drop for Retire {
-    fn drop(&mut self) {
-        self.end.replay().retire(self.slot);
-    }
-}
-
 impl<S, B> Transport for TonicTransport<S>
 where
     S: Service<Request<Body>, Response = Response<B>> + Clone + Send + 'static,
@@ -435,18 +296,14 @@ where
         };
         // A request still being read learns when this attempt is gone, so its reader stops
         // taking the application's messages (see `replay`).
-        let retire = (!self.facts.complete).then(|| Retire {
-            end: Arc::clone(&self.end),
-            slot: start.slot,
-        });
-        Box::pin(AttemptEvents {
-            send: Some(send),
-            end: Arc::clone(&self.end),
-            open: false,
-            slot: start.slot,
-            retry_info: self.facts.retry_info,
+        let retire = (!self.facts.complete).then(|| Retire::new(Arc::clone(&self.end), start.slot));
+        Box::pin(AttemptEvents::new(
+            send,
+            Arc::clone(&self.end),
+            start.slot,
+            self.facts.retry_info,
             retire,
-        })
+        ))
     }
 }
 
