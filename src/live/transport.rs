@@ -36,14 +36,11 @@ use crate::transport::{AttemptEvent, AttemptStart, Transport};
 /// A boxed error, as tower services return.
 pub type BoxError = Box<dyn StdError + Send + Sync>;
 
-/// The parts of the application's request every attempt repeats.
+/// The parts of the application's request every attempt repeats: its head as it came, so the
+/// first attempt's head is the application's own, moved rather than rebuilt field by field.
 #[derive(Debug, Clone)]
 pub struct RequestTemplate {
-    method: http::Method,
-    uri: http::Uri,
-    version: http::Version,
-    headers: http::HeaderMap,
-    extensions: http::Extensions,
+    head: http::request::Parts,
 }
 
 impl RequestTemplate {
@@ -54,44 +51,33 @@ impl RequestTemplate {
         if first(&parts.headers, &PREVIOUS_ATTEMPTS_HEADER).is_some() {
             parts.headers.remove(&PREVIOUS_ATTEMPTS_HEADER);
         }
-        RequestTemplate {
-            method: parts.method,
-            uri: parts.uri,
-            version: parts.version,
-            headers: parts.headers,
-            extensions: parts.extensions,
-        }
+        RequestTemplate { head: parts }
     }
 
     /// The request path (`/echo.Echo/UnaryEcho`).
     pub fn path(&self) -> &str {
-        self.uri.path()
+        self.head.uri.path()
     }
 
     /// The request URI's authority (`127.0.0.1:50051`), if it has one.
     pub fn authority(&self) -> Option<&str> {
-        self.uri.authority().map(|a| a.as_str())
+        self.head.uri.authority().map(|a| a.as_str())
     }
 
     /// The application's request extensions.
     pub fn extensions(&self) -> &http::Extensions {
-        &self.extensions
+        &self.head.extensions
     }
 
     /// The application's request headers.
     pub fn headers(&self) -> &http::HeaderMap {
-        &self.headers
+        &self.head.headers
     }
 
     /// The head of an attempt: this request's, with the attempt's
     /// `grpc-previous-rpc-attempts` if it is a retry or hedge (R74, R76).
     fn into_head(self, previous: Option<u32>) -> http::request::Parts {
-        let (mut head, ()) = Request::new(()).into_parts();
-        head.method = self.method;
-        head.uri = self.uri;
-        head.version = self.version;
-        head.headers = self.headers;
-        head.extensions = self.extensions;
+        let mut head = self.head;
         if let Some(previous) = previous {
             head.headers
                 .insert(PREVIOUS_ATTEMPTS_HEADER, HeaderValue::from(previous));
