@@ -144,17 +144,30 @@ impl CallEnd {
 
     /// Ready with the close of the attempt in `slot`, once its body reported it.
     pub fn poll_close(&self, slot: u32, cx: &mut Context<'_>) -> Poll<Close> {
-        self.attempt.register(cx.waker());
-        // Registered first: a close reported after this check wakes the attempt.
+        // A close already reported (the body reports it just before it polls the driver) is
+        // taken without registering a waker first.
         if !self.closing.load(Ordering::Acquire) {
-            return Poll::Pending;
+            self.attempt.register(cx.waker());
+            // Registered, then looked again: a close reported after this check wakes the
+            // attempt.
+            if !self.closing.load(Ordering::Acquire) {
+                return Poll::Pending;
+            }
         }
         let mut slots = self.lock();
         self.closing.store(false, Ordering::Relaxed);
         match slots.close.take() {
             Some((s, close)) if s == slot => Poll::Ready(close),
             // Another attempt's body (one the call no longer follows): not this attempt's end.
-            _ => Poll::Pending,
+            _ => {
+                drop(slots);
+                self.attempt.register(cx.waker());
+                if self.closing.load(Ordering::Acquire) {
+                    // A close came since: look again.
+                    cx.waker().wake_by_ref();
+                }
+                Poll::Pending
+            }
         }
     }
 

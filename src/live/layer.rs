@@ -85,6 +85,7 @@ pub use super::builder::{global_throttles, CallIndex, RetryLayerBuilder, RngFact
 pub use super::call::ResponseFuture;
 use super::call::{boxed, drive, CallName};
 pub use super::call_options::CallOptions;
+use super::kept_head::KeptHead;
 pub use super::reconfigure::ConfigHandle;
 use super::reconfigure::Current;
 use super::replay::Replay;
@@ -306,9 +307,9 @@ where
         // Sent now, the first attempt takes the application's own head and the transport
         // keeps a copy for later attempts: the copy is then made, and freed, by this task.
         let (kept, first_head) = if send_now {
-            (template.clone(), Some(template))
+            (KeptHead::of(&template), Some(template))
         } else {
-            (template, None)
+            (KeptHead::from_template(template), None)
         };
         let transport = TonicTransport::for_call(
             Arc::clone(clones),

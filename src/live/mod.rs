@@ -47,6 +47,7 @@ pub mod echo;
 #[cfg(feature = "echo")]
 #[cfg_attr(docsrs, doc(cfg(feature = "echo")))]
 pub mod echo_service;
+mod kept_head;
 pub mod layer;
 pub mod reconfigure;
 #[doc(hidden)]

@@ -27,6 +27,7 @@ use tower::Service;
 
 use super::attempt_events::{AttemptEvents, Event, Retire};
 use super::attempt_send::{self, Attempt, Sending};
+use super::kept_head::KeptHead;
 use super::response::{CallEnd, LiveBody};
 use super::wire::{first, format_grpc_timeout, GRPC_TIMEOUT, PREVIOUS_ATTEMPTS_HEADER};
 use crate::clock::{Clock, TokioClock};
@@ -74,16 +75,25 @@ impl RequestTemplate {
         &self.head.headers
     }
 
-    /// The head of an attempt: this request's, with the attempt's
-    /// `grpc-previous-rpc-attempts` if it is a retry or hedge (R74, R76).
-    fn into_head(self, previous: Option<u32>) -> http::request::Parts {
-        let mut head = self.head;
-        if let Some(previous) = previous {
-            head.headers
-                .insert(PREVIOUS_ATTEMPTS_HEADER, HeaderValue::from(previous));
-        }
-        head
+    /// The application's request head.
+    pub(super) fn parts(&self) -> &http::request::Parts {
+        &self.head
     }
+
+    /// The application's request head, whole.
+    pub(super) fn into_parts(self) -> http::request::Parts {
+        self.head
+    }
+}
+
+/// `head` as the head of an attempt: with the attempt's `grpc-previous-rpc-attempts` if it is
+/// a retry or hedge (R74, R76).
+fn attempt_head(mut head: http::request::Parts, previous: Option<u32>) -> http::request::Parts {
+    if let Some(previous) = previous {
+        head.headers
+            .insert(PREVIOUS_ATTEMPTS_HEADER, HeaderValue::from(previous));
+    }
+    head
 }
 
 /// Starts attempts of one call on a clone of `service`.
@@ -100,7 +110,8 @@ pub struct TonicTransport<S: Service<Request<Body>>> {
     /// The first attempt, when the layer's `call` had a ready service for it: already sent on
     /// it, or that ready service ([`super::attempt_send`]). Taken by the first attempt.
     first: Mutex<Option<Attempt<S>>>,
-    template: RequestTemplate,
+    /// The application's head, kept for the attempts that do not take it.
+    template: KeptHead,
     clock: TokioClock,
     /// The call's shared end, which holds the request's replay too.
     end: Arc<CallEnd>,
@@ -133,7 +144,8 @@ impl<S: Service<Request<Body>>> TonicTransport<S> {
             ..CallFacts::default()
         };
         let service = Arc::new(Mutex::new(service));
-        TonicTransport::for_call(service, template, clock, end, facts)
+        let kept = KeptHead::from_template(template);
+        TonicTransport::for_call(service, kept, clock, end, facts)
     }
 
     /// [`TonicTransport::new`] with what the layer knows already given at once: the shared
@@ -142,7 +154,7 @@ impl<S: Service<Request<Body>>> TonicTransport<S> {
     #[inline]
     pub(super) fn for_call(
         service: Arc<Mutex<S>>,
-        template: RequestTemplate,
+        template: KeptHead,
         clock: TokioClock,
         end: Arc<CallEnd>,
         facts: CallFacts,
@@ -197,7 +209,7 @@ impl<S: Service<Request<Body>>> TonicTransport<S> {
     /// The request of the attempt in `start`: the application's head with the attempt's
     /// `grpc-previous-rpc-attempts` and the time left as `grpc-timeout`, and the replayed body.
     pub fn request(&self, start: &AttemptStart) -> Request<Body> {
-        self.request_from(self.template.clone(), start)
+        self.request_with(self.template.to_parts(), start)
     }
 
     /// [`TonicTransport::request`] made from `template` itself (the application's own head,
@@ -207,8 +219,13 @@ impl<S: Service<Request<Body>>> TonicTransport<S> {
         template: RequestTemplate,
         start: &AttemptStart,
     ) -> Request<Body> {
+        self.request_with(template.into_parts(), start)
+    }
+
+    /// The request of the attempt in `start` with the application's `head`.
+    fn request_with(&self, head: http::request::Parts, start: &AttemptStart) -> Request<Body> {
         let body = Body::new(self.end.reader(start.slot));
-        let mut head = template.into_head(start.previous);
+        let mut head = attempt_head(head, start.previous);
         set_time_left(&mut head.headers, start.deadline, self.clock);
         Request::from_parts(head, body)
     }
@@ -238,7 +255,7 @@ impl<S: Service<Request<Body>>> TonicTransport<S> {
     /// Makes the request for each try of the attempt in `start` (wait-for-ready): the same
     /// head with the time left, the body replayed from its start.
     fn remake(&self, start: &AttemptStart) -> impl Fn() -> Request<Body> + Send + 'static {
-        let head = self.template.clone().into_head(start.previous);
+        let head = attempt_head(self.template.to_parts(), start.previous);
         let (end, slot, clock, deadline) = (
             Arc::clone(&self.end),
             start.slot,
