@@ -100,7 +100,8 @@ impl CallEngine {
             no_policy = FinishReason::HedgingIgnored;
         }
         apply_ceiling(&mut plan.policy, profile.limits.attempts);
-        if profile.layer.library().is_some() {
+        let library = profile.layer.library().is_some();
+        if library {
             // A client library holds the request itself and retries whole calls: no retry
             // buffer can commit the call.
             plan.request_fits_buffer = true;
@@ -115,7 +116,6 @@ impl CallEngine {
         };
         // Settled once per call rather than at each attempt: the profile and the policy do
         // not change while the call runs.
-        let library = profile.layer.library().is_some();
         let hedge = matches!(plan.policy, Policy::Hedging(_));
         let previous_header = (!hedge || profile.limits.hedge_previous_header) && !library;
         let max_attempts = plan.policy.max_attempts();
