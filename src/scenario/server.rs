@@ -133,11 +133,17 @@ impl From<Answer> for Step {
 /// A server: a [`Behaviour`] (the scenario's stock schedule, or any other) with its state
 /// (arrival counter, seeded streams) and the first panic it raised, if any.
 pub struct ServerModel {
-    behaviour: Arc<dyn Behaviour>,
-    /// The same behaviour when it is the stock one, called without dynamic dispatch.
-    stock: Option<Arc<ServerSpec>>,
+    answers: Answers,
     state: ServerState,
     panic: Option<BehaviourPanic>,
+}
+
+/// Who answers a [`ServerModel`]'s attempts.
+enum Answers {
+    /// The stock schedule, called directly (no dynamic dispatch on its streams).
+    Stock(Box<ServerSpec>),
+    /// Any other behaviour.
+    Behaviour(Arc<dyn Behaviour>),
 }
 
 impl fmt::Debug for ServerModel {
@@ -165,17 +171,17 @@ impl ServerModel {
 
     /// Server number `index` of a run (each server of a run has its own streams).
     pub fn with_index(spec: &ServerSpec, seed: u64, index: u64) -> Self {
-        let spec = Arc::new(spec.clone());
-        let mut model = Self::with_behaviour(Arc::clone(&spec) as Arc<dyn Behaviour>, seed, index);
-        model.stock = Some(spec);
-        model
+        Self::answered_by(Answers::Stock(Box::new(spec.clone())), seed, index)
     }
 
     /// Server number `index` of a run with `seed`, answering with `behaviour`.
     pub fn with_behaviour(behaviour: Arc<dyn Behaviour>, seed: u64, index: u64) -> Self {
+        Self::answered_by(Answers::Behaviour(behaviour), seed, index)
+    }
+
+    fn answered_by(answers: Answers, seed: u64, index: u64) -> Self {
         ServerModel {
-            behaviour,
-            stock: None,
+            answers,
             state: ServerState::new(seed, index),
             panic: None,
         }
@@ -206,13 +212,13 @@ impl ServerModel {
 
     /// The answer to the next arriving attempt, or the behaviour's panic.
     pub fn try_answer(&mut self, seen: Seen<'_>) -> Result<Answer, BehaviourPanic> {
-        match &self.stock {
-            Some(spec) => self
+        match &self.answers {
+            Answers::Stock(spec) => self
                 .state
                 .answer_by(seen.method, |count, rng, latency_rng| {
                     spec.answer_with(count, rng, latency_rng)
                 }),
-            None => self.state.answer(&*self.behaviour, seen),
+            Answers::Behaviour(behaviour) => self.state.answer(&**behaviour, seen),
         }
     }
 
@@ -254,7 +260,8 @@ mod tests {
             let spec = ServerSpec::parse(&server, "server").unwrap();
             let mut fast = ServerModel::new(&spec, 7);
             let mut slow = ServerModel::with_behaviour(Arc::new(spec), 7, 0);
-            assert!(fast.stock.is_some() && slow.stock.is_none());
+            assert!(matches!(fast.answers, Answers::Stock(_)));
+            assert!(matches!(slow.answers, Answers::Behaviour(_)));
             for _ in 0..300 {
                 assert_eq!(fast.next_step(), slow.next_step());
             }
