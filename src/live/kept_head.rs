@@ -7,9 +7,15 @@
 //! headers are a list, one allocation, rather than a header map, two (its index table and its
 //! entries). A later attempt rebuilds the map from the list, appending in the order the
 //! application's map iterates, so the rebuilt map iterates (and goes on the wire) the same.
+//! Its extensions are, for a tonic client's request, just the method's name
+//! ([`tonic::GrpcMethod`]): that one value is kept as it is, and put in a new map only for
+//! an attempt that needs it, rather than the map cloned (three allocations: the map, its
+//! table, the boxed value) and dropped at every call. Any other extensions are kept as a
+//! clone of the whole map.
 
 use http::request::Parts;
-use http::{HeaderMap, HeaderName, HeaderValue, Request};
+use http::{Extensions, HeaderMap, HeaderName, HeaderValue, Request};
+use tonic::GrpcMethod;
 
 use super::transport::RequestTemplate;
 
@@ -21,7 +27,45 @@ pub(super) struct KeptHead {
     version: http::Version,
     /// Every header value with its name, in the map's iteration order.
     headers: Vec<(HeaderName, HeaderValue)>,
-    extensions: http::Extensions,
+    extensions: KeptExtensions,
+}
+
+/// The application's request extensions, as kept for later attempts.
+#[derive(Debug, Clone)]
+enum KeptExtensions {
+    /// None at all.
+    Empty,
+    /// Only the method's name, which tonic's generated clients put on every request.
+    Method(GrpcMethod<'static>),
+    /// Anything else: the whole map.
+    Map(Extensions),
+}
+
+impl KeptExtensions {
+    /// A copy of `extensions`.
+    fn of(extensions: &Extensions) -> Self {
+        match extensions.len() {
+            0 => KeptExtensions::Empty,
+            1 => match extensions.get::<GrpcMethod<'static>>() {
+                Some(method) => KeptExtensions::Method(method.clone()),
+                None => KeptExtensions::Map(extensions.clone()),
+            },
+            _ => KeptExtensions::Map(extensions.clone()),
+        }
+    }
+
+    /// A map holding what was kept.
+    fn to_extensions(&self) -> Extensions {
+        match self {
+            KeptExtensions::Empty => Extensions::new(),
+            KeptExtensions::Method(method) => {
+                let mut extensions = Extensions::new();
+                extensions.insert(method.clone());
+                extensions
+            }
+            KeptExtensions::Map(extensions) => extensions.clone(),
+        }
+    }
 }
 
 impl KeptHead {
@@ -35,7 +79,7 @@ impl KeptHead {
             uri: head.uri.clone(),
             version: head.version,
             headers,
-            extensions: head.extensions.clone(),
+            extensions: KeptExtensions::of(&head.extensions),
         }
     }
 
@@ -58,7 +102,8 @@ impl KeptHead {
             uri: head.uri,
             version: head.version,
             headers,
-            extensions: head.extensions,
+            // Moved, not copied: nothing to save by looking into it.
+            extensions: KeptExtensions::Map(head.extensions),
         }
     }
 
@@ -73,7 +118,7 @@ impl KeptHead {
             headers.append(name.clone(), value.clone());
         }
         head.headers = headers;
-        head.extensions = self.extensions.clone();
+        head.extensions = self.extensions.to_extensions();
         head
     }
 }
@@ -83,6 +128,12 @@ mod tests {
     use super::*;
 
     fn template() -> RequestTemplate {
+        template_with(|extensions| {
+            extensions.insert(7u32);
+        })
+    }
+
+    fn template_with(extend: impl FnOnce(&mut Extensions)) -> RequestTemplate {
         let mut request = Request::post("http://example.test/echo.Echo/UnaryEcho")
             .header("te", "trailers")
             .header("x-multi", "1")
@@ -91,7 +142,7 @@ mod tests {
             .header("x-multi", "3")
             .body(())
             .expect("a request");
-        request.extensions_mut().insert(7u32);
+        extend(request.extensions_mut());
         RequestTemplate::new(request.into_parts().0)
     }
 
@@ -114,6 +165,43 @@ mod tests {
             assert_eq!(rebuilt.uri, template.parts().uri);
             assert_eq!(rebuilt.method, http::Method::POST);
             assert_eq!(rebuilt.extensions.get::<u32>(), Some(&7));
+        }
+    }
+
+    fn method(extensions: &Extensions) -> Option<(&str, &str)> {
+        let method = extensions.get::<GrpcMethod<'static>>()?;
+        Some((method.service(), method.method()))
+    }
+
+    #[test]
+    fn a_later_attempt_carries_every_extension_whichever_way_they_were_kept_r74() {
+        let named = GrpcMethod::new("echo.Echo", "UnaryEcho");
+        // Only tonic's method name (kept as the value itself); with another value (the map);
+        // none at all.
+        let only_method = template_with(|e| {
+            e.insert(named.clone());
+        });
+        let with_more = template_with(|e| {
+            e.insert(named.clone());
+            e.insert(7u32);
+        });
+        let none = template_with(|_| {});
+        for kept in [
+            KeptHead::of(&only_method),
+            KeptHead::from_template(only_method),
+        ] {
+            let rebuilt = kept.to_parts().extensions;
+            assert_eq!(method(&rebuilt), Some(("echo.Echo", "UnaryEcho")));
+            assert_eq!(rebuilt.len(), 1);
+        }
+        for kept in [KeptHead::of(&with_more), KeptHead::from_template(with_more)] {
+            let rebuilt = kept.to_parts().extensions;
+            assert_eq!(method(&rebuilt), Some(("echo.Echo", "UnaryEcho")));
+            assert_eq!(rebuilt.get::<u32>(), Some(&7));
+            assert_eq!(rebuilt.len(), 2);
+        }
+        for kept in [KeptHead::of(&none), KeptHead::from_template(none)] {
+            assert!(kept.to_parts().extensions.is_empty());
         }
     }
 }
