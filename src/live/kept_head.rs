@@ -4,7 +4,8 @@
 //! Every call through the layer makes one (a transparent retry, R70, can follow any first
 //! attempt), and most calls never use it: the first attempt goes out with the application's
 //! own head. So the copy is built to be cheap to make and to drop rather than to use: its
-//! headers are a list, one allocation, rather than a header map, two (its index table and its
+//! headers are a list, inline for a few (a tonic request has two of its own, `te` and
+//! `content-type`), rather than a header map, two allocations (its index table and its
 //! entries). A later attempt rebuilds the map from the list, appending in the order the
 //! application's map iterates, so the rebuilt map iterates (and goes on the wire) the same.
 //! Its extensions are, for a tonic client's request, just the method's name
@@ -15,6 +16,7 @@
 
 use http::request::Parts;
 use http::{Extensions, HeaderMap, HeaderName, HeaderValue, Request};
+use smallvec::SmallVec;
 use tonic::GrpcMethod;
 
 use super::transport::RequestTemplate;
@@ -26,9 +28,14 @@ pub(super) struct KeptHead {
     uri: http::Uri,
     version: http::Version,
     /// Every header value with its name, in the map's iteration order.
-    headers: Vec<(HeaderName, HeaderValue)>,
+    headers: HeaderList,
     extensions: KeptExtensions,
 }
+
+/// Header names and values, inline up to three: a tonic request's two and a `grpc-timeout`
+/// (`Request::set_timeout`). Each is 72 bytes, and the list moves with the transport into
+/// the call's driver: two or three cost the same to move (callgrind), four more.
+type HeaderList = SmallVec<[(HeaderName, HeaderValue); 3]>;
 
 /// The application's request extensions, as kept for later attempts.
 #[derive(Debug, Clone)]
@@ -72,21 +79,24 @@ impl KeptHead {
     /// A copy of `template`'s head.
     pub(super) fn of(template: &RequestTemplate) -> Self {
         let head = template.parts();
-        let mut headers = Vec::with_capacity(head.headers.len());
-        headers.extend(head.headers.iter().map(|(n, v)| (n.clone(), v.clone())));
-        KeptHead {
+        // Filled in place: the inline list is a few hundred bytes to move.
+        let mut kept = KeptHead {
             method: head.method.clone(),
             uri: head.uri.clone(),
             version: head.version,
-            headers,
+            headers: HeaderList::new(),
             extensions: KeptExtensions::of(&head.extensions),
+        };
+        for (name, value) in &head.headers {
+            kept.headers.push((name.clone(), value.clone()));
         }
+        kept
     }
 
     /// `template`'s head itself, kept (no attempt went out with it).
     pub(super) fn from_template(template: RequestTemplate) -> Self {
         let head = template.into_parts();
-        let mut headers = Vec::with_capacity(head.headers.len());
+        let mut headers = HeaderList::with_capacity(head.headers.len());
         let mut name: Option<HeaderName> = None;
         for (n, v) in head.headers {
             // The map names each run of values once, at its first value.
@@ -155,7 +165,20 @@ mod tests {
 
     #[test]
     fn a_kept_head_rebuilds_the_application_head_in_its_order_r74() {
-        let template = template();
+        // Five values (past the inline list) and two (within it).
+        let few = Request::post("http://example.test/echo.Echo/UnaryEcho")
+            .header("te", "trailers")
+            .header("content-type", "application/grpc")
+            .extension(7u32)
+            .body(())
+            .expect("a request");
+        let few = RequestTemplate::new(few.into_parts().0);
+        for template in [template(), few] {
+            a_kept_head_rebuilds(template);
+        }
+    }
+
+    fn a_kept_head_rebuilds(template: RequestTemplate) {
         for kept in [
             KeptHead::of(&template),
             KeptHead::from_template(template.clone()),
