@@ -79,18 +79,17 @@ impl KeptHead {
     /// A copy of `template`'s head.
     pub(super) fn of(template: &RequestTemplate) -> Self {
         let head = template.parts();
-        // Filled in place: the inline list is a few hundred bytes to move.
-        let mut kept = KeptHead {
+        let mut headers = HeaderList::new();
+        for (name, value) in &head.headers {
+            headers.push((name.clone(), value.clone()));
+        }
+        KeptHead {
             method: head.method.clone(),
             uri: head.uri.clone(),
             version: head.version,
-            headers: HeaderList::new(),
+            headers,
             extensions: KeptExtensions::of(&head.extensions),
-        };
-        for (name, value) in &head.headers {
-            kept.headers.push((name.clone(), value.clone()));
         }
-        kept
     }
 
     /// `template`'s head itself, kept (no attempt went out with it).
