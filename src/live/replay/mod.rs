@@ -34,16 +34,15 @@
 //! What this does not cover: the per-channel budget counts only what is buffered before the
 //! first attempt; messages a streaming request adds later count against the per-RPC limit only.
 
+use std::pin::Pin;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::task::{Context, Poll, Waker};
 
 use bytes::Bytes;
 use futures_util::task::AtomicWaker;
-use futures_util::FutureExt;
 use http::HeaderMap;
 use http_body::Body as _;
-use http_body_util::BodyExt;
 use smallvec::SmallVec;
 use tonic::body::Body;
 use tonic::Status;
@@ -122,13 +121,16 @@ impl Replay {
             wakers: Vec::new(),
         };
         let mut overflowed = false;
+        // Polled directly with one no-op context, rather than through `frame().now_or_never()`,
+        // which makes a context and a future per frame (the layer reads ahead at every call).
+        let mut cx = Context::from_waker(Waker::noop());
         loop {
             if body.is_end_stream() {
                 state.ended = Some(None);
                 break;
             }
-            match body.frame().now_or_never() {
-                Some(Some(Ok(frame))) => match frame.into_data() {
+            match Pin::new(&mut body).poll_frame(&mut cx) {
+                Poll::Ready(Some(Ok(frame))) => match frame.into_data() {
                     Ok(data) if state.buffered + data.len() <= limit => {
                         state.buffered += data.len();
                         state.chunks.push(data);
@@ -147,15 +149,15 @@ impl Replay {
                         break;
                     }
                 },
-                Some(Some(Err(status))) => {
+                Poll::Ready(Some(Err(status))) => {
                     state.failed = Some(Box::new(status));
                     break;
                 }
-                Some(None) => {
+                Poll::Ready(None) => {
                     state.ended = Some(None);
                     break;
                 }
-                None => {
+                Poll::Pending => {
                     state.source = Some(body);
                     break;
                 }

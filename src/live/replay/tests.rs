@@ -2,7 +2,9 @@
 //! ownership after an overflow (R30b, R61).
 
 use super::*;
+use futures_util::FutureExt;
 use http_body::Frame;
+use http_body_util::BodyExt;
 
 fn body_of(chunks: &[&'static str]) -> Body {
     let frames: Vec<Result<Frame<Bytes>, Status>> = chunks
