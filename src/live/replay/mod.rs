@@ -84,6 +84,17 @@ struct State {
     wakers: Vec<Waker>,
 }
 
+/// The state of a request just read ahead ([`Replay::ahead`]).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Ahead {
+    /// As [`Replay::is_complete`].
+    pub complete: bool,
+    /// As [`Replay::overflowed`].
+    pub overflowed: bool,
+    /// As [`Replay::buffered`].
+    pub buffered: usize,
+}
+
 /// What owns a call's [`Replay`] and is shared with its readers: the replay itself, or a
 /// larger value of the call holding it (so that a call makes one shared allocation, not two).
 pub trait ReplayHolder: Send + Sync + std::fmt::Debug {
@@ -167,6 +178,17 @@ impl Replay {
             state: Mutex::new(state),
             overflowed: AtomicBool::new(overflowed),
             driver: AtomicWaker::new(),
+        }
+    }
+
+    /// What [`Replay::read_ahead`] found, read while the replay is still the caller's alone
+    /// (so without taking its lock, as [`Replay::is_complete`] and the others must).
+    pub fn ahead(&mut self) -> Ahead {
+        let state = self.state.get_mut().unwrap_or_else(|e| e.into_inner());
+        Ahead {
+            complete: state.ended.is_some() && state.fit.is_none(),
+            overflowed: *self.overflowed.get_mut(),
+            buffered: state.buffered,
         }
     }
 

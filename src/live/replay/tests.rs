@@ -194,3 +194,29 @@ async fn a_retired_reader_takes_nothing_from_the_application() {
     drop(tx);
     assert_eq!(read_all(replay.reader(1)).await.ok(), Some(b"x".to_vec()));
 }
+
+#[tokio::test]
+async fn what_was_read_ahead_is_what_the_shared_replay_says() {
+    let (tx, pending) = channel_body();
+    tx.send(data("ab")).ok();
+    let cases = [
+        // Complete; outgrown; still being read (the source has more to come).
+        (body_of(&["ab", "cd"]), 1024, (true, false, 4)),
+        (body_of(&["ab", "cde"]), 4, (false, true, 2)),
+        (pending, 1024, (false, false, 2)),
+    ];
+    for (body, limit, (complete, overflowed, buffered)) in cases {
+        let mut replay = Replay::read_ahead(body, limit);
+        let ahead = replay.ahead();
+        let expected = Ahead {
+            complete,
+            overflowed,
+            buffered,
+        };
+        assert_eq!(ahead, expected);
+        let shared = Arc::new(replay);
+        let seen = (shared.is_complete(), shared.overflowed(), shared.buffered());
+        assert_eq!(seen, (complete, overflowed, buffered));
+    }
+    drop(tx);
+}
