@@ -79,6 +79,8 @@ impl KeptHead {
     /// A copy of `template`'s head.
     pub(super) fn of(template: &RequestTemplate) -> Self {
         let head = template.parts();
+        // The list is filled first and the head built last, where it is returned: filled
+        // inside a head already built, the head (some 300 bytes) was moved twice more.
         let mut headers = HeaderList::new();
         for (name, value) in &head.headers {
             headers.push((name.clone(), value.clone()));
