@@ -264,17 +264,18 @@ where
         let settings = self.current.load();
         let (parts, body) = request.into_parts();
         let template = RequestTemplate::new(parts);
-        let replay = Replay::read_ahead(body, settings.per_rpc_limit);
+        let mut replay = Replay::read_ahead(body, settings.per_rpc_limit);
+        let ahead = replay.ahead();
         // R66: the prefetched request must not have outgrown the per-RPC limit; then the
         // channel budget holds its bytes until the call ends, or refuses it without counting
         // them (R64, D22) — the simulator's accounting, the same type.
-        let reservation = if replay.overflowed() {
+        let reservation = if ahead.overflowed {
             None
         } else {
-            settings.buffer.reserve_shared(bytes(replay.buffered()))
+            settings.buffer.reserve_shared(bytes(ahead.buffered))
         };
         // Only a request still being read can overflow later.
-        let streaming = !replay.is_complete();
+        let streaming = !ahead.complete;
         let fits = reservation.is_some();
         let clock = settings.clock;
         let options = template.extensions().get::<CallOptions>();

@@ -34,16 +34,15 @@
 //! What this does not cover: the per-channel budget counts only what is buffered before the
 //! first attempt; messages a streaming request adds later count against the per-RPC limit only.
 
+use std::pin::Pin;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::task::{Context, Poll, Waker};
 
 use bytes::Bytes;
 use futures_util::task::AtomicWaker;
-use futures_util::FutureExt;
 use http::HeaderMap;
 use http_body::Body as _;
-use http_body_util::BodyExt;
 use smallvec::SmallVec;
 use tonic::body::Body;
 use tonic::Status;
@@ -85,6 +84,17 @@ struct State {
     wakers: Vec<Waker>,
 }
 
+/// The state of a request just read ahead ([`Replay::ahead`]).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Ahead {
+    /// As [`Replay::is_complete`].
+    pub complete: bool,
+    /// As [`Replay::overflowed`].
+    pub overflowed: bool,
+    /// As [`Replay::buffered`].
+    pub buffered: usize,
+}
+
 /// What owns a call's [`Replay`] and is shared with its readers: the replay itself, or a
 /// larger value of the call holding it (so that a call makes one shared allocation, not two).
 pub trait ReplayHolder: Send + Sync + std::fmt::Debug {
@@ -122,13 +132,16 @@ impl Replay {
             wakers: Vec::new(),
         };
         let mut overflowed = false;
+        // Polled directly with one no-op context, rather than through `frame().now_or_never()`,
+        // which makes a context and a future per frame (the layer reads ahead at every call).
+        let mut cx = Context::from_waker(Waker::noop());
         loop {
             if body.is_end_stream() {
                 state.ended = Some(None);
                 break;
             }
-            match body.frame().now_or_never() {
-                Some(Some(Ok(frame))) => match frame.into_data() {
+            match Pin::new(&mut body).poll_frame(&mut cx) {
+                Poll::Ready(Some(Ok(frame))) => match frame.into_data() {
                     Ok(data) if state.buffered + data.len() <= limit => {
                         state.buffered += data.len();
                         state.chunks.push(data);
@@ -147,15 +160,15 @@ impl Replay {
                         break;
                     }
                 },
-                Some(Some(Err(status))) => {
+                Poll::Ready(Some(Err(status))) => {
                     state.failed = Some(Box::new(status));
                     break;
                 }
-                Some(None) => {
+                Poll::Ready(None) => {
                     state.ended = Some(None);
                     break;
                 }
-                None => {
+                Poll::Pending => {
                     state.source = Some(body);
                     break;
                 }
@@ -165,6 +178,17 @@ impl Replay {
             state: Mutex::new(state),
             overflowed: AtomicBool::new(overflowed),
             driver: AtomicWaker::new(),
+        }
+    }
+
+    /// What [`Replay::read_ahead`] found, read while the replay is still the caller's alone
+    /// (so without taking its lock, as [`Replay::is_complete`] and the others must).
+    pub fn ahead(&mut self) -> Ahead {
+        let state = self.state.get_mut().unwrap_or_else(|e| e.into_inner());
+        Ahead {
+            complete: state.ended.is_some() && state.fit.is_none(),
+            overflowed: *self.overflowed.get_mut(),
+            buffered: state.buffered,
         }
     }
 

@@ -2,7 +2,9 @@
 //! ownership after an overflow (R30b, R61).
 
 use super::*;
+use futures_util::FutureExt;
 use http_body::Frame;
+use http_body_util::BodyExt;
 
 fn body_of(chunks: &[&'static str]) -> Body {
     let frames: Vec<Result<Frame<Bytes>, Status>> = chunks
@@ -191,4 +193,30 @@ async fn a_retired_reader_takes_nothing_from_the_application() {
     assert!(matches!(next_now(&mut gone), Some(Err(_))));
     drop(tx);
     assert_eq!(read_all(replay.reader(1)).await.ok(), Some(b"x".to_vec()));
+}
+
+#[tokio::test]
+async fn what_was_read_ahead_is_what_the_shared_replay_says() {
+    let (tx, pending) = channel_body();
+    tx.send(data("ab")).ok();
+    let cases = [
+        // Complete; outgrown; still being read (the source has more to come).
+        (body_of(&["ab", "cd"]), 1024, (true, false, 4)),
+        (body_of(&["ab", "cde"]), 4, (false, true, 2)),
+        (pending, 1024, (false, false, 2)),
+    ];
+    for (body, limit, (complete, overflowed, buffered)) in cases {
+        let mut replay = Replay::read_ahead(body, limit);
+        let ahead = replay.ahead();
+        let expected = Ahead {
+            complete,
+            overflowed,
+            buffered,
+        };
+        assert_eq!(ahead, expected);
+        let shared = Arc::new(replay);
+        let seen = (shared.is_complete(), shared.overflowed(), shared.buffered());
+        assert_eq!(seen, (complete, overflowed, buffered));
+    }
+    drop(tx);
 }
