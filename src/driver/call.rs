@@ -45,10 +45,6 @@ impl<'r, T: Transport, R: Recorder + ?Sized> Running<'r, T, R> {
         }
     }
 
-    pub(super) fn started(&self) -> Nanos {
-        self.log.record().started
-    }
-
     pub(super) fn attempts(&mut self) -> &mut [(u32, T::Attempt)] {
         &mut self.attempts
     }

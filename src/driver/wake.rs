@@ -62,8 +62,9 @@ pub(super) struct Waiter<'a, Sg, R> {
     /// Signals taken early (while looking for an overflow) and not handled yet, in order.
     deferred: Vec<Signal>,
     /// An attempt event or the timer, put back behind an overflow that came first. The caller
-    /// takes it before waiting again.
-    pub(super) stashed: Option<Wake<R>>,
+    /// takes it before waiting again. Boxed: it is needed only after an overflow, and a
+    /// response inline here would make every call's driver future a few hundred bytes larger.
+    stashed: Option<Box<Wake<R>>>,
 }
 
 impl<'a, Sg: Stream<Item = Signal> + FusedStream, R> Waiter<'a, Sg, R> {
@@ -73,6 +74,12 @@ impl<'a, Sg: Stream<Item = Signal> + FusedStream, R> Waiter<'a, Sg, R> {
             deferred: Vec::new(),
             stashed: None,
         }
+    }
+
+    /// The event or timer put back behind an overflow, if any: to handle before waiting.
+    #[inline]
+    pub(super) fn take_stashed(&mut self) -> Option<Wake<R>> {
+        self.stashed.take().map(|wake| *wake)
     }
 
     /// Waits for the next thing to handle. A plain future rather than an `async fn`: one
@@ -110,7 +117,7 @@ impl<'a, Sg: Stream<Item = Signal> + FusedStream, R> Waiter<'a, Sg, R> {
                 .position(|s| matches!(s, Signal::BufferOverflow { .. }));
             match overflow {
                 Some(i) => {
-                    self.stashed = Some(wake);
+                    self.stashed = Some(Box::new(wake));
                     Poll::Ready(Wake::Signal(self.deferred.remove(i)))
                 }
                 None => Poll::Ready(wake),
@@ -119,7 +126,9 @@ impl<'a, Sg: Stream<Item = Signal> + FusedStream, R> Waiter<'a, Sg, R> {
     }
 }
 
-/// Attempt events first, oldest slot first; then the timer.
+/// Attempt events first, oldest slot first; then the timer. Inlined into the wait's poll,
+/// which runs it on every wake of the driver.
+#[inline(always)]
 fn poll_wake<S, R, F>(
     cx: &mut Context<'_>,
     attempts: &mut [(u32, S)],

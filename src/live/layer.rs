@@ -344,6 +344,7 @@ where
                 call,
                 named,
                 plan,
+                now,
                 streaming,
                 Arc::clone(&end),
                 reservation,
