@@ -173,11 +173,15 @@ where
                     // it. Taken out before the wait, so no slot for it is kept across it.
                     if let Some(wake) = waiter.take_stashed() {
                         match wake {
-                            Wake::Attempt(slot, _) if !running.is_live(slot) => continue,
+                            Wake::Attempt(slot) if !running.is_live(slot) => {
+                                running.drop_event();
+                                continue;
+                            }
                             wake => break wake,
                         }
                     }
-                    break waiter.wait(running.attempts(), timer.sleep()).await;
+                    let (attempts, event) = running.wait_on();
+                    break waiter.wait(attempts, event, timer.sleep()).await;
                 };
                 now = clock.now();
                 if let Wake::Timer = wake {
