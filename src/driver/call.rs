@@ -21,6 +21,9 @@ pub(super) struct Running<'r, T: Transport, R: Recorder + ?Sized> {
     /// The attempts in flight, by slot, oldest first (the order they are polled in); inline
     /// up to two (a retry has one, a hedge rarely more), so a call allocates nothing here.
     attempts: SmallVec<[(u32, T::Attempt); 2]>,
+    /// The event the last wait took from an attempt, until it is turned into input (it waits
+    /// here while a buffer overflow that came first is handled).
+    event: Option<AttemptEvent<T::Response>>,
     /// A response waiting for the engine's verdict: headers (delivered at commit) or a final
     /// Trailers-Only answer (delivered at finish if that attempt decides the call).
     held: Option<(u32, T::Response)>,
@@ -40,17 +43,26 @@ impl<'r, T: Transport, R: Recorder + ?Sized> Running<'r, T, R> {
             jitter: plan.jitter,
             log: CallLog::new(recorder, call, started, expected),
             attempts: SmallVec::new(),
+            event: None,
             held: None,
             overflowed: false,
         }
     }
 
-    pub(super) fn started(&self) -> Nanos {
-        self.log.record().started
+    /// What a wait needs: the attempts to poll, and where an attempt's event goes.
+    #[allow(clippy::type_complexity)]
+    pub(super) fn wait_on(
+        &mut self,
+    ) -> (
+        &mut [(u32, T::Attempt)],
+        &mut Option<AttemptEvent<T::Response>>,
+    ) {
+        (&mut self.attempts, &mut self.event)
     }
 
-    pub(super) fn attempts(&mut self) -> &mut [(u32, T::Attempt)] {
-        &mut self.attempts
+    /// Drops the event taken from an attempt that the call has since cancelled.
+    pub(super) fn drop_event(&mut self) {
+        self.event = None;
     }
 
     /// Whether `slot` is still in flight.
@@ -100,7 +112,7 @@ impl<'r, T: Transport, R: Recorder + ?Sized> Running<'r, T, R> {
 
     /// The engine's input for what woke the loop, recording what the attempts did.
     #[inline]
-    pub(super) fn input(&mut self, now: Nanos, wake: Wake<T::Response>) -> Input {
+    pub(super) fn input(&mut self, now: Nanos, wake: Wake) -> Input {
         self.overflowed = false;
         match wake {
             Wake::Timer => Input::Tick,
@@ -109,7 +121,10 @@ impl<'r, T: Transport, R: Recorder + ?Sized> Running<'r, T, R> {
                 self.overflowed = true;
                 Input::BufferOverflow { slot }
             }
-            Wake::Attempt(slot, event) => self.attempt_event(now, slot, event),
+            Wake::Attempt(slot) => {
+                let event = self.event.take();
+                self.attempt_event(now, slot, event)
+            }
         }
     }
 

@@ -30,6 +30,7 @@ mod wake;
 use call::Running;
 use wake::{Timer, Waiter, Wake};
 
+use std::future::Future;
 use std::pin::pin;
 use std::sync::Mutex;
 
@@ -39,6 +40,7 @@ use rand::RngCore;
 use crate::clock::Clock;
 use crate::code::Code;
 use crate::engine::{CallEngine, CallPlan, Env, FinishReason, Outputs, Throttle};
+use crate::time::Nanos;
 use crate::trace::{CallRecord, Recorder};
 use crate::transport::Transport;
 
@@ -52,6 +54,10 @@ pub struct CallContext<'a, G: RngCore + ?Sized = dyn RngCore, R: Recorder + ?Siz
     pub call: u64,
     /// Policy, deadline, jitter, buffer fit.
     pub plan: CallPlan,
+    /// When the call starts, on the driver's clock. Both worlds have just read the clock to
+    /// plan the call's deadline, so the driver starts from that reading rather than taking
+    /// another.
+    pub started: Nanos,
     /// The target's throttle, if configured.
     pub throttle: Option<&'a Mutex<Throttle>>,
     /// The call's jitter stream.
@@ -88,12 +94,15 @@ pub enum Signal {
 /// application receives, as soon as it is known: at commit (headers) or at the end. A call that
 /// ends without any attempt's response (deadline, cancel, too many transparent retries) calls
 /// it never; the caller builds the error from [`CallResult::status`].
-pub async fn run_call<C, T, G, R>(
-    clock: &C,
-    transport: &T,
-    ctx: CallContext<'_, G, R>,
-    deliver: impl FnMut(T::Response),
-) -> CallResult
+///
+/// Not an `async fn`: it returns [`run_call_until`]'s future itself, with no state of its own
+/// around it (an `async fn` would keep its arguments beside the future it awaits).
+pub fn run_call<'a, C, T, G, R>(
+    clock: &'a C,
+    transport: &'a T,
+    ctx: CallContext<'a, G, R>,
+    deliver: impl FnMut(T::Response) + 'a,
+) -> impl Future<Output = CallResult> + 'a
 where
     C: Clock,
     T: Transport,
@@ -107,7 +116,6 @@ where
         deliver,
         futures_util::stream::pending(),
     )
-    .await
 }
 
 /// [`run_call`] for a call the application may signal while it runs:
@@ -121,69 +129,84 @@ where
 /// Attempt events and timers ready at the same moment as a signal are handled first, except
 /// that an overflow goes before them (module docs). A finished `signals` stream just means no
 /// more signals.
-pub async fn run_call_until<C, T, G, R>(
-    clock: &C,
-    transport: &T,
-    ctx: CallContext<'_, G, R>,
-    mut deliver: impl FnMut(T::Response),
-    signals: impl Stream<Item = Signal>,
-) -> CallResult
+///
+/// Shaped for the size of its future (live mode boxes one per call, and one above about a
+/// kilobyte misses the allocator's fast path): the engine's outputs and what woke the loop
+/// live only within a step, never across the wait. The engine and the call's state are built
+/// inside the `async` block, in place: built before it, they would be copied into it, and
+/// the block into its caller's future, on every call. Not an `async fn`, which would keep
+/// its arguments twice (as passed, and moved into its body).
+#[allow(clippy::manual_async_fn)]
+pub fn run_call_until<'a, C, T, G, R>(
+    clock: &'a C,
+    transport: &'a T,
+    mut ctx: CallContext<'a, G, R>,
+    mut deliver: impl FnMut(T::Response) + 'a,
+    signals: impl Stream<Item = Signal> + 'a,
+) -> impl Future<Output = CallResult> + 'a
 where
     C: Clock,
     T: Transport,
     G: RngCore + ?Sized,
     R: Recorder + ?Sized,
 {
-    let signals = pin!(signals.fuse());
-    let mut waiter = Waiter::new(signals);
-    let CallContext {
-        call,
-        plan,
-        throttle,
-        mut rng,
-        recorder,
-    } = ctx;
-    let mut running = Running::new(call, &plan, recorder, clock.now());
-    let mut engine = CallEngine::new(plan);
-    let mut out = Outputs::new();
-    let sleep = pin!(None::<C::Sleep>);
-    let mut timer = Timer::new(sleep);
-    let mut now = running.started();
-    // The engine's `Env` (trait objects) is made per step, never held across an await.
-    engine.start(
-        now,
-        &mut Env {
-            rng: &mut rng,
-            throttle,
-        },
-        &mut out,
-    );
-    loop {
-        for action in out.drain() {
-            if let Some(finish) = running.carry_out(now, action, transport, &mut deliver) {
-                return running.finish(now, finish, &mut deliver);
+    async move {
+        // The context's fields are used in place: a copy in a local would be kept beside
+        // them in the future.
+        let mut running = Running::<T, R>::new(ctx.call, &ctx.plan, ctx.recorder, ctx.started);
+        let mut engine = CallEngine::new(ctx.plan);
+        let signals = pin!(signals.fuse());
+        let mut waiter = Waiter::new(signals);
+        let sleep = pin!(None::<C::Sleep>);
+        let mut timer = Timer::new(sleep);
+        let mut now = ctx.started;
+        let mut begun = false;
+        loop {
+            // The first step starts the call; each later one waits, then handles what woke
+            // the loop. What a step makes (its input, the engine's outputs, the `Env` of trait
+            // objects) is made after the wait and gone before the next, so none of it is kept
+            // in the future across a wait.
+            let input = if std::mem::replace(&mut begun, true) {
+                timer.set(clock, engine.next_wakeup());
+                let wake = loop {
+                    // Put back behind an overflow: still current unless the commit cancelled
+                    // it. Taken out before the wait, so no slot for it is kept across it.
+                    if let Some(wake) = waiter.take_stashed() {
+                        match wake {
+                            Wake::Attempt(slot) if !running.is_live(slot) => {
+                                running.drop_event();
+                                continue;
+                            }
+                            wake => break wake,
+                        }
+                    }
+                    let (attempts, event) = running.wait_on();
+                    break waiter.wait(attempts, event, timer.sleep()).await;
+                };
+                now = clock.now();
+                if let Wake::Timer = wake {
+                    timer.clear();
+                }
+                Some(running.input(now, wake))
+            } else {
+                None
+            };
+            let mut out = Outputs::new();
+            {
+                let env = &mut Env {
+                    rng: &mut ctx.rng,
+                    throttle: ctx.throttle,
+                };
+                match input {
+                    None => engine.start(now, env, &mut out),
+                    Some(input) => engine.handle(now, input, env, &mut out),
+                }
+            }
+            for action in out.drain() {
+                if let Some(finish) = running.carry_out(now, action, transport, &mut deliver) {
+                    return running.finish(now, finish, &mut deliver);
+                }
             }
         }
-        timer.set(clock, engine.next_wakeup());
-        let wake = match waiter.stashed.take() {
-            // Put back behind an overflow: still current unless the commit cancelled it.
-            Some(Wake::Attempt(slot, _)) if !running.is_live(slot) => continue,
-            Some(wake) => wake,
-            None => waiter.wait(running.attempts(), timer.sleep()).await,
-        };
-        now = clock.now();
-        if let Wake::Timer = wake {
-            timer.clear();
-        }
-        let input = running.input(now, wake);
-        engine.handle(
-            now,
-            input,
-            &mut Env {
-                rng: &mut rng,
-                throttle,
-            },
-            &mut out,
-        );
     }
 }

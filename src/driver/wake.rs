@@ -7,7 +7,6 @@ use std::future::Future;
 use std::pin::Pin;
 use std::task::{Context, Poll};
 
-use futures_util::future::poll_fn;
 use futures_util::stream::{FusedStream, Stream};
 
 use super::Signal;
@@ -49,24 +48,28 @@ impl<'a, F> Timer<'a, F> {
     }
 }
 
-/// What one wait of the loop produced.
-pub(super) enum Wake<R> {
-    Attempt(u32, Option<AttemptEvent<R>>),
+/// What one wait of the loop produced. An attempt's event itself is left where the wait was
+/// told to put it (see [`Waiter::wait`]), so a response is not copied through every layer of
+/// the poll on its way to the call's state.
+#[derive(Clone, Copy)]
+pub(super) enum Wake {
+    /// The attempt in this slot yielded an event (or ended, if none was left).
+    Attempt(u32),
     Timer,
     Signal(Signal),
 }
 
 /// The signals stream and what was taken from it out of turn.
-pub(super) struct Waiter<'a, Sg, R> {
+pub(super) struct Waiter<'a, Sg> {
     signals: Pin<&'a mut Sg>,
     /// Signals taken early (while looking for an overflow) and not handled yet, in order.
     deferred: Vec<Signal>,
     /// An attempt event or the timer, put back behind an overflow that came first. The caller
     /// takes it before waiting again.
-    pub(super) stashed: Option<Wake<R>>,
+    stashed: Option<Wake>,
 }
 
-impl<'a, Sg: Stream<Item = Signal> + FusedStream, R> Waiter<'a, Sg, R> {
+impl<'a, Sg: Stream<Item = Signal> + FusedStream> Waiter<'a, Sg> {
     pub(super) fn new(signals: Pin<&'a mut Sg>) -> Self {
         Waiter {
             signals,
@@ -75,63 +78,100 @@ impl<'a, Sg: Stream<Item = Signal> + FusedStream, R> Waiter<'a, Sg, R> {
         }
     }
 
-    /// Waits for the next thing to handle. A plain future rather than an `async fn`: one
-    /// state machine less between the executor and the attempts on every wait.
-    pub(super) fn wait<'w, S, F>(
+    /// The event or timer put back behind an overflow, if any: to handle before waiting.
+    #[inline]
+    pub(super) fn take_stashed(&mut self) -> Option<Wake> {
+        self.stashed.take()
+    }
+
+    /// Waits for the next thing to handle; an attempt's event goes into `event` (`None` if
+    /// the attempt ended without one). A plain future rather than an `async fn`: one state
+    /// machine less between the executor and the attempts on every wait.
+    pub(super) fn wait<'w, S, F, R>(
         &'w mut self,
         attempts: &'w mut [(u32, S)],
-        mut sleep: Pin<&'w mut Option<F>>,
-    ) -> impl Future<Output = Wake<R>> + use<'a, 'w, Sg, R, S, F>
-    where
-        S: Stream<Item = AttemptEvent<R>> + Unpin,
-        F: Future<Output = ()>,
-    {
-        poll_fn(move |cx| {
-            let wake = match poll_wake(cx, attempts, sleep.as_mut()) {
-                Poll::Ready(wake) => wake,
-                Poll::Pending => {
-                    if !self.deferred.is_empty() {
-                        return Poll::Ready(Wake::Signal(self.deferred.remove(0)));
-                    }
-                    return match self.signals.as_mut().poll_next(cx) {
-                        Poll::Ready(Some(signal)) => Poll::Ready(Wake::Signal(signal)),
-                        // A finished stream: no more signals.
-                        _ => Poll::Pending,
-                    };
-                }
-            };
-            // An overflow already reported came before this event (module docs of the driver).
-            while let Poll::Ready(Some(signal)) = self.signals.as_mut().poll_next(cx) {
-                self.deferred.push(signal);
-            }
-            let overflow = self
-                .deferred
-                .iter()
-                .position(|s| matches!(s, Signal::BufferOverflow { .. }));
-            match overflow {
-                Some(i) => {
-                    self.stashed = Some(wake);
-                    Poll::Ready(Wake::Signal(self.deferred.remove(i)))
-                }
-                None => Poll::Ready(wake),
-            }
-        })
+        event: &'w mut Option<AttemptEvent<R>>,
+        sleep: Pin<&'w mut Option<F>>,
+    ) -> Wait<'a, 'w, Sg, S, F, R> {
+        Wait {
+            waiter: self,
+            attempts,
+            event,
+            sleep,
+        }
     }
 }
 
-/// Attempt events first, oldest slot first; then the timer.
+/// The future of one [`Waiter::wait`]. A named type rather than a `poll_fn` closure, so its
+/// poll can be inlined into the driver's, which polls it on every wake.
+pub(super) struct Wait<'a, 'w, Sg, S, F, R> {
+    waiter: &'w mut Waiter<'a, Sg>,
+    attempts: &'w mut [(u32, S)],
+    event: &'w mut Option<AttemptEvent<R>>,
+    sleep: Pin<&'w mut Option<F>>,
+}
+
+impl<Sg, S, F, R> Future for Wait<'_, '_, Sg, S, F, R>
+where
+    Sg: Stream<Item = Signal> + FusedStream,
+    S: Stream<Item = AttemptEvent<R>> + Unpin,
+    F: Future<Output = ()>,
+{
+    type Output = Wake;
+
+    #[inline(always)]
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Wake> {
+        // Only references: moving them is fine.
+        let this = self.get_mut();
+        let waiter = &mut *this.waiter;
+        let wake = match poll_wake(cx, this.attempts, this.event, this.sleep.as_mut()) {
+            Poll::Ready(wake) => wake,
+            Poll::Pending => {
+                if !waiter.deferred.is_empty() {
+                    return Poll::Ready(Wake::Signal(waiter.deferred.remove(0)));
+                }
+                return match waiter.signals.as_mut().poll_next(cx) {
+                    Poll::Ready(Some(signal)) => Poll::Ready(Wake::Signal(signal)),
+                    // A finished stream: no more signals.
+                    _ => Poll::Pending,
+                };
+            }
+        };
+        // An overflow already reported came before this event (module docs of the driver).
+        while let Poll::Ready(Some(signal)) = waiter.signals.as_mut().poll_next(cx) {
+            waiter.deferred.push(signal);
+        }
+        let overflow = waiter
+            .deferred
+            .iter()
+            .position(|s| matches!(s, Signal::BufferOverflow { .. }));
+        match overflow {
+            Some(i) => {
+                waiter.stashed = Some(wake);
+                Poll::Ready(Wake::Signal(waiter.deferred.remove(i)))
+            }
+            None => Poll::Ready(wake),
+        }
+    }
+}
+
+/// Attempt events first, oldest slot first; then the timer. Inlined into the wait's poll,
+/// which runs it on every wake of the driver.
+#[inline(always)]
 fn poll_wake<S, R, F>(
     cx: &mut Context<'_>,
     attempts: &mut [(u32, S)],
+    event: &mut Option<AttemptEvent<R>>,
     sleep: Pin<&mut Option<F>>,
-) -> Poll<Wake<R>>
+) -> Poll<Wake>
 where
     S: Stream<Item = AttemptEvent<R>> + Unpin,
     F: Future<Output = ()>,
 {
     for (slot, attempt) in attempts.iter_mut() {
-        if let Poll::Ready(event) = Pin::new(attempt).poll_next(cx) {
-            return Poll::Ready(Wake::Attempt(*slot, event));
+        if let Poll::Ready(ready) = Pin::new(attempt).poll_next(cx) {
+            *event = ready;
+            return Poll::Ready(Wake::Attempt(*slot));
         }
     }
     if let Some(s) = sleep.as_pin_mut() {

@@ -16,10 +16,10 @@ use rand::RngCore;
 use super::builder::{RngFactory, Settings};
 use super::response::{CallEnd, LiveBody};
 use super::transport::{BoxError, RequestTemplate, TonicTransport};
-use crate::clock::Clock;
 use crate::driver::{run_call_until, CallContext, Signal};
 use crate::engine::CallPlan;
 use crate::plan::buffer::SharedReservation;
+use crate::time::Nanos;
 use crate::trace::{CallStart, EventsOnly, Recorder, Unheard};
 
 /// What recorders are told about a call besides its events: made only when the layer has a
@@ -82,6 +82,9 @@ pub(super) fn drive<S>(
     call: u64,
     named: Option<CallName>,
     plan: CallPlan,
+    // When the call started, on the layer's clock: read once, to plan the deadline, and the
+    // driver starts from it (a clock read costs about a hundred instructions).
+    started: Nanos,
     // The request is still being read: it may overflow the buffer mid-call (`signals`).
     streaming: bool,
     end: Arc<CallEnd>,
@@ -101,7 +104,7 @@ where
         if let Some(named) = &named {
             recorder.started(&CallStart {
                 call,
-                at: settings.clock.now(),
+                at: started,
                 method: &named.path,
                 registered: named.registered,
                 target: &named.target,
@@ -111,6 +114,7 @@ where
         let ctx = CallContext {
             call,
             plan,
+            started,
             throttle: settings.throttle.as_deref(),
             rng: &mut rng,
             // The record goes to the recorder below, with the method the driver does not know.

@@ -345,6 +345,7 @@ where
                 call,
                 named,
                 plan,
+                now,
                 streaming,
                 Arc::clone(&end),
                 reservation,

@@ -213,6 +213,7 @@ impl Channel<'_> {
         let ctx = CallContext {
             call: id,
             plan,
+            started: now,
             throttle: self.throttle,
             rng: &mut rng,
             recorder: &EventsOnly(self.recorder),

@@ -6,6 +6,7 @@ use std::cell::RefCell;
 use std::rc::Rc;
 
 use futures_util::Stream;
+use hedgehog::clock::Clock;
 use hedgehog::code::{Code, CodeSet};
 use hedgehog::config::{Policy, RetryPolicy};
 use hedgehog::driver::{run_call_until, CallContext, CallResult, Signal};
@@ -64,6 +65,7 @@ where
         let ctx = CallContext {
             call: 0,
             plan,
+            started: clock.now(),
             throttle: None,
             rng: &mut rng,
             recorder: recorder_ref,
