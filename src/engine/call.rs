@@ -161,7 +161,7 @@ impl CallEngine {
         self.send_new(now, out);
         if let Policy::Hedging(p) = &self.plan.policy {
             let delay = p.hedging_delay;
-            self.schedule_hedge(now + delay, "delay", env, out);
+            self.schedule_hedge(now.saturating_add(delay), "delay", env, out);
             self.pump_hedges(now, env, out);
         }
     }

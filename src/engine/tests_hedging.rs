@@ -226,3 +226,13 @@ fn never_more_than_max_attempts_even_with_non_fatal_shortcuts_r52() {
     }
     assert_eq!(total, 3);
 }
+
+#[test]
+fn a_hedging_delay_past_the_end_of_time_waits_forever_rather_than_overflow() {
+    // A config may say "20000000000s" (valid JSON Duration, far past u64 nanoseconds from a
+    // late start): the next hedge is due at the end of time, never sooner and never a panic.
+    let mut h = hedge(3, u64::MAX / 1_000_000);
+    h.now = u64::MAX - ms(1);
+    assert_eq!(sends(&h.start()).len(), 1);
+    assert_eq!(h.engine.next_wakeup(), Some(u64::MAX));
+}
