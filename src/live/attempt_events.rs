@@ -16,6 +16,7 @@ use std::task::{ready, Context, Poll};
 use futures_util::future::Either;
 use futures_util::stream::Stream;
 use http::{Request, Response};
+use tokio::time::Instant;
 use tonic::body::Body;
 use tower::Service;
 
@@ -49,18 +50,22 @@ pin_project_lite::pin_project! {
         open: bool,
         slot: u32,
         retry_info: bool,
+        // The call's deadline, for a committed attempt's body (`LiveBody::until`).
+        deadline: Option<Instant>,
         // Dropped when the attempt is over or dropped (see `Retire`).
         retire: Option<Retire>,
     }
 }
 
 impl<S: Service<Request<Body>>> AttemptEvents<S> {
-    /// The events of the attempt `send` sends on `slot`; `retire` goes when it is over.
+    /// The events of the attempt `send` sends on `slot` of a call that ends at `deadline`;
+    /// `retire` goes when it is over.
     pub(super) fn new(
         send: Sent<S>,
         end: Arc<CallEnd>,
         slot: u32,
         retry_info: bool,
+        deadline: Option<Instant>,
         retire: Option<Retire>,
     ) -> Self {
         AttemptEvents {
@@ -69,6 +74,7 @@ impl<S: Service<Request<Body>>> AttemptEvents<S> {
             open: false,
             slot,
             retry_info,
+            deadline,
             retire,
         }
     }
@@ -88,7 +94,12 @@ where
         if let Some(send) = this.send.as_mut().as_pin_mut() {
             let result = ready!(send.poll(cx));
             this.send.set(None);
-            let (event, open) = answer(result, this.end, *this.slot, *this.retry_info);
+            let watch = Watch {
+                slot: *this.slot,
+                retry_info: *this.retry_info,
+                deadline: *this.deadline,
+            };
+            let (event, open) = answer(result, this.end, watch);
             *this.open = open;
             if !open {
                 *this.retire = None;
@@ -116,8 +127,7 @@ where
 fn answer<B>(
     result: Result<Response<B>, BoxError>,
     end: &Arc<CallEnd>,
-    slot: u32,
-    retry_info: bool,
+    watch: Watch,
 ) -> (Event, bool)
 where
     B: http_body::Body<Data = bytes::Bytes> + Send + 'static,
@@ -128,7 +138,7 @@ where
         Err(error) => return (classify(&*error), false),
     };
     let (parts, body) = response.into_parts();
-    let close = Close::read(&parts.headers, retry_info).or_else(|| {
+    let close = Close::read(&parts.headers, watch.retry_info).or_else(|| {
         // Not gRPC at all (a proxy's 503, say): the gRPC HTTP status mapping.
         (parts.status != http::StatusCode::OK).then(|| Close {
             status: code_for_http(parts.status),
@@ -145,12 +155,22 @@ where
         };
         return (event, false);
     }
-    let body =
-        LiveBody::watched(tonic_body(body), slot, Arc::clone(end)).reading_retry_info(retry_info);
+    let body = LiveBody::watched(tonic_body(body), watch.slot, Arc::clone(end))
+        .reading_retry_info(watch.retry_info)
+        .until(watch.deadline);
     (
         AttemptEvent::Headers(Response::from_parts(parts, body)),
         true,
     )
+}
+
+/// What a committed attempt's body is told: its slot, and how to read its close and the
+/// call's end.
+#[derive(Clone, Copy)]
+struct Watch {
+    slot: u32,
+    retry_info: bool,
+    deadline: Option<Instant>,
 }
 
 /// `body` as a tonic body: itself when it is one already (a tonic channel's responses are),

@@ -300,11 +300,17 @@ where
         // A request still being read learns when this attempt is gone, so its reader stops
         // taking the application's messages (see `replay`).
         let retire = (!self.facts.complete).then(|| Retire::new(Arc::clone(&self.end), start.slot));
+        // The deadline as an instant, for the body to compare with the clock.
+        let deadline = start.deadline.and_then(|at| {
+            let epoch = self.clock.epoch();
+            epoch.checked_add(std::time::Duration::from_nanos(at))
+        });
         Box::pin(AttemptEvents::new(
             send,
             Arc::clone(&self.end),
             start.slot,
             self.facts.retry_info,
+            deadline,
             retire,
         ))
     }
