@@ -99,12 +99,11 @@ where
                 retry_info: *this.retry_info,
                 deadline: *this.deadline,
             };
-            let (event, open) = answer(result, this.end, watch);
-            *this.open = open;
-            if !open {
+            let event = answer(result, this.end, watch, this.open);
+            if !*this.open {
                 *this.retire = None;
             }
-            return Poll::Ready(Some(event));
+            return event;
         }
         if !*this.open {
             return Poll::Ready(None);
@@ -120,22 +119,25 @@ where
     }
 }
 
-/// The event an attempt's answer makes, and whether the attempt stays open (committed, its
-/// body watched until the trailers). Kept out of line: it runs once per attempt, while the
-/// attempt is polled at every step of the driver.
+/// The event an attempt's answer makes, as the attempt's poll returns it (so it is built
+/// where the driver reads it, not moved there: it holds the response, about 200 bytes); sets
+/// `open` when the attempt stays open (committed, its body watched until the trailers). Kept
+/// out of line: it runs once per attempt, while the attempt is polled at every step of the
+/// driver.
 #[inline(never)]
 fn answer<B>(
     result: Result<Response<B>, BoxError>,
     end: &Arc<CallEnd>,
     watch: Watch,
-) -> (Event, bool)
+    open: &mut bool,
+) -> Poll<Option<Event>>
 where
     B: http_body::Body<Data = bytes::Bytes> + Send + 'static,
     B::Error: Into<BoxError>,
 {
     let response = match result {
         Ok(response) => response,
-        Err(error) => return (classify(&*error), false),
+        Err(error) => return Poll::Ready(Some(classify(&*error))),
     };
     let (parts, body) = response.into_parts();
     let close = Close::read(&parts.headers, watch.retry_info).or_else(|| {
@@ -153,15 +155,15 @@ where
             pushback: close.pushback,
             response: Some(response),
         };
-        return (event, false);
+        return Poll::Ready(Some(event));
     }
     let body = LiveBody::watched(tonic_body(body), watch.slot, Arc::clone(end))
         .reading_retry_info(watch.retry_info)
         .until(watch.deadline);
-    (
-        AttemptEvent::Headers(Response::from_parts(parts, body)),
-        true,
-    )
+    *open = true;
+    Poll::Ready(Some(AttemptEvent::Headers(Response::from_parts(
+        parts, body,
+    ))))
 }
 
 /// What a committed attempt's body is told: its slot, and how to read its close and the

@@ -147,6 +147,17 @@ impl CallEnd {
         // A close already reported (the body reports it just before it polls the driver) is
         // taken without registering a waker first.
         if !self.closing.load(Ordering::Acquire) {
+            if self.delivered.load(Ordering::Acquire) {
+                // The driver just handed the response over and is being polled by the caller's
+                // future, which takes the response right after this poll and gives the rest of
+                // the driver to its body: the body polls the driver right after it reports the
+                // close ([`LiveBody`]'s `report`; dropped first, it reports the close before it
+                // hands the driver to a task of its own, whose first poll finds it). So the
+                // close needs no wake, and the waker is not stored. (A caller's future dropped
+                // before the response came left a cancel signal the driver hears in this same
+                // wait, before it could wait for this close.)
+                return Poll::Pending;
+            }
             self.attempt.register(cx.waker());
             // Registered, then looked again: a close reported after this check wakes the
             // attempt.
