@@ -114,12 +114,14 @@ impl CallEnd {
 
     /// The driver hands the call's response over (the caller's future polls the driver
     /// itself, so it looks right after; nothing to wake).
+    #[inline]
     pub fn deliver(&self, response: Response<LiveBody>) {
         self.lock().response = Some(response);
         self.delivered.store(true, Ordering::Release);
     }
 
     /// The delivered response, once.
+    #[inline]
     pub fn take_response(&self) -> Option<Response<LiveBody>> {
         if !self.delivered.swap(false, Ordering::Acquire) {
             return None;
