@@ -261,12 +261,11 @@ impl http_body::Body for LiveBody {
         if this.tail.is_some() && (this.inner.is_none() || this.past_deadline()) {
             this.run_tail(cx);
         }
-        if let Some(end) = &this.end {
-            if this.tail.is_none() {
-                // The driver runs elsewhere (or is done): its finish must wake this body. While
-                // it rides here, it can only finish inside `run_tail`.
-                end.register_body(cx);
-            }
+        // While the driver rides here it can only finish inside `run_tail`, so the call's
+        // status is looked at only once it is gone: it runs elsewhere (its finish must wake
+        // this body) or is done.
+        if let (Some(end), None) = (&this.end, &this.tail) {
+            end.register_body(cx);
             if let Some(stop) = this.stop_if_finished() {
                 return Poll::Ready(Some(Ok(stop)));
             }
