@@ -16,6 +16,7 @@ use std::task::{ready, Context, Poll};
 use futures_util::future::Either;
 use futures_util::stream::Stream;
 use http::{Request, Response};
+use tokio::time::Instant;
 use tonic::body::Body;
 use tower::Service;
 
@@ -49,18 +50,22 @@ pin_project_lite::pin_project! {
         open: bool,
         slot: u32,
         retry_info: bool,
+        // The call's deadline, for a committed attempt's body (`LiveBody::until`).
+        deadline: Option<Instant>,
         // Dropped when the attempt is over or dropped (see `Retire`).
         retire: Option<Retire>,
     }
 }
 
 impl<S: Service<Request<Body>>> AttemptEvents<S> {
-    /// The events of the attempt `send` sends on `slot`; `retire` goes when it is over.
+    /// The events of the attempt `send` sends on `slot` of a call that ends at `deadline`;
+    /// `retire` goes when it is over.
     pub(super) fn new(
         send: Sent<S>,
         end: Arc<CallEnd>,
         slot: u32,
         retry_info: bool,
+        deadline: Option<Instant>,
         retire: Option<Retire>,
     ) -> Self {
         AttemptEvents {
@@ -69,6 +74,7 @@ impl<S: Service<Request<Body>>> AttemptEvents<S> {
             open: false,
             slot,
             retry_info,
+            deadline,
             retire,
         }
     }
@@ -88,12 +94,16 @@ where
         if let Some(send) = this.send.as_mut().as_pin_mut() {
             let result = ready!(send.poll(cx));
             this.send.set(None);
-            let (event, open) = answer(result, this.end, *this.slot, *this.retry_info);
-            *this.open = open;
-            if !open {
+            let watch = Watch {
+                slot: *this.slot,
+                retry_info: *this.retry_info,
+                deadline: *this.deadline,
+            };
+            let event = answer(result, this.end, watch, this.open);
+            if !*this.open {
                 *this.retire = None;
             }
-            return Poll::Ready(Some(event));
+            return event;
         }
         if !*this.open {
             return Poll::Ready(None);
@@ -109,26 +119,28 @@ where
     }
 }
 
-/// The event an attempt's answer makes, and whether the attempt stays open (committed, its
-/// body watched until the trailers). Kept out of line: it runs once per attempt, while the
-/// attempt is polled at every step of the driver.
+/// The event an attempt's answer makes, as the attempt's poll returns it (so it is built
+/// where the driver reads it, not moved there: it holds the response, about 200 bytes); sets
+/// `open` when the attempt stays open (committed, its body watched until the trailers). Kept
+/// out of line: it runs once per attempt, while the attempt is polled at every step of the
+/// driver.
 #[inline(never)]
 fn answer<B>(
     result: Result<Response<B>, BoxError>,
     end: &Arc<CallEnd>,
-    slot: u32,
-    retry_info: bool,
-) -> (Event, bool)
+    watch: Watch,
+    open: &mut bool,
+) -> Poll<Option<Event>>
 where
     B: http_body::Body<Data = bytes::Bytes> + Send + 'static,
     B::Error: Into<BoxError>,
 {
     let response = match result {
         Ok(response) => response,
-        Err(error) => return (classify(&*error), false),
+        Err(error) => return Poll::Ready(Some(classify(&*error))),
     };
     let (parts, body) = response.into_parts();
-    let close = Close::read(&parts.headers, retry_info).or_else(|| {
+    let close = Close::read(&parts.headers, watch.retry_info).or_else(|| {
         // Not gRPC at all (a proxy's 503, say): the gRPC HTTP status mapping.
         (parts.status != http::StatusCode::OK).then(|| Close {
             status: code_for_http(parts.status),
@@ -143,14 +155,24 @@ where
             pushback: close.pushback,
             response: Some(response),
         };
-        return (event, false);
+        return Poll::Ready(Some(event));
     }
-    let body =
-        LiveBody::watched(tonic_body(body), slot, Arc::clone(end)).reading_retry_info(retry_info);
-    (
-        AttemptEvent::Headers(Response::from_parts(parts, body)),
-        true,
-    )
+    let body = LiveBody::watched(tonic_body(body), watch.slot, Arc::clone(end))
+        .reading_retry_info(watch.retry_info)
+        .until(watch.deadline);
+    *open = true;
+    Poll::Ready(Some(AttemptEvent::Headers(Response::from_parts(
+        parts, body,
+    ))))
+}
+
+/// What a committed attempt's body is told: its slot, and how to read its close and the
+/// call's end.
+#[derive(Clone, Copy)]
+struct Watch {
+    slot: u32,
+    retry_info: bool,
+    deadline: Option<Instant>,
 }
 
 /// `body` as a tonic body: itself when it is one already (a tonic channel's responses are),

@@ -113,13 +113,21 @@ impl CallEnd {
     }
 
     /// The driver hands the call's response over (the caller's future polls the driver
-    /// itself, so it looks right after; nothing to wake).
+    /// itself, so it looks right after; nothing to wake). A call has one response: a second
+    /// one is dropped.
     pub fn deliver(&self, response: Response<LiveBody>) {
-        self.lock().response = Some(response);
+        let mut slots = self.lock();
+        // Written only into an empty slot, so nothing is dropped first and the response is
+        // moved straight in rather than through a temporary (a response is about 200 bytes).
+        if slots.response.is_none() {
+            slots.response = Some(response);
+        }
+        drop(slots);
         self.delivered.store(true, Ordering::Release);
     }
 
     /// The delivered response, once.
+    #[inline]
     pub fn take_response(&self) -> Option<Response<LiveBody>> {
         if !self.delivered.swap(false, Ordering::Acquire) {
             return None;
@@ -147,6 +155,17 @@ impl CallEnd {
         // A close already reported (the body reports it just before it polls the driver) is
         // taken without registering a waker first.
         if !self.closing.load(Ordering::Acquire) {
+            if self.delivered.load(Ordering::Acquire) {
+                // The driver just handed the response over and is being polled by the caller's
+                // future, which takes the response right after this poll and gives the rest of
+                // the driver to its body: the body polls the driver right after it reports the
+                // close ([`LiveBody`]'s `report`; dropped first, it reports the close before it
+                // hands the driver to a task of its own, whose first poll finds it). So the
+                // close needs no wake, and the waker is not stored. (A caller's future dropped
+                // before the response came left a cancel signal the driver hears in this same
+                // wait, before it could wait for this close.)
+                return Poll::Pending;
+            }
             self.attempt.register(cx.waker());
             // Registered, then looked again: a close reported after this check wakes the
             // attempt.

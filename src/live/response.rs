@@ -22,13 +22,14 @@ use std::task::{Context, Poll};
 use bytes::Bytes;
 use http::{HeaderMap, HeaderValue};
 use http_body::Frame;
+use tokio::time::Instant;
 use tonic::body::Body;
 use tonic::Status;
 
 pub use super::call_end::CallEnd;
 #[cfg(test)]
 use super::served_attempt::PUSHBACK;
-use super::wire::{each, first, GRPC_STATUS, PUSHBACK_HEADER};
+use super::wire::GRPC_STATUS;
 use crate::code::Code;
 
 /// How an attempt's stream ended: the status and raw pushback values.
@@ -43,22 +44,32 @@ pub struct Close {
 impl Close {
     /// Reads `grpc-status` and the pushback values from trailers (or Trailers-Only headers);
     /// `None` when there is no `grpc-status`.
+    ///
+    /// One pass over the headers for both names, each compared as a string of known length
+    /// (which compiles to a couple of word compares): a trailer block is a handful of headers,
+    /// and two lookups by [`http::HeaderName`] (each a scan or a hash) were a measurable part
+    /// of a call's cost (`benches/live_overhead.rs`). Every block is read once per attempt.
     pub fn from_headers(headers: &HeaderMap) -> Option<Close> {
-        let raw = first(headers, &GRPC_STATUS)?;
-        let status = raw
+        let mut raw = None;
+        let mut pushback = Vec::new();
+        for (name, value) in headers {
+            match name.as_str() {
+                "grpc-status" if raw.is_none() => raw = Some(value),
+                "grpc-retry-pushback-ms" => pushback.push(
+                    value
+                        .to_str()
+                        .map(str::to_string)
+                        .unwrap_or_else(|_| String::from_utf8_lossy(value.as_bytes()).into_owned()),
+                ),
+                _ => {}
+            }
+        }
+        let status = raw?
             .to_str()
             .ok()
             .and_then(|s| s.parse::<i64>().ok())
             .and_then(Code::from_value)
             .unwrap_or(Code::Unknown);
-        let mut pushback = Vec::new();
-        each(headers, &PUSHBACK_HEADER, |v| {
-            pushback.push(
-                v.to_str()
-                    .map(str::to_string)
-                    .unwrap_or_else(|_| String::from_utf8_lossy(v.as_bytes()).into_owned()),
-            )
-        });
         Some(Close { status, pushback })
     }
 
@@ -86,6 +97,9 @@ pub struct LiveBody {
     close: Option<u32>,
     end: Option<Arc<CallEnd>>,
     tail: Option<Tail>,
+    /// The call's deadline, if it has one: the one thing besides this body's own close that
+    /// the rest of the driver can wait for (see [`LiveBody::poll_frame`]).
+    deadline: Option<Instant>,
     retry_info: bool,
 }
 
@@ -107,6 +121,7 @@ impl LiveBody {
             close: None,
             end: None,
             tail: None,
+            deadline: None,
             retry_info: false,
         }
     }
@@ -119,8 +134,17 @@ impl LiveBody {
             close: Some(slot),
             end: Some(end),
             tail: None,
+            deadline: None,
             retry_info: false,
         }
+    }
+
+    /// The call ends at `deadline` (R77): a body that runs the rest of the driver looks at the
+    /// clock while frames keep coming, so that it ends with DEADLINE_EXCEEDED in time (see
+    /// [`LiveBody::poll_frame`]).
+    pub fn until(mut self, deadline: Option<Instant>) -> Self {
+        self.deadline = deadline;
+        self
     }
 
     /// Reads the trailers' `google.rpc.RetryInfo` as pushback too ([`Close::read`]).
@@ -160,6 +184,24 @@ impl LiveBody {
             }
         }
     }
+
+    /// The call's deadline has passed (a clock read, only for a call that has one).
+    fn past_deadline(&self) -> bool {
+        self.deadline.is_some_and(|at| Instant::now() >= at)
+    }
+
+    /// The call is over (e.g. its deadline) while the body is open: resets the stream and
+    /// gives the trailers that end the body with the call's status.
+    #[inline]
+    fn stop_if_finished(&mut self) -> Option<Frame<Bytes>> {
+        self.inner.as_ref()?;
+        let code = self.end.as_ref()?.final_status()?;
+        self.inner = None;
+        self.tell(cancelled());
+        let mut trailers = HeaderMap::new();
+        trailers.insert(GRPC_STATUS, HeaderValue::from(code.value()));
+        Some(Frame::trailers(trailers))
+    }
 }
 
 impl Drop for LiveBody {
@@ -189,32 +231,58 @@ impl http_body::Body for LiveBody {
     type Data = Bytes;
     type Error = Status;
 
+    /// Passes the inner body's frames through, watching for its close, and runs the rest of the
+    /// driver when it holds it: not at every poll, only when the driver may have something to
+    /// do. Once the body holds the driver, the call is committed to this body's attempt: every
+    /// other attempt was cancelled and the engine's backoff and hedging timers cleared at the
+    /// commit, and the headers cleared the attempt's `perAttemptRecvTimeout`. A cancel cannot
+    /// come either: only dropping this body gives up, and that hands the driver to a task of its
+    /// own. A buffer overflow can still be reported, but after the commit the engine ignores it.
+    /// So the driver waits for two things only: this body's close, which the body reports
+    /// itself and then runs the driver ([`LiveBody::report`]), and the call's deadline. Hence it
+    /// runs here when:
+    /// - the inner body is Pending: the body is about to return Pending, so whatever the
+    ///   driver waits for (its timer) must hold this task's current waker, and a deadline that
+    ///   passed while the body waits must end it;
+    /// - the deadline has passed by the clock, while frames keep coming ready: the body ends
+    ///   with DEADLINE_EXCEEDED as soon as the driver's timer fired, without waiting for the
+    ///   stream to stall;
+    /// - the inner body has ended but the driver has not (it is run until it finishes).
+    ///
+    /// A frame that is ready at once skips it: no wake is lost, because everything the driver
+    /// waits for keeps its state until it is polled (the timer stays elapsed, a close stays in
+    /// [`CallEnd`]), and the next Pending, close or end runs it. A unary response skips two
+    /// useless runs of the driver this way (one per frame before the trailers).
     fn poll_frame(
         mut self: Pin<&mut Self>,
         cx: &mut Context<'_>,
     ) -> Poll<Option<Result<Frame<Bytes>, Status>>> {
         let this = &mut *self;
-        this.run_tail(cx);
-        if let Some(end) = &this.end {
-            if this.tail.is_none() {
-                // The driver runs elsewhere (or is done): its finish must wake this body. While
-                // it rides here, it can only finish inside `run_tail` above.
-                end.register_body(cx);
-            }
-            if let (Some(code), Some(_)) = (end.final_status(), this.inner.as_ref()) {
-                // The call is over (e.g. its deadline): reset the stream, end with its status.
-                this.inner = None;
-                this.tell(cancelled());
-                let mut trailers = HeaderMap::new();
-                trailers.insert(GRPC_STATUS, HeaderValue::from(code.value()));
-                return Poll::Ready(Some(Ok(Frame::trailers(trailers))));
+        if this.tail.is_some() && (this.inner.is_none() || this.past_deadline()) {
+            this.run_tail(cx);
+        }
+        // While the driver rides here it can only finish inside `run_tail`, so the call's
+        // status is looked at only once it is gone: it runs elsewhere (its finish must wake
+        // this body) or is done.
+        if let (Some(end), None) = (&this.end, &this.tail) {
+            end.register_body(cx);
+            if let Some(stop) = this.stop_if_finished() {
+                return Poll::Ready(Some(Ok(stop)));
             }
         }
         let Some(inner) = this.inner.as_mut() else {
             return Poll::Ready(None);
         };
         match Pin::new(inner).poll_frame(cx) {
-            Poll::Pending => Poll::Pending,
+            Poll::Pending => {
+                if this.tail.is_some() {
+                    this.run_tail(cx);
+                    if let Some(stop) = this.stop_if_finished() {
+                        return Poll::Ready(Some(Ok(stop)));
+                    }
+                }
+                Poll::Pending
+            }
             Poll::Ready(None) => {
                 this.inner = None;
                 // A stream that ends without trailers has no status (gRPC over HTTP/2 says
@@ -312,6 +380,17 @@ mod tests {
     }
 
     #[test]
+    fn the_first_grpc_status_counts_and_pushback_may_come_before_it() {
+        let mut h = HeaderMap::new();
+        h.append(PUSHBACK, HeaderValue::from_static("7"));
+        h.append("grpc-status", HeaderValue::from_static("8"));
+        h.append("grpc-status", HeaderValue::from_static("0"));
+        let close = Close::from_headers(&h).expect("a close");
+        assert_eq!(close.status, Code::ResourceExhausted);
+        assert_eq!(close.pushback, vec!["7".to_string()]);
+    }
+
+    #[test]
     fn unknown_code_number_is_unknown() {
         let mut h = HeaderMap::new();
         h.insert("grpc-status", HeaderValue::from_static("99"));
@@ -320,19 +399,8 @@ mod tests {
             Some(Code::Unknown)
         );
     }
-
-    fn end() -> Arc<CallEnd> {
-        let replay = crate::live::replay::Replay::read_ahead(Body::empty(), 16);
-        Arc::new(CallEnd::new(replay))
-    }
-
-    #[test]
-    fn a_watched_body_dropped_before_its_trailers_closes_its_attempt_cancelled_r33() {
-        let end = end();
-        drop(LiveBody::watched(Body::empty(), 2, Arc::clone(&end)));
-        let waker = futures_util::task::noop_waker();
-        let mut cx = Context::from_waker(&waker);
-        let close = end.poll_close(2, &mut cx).map(|c| c.status);
-        assert_eq!(close, Poll::Ready(Code::Cancelled));
-    }
 }
+
+#[cfg(test)]
+#[path = "response_tests.rs"]
+mod body_tests;

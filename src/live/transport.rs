@@ -29,7 +29,7 @@ use super::attempt_events::{AttemptEvents, Event, Retire};
 use super::attempt_send::{self, Attempt, Sending};
 use super::kept_head::KeptHead;
 use super::response::{CallEnd, LiveBody};
-use super::wire::{first, format_grpc_timeout, GRPC_TIMEOUT, PREVIOUS_ATTEMPTS_HEADER};
+use super::wire::{format_grpc_timeout, GRPC_TIMEOUT, PREVIOUS_ATTEMPTS_HEADER};
 use crate::clock::{Clock, TokioClock};
 use crate::code::Code;
 use crate::transport::{AttemptEvent, AttemptStart, Transport};
@@ -49,7 +49,10 @@ impl RequestTemplate {
     /// `grpc-previous-rpc-attempts` the application set: that header is the layer's to say
     /// (R74, R76), so each attempt adds it only when it is a retry or hedge.
     pub fn new(mut parts: http::request::Parts) -> Self {
-        if first(&parts.headers, &PREVIOUS_ATTEMPTS_HEADER).is_some() {
+        // Looked for by its name as a string (a couple of word compares per header, no
+        // hashing): an application almost never sets it, and this runs once per call.
+        let named = |n: &http::HeaderName| n.as_str() == super::PREVIOUS_ATTEMPTS;
+        if parts.headers.keys().any(named) {
             parts.headers.remove(&PREVIOUS_ATTEMPTS_HEADER);
         }
         RequestTemplate { head: parts }
@@ -86,14 +89,13 @@ impl RequestTemplate {
     }
 }
 
-/// `head` as the head of an attempt: with the attempt's `grpc-previous-rpc-attempts` if it is
-/// a retry or hedge (R74, R76).
-fn attempt_head(mut head: http::request::Parts, previous: Option<u32>) -> http::request::Parts {
+/// Makes `head` the head of an attempt: with the attempt's `grpc-previous-rpc-attempts` if it
+/// is a retry or hedge (R74, R76). In place: a request head is about 200 bytes.
+fn mark_attempt(head: &mut http::request::Parts, previous: Option<u32>) {
     if let Some(previous) = previous {
         head.headers
             .insert(PREVIOUS_ATTEMPTS_HEADER, HeaderValue::from(previous));
     }
-    head
 }
 
 /// Starts attempts of one call on a clone of `service`.
@@ -223,9 +225,9 @@ impl<S: Service<Request<Body>>> TonicTransport<S> {
     }
 
     /// The request of the attempt in `start` with the application's `head`.
-    fn request_with(&self, head: http::request::Parts, start: &AttemptStart) -> Request<Body> {
+    fn request_with(&self, mut head: http::request::Parts, start: &AttemptStart) -> Request<Body> {
         let body = Body::new(self.end.reader(start.slot));
-        let mut head = attempt_head(head, start.previous);
+        mark_attempt(&mut head, start.previous);
         set_time_left(&mut head.headers, start.deadline, self.clock);
         Request::from_parts(head, body)
     }
@@ -255,7 +257,8 @@ impl<S: Service<Request<Body>>> TonicTransport<S> {
     /// Makes the request for each try of the attempt in `start` (wait-for-ready): the same
     /// head with the time left, the body replayed from its start.
     fn remake(&self, start: &AttemptStart) -> impl Fn() -> Request<Body> + Send + 'static {
-        let head = attempt_head(self.template.to_parts(), start.previous);
+        let mut head = self.template.to_parts();
+        mark_attempt(&mut head, start.previous);
         let (end, slot, clock, deadline) = (
             Arc::clone(&self.end),
             start.slot,
@@ -300,11 +303,17 @@ where
         // A request still being read learns when this attempt is gone, so its reader stops
         // taking the application's messages (see `replay`).
         let retire = (!self.facts.complete).then(|| Retire::new(Arc::clone(&self.end), start.slot));
+        // The deadline as an instant, for the body to compare with the clock.
+        let deadline = start.deadline.and_then(|at| {
+            let epoch = self.clock.epoch();
+            epoch.checked_add(std::time::Duration::from_nanos(at))
+        });
         Box::pin(AttemptEvents::new(
             send,
             Arc::clone(&self.end),
             start.slot,
             self.facts.retry_info,
+            deadline,
             retire,
         ))
     }
@@ -381,6 +390,24 @@ fn describe(error: &(dyn StdError + 'static)) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_applications_own_previous_attempts_header_is_dropped_r74() {
+        let request = http::Request::builder()
+            .header("grpc-previous-rpc-attempts", "5")
+            .header("x-kept", "1")
+            .body(())
+            .expect("request");
+        let template = RequestTemplate::new(request.into_parts().0);
+        assert!(template
+            .headers()
+            .get(super::super::PREVIOUS_ATTEMPTS)
+            .is_none());
+        assert_eq!(
+            template.headers().get("x-kept").map(|v| v.as_bytes()),
+            Some(&b"1"[..])
+        );
+    }
 
     #[test]
     fn refused_stream_is_refused_r70() {
