@@ -10,7 +10,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use bytes::Bytes;
-use hedgehog::clock::TokioClock;
+use hedgehog::clock::{Clock, TokioClock};
 use hedgehog::code::{Code, CodeSet};
 use hedgehog::config::{Policy, RetryPolicy};
 use hedgehog::driver::{run_call, CallContext, CallResult};
@@ -82,6 +82,7 @@ async fn run(transport: &TonicTransport<Mock>, clock: TokioClock) -> (CallResult
     let ctx = CallContext {
         call: 0,
         plan: plan(),
+        started: clock.now(),
         throttle: None,
         rng: &mut rng,
         recorder: &Discard,
