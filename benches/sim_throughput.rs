@@ -10,10 +10,10 @@
 //! (VmHWM) barely moves.
 //!
 //! Measured 2026-12-07 on the 2-core development machine with nothing else running, seven
-//! runs: retry 2.48 M attempts/s (median; 1.96–2.56 M), hedging 3.20 M (2.48–3.30 M), the load
-//! world 2.38 M (1.79–2.46 M), retry at 1,000,000 calls 2.60 M (2.33–2.69 M); VmHWM 6.5–6.6 MiB
-//! for the retry variant alone at both sizes. callgrind (20,000 calls, total instructions / attempts): retry 4,021,
-//! hedging 3,702, load world 4,301 per simulated attempt (4,690, 4,259 and 4,881 before issue
+//! runs: retry 2.22 M attempts/s (median; 1.84–2.52 M), hedging 2.86 M (2.26–3.19 M), the load
+//! world 1.85 M (1.74–2.37 M), retry at 1,000,000 calls 2.44 M (1.86–2.68 M); VmHWM 6.0–6.1 MiB
+//! after the retry variant. callgrind (20,000 calls, total instructions / attempts): retry 3,932,
+//! hedging 3,635, load world 4,234 per simulated attempt (4,690, 4,259 and 4,881 before issue
 //! 16's round; the README's performance section says what changed and where the rest goes).
 //!
 //! Full traces, one variant per process, named with `--only`: `trace-json`, `trace-yaml`,
