@@ -130,9 +130,9 @@ where
 /// that an overflow goes before them (module docs). A finished `signals` stream just means no
 /// more signals.
 ///
-/// Shaped for the size of its future (live mode boxes one per call, and one above about a
-/// kilobyte misses the allocator's fast path): the engine's outputs and what woke the loop
-/// live only within a step, never across the wait. The engine and the call's state are built
+/// Shaped for the size of its future (live mode boxes one per call; the simulator keeps one
+/// per call in flight): the engine's outputs and what woke the loop live only within a step,
+/// never across the wait. The engine and the call's state are built
 /// inside the `async` block, in place: built before it, they would be copied into it, and
 /// the block into its caller's future, on every call. Not an `async fn`, which would keep
 /// its arguments twice (as passed, and moved into its body).

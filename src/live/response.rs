@@ -27,9 +27,8 @@ use tonic::body::Body;
 use tonic::Status;
 
 pub use super::call_end::CallEnd;
-#[cfg(test)]
 use super::served_attempt::PUSHBACK;
-use super::wire::GRPC_STATUS;
+use super::wire::{GRPC_STATUS, GRPC_STATUS_NAME};
 use crate::code::Code;
 
 /// How an attempt's stream ended: the status and raw pushback values.
@@ -54,8 +53,8 @@ impl Close {
         let mut pushback = Vec::new();
         for (name, value) in headers {
             match name.as_str() {
-                "grpc-status" if raw.is_none() => raw = Some(value),
-                "grpc-retry-pushback-ms" => pushback.push(
+                GRPC_STATUS_NAME if raw.is_none() => raw = Some(value),
+                PUSHBACK => pushback.push(
                     value
                         .to_str()
                         .map(str::to_string)

@@ -8,15 +8,16 @@ use http::{HeaderMap, HeaderName, HeaderValue};
 
 use crate::code::Code;
 
+/// `grpc-status`'s name as a string, for matching the names of a header block as it is read.
+pub const GRPC_STATUS_NAME: &str = "grpc-status";
 /// `grpc-status`, in trailers or Trailers-Only headers.
-pub const GRPC_STATUS: HeaderName = HeaderName::from_static("grpc-status");
+pub const GRPC_STATUS: HeaderName = HeaderName::from_static(GRPC_STATUS_NAME);
 /// `grpc-timeout`, the time left before the call's deadline (R77).
 pub const GRPC_TIMEOUT: HeaderName = HeaderName::from_static("grpc-timeout");
 /// `grpc-retry-pushback-ms` (R35), as [`super::served_attempt::PUSHBACK`] names it.
-pub const PUSHBACK_HEADER: HeaderName = HeaderName::from_static("grpc-retry-pushback-ms");
+pub const PUSHBACK_HEADER: HeaderName = HeaderName::from_static(super::served_attempt::PUSHBACK);
 /// `grpc-previous-rpc-attempts` (R74), as [`super::PREVIOUS_ATTEMPTS`] names it.
-pub const PREVIOUS_ATTEMPTS_HEADER: HeaderName =
-    HeaderName::from_static("grpc-previous-rpc-attempts");
+pub const PREVIOUS_ATTEMPTS_HEADER: HeaderName = HeaderName::from_static(super::PREVIOUS_ATTEMPTS);
 use crate::time::Nanos;
 
 /// Header maps with at most this many names are looked through rather than hashed into.

@@ -84,6 +84,13 @@ struct State {
     wakers: Vec<Waker>,
 }
 
+impl State {
+    /// The source ended and everything it gave is kept: nothing is left to read.
+    fn is_complete(&self) -> bool {
+        self.ended.is_some() && self.fit.is_none()
+    }
+}
+
 /// The state of a request just read ahead ([`Replay::ahead`]).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Ahead {
@@ -186,7 +193,7 @@ impl Replay {
     pub fn ahead(&mut self) -> Ahead {
         let state = self.state.get_mut().unwrap_or_else(|e| e.into_inner());
         Ahead {
-            complete: state.ended.is_some() && state.fit.is_none(),
+            complete: state.is_complete(),
             overflowed: *self.overflowed.get_mut(),
             buffered: state.buffered,
         }
@@ -194,8 +201,7 @@ impl Replay {
 
     /// Whether the whole request is buffered (nothing left to read from the application).
     pub fn is_complete(&self) -> bool {
-        let state = self.lock();
-        state.ended.is_some() && state.fit.is_none()
+        self.lock().is_complete()
     }
 
     /// Whether the request outgrew the limit, committing the call (R66).
