@@ -18,13 +18,13 @@ use hedgehog::engine::{CallPlan, Jitter};
 use hedgehog::live::call_end::CallEnd;
 use hedgehog::live::replay::Replay;
 use hedgehog::live::response::LiveBody;
+use hedgehog::live::retry_info;
 use hedgehog::live::transport::RequestTemplate;
 use hedgehog::live::TonicTransport;
 use hedgehog::time::ms;
 use hedgehog::trace::Discard;
 use http::{Request, Response};
 use http_body_util::{BodyExt, Full};
-use prost::Message;
 use rand::SeedableRng;
 use rand_chacha::ChaCha8Rng;
 use tonic::body::Body;
@@ -239,53 +239,6 @@ async fn a_ready_service_takes_the_first_attempt_and_clones_take_the_rest() {
     assert_eq!((result.status, result.record.attempts.len()), (Code::Ok, 2));
 }
 
-/// `google.rpc.Status` with a `RetryInfo` detail of `delay_ms`, as `grpc-status-details-bin`.
-fn retry_info_details(delay_ms: u64) -> Vec<u8> {
-    #[derive(Clone, PartialEq, prost::Message)]
-    struct Duration {
-        #[prost(int64, tag = "1")]
-        seconds: i64,
-        #[prost(int32, tag = "2")]
-        nanos: i32,
-    }
-    #[derive(Clone, PartialEq, prost::Message)]
-    struct RetryInfo {
-        #[prost(message, optional, tag = "1")]
-        retry_delay: Option<Duration>,
-    }
-    #[derive(Clone, PartialEq, prost::Message)]
-    struct Any {
-        #[prost(string, tag = "1")]
-        type_url: String,
-        #[prost(bytes = "vec", tag = "2")]
-        value: Vec<u8>,
-    }
-    #[derive(Clone, PartialEq, prost::Message)]
-    struct Status {
-        #[prost(int32, tag = "1")]
-        code: i32,
-        #[prost(string, tag = "2")]
-        message: String,
-        #[prost(message, repeated, tag = "3")]
-        details: Vec<Any>,
-    }
-    let info = RetryInfo {
-        retry_delay: Some(Duration {
-            seconds: (delay_ms / 1000) as i64,
-            nanos: ((delay_ms % 1000) * 1_000_000) as i32,
-        }),
-    };
-    Status {
-        code: Code::Unavailable.value(),
-        message: String::new(),
-        details: vec![Any {
-            type_url: "type.googleapis.com/google.rpc.RetryInfo".into(),
-            value: info.encode_to_vec(),
-        }],
-    }
-    .encode_to_vec()
-}
-
 /// The delay between the first attempt's answer and the second attempt, with RetryInfo on or
 /// off, when the first answer carries a RetryInfo of 300ms and the backoff is 10ms.
 async fn delay_with_retry_info(read: bool) -> Duration {
@@ -294,10 +247,12 @@ async fn delay_with_retry_info(read: bool) -> Duration {
     let transport = transport.reading_retry_info(read);
     let server = async {
         let (_, _, _, send) = next(&mut handle).await;
-        let details = retry_info_details(300);
+        // A RetryInfo of 300ms, as the project's test servers send it.
+        let status = retry_info::status_with_retry_delay(Code::Unavailable.value(), 0, 300_000_000);
+        let details = retry_info::encode_details(&status).into_bytes();
         send.send_response(trailers_only(
             Code::Unavailable,
-            Some(("grpc-status-details-bin", base64_bin(&details))),
+            Some(("grpc-status-details-bin", details)),
         ));
         let answered = tokio::time::Instant::now();
         let (_, _, _, send) = next(&mut handle).await;
@@ -308,14 +263,6 @@ async fn delay_with_retry_info(read: bool) -> Duration {
     let ((result, _), waited) = tokio::join!(run(&transport, clock), server);
     assert_eq!(result.status, Code::Ok);
     waited
-}
-
-/// Binary metadata goes on the wire base64-encoded without padding.
-fn base64_bin(bytes: &[u8]) -> Vec<u8> {
-    use base64::Engine as _;
-    base64::engine::general_purpose::STANDARD_NO_PAD
-        .encode(bytes)
-        .into_bytes()
 }
 
 #[tokio::test(start_paused = true)]
