@@ -20,8 +20,8 @@ fn a_watched_body_dropped_before_its_trailers_closes_its_attempt_cancelled_r33()
     assert_eq!(close, Poll::Ready(Code::Cancelled));
 }
 
-/// A body whose frames are all there at once: `frames`, then `then` (Pending for a stream
-/// that stalls, the end for one that does not).
+/// A body whose frames are all there at once: `frames`, then Pending if it `stall`s, else
+/// its end.
 struct Frames {
     frames: std::collections::VecDeque<Frame<Bytes>>,
     stall: bool,
