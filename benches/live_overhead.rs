@@ -235,7 +235,16 @@ async fn concurrent(client: &Client) -> Duration {
 }
 
 fn main() {
-    let runtime = tokio::runtime::Runtime::new().expect("runtime");
+    // `HEDGEHOG_BENCH_RUNTIME=current`: one thread runs the client, the connections and the
+    // server, so a count of the whole process's instructions is every piece of work a call
+    // makes, wherever it runs, and nothing else (no idle worker threads).
+    let runtime = match std::env::var("HEDGEHOG_BENCH_RUNTIME").as_deref() {
+        Ok("current") => tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .expect("runtime"),
+        _ => tokio::runtime::Runtime::new().expect("runtime"),
+    };
     runtime.block_on(async {
         let spec = ServerSpec::parse(
             &serde_json::json!({"schedule": {"req_modulo": 1}}).into(),

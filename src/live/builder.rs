@@ -16,7 +16,6 @@ use rand_chacha::ChaCha8Rng;
 
 use super::call_options::CallOptions;
 use super::layer::RetryLayer;
-use super::wire::parse_grpc_timeout;
 use crate::clock::TokioClock;
 use crate::config::{self, ParseError, ParseOptions, Policy, ServiceConfig};
 use crate::engine::{CallPlan, Jitter, Throttle, ThrottleRegistry};
@@ -262,25 +261,25 @@ impl Settings {
         now: u64,
         fits: bool,
     ) -> CallPlan {
-        self.plan_with(path, headers, None, now, fits).0
+        let timeout = super::wire::first(headers, &super::wire::GRPC_TIMEOUT)
+            .and_then(|v| v.to_str().ok())
+            .and_then(super::wire::parse_grpc_timeout);
+        self.plan_with(path, timeout, None, now, fits).0
     }
 
-    /// The plan for a request to `path` with these headers and the call's `options`, read at
-    /// `now`: the one plan of [`crate::plan`], with the application's deadline from
-    /// `grpc-timeout`, the call's policy if its options name one, and, when the layer's
+    /// The plan for a request to `path` with the application's `grpc-timeout` (parsed) and
+    /// the call's `options`, read at `now`: the one plan of [`crate::plan`], with the
+    /// application's deadline from that timeout, the call's policy if its options name one, and, when the layer's
     /// retries are off, no policy (R79, D23). Also whether its attempts wait for ready: the
     /// call's choice, else the method's `waitForReady` (R82).
     pub(super) fn plan_with(
         &self,
         path: &str,
-        headers: &http::HeaderMap,
+        timeout: Option<u64>,
         options: Option<&CallOptions>,
         now: u64,
         fits: bool,
     ) -> (CallPlan, bool) {
-        let deadline = super::wire::first(headers, &super::wire::GRPC_TIMEOUT)
-            .and_then(|v| v.to_str().ok())
-            .and_then(parse_grpc_timeout);
         let entry = self.config.select_entry_for_path(path);
         let wait_for_ready = options
             .and_then(|o| o.wait_for_ready)
@@ -302,7 +301,7 @@ impl Settings {
         } else {
             method.without_retries()
         };
-        let plan = method.into_call_plan(deadline, now, self.jitter, fits);
+        let plan = method.into_call_plan(timeout, now, self.jitter, fits);
         (plan, wait_for_ready)
     }
 }
@@ -385,7 +384,7 @@ mod tests {
             p.max_attempts = 9;
         }
         let options = CallOptions::policy(own).wait_for_ready(true);
-        let (plan, wait) = settings(true).plan_with(path, &none, Some(&options), 0, true);
+        let (plan, wait) = settings(true).plan_with(path, None, Some(&options), 0, true);
         assert_eq!(
             plan.policy.max_attempts(),
             5,
@@ -398,10 +397,10 @@ mod tests {
         );
         assert!(wait);
         // The operator's switch wins over the call's policy.
-        let (plan, _) = settings(false).plan_with(path, &none, Some(&options), 0, true);
+        let (plan, _) = settings(false).plan_with(path, None, Some(&options), 0, true);
         assert_eq!(plan.policy, Policy::None);
         let (plan, wait) =
-            settings(true).plan_with(path, &none, Some(&CallOptions::no_retries()), 0, true);
+            settings(true).plan_with(path, None, Some(&CallOptions::no_retries()), 0, true);
         assert_eq!(plan.policy, Policy::None);
         assert!(!wait, "waitForReady defaults to off");
     }

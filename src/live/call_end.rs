@@ -1,8 +1,10 @@
 //! [`CallEnd`]: what the sides of one call share. The driver (polled by the caller's future,
 //! then by the response body) hands the response over and publishes the final status; the
 //! committed attempt's body reports how it closed; the application's side says it gave up;
-//! every attempt's request body reads the replay buffer held here. One allocation per call
-//! carries all of it, with no channel: each side knows when to look (see the type's docs).
+//! every attempt's request body reads the replay buffer held here, and every attempt after
+//! the first rebuilds its head from the copy of the application's head held here. One
+//! allocation per call carries all of it, with no channel: each side knows when to look (see
+//! the type's docs).
 
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
@@ -11,6 +13,7 @@ use std::task::{Context, Poll};
 use futures_util::task::AtomicWaker;
 use http::Response;
 
+use super::kept_head::KeptHead;
 use super::replay::{Replay, ReplayHolder, ReplayReader};
 use super::response::{Close, LiveBody};
 use crate::code::Code;
@@ -27,6 +30,10 @@ use crate::code::Code;
 #[derive(Debug)]
 pub struct CallEnd {
     replay: Replay,
+    /// The application's request head for the attempts that do not take it: put here, where
+    /// it is written once, rather than in the transport, which moves with the call's driver
+    /// into its box (a few hundred bytes, copied at each move).
+    head: KeptHead,
     slots: Mutex<Slots>,
     /// The final status is in `slots`: a body checks this before taking the lock.
     finished: AtomicBool,
@@ -62,8 +69,15 @@ struct Slots {
 impl CallEnd {
     /// The shared end of a call whose request is in `replay`.
     pub fn new(replay: Replay) -> Self {
+        CallEnd::with_head(replay, KeptHead::default())
+    }
+
+    /// [`CallEnd::new`] holding the copy of the application's head later attempts rebuild
+    /// theirs from.
+    pub(super) fn with_head(replay: Replay, head: KeptHead) -> Self {
         CallEnd {
             replay,
+            head,
             slots: Mutex::default(),
             finished: AtomicBool::new(false),
             waker: AtomicWaker::new(),
@@ -77,6 +91,11 @@ impl CallEnd {
     /// The call's request buffer.
     pub fn replay(&self) -> &Replay {
         &self.replay
+    }
+
+    /// The copy of the application's head (an empty one if the end was made without it).
+    pub(super) fn head(&self) -> &KeptHead {
+        &self.head
     }
 
     /// The body of the attempt in `slot`: the request, replayed.

@@ -21,8 +21,9 @@ use tonic::GrpcMethod;
 
 use super::transport::RequestTemplate;
 
-/// The application's request head, copied for the attempts after the first.
-#[derive(Debug, Clone)]
+/// The application's request head, copied for the attempts after the first. The default is
+/// an empty head (`GET /`, no headers, no extensions).
+#[derive(Debug, Clone, Default)]
 pub(super) struct KeptHead {
     method: http::Method,
     uri: http::Uri,
@@ -38,9 +39,10 @@ pub(super) struct KeptHead {
 type HeaderList = SmallVec<[(HeaderName, HeaderValue); 3]>;
 
 /// The application's request extensions, as kept for later attempts.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Default)]
 enum KeptExtensions {
     /// None at all.
+    #[default]
     Empty,
     /// Only the method's name, which tonic's generated clients put on every request.
     Method(GrpcMethod<'static>),
@@ -49,15 +51,12 @@ enum KeptExtensions {
 }
 
 impl KeptExtensions {
-    /// A copy of `extensions`.
-    fn of(extensions: &Extensions) -> Self {
-        match extensions.len() {
-            0 => KeptExtensions::Empty,
-            1 => match extensions.get::<GrpcMethod<'static>>() {
-                Some(method) => KeptExtensions::Method(method.clone()),
-                None => KeptExtensions::Map(extensions.clone()),
-            },
-            _ => KeptExtensions::Map(extensions.clone()),
+    /// A copy of `extensions`, which hold what `hold` says.
+    fn of(extensions: &Extensions, hold: ExtensionsHold<'_>) -> Self {
+        match hold {
+            ExtensionsHold::Nothing => KeptExtensions::Empty,
+            ExtensionsHold::MethodOnly(method) => KeptExtensions::Method(method.clone()),
+            ExtensionsHold::Other => KeptExtensions::Map(extensions.clone()),
         }
     }
 
@@ -75,9 +74,46 @@ impl KeptExtensions {
     }
 }
 
+/// What a request's extensions hold, as far as the layer needs to know: looked at once per
+/// call (each typed lookup hashes into the map).
+#[derive(Clone, Copy, Debug)]
+pub(super) enum ExtensionsHold<'a> {
+    /// Nothing.
+    Nothing,
+    /// Tonic's method name alone, as a tonic client's request does.
+    MethodOnly(&'a GrpcMethod<'static>),
+    /// Anything else: per-call options or a call index may be among them.
+    Other,
+}
+
+impl<'a> ExtensionsHold<'a> {
+    /// What `extensions` hold.
+    pub(super) fn of(extensions: &'a Extensions) -> Self {
+        match extensions.len() {
+            0 => ExtensionsHold::Nothing,
+            1 => match extensions.get::<GrpcMethod<'static>>() {
+                Some(method) => ExtensionsHold::MethodOnly(method),
+                None => ExtensionsHold::Other,
+            },
+            _ => ExtensionsHold::Other,
+        }
+    }
+
+    /// Only the method's name, or nothing: no per-call options or call index to look up.
+    pub(super) fn is_plain(self) -> bool {
+        !matches!(self, ExtensionsHold::Other)
+    }
+}
+
 impl KeptHead {
     /// A copy of `template`'s head.
+    #[cfg(test)]
     pub(super) fn of(template: &RequestTemplate) -> Self {
+        KeptHead::with(template, ExtensionsHold::of(template.extensions()))
+    }
+
+    /// A copy of `template`'s head, whose extensions hold what `hold` says.
+    pub(super) fn with(template: &RequestTemplate, hold: ExtensionsHold<'_>) -> Self {
         let head = template.parts();
         // The list is filled first and the head built last, where it is returned: filled
         // inside a head already built, the head (some 300 bytes) was moved twice more.
@@ -90,7 +126,7 @@ impl KeptHead {
             uri: head.uri.clone(),
             version: head.version,
             headers,
-            extensions: KeptExtensions::of(&head.extensions),
+            extensions: KeptExtensions::of(&head.extensions, hold),
         }
     }
 

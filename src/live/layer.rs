@@ -85,12 +85,12 @@ pub use super::builder::{global_throttles, CallIndex, RetryLayerBuilder, RngFact
 pub use super::call::ResponseFuture;
 use super::call::{boxed, drive, CallName};
 pub use super::call_options::CallOptions;
-use super::kept_head::KeptHead;
+use super::kept_head::{ExtensionsHold, KeptHead};
 pub use super::reconfigure::ConfigHandle;
 use super::reconfigure::Current;
 use super::replay::Replay;
 use super::response::{CallEnd, LiveBody};
-use super::transport::{BoxError, CallFacts, RequestTemplate, TonicTransport};
+use super::transport::{attempt_request, BoxError, CallFacts, RequestTemplate, TonicTransport};
 use crate::clock::{Clock, TokioClock};
 use crate::config::{ParseError, Warning};
 use crate::transport::AttemptStart;
@@ -98,7 +98,7 @@ use crate::transport::AttemptStart;
 /// A tower layer that gives the wrapped tonic channel A6 retries and hedging.
 #[derive(Clone)]
 pub struct RetryLayer {
-    current: Arc<Current>,
+    pub(super) current: Arc<Current>,
     warnings: Arc<Vec<Warning>>,
 }
 
@@ -207,6 +207,7 @@ impl<S> Layer<S> for RetryLayer {
         RetryService {
             inner,
             current: Arc::clone(&self.current),
+            settings: None,
             ready: false,
             clones: None,
         }
@@ -219,6 +220,9 @@ impl<S> Layer<S> for RetryLayer {
 pub struct RetryService<S> {
     inner: S,
     current: Arc<Current>,
+    /// The settings the last call loaded, with the update count they belong to
+    /// (`Current::load_cached`).
+    settings: Option<(u64, Arc<Settings>)>,
     /// `inner` said ready; the next call's first attempt takes it (tower's contract).
     ready: bool,
     /// A clone of `inner` that each call's later attempts clone theirs from, made at the first
@@ -233,6 +237,7 @@ impl<S: Clone> Clone for RetryService<S> {
         RetryService {
             inner: self.inner.clone(),
             current: Arc::clone(&self.current),
+            settings: self.settings.clone(),
             ready: false,
             clones: self.clones.clone(),
         }
@@ -261,7 +266,7 @@ where
 
     fn call(&mut self, request: Request<Body>) -> ResponseFuture {
         // Loaded once: the call keeps these settings, and so its plan, whatever updates come.
-        let settings = self.current.load();
+        let settings = self.current.load_cached(&mut self.settings);
         let (parts, body) = request.into_parts();
         let template = RequestTemplate::new(parts);
         let mut replay = Replay::read_ahead(body, settings.per_rpc_limit);
@@ -278,20 +283,24 @@ where
         let streaming = !ahead.complete;
         let fits = reservation.is_some();
         let clock = settings.clock;
-        let options = template.extensions().get::<CallOptions>();
+        // A tonic client's request carries its method's name alone: nothing else to look up.
+        let hold = ExtensionsHold::of(template.extensions());
+        let plain = hold.is_plain();
+        let options = (!plain)
+            .then(|| template.extensions().get::<CallOptions>())
+            .flatten();
         let now = clock.now();
         let (plan, wait_for_ready) =
-            settings.plan_with(template.path(), template.headers(), options, now, fits);
+            settings.plan_with(template.path(), template.timeout(), options, now, fits);
         let counted = settings.calls.fetch_add(1, Ordering::Relaxed);
-        let call = template
-            .extensions()
-            .get::<CallIndex>()
+        let call = (!plain)
+            .then(|| template.extensions().get::<CallIndex>())
+            .flatten()
             .map_or(counted, |i| i.0);
         let named = settings
             .recorder
             .is_some()
             .then(|| CallName::of(&settings, &template));
-        let end = Arc::new(CallEnd::new(replay));
         // Where the attempts after the first get their service.
         let inner = &self.inner;
         let clones = self
@@ -308,22 +317,12 @@ where
         // Sent now, the first attempt takes the application's own head and the transport
         // keeps a copy for later attempts: the copy is then made, and freed, by this task.
         let (kept, first_head) = if send_now {
-            (KeptHead::of(&template), Some(template))
+            (KeptHead::with(&template, hold), Some(template))
         } else {
             (KeptHead::from_template(template), None)
         };
-        let transport = TonicTransport::for_call(
-            Arc::clone(clones),
-            kept,
-            clock,
-            Arc::clone(&end),
-            CallFacts {
-                complete: !streaming,
-                retry_info: settings.retry_info,
-                wait_for_ready,
-            },
-        );
-        if let Some(head) = first_head {
+        let end = Arc::new(CallEnd::with_head(replay, kept));
+        let first = if let Some(head) = first_head {
             let start = AttemptStart {
                 call,
                 slot: 0,
@@ -331,13 +330,21 @@ where
                 previous: None,
                 deadline: plan.deadline,
             };
-            let first = transport.request_from(head, &start);
-            transport.set_first_attempt(Attempt::Called(self.inner.call(first)));
+            let request = attempt_request(&end, clock, head.into_parts(), &start);
+            Some(Attempt::Called(self.inner.call(request)))
         } else if ready {
             let clone = self.inner.clone();
-            let ready = std::mem::replace(&mut self.inner, clone);
-            transport.set_first_attempt(Attempt::Ready(ready));
-        }
+            Some(Attempt::Ready(std::mem::replace(&mut self.inner, clone)))
+        } else {
+            None
+        };
+        let facts = CallFacts {
+            complete: !streaming,
+            retry_info: settings.retry_info,
+            wait_for_ready,
+        };
+        let transport =
+            TonicTransport::for_call(Arc::clone(clones), clock, Arc::clone(&end), facts, first);
         let driver = boxed(|| {
             drive(
                 settings,

@@ -29,9 +29,12 @@ use super::attempt_events::{AttemptEvents, Event, Retire};
 use super::attempt_send::{self, Attempt, Sending};
 use super::kept_head::KeptHead;
 use super::response::{CallEnd, LiveBody};
-use super::wire::{format_grpc_timeout, GRPC_TIMEOUT, PREVIOUS_ATTEMPTS_HEADER};
+use super::wire::{
+    format_grpc_timeout, parse_grpc_timeout, GRPC_TIMEOUT, PREVIOUS_ATTEMPTS_HEADER,
+};
 use crate::clock::{Clock, TokioClock};
 use crate::code::Code;
+use crate::time::Nanos;
 use crate::transport::{AttemptEvent, AttemptStart, Transport};
 
 /// A boxed error, as tower services return.
@@ -42,6 +45,8 @@ pub type BoxError = Box<dyn StdError + Send + Sync>;
 #[derive(Debug, Clone)]
 pub struct RequestTemplate {
     head: http::request::Parts,
+    /// The application's `grpc-timeout`, parsed (R77).
+    timeout: Option<Nanos>,
 }
 
 impl RequestTemplate {
@@ -49,13 +54,35 @@ impl RequestTemplate {
     /// `grpc-previous-rpc-attempts` the application set: that header is the layer's to say
     /// (R74, R76), so each attempt adds it only when it is a retry or hedge.
     pub fn new(mut parts: http::request::Parts) -> Self {
-        // Looked for by its name as a string (a couple of word compares per header, no
-        // hashing): an application almost never sets it, and this runs once per call.
-        let named = |n: &http::HeaderName| n.as_str() == super::PREVIOUS_ATTEMPTS;
-        if parts.headers.keys().any(named) {
+        // One look at each name, for the two gRPC headers the layer reads or replaces (a
+        // standard name such as `te` differs from both at the first compare; no hashing). An
+        // application rarely sets either, so each is then looked up by itself.
+        let (mut previous, mut timeout) = (false, false);
+        for name in parts.headers.keys() {
+            if *name == GRPC_TIMEOUT {
+                timeout = true;
+            } else if *name == PREVIOUS_ATTEMPTS_HEADER {
+                previous = true;
+            }
+        }
+        if previous {
             parts.headers.remove(&PREVIOUS_ATTEMPTS_HEADER);
         }
-        RequestTemplate { head: parts }
+        let timeout = timeout
+            .then(|| parts.headers.get(&GRPC_TIMEOUT))
+            .flatten()
+            .and_then(|v| v.to_str().ok())
+            .and_then(parse_grpc_timeout);
+        RequestTemplate {
+            head: parts,
+            timeout,
+        }
+    }
+
+    /// The application's `grpc-timeout`, parsed: the call's deadline counts from its start
+    /// (R77); `None` if it set none, or none that parses.
+    pub fn timeout(&self) -> Option<Nanos> {
+        self.timeout
     }
 
     /// The request path (`/echo.Echo/UnaryEcho`).
@@ -112,8 +139,9 @@ pub struct TonicTransport<S: Service<Request<Body>>> {
     /// The first attempt, when the layer's `call` had a ready service for it: already sent on
     /// it, or that ready service ([`super::attempt_send`]). Taken by the first attempt.
     first: Mutex<Option<Attempt<S>>>,
-    /// The application's head, kept for the attempts that do not take it.
-    template: KeptHead,
+    /// The application's head, kept for the attempts that do not take it, when the transport
+    /// was made with [`TonicTransport::new`]; the layer keeps it in the call's `end`.
+    own_head: Option<Box<KeptHead>>,
     clock: TokioClock,
     /// The call's shared end, which holds the request's replay too.
     end: Arc<CallEnd>,
@@ -145,29 +173,44 @@ impl<S: Service<Request<Body>>> TonicTransport<S> {
             complete: end.replay().is_complete(),
             ..CallFacts::default()
         };
-        let service = Arc::new(Mutex::new(service));
-        let kept = KeptHead::from_template(template);
-        TonicTransport::for_call(service, kept, clock, end, facts)
+        TonicTransport {
+            facts,
+            service: Arc::new(Mutex::new(service)),
+            first: Mutex::new(None),
+            own_head: Some(Box::new(KeptHead::from_template(template))),
+            clock,
+            end,
+        }
     }
 
     /// [`TonicTransport::new`] with what the layer knows already given at once: the shared
-    /// `service` later attempts clone theirs from, and the call's `facts` (the layer makes
-    /// one transport per call, so it is built in place rather than moved through setters).
+    /// `service` later attempts clone theirs from, the call's `facts`, and its `first`
+    /// attempt if it went out or has a ready service (the layer makes one transport per call,
+    /// so it is built in place rather than moved through setters). The application's head is
+    /// the one in `end` ([`CallEnd::with_head`]).
     #[inline]
     pub(super) fn for_call(
         service: Arc<Mutex<S>>,
-        template: KeptHead,
         clock: TokioClock,
         end: Arc<CallEnd>,
         facts: CallFacts,
+        first: Option<Attempt<S>>,
     ) -> Self {
         TonicTransport {
             facts,
             service,
-            first: Mutex::new(None),
-            template,
+            first: Mutex::new(first),
+            own_head: None,
             clock,
             end,
+        }
+    }
+
+    /// The application's head, as kept for later attempts.
+    fn head(&self) -> &KeptHead {
+        match &self.own_head {
+            Some(head) => head,
+            None => self.end.head(),
         }
     }
 
@@ -184,15 +227,9 @@ impl<S: Service<Request<Body>>> TonicTransport<S> {
         self.first_attempt(Attempt::Called(sent))
     }
 
-    fn first_attempt(self, first: Attempt<S>) -> Self {
-        self.set_first_attempt(first);
+    fn first_attempt(mut self, first: Attempt<S>) -> Self {
+        *self.first.get_mut().unwrap_or_else(|e| e.into_inner()) = Some(first);
         self
-    }
-
-    /// The first attempt's start, when the layer's `call` had a ready service for it (see
-    /// [`TonicTransport::first_attempt_sent`] and [`TonicTransport::ready_for_first_attempt`]).
-    pub(super) fn set_first_attempt(&self, first: Attempt<S>) {
-        *self.first.lock().unwrap_or_else(|e| e.into_inner()) = Some(first);
     }
 
     /// Attempts wait for a connection rather than fail UNAVAILABLE (R82).
@@ -211,25 +248,7 @@ impl<S: Service<Request<Body>>> TonicTransport<S> {
     /// The request of the attempt in `start`: the application's head with the attempt's
     /// `grpc-previous-rpc-attempts` and the time left as `grpc-timeout`, and the replayed body.
     pub fn request(&self, start: &AttemptStart) -> Request<Body> {
-        self.request_with(self.template.to_parts(), start)
-    }
-
-    /// [`TonicTransport::request`] made from `template` itself (the application's own head,
-    /// for the first attempt, when the transport keeps a copy for later ones).
-    pub(super) fn request_from(
-        &self,
-        template: RequestTemplate,
-        start: &AttemptStart,
-    ) -> Request<Body> {
-        self.request_with(template.into_parts(), start)
-    }
-
-    /// The request of the attempt in `start` with the application's `head`.
-    fn request_with(&self, mut head: http::request::Parts, start: &AttemptStart) -> Request<Body> {
-        let body = Body::new(self.end.reader(start.slot));
-        mark_attempt(&mut head, start.previous);
-        set_time_left(&mut head.headers, start.deadline, self.clock);
-        Request::from_parts(head, body)
+        attempt_request(&self.end, self.clock, self.head().to_parts(), start)
     }
 
     fn service_clone(&self) -> S
@@ -241,6 +260,21 @@ impl<S: Service<Request<Body>>> TonicTransport<S> {
             .unwrap_or_else(|e| e.into_inner())
             .clone()
     }
+}
+
+/// The request of the attempt in `start` with the application's `head` (its own for the
+/// first attempt, a copy for later ones), the replay in `end` as its body, and the time left
+/// by `clock`.
+pub(super) fn attempt_request(
+    end: &Arc<CallEnd>,
+    clock: TokioClock,
+    mut head: http::request::Parts,
+    start: &AttemptStart,
+) -> Request<Body> {
+    let body = Body::new(end.reader(start.slot));
+    mark_attempt(&mut head, start.previous);
+    set_time_left(&mut head.headers, start.deadline, clock);
+    Request::from_parts(head, body)
 }
 
 /// Sets `grpc-timeout` to the time left before `deadline` (R77), if there is one.
@@ -257,7 +291,7 @@ impl<S: Service<Request<Body>>> TonicTransport<S> {
     /// Makes the request for each try of the attempt in `start` (wait-for-ready): the same
     /// head with the time left, the body replayed from its start.
     fn remake(&self, start: &AttemptStart) -> impl Fn() -> Request<Body> + Send + 'static {
-        let mut head = self.template.to_parts();
+        let mut head = self.head().to_parts();
         mark_attempt(&mut head, start.previous);
         let (end, slot, clock, deadline) = (
             Arc::clone(&self.end),
@@ -407,6 +441,25 @@ mod tests {
             template.headers().get("x-kept").map(|v| v.as_bytes()),
             Some(&b"1"[..])
         );
+        assert_eq!(template.timeout(), None);
+    }
+
+    #[test]
+    fn the_template_reads_the_applications_first_grpc_timeout_r77() {
+        let template = |values: &[&str]| {
+            let mut request = http::Request::builder().header("te", "trailers");
+            for v in values {
+                request = request.header("grpc-timeout", *v);
+            }
+            RequestTemplate::new(request.body(()).expect("request").into_parts().0)
+        };
+        assert_eq!(template(&["250m"]).timeout(), Some(250_000_000));
+        // The first value counts, as `HeaderMap::get` finds it; one that does not parse is none.
+        assert_eq!(template(&["2S", "9S"]).timeout(), Some(2_000_000_000));
+        assert_eq!(template(&["soon"]).timeout(), None);
+        assert_eq!(template(&[]).timeout(), None);
+        // The header stays for the first attempt to carry on.
+        assert!(template(&["1S"]).headers().contains_key("grpc-timeout"));
     }
 
     #[test]
