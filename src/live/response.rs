@@ -89,8 +89,14 @@ impl Close {
 /// The rest of a call's driver after its response was handed over.
 pub type Tail = Pin<Box<dyn Future<Output = ()> + Send>>;
 
-/// The response body handed to the application.
-pub struct LiveBody {
+/// The response body handed to the application. One pointer: the response it rides in is
+/// moved from the attempt to the driver, to the call's end, to the caller's future and through
+/// tonic's client, and at 120 bytes (rather than 192 with the state inline) each move is a few
+/// register copies rather than a call to `memcpy` (callgrind: about 29 instructions each).
+pub struct LiveBody(Box<BodyState>);
+
+/// What a [`LiveBody`] knows.
+struct BodyState {
     inner: Option<Body>,
     /// The committed attempt's slot, until its close is reported to `end`.
     close: Option<u32>,
@@ -105,9 +111,9 @@ pub struct LiveBody {
 impl std::fmt::Debug for LiveBody {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("LiveBody")
-            .field("open", &self.inner.is_some())
-            .field("watched", &self.close.is_some())
-            .field("tail", &self.tail.is_some())
+            .field("open", &self.0.inner.is_some())
+            .field("watched", &self.0.close.is_some())
+            .field("tail", &self.0.tail.is_some())
             .finish()
     }
 }
@@ -115,40 +121,40 @@ impl std::fmt::Debug for LiveBody {
 impl LiveBody {
     /// A body that is passed through untouched (a Trailers-Only or synthesized response).
     pub fn plain(inner: Body) -> Self {
-        LiveBody {
+        LiveBody(Box::new(BodyState {
             inner: Some(inner),
             close: None,
             end: None,
             tail: None,
             deadline: None,
             retry_info: false,
-        }
+        }))
     }
 
     /// The body of the committed attempt in `slot`: reports its close to `end`, and stops
     /// when `end` has the call's final status.
     pub fn watched(inner: Body, slot: u32, end: Arc<CallEnd>) -> Self {
-        LiveBody {
+        LiveBody(Box::new(BodyState {
             inner: Some(inner),
             close: Some(slot),
             end: Some(end),
             tail: None,
             deadline: None,
             retry_info: false,
-        }
+        }))
     }
 
     /// The call ends at `deadline` (R77): a body that runs the rest of the driver looks at the
     /// clock while frames keep coming, so that it ends with DEADLINE_EXCEEDED in time (see
     /// [`LiveBody::poll_frame`]).
     pub fn until(mut self, deadline: Option<Instant>) -> Self {
-        self.deadline = deadline;
+        self.0.deadline = deadline;
         self
     }
 
     /// Reads the trailers' `google.rpc.RetryInfo` as pushback too ([`Close::read`]).
     pub fn reading_retry_info(mut self, enabled: bool) -> Self {
-        self.retry_info = enabled;
+        self.0.retry_info = enabled;
         self
     }
 
@@ -156,16 +162,18 @@ impl LiveBody {
     /// application reads, so the committed attempt's end reaches the engine in the reading task
     /// itself, with no other task to wake.
     pub fn attach_tail(&mut self, tail: Tail) {
-        self.tail = Some(tail);
+        self.0.tail = Some(tail);
     }
+}
 
+impl BodyState {
     fn report(&mut self, close: Close, cx: &mut Context<'_>) {
         self.tell(close);
         self.run_tail(cx);
     }
 
     /// Reports the attempt's close, once. A body that holds the rest of the driver runs it
-    /// right after ([`LiveBody::report`]), so it wakes nobody.
+    /// right after (`BodyState::report`), so it wakes nobody.
     fn tell(&mut self, close: Close) {
         if let (Some(slot), Some(end)) = (self.close.take(), &self.end) {
             if self.tail.is_some() {
@@ -203,7 +211,7 @@ impl LiveBody {
     }
 }
 
-impl Drop for LiveBody {
+impl Drop for BodyState {
     fn drop(&mut self) {
         // Dropped before its trailers: the attempt ends CANCELLED (R33).
         self.tell(cancelled());
@@ -238,7 +246,7 @@ impl http_body::Body for LiveBody {
     /// come either: only dropping this body gives up, and that hands the driver to a task of its
     /// own. A buffer overflow can still be reported, but after the commit the engine ignores it.
     /// So the driver waits for two things only: this body's close, which the body reports
-    /// itself and then runs the driver ([`LiveBody::report`]), and the call's deadline. Hence it
+    /// itself and then runs the driver (`BodyState::report`), and the call's deadline. Hence it
     /// runs here when:
     /// - the inner body is Pending: the body is about to return Pending, so whatever the
     ///   driver waits for (its timer) must hold this task's current waker, and a deadline that
@@ -256,7 +264,7 @@ impl http_body::Body for LiveBody {
         mut self: Pin<&mut Self>,
         cx: &mut Context<'_>,
     ) -> Poll<Option<Result<Frame<Bytes>, Status>>> {
-        let this = &mut *self;
+        let this = &mut *self.0;
         if this.tail.is_some() && (this.inner.is_none() || this.past_deadline()) {
             this.run_tail(cx);
         }
@@ -318,7 +326,7 @@ impl http_body::Body for LiveBody {
 
     fn is_end_stream(&self) -> bool {
         // Never claim the end early: the trailers must be polled so the attempt sees them.
-        self.inner.is_none() && self.tail.is_none()
+        self.0.inner.is_none() && self.0.tail.is_none()
     }
 }
 
