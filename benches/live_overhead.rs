@@ -18,6 +18,13 @@
 //! (default 20,000) of that variant alone after a short warm-up: run it under
 //! `valgrind --tool=callgrind` with two call counts and divide the difference in instructions
 //! by the difference in calls to get instructions per call.
+//!
+//! Such counts vary from run to run with the machine's load (which thread frees what, how
+//! often glibc's allocator takes its slow path). For a count that repeats to within a few
+//! instructions, run on one thread (`HEDGEHOG_BENCH_RUNTIME=current`: the client, the
+//! connections and the server share it) with a per-thread allocator cache that never overflows
+//! (`GLIBC_TUNABLES=glibc.malloc.tcache_count=65535`), and count the calling task alone
+//! (`--toggle-collect='live_overhead::block::*'`).
 
 use std::alloc::{GlobalAlloc, Layout, System};
 use std::sync::atomic::{AtomicU64, Ordering};

@@ -1,7 +1,7 @@
 //! [`ConfigHandle`]: replacing a running layer's service config (A21's rule, R5, D3).
 //!
 //! A resolver delivers service configs while the channel runs; the layer takes them the same
-//! way. A layer's settings sit behind an [`ArcSwap`]: every call loads the current ones once,
+//! way. A layer's settings sit behind an [`ArcSwap`]: every call takes the ones in force
 //! when it starts, and keeps that `Arc` to its end, so
 //!
 //! - **an invalid config changes nothing**: it is parsed and validated whole, as at build time
@@ -13,7 +13,7 @@
 //!
 //! Loading is lock-free (`arc-swap`), so calls never wait for an update or for each other;
 //! updates are serialised among themselves. A service keeps the settings it loaded last with
-//! the update count they belong to ([`Current::version`]): a call compares one counter and
+//! the update count they belong to (`Current::version`): a call compares one counter and
 //! clones that `Arc`, and loads again only after an update (an `arc-swap` load was a
 //! measurable part of the layer's cost per call).
 //!
