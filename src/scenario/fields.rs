@@ -128,14 +128,28 @@ pub fn millis(value: &Value, path: &str) -> Result<Nanos, FieldError> {
     ms_to_nanos(ms).ok_or_else(|| FieldError::new(path, "too large (more than 584 years)"))
 }
 
-/// `ms` as nanoseconds rounded to the nearest integer; `None` if it does not fit.
+/// `ms` as nanoseconds rounded to the nearest integer (halves away from zero, as
+/// [`f64::round`]); `None` if it does not fit.
+///
+/// Every simulated attempt's latency goes through here, and `f64::round` is a library call
+/// on baseline x86-64: the rounding is done by hand instead, with the very same results
+/// (tested against `f64::round`).
+#[inline]
 pub fn ms_to_nanos(ms: f64) -> Option<Nanos> {
-    let ns = (ms * 1e6).round();
-    if (0.0..18_446_744_073_709_551_615.0).contains(&ns) {
-        Some(ns as Nanos)
-    } else {
-        None
+    let ns = ms * 1e6;
+    // 2^64: the first value that does not fit (and the bound `round` was checked against).
+    const LIMIT: f64 = 18_446_744_073_709_551_616.0;
+    if !(ns > -0.5 && ns < LIMIT) {
+        return None; // rounds below zero, does not fit, or NaN
     }
+    if ns <= 0.0 {
+        return Some(0); // (-0.5, 0] rounds to (minus) zero
+    }
+    // `whole` is exact below 2^64; below 2^53 so is `ns - whole` (the two are within a factor
+    // of two, or `whole` is 0), and from 2^53 on `ns` is a whole number, so `frac` is 0.
+    let whole = ns as u64;
+    let frac = ns - whole as f64;
+    Some(if frac >= 0.5 { whole + 1 } else { whole })
 }
 
 /// The value as it appears in the file, shortened for messages.
@@ -169,6 +183,57 @@ mod tests {
         assert_eq!(millis(&json!(0.0000006), "x"), Ok(1));
         assert!(millis(&json!(-1), "x").is_err());
         assert!(millis(&json!("1"), "x").is_err());
+    }
+
+    #[test]
+    fn ms_to_nanos_rounds_exactly_as_f64_round_does() {
+        fn reference(ms: f64) -> Option<Nanos> {
+            let ns = (ms * 1e6).round();
+            (0.0..18_446_744_073_709_551_615.0)
+                .contains(&ns)
+                .then_some(ns as Nanos)
+        }
+        let mut cases = vec![
+            0.0,
+            -0.0,
+            f64::NAN,
+            f64::INFINITY,
+            f64::NEG_INFINITY,
+            f64::MIN_POSITIVE,
+            -4e-7,
+            -5e-7,
+            -6e-7,
+            4.999_999_999_999_999e-7,
+            5e-7,
+            1.5e-6,
+            2.5e-6,
+            0.5f64.next_down() / 1e6,
+            // Around 2^52, 2^53 and 2^64 nanoseconds.
+            4_503_599_627.370_496,
+            9_007_199_254.740_992,
+            18_446_744_073_709.55,
+            18_446_744_073_709_551_616.0f64.next_down() / 1e6,
+            18_446_744_073_709_551_616.0 / 1e6,
+            18_446_744_073_709.56,
+            1e300,
+        ];
+        // Every bit pattern class: random doubles over the whole range, and random
+        // milliseconds with fractions (xorshift, so the test needs no RNG crate).
+        let mut state = 0x2545_f491_4f6c_dd1d_u64;
+        let mut next = move || {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            state
+        };
+        for _ in 0..200_000 {
+            cases.push(f64::from_bits(next()));
+            cases.push((next() >> 11) as f64 / (1u64 << (next() % 60)) as f64);
+            cases.push((next() % 4_000_000) as f64 / 2e6 / 1e6);
+        }
+        for ms in cases {
+            assert_eq!(ms_to_nanos(ms), reference(ms), "{ms:e}");
+        }
     }
 
     #[test]

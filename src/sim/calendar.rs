@@ -148,30 +148,31 @@ impl TimerQueue {
         let i = self.first_bucket()?;
         let bucket = &mut self.ring[i];
         let start = out.len();
-        let at = match bucket[..] {
-            // Alone in its bucket (the common case).
-            [only] => {
-                bucket.clear();
-                out.push(only);
-                only.0
+        // One pass finds the earliest instant and whether another entry shares it: instants are
+        // nanoseconds, so an instant almost always has one entry even in a crowded bucket, and
+        // it comes out with one swap.
+        let (mut k, mut at, mut tied) = (0, bucket.first()?.0, false);
+        for (j, e) in bucket.iter().enumerate().skip(1) {
+            if e.0 < at {
+                (k, at, tied) = (j, e.0, false);
+            } else if e.0 == at {
+                tied = true;
             }
-            _ => {
-                let at = bucket.iter().map(|e| e.0).min()?;
-                if bucket.iter().all(|e| e.0 == at) {
-                    out.append(bucket);
+        }
+        if !tied {
+            out.push(bucket.swap_remove(k));
+        } else if bucket.iter().all(|e| e.0 == at) {
+            out.append(bucket);
+        } else {
+            let mut k = 0;
+            while k < bucket.len() {
+                if bucket[k].0 == at {
+                    out.push(bucket.swap_remove(k));
                 } else {
-                    let mut k = 0;
-                    while k < bucket.len() {
-                        if bucket[k].0 == at {
-                            out.push(bucket.swap_remove(k));
-                        } else {
-                            k += 1;
-                        }
-                    }
+                    k += 1;
                 }
-                at
             }
-        };
+        }
         if bucket.is_empty() {
             self.words[i / 64] &= !(1 << (i % 64));
             if self.words[i / 64] == 0 {

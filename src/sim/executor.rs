@@ -359,22 +359,17 @@ impl<'a> Executor<'a> {
                     }
                 }
             }
-            if !self.clock.core().advance(&mut due) {
+            let tasks = &self.tasks;
+            let direct = |id| wake_direct(tasks, &mut batch.ids, id);
+            if !self.clock.core().advance_with(direct, &mut due) {
                 return self.live;
             }
-            for wake in &due {
+            if due.is_empty() {
+                continue; // the common case: every timer woke a task by id
+            }
+            for wake in due.drain(..) {
                 match wake {
-                    Due::Task(id) => {
-                        // Same dedupe as `TaskWaker::wake`, without the locked queue.
-                        if let Some(entry) = self.tasks.get(*id) {
-                            // Load and store, not a swap: only this thread wakes directly, and a
-                            // racing foreign wake could at worst cause one spurious poll.
-                            if !entry.state.queued.load(Ordering::Acquire) {
-                                entry.state.queued.store(true, Ordering::Release);
-                                batch.ids.push(*id);
-                            }
-                        }
-                    }
+                    Due::Task(id) => wake_direct(&self.tasks, &mut batch.ids, id),
                     Due::Waker(waker) => {
                         waker.wake_by_ref();
                         // Keep FIFO order with the direct wakes around it.
@@ -382,7 +377,19 @@ impl<'a> Executor<'a> {
                     }
                 }
             }
-            due.clear();
+        }
+    }
+}
+
+/// Queues task `id`, woken by a timer, unless it is queued already: the dedupe of
+/// `TaskWaker::wake` without the locked queue. A load and a store, not a swap: only this
+/// thread wakes directly, and a racing foreign wake could at worst cause one spurious poll.
+#[inline(always)]
+fn wake_direct(tasks: &[Entry<'_>], ids: &mut Vec<usize>, id: usize) {
+    if let Some(entry) = tasks.get(id) {
+        if !entry.state.queued.load(Ordering::Acquire) {
+            entry.state.queued.store(true, Ordering::Release);
+            ids.push(id);
         }
     }
 }

@@ -197,14 +197,21 @@ impl Timers {
         self.heap.len()
     }
 
-    /// Takes the earliest instant that has a live sleep; appends whom to wake to `out` in
-    /// registration order. Instants holding only dead entries are skipped, so a cancelled
-    /// sleep never moves time.
-    pub(super) fn pop_live(&mut self, out: &mut Vec<Wake>) -> Option<Nanos> {
+    /// Takes the earliest instant that has a live sleep and says whom to wake, in
+    /// registration order: each task woken by id goes to `task` as long as no waker came
+    /// before it at this instant; from the first waker on, everything is appended to `rest`
+    /// instead (so the caller wakes the wakers outside this borrow, in order). Instants
+    /// holding only dead entries are skipped, so a cancelled sleep never moves time.
+    #[inline]
+    pub(super) fn pop_live(
+        &mut self,
+        mut task: impl FnMut(usize),
+        rest: &mut Vec<Wake>,
+    ) -> Option<Nanos> {
         loop {
             self.due.clear();
             let at = self.heap.pop_instant(&mut self.due)?;
-            let before = out.len();
+            let mut woke = false;
             for &(_, seq, idx) in &self.due {
                 let slot = match self.slots.get_mut(idx as usize) {
                     Some(s) if s.seq == seq => s,
@@ -214,16 +221,18 @@ impl Timers {
                     }
                 };
                 match std::mem::replace(&mut slot.target, Target::Free) {
-                    Target::Task(id) => out.push(Wake::Task(id)),
-                    Target::Waker(w) => out.push(Wake::Waker(w)),
+                    Target::Task(id) if rest.is_empty() => task(id),
+                    Target::Task(id) => rest.push(Wake::Task(id)),
+                    Target::Waker(w) => rest.push(Wake::Waker(w)),
                     Target::Free => {
                         self.dead = self.dead.saturating_sub(1);
                         continue;
                     }
                 }
                 self.free.push(idx);
+                woke = true;
             }
-            if out.len() > before {
+            if woke {
                 return Some(at);
             }
         }
