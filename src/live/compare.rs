@@ -243,6 +243,7 @@ mod tests {
                 started: 0,
                 ended,
                 attempts,
+                attempts_unlisted: 0,
             }],
             events: vec![],
         }

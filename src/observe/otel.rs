@@ -362,6 +362,7 @@ mod tests {
             started,
             ended,
             attempts,
+            attempts_unlisted: 0,
         }
     }
 

@@ -87,6 +87,7 @@ impl<'r, R: Recorder + ?Sized> CallLog<'r, R> {
                 } else {
                     Vec::new()
                 },
+                attempts_unlisted: 0,
             },
         }
     }
@@ -105,7 +106,10 @@ impl<'r, R: Recorder + ?Sized> CallLog<'r, R> {
     #[inline]
     pub fn sent(&mut self, at: Nanos, attempt: u32, previous: Option<u32>, transparent: bool) {
         if !self.attempts {
-            return; // nobody wants events (so the event below is not made) nor the record
+            // Nobody wants events (so the event below is not made) nor the record: only the
+            // count is kept.
+            self.record.attempts_unlisted += 1;
+            return;
         }
         self.record.attempts.push(AttemptRecord {
             attempt,

@@ -200,6 +200,7 @@ impl CallRecord {
             started,
             ended,
             attempts: Vec::new(),
+            attempts_unlisted: 0,
         }
     }
 }
@@ -224,6 +225,9 @@ pub struct CallRecord {
     pub ended: Nanos,
     /// Its attempts, in send order.
     pub attempts: Vec<AttemptRecord>,
+    /// Attempts sent that `attempts` does not list, because no recorder of the run keeps them
+    /// ([`Keeps::Nothing`]): counted all the same, so a summary needs no list to count them.
+    pub(crate) attempts_unlisted: u32,
 }
 
 /// A whole run.

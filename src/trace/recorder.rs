@@ -43,7 +43,7 @@ pub trait Recorder {
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
 pub enum Keeps {
     /// No call records (and, with no events wanted, no per-attempt record in the driver);
-    /// [`Recorder::call`] gets the call without its attempts.
+    /// [`Recorder::call`] gets the call without its attempts (the record still counts them).
     Nothing,
     /// Call records, without the reply message the application received.
     Records,
@@ -237,6 +237,7 @@ mod tests {
             started: 0,
             ended: 1,
             attempts: vec![],
+            attempts_unlisted: 0,
         }
     }
 

@@ -99,6 +99,7 @@ mod tests {
             started: 0,
             ended: 5,
             attempts: vec![],
+            attempts_unlisted: 0,
         }
     }
 

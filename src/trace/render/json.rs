@@ -207,6 +207,7 @@ impl<'de> Deserialize<'de> for CallRecord {
             ended: time(c.ended_ms, "ended_ms")?,
             attempts: c.attempts,
             method: None,
+            attempts_unlisted: 0,
         })
     }
 }

@@ -128,6 +128,7 @@ mod tests {
                     attempt(1, None, 0, 1_000_000, Code::Unavailable),
                     attempt(2, Some(1), 9_100_000, 31_404_000, Code::Ok),
                 ],
+                attempts_unlisted: 0,
             }],
             events: vec![TraceEvent {
                 at: 1_000_000,
