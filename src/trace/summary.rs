@@ -173,4 +173,20 @@ mod tests {
         assert!(v.get("unfinished").is_none());
         assert!(!s.wants_events(), "summary runs build no event strings");
     }
+
+    #[test]
+    fn a_summary_counts_attempts_it_asked_not_to_keep() {
+        let s = Summary::new("x", 1);
+        let mut log = crate::trace::CallLog::new(&s, 0, 0, 3);
+        log.sent(0, 1, None, false);
+        log.sent(10, 2, Some(1), false);
+        log.sent(20, 2, Some(1), true);
+        let record = log.finish(30, Code::Ok, None, "done");
+        // No list was kept, and every attempt was counted.
+        assert!(record.attempts.is_empty());
+        assert_eq!((s.calls(), s.attempts()), (1, 3));
+        // A record that lists its attempts counts those.
+        s.call(&call(Code::Ok, 1, 2));
+        assert_eq!(s.attempts(), 5);
+    }
 }
