@@ -187,7 +187,7 @@ impl<'r, T: Transport, R: Recorder + ?Sized> Running<'r, T, R> {
     /// deadline and the finish, and hands the record to the recorder.
     #[inline]
     pub(super) fn finish(
-        mut self,
+        &mut self,
         now: Nanos,
         finish: Finish,
         deliver: &mut impl FnMut(T::Response),
