@@ -10,11 +10,12 @@
 //! (VmHWM) barely moves.
 //!
 //! Measured 2026-12-07 on the 2-core development machine with nothing else running, seven
-//! runs: retry 2.22 M attempts/s (median; 1.84–2.52 M), hedging 2.86 M (2.26–3.19 M), the load
-//! world 1.85 M (1.74–2.37 M), retry at 1,000,000 calls 2.44 M (1.86–2.68 M); VmHWM 6.0–6.1 MiB
-//! after the retry variant. callgrind (20,000 calls, total instructions / attempts): retry 3,932,
-//! hedging 3,635, load world 4,234 per simulated attempt (4,690, 4,259 and 4,881 before issue
-//! 16's round; the README's performance section says what changed and where the rest goes).
+//! runs: retry 2.78 M attempts/s (median; 1.99–2.90 M), hedging 3.58 M (3.47–3.63 M), the load
+//! world 2.61 M (2.50–2.65 M), retry at 1,000,000 calls 2.88 M (2.60–2.97 M); VmHWM 5.3 MiB
+//! after the retry variant. callgrind (20,000 calls, total instructions / attempts): retry 3,593,
+//! hedging 3,342, load world 3,882 per simulated attempt (4,690, 4,259 and 4,881 before issue
+//! 16's first round; the README's performance section says what changed and where the rest
+//! goes).
 //!
 //! Full traces, one variant per process, named with `--only`: `trace-json`, `trace-yaml`,
 //! `trace-text` (streamed to /dev/null, as `hedgehog sim --format F` writes them) and
