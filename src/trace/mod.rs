@@ -188,6 +188,13 @@ impl AttemptRecord {
 }
 
 impl CallRecord {
+    /// How many attempts the call sent (transparent retries included): those in
+    /// [`CallRecord::attempts`] and those a run that keeps no records ([`Keeps::Nothing`])
+    /// only counted.
+    pub fn attempts_sent(&self) -> u64 {
+        self.attempts.len() as u64 + u64::from(self.attempts_unlisted)
+    }
+
     /// Call `call`, which ended with `status`, running from `started` to `ended`; no method,
     /// no message, no attempts. The record is `#[non_exhaustive]`: set the other public fields
     /// after this.

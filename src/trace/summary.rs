@@ -115,8 +115,8 @@ impl Recorder for Summary {
     fn event(&self, _event: &Event<'_>) {}
 
     fn call(&self, record: &CallRecord) {
-        let attempts = record.attempts.len() as u64 + u64::from(record.attempts_unlisted);
-        self.attempts.set(self.attempts.get() + attempts);
+        self.attempts
+            .set(self.attempts.get() + record.attempts_sent());
         let took = record.ended.saturating_sub(record.started);
         self.stats.borrow_mut().record(took, record.status);
     }
@@ -184,6 +184,7 @@ mod tests {
         let record = log.finish(30, Code::Ok, None, "done");
         // No list was kept, and every attempt was counted.
         assert!(record.attempts.is_empty());
+        assert_eq!(record.attempts_sent(), 3);
         assert_eq!((s.calls(), s.attempts()), (1, 3));
         // A record that lists its attempts counts those.
         s.call(&call(Code::Ok, 1, 2));
