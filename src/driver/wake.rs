@@ -170,7 +170,14 @@ where
 {
     for (slot, attempt) in attempts.iter_mut() {
         if let Poll::Ready(ready) = Pin::new(attempt).poll_next(cx) {
-            *event = ready;
+            if event.is_none() {
+                // Always so (the loop takes or drops each event before it waits again): put
+                // without a call to the event's drop glue, which a plain assignment makes to
+                // drop what it replaces, even a `None`.
+                std::mem::forget(std::mem::replace(event, ready));
+            } else {
+                *event = ready;
+            }
             return Poll::Ready(Wake::Attempt(*slot));
         }
     }
