@@ -10,10 +10,10 @@
 //! (VmHWM) barely moves.
 //!
 //! Measured 2026-12-07 on the 2-core development machine with nothing else running, seven
-//! runs: retry 2.78 M attempts/s (median; 1.99–2.90 M), hedging 3.58 M (3.47–3.63 M), the load
-//! world 2.61 M (2.50–2.65 M), retry at 1,000,000 calls 2.88 M (2.60–2.97 M); VmHWM 5.3 MiB
-//! after the retry variant. callgrind (20,000 calls, total instructions / attempts): retry 3,593,
-//! hedging 3,342, load world 3,882 per simulated attempt (4,690, 4,259 and 4,881 before issue
+//! runs: retry 2.45 M attempts/s (median; 2.04–2.72 M), hedging 2.80 M (2.43–3.52 M), the load
+//! world 2.11 M (1.83–2.47 M), retry at 1,000,000 calls 2.48 M (2.06–2.82 M); VmHWM 5.7–5.8 MiB
+//! after the retry variant. callgrind (20,000 calls, total instructions / attempts): retry 3,565,
+//! hedging 3,316, load world 3,852 per simulated attempt (4,690, 4,259 and 4,881 before issue
 //! 16's first round; the README's performance section says what changed and where the rest
 //! goes).
 //!
