@@ -261,16 +261,14 @@ impl Settings {
         now: u64,
         fits: bool,
     ) -> CallPlan {
-        let timeout = super::wire::first(headers, &super::wire::GRPC_TIMEOUT)
-            .and_then(|v| v.to_str().ok())
-            .and_then(super::wire::parse_grpc_timeout);
-        self.plan_with(path, timeout, None, now, fits).0
+        self.plan_with(path, super::wire::grpc_timeout(headers), None, now, fits)
+            .0
     }
 
     /// The plan for a request to `path` with the application's `grpc-timeout` (parsed) and
     /// the call's `options`, read at `now`: the one plan of [`crate::plan`], with the
-    /// application's deadline from that timeout, the call's policy if its options name one, and, when the layer's
-    /// retries are off, no policy (R79, D23). Also whether its attempts wait for ready: the
+    /// application's deadline from that timeout, the call's policy if its options name one,
+    /// and, when the layer's retries are off, no policy (R79, D23). Also whether its attempts wait for ready: the
     /// call's choice, else the method's `waitForReady` (R82).
     pub(super) fn plan_with(
         &self,

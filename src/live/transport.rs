@@ -29,9 +29,7 @@ use super::attempt_events::{AttemptEvents, Event, Retire};
 use super::attempt_send::{self, Attempt, Sending};
 use super::kept_head::KeptHead;
 use super::response::{CallEnd, LiveBody};
-use super::wire::{
-    format_grpc_timeout, parse_grpc_timeout, GRPC_TIMEOUT, PREVIOUS_ATTEMPTS_HEADER,
-};
+use super::wire::{format_grpc_timeout, grpc_timeout, GRPC_TIMEOUT, PREVIOUS_ATTEMPTS_HEADER};
 use crate::clock::{Clock, TokioClock};
 use crate::code::Code;
 use crate::time::Nanos;
@@ -68,11 +66,7 @@ impl RequestTemplate {
         if previous {
             parts.headers.remove(&PREVIOUS_ATTEMPTS_HEADER);
         }
-        let timeout = timeout
-            .then(|| parts.headers.get(&GRPC_TIMEOUT))
-            .flatten()
-            .and_then(|v| v.to_str().ok())
-            .and_then(parse_grpc_timeout);
+        let timeout = timeout.then(|| grpc_timeout(&parts.headers)).flatten();
         RequestTemplate {
             head: parts,
             timeout,
@@ -173,14 +167,10 @@ impl<S: Service<Request<Body>>> TonicTransport<S> {
             complete: end.replay().is_complete(),
             ..CallFacts::default()
         };
-        TonicTransport {
-            facts,
-            service: Arc::new(Mutex::new(service)),
-            first: Mutex::new(None),
-            own_head: Some(Box::new(KeptHead::from_template(template))),
-            clock,
-            end,
-        }
+        let mut transport =
+            TonicTransport::for_call(Arc::new(Mutex::new(service)), clock, end, facts, None);
+        transport.own_head = Some(Box::new(KeptHead::from_template(template)));
+        transport
     }
 
     /// [`TonicTransport::new`] with what the layer knows already given at once: the shared

@@ -84,6 +84,14 @@ pub fn format_grpc_timeout(left: Nanos) -> String {
     "99999999H".to_string()
 }
 
+/// The first `grpc-timeout` in `headers`, parsed (R77); `None` if there is none or it does
+/// not parse.
+pub fn grpc_timeout(headers: &HeaderMap) -> Option<Nanos> {
+    first(headers, &GRPC_TIMEOUT)
+        .and_then(|v| v.to_str().ok())
+        .and_then(parse_grpc_timeout)
+}
+
 /// Parses a `grpc-timeout` value (1–8 digits and a unit) into nanoseconds.
 pub fn parse_grpc_timeout(value: &str) -> Option<Nanos> {
     let (digits, unit) = value.split_at(value.len().checked_sub(1)?);
