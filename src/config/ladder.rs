@@ -82,6 +82,7 @@ impl Jitter {
     }
 
     /// Draws the actual delay for `nominal`.
+    #[inline]
     pub fn apply(self, nominal: Nanos, rng: &mut dyn RngCore) -> Nanos {
         match self {
             Jitter::Spec => scale(nominal, rng.random_range(SPEC_LOW_PPM..=SPEC_HIGH_PPM)),

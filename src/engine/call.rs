@@ -17,7 +17,7 @@ use std::sync::Mutex;
 use rand::RngCore;
 use smallvec::SmallVec;
 
-use super::runtime::{apply_ceiling, ladder};
+use super::runtime::apply_ceiling;
 use super::transparent::Transparent;
 use super::{
     Backoff, CallPlan, Finish, FinishReason, Input, Note, Output, Outputs, Pushback, SendAttempt,
@@ -106,10 +106,6 @@ impl CallEngine {
             // buffer can commit the call.
             plan.request_fits_buffer = true;
         }
-        let backoff = match &plan.policy {
-            Policy::Retry(p) => Some(ladder(p, profile)),
-            _ => None,
-        };
         let recv_timeout = match &plan.policy {
             Policy::Retry(p) => p.per_attempt_recv_timeout,
             _ => None,
@@ -121,7 +117,8 @@ impl CallEngine {
         let max_attempts = plan.policy.max_attempts();
         CallEngine {
             plan,
-            backoff,
+            // Built at the call's first retry (`after_retry_failure`): most calls never retry.
+            backoff: None,
             finished: false,
             attempts: 0,
             next_slot: 0,
@@ -258,6 +255,10 @@ impl CallEngine {
     pub(super) fn take_live(&mut self, slot: u32) -> Option<Live> {
         let i = self.live.iter().position(|l| l.slot == slot)?;
         self.clear_recv_deadline(slot);
+        // The newest attempt (a retry's only one) comes off the end without a shift.
+        if i + 1 == self.live.len() {
+            return self.live.pop();
+        }
         Some(self.live.remove(i))
     }
 
@@ -447,6 +448,8 @@ impl CallEngine {
         }
         let raw = pushback;
         let pushback = match self.profile().layer {
+            // Most answers carry no pushback: nothing to read or join.
+            _ if raw.is_empty() => None,
             // A client library never reads `grpc-retry-pushback-ms`.
             RetryLayer::Library(_) => None,
             RetryLayer::Channel => Pushback::read(raw, &self.profile().pushback),
@@ -466,14 +469,16 @@ impl CallEngine {
                 return self.finish(Code::Internal, slot, reason, env, out);
             }
         }
-        match self.plan.policy.clone() {
+        // The policy is read in place, not cloned: each arm takes the one fact it needs.
+        match self.plan.policy {
             Policy::None => self.finish(status, slot, self.no_policy, env, out),
-            Policy::Retry(p) => {
+            Policy::Retry(ref p) => {
                 let retryable = p.retryable_codes.contains(status);
-                self.after_retry_failure(now, live, status, retryable, pushback, &p, env, out)
+                self.after_retry_failure(now, live, status, retryable, pushback, env, out)
             }
-            Policy::Hedging(p) => {
-                self.after_hedge_failure(now, live, status, pushback, &p, env, out)
+            Policy::Hedging(ref p) => {
+                let non_fatal = p.non_fatal_codes.contains(status);
+                self.after_hedge_failure(now, live, status, non_fatal, pushback, env, out)
             }
         }
     }

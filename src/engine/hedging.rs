@@ -8,25 +8,25 @@
 use super::call::{CallEngine, Live};
 use super::{Env, FinishReason, Note, Output, Outputs, Pushback};
 use crate::code::Code;
-use crate::config::{HedgingPolicy, Policy};
+use crate::config::Policy;
 use crate::profile::choices::{
     HedgeStopPushback, HedgeThrottleCheck, HedgingSupport, NonFatalShortcut,
 };
 use crate::time::Nanos;
 
 impl CallEngine {
+    /// `non_fatal`: the status is in `nonFatalStatusCodes` (R56, R57).
     #[allow(clippy::too_many_arguments)]
     pub(super) fn after_hedge_failure(
         &mut self,
         now: Nanos,
         live: Live,
         status: Code,
+        non_fatal: bool,
         pushback: Option<(Pushback, String)>,
-        policy: &HedgingPolicy,
         env: &mut Env<'_>,
         out: &mut Outputs,
     ) {
-        let non_fatal = policy.non_fatal_codes.contains(status);
         let meaning = pushback.as_ref().map(|(p, _)| *p);
         let stop = meaning.is_some_and(Pushback::stops);
         let (shortcut, stop_pushback) = match self.profile().hedging {
@@ -148,7 +148,20 @@ impl CallEngine {
 
     /// Sends every hedge that is due (R53), then ends the call if nothing is live and nothing
     /// more can start (R58).
+    ///
+    /// Asked after every hedged step, and most of the time there is nothing to do (the next
+    /// hedge is not due, attempts are live): that check is inline, the work out of line.
+    #[inline]
     pub(super) fn pump_hedges(&mut self, now: Nanos, env: &mut Env<'_>, out: &mut Outputs) {
+        let due = self.can_hedge() && self.timer.is_some_and(|t| t <= now);
+        if due || self.live.is_empty() {
+            self.send_due_hedges(now, env, out);
+        }
+    }
+
+    /// [`CallEngine::pump_hedges`] when a hedge is due or nothing is live.
+    #[inline(never)]
+    fn send_due_hedges(&mut self, now: Nanos, env: &mut Env<'_>, out: &mut Outputs) {
         let delay = match &self.plan.policy {
             Policy::Hedging(p) => p.hedging_delay,
             _ => return,

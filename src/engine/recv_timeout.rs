@@ -54,11 +54,9 @@ impl CallEngine {
         if self.committed == Some(slot) {
             return self.finish(status, Some(slot), FinishReason::RecvTimeout, env, out);
         }
-        match self.plan.policy.clone() {
+        match self.plan.policy {
             // Retryable whatever `retryableStatusCodes` says: C-core asks with no status.
-            Policy::Retry(p) => {
-                self.after_retry_failure(now, live, status, true, None, &p, env, out)
-            }
+            Policy::Retry(_) => self.after_retry_failure(now, live, status, true, None, env, out),
             // Only a retry policy sets the timeout.
             _ => self.finish(status, Some(slot), FinishReason::RecvTimeout, env, out),
         }

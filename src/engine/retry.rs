@@ -6,9 +6,10 @@
 //! pushback (which restarts the ladder), or the next jittered rung of the backoff ladder.
 
 use super::call::{CallEngine, Live};
+use super::runtime::ladder;
 use super::{Env, FinishReason, Note, Output, Outputs, Pushback};
 use crate::code::Code;
-use crate::config::RetryPolicy;
+use crate::config::Policy;
 use crate::profile::library::DeadlineWait;
 use crate::time::{Nanos, NANOS_PER_MS};
 
@@ -24,7 +25,6 @@ impl CallEngine {
         status: Code,
         retryable: bool,
         pushback: Option<(Pushback, String)>,
-        policy: &RetryPolicy,
         env: &mut Env<'_>,
         out: &mut Outputs,
     ) {
@@ -69,9 +69,13 @@ impl CallEngine {
             note_pushback(None, out);
             return self.finish(status, slot, reason, env, out);
         }
-        let backoff = self
-            .backoff
-            .get_or_insert_with(|| super::runtime::ladder(policy, profile));
+        let backoff = match (&mut self.backoff, &self.plan.policy) {
+            (Some(backoff), _) => backoff,
+            // The call's first retry: the ladder is built now, not for every call.
+            (none, Policy::Retry(policy)) => none.insert(ladder(policy, profile)),
+            // Only a retry policy's failures come here (`on_closed`, `on_recv_timeout`).
+            _ => return self.finish(status, slot, FinishReason::NoPolicy, env, out),
+        };
         let until = match pushback.as_ref().map(|(p, _)| *p) {
             Some(Pushback::Delay(delay)) => {
                 // Exactly the server's delay, no jitter, and the ladder starts again (R28, R29).
