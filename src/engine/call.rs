@@ -90,6 +90,10 @@ pub struct CallEngine {
 
 impl CallEngine {
     /// A call that has not started.
+    ///
+    /// Inline, so the driver builds the engine in place in its future from its context's
+    /// plan, rather than through a call that copies the plan in and the engine out.
+    #[inline(always)]
     pub fn new(mut plan: CallPlan) -> Self {
         let profile = plan.profile;
         let mut no_policy = FinishReason::NoPolicy;
@@ -142,65 +146,105 @@ impl CallEngine {
 
     /// Starts the call at `now`: sends the first attempt (or finishes at once if the deadline
     /// has already passed, R77).
+    ///
+    /// Inline into the driver (once per call, a few checks and the first send); a rejected
+    /// config or a passed deadline is out of line.
+    #[inline(always)]
     pub fn start(&mut self, now: Nanos, env: &mut Env<'_>, out: &mut Outputs) {
         if self.finished || self.next_slot > 0 {
             return;
         }
-        if let Some(status) = self.plan.config_rejected {
-            // R5: the runtime rejected the config; the call fails before any attempt.
-            return self.finish(status, None, FinishReason::ConfigRejected, env, out);
-        }
-        if self.deadline_passed(now) {
-            return self.finish_deadline(env, out);
+        if self.plan.config_rejected.is_some() || self.deadline_passed(now) {
+            return self.start_refused(now, env, out);
         }
         // A request that does not fit the retry buffer can only ever be sent once (R66).
         self.commit_next = !self.plan.request_fits_buffer;
         self.send_new(now, out);
-        if let Policy::Hedging(p) = &self.plan.policy {
+        if let Policy::Hedging(ref p) = self.plan.policy {
+            // The first hedge's timer (R53).
             let delay = p.hedging_delay;
             self.schedule_hedge(now.saturating_add(delay), "delay", env, out);
             self.pump_hedges(now, env, out);
         }
     }
 
+    /// The call ends before its first attempt: the runtime rejected the config, or the
+    /// deadline has already passed.
+    #[inline(never)]
+    fn start_refused(&mut self, now: Nanos, env: &mut Env<'_>, out: &mut Outputs) {
+        if let Some(status) = self.plan.config_rejected {
+            // R5: the runtime rejected the config; the call fails before any attempt.
+            return self.finish(status, None, FinishReason::ConfigRejected, env, out);
+        }
+        debug_assert!(self.deadline_passed(now));
+        self.finish_deadline(env, out);
+    }
+
     /// Feeds one event.
-    #[inline]
+    ///
+    /// Inline into the driver, which makes the input just before: the dispatch costs no call,
+    /// and the common headers step none at all; each other step is one call, as before.
+    #[inline(always)]
     pub fn handle(&mut self, now: Nanos, input: Input, env: &mut Env<'_>, out: &mut Outputs) {
         if self.finished {
             return;
         }
         match input {
             Input::Tick => self.on_tick(now, env, out),
-            Input::Headers { slot } => {
-                // Headers commit the call to their attempt (R30a, R55: the first to get them
-                // wins); headers on an attempt already cancelled or ended change nothing.
-                if self.is_live(slot) {
-                    self.transparent.reached_app = true;
-                    self.clear_recv_deadline(slot);
-                    // A client library's retries are new calls: headers commit nothing.
-                    if self.committed.is_none() && !self.library {
-                        self.commit(slot, out);
-                        if self.profile().throttle.success == ThrottleSuccess::CommittedHeaders {
-                            // R48 (grpc-java): headers on the committed attempt are the success.
-                            self.count_success(env, out);
-                        }
-                    }
-                    self.committed_headers |= self.committed == Some(slot);
-                }
-            }
+            Input::Headers { slot } => self.on_headers(slot, env, out),
             Input::Closed {
                 slot,
                 status,
                 pushback,
-            } => {
-                // A status reached the server application (so never transparent, R70); the
-                // policy decides what follows (R21 retry, R56–R58 hedging, R31 committed).
-                // A close on a slot no longer live (already cancelled) is ignored.
-                if let Some(live) = self.take_live(slot) {
-                    self.transparent.reached_app = true;
-                    self.on_closed(now, live, status, &pushback, env, out);
+            } => self.on_closed_input(now, slot, status, pushback, env, out),
+            rare => self.handle_rare(now, rare, env, out),
+        }
+    }
+
+    /// Headers arrived on `slot`.
+    #[inline(always)]
+    fn on_headers(&mut self, slot: u32, env: &mut Env<'_>, out: &mut Outputs) {
+        // Headers commit the call to their attempt (R30a, R55: the first to get them wins);
+        // headers on an attempt already cancelled or ended change nothing.
+        if self.is_live(slot) {
+            self.transparent.reached_app = true;
+            self.clear_recv_deadline(slot);
+            // A client library's retries are new calls: headers commit nothing.
+            if self.committed.is_none() && !self.library {
+                self.commit(slot, out);
+                if self.profile().throttle.success == ThrottleSuccess::CommittedHeaders {
+                    // R48 (grpc-java): headers on the committed attempt are the success.
+                    self.count_success(env, out);
                 }
             }
+            self.committed_headers |= self.committed == Some(slot);
+        }
+    }
+
+    /// `slot` ended with `status`.
+    #[inline(never)]
+    fn on_closed_input(
+        &mut self,
+        now: Nanos,
+        slot: u32,
+        status: Code,
+        pushback: Vec<String>,
+        env: &mut Env<'_>,
+        out: &mut Outputs,
+    ) {
+        // A status reached the server application (so never transparent, R70); the policy
+        // decides what follows (R21 retry, R56–R58 hedging, R31 committed). A close on a slot
+        // no longer live (already cancelled) is ignored.
+        if let Some(live) = self.take_live(slot) {
+            self.transparent.reached_app = true;
+            self.on_closed(now, live, status, &pushback, env, out);
+        }
+    }
+
+    /// The inputs a call rarely sees: transparent retries, a buffer overflow, a cancel.
+    #[inline(never)]
+    fn handle_rare(&mut self, now: Nanos, input: Input, env: &mut Env<'_>, out: &mut Outputs) {
+        match input {
             Input::NotSent { slot } => self.on_not_sent(now, slot, env, out),
             Input::Refused { slot } => self.on_refused(now, slot, env, out),
             Input::BufferOverflow { slot } => {
@@ -216,6 +260,14 @@ impl CallEngine {
                 }
             }
             Input::Cancel => self.finish(Code::Cancelled, None, FinishReason::Cancelled, env, out),
+            // Dispatched by `handle` itself.
+            Input::Tick => self.on_tick(now, env, out),
+            Input::Headers { slot } => self.on_headers(slot, env, out),
+            Input::Closed {
+                slot,
+                status,
+                pushback,
+            } => self.on_closed_input(now, slot, status, pushback, env, out),
         }
     }
 
