@@ -70,7 +70,7 @@ impl Requests {
 
     /// One RPC of request `id` ended at `at` with `status`; the request, if that was its
     /// last RPC (its slot is then free for the next request).
-    #[inline]
+    #[inline(always)]
     pub(super) fn rpc_ended(&self, id: u32, at: Nanos, status: Code) -> Option<Ended> {
         let mut slots = self.slots.borrow_mut();
         let request = slots.requests.get_mut(id as usize)?;

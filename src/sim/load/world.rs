@@ -99,7 +99,7 @@ fn count_attempts(server: &ServerSide, record: &CallRecord) {
 /// Counts an ended RPC of user request `request` (its attempts counted already): its
 /// throttling, and the request once its last RPC has ended (the request fails with the first
 /// failing RPC's status).
-#[inline]
+#[inline(always)]
 fn count_end(server: &ServerSide, requests: &Requests, request: u32, out: Outcome) {
     let mut t = server.tally.borrow_mut();
     t.rpcs += 1;
