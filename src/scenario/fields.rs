@@ -136,7 +136,14 @@ pub fn millis(value: &Value, path: &str) -> Result<Nanos, FieldError> {
 /// (tested against `f64::round`).
 #[inline]
 pub fn ms_to_nanos(ms: f64) -> Option<Nanos> {
-    let ns = ms * 1e6;
+    round_nanos(ms * 1e6)
+}
+
+/// `ns` rounded to the nearest integer (halves away from zero, as [`f64::round`]); `None` if
+/// it does not fit: the rounding of [`ms_to_nanos`], for a count already in nanoseconds (a
+/// load client's Poisson gap, drawn once per user request).
+#[inline]
+pub fn round_nanos(ns: f64) -> Option<Nanos> {
     // 2^64: the first value that does not fit (and the bound `round` was checked against).
     const LIMIT: f64 = 18_446_744_073_709_551_616.0;
     if !(ns > -0.5 && ns < LIMIT) {
@@ -245,8 +252,21 @@ mod tests {
             cases.push((next() >> 11) as f64 / (1u64 << (next() % 60)) as f64);
             cases.push((next() % 4_000_000) as f64 / 2e6 / 1e6);
         }
-        for ms in cases {
+        for ms in cases.iter().copied() {
             assert_eq!(ms_to_nanos(ms), reference(ms), "{ms:e}");
+        }
+        // The same rounding of nanoseconds as given (a Poisson gap): every case taken as a
+        // count of nanoseconds, and more in the range of gaps, halves included.
+        let round = |ns: f64| {
+            let r = ns.round();
+            (0.0..18_446_744_073_709_551_615.0)
+                .contains(&r)
+                .then_some(r as Nanos)
+        };
+        cases.extend((0..200_000).map(|_| (next() >> 11) as f64 / (1u64 << (next() % 40)) as f64));
+        cases.extend((0..1000).map(|i| f64::from(i) + 0.5));
+        for ns in cases {
+            assert_eq!(round_nanos(ns), round(ns), "{ns:e}");
         }
     }
 

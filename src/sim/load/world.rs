@@ -36,6 +36,7 @@ use crate::clock::Clock;
 use crate::engine::{FinishReason, Throttle};
 use crate::plan::buffer::RetryBuffer;
 use crate::scenario::behaviour::BehaviourPanic;
+use crate::scenario::fields::round_nanos;
 use crate::scenario::latency::open_unit;
 use crate::scenario::limits::MAX_IN_FLIGHT;
 use crate::scenario::rng::{stream, Purpose};
@@ -68,8 +69,16 @@ fn next_arrival(
         }
         Process::Poisson => {
             let mean_ns = 1e12 / a.rate_milli as f64;
-            let gap = (-mean_ns * libm::log(open_unit(rng))).round();
-            prev.saturating_add(if gap < 1.8e19 { gap as u64 } else { u64::MAX })
+            let gap = -mean_ns * libm::log(open_unit(rng));
+            // Rounded by hand (`f64::round` is a library call), to what `gap.round()` cast to
+            // `u64` gives: below 1.8e19 (> 2^53, where every double is whole) rounding does
+            // not cross the bound, and what rounds below zero casts to 0.
+            let gap = if gap < 1.8e19 {
+                round_nanos(gap).unwrap_or(0)
+            } else {
+                u64::MAX
+            };
+            prev.saturating_add(gap)
         }
     };
     (at < a.duration).then_some(at)
