@@ -136,7 +136,14 @@ pub fn millis(value: &Value, path: &str) -> Result<Nanos, FieldError> {
 /// (tested against `f64::round`).
 #[inline]
 pub fn ms_to_nanos(ms: f64) -> Option<Nanos> {
-    let ns = ms * 1e6;
+    round_nanos(ms * 1e6)
+}
+
+/// `ns` rounded to the nearest integer (halves away from zero, as [`f64::round`]); `None` if
+/// it does not fit: the rounding of [`ms_to_nanos`], for a count already in nanoseconds (a
+/// load client's Poisson gap, drawn once per user request).
+#[inline]
+pub fn round_nanos(ns: f64) -> Option<Nanos> {
     // 2^64: the first value that does not fit (and the bound `round` was checked against).
     const LIMIT: f64 = 18_446_744_073_709_551_616.0;
     if !(ns > -0.5 && ns < LIMIT) {
@@ -145,11 +152,18 @@ pub fn ms_to_nanos(ms: f64) -> Option<Nanos> {
     if ns <= 0.0 {
         return Some(0); // (-0.5, 0] rounds to (minus) zero
     }
-    // `whole` is exact below 2^64; below 2^53 so is `ns - whole` (the two are within a factor
-    // of two, or `whole` is 0), and from 2^53 on `ns` is a whole number, so `frac` is 0.
-    let whole = ns as u64;
+    // From 2^53 on every double is a whole number: nothing to round. (The bound is checked
+    // first so that the usual case converts through `i64`, one instruction each way on
+    // x86-64, where `u64` conversions are a dozen.)
+    const WHOLE: f64 = 9_007_199_254_740_992.0;
+    if ns >= WHOLE {
+        return Some(ns as u64);
+    }
+    // `whole` and `ns - whole` are exact below 2^53 (the two are within a factor of two, or
+    // `whole` is 0).
+    let whole = ns as i64;
     let frac = ns - whole as f64;
-    Some(if frac >= 0.5 { whole + 1 } else { whole })
+    Some(whole as u64 + u64::from(frac >= 0.5))
 }
 
 /// The value as it appears in the file, shortened for messages.
@@ -216,6 +230,13 @@ mod tests {
             18_446_744_073_709_551_616.0 / 1e6,
             18_446_744_073_709.56,
             1e300,
+            // Around 2^53 nanoseconds, where the rounding stops, and 2^63, past `i64`.
+            9_007_199_254.740_991,
+            9_007_199_254.740_993,
+            9_007_199_254.740_992f64.next_down(),
+            (1u64 << 63) as f64 / 1e6,
+            ((1u64 << 63) as f64 / 1e6).next_down(),
+            ((1u64 << 63) as f64 / 1e6).next_up(),
         ];
         // Every bit pattern class: random doubles over the whole range, and random
         // milliseconds with fractions (xorshift, so the test needs no RNG crate).
@@ -231,8 +252,21 @@ mod tests {
             cases.push((next() >> 11) as f64 / (1u64 << (next() % 60)) as f64);
             cases.push((next() % 4_000_000) as f64 / 2e6 / 1e6);
         }
-        for ms in cases {
+        for ms in cases.iter().copied() {
             assert_eq!(ms_to_nanos(ms), reference(ms), "{ms:e}");
+        }
+        // The same rounding of nanoseconds as given (a Poisson gap): every case taken as a
+        // count of nanoseconds, and more in the range of gaps, halves included.
+        let round = |ns: f64| {
+            let r = ns.round();
+            (0.0..18_446_744_073_709_551_615.0)
+                .contains(&r)
+                .then_some(r as Nanos)
+        };
+        cases.extend((0..200_000).map(|_| (next() >> 11) as f64 / (1u64 << (next() % 40)) as f64));
+        cases.extend((0..1000).map(|i| f64::from(i) + 0.5));
+        for ns in cases {
+            assert_eq!(round_nanos(ns), round(ns), "{ns:e}");
         }
     }
 

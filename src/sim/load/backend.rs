@@ -61,7 +61,30 @@ impl Backend {
     }
 
     /// Admits a request arriving at `at`.
+    #[inline]
     pub fn admit(&mut self, at: Nanos) -> Admission {
+        if !self.spec.outages.is_empty() {
+            return self.admit_around_outages(at);
+        }
+        // No outage (every attempt of most load runs comes here): the request starts when it
+        // arrives or when the work queued before it is done.
+        let finish = match self.spec.service {
+            None => at,
+            Some(service) => {
+                let finish = at.max(self.busy_until).saturating_add(service);
+                self.busy_until = finish;
+                self.busy = self.busy.saturating_add(service);
+                finish
+            }
+        };
+        Admission {
+            finish: Some(finish),
+            rejected: None,
+        }
+    }
+
+    /// [`Backend::admit`] when the spec has outages.
+    fn admit_around_outages(&mut self, at: Nanos) -> Admission {
         let outages = &self.spec.outages;
         if outages
             .iter()
@@ -121,6 +144,28 @@ mod tests {
         let f: Vec<_> = [0, 0, 0, 50].iter().map(|t| b.admit(*t).finish).collect();
         assert_eq!(f, [Some(10), Some(20), Some(30), Some(60)]);
         assert_eq!(b.busy, 40);
+    }
+
+    #[test]
+    fn without_outages_admits_as_with_outages_that_never_come() {
+        // The no-outage path and the general one, on the same arrivals.
+        let later = |mode| Outage {
+            from: 1 << 60,
+            to: (1 << 60) + 1,
+            mode,
+        };
+        for service in [None, Some(7)] {
+            let mut plain = backend(service, vec![]);
+            let never = vec![later(OutageMode::Hold), later(OutageMode::Unavailable)];
+            let mut general = backend(service, never);
+            for at in [0, 0, 3, 20, 21, 21, 100] {
+                assert_eq!(plain.admit(at), general.admit(at), "{service:?} at {at}");
+            }
+            assert_eq!(
+                (plain.busy, plain.busy_until()),
+                (general.busy, general.busy_until())
+            );
+        }
     }
 
     #[test]

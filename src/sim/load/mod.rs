@@ -7,6 +7,7 @@
 mod app_call;
 pub mod backend;
 pub mod policy;
+mod requests;
 pub mod tally;
 pub mod transport;
 pub mod world;

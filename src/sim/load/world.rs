@@ -15,11 +15,11 @@
 //! an infinite server the transport is the plain one, so a scenario without `load` gives the
 //! same calls here as in [`crate::sim::run::run_with`] (a test checks it).
 //!
-//! Memory: a request's state is one small `Rc` shared by its RPCs and freed with the last of
-//! them; finished tasks are freed by the executor; the tally is fixed-size plus the series. So
-//! a run holds only what is in flight.
+//! Memory: a request's state is one slot shared by its RPCs and freed with the last of them
+//! (`super::requests`); finished tasks are freed by the executor; the tally is fixed-size plus
+//! the series. So a run holds only what is in flight.
 
-use std::cell::{Cell, RefCell};
+use std::cell::RefCell;
 use std::rc::Rc;
 use std::sync::Mutex;
 
@@ -28,14 +28,15 @@ use rand::{Rng, RngCore};
 use super::app_call::{AppCall, Outcome, PolicyClient};
 use super::backend::Backend;
 use super::policy;
+use super::requests::Requests;
 use super::tally::Tally;
 use super::transport::{LoadTransport, ServerSide};
 use super::{Arrivals, LoadSpec, Process};
 use crate::clock::Clock;
-use crate::code::Code;
 use crate::engine::{FinishReason, Throttle};
 use crate::plan::buffer::RetryBuffer;
 use crate::scenario::behaviour::BehaviourPanic;
+use crate::scenario::fields::round_nanos;
 use crate::scenario::latency::open_unit;
 use crate::scenario::limits::MAX_IN_FLIGHT;
 use crate::scenario::rng::{stream, Purpose};
@@ -46,15 +47,6 @@ use crate::sim::in_flight::InFlight;
 use crate::sim::run::{makes_calls, method_plans, rejected_status, sim_target, Channel, RunStats};
 use crate::time::Nanos;
 use crate::trace::{CallRecord, Discard, Recorder};
-
-/// A user request in flight: what its RPCs have found so far.
-#[derive(Debug)]
-struct Request {
-    started: Nanos,
-    remaining: Cell<u32>,
-    ended: Cell<Nanos>,
-    status: Cell<Code>,
-}
 
 /// The instant of a client's arrival `k` after `prev` (`None`: arrivals are over).
 ///
@@ -77,8 +69,16 @@ fn next_arrival(
         }
         Process::Poisson => {
             let mean_ns = 1e12 / a.rate_milli as f64;
-            let gap = (-mean_ns * libm::log(open_unit(rng))).round();
-            prev.saturating_add(if gap < 1.8e19 { gap as u64 } else { u64::MAX })
+            let gap = -mean_ns * libm::log(open_unit(rng));
+            // Rounded by hand (`f64::round` is a library call), to what `gap.round()` cast to
+            // `u64` gives: below 1.8e19 (> 2^53, where every double is whole) rounding does
+            // not cross the bound, and what rounds below zero casts to 0.
+            let gap = if gap < 1.8e19 {
+                round_nanos(gap).unwrap_or(0)
+            } else {
+                u64::MAX
+            };
+            prev.saturating_add(gap)
         }
     };
     (at < a.duration).then_some(at)
@@ -105,24 +105,18 @@ fn count_attempts(server: &ServerSide, record: &CallRecord) {
     }
 }
 
-/// Counts an ended RPC (its attempts counted already): its throttling, and its user request
-/// once the request's last RPC has ended (the request fails with the first failing RPC's
-/// status).
-fn count_end(server: &ServerSide, request: &Request, out: Outcome) {
+/// Counts an ended RPC of user request `request` (its attempts counted already): its
+/// throttling, and the request once its last RPC has ended (the request fails with the first
+/// failing RPC's status).
+#[inline(always)]
+fn count_end(server: &ServerSide, requests: &Requests, request: u32, out: Outcome) {
     let mut t = server.tally.borrow_mut();
     t.rpcs += 1;
     if out.throttled {
         t.throttled += 1;
     }
-    if out.status != Code::Ok && request.status.get() == Code::Ok {
-        request.status.set(out.status);
-    }
-    request.ended.set(request.ended.get().max(out.ended));
-    let left = request.remaining.get() - 1;
-    request.remaining.set(left);
-    if left == 0 {
-        let took = request.ended.get() - request.started;
-        t.request(request.ended.get(), took, request.status.get());
+    if let Some(end) = requests.rpc_ended(request, out.ended, out.status) {
+        t.request(end.at, end.took, end.status);
     }
 }
 
@@ -205,7 +199,11 @@ pub(crate) fn run_on(
             message: Rc::clone(&message),
         })
         .collect();
+    // What the server's behaviour is told, per method: made once, not per RPC.
+    let names: Vec<&str> = plans.iter().map(|p| p.name()).collect();
+    let requests = Requests::default();
     let (server, plans, once, app_calls) = (&server, &plans, &once, &app_calls);
+    let (names, requests) = (&names, &requests);
 
     let mut executor = Executor::new();
     let clock = executor.clock().clone();
@@ -235,12 +233,12 @@ pub(crate) fn run_on(
             if k > 0 {
                 let now = clock.now();
                 server.tally.borrow_mut().offered(now);
-                let request = Rc::new(Request {
-                    started: now,
-                    remaining: Cell::new(load.fan_out),
-                    ended: Cell::new(now),
-                    status: Cell::new(Code::Ok),
-                });
+                // Its slot is freed when its last RPC ends: a `fan_out` of 0 (which parsing
+                // refuses) would never free it, so such a request opens none.
+                let request = match load.fan_out {
+                    0 => 0,
+                    rpcs => requests.open(now, rpcs),
+                };
                 for _ in 0..load.fan_out {
                     if !in_flight.start() {
                         return None;
@@ -249,19 +247,18 @@ pub(crate) fn run_on(
                     let m = usize::try_from(rpc % plans.len() as u64).unwrap_or(0);
                     let plan = &plans[m];
                     rpc += 1;
-                    let request = Rc::clone(&request);
                     let clock = clock.clone();
                     if let Some(app_call) = app_call {
                         let counted = |record: &CallRecord| count_attempts(server, record);
                         spawner.spawn(async move {
                             let out = app_call.run(clock, id, plan, &once[m], counted).await;
-                            count_end(server, &request, out);
+                            count_end(server, requests, request, out);
                             in_flight.end();
                         });
                         continue;
                     }
                     let transport = LoadTransport::new(clock.clone(), server, Rc::clone(&message))
-                        .with_method(plan.name());
+                        .with_method(names[m]);
                     let then = move |record: &CallRecord, reason| {
                         count_attempts(server, record);
                         let out = Outcome {
@@ -269,7 +266,7 @@ pub(crate) fn run_on(
                             ended: record.ended,
                             throttled: reason == FinishReason::Throttled,
                         };
-                        count_end(server, &request, out);
+                        count_end(server, requests, request, out);
                         in_flight.end();
                     };
                     let deadline = client.deadline;
