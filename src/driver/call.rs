@@ -70,16 +70,17 @@ impl<'r, T: Transport, R: Recorder + ?Sized> Running<'r, T, R> {
         self.attempts.iter().any(|(s, _)| *s == slot)
     }
 
-    /// Carries out one engine action; returns the finish when the engine ends the call.
+    /// Carries out one engine action (read in place, not moved out of the step's outputs);
+    /// returns the finish when the engine ends the call.
     #[inline]
     pub(crate) fn carry_out(
         &mut self,
         now: Nanos,
-        action: Output,
+        action: &Output,
         transport: &T,
         deliver: &mut impl FnMut(T::Response),
     ) -> Option<Finish> {
-        match action {
+        match *action {
             Output::Send(send) => {
                 let start = AttemptStart {
                     call: self.call,
@@ -104,7 +105,7 @@ impl<'r, T: Transport, R: Recorder + ?Sized> Running<'r, T, R> {
                     }
                 }
             }
-            Output::Note(note) => self.log.decided(now, notes::what(&note, self.jitter)),
+            Output::Note(ref note) => self.log.decided(now, notes::what(note, self.jitter)),
             Output::Finish(finish) => return Some(finish),
         }
         None

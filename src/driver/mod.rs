@@ -221,7 +221,8 @@ macro_rules! drive {
                     Some(input) => engine.handle(now, input, env, &mut out),
                 }
             }
-            for action in out.drain() {
+            // Read in place rather than drained: no action is moved out of the buffer.
+            for action in out.iter() {
                 if let Some(finish) = running.carry_out(now, action, transport, &mut $deliver) {
                     break 'drive running.finish(now, finish, &mut $deliver);
                 }
