@@ -13,7 +13,7 @@ use crate::trace::{CallLog, Outcome, Recorder, What};
 use crate::transport::{AttemptEvent, AttemptStart, Transport};
 
 /// The state of one call between engine steps.
-pub(super) struct Running<'r, T: Transport, R: Recorder + ?Sized> {
+pub(crate) struct Running<'r, T: Transport, R: Recorder + ?Sized> {
     call: u64,
     deadline: Option<Nanos>,
     jitter: Jitter,
@@ -33,7 +33,7 @@ pub(super) struct Running<'r, T: Transport, R: Recorder + ?Sized> {
 
 impl<'r, T: Transport, R: Recorder + ?Sized> Running<'r, T, R> {
     #[inline]
-    pub(super) fn new(call: u64, plan: &CallPlan, recorder: &'r R, started: Nanos) -> Self {
+    pub(crate) fn new(call: u64, plan: &CallPlan, recorder: &'r R, started: Nanos) -> Self {
         // The record is sized once for the policy's attempts (capped: the count is a config
         // number, and a transparent replay may add one more), so it rarely grows.
         let expected = (plan.policy.max_attempts() as usize).min(8);
@@ -51,7 +51,7 @@ impl<'r, T: Transport, R: Recorder + ?Sized> Running<'r, T, R> {
 
     /// What a wait needs: the attempts to poll, and where an attempt's event goes.
     #[allow(clippy::type_complexity)]
-    pub(super) fn wait_on(
+    pub(crate) fn wait_on(
         &mut self,
     ) -> (
         &mut [(u32, T::Attempt)],
@@ -61,25 +61,26 @@ impl<'r, T: Transport, R: Recorder + ?Sized> Running<'r, T, R> {
     }
 
     /// Drops the event taken from an attempt that the call has since cancelled.
-    pub(super) fn drop_event(&mut self) {
+    pub(crate) fn drop_event(&mut self) {
         self.event = None;
     }
 
     /// Whether `slot` is still in flight.
-    pub(super) fn is_live(&self, slot: u32) -> bool {
+    pub(crate) fn is_live(&self, slot: u32) -> bool {
         self.attempts.iter().any(|(s, _)| *s == slot)
     }
 
-    /// Carries out one engine action; returns the finish when the engine ends the call.
+    /// Carries out one engine action (read in place, not moved out of the step's outputs);
+    /// returns the finish when the engine ends the call.
     #[inline]
-    pub(super) fn carry_out(
+    pub(crate) fn carry_out(
         &mut self,
         now: Nanos,
-        action: Output,
+        action: &Output,
         transport: &T,
         deliver: &mut impl FnMut(T::Response),
     ) -> Option<Finish> {
-        match action {
+        match *action {
             Output::Send(send) => {
                 let start = AttemptStart {
                     call: self.call,
@@ -104,7 +105,7 @@ impl<'r, T: Transport, R: Recorder + ?Sized> Running<'r, T, R> {
                     }
                 }
             }
-            Output::Note(note) => self.log.decided(now, notes::what(&note, self.jitter)),
+            Output::Note(ref note) => self.log.decided(now, notes::what(note, self.jitter)),
             Output::Finish(finish) => return Some(finish),
         }
         None
@@ -112,7 +113,7 @@ impl<'r, T: Transport, R: Recorder + ?Sized> Running<'r, T, R> {
 
     /// The engine's input for what woke the loop, recording what the attempts did.
     #[inline]
-    pub(super) fn input(&mut self, now: Nanos, wake: Wake) -> Input {
+    pub(crate) fn input(&mut self, now: Nanos, wake: Wake) -> Input {
         self.overflowed = false;
         match wake {
             Wake::Timer => Input::Tick,
@@ -186,7 +187,7 @@ impl<'r, T: Transport, R: Recorder + ?Sized> Running<'r, T, R> {
     /// Ends the call: delivers the held response if its attempt decides the call, records the
     /// deadline and the finish, and hands the record to the recorder.
     #[inline]
-    pub(super) fn finish(
+    pub(crate) fn finish(
         &mut self,
         now: Nanos,
         finish: Finish,

@@ -2,8 +2,9 @@
 //!
 //! It owns the live attempts, waits for whichever happens first — an attempt event or the
 //! engine's next wakeup — feeds it to the engine, and carries out the engine's actions. The
-//! simulator and live mode both run exactly this function, so the attempt sequence the
-//! simulator prints is the one the real client performs.
+//! simulator and live mode both run exactly this loop (`drive!`, below: live mode through
+//! [`run_call_until`], the simulator expanded in its per-call block), so the attempt sequence
+//! the simulator prints is the one the real client performs.
 //!
 //! Tie-break (determinism rule 4): when several things are ready at once, attempt events come
 //! before the timer, the timer before the application's [`Signal`]s, and attempts are polled
@@ -27,19 +28,15 @@ mod call;
 mod notes;
 mod wake;
 
-use call::Running;
-use wake::{Timer, Waiter, Wake};
-
 use std::future::Future;
-use std::pin::pin;
 use std::sync::Mutex;
 
-use futures_util::{Stream, StreamExt};
+use futures_util::Stream;
 use rand::RngCore;
 
 use crate::clock::Clock;
 use crate::code::Code;
-use crate::engine::{CallEngine, CallPlan, Env, FinishReason, Outputs, Throttle};
+use crate::engine::{CallPlan, FinishReason, Throttle};
 use crate::time::Nanos;
 use crate::trace::{CallRecord, Recorder};
 use crate::transport::Transport;
@@ -135,7 +132,9 @@ where
 /// never across the wait. The engine and the call's state are built
 /// inside the `async` block, in place: built before it, they would be copied into it, and
 /// the block into its caller's future, on every call. Not an `async fn`, which would keep
-/// its arguments twice (as passed, and moved into its body).
+/// its arguments twice (as passed, and moved into its body). The block's body is the
+/// crate's `drive!` macro, the loop itself, which the simulator expands inside its own
+/// per-call block instead.
 #[allow(clippy::manual_async_fn)]
 pub fn run_call_until<'a, C, T, G, R>(
     clock: &'a C,
@@ -150,23 +149,43 @@ where
     G: RngCore + ?Sized,
     R: Recorder + ?Sized,
 {
-    async move {
+    async move { drive!(clock, transport, ctx, deliver, signals) }
+}
+
+/// The parts of the loop [`drive!`] expands to; not for use elsewhere.
+#[doc(hidden)]
+pub(crate) mod parts {
+    pub(crate) use super::call::Running;
+    pub(crate) use super::wake::{Timer, Waiter, Wake};
+}
+
+/// The driver's loop itself, as an expression to `.await` inside an `async` block: runs the
+/// call `$ctx` (a [`CallContext`] local) over `$clock` and `$transport` (references),
+/// delivering through the `$deliver` local (an `FnMut(T::Response)`), hearing `$signals`,
+/// and evaluates to the [`CallResult`]. [`run_call_until`] is this in a block of its own;
+/// the simulator expands it inside its per-call block (`sim::run::Channel::call`), so each
+/// simulated call is one state machine rather than one awaiting another — the same loop,
+/// written once, here.
+macro_rules! drive {
+    ($clock:expr, $transport:expr, $ctx:ident, $deliver:ident, $signals:expr) => {{
+        use $crate::driver::parts::{Running, Timer, Waiter, Wake};
+        let (clock, transport) = ($clock, $transport);
         // The context's fields are used in place: a copy in a local would be kept beside
         // them in the future.
-        let mut running = Running::<T, R>::new(ctx.call, &ctx.plan, ctx.recorder, ctx.started);
-        let mut engine = CallEngine::new(ctx.plan);
-        let signals = pin!(signals.fuse());
+        let mut running = Running::new($ctx.call, &$ctx.plan, $ctx.recorder, $ctx.started);
+        let mut engine = $crate::engine::CallEngine::new($ctx.plan);
+        let signals = ::std::pin::pin!(::futures_util::StreamExt::fuse($signals));
         let mut waiter = Waiter::new(signals);
-        let sleep = pin!(None::<C::Sleep>);
+        let sleep = ::std::pin::pin!(None);
         let mut timer = Timer::new(sleep);
-        let mut now = ctx.started;
+        let mut now = $ctx.started;
         let mut begun = false;
-        loop {
+        'drive: loop {
             // The first step starts the call; each later one waits, then handles what woke
             // the loop. What a step makes (its input, the engine's outputs, the `Env` of trait
             // objects) is made after the wait and gone before the next, so none of it is kept
             // in the future across a wait.
-            let input = if std::mem::replace(&mut begun, true) {
+            let input = if ::std::mem::replace(&mut begun, true) {
                 timer.set(clock, engine.next_wakeup());
                 let wake = loop {
                     // Put back behind an overflow: still current unless the commit cancelled
@@ -183,7 +202,7 @@ where
                     let (attempts, event) = running.wait_on();
                     break waiter.wait(attempts, event, timer.sleep()).await;
                 };
-                now = clock.now();
+                now = $crate::clock::Clock::now(clock);
                 if let Wake::Timer = wake {
                     timer.clear();
                 }
@@ -191,22 +210,24 @@ where
             } else {
                 None
             };
-            let mut out = Outputs::new();
+            let mut out = $crate::engine::Outputs::new();
             {
-                let env = &mut Env {
-                    rng: &mut ctx.rng,
-                    throttle: ctx.throttle,
+                let env = &mut $crate::engine::Env {
+                    rng: &mut $ctx.rng,
+                    throttle: $ctx.throttle,
                 };
                 match input {
                     None => engine.start(now, env, &mut out),
                     Some(input) => engine.handle(now, input, env, &mut out),
                 }
             }
-            for action in out.drain() {
-                if let Some(finish) = running.carry_out(now, action, transport, &mut deliver) {
-                    return running.finish(now, finish, &mut deliver);
+            // Read in place rather than drained: no action is moved out of the buffer.
+            for action in out.iter() {
+                if let Some(finish) = running.carry_out(now, action, transport, &mut $deliver) {
+                    break 'drive running.finish(now, finish, &mut $deliver);
                 }
             }
         }
-    }
+    }};
 }
+pub(crate) use drive;

@@ -17,19 +17,19 @@ use crate::transport::AttemptEvent;
 /// The engine's next wakeup as a sleep. The sleep lives inside the driver's future (no
 /// allocation per wait), and `at` says which instant it is for, so it is only replaced when
 /// the engine's wakeup changes.
-pub(super) struct Timer<'a, F> {
+pub(crate) struct Timer<'a, F> {
     at: Option<Nanos>,
     sleep: Pin<&'a mut Option<F>>,
 }
 
 impl<'a, F> Timer<'a, F> {
-    pub(super) fn new(sleep: Pin<&'a mut Option<F>>) -> Self {
+    pub(crate) fn new(sleep: Pin<&'a mut Option<F>>) -> Self {
         Timer { at: None, sleep }
     }
 
     /// Sleeps until `wakeup` (not at all for `None`).
     #[inline]
-    pub(super) fn set<C: Clock<Sleep = F>>(&mut self, clock: &C, wakeup: Option<Nanos>) {
+    pub(crate) fn set<C: Clock<Sleep = F>>(&mut self, clock: &C, wakeup: Option<Nanos>) {
         if self.at != wakeup {
             self.at = wakeup;
             self.sleep.set(wakeup.map(|at| clock.sleep_until(at)));
@@ -38,12 +38,12 @@ impl<'a, F> Timer<'a, F> {
 
     /// The sleep fired: forget it.
     #[inline]
-    pub(super) fn clear(&mut self) {
+    pub(crate) fn clear(&mut self) {
         self.at = None;
         self.sleep.set(None);
     }
 
-    pub(super) fn sleep(&mut self) -> Pin<&mut Option<F>> {
+    pub(crate) fn sleep(&mut self) -> Pin<&mut Option<F>> {
         self.sleep.as_mut()
     }
 }
@@ -52,7 +52,7 @@ impl<'a, F> Timer<'a, F> {
 /// told to put it (see [`Waiter::wait`]), so a response is not copied through every layer of
 /// the poll on its way to the call's state.
 #[derive(Clone, Copy)]
-pub(super) enum Wake {
+pub(crate) enum Wake {
     /// The attempt in this slot yielded an event (or ended, if none was left).
     Attempt(u32),
     Timer,
@@ -60,7 +60,7 @@ pub(super) enum Wake {
 }
 
 /// The signals stream and what was taken from it out of turn.
-pub(super) struct Waiter<'a, Sg> {
+pub(crate) struct Waiter<'a, Sg> {
     signals: Pin<&'a mut Sg>,
     /// Signals taken early (while looking for an overflow) and not handled yet, in order.
     deferred: Vec<Signal>,
@@ -70,7 +70,7 @@ pub(super) struct Waiter<'a, Sg> {
 }
 
 impl<'a, Sg: Stream<Item = Signal> + FusedStream> Waiter<'a, Sg> {
-    pub(super) fn new(signals: Pin<&'a mut Sg>) -> Self {
+    pub(crate) fn new(signals: Pin<&'a mut Sg>) -> Self {
         Waiter {
             signals,
             deferred: Vec::new(),
@@ -80,14 +80,14 @@ impl<'a, Sg: Stream<Item = Signal> + FusedStream> Waiter<'a, Sg> {
 
     /// The event or timer put back behind an overflow, if any: to handle before waiting.
     #[inline]
-    pub(super) fn take_stashed(&mut self) -> Option<Wake> {
+    pub(crate) fn take_stashed(&mut self) -> Option<Wake> {
         self.stashed.take()
     }
 
     /// Waits for the next thing to handle; an attempt's event goes into `event` (`None` if
     /// the attempt ended without one). A plain future rather than an `async fn`: one state
     /// machine less between the executor and the attempts on every wait.
-    pub(super) fn wait<'w, S, F, R>(
+    pub(crate) fn wait<'w, S, F, R>(
         &'w mut self,
         attempts: &'w mut [(u32, S)],
         event: &'w mut Option<AttemptEvent<R>>,
@@ -104,7 +104,7 @@ impl<'a, Sg: Stream<Item = Signal> + FusedStream> Waiter<'a, Sg> {
 
 /// The future of one [`Waiter::wait`]. A named type rather than a `poll_fn` closure, so its
 /// poll can be inlined into the driver's, which polls it on every wake.
-pub(super) struct Wait<'a, 'w, Sg, S, F, R> {
+pub(crate) struct Wait<'a, 'w, Sg, S, F, R> {
     waiter: &'w mut Waiter<'a, Sg>,
     attempts: &'w mut [(u32, S)],
     event: &'w mut Option<AttemptEvent<R>>,

@@ -4,7 +4,8 @@
 //! throttle shared by every call when the config has `retryThrottling` (R41: per target, and a
 //! scenario has one target). Calls start at `i × interval_ms`; call `i` draws its jitter from
 //! its own stream `(seed, Jitter, i)`, so adding calls never shifts earlier calls' draws (rule 1).
-//! Each call runs [`crate::driver::run_call`] — the very driver live mode runs — inside
+//! Each call runs the driver's loop — the very loop live mode runs in
+//! [`crate::driver::run_call_until`], expanded in place by the driver's `drive!` — inside
 //! `Channel::call`, the one per-call body of every simulated world (the load world spawns it
 //! too), with its plan and retry buffer from [`crate::plan`], as the live layer's.
 //!
@@ -23,7 +24,7 @@ use super::transport::SimTransport;
 use crate::clock::Clock;
 use crate::code::Code;
 use crate::config::{Policy, RetryPolicy, Selection};
-use crate::driver::{run_call, CallContext};
+use crate::driver::CallContext;
 use crate::engine::{FinishReason, Throttle};
 use crate::plan::buffer::RetryBuffer;
 use crate::plan::MethodPlan;
@@ -210,7 +211,7 @@ impl Channel<'_> {
         });
         let mut rng = LazyStream::new(self.seed, Purpose::Jitter, id);
         let delivered = RefCell::new(None);
-        let ctx = CallContext {
+        let mut ctx = CallContext {
             call: id,
             plan,
             started: now,
@@ -218,8 +219,11 @@ impl Channel<'_> {
             rng: &mut rng,
             recorder: &EventsOnly(self.recorder),
         };
-        let deliver = |r| *delivered.borrow_mut() = Some(r);
-        let mut result = run_call(&clock, &transport, ctx, deliver).await;
+        let mut deliver = |r| *delivered.borrow_mut() = Some(r);
+        // The driver's loop expanded here rather than awaited as a future of its own: one
+        // state machine per call, not one awaiting another on every resume.
+        let signals = futures_util::stream::pending();
+        let mut result = crate::driver::drive!(&clock, &transport, ctx, deliver, signals);
         drop(reservation);
         // The record stays in place: moving it out of `result` costs the hot path a copy.
         let record = &mut result.record;
