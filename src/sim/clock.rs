@@ -301,7 +301,7 @@ impl Sleep {
             if this.owner != NO_TASK {
                 timers.flush(this.owner as usize);
             }
-            timers.slots[this.idx as usize].target = target;
+            timers.retarget(this.idx, target);
             this.owner = owner;
             if current.is_some() {
                 core.cover(this.at);
