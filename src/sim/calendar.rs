@@ -313,15 +313,18 @@ impl<T> TimerQueue<T> {
         Some(w * 64 + self.words[w].trailing_zeros() as usize)
     }
 
-    /// Takes every entry of the earliest instant out, in sequence order: `each` sees each
-    /// one's node (to take its value), which is then freed. Returns the instant, or `None`
-    /// when nothing is queued.
+    /// Takes every entry of the earliest instant out, in sequence order, and frees their
+    /// nodes: returns the instant and the first entry's value (taken, a default left behind),
+    /// and appends the others' values to `more` (rare: instants are nanoseconds). `None` when
+    /// nothing is queued. Values rather than a callback, so the caller's handling is inlined.
     #[inline(always)]
-    pub(crate) fn pop_instant(&mut self, mut each: impl FnMut(&mut Node<T>)) -> Option<Nanos> {
+    pub(crate) fn pop_instant(&mut self, more: &mut Vec<T>) -> Option<(Nanos, T)>
+    where
+        T: Default,
+    {
         self.pull_far();
         let i = self.first_bucket()?;
-        // One pass finds the earliest instant and whether another entry shares it: instants
-        // are nanoseconds, so an instant almost always has one entry even in a crowded bucket.
+        // One pass finds the earliest instant and whether another entry shares it.
         let mut k = self.heads[i];
         let (mut best, mut at, mut tied) = (NIL, Nanos::MAX, false);
         while let Some(n) = self.nodes.get(k as usize) {
@@ -338,8 +341,7 @@ impl<T> TimerQueue<T> {
         self.last = at;
         self.base = at & !(WIDTH - 1);
         if !tied {
-            self.take(best, &mut each);
-            return Some(at);
+            return Some((at, self.take(best)));
         }
         let mut tied = std::mem::take(&mut self.tied);
         let mut k = self.heads[i];
@@ -351,34 +353,46 @@ impl<T> TimerQueue<T> {
         }
         let nodes = &self.nodes;
         tied.sort_unstable_by_key(|&k| nodes.get(k as usize).map_or(0, |n| n.seq));
-        for &k in &tied {
-            self.take(k, &mut each);
+        let first = self.take(tied[0]);
+        for &k in &tied[1..] {
+            let value = self.take(k);
+            more.push(value);
         }
         tied.clear();
         self.tied = tied;
-        Some(at)
+        Some((at, first))
     }
 
-    /// Unlinks ring node `idx`, shows it to `each` and frees it.
+    /// Unlinks ring node `idx`, frees it and returns its value.
     #[inline(always)]
-    fn take(&mut self, idx: u32, each: &mut impl FnMut(&mut Node<T>)) {
+    fn take(&mut self, idx: u32) -> T
+    where
+        T: Default,
+    {
         self.unlink(idx);
-        if let Some(node) = self.nodes.get_mut(idx as usize) {
-            node.place = Place::Free;
-            each(node);
-        }
         self.free.push(idx);
+        match self.nodes.get_mut(idx as usize) {
+            Some(node) => {
+                node.place = Place::Free;
+                std::mem::take(&mut node.value)
+            }
+            None => T::default(),
+        }
     }
 }
 
 #[cfg(test)]
-impl super::queue_tests::Queue for TimerQueue<()> {
+impl super::queue_tests::Queue for TimerQueue<u64> {
+    /// The node's value is the entry's sequence, to see the order values come out in.
     fn push(&mut self, entry: super::far::Entry) {
-        let idx = self.alloc(entry.0, entry.1, ());
+        let idx = self.alloc(entry.0, entry.1, entry.1);
         self.enqueue(idx);
     }
     fn pop_instant(&mut self, out: &mut Vec<super::far::Entry>) -> Option<Nanos> {
-        TimerQueue::pop_instant(self, |n| out.push((n.at, n.seq, 0)))
+        let mut more = Vec::new();
+        let (at, first) = TimerQueue::pop_instant(self, &mut more)?;
+        out.extend([first].into_iter().chain(more).map(|seq| (at, seq, 0)));
+        Some(at)
     }
     fn len(&self) -> usize {
         TimerQueue::len(self)
@@ -402,7 +416,7 @@ mod tests {
     fn instants_come_out_in_order_with_ties_by_sequence() {
         let far = 3 * SPAN;
         let got =
-            drained::<TimerQueue<()>>(&[(1, 30), (2, 10), (3, far), (4, 10), (5, 30), (6, far)]);
+            drained::<TimerQueue<u64>>(&[(1, 30), (2, 10), (3, far), (4, 10), (5, 30), (6, far)]);
         assert_eq!(got, [(10, vec![2, 4]), (30, vec![1, 5]), (far, vec![3, 6])]);
     }
 
@@ -411,7 +425,7 @@ mod tests {
     #[test]
     fn matches_a_sorted_reference_under_random_monotone_use() {
         for (seed, reach) in [(5, 1_000_000), (6, 3 * SPAN), (7, 50 * SPAN)] {
-            matches_a_sorted_reference::<TimerQueue<()>>(seed, reach, WIDTH);
+            matches_a_sorted_reference::<TimerQueue<u64>>(seed, reach, WIDTH);
         }
     }
 
@@ -429,9 +443,9 @@ mod tests {
         }
         assert!(q.held() <= 130, "{} entries held for 1 live", q.held());
         assert_eq!((q.len(), q.allocated()), (1, 1));
-        let mut seen = Vec::new();
-        assert_eq!(q.pop_instant(|n| seen.push(n.value)), Some(50 * SPAN));
-        assert_eq!(seen, [7]);
-        assert_eq!(q.pop_instant(|_| {}), None);
+        let mut more = Vec::new();
+        assert_eq!(q.pop_instant(&mut more), Some((50 * SPAN, 7)));
+        assert!(more.is_empty());
+        assert_eq!(q.pop_instant(&mut more), None);
     }
 }

@@ -27,7 +27,7 @@ use std::pin::Pin;
 use std::rc::Rc;
 use std::task::{Context, Poll, RawWakerVTable, Waker};
 
-use super::timers::{Target, Timers};
+use super::timers::{Target, Timers, DEFERRED};
 use crate::clock::Clock;
 use crate::time::Nanos;
 
@@ -188,7 +188,8 @@ impl Clock for SimClock {
 pub struct Sleep {
     core: Rc<Core>,
     at: Nanos,
-    /// The registered timer's sequence (0: none registered; sequences start at 1) and slot.
+    /// The registered timer's sequence (0: none registered; sequences start at 1) and node
+    /// (`timers::DEFERRED` while deferred, or queued and not yet claimed).
     /// Live while `now < at`: only firing frees the slot (and firing moves `now` to `at`),
     /// and only dropping the sleep cancels it. Kept small (no `Option`s): a sleep lives in
     /// every simulated attempt, and attempts are moved about.
@@ -230,7 +231,12 @@ impl Sleep {
     fn cancel_pending(&mut self) {
         let core = &*self.core;
         let mut timers = core.timers.borrow_mut();
-        if timers.cancel(self.idx, self.seq) && self.owner != NO_TASK {
+        let queued = if self.idx == DEFERRED {
+            timers.cancel_deferred(self.owner as usize, self.seq)
+        } else {
+            timers.cancel(self.idx, self.seq)
+        };
+        if queued && self.owner != NO_TASK {
             // A queued timer of a task may have been covering its deferred one.
             match core.current.get() {
                 Some((id, ..)) if id == self.owner as usize => {
@@ -289,6 +295,13 @@ impl Sleep {
         } else if owner != NO_TASK && owner == this.owner {
             // The common re-poll, by the task that registered it: the timer is live (field
             // docs) and still wakes this task; if queued, it covers the task's later sleeps.
+            // A deferred one learns its node once queued (`timers.rs`).
+            if this.idx == DEFERRED {
+                match core.timers.borrow_mut().claim(owner as usize, this.seq) {
+                    Some(idx) => this.idx = idx,
+                    None => return,
+                }
+            }
             if this.at < core.covered.get() && core.timers.borrow().is_queued(this.idx) {
                 core.covered.set(this.at);
             }
@@ -299,7 +312,11 @@ impl Sleep {
             let target = Core::target(current, cx.waker());
             let mut timers = core.timers.borrow_mut();
             if this.owner != NO_TASK {
-                timers.flush(this.owner as usize);
+                let previous = this.owner as usize;
+                timers.flush(previous);
+                if this.idx == DEFERRED {
+                    this.idx = timers.claim(previous, this.seq).unwrap_or(DEFERRED);
+                }
             }
             timers.retarget(this.idx, target);
             this.owner = owner;

@@ -343,17 +343,20 @@ impl<'a> Executor<'a> {
     pub fn run(&mut self) -> usize {
         let mut due = Vec::new();
         let mut batch = Fifo::default();
+        self.adopt_if_spawned(&mut batch);
         loop {
+            // Only a poll (or a foreign waker, below) spawns: new tasks are adopted right
+            // after it, behind every task already woken.
             loop {
-                if !self.spawner.pending.borrow().is_empty() {
-                    self.adopt_spawned(&mut batch);
-                }
                 // FIFO across batches: ids woken while a batch runs queue up behind it.
                 match batch.pop() {
-                    Some(id) => self.poll_task(id),
+                    Some(id) => {
+                        self.poll_task(id);
+                        self.adopt_if_spawned(&mut batch);
+                    }
                     None => {
                         self.ready.append_to(&mut batch);
-                        if batch.is_empty() && self.spawner.pending.borrow().is_empty() {
+                        if batch.is_empty() {
                             break;
                         }
                     }
@@ -377,6 +380,15 @@ impl<'a> Executor<'a> {
                     }
                 }
             }
+            self.adopt_if_spawned(&mut batch);
+        }
+    }
+
+    /// Adopts newly spawned tasks, if any.
+    #[inline(always)]
+    fn adopt_if_spawned(&mut self, batch: &mut Fifo) {
+        if !self.spawner.pending.borrow().is_empty() {
+            self.adopt_spawned(batch);
         }
     }
 }

@@ -1,13 +1,14 @@
-//! The clock's pending sleeps: a slab of wake targets over the timer queue (`calendar.rs`),
-//! and the **deferred** far timers that never reach the queue at all.
+//! The clock's pending sleeps: wake targets in the timer queue's nodes (`calendar.rs`), and
+//! the **deferred** far timers that never reach the queue at all.
 //!
 //! Why defer: a simulated call waits on its attempt's end and, at the same time, on its
 //! deadline, seconds ahead. The deadline almost never fires — the attempt ends first, and the
 //! call finishes or backs off and drops the deadline's sleep — yet pushing it into the queue,
 //! cancelling it and skipping its dead entry cost about as much as the attempt's own timer.
 //! So a task's sleep for an instant later than another timer the same task is already queued
-//! for, polled in the same poll, only *reserves* its slot and its registration sequence (the
-//! very number it would have had) and is remembered as that task's deferred timer. Whenever
+//! for, polled in the same poll, only *reserves* its registration sequence (the very number it
+//! would have had) and is remembered, with its instant, as that task's deferred timer: no
+//! node, so dropping it costs a comparison and a store. Whenever
 //! the task's poll ends pending, the executor asks ([`Timers::end_poll`]) whether the task
 //! still has a queued timer earlier than the deferred one; if not, the deferred entry goes
 //! into the queue then, with its reserved sequence.
@@ -19,8 +20,11 @@
 //! the sequence it was registered with, and the queue sorts an instant's entries by sequence.
 //! Whatever could take the cover away outside the task's own poll — the covering sleep
 //! polled by another task, or dropped outside its task's poll — queues the deferred entry at
-//! once ([`Timers::flush`]). A deferred sleep dropped before it was queued costs a slot and
-//! nothing else.
+//! once ([`Timers::flush`]). A deferred sleep dropped before it was queued leaves no trace.
+//!
+//! A queued deferred timer's node is recorded in its task's entry until the sleep next looks
+//! (polled or dropped: [`Timers::claim`]) and learns it; until then (or until the node has
+//! fired) the task defers no other timer, so the record is never overwritten unread.
 
 use super::calendar::{Place, TimerQueue};
 use super::clock::Wake;
@@ -37,8 +41,23 @@ pub(super) enum Target {
     Waker(Waker),
 }
 
-/// No deferred timer.
-const NONE: u32 = u32::MAX;
+/// A sleep's node index while it is deferred or its node is not yet claimed.
+pub(super) const DEFERRED: u32 = u32::MAX;
+
+/// A task's deferred timer: its instant, its reserved sequence (0: none) and, once queued,
+/// its node (until claimed by its sleep; [`DEFERRED`]: not queued).
+#[derive(Clone, Copy, Debug)]
+struct Deferred {
+    at: Nanos,
+    seq: u64,
+    node: u32,
+}
+
+const NONE: Deferred = Deferred {
+    at: 0,
+    seq: 0,
+    node: DEFERRED,
+};
 
 /// Pending sleeps: a monotone queue of timer nodes (`calendar.rs`) holding whom to wake, and
 /// at most one deferred timer per task.
@@ -46,40 +65,65 @@ const NONE: u32 = u32::MAX;
 pub(super) struct Timers {
     queue: TimerQueue<Target>,
     seq: u64,
-    /// Each task's deferred timer's node, by task id ([`NONE`]: none).
-    deferred: Vec<u32>,
+    /// Each task's deferred timer, by task id.
+    deferred: Vec<Deferred>,
+    /// Deferred timers not queued.
+    deferred_out: usize,
+    /// Scratch for an instant's wakes after the first.
+    more: Vec<Target>,
 }
 
 impl Timers {
-    /// A node and the next sequence for `target` at `at`, not queued yet.
-    #[inline(always)]
-    fn allocate(&mut self, at: Nanos, target: Target) -> (u32, u64) {
-        self.seq += 1;
-        (self.queue.alloc(at, self.seq, target), self.seq)
-    }
-
     /// A timer for `at` waking `target`, in the queue at once.
     #[inline(always)]
     pub(super) fn register(&mut self, at: Nanos, target: Target) -> (u32, u64) {
-        let (idx, seq) = self.allocate(at, target);
+        self.seq += 1;
+        let idx = self.queue.alloc(at, self.seq, target);
         self.queue.enqueue(idx);
-        (idx, seq)
+        (idx, self.seq)
     }
 
-    /// A timer for `at` waking task `task`, deferred (module docs) unless the task already
-    /// has a deferred timer; then queued as [`Timers::register`] would.
+    /// A timer for `at` waking task `task`, deferred (module docs: its index is
+    /// [`DEFERRED`]) unless the task already has a deferred timer (or one queued and not yet
+    /// claimed); then queued as [`Timers::register`] would.
     #[inline(always)]
     pub(super) fn defer(&mut self, at: Nanos, task: usize) -> (u32, u64) {
-        match self.deferred.get(task) {
-            Some(&d) if d != NONE => return self.register(at, Target::Task(task)),
-            Some(_) => {}
-            None => self.deferred.resize(task + 1, NONE),
+        if self.deferred.len() <= task {
+            self.deferred.resize(task + 1, NONE);
         }
-        let (idx, seq) = self.allocate(at, Target::Task(task));
-        if let Some(d) = self.deferred.get_mut(task) {
-            *d = idx;
+        let Some(d) = self.deferred.get(task).copied() else {
+            return self.register(at, Target::Task(task));
+        };
+        if d.seq != 0 && (d.node == DEFERRED || self.live(d.node, d.seq)) {
+            return self.register(at, Target::Task(task));
         }
-        (idx, seq)
+        self.seq += 1;
+        self.deferred[task] = Deferred {
+            at,
+            seq: self.seq,
+            node: DEFERRED,
+        };
+        self.deferred_out += 1;
+        (DEFERRED, self.seq)
+    }
+
+    fn live(&self, idx: u32, seq: u64) -> bool {
+        self.queue
+            .get(idx)
+            .is_some_and(|n| n.seq == seq && n.place != Place::Free)
+    }
+
+    /// The node of task `task`'s deferred timer `seq` if it has been queued (the record is
+    /// then cleared: the sleep keeps the index); `None` while it is still deferred.
+    #[inline]
+    pub(super) fn claim(&mut self, task: usize, seq: u64) -> Option<u32> {
+        let d = self.deferred.get_mut(task).filter(|d| d.seq == seq)?;
+        if d.node == DEFERRED {
+            return None;
+        }
+        let node = d.node;
+        *d = NONE;
+        Some(node)
     }
 
     /// Whether node `idx` (live) is in the queue.
@@ -97,12 +141,14 @@ impl Timers {
         }
     }
 
-    /// Queues task `task`'s deferred timer, if it has one.
+    /// Queues task `task`'s deferred timer, if it has one, with its reserved sequence.
     pub(super) fn flush(&mut self, task: usize) {
-        if let Some(d) = self.deferred.get_mut(task) {
-            let idx = std::mem::replace(d, NONE);
-            if idx != NONE {
+        if let Some(d) = self.deferred.get(task).copied() {
+            if d.seq != 0 && d.node == DEFERRED {
+                let idx = self.queue.alloc(d.at, d.seq, Target::Task(task));
                 self.queue.enqueue(idx);
+                self.deferred[task].node = idx;
+                self.deferred_out -= 1;
             }
         }
     }
@@ -111,34 +157,43 @@ impl Timers {
     /// `covered` (`Nanos::MAX`: none known): its deferred timer stays deferred only if later.
     #[inline(always)]
     pub(super) fn end_poll(&mut self, task: usize, covered: Nanos) {
-        if let Some(&idx) = self.deferred.get(task) {
-            if self.queue.get(idx).is_some_and(|n| n.at <= covered) {
+        if let Some(d) = self.deferred.get(task) {
+            if d.seq != 0 && d.node == DEFERRED && d.at <= covered {
                 self.flush(task);
             }
         }
     }
 
-    /// A sleep dropped before firing: a deferred one only gives its node back, a queued one
-    /// is taken out of the queue (`calendar.rs`). Returns whether the timer was queued.
-    pub(super) fn cancel(&mut self, idx: u32, seq: u64) -> bool {
-        let Some(node) = self.queue.get_mut(idx) else {
-            return false;
-        };
-        if node.seq != seq || node.place == Place::Free {
-            return false;
-        }
-        let target = std::mem::take(&mut node.value);
-        if let (Place::Out, Target::Task(task)) = (node.place, &target) {
-            if let Some(d) = self.deferred.get_mut(*task).filter(|d| **d == idx) {
-                *d = NONE;
+    /// A deferred sleep (index [`DEFERRED`]) of task `task` dropped before firing: forgotten
+    /// if still deferred, else cancelled as [`Timers::cancel`]. Returns whether it was queued.
+    pub(super) fn cancel_deferred(&mut self, task: usize, seq: u64) -> bool {
+        match self.claim(task, seq) {
+            Some(idx) => self.cancel(idx, seq),
+            None => {
+                if let Some(d) = self.deferred.get_mut(task).filter(|d| d.seq == seq) {
+                    *d = NONE;
+                    self.deferred_out -= 1;
+                }
+                false
             }
         }
-        self.queue.release(idx)
+    }
+
+    /// A queued sleep dropped before firing: taken out of the queue (`calendar.rs`). Returns
+    /// whether the timer was queued.
+    pub(super) fn cancel(&mut self, idx: u32, seq: u64) -> bool {
+        match self.queue.get_mut(idx) {
+            Some(node) if node.seq == seq && node.place != Place::Free => {
+                node.value = Target::Free;
+                self.queue.release(idx)
+            }
+            _ => false,
+        }
     }
 
     /// Live sleeps (queued or deferred).
     pub(super) fn pending(&self) -> usize {
-        self.queue.allocated()
+        self.queue.allocated() + self.deferred_out
     }
 
     /// Entries in the queue, dead ones included.
@@ -158,12 +213,22 @@ impl Timers {
         mut task: impl FnMut(usize),
         rest: &mut Vec<Wake>,
     ) -> Option<Nanos> {
-        self.queue
-            .pop_instant(|node| match std::mem::take(&mut node.value) {
-                Target::Task(id) if rest.is_empty() => task(id),
-                Target::Task(id) => rest.push(Wake::Task(id)),
-                Target::Waker(w) => rest.push(Wake::Waker(w)),
-                Target::Free => {}
-            })
+        let (at, first) = self.queue.pop_instant(&mut self.more)?;
+        match first {
+            Target::Task(id) => task(id),
+            Target::Waker(w) => rest.push(Wake::Waker(w)),
+            Target::Free => {}
+        }
+        if !self.more.is_empty() {
+            for target in self.more.drain(..) {
+                match target {
+                    Target::Task(id) if rest.is_empty() => task(id),
+                    Target::Task(id) => rest.push(Wake::Task(id)),
+                    Target::Waker(w) => rest.push(Wake::Waker(w)),
+                    Target::Free => {}
+                }
+            }
+        }
+        Some(at)
     }
 }
