@@ -2,7 +2,7 @@
 //! for the near future, and a heap (`far.rs`) for the rest.
 //!
 //! Why: a sorted structure pays `log(n)` per entry; a ring of buckets pays a constant. The ring
-//! has one bucket per [`WIDTH`] nanoseconds of the next [`SPAN`] (about 17 ms, in 8 µs
+//! has one bucket per [`WIDTH`] nanoseconds of the next [`SPAN`] (about 17 ms, in 4 µs
 //! buckets: a first backoff of 10 ms with A6's ±20 % jitter fits): an entry in that window is
 //! linked once into its bucket and unlinked once (a bitmap finds the next non-empty bucket in a
 //! few instructions); only the entries of one bucket are compared with each other. A bucket is
@@ -23,11 +23,12 @@ use super::far::FarQueue;
 use crate::time::Nanos;
 
 /// log2 of a bucket's width in nanoseconds.
-const SHIFT: u32 = 13;
-/// A bucket's width: 8.192 µs.
+const SHIFT: u32 = 12;
+/// A bucket's width: 4.096 µs (narrow, so the earliest bucket rarely holds more than its
+/// earliest entry: each other entry costs a step of the scan).
 const WIDTH: Nanos = 1 << SHIFT;
-/// Buckets in the ring, at most 64 × 64 (one summary word).
-const BUCKETS: usize = 2048;
+/// Buckets in the ring, at most 64 × 64 (one summary word): 16 KiB of list heads.
+const BUCKETS: usize = 4096;
 /// Words of the occupancy bitmap.
 const WORDS: usize = BUCKETS / 64;
 /// How far ahead the ring reaches: about 16.8 ms.
@@ -40,8 +41,6 @@ const NIL: u32 = u32::MAX;
 pub(crate) enum Place {
     /// On the free list.
     Free,
-    /// Allocated, not queued (a deferred timer, `timers.rs`).
-    Out,
     /// In a ring bucket's list.
     Ring,
     /// In the far heap.
@@ -111,31 +110,53 @@ fn index(at: Nanos) -> usize {
 }
 
 impl<T> TimerQueue<T> {
-    /// A node for `value` with sequence `seq` and instant `at`, not queued.
+    /// Queues `value` for `at` (clamped to the last instant taken) with sequence `seq`, in a
+    /// node written once: returns the node's index.
     #[inline(always)]
-    pub(crate) fn alloc(&mut self, at: Nanos, seq: u64, value: T) -> u32 {
+    pub(crate) fn insert(&mut self, at: Nanos, seq: u64, value: T) -> u32 {
+        let at = at.max(self.last);
+        let near = at.saturating_sub(self.base) < SPAN;
+        let i = index(at);
+        let (next, place) = if near {
+            (self.heads[i], Place::Ring)
+        } else {
+            (NIL, Place::Far)
+        };
         let node = Node {
             at,
             seq,
-            next: NIL,
+            next,
             prev: NIL,
-            place: Place::Out,
+            place,
             value,
         };
-        match self.free.pop() {
-            Some(i) => {
-                if let Some(n) = self.nodes.get_mut(i as usize) {
-                    // A free node's value was replaced by the caller's vacant value: nothing
-                    // left to drop, but a plain assignment is cheap enough and stays safe.
+        let idx = match self.free.pop() {
+            Some(idx) => {
+                if let Some(n) = self.nodes.get_mut(idx as usize) {
                     *n = node;
                 }
-                i
+                idx
             }
             None => {
                 self.nodes.push(node);
                 u32::try_from(self.nodes.len() - 1).unwrap_or(NIL)
             }
+        };
+        if near {
+            match self.nodes.get_mut(next as usize) {
+                Some(first) => first.prev = idx,
+                None => {
+                    self.words[i / 64] |= 1 << (i % 64);
+                    self.summary |= 1 << (i / 64);
+                }
+            }
+            self.heads[i] = idx;
+            self.in_ring += 1;
+        } else {
+            self.far.push((at, seq, idx));
+            self.far_min = self.far_min.min(at);
         }
+        idx
     }
 
     /// Node `idx`, if it exists.
@@ -150,27 +171,6 @@ impl<T> TimerQueue<T> {
         self.nodes.get_mut(idx as usize)
     }
 
-    /// Queues node `idx` (allocated, not queued) for its instant, clamped to the last taken.
-    #[inline(always)]
-    pub(crate) fn enqueue(&mut self, idx: u32) {
-        let Some(node) = self
-            .nodes
-            .get_mut(idx as usize)
-            .filter(|n| n.place == Place::Out)
-        else {
-            return;
-        };
-        let at = node.at.max(self.last);
-        node.at = at;
-        if at.saturating_sub(self.base) < SPAN {
-            self.link(idx, at);
-        } else {
-            node.place = Place::Far;
-            self.far.push((at, node.seq, idx));
-            self.far_min = self.far_min.min(at);
-        }
-    }
-
     /// Takes node `idx` out of the queue if it is in it, and frees it (its value is left as
     /// it is: the caller has taken it). Returns whether it was queued.
     pub(crate) fn release(&mut self, idx: u32) -> bool {
@@ -180,7 +180,6 @@ impl<T> TimerQueue<T> {
         let place = std::mem::replace(&mut node.place, Place::Free);
         match place {
             Place::Free => return false,
-            Place::Out => {}
             Place::Ring => self.unlink(idx),
             Place::Far => {
                 self.far_dead += 1;
@@ -194,7 +193,7 @@ impl<T> TimerQueue<T> {
             }
         }
         self.free.push(idx);
-        matches!(place, Place::Ring | Place::Far)
+        true
     }
 
     fn far_live(nodes: &[Node<T>], idx: u32, seq: u64) -> bool {
@@ -385,8 +384,7 @@ impl<T> TimerQueue<T> {
 impl super::queue_tests::Queue for TimerQueue<u64> {
     /// The node's value is the entry's sequence, to see the order values come out in.
     fn push(&mut self, entry: super::far::Entry) {
-        let idx = self.alloc(entry.0, entry.1, entry.1);
-        self.enqueue(idx);
+        self.insert(entry.0, entry.1, entry.1);
     }
     fn pop_instant(&mut self, out: &mut Vec<super::far::Entry>) -> Option<Nanos> {
         let mut more = Vec::new();
@@ -434,11 +432,9 @@ mod tests {
     #[test]
     fn cancelled_far_entries_are_skipped_and_do_not_pile_up() {
         let mut q = TimerQueue::<u32>::default();
-        let keep = q.alloc(50 * SPAN, 1, 7);
-        q.enqueue(keep);
+        q.insert(50 * SPAN, 1, 7);
         for s in 0..1_000u64 {
-            let idx = q.alloc(10 * SPAN + s, 2 + s, 0);
-            q.enqueue(idx);
+            let idx = q.insert(10 * SPAN + s, 2 + s, 0);
             assert!(q.release(idx), "queued");
         }
         assert!(q.held() <= 130, "{} entries held for 1 live", q.held());

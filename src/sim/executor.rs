@@ -57,11 +57,16 @@ impl ReadyQueue {
         self.len.store(q.len(), Ordering::Release);
     }
 
-    /// Appends every queued id to `batch`.
+    /// Appends every queued id to `batch`: one load when none is (the common case).
+    #[inline(always)]
     fn append_to(&self, batch: &mut Fifo) {
-        if self.len.load(Ordering::Acquire) == 0 {
-            return;
+        if self.len.load(Ordering::Acquire) != 0 {
+            self.drain_to(batch);
         }
+    }
+
+    #[inline(never)]
+    fn drain_to(&self, batch: &mut Fifo) {
         let mut q = self.lock();
         batch.ids.extend(q.drain(..));
         self.len.store(0, Ordering::Release);
@@ -234,19 +239,6 @@ impl<'a> Executor<'a> {
     /// task.
     fn adopt_spawned(&mut self, batch: &mut Fifo) {
         self.ready.append_to(batch);
-        // The common case, one task spawned (a call by the arrivals): no swap, no drain.
-        let one = {
-            let mut pending = self.spawner.pending.borrow_mut();
-            if pending.len() == 1 {
-                pending.pop()
-            } else {
-                None
-            }
-        };
-        if let Some(job) = one {
-            self.adopt(job, batch);
-            return;
-        }
         let mut spawned = std::mem::take(&mut self.adopting);
         std::mem::swap(&mut spawned, &mut *self.spawner.pending.borrow_mut());
         for job in spawned.drain(..) {
@@ -384,11 +376,24 @@ impl<'a> Executor<'a> {
         }
     }
 
-    /// Adopts newly spawned tasks, if any.
+    /// Adopts newly spawned tasks, if any ([`Executor::adopt_spawned`]); inline for the
+    /// common case, one task spawned (a call by the arrivals): no swap, no drain.
     #[inline(always)]
     fn adopt_if_spawned(&mut self, batch: &mut Fifo) {
-        if !self.spawner.pending.borrow().is_empty() {
-            self.adopt_spawned(batch);
+        let one = {
+            let mut pending = self.spawner.pending.borrow_mut();
+            match pending.len() {
+                0 => return,
+                1 => pending.pop(),
+                _ => None,
+            }
+        };
+        match one {
+            Some(job) => {
+                self.ready.append_to(batch);
+                self.adopt(job, batch);
+            }
+            None => self.adopt_spawned(batch),
         }
     }
 }

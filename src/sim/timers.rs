@@ -78,8 +78,7 @@ impl Timers {
     #[inline(always)]
     pub(super) fn register(&mut self, at: Nanos, target: Target) -> (u32, u64) {
         self.seq += 1;
-        let idx = self.queue.alloc(at, self.seq, target);
-        self.queue.enqueue(idx);
+        let idx = self.queue.insert(at, self.seq, target);
         (idx, self.seq)
     }
 
@@ -145,8 +144,7 @@ impl Timers {
     pub(super) fn flush(&mut self, task: usize) {
         if let Some(d) = self.deferred.get(task).copied() {
             if d.seq != 0 && d.node == DEFERRED {
-                let idx = self.queue.alloc(d.at, d.seq, Target::Task(task));
-                self.queue.enqueue(idx);
+                let idx = self.queue.insert(d.at, d.seq, Target::Task(task));
                 self.deferred[task].node = idx;
                 self.deferred_out -= 1;
             }
