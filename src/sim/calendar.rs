@@ -324,18 +324,17 @@ impl<T> TimerQueue<T> {
         self.pull_far();
         let i = self.first_bucket()?;
         // One pass finds the earliest instant and whether another entry shares it.
-        let mut k = self.heads[i];
-        let (mut best, mut at, mut tied) = (NIL, Nanos::MAX, false);
+        let best = self.heads[i];
+        // A bucket with its bit set has a node.
+        let first = self.nodes.get(best as usize)?;
+        let (mut best, mut at, mut tied, mut k) = (best, first.at, false, first.next);
         while let Some(n) = self.nodes.get(k as usize) {
-            if n.at < at || best == NIL {
+            if n.at < at {
                 (best, at, tied) = (k, n.at, false);
             } else if n.at == at {
                 tied = true;
             }
             k = n.next;
-        }
-        if best == NIL {
-            return None; // not so: a bucket with its bit set has a node
         }
         self.last = at;
         self.base = at & !(WIDTH - 1);
