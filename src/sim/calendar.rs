@@ -69,6 +69,9 @@ pub(crate) struct TimerQueue<T> {
     /// Start of the window (the last instant, rounded down to a bucket): the ring holds
     /// entries in `[base, base + SPAN)`, bucket `(at / WIDTH) % BUCKETS` each.
     base: Nanos,
+    /// The window's end, `base + SPAN` (saturating), kept so a check is one comparison
+    /// (every entry is at or after `base`).
+    end: Nanos,
     /// Each bucket's first node.
     heads: Box<[u32; BUCKETS]>,
     /// Bit `i % 64` of word `i / 64` set when bucket `i` is non-empty.
@@ -93,6 +96,7 @@ impl<T> Default for TimerQueue<T> {
             free: Vec::new(),
             last: 0,
             base: 0,
+            end: SPAN,
             heads: Box::new([NIL; BUCKETS]),
             words: [0; WORDS],
             summary: 0,
@@ -115,7 +119,7 @@ impl<T> TimerQueue<T> {
     #[inline(always)]
     pub(crate) fn insert(&mut self, at: Nanos, seq: u64, value: T) -> u32 {
         let at = at.max(self.last);
-        let near = at.saturating_sub(self.base) < SPAN;
+        let near = at < self.end;
         let i = index(at);
         let (next, place) = if near {
             (self.heads[i], Place::Ring)
@@ -266,14 +270,14 @@ impl<T> TimerQueue<T> {
     /// first moves the window to the earliest far entry.
     #[inline]
     fn pull_far(&mut self) {
-        if self.far_min.saturating_sub(self.base) >= SPAN && self.in_ring != 0 {
+        if self.far_min >= self.end && self.in_ring != 0 {
             return;
         }
         while self.far_min != Nanos::MAX {
-            if self.in_ring == 0 && self.far_min.saturating_sub(self.base) >= SPAN {
-                self.base = self.far_min & !(WIDTH - 1);
+            if self.in_ring == 0 && self.far_min >= self.end {
+                self.set_base(self.far_min);
             }
-            if self.far_min.saturating_sub(self.base) >= SPAN {
+            if self.far_min >= self.end {
                 return;
             }
             if let Some((at, seq, idx)) = self.far.pop() {
@@ -285,6 +289,13 @@ impl<T> TimerQueue<T> {
             }
             self.far_min = self.far.min().unwrap_or(Nanos::MAX);
         }
+    }
+
+    /// Starts the window at `at`'s bucket.
+    #[inline(always)]
+    fn set_base(&mut self, at: Nanos) {
+        self.base = at & !(WIDTH - 1);
+        self.end = self.base.saturating_add(SPAN);
     }
 
     /// The first non-empty bucket in window order (from the window's start), if any.
@@ -337,7 +348,7 @@ impl<T> TimerQueue<T> {
             k = n.next;
         }
         self.last = at;
-        self.base = at & !(WIDTH - 1);
+        self.set_base(at);
         if !tied {
             return Some((at, self.take(best)));
         }
@@ -380,67 +391,5 @@ impl<T> TimerQueue<T> {
 }
 
 #[cfg(test)]
-impl super::queue_tests::Queue for TimerQueue<u64> {
-    /// The node's value is the entry's sequence, to see the order values come out in.
-    fn push(&mut self, entry: super::far::Entry) {
-        self.insert(entry.0, entry.1, entry.1);
-    }
-    fn pop_instant(&mut self, out: &mut Vec<super::far::Entry>) -> Option<Nanos> {
-        let mut more = Vec::new();
-        let (at, first) = TimerQueue::pop_instant(self, &mut more)?;
-        out.extend([first].into_iter().chain(more).map(|seq| (at, seq, 0)));
-        Some(at)
-    }
-    fn len(&self) -> usize {
-        TimerQueue::len(self)
-    }
-    fn retain(&mut self, mut keep: impl FnMut(&super::far::Entry) -> bool) {
-        for idx in 0..self.nodes.len() {
-            let n = &self.nodes[idx];
-            if matches!(n.place, Place::Ring | Place::Far) && !keep(&(n.at, n.seq, 0)) {
-                self.release(idx as u32);
-            }
-        }
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::super::queue_tests::{drained, matches_a_sorted_reference};
-    use super::*;
-
-    #[test]
-    fn instants_come_out_in_order_with_ties_by_sequence() {
-        let far = 3 * SPAN;
-        let got =
-            drained::<TimerQueue<u64>>(&[(1, 30), (2, 10), (3, far), (4, 10), (5, 30), (6, far)]);
-        assert_eq!(got, [(10, vec![2, 4]), (30, vec![1, 5]), (far, vec![3, 6])]);
-    }
-
-    /// Near (the ring only), a few windows ahead and far ahead (the heap, moved into
-    /// the ring as the window reaches it), with ties on bucket edges and entries cancelled.
-    #[test]
-    fn matches_a_sorted_reference_under_random_monotone_use() {
-        for (seed, reach) in [(5, 1_000_000), (6, 3 * SPAN), (7, 50 * SPAN)] {
-            matches_a_sorted_reference::<TimerQueue<u64>>(seed, reach, WIDTH);
-        }
-    }
-
-    /// Cancelled far entries are skipped when reached and never pile up: the heap is rebuilt
-    /// once they are the majority.
-    #[test]
-    fn cancelled_far_entries_are_skipped_and_do_not_pile_up() {
-        let mut q = TimerQueue::<u32>::default();
-        q.insert(50 * SPAN, 1, 7);
-        for s in 0..1_000u64 {
-            let idx = q.insert(10 * SPAN + s, 2 + s, 0);
-            assert!(q.release(idx), "queued");
-        }
-        assert!(q.held() <= 130, "{} entries held for 1 live", q.held());
-        assert_eq!((q.len(), q.allocated()), (1, 1));
-        let mut more = Vec::new();
-        assert_eq!(q.pop_instant(&mut more), Some((50 * SPAN, 7)));
-        assert!(more.is_empty());
-        assert_eq!(q.pop_instant(&mut more), None);
-    }
-}
+#[path = "calendar_tests.rs"]
+mod tests;
