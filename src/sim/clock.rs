@@ -6,13 +6,13 @@
 //! the sleeps registered for it **in registration order** — the same-instant tie-break of the
 //! whole simulator. Nothing here reads a real clock (determinism rule 5, docs/a6-rules.md).
 //!
-//! Speed: a sleep costs one push onto a calendar ring (`calendar.rs`; a heap holds what is
-//! further ahead than the ring reaches) and one slab slot (`timers.rs`); slots are reused
-//! through a free list, so a long run allocates nothing per timer once warm. A task's sleep
-//! for later than a timer it already waits on (a call's deadline behind its attempt's end) is
-//! deferred and usually never queued at all (`timers.rs` argues why order is unchanged). A
-//! dropped sleep (a cancelled attempt, a lost race) frees its slot at once; its queue entry, if
-//! it has one, is skipped when reached, so dead timers never move time forward. A sleep
+//! Speed: a sleep costs one node of the timer queue's slab, linked into a calendar ring's
+//! bucket (`calendar.rs`; a heap holds what is further ahead than the ring reaches); nodes are
+//! reused through a free list, so a long run allocates nothing per timer once warm. A task's
+//! sleep for later than a timer it already waits on (a call's deadline behind its attempt's
+//! end) is deferred, holds no node and is usually never queued at all (`timers.rs` argues why
+//! order is unchanged). A dropped sleep (a cancelled attempt, a lost race) is unlinked at once
+//! (a far one is skipped when reached), so dead timers never move time forward. A sleep
 //! re-polled by the task that registered it does not look at the timers at all.
 //!
 //! Direct wakes: while the executor polls a task it tells the clock which task that is and the
