@@ -1,65 +1,110 @@
-//! The timer queue of virtual time: a calendar ring for the near future in front of a heap
-//! (`far.rs`) for the rest.
+//! The timer queue of virtual time: a slab of timer nodes, a calendar ring of intrusive lists
+//! for the near future, and a heap (`far.rs`) for the rest.
 //!
 //! Why: a sorted structure pays `log(n)` per entry; a ring of buckets pays a constant. The ring
-//! has one bucket per [`WIDTH`] nanoseconds of the next [`SPAN`] (about 17 ms, in 8 µs
-//! buckets: a first backoff of 10 ms with A6's ±20 % jitter fits): an entry in that window is pushed once into its bucket and taken out once (a
-//! bitmap finds the next non-empty bucket in a few instructions); only the entries of one
-//! bucket are compared with each other. Entries further ahead (a long backoff, a deadline that
-//! could not be deferred) wait in the heap until the window reaches them, then move into the
-//! ring one by one; the heap's earliest instant is kept beside it, so a pop that does not
-//! reach it costs one comparison.
+//! has one bucket per [`WIDTH`] nanoseconds of the next [`SPAN`] (about 17 ms, in 4 µs
+//! buckets: a first backoff of 10 ms with A6's ±20 % jitter fits): an entry in that window is
+//! linked once into its bucket and unlinked once (a bitmap finds the next non-empty bucket in a
+//! few instructions); only the entries of one bucket are compared with each other. A bucket is
+//! a doubly linked list threaded through the timers' own slab nodes rather than a `Vec` of
+//! copies: queuing a timer allocates nothing (a `Vec` per bucket grew thousands of times per
+//! run as the window swept the ring), taking one out needs no scratch list, and a cancelled
+//! timer is unlinked at once instead of leaving a dead copy to skip. Entries further ahead (a
+//! long backoff, a deadline that could not be deferred) wait in the heap until the window
+//! reaches them, then move into the ring one by one; the heap's earliest instant is kept beside
+//! it, so a pop that does not reach it costs one comparison. A cancelled far entry stays in the
+//! heap, dead, until reached or until dead ones are the majority (then the heap is rebuilt).
 //!
-//! Order is exact: the earliest instant comes out whole, its entries sorted by registration
-//! sequence (the documented tie-break), and nothing is ever scheduled before the last instant
+//! Order is exact: the earliest instant comes out whole, its entries in registration sequence
+//! order (the documented tie-break), and nothing is ever scheduled before the last instant
 //! taken (an earlier one is clamped to it).
 
-use super::far::{Entry, FarQueue};
+use super::far::FarQueue;
 use crate::time::Nanos;
 
 /// log2 of a bucket's width in nanoseconds.
-const SHIFT: u32 = 13;
-/// A bucket's width: 8.192 µs.
+const SHIFT: u32 = 12;
+/// A bucket's width: 4.096 µs (narrow, so the earliest bucket rarely holds more than its
+/// earliest entry: each other entry costs a step of the scan).
 const WIDTH: Nanos = 1 << SHIFT;
-/// Buckets in the ring: few enough that the ring stays in cache (48 KiB of bucket headers;
-/// callgrind's cache model counted no more first-level data misses than with half as many),
-/// at most 64 × 64 (one summary word).
-const BUCKETS: usize = 2048;
+/// Buckets in the ring, at most 64 × 64 (one summary word): 16 KiB of list heads.
+const BUCKETS: usize = 4096;
 /// Words of the occupancy bitmap.
 const WORDS: usize = BUCKETS / 64;
 /// How far ahead the ring reaches: about 16.8 ms.
 const SPAN: Nanos = WIDTH * BUCKETS as Nanos;
+/// No node (end of a list, empty bucket).
+const NIL: u32 = u32::MAX;
 
-/// Entries keyed by instant, taken out one whole instant at a time, never before the last one.
+/// Where a node is.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Place {
+    /// On the free list.
+    Free,
+    /// In a ring bucket's list.
+    Ring,
+    /// In the far heap.
+    Far,
+}
+
+/// One timer: its instant (once queued: as queued, after clamping), its registration
+/// sequence, its links in a bucket's list, and the caller's value (whom to wake).
 #[derive(Debug)]
-pub(crate) struct TimerQueue {
+pub(crate) struct Node<T> {
+    pub(crate) at: Nanos,
+    pub(crate) seq: u64,
+    next: u32,
+    prev: u32,
+    pub(crate) place: Place,
+    pub(crate) value: T,
+}
+
+/// Timer nodes keyed by instant, taken out one whole instant at a time, never before the last.
+#[derive(Debug)]
+pub(crate) struct TimerQueue<T> {
+    nodes: Vec<Node<T>>,
+    free: Vec<u32>,
     /// The last instant taken.
     last: Nanos,
     /// Start of the window (the last instant, rounded down to a bucket): the ring holds
     /// entries in `[base, base + SPAN)`, bucket `(at / WIDTH) % BUCKETS` each.
     base: Nanos,
-    ring: Box<[Vec<Entry>; BUCKETS]>,
+    /// The window's end, `base + SPAN` (saturating), kept so a check is one comparison
+    /// (every entry is at or after `base`).
+    end: Nanos,
+    /// Each bucket's first node.
+    heads: Box<[u32; BUCKETS]>,
     /// Bit `i % 64` of word `i / 64` set when bucket `i` is non-empty.
     words: [u64; WORDS],
     /// Bit `w` set when word `w` is non-zero.
     summary: u64,
     in_ring: usize,
+    /// `(instant, sequence, node)` of far entries, dead ones (cancelled) included.
     far: FarQueue,
     /// The earliest instant in `far` (`Nanos::MAX` when empty), kept exact.
     far_min: Nanos,
+    /// Entries of `far` whose node was cancelled.
+    far_dead: usize,
+    /// Scratch for an instant that has several entries in one bucket (rare).
+    tied: Vec<u32>,
 }
 
-impl Default for TimerQueue {
+impl<T> Default for TimerQueue<T> {
     fn default() -> Self {
         TimerQueue {
+            nodes: Vec::new(),
+            free: Vec::new(),
             last: 0,
             base: 0,
-            ring: Box::new(std::array::from_fn(|_| Vec::new())),
+            end: SPAN,
+            heads: Box::new([NIL; BUCKETS]),
             words: [0; WORDS],
             summary: 0,
             in_ring: 0,
             far: FarQueue::default(),
             far_min: Nanos::MAX,
+            far_dead: 0,
+            tied: Vec::new(),
         }
     }
 }
@@ -68,55 +113,193 @@ fn index(at: Nanos) -> usize {
     ((at >> SHIFT) as usize) & (BUCKETS - 1)
 }
 
-impl TimerQueue {
-    /// Adds an entry; `at` must not be before the last instant taken (it is clamped to it).
+impl<T> TimerQueue<T> {
+    /// Queues `value` for `at` (clamped to the last instant taken) with sequence `seq`, in a
+    /// node written once: returns the node's index.
     #[inline(always)]
-    pub(crate) fn push(&mut self, entry: Entry) {
-        let at = entry.0.max(self.last);
-        if at.saturating_sub(self.base) < SPAN {
-            self.put((at, entry.1, entry.2));
+    pub(crate) fn insert(&mut self, at: Nanos, seq: u64, value: T) -> u32 {
+        let at = at.max(self.last);
+        let near = at < self.end;
+        let i = index(at);
+        let (next, place) = if near {
+            (self.heads[i], Place::Ring)
         } else {
-            self.far.push((at, entry.1, entry.2));
+            (NIL, Place::Far)
+        };
+        let node = Node {
+            at,
+            seq,
+            next,
+            prev: NIL,
+            place,
+            value,
+        };
+        let idx = match self.free.pop() {
+            Some(idx) => {
+                if let Some(n) = self.nodes.get_mut(idx as usize) {
+                    *n = node;
+                }
+                idx
+            }
+            None => {
+                self.nodes.push(node);
+                u32::try_from(self.nodes.len() - 1).unwrap_or(NIL)
+            }
+        };
+        if near {
+            match self.nodes.get_mut(next as usize) {
+                Some(first) => first.prev = idx,
+                None => {
+                    self.words[i / 64] |= 1 << (i % 64);
+                    self.summary |= 1 << (i / 64);
+                }
+            }
+            self.heads[i] = idx;
+            self.in_ring += 1;
+        } else {
+            self.far.push((at, seq, idx));
             self.far_min = self.far_min.min(at);
         }
+        idx
     }
 
-    #[inline]
-    fn put(&mut self, entry: Entry) {
-        let i = index(entry.0);
-        self.ring[i].push(entry);
-        self.words[i / 64] |= 1 << (i % 64);
-        self.summary |= 1 << (i / 64);
+    /// Node `idx`, if it exists.
+    #[inline(always)]
+    pub(crate) fn get(&self, idx: u32) -> Option<&Node<T>> {
+        self.nodes.get(idx as usize)
+    }
+
+    /// Node `idx`, if it exists.
+    #[inline(always)]
+    pub(crate) fn get_mut(&mut self, idx: u32) -> Option<&mut Node<T>> {
+        self.nodes.get_mut(idx as usize)
+    }
+
+    /// Takes node `idx` out of the queue if it is in it, and frees it (its value is left as
+    /// it is: the caller has taken it). Returns whether it was queued.
+    pub(crate) fn release(&mut self, idx: u32) -> bool {
+        let Some(node) = self.nodes.get_mut(idx as usize) else {
+            return false;
+        };
+        let place = std::mem::replace(&mut node.place, Place::Free);
+        match place {
+            Place::Free => return false,
+            Place::Ring => self.unlink(idx),
+            Place::Far => {
+                self.far_dead += 1;
+                if self.far_dead > 64 && self.far_dead * 2 > self.far.len() {
+                    let nodes = &self.nodes;
+                    self.far
+                        .retain(|&(_, seq, i)| Self::far_live(nodes, i, seq));
+                    self.far_dead = 0;
+                    self.far_min = self.far.min().unwrap_or(Nanos::MAX);
+                }
+            }
+        }
+        self.free.push(idx);
+        true
+    }
+
+    fn far_live(nodes: &[Node<T>], idx: u32, seq: u64) -> bool {
+        nodes
+            .get(idx as usize)
+            .is_some_and(|n| n.seq == seq && n.place == Place::Far)
+    }
+
+    /// Nodes in use (queued or not).
+    pub(crate) fn allocated(&self) -> usize {
+        self.nodes.len() - self.free.len()
+    }
+
+    /// Live entries in the queue.
+    #[cfg(test)]
+    pub(crate) fn len(&self) -> usize {
+        self.in_ring + self.far.len() - self.far_dead
+    }
+
+    /// Entries held, dead far ones included.
+    #[cfg(test)]
+    pub(crate) fn held(&self) -> usize {
+        self.in_ring + self.far.len()
+    }
+
+    #[inline(always)]
+    fn link(&mut self, idx: u32, at: Nanos) {
+        let i = index(at);
+        let head = self.heads[i];
+        if let Some(node) = self.nodes.get_mut(idx as usize) {
+            (node.next, node.prev, node.place) = (head, NIL, Place::Ring);
+        }
+        match self.nodes.get_mut(head as usize) {
+            Some(first) => first.prev = idx,
+            None => {
+                self.words[i / 64] |= 1 << (i % 64);
+                self.summary |= 1 << (i / 64);
+            }
+        }
+        self.heads[i] = idx;
         self.in_ring += 1;
     }
 
-    /// Entries held.
-    pub(crate) fn len(&self) -> usize {
-        self.in_ring + self.far.len()
+    #[inline(always)]
+    fn unlink(&mut self, idx: u32) {
+        let Some(node) = self.nodes.get(idx as usize) else {
+            return;
+        };
+        let (prev, next, at) = (node.prev, node.next, node.at);
+        if let Some(n) = self.nodes.get_mut(next as usize) {
+            n.prev = prev;
+        }
+        match self.nodes.get_mut(prev as usize) {
+            Some(p) => p.next = next,
+            None => {
+                let i = index(at);
+                self.heads[i] = next;
+                if next == NIL {
+                    self.words[i / 64] &= !(1 << (i % 64));
+                    if self.words[i / 64] == 0 {
+                        self.summary &= !(1 << (i / 64));
+                    }
+                }
+            }
+        }
+        self.in_ring -= 1;
     }
 
     /// Moves far entries that the window now reaches into the ring; when the ring is empty,
     /// first moves the window to the earliest far entry.
     #[inline]
     fn pull_far(&mut self) {
-        if self.far_min.saturating_sub(self.base) >= SPAN && self.in_ring != 0 {
+        if self.far_min >= self.end && self.in_ring != 0 {
             return;
         }
         while self.far_min != Nanos::MAX {
-            if self.in_ring == 0 && self.far_min.saturating_sub(self.base) >= SPAN {
-                self.base = self.far_min & !(WIDTH - 1);
+            if self.in_ring == 0 && self.far_min >= self.end {
+                self.set_base(self.far_min);
             }
-            if self.far_min.saturating_sub(self.base) >= SPAN {
+            if self.far_min >= self.end {
                 return;
             }
-            if let Some(e) = self.far.pop() {
-                self.put(e);
+            if let Some((at, seq, idx)) = self.far.pop() {
+                if Self::far_live(&self.nodes, idx, seq) {
+                    self.link(idx, at);
+                } else {
+                    self.far_dead -= 1;
+                }
             }
             self.far_min = self.far.min().unwrap_or(Nanos::MAX);
         }
     }
 
+    /// Starts the window at `at`'s bucket.
+    #[inline(always)]
+    fn set_base(&mut self, at: Nanos) {
+        self.base = at & !(WIDTH - 1);
+        self.end = self.base.saturating_add(SPAN);
+    }
+
     /// The first non-empty bucket in window order (from the window's start), if any.
+    #[inline(always)]
     fn first_bucket(&self) -> Option<usize> {
         let start = index(self.base);
         let (w0, b0) = (start / 64, start % 64);
@@ -140,114 +323,73 @@ impl TimerQueue {
         Some(w * 64 + self.words[w].trailing_zeros() as usize)
     }
 
-    /// Moves every entry of the earliest instant into `out`, sorted by sequence; returns the
-    /// instant, or `None` when empty.
+    /// Takes every entry of the earliest instant out, in sequence order, and frees their
+    /// nodes: returns the instant and the first entry's value (taken, a default left behind),
+    /// and appends the others' values to `more` (rare: instants are nanoseconds). `None` when
+    /// nothing is queued. Values rather than a callback, so the caller's handling is inlined.
     #[inline(always)]
-    pub(crate) fn pop_instant(&mut self, out: &mut Vec<Entry>) -> Option<Nanos> {
+    pub(crate) fn pop_instant(&mut self, more: &mut Vec<T>) -> Option<(Nanos, T)>
+    where
+        T: Default,
+    {
         self.pull_far();
         let i = self.first_bucket()?;
-        let bucket = &mut self.ring[i];
-        let start = out.len();
-        // One pass finds the earliest instant and whether another entry shares it: instants are
-        // nanoseconds, so an instant almost always has one entry even in a crowded bucket, and
-        // it comes out with one swap.
-        let (mut k, mut at, mut tied) = (0, bucket.first()?.0, false);
-        for (j, e) in bucket.iter().enumerate().skip(1) {
-            if e.0 < at {
-                (k, at, tied) = (j, e.0, false);
-            } else if e.0 == at {
+        // One pass finds the earliest instant and whether another entry shares it.
+        let best = self.heads[i];
+        // A bucket with its bit set has a node.
+        let first = self.nodes.get(best as usize)?;
+        let (mut best, mut at, mut tied, mut k) = (best, first.at, false, first.next);
+        while let Some(n) = self.nodes.get(k as usize) {
+            if n.at < at {
+                (best, at, tied) = (k, n.at, false);
+            } else if n.at == at {
                 tied = true;
             }
-        }
-        if !tied {
-            out.push(bucket.swap_remove(k));
-        } else if bucket.iter().all(|e| e.0 == at) {
-            out.append(bucket);
-        } else {
-            let mut k = 0;
-            while k < bucket.len() {
-                if bucket[k].0 == at {
-                    out.push(bucket.swap_remove(k));
-                } else {
-                    k += 1;
-                }
-            }
-        }
-        if bucket.is_empty() {
-            self.words[i / 64] &= !(1 << (i % 64));
-            if self.words[i / 64] == 0 {
-                self.summary &= !(1 << (i / 64));
-            }
-        }
-        self.in_ring -= out.len() - start;
-        if out.len() - start > 1 {
-            out[start..].sort_unstable_by_key(|e| e.1);
+            k = n.next;
         }
         self.last = at;
-        self.base = at & !(WIDTH - 1);
-        Some(at)
+        self.set_base(at);
+        if !tied {
+            return Some((at, self.take(best)));
+        }
+        let mut tied = std::mem::take(&mut self.tied);
+        let mut k = self.heads[i];
+        while let Some(n) = self.nodes.get(k as usize) {
+            if n.at == at {
+                tied.push(k);
+            }
+            k = n.next;
+        }
+        let nodes = &self.nodes;
+        tied.sort_unstable_by_key(|&k| nodes.get(k as usize).map_or(0, |n| n.seq));
+        let first = self.take(tied[0]);
+        for &k in &tied[1..] {
+            let value = self.take(k);
+            more.push(value);
+        }
+        tied.clear();
+        self.tied = tied;
+        Some((at, first))
     }
 
-    /// Keeps only the entries `keep` accepts.
-    pub(crate) fn retain(&mut self, mut keep: impl FnMut(&Entry) -> bool) {
-        let mut in_ring = 0;
-        // Only the non-empty buckets, by their bits.
-        for w in 0..self.words.len() {
-            let mut bits = self.words[w];
-            while bits != 0 {
-                let i = w * 64 + bits.trailing_zeros() as usize;
-                bits &= bits - 1;
-                let b = &mut self.ring[i];
-                b.retain(&mut keep);
-                in_ring += b.len();
-                if b.is_empty() {
-                    self.words[w] &= !(1 << (i % 64));
-                }
+    /// Unlinks ring node `idx`, frees it and returns its value.
+    #[inline(always)]
+    fn take(&mut self, idx: u32) -> T
+    where
+        T: Default,
+    {
+        self.unlink(idx);
+        self.free.push(idx);
+        match self.nodes.get_mut(idx as usize) {
+            Some(node) => {
+                node.place = Place::Free;
+                std::mem::take(&mut node.value)
             }
-            if self.words[w] == 0 {
-                self.summary &= !(1 << w);
-            }
+            None => T::default(),
         }
-        self.in_ring = in_ring;
-        self.far.retain(keep);
-        self.far_min = self.far.min().unwrap_or(Nanos::MAX);
     }
 }
 
 #[cfg(test)]
-impl super::queue_tests::Queue for TimerQueue {
-    fn push(&mut self, entry: Entry) {
-        TimerQueue::push(self, entry);
-    }
-    fn pop_instant(&mut self, out: &mut Vec<Entry>) -> Option<Nanos> {
-        TimerQueue::pop_instant(self, out)
-    }
-    fn len(&self) -> usize {
-        TimerQueue::len(self)
-    }
-    fn retain(&mut self, keep: impl FnMut(&Entry) -> bool) {
-        TimerQueue::retain(self, keep);
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::super::queue_tests::{drained, matches_a_sorted_reference};
-    use super::*;
-
-    #[test]
-    fn instants_come_out_in_order_with_ties_by_sequence() {
-        let far = 3 * SPAN;
-        let got = drained::<TimerQueue>(&[(1, 30), (2, 10), (3, far), (4, 10), (5, 30), (6, far)]);
-        assert_eq!(got, [(10, vec![2, 4]), (30, vec![1, 5]), (far, vec![3, 6])]);
-    }
-
-    /// Near (the ring only), a few windows ahead and far ahead (the heap, moved into
-    /// the ring as the window reaches it), with ties on bucket edges.
-    #[test]
-    fn matches_a_sorted_reference_under_random_monotone_use() {
-        for (seed, reach) in [(5, 1_000_000), (6, 3 * SPAN), (7, 50 * SPAN)] {
-            matches_a_sorted_reference::<TimerQueue>(seed, reach, WIDTH);
-        }
-    }
-}
+#[path = "calendar_tests.rs"]
+mod tests;

@@ -6,13 +6,13 @@
 //! the sleeps registered for it **in registration order** — the same-instant tie-break of the
 //! whole simulator. Nothing here reads a real clock (determinism rule 5, docs/a6-rules.md).
 //!
-//! Speed: a sleep costs one push onto a calendar ring (`calendar.rs`; a heap holds what is
-//! further ahead than the ring reaches) and one slab slot (`timers.rs`); slots are reused
-//! through a free list, so a long run allocates nothing per timer once warm. A task's sleep
-//! for later than a timer it already waits on (a call's deadline behind its attempt's end) is
-//! deferred and usually never queued at all (`timers.rs` argues why order is unchanged). A
-//! dropped sleep (a cancelled attempt, a lost race) frees its slot at once; its queue entry, if
-//! it has one, is skipped when reached, so dead timers never move time forward. A sleep
+//! Speed: a sleep costs one node of the timer queue's slab, linked into a calendar ring's
+//! bucket (`calendar.rs`; a heap holds what is further ahead than the ring reaches); nodes are
+//! reused through a free list, so a long run allocates nothing per timer once warm. A task's
+//! sleep for later than a timer it already waits on (a call's deadline behind its attempt's
+//! end) is deferred, holds no node and is usually never queued at all (`timers.rs` argues why
+//! order is unchanged). A dropped sleep (a cancelled attempt, a lost race) is unlinked at once
+//! (a far one is skipped when reached), so dead timers never move time forward. A sleep
 //! re-polled by the task that registered it does not look at the timers at all.
 //!
 //! Direct wakes: while the executor polls a task it tells the clock which task that is and the
@@ -27,7 +27,7 @@ use std::pin::Pin;
 use std::rc::Rc;
 use std::task::{Context, Poll, RawWakerVTable, Waker};
 
-use super::timers::{Target, Timers};
+use super::timers::{Target, Timers, DEFERRED};
 use crate::clock::Clock;
 use crate::time::Nanos;
 
@@ -40,11 +40,12 @@ pub(crate) enum Wake {
     Waker(Waker),
 }
 
-/// The task being polled: its id and its waker's identity.
-type Current = Option<(usize, *const (), *const RawWakerVTable)>;
+/// The task being polled: its id ([`NO_TASK`]: none) and its waker's identity. No `Option`:
+/// a sleep's poll reads it on every registration.
+type Current = (u32, *const (), *const RawWakerVTable);
 
 /// State shared by the clock, its sleeps and the executor.
-#[derive(Debug, Default)]
+#[derive(Debug)]
 pub(crate) struct Core {
     now: Cell<Nanos>,
     timers: RefCell<Timers>,
@@ -94,8 +95,15 @@ impl Core {
 
     /// The executor is about to poll task `id` with `waker` (or has finished: `None`).
     pub(crate) fn set_current(&self, current: Option<(usize, &Waker)>) {
-        self.current
-            .set(current.map(|(id, w)| (id, w.data(), w.vtable() as *const _)));
+        self.current.set(match current {
+            // An id too large to keep is no task: its sleeps wake it through its waker.
+            Some((id, w)) => (
+                u32::try_from(id).unwrap_or(NO_TASK),
+                w.data(),
+                w.vtable() as *const _,
+            ),
+            None => NOBODY,
+        });
         self.covered.set(Nanos::MAX);
     }
 
@@ -114,28 +122,44 @@ impl Core {
         }
     }
 
-    /// The id of the task being polled, if `waker` is that task's own waker.
-    #[inline]
-    fn current_task(&self, waker: &Waker) -> Option<usize> {
-        match self.current.get() {
-            Some((id, data, vtable))
-                if waker.data() == data && std::ptr::eq(waker.vtable(), vtable) =>
-            {
-                Some(id)
-            }
-            _ => None,
+    /// The id of the task being polled if `waker` is that task's own waker, else [`NO_TASK`].
+    #[inline(always)]
+    fn current_task(&self, waker: &Waker) -> u32 {
+        let (id, data, vtable) = self.current.get();
+        if waker.data() == data && std::ptr::eq(waker.vtable(), vtable) {
+            id
+        } else {
+            NO_TASK
         }
     }
 
     /// Whom to wake: the task by id when it polled with its own waker, else a clone of `waker`.
-    #[inline]
-    fn target(current: Option<usize>, waker: &Waker) -> Target {
-        match current {
-            Some(id) => Target::Task(id),
-            None => Target::Waker(waker.clone()),
+    #[inline(always)]
+    fn target(owner: u32, waker: &Waker) -> Target {
+        if owner != NO_TASK {
+            Target::Task(owner as usize)
+        } else {
+            Target::Waker(waker.clone())
         }
     }
 }
+
+impl Default for Core {
+    fn default() -> Self {
+        Core {
+            now: Cell::new(0),
+            timers: RefCell::default(),
+            current: Cell::new(NOBODY),
+            covered: Cell::new(Nanos::MAX),
+        }
+    }
+}
+
+/// [`Sleep::owner`] when the timer wakes through a waker; no task in [`Current`].
+const NO_TASK: u32 = u32::MAX;
+
+/// No task being polled.
+const NOBODY: Current = (NO_TASK, std::ptr::null(), std::ptr::null());
 
 /// The virtual clock. Cheap to clone; every clone shares one `now`.
 #[derive(Clone, Debug, Default)]
@@ -188,7 +212,8 @@ impl Clock for SimClock {
 pub struct Sleep {
     core: Rc<Core>,
     at: Nanos,
-    /// The registered timer's sequence (0: none registered; sequences start at 1) and slot.
+    /// The registered timer's sequence (0: none registered; sequences start at 1) and node
+    /// (`timers::DEFERRED` while deferred, or queued and not yet claimed).
     /// Live while `now < at`: only firing frees the slot (and firing moves `now` to `at`),
     /// and only dropping the sleep cancels it. Kept small (no `Option`s): a sleep lives in
     /// every simulated attempt, and attempts are moved about.
@@ -196,16 +221,6 @@ pub struct Sleep {
     idx: u32,
     /// The task the timer wakes by id, or [`NO_TASK`] when it wakes a waker.
     owner: u32,
-}
-
-/// [`Sleep::owner`] when the timer wakes through a waker.
-const NO_TASK: u32 = u32::MAX;
-
-/// A task id as a sleep's owner ([`NO_TASK`] for none, or an id too large to keep).
-fn owner(current: Option<usize>) -> u32 {
-    current
-        .and_then(|id| u32::try_from(id).ok())
-        .unwrap_or(NO_TASK)
 }
 
 impl Sleep {
@@ -230,15 +245,19 @@ impl Sleep {
     fn cancel_pending(&mut self) {
         let core = &*self.core;
         let mut timers = core.timers.borrow_mut();
-        if timers.cancel(self.idx, self.seq) && self.owner != NO_TASK {
+        let queued = if self.idx == DEFERRED {
+            timers.cancel_deferred(self.owner as usize, self.seq)
+        } else {
+            timers.cancel(self.idx, self.seq)
+        };
+        if queued && self.owner != NO_TASK {
             // A queued timer of a task may have been covering its deferred one.
-            match core.current.get() {
-                Some((id, ..)) if id == self.owner as usize => {
-                    if self.at <= core.covered.get() {
-                        core.covered.set(Nanos::MAX);
-                    }
+            if core.current.get().0 == self.owner {
+                if self.at <= core.covered.get() {
+                    core.covered.set(Nanos::MAX);
                 }
-                _ => timers.flush(self.owner as usize),
+            } else {
+                timers.flush(self.owner as usize);
             }
         }
     }
@@ -268,27 +287,29 @@ impl Sleep {
     fn pending(&mut self, cx: &Context<'_>) {
         let this = self;
         let core = &*this.core;
-        let current = core.current_task(cx.waker());
-        let owner = owner(current);
+        let owner = core.current_task(cx.waker());
         if this.seq == 0 {
             let mut timers = core.timers.borrow_mut();
-            let (idx, seq) = match current {
+            let (idx, seq) = if owner == NO_TASK {
+                timers.register(this.at, Target::Waker(cx.waker().clone()))
+            } else if this.at > core.covered.get() {
                 // Later than a timer the task is already queued for: deferred (`timers.rs`).
-                Some(id) if owner != NO_TASK && this.at > core.covered.get() => {
-                    timers.defer(this.at, id)
-                }
-                _ => {
-                    let key = timers.register(this.at, Core::target(current, cx.waker()));
-                    if current.is_some() {
-                        core.cover(this.at);
-                    }
-                    key
-                }
+                timers.defer(this.at, owner as usize)
+            } else {
+                core.cover(this.at);
+                timers.register(this.at, Target::Task(owner as usize))
             };
             (this.idx, this.seq, this.owner) = (idx, seq, owner);
         } else if owner != NO_TASK && owner == this.owner {
             // The common re-poll, by the task that registered it: the timer is live (field
             // docs) and still wakes this task; if queued, it covers the task's later sleeps.
+            // A deferred one learns its node once queued (`timers.rs`).
+            if this.idx == DEFERRED {
+                match core.timers.borrow_mut().claim(owner as usize, this.seq) {
+                    Some(idx) => this.idx = idx,
+                    None => return,
+                }
+            }
             if this.at < core.covered.get() && core.timers.borrow().is_queued(this.idx) {
                 core.covered.set(this.at);
             }
@@ -296,14 +317,18 @@ impl Sleep {
             // Still pending: wake whoever polled last (a sleep may move between tasks). It
             // may have been deferred, or covering a deferred one, for its previous task:
             // that one is queued now.
-            let target = Core::target(current, cx.waker());
+            let target = Core::target(owner, cx.waker());
             let mut timers = core.timers.borrow_mut();
             if this.owner != NO_TASK {
-                timers.flush(this.owner as usize);
+                let previous = this.owner as usize;
+                timers.flush(previous);
+                if this.idx == DEFERRED {
+                    this.idx = timers.claim(previous, this.seq).unwrap_or(DEFERRED);
+                }
             }
-            timers.slots[this.idx as usize].target = target;
+            timers.retarget(this.idx, target);
             this.owner = owner;
-            if current.is_some() {
+            if owner != NO_TASK {
                 core.cover(this.at);
             }
         }

@@ -57,11 +57,16 @@ impl ReadyQueue {
         self.len.store(q.len(), Ordering::Release);
     }
 
-    /// Appends every queued id to `batch`.
+    /// Appends every queued id to `batch`: one load when none is (the common case).
+    #[inline(always)]
     fn append_to(&self, batch: &mut Fifo) {
-        if self.len.load(Ordering::Acquire) == 0 {
-            return;
+        if self.len.load(Ordering::Acquire) != 0 {
+            self.drain_to(batch);
         }
+    }
+
+    #[inline(never)]
+    fn drain_to(&self, batch: &mut Fifo) {
         let mut q = self.lock();
         batch.ids.extend(q.drain(..));
         self.len.store(0, Ordering::Release);
@@ -234,19 +239,6 @@ impl<'a> Executor<'a> {
     /// task.
     fn adopt_spawned(&mut self, batch: &mut Fifo) {
         self.ready.append_to(batch);
-        // The common case, one task spawned (a call by the arrivals): no swap, no drain.
-        let one = {
-            let mut pending = self.spawner.pending.borrow_mut();
-            if pending.len() == 1 {
-                pending.pop()
-            } else {
-                None
-            }
-        };
-        if let Some(job) = one {
-            self.adopt(job, batch);
-            return;
-        }
         let mut spawned = std::mem::take(&mut self.adopting);
         std::mem::swap(&mut spawned, &mut *self.spawner.pending.borrow_mut());
         for job in spawned.drain(..) {
@@ -343,17 +335,20 @@ impl<'a> Executor<'a> {
     pub fn run(&mut self) -> usize {
         let mut due = Vec::new();
         let mut batch = Fifo::default();
+        self.adopt_if_spawned(&mut batch);
         loop {
+            // Only a poll (or a foreign waker, below) spawns: new tasks are adopted right
+            // after it, behind every task already woken.
             loop {
-                if !self.spawner.pending.borrow().is_empty() {
-                    self.adopt_spawned(&mut batch);
-                }
                 // FIFO across batches: ids woken while a batch runs queue up behind it.
                 match batch.pop() {
-                    Some(id) => self.poll_task(id),
+                    Some(id) => {
+                        self.poll_task(id);
+                        self.adopt_if_spawned(&mut batch);
+                    }
                     None => {
                         self.ready.append_to(&mut batch);
-                        if batch.is_empty() && self.spawner.pending.borrow().is_empty() {
+                        if batch.is_empty() {
                             break;
                         }
                     }
@@ -377,6 +372,28 @@ impl<'a> Executor<'a> {
                     }
                 }
             }
+            self.adopt_if_spawned(&mut batch);
+        }
+    }
+
+    /// Adopts newly spawned tasks, if any ([`Executor::adopt_spawned`]); inline for the
+    /// common case, one task spawned (a call by the arrivals): no swap, no drain.
+    #[inline(always)]
+    fn adopt_if_spawned(&mut self, batch: &mut Fifo) {
+        let one = {
+            let mut pending = self.spawner.pending.borrow_mut();
+            match pending.len() {
+                0 => return,
+                1 => pending.pop(),
+                _ => None,
+            }
+        };
+        match one {
+            Some(job) => {
+                self.ready.append_to(batch);
+                self.adopt(job, batch);
+            }
+            None => self.adopt_spawned(batch),
         }
     }
 }
