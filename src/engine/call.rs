@@ -260,14 +260,10 @@ impl CallEngine {
                 }
             }
             Input::Cancel => self.finish(Code::Cancelled, None, FinishReason::Cancelled, env, out),
-            // Dispatched by `handle` itself.
-            Input::Tick => self.on_tick(now, env, out),
-            Input::Headers { slot } => self.on_headers(slot, env, out),
-            Input::Closed {
-                slot,
-                status,
-                pushback,
-            } => self.on_closed_input(now, slot, status, pushback, env, out),
+            // Dispatched by `handle` itself, never sent here; handled as there if they were.
+            common @ (Input::Tick | Input::Headers { .. } | Input::Closed { .. }) => {
+                self.handle(now, common, env, out)
+            }
         }
     }
 

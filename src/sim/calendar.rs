@@ -147,15 +147,7 @@ impl<T> TimerQueue<T> {
             }
         };
         if near {
-            match self.nodes.get_mut(next as usize) {
-                Some(first) => first.prev = idx,
-                None => {
-                    self.words[i / 64] |= 1 << (i % 64);
-                    self.summary |= 1 << (i / 64);
-                }
-            }
-            self.heads[i] = idx;
-            self.in_ring += 1;
+            self.push_front(i, idx, next);
         } else {
             self.far.push((at, seq, idx));
             self.far_min = self.far_min.min(at);
@@ -230,6 +222,13 @@ impl<T> TimerQueue<T> {
         if let Some(node) = self.nodes.get_mut(idx as usize) {
             (node.next, node.prev, node.place) = (head, NIL, Place::Ring);
         }
+        self.push_front(i, idx, head);
+    }
+
+    /// Makes node `idx`, already pointing at `head` (bucket `i`'s first node, or none), the
+    /// bucket's first node, marking the bucket non-empty when it was empty.
+    #[inline(always)]
+    fn push_front(&mut self, i: usize, idx: u32, head: u32) {
         match self.nodes.get_mut(head as usize) {
             Some(first) => first.prev = idx,
             None => {
