@@ -20,6 +20,7 @@
 //! taken (an earlier one is clamped to it).
 
 use super::far::FarQueue;
+use super::occupancy::{Occupancy, BUCKETS};
 use crate::time::Nanos;
 
 /// log2 of a bucket's width in nanoseconds.
@@ -27,10 +28,6 @@ const SHIFT: u32 = 12;
 /// A bucket's width: 4.096 µs (narrow, so the earliest bucket rarely holds more than its
 /// earliest entry: each other entry costs a step of the scan).
 const WIDTH: Nanos = 1 << SHIFT;
-/// Buckets in the ring, at most 64 × 64 (one summary word): 16 KiB of list heads.
-const BUCKETS: usize = 4096;
-/// Words of the occupancy bitmap.
-const WORDS: usize = BUCKETS / 64;
 /// How far ahead the ring reaches: about 16.8 ms.
 const SPAN: Nanos = WIDTH * BUCKETS as Nanos;
 /// No node (end of a list, empty bucket).
@@ -74,10 +71,8 @@ pub(crate) struct TimerQueue<T> {
     end: Nanos,
     /// Each bucket's first node.
     heads: Box<[u32; BUCKETS]>,
-    /// Bit `i % 64` of word `i / 64` set when bucket `i` is non-empty.
-    words: [u64; WORDS],
-    /// Bit `w` set when word `w` is non-zero.
-    summary: u64,
+    /// Which buckets are non-empty (`occupancy.rs`).
+    occupied: Occupancy,
     in_ring: usize,
     /// `(instant, sequence, node)` of far entries, dead ones (cancelled) included.
     far: FarQueue,
@@ -98,8 +93,7 @@ impl<T> Default for TimerQueue<T> {
             base: 0,
             end: SPAN,
             heads: Box::new([NIL; BUCKETS]),
-            words: [0; WORDS],
-            summary: 0,
+            occupied: Occupancy::default(),
             in_ring: 0,
             far: FarQueue::default(),
             far_min: Nanos::MAX,
@@ -231,10 +225,7 @@ impl<T> TimerQueue<T> {
     fn push_front(&mut self, i: usize, idx: u32, head: u32) {
         match self.nodes.get_mut(head as usize) {
             Some(first) => first.prev = idx,
-            None => {
-                self.words[i / 64] |= 1 << (i % 64);
-                self.summary |= 1 << (i / 64);
-            }
+            None => self.occupied.set(i),
         }
         self.heads[i] = idx;
         self.in_ring += 1;
@@ -255,10 +246,7 @@ impl<T> TimerQueue<T> {
                 let i = index(at);
                 self.heads[i] = next;
                 if next == NIL {
-                    self.words[i / 64] &= !(1 << (i % 64));
-                    if self.words[i / 64] == 0 {
-                        self.summary &= !(1 << (i / 64));
-                    }
+                    self.occupied.clear(i);
                 }
             }
         }
@@ -300,26 +288,7 @@ impl<T> TimerQueue<T> {
     /// The first non-empty bucket in window order (from the window's start), if any.
     #[inline(always)]
     fn first_bucket(&self) -> Option<usize> {
-        let start = index(self.base);
-        let (w0, b0) = (start / 64, start % 64);
-        let head = self.words[w0] & (!0u64 << b0);
-        if head != 0 {
-            return Some(w0 * 64 + head.trailing_zeros() as usize);
-        }
-        // Words after the start's, then (wrapping) those up to and including it.
-        let after = if w0 + 1 == WORDS {
-            0
-        } else {
-            self.summary & (!0u64 << (w0 + 1))
-        };
-        let w = if after != 0 {
-            after.trailing_zeros() as usize
-        } else if self.summary != 0 {
-            self.summary.trailing_zeros() as usize
-        } else {
-            return None;
-        };
-        Some(w * 64 + self.words[w].trailing_zeros() as usize)
+        self.occupied.first_from(index(self.base))
     }
 
     /// Takes every entry of the earliest instant out, in sequence order, and frees their

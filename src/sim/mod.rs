@@ -19,9 +19,11 @@
 //! one waker per call, both in memory reused from finished calls (`task_pool`); the engine's
 //! outputs and a call's live attempts held inline, a jitter stream derived only when drawn
 //! from, replies shared rather than copied and records' attempt lists reused, so a call
-//! allocates nothing once the run is warm; timers in a calendar ring for the next few
-//! milliseconds (`calendar`) in front of a heap for the rest (`far`), over a
-//! reused slab; timer wakes that go straight to the executor without reference counting or
+//! allocates nothing once the run is warm; timers in a calendar ring of lists threaded through
+//! a reused slab of timer nodes for the next few milliseconds (`calendar`, its non-empty
+//! buckets found by a two-level bitmap, `occupancy`), in front of a heap for the rest (`far`);
+//! the driver's loop expanded inside each call's own future (one state machine per call,
+//! `run::Channel::call`); timer wakes that go straight to the executor without reference counting or
 //! locks; and in `--summary` mode ([`crate::trace::Summary`]) no per-event strings at all, so
 //! memory stays flat in the number of calls.
 //!
@@ -47,6 +49,7 @@ mod far;
 pub mod head;
 pub mod in_flight;
 pub mod load;
+mod occupancy;
 pub mod picture;
 #[cfg(test)]
 mod queue_tests;
