@@ -13,7 +13,7 @@
 //! runs at the end of issue 16's third round: retry 2.20 M attempts/s (median; 2.04–3.25 M),
 //! hedging 2.81 M (2.69–4.33 M), the load world 2.04 M (1.95–3.12 M), retry at 1,000,000 calls
 //! 2.41 M (2.29–3.32 M); VmHWM 5.1–5.3 MiB after the retry variant. callgrind (20,000 calls,
-//! total instructions / attempts): retry 3,024, hedging 2,795, load world 3,314 per simulated
+//! total instructions / attempts): retry 3,015, hedging 2,788, load world 3,301 per simulated
 //! attempt (4,690, 4,259 and 4,881 before issue 16's first round; the README's performance
 //! section says what changed and where the rest goes, and docs/perf/floor.md what the same work
 //! costs without an executor).

@@ -201,12 +201,14 @@ mod tests {
 
     #[test]
     fn ms_to_nanos_rounds_exactly_as_f64_round_does() {
-        fn reference(ms: f64) -> Option<Nanos> {
-            let ns = (ms * 1e6).round();
+        // What `ms_to_nanos` and `round_nanos` computed with `f64::round`.
+        let round = |ns: f64| {
+            let r = ns.round();
             (0.0..18_446_744_073_709_551_615.0)
-                .contains(&ns)
-                .then_some(ns as Nanos)
-        }
+                .contains(&r)
+                .then_some(r as Nanos)
+        };
+        let reference = |ms: f64| round(ms * 1e6);
         let mut cases = vec![
             0.0,
             -0.0,
@@ -257,12 +259,6 @@ mod tests {
         }
         // The same rounding of nanoseconds as given (a Poisson gap): every case taken as a
         // count of nanoseconds, and more in the range of gaps, halves included.
-        let round = |ns: f64| {
-            let r = ns.round();
-            (0.0..18_446_744_073_709_551_615.0)
-                .contains(&r)
-                .then_some(r as Nanos)
-        };
         cases.extend((0..200_000).map(|_| (next() >> 11) as f64 / (1u64 << (next() % 40)) as f64));
         cases.extend((0..1000).map(|i| f64::from(i) + 0.5));
         for ns in cases {

@@ -90,9 +90,7 @@ impl Timers {
         if self.deferred.len() <= task {
             self.deferred.resize(task + 1, NONE);
         }
-        let Some(d) = self.deferred.get(task).copied() else {
-            return self.register(at, Target::Task(task));
-        };
+        let d = self.deferred[task]; // in range: just resized to hold `task`
         if d.seq != 0 && (d.node == DEFERRED || self.live(d.node, d.seq)) {
             return self.register(at, Target::Task(task));
         }
@@ -211,20 +209,17 @@ impl Timers {
         mut task: impl FnMut(usize),
         rest: &mut Vec<Wake>,
     ) -> Option<Nanos> {
-        let (at, first) = self.queue.pop_instant(&mut self.more)?;
-        match first {
-            Target::Task(id) => task(id),
+        let mut wake = |target, rest: &mut Vec<Wake>| match target {
+            Target::Task(id) if rest.is_empty() => task(id),
+            Target::Task(id) => rest.push(Wake::Task(id)),
             Target::Waker(w) => rest.push(Wake::Waker(w)),
             Target::Free => {}
-        }
+        };
+        let (at, first) = self.queue.pop_instant(&mut self.more)?;
+        wake(first, rest);
         if !self.more.is_empty() {
             for target in self.more.drain(..) {
-                match target {
-                    Target::Task(id) if rest.is_empty() => task(id),
-                    Target::Task(id) => rest.push(Wake::Task(id)),
-                    Target::Waker(w) => rest.push(Wake::Waker(w)),
-                    Target::Free => {}
-                }
+                wake(target, rest);
             }
         }
         Some(at)

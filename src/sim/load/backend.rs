@@ -63,28 +63,6 @@ impl Backend {
     /// Admits a request arriving at `at`.
     #[inline]
     pub fn admit(&mut self, at: Nanos) -> Admission {
-        if !self.spec.outages.is_empty() {
-            return self.admit_around_outages(at);
-        }
-        // No outage (every attempt of most load runs comes here): the request starts when it
-        // arrives or when the work queued before it is done.
-        let finish = match self.spec.service {
-            None => at,
-            Some(service) => {
-                let finish = at.max(self.busy_until).saturating_add(service);
-                self.busy_until = finish;
-                self.busy = self.busy.saturating_add(service);
-                finish
-            }
-        };
-        Admission {
-            finish: Some(finish),
-            rejected: None,
-        }
-    }
-
-    /// [`Backend::admit`] when the spec has outages.
-    fn admit_around_outages(&mut self, at: Nanos) -> Admission {
         let outages = &self.spec.outages;
         if outages
             .iter()
@@ -148,7 +126,7 @@ mod tests {
 
     #[test]
     fn without_outages_admits_as_with_outages_that_never_come() {
-        // The no-outage path and the general one, on the same arrivals.
+        // Outages that never come change nothing, on the same arrivals.
         let later = |mode| Outage {
             from: 1 << 60,
             to: (1 << 60) + 1,

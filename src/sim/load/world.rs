@@ -199,11 +199,9 @@ pub(crate) fn run_on(
             message: Rc::clone(&message),
         })
         .collect();
-    // What the server's behaviour is told, per method: made once, not per RPC.
-    let names: Vec<&str> = plans.iter().map(|p| p.name()).collect();
     let requests = Requests::default();
     let (server, plans, once, app_calls) = (&server, &plans, &once, &app_calls);
-    let (names, requests) = (&names, &requests);
+    let requests = &requests;
 
     let mut executor = Executor::new();
     let clock = executor.clock().clone();
@@ -258,7 +256,7 @@ pub(crate) fn run_on(
                         continue;
                     }
                     let transport = LoadTransport::new(clock.clone(), server, Rc::clone(&message))
-                        .with_method(names[m]);
+                        .with_method(plan.name());
                     let then = move |record: &CallRecord, reason| {
                         count_attempts(server, record);
                         let out = Outcome {
