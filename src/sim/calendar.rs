@@ -254,12 +254,10 @@ impl<T> TimerQueue<T> {
     }
 
     /// Moves far entries that the window now reaches into the ring; when the ring is empty,
-    /// first moves the window to the earliest far entry.
-    #[inline]
+    /// first moves the window to the earliest far entry. Out of line: the caller calls it only
+    /// when the window reaches the heap's earliest entry, or when the ring is empty.
+    #[inline(never)]
     fn pull_far(&mut self) {
-        if self.far_min >= self.end && self.in_ring != 0 {
-            return;
-        }
         while self.far_min != Nanos::MAX {
             if self.in_ring == 0 && self.far_min >= self.end {
                 self.set_base(self.far_min);
@@ -300,12 +298,37 @@ impl<T> TimerQueue<T> {
     where
         T: Default,
     {
-        self.pull_far();
-        let i = self.first_bucket()?;
+        // One comparison when the window does not reach the heap (the common case); an empty
+        // ring is seen below, by finding no bucket.
+        if self.far_min < self.end {
+            self.pull_far();
+        }
+        let i = match self.first_bucket() {
+            Some(i) => i,
+            None if self.far_min == Nanos::MAX => return None,
+            None => {
+                self.pull_far();
+                self.first_bucket()?
+            }
+        };
         // One pass finds the earliest instant and whether another entry shares it.
         let best = self.heads[i];
         // A bucket with its bit set has a node.
-        let first = self.nodes.get(best as usize)?;
+        let first = self.nodes.get_mut(best as usize)?;
+        if first.next == NIL {
+            // Alone in its bucket (the common case: buckets are narrow): no scan, and taking
+            // it out empties the bucket.
+            let at = first.at;
+            first.place = Place::Free;
+            let value = std::mem::take(&mut first.value);
+            self.heads[i] = NIL;
+            self.occupied.clear(i);
+            self.in_ring -= 1;
+            self.free.push(best);
+            self.last = at;
+            self.set_base(at);
+            return Some((at, value));
+        }
         let (mut best, mut at, mut tied, mut k) = (best, first.at, false, first.next);
         while let Some(n) = self.nodes.get(k as usize) {
             if n.at < at {

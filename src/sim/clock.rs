@@ -40,16 +40,19 @@ pub(crate) enum Wake {
     Waker(Waker),
 }
 
-/// The task being polled: its id ([`NO_TASK`]: none) and its waker's identity. No `Option`:
-/// a sleep's poll reads it on every registration.
-type Current = (u32, *const (), *const RawWakerVTable);
+/// The identity (data and vtable pointers) of the polled task's waker.
+type WakerId = (*const (), *const RawWakerVTable);
 
 /// State shared by the clock, its sleeps and the executor.
 #[derive(Debug)]
 pub(crate) struct Core {
     now: Cell<Nanos>,
     timers: RefCell<Timers>,
-    current: Cell<Current>,
+    /// The task being polled ([`NO_TASK`]: none). No `Option`: a sleep's poll reads it on
+    /// every registration. Apart from its waker's identity, so ending a poll is one store.
+    current: Cell<u32>,
+    /// The polled task's waker's identity; meaningless while `current` is [`NO_TASK`].
+    current_waker: Cell<WakerId>,
     /// The earliest queued timer of the task being polled seen in this poll (`Nanos::MAX`:
     /// none known): its sleeps for later instants are deferred (`timers.rs`).
     covered: Cell<Nanos>,
@@ -94,17 +97,29 @@ impl Core {
     }
 
     /// The executor is about to poll task `id` with `waker` (or has finished: `None`).
+    #[cfg(test)]
     pub(crate) fn set_current(&self, current: Option<(usize, &Waker)>) {
-        self.current.set(match current {
-            // An id too large to keep is no task: its sleeps wake it through its waker.
-            Some((id, w)) => (
-                u32::try_from(id).unwrap_or(NO_TASK),
-                w.data(),
-                w.vtable() as *const _,
-            ),
-            None => NOBODY,
-        });
+        match current {
+            Some((id, w)) => self.begin_poll(id, w),
+            None => self.clear_current(),
+        }
+    }
+
+    /// The executor is about to poll task `id` with `waker`.
+    #[inline(always)]
+    pub(crate) fn begin_poll(&self, id: usize, waker: &Waker) {
+        // An id too large to keep is no task: its sleeps wake it through its waker.
+        self.current.set(u32::try_from(id).unwrap_or(NO_TASK));
+        self.current_waker
+            .set((waker.data(), waker.vtable() as *const _));
         self.covered.set(Nanos::MAX);
+    }
+
+    /// No task is being polled any more. Only the id is reset: nothing reads the waker's
+    /// identity or `covered` without a task.
+    #[inline(always)]
+    pub(crate) fn clear_current(&self) {
+        self.current.set(NO_TASK);
     }
 
     /// Task `id`'s poll ended pending: its deferred timer, if any, is queued unless a timer
@@ -125,9 +140,9 @@ impl Core {
     /// The id of the task being polled if `waker` is that task's own waker, else [`NO_TASK`].
     #[inline(always)]
     fn current_task(&self, waker: &Waker) -> u32 {
-        let (id, data, vtable) = self.current.get();
+        let (data, vtable) = self.current_waker.get();
         if waker.data() == data && std::ptr::eq(waker.vtable(), vtable) {
-            id
+            self.current.get()
         } else {
             NO_TASK
         }
@@ -149,17 +164,15 @@ impl Default for Core {
         Core {
             now: Cell::new(0),
             timers: RefCell::default(),
-            current: Cell::new(NOBODY),
+            current: Cell::new(NO_TASK),
+            current_waker: Cell::new((std::ptr::null(), std::ptr::null())),
             covered: Cell::new(Nanos::MAX),
         }
     }
 }
 
-/// [`Sleep::owner`] when the timer wakes through a waker; no task in [`Current`].
+/// [`Sleep::owner`] when the timer wakes through a waker; no task in `Core::current`.
 const NO_TASK: u32 = u32::MAX;
-
-/// No task being polled.
-const NOBODY: Current = (NO_TASK, std::ptr::null(), std::ptr::null());
 
 /// The virtual clock. Cheap to clone; every clone shares one `now`.
 #[derive(Clone, Debug, Default)]
@@ -252,7 +265,7 @@ impl Sleep {
         };
         if queued && self.owner != NO_TASK {
             // A queued timer of a task may have been covering its deferred one.
-            if core.current.get().0 == self.owner {
+            if core.current.get() == self.owner {
                 if self.at <= core.covered.get() {
                     core.covered.set(Nanos::MAX);
                 }

@@ -15,7 +15,7 @@
 //! type (`task_pool.rs`), with one `Arc` waker reused with its slot; waking is a flag swap and a
 //! push onto a shared queue.
 
-use std::cell::RefCell;
+use std::cell::{Cell, RefCell};
 use std::collections::VecDeque;
 use std::future::Future;
 use std::rc::Rc;
@@ -128,17 +128,33 @@ struct Entry<'a> {
     waker: Waker,
 }
 
+/// Jobs spawned and not yet adopted. `len` mirrors the list's length so the executor's check
+/// after every poll ("was anything spawned?") is one load, not a `RefCell` borrow.
+#[derive(Default)]
+struct Spawned<'a> {
+    jobs: RefCell<Vec<Job<'a>>>,
+    len: Cell<usize>,
+}
+
+impl<'a> Spawned<'a> {
+    #[inline(always)]
+    fn push(&self, job: Job<'a>) {
+        self.jobs.borrow_mut().push(job);
+        self.len.set(self.len.get() + 1);
+    }
+}
+
 /// Spawns tasks onto an [`Executor`], from outside or from inside a running task.
 #[derive(Clone, Default)]
 pub struct Spawner<'a> {
-    pending: Rc<RefCell<Vec<Job<'a>>>>,
+    pending: Rc<Spawned<'a>>,
     pool: Rc<TaskPool>,
 }
 
 impl std::fmt::Debug for Spawner<'_> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Spawner")
-            .field("pending", &self.pending.borrow().len())
+            .field("pending", &self.pending.len.get())
             .finish()
     }
 }
@@ -154,7 +170,7 @@ impl<'a> Spawner<'a> {
     #[inline(always)]
     pub fn spawn_with<F: Future<Output = ()> + 'a>(&self, make: impl FnOnce() -> F) {
         let task = self.pool.boxed_with(make);
-        self.pending.borrow_mut().push(Job::Future(task));
+        self.pending.push(Job::Future(task));
     }
 }
 
@@ -223,10 +239,7 @@ impl<'a> Executor<'a> {
     /// returns the next instant it wants (`None`: done). An instant not after the current one
     /// is acted on at once, as a sleep already due completes without yielding.
     pub fn spawn_source(&self, step: impl FnMut() -> Option<Nanos> + 'a) {
-        self.spawner
-            .pending
-            .borrow_mut()
-            .push(Job::Source(Box::new(step)));
+        self.spawner.pending.push(Job::Source(Box::new(step)));
     }
 
     /// Tasks that have not finished.
@@ -240,7 +253,8 @@ impl<'a> Executor<'a> {
     fn adopt_spawned(&mut self, batch: &mut Fifo) {
         self.ready.append_to(batch);
         let mut spawned = std::mem::take(&mut self.adopting);
-        std::mem::swap(&mut spawned, &mut *self.spawner.pending.borrow_mut());
+        std::mem::swap(&mut spawned, &mut *self.spawner.pending.jobs.borrow_mut());
+        self.spawner.pending.len.set(0);
         for job in spawned.drain(..) {
             self.adopt(job, batch);
         }
@@ -297,12 +311,12 @@ impl<'a> Executor<'a> {
             Some(Job::Future(future)) => {
                 let mut cx = Context::from_waker(&entry.waker);
                 let core = self.clock.core();
-                core.set_current(Some((id, &entry.waker)));
+                core.begin_poll(id, &entry.waker);
                 let done = future.as_mut().poll(&mut cx).is_ready();
                 if !done {
                     core.end_poll(id);
                 }
-                core.set_current(None);
+                core.clear_current();
                 done
             }
             Some(Job::Source(step)) => {
@@ -380,13 +394,13 @@ impl<'a> Executor<'a> {
     /// common case, one task spawned (a call by the arrivals): no swap, no drain.
     #[inline(always)]
     fn adopt_if_spawned(&mut self, batch: &mut Fifo) {
-        let one = {
-            let mut pending = self.spawner.pending.borrow_mut();
-            match pending.len() {
-                0 => return,
-                1 => pending.pop(),
-                _ => None,
+        let one = match self.spawner.pending.len.get() {
+            0 => return,
+            1 => {
+                self.spawner.pending.len.set(0);
+                self.spawner.pending.jobs.borrow_mut().pop()
             }
+            _ => None,
         };
         match one {
             Some(job) => {
