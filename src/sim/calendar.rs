@@ -109,26 +109,48 @@ fn index(at: Nanos) -> usize {
 
 impl<T> TimerQueue<T> {
     /// Queues `value` for `at` (clamped to the last instant taken) with sequence `seq`, in a
-    /// node written once: returns the node's index.
+    /// node written once: returns the node's index. The ring's case is straight-line code;
+    /// the heap's is out of line.
     #[inline(always)]
     pub(crate) fn insert(&mut self, at: Nanos, seq: u64, value: T) -> u32 {
         let at = at.max(self.last);
-        let near = at < self.end;
+        if at >= self.end {
+            return self.insert_far(at, seq, value);
+        }
         let i = index(at);
-        let (next, place) = if near {
-            (self.heads[i], Place::Ring)
-        } else {
-            (NIL, Place::Far)
-        };
-        let node = Node {
+        let head = self.heads[i];
+        let idx = self.alloc(Node {
             at,
             seq,
-            next,
+            next: head,
             prev: NIL,
-            place,
+            place: Place::Ring,
             value,
-        };
-        let idx = match self.free.pop() {
+        });
+        self.push_front(i, idx, head);
+        idx
+    }
+
+    /// [`TimerQueue::insert`] beyond the ring's window: into the heap.
+    #[inline(never)]
+    fn insert_far(&mut self, at: Nanos, seq: u64, value: T) -> u32 {
+        let idx = self.alloc(Node {
+            at,
+            seq,
+            next: NIL,
+            prev: NIL,
+            place: Place::Far,
+            value,
+        });
+        self.far.push((at, seq, idx));
+        self.far_min = self.far_min.min(at);
+        idx
+    }
+
+    /// Writes `node` into a free slot of the slab (or a new one): its index.
+    #[inline(always)]
+    fn alloc(&mut self, node: Node<T>) -> u32 {
+        match self.free.pop() {
             Some(idx) => {
                 if let Some(n) = self.nodes.get_mut(idx as usize) {
                     *n = node;
@@ -139,14 +161,7 @@ impl<T> TimerQueue<T> {
                 self.nodes.push(node);
                 u32::try_from(self.nodes.len() - 1).unwrap_or(NIL)
             }
-        };
-        if near {
-            self.push_front(i, idx, next);
-        } else {
-            self.far.push((at, seq, idx));
-            self.far_min = self.far_min.min(at);
         }
-        idx
     }
 
     /// Node `idx`, if it exists.

@@ -294,24 +294,45 @@ impl Future for Sleep {
 }
 
 impl Sleep {
-    /// A poll before the instant: register, or keep (or move) the registration. Out of
-    /// line, so the poll of a sleep whose instant has come stays a comparison.
+    /// A poll before the instant. Out of line, so the poll of a sleep whose instant has come
+    /// stays a comparison (inline, the registration made the call future's poll dearer than
+    /// the call it saves).
     #[inline(never)]
     fn pending(&mut self, cx: &Context<'_>) {
+        let owner = self.core.current_task(cx.waker());
+        if self.seq == 0 && owner != NO_TASK {
+            self.register_for(owner);
+        } else {
+            self.repoll(cx, owner);
+        }
+    }
+
+    /// The first poll before the instant, by the task being polled (nearly every sleep's only
+    /// registration): queued, or deferred behind an earlier timer of the task. Apart from
+    /// the rarer cases, so it keeps fewer registers.
+    #[inline(always)]
+    fn register_for(&mut self, owner: u32) {
+        let core = &*self.core;
+        let mut timers = core.timers.borrow_mut();
+        let (idx, seq) = if self.at > core.covered.get() {
+            // Later than a timer the task is already queued for: deferred (`timers.rs`).
+            timers.defer(self.at, owner as usize)
+        } else {
+            core.cover(self.at);
+            timers.register(self.at, Target::Task(owner as usize))
+        };
+        (self.idx, self.seq, self.owner) = (idx, seq, owner);
+    }
+
+    /// Any other poll before the instant: register for a foreign waker, or keep (or move)
+    /// the registration.
+    #[inline(never)]
+    fn repoll(&mut self, cx: &Context<'_>, owner: u32) {
         let this = self;
         let core = &*this.core;
-        let owner = core.current_task(cx.waker());
         if this.seq == 0 {
-            let mut timers = core.timers.borrow_mut();
-            let (idx, seq) = if owner == NO_TASK {
-                timers.register(this.at, Target::Waker(cx.waker().clone()))
-            } else if this.at > core.covered.get() {
-                // Later than a timer the task is already queued for: deferred (`timers.rs`).
-                timers.defer(this.at, owner as usize)
-            } else {
-                core.cover(this.at);
-                timers.register(this.at, Target::Task(owner as usize))
-            };
+            let target = Target::Waker(cx.waker().clone());
+            let (idx, seq) = core.timers.borrow_mut().register(this.at, target);
             (this.idx, this.seq, this.owner) = (idx, seq, owner);
         } else if owner != NO_TASK && owner == this.owner {
             // The common re-poll, by the task that registered it: the timer is live (field

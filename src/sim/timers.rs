@@ -85,19 +85,25 @@ impl Timers {
     /// claimed); then queued as [`Timers::register`] would.
     #[inline(always)]
     pub(super) fn defer(&mut self, at: Nanos, task: usize) -> (u32, u64) {
-        if self.deferred.len() <= task {
-            self.deferred.resize(task + 1, NONE);
-        }
-        let d = self.deferred[task]; // in range: just resized to hold `task`
+        let d = match self.deferred.get(task) {
+            Some(&d) => d,
+            None => {
+                self.deferred.resize(task + 1, NONE);
+                NONE
+            }
+        };
         if d.seq != 0 && (d.node == DEFERRED || self.live(d.node, d.seq)) {
             return self.register(at, Target::Task(task));
         }
         self.seq += 1;
-        self.deferred[task] = Deferred {
-            at,
-            seq: self.seq,
-            node: DEFERRED,
-        };
+        if let Some(slot) = self.deferred.get_mut(task) {
+            // Always there: found or just added above.
+            *slot = Deferred {
+                at,
+                seq: self.seq,
+                node: DEFERRED,
+            };
+        }
         (DEFERRED, self.seq)
     }
 
