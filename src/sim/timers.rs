@@ -165,15 +165,13 @@ impl Timers {
     /// A deferred sleep (index [`DEFERRED`]) of task `task` dropped before firing: forgotten
     /// if still deferred, else cancelled as [`Timers::cancel`]. Returns whether it was queued.
     pub(super) fn cancel_deferred(&mut self, task: usize, seq: u64) -> bool {
-        match self.claim(task, seq) {
-            Some(idx) => self.cancel(idx, seq),
-            None => {
-                if let Some(d) = self.deferred.get_mut(task).filter(|d| d.seq == seq) {
-                    *d = NONE;
-                }
-                false
-            }
-        }
+        // One look at the record, which is this sleep's whether queued since or not.
+        let Some(d) = self.deferred.get_mut(task).filter(|d| d.seq == seq) else {
+            return false;
+        };
+        let node = d.node;
+        *d = NONE;
+        node != DEFERRED && self.cancel(node, seq)
     }
 
     /// A queued sleep dropped before firing: taken out of the queue (`calendar.rs`). Returns
