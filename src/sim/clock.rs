@@ -100,16 +100,15 @@ impl Core {
     #[cfg(test)]
     pub(crate) fn set_current(&self, current: Option<(usize, &Waker)>) {
         match current {
-            Some((id, w)) => self.begin_poll(id, w),
+            Some((id, w)) => self.begin_poll(task_key(id), w),
             None => self.clear_current(),
         }
     }
 
-    /// The executor is about to poll task `id` with `waker`.
+    /// The executor is about to poll the task it calls `key` ([`task_key`]) with `waker`.
     #[inline(always)]
-    pub(crate) fn begin_poll(&self, id: usize, waker: &Waker) {
-        // An id too large to keep is no task: its sleeps wake it through its waker.
-        self.current.set(u32::try_from(id).unwrap_or(NO_TASK));
+    pub(crate) fn begin_poll(&self, key: u32, waker: &Waker) {
+        self.current.set(key);
         self.current_waker
             .set((waker.data(), waker.vtable() as *const _));
         self.covered.set(Nanos::MAX);
@@ -173,6 +172,13 @@ impl Default for Core {
 
 /// [`Sleep::owner`] when the timer wakes through a waker; no task in `Core::current`.
 const NO_TASK: u32 = u32::MAX;
+
+/// What the clock calls executor task `id` ([`Core::begin_poll`]), worked out once per task
+/// slot rather than at every poll. An id too large to keep is no task: its sleeps wake it
+/// through its waker.
+pub(crate) fn task_key(id: usize) -> u32 {
+    u32::try_from(id).unwrap_or(NO_TASK)
+}
 
 /// The virtual clock. Cheap to clone; every clone shares one `now`.
 #[derive(Clone, Debug, Default)]

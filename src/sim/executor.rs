@@ -23,7 +23,7 @@ use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::task::{Context, Wake, Waker};
 
-use super::clock::{SimClock, Wake as Due};
+use super::clock::{task_key, SimClock, Wake as Due};
 use super::task_pool::{Task, TaskPool};
 use crate::clock::Clock as _;
 use crate::time::Nanos;
@@ -124,6 +124,8 @@ impl Wake for TaskWaker {
 /// next task in that slot (when no stale clone of it survives), saving two allocations per task.
 struct Entry<'a> {
     future: Option<Job<'a>>,
+    /// The clock's name for this slot's tasks (`clock::task_key`).
+    key: u32,
     state: Arc<TaskWaker>,
     waker: Waker,
 }
@@ -297,6 +299,7 @@ impl<'a> Executor<'a> {
         let waker = Waker::from(Arc::clone(&state));
         Entry {
             future: Some(future),
+            key: task_key(id),
             state,
             waker,
         }
@@ -311,7 +314,7 @@ impl<'a> Executor<'a> {
             Some(Job::Future(future)) => {
                 let mut cx = Context::from_waker(&entry.waker);
                 let core = self.clock.core();
-                core.begin_poll(id, &entry.waker);
+                core.begin_poll(entry.key, &entry.waker);
                 let done = future.as_mut().poll(&mut cx).is_ready();
                 if !done {
                     core.end_poll(id);
