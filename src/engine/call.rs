@@ -409,7 +409,7 @@ impl CallEngine {
         );
     }
 
-    #[inline]
+    #[inline(always)]
     pub(super) fn finish(
         &mut self,
         status: Code,
