@@ -122,6 +122,9 @@ impl CallEngine {
         out.push(Output::Note(Note::HedgingStopped { cause }));
     }
 
+    /// Inline: a hedged call schedules after every attempt it sends, and the common case is
+    /// a test and a note; the call around it cost more than the work.
+    #[inline(always)]
     pub(super) fn schedule_hedge(
         &mut self,
         at: Nanos,
