@@ -82,8 +82,20 @@ impl Jitter {
     }
 
     /// Draws the actual delay for `nominal`.
-    #[inline]
+    ///
+    /// The default mode's draw is inline in its caller (the engine's retry step), the others
+    /// one call away: a retry pays no call beside its RNG's.
+    #[inline(always)]
     pub fn apply(self, nominal: Nanos, rng: &mut dyn RngCore) -> Nanos {
+        match self {
+            Jitter::Spec => scale(nominal, rng.random_range(SPEC_LOW_PPM..=SPEC_HIGH_PPM)),
+            other => other.apply_other(nominal, rng),
+        }
+    }
+
+    /// [`Jitter::apply`] for every mode but [`Jitter::Spec`].
+    #[inline(never)]
+    fn apply_other(self, nominal: Nanos, rng: &mut dyn RngCore) -> Nanos {
         match self {
             Jitter::Spec => scale(nominal, rng.random_range(SPEC_LOW_PPM..=SPEC_HIGH_PPM)),
             Jitter::Full if nominal == 0 => 0,

@@ -105,7 +105,10 @@ impl<'r, T: Transport, R: Recorder + ?Sized> Running<'r, T, R> {
                     }
                 }
             }
-            Output::Note(ref note) => self.log.decided(now, notes::what(note, self.jitter)),
+            Output::Note(ref note) => {
+                let what = notes::what(note, self.jitter, self.log.attempts());
+                self.log.decided(now, what)
+            }
             Output::Finish(finish) => return Some(finish),
         }
         None

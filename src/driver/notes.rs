@@ -5,10 +5,13 @@
 //! or not the recorder wants events.
 
 use crate::engine::{Jitter, Note, Pushback};
-use crate::trace::{PushbackMeaning, What};
+use crate::trace::{AttemptRecord, PushbackMeaning, What};
 
 /// The event a note stands for; `jitter` is the call's jitter mode (backoff notes name it).
-pub(super) fn what(note: &Note, jitter: Jitter) -> What<'_> {
+/// A pushback note names its attempt, whose raw values the call's record `attempts` holds
+/// (recorded at the attempt's end, a step before the note); the text is needed only for
+/// events, and a log that writes events keeps every attempt.
+pub(super) fn what<'a>(note: &Note, jitter: Jitter, attempts: &'a [AttemptRecord]) -> What<'a> {
     match *note {
         Note::Backoff {
             retry,
@@ -23,11 +26,14 @@ pub(super) fn what(note: &Note, jitter: Jitter) -> What<'_> {
             next: until,
         },
         Note::Pushback {
-            ref raw,
+            slot,
             meaning,
             until,
         } => What::Pushback {
-            raw,
+            raw: attempts
+                .get(slot as usize)
+                .and_then(|a| a.pushback.as_deref())
+                .unwrap_or(""),
             meaning: match meaning {
                 Pushback::Delay(d) => PushbackMeaning::Delay(d),
                 Pushback::Stop => PushbackMeaning::Stop,

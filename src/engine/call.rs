@@ -409,7 +409,7 @@ impl CallEngine {
         );
     }
 
-    #[inline]
+    #[inline(always)]
     pub(super) fn finish(
         &mut self,
         status: Code,
@@ -496,20 +496,19 @@ impl CallEngine {
         }
         let raw = pushback;
         let pushback = match self.profile().layer {
-            // Most answers carry no pushback: nothing to read or join.
+            // Most answers carry no pushback: nothing to read.
             _ if raw.is_empty() => None,
             // A client library never reads `grpc-retry-pushback-ms`.
             RetryLayer::Library(_) => None,
             RetryLayer::Channel => Pushback::read(raw, &self.profile().pushback),
-        }
-        .map(|p| (p, raw.join(",")));
-        let malformed = matches!(pushback, Some((Pushback::Malformed, _)));
+        };
+        let malformed = pushback == Some(Pushback::Malformed);
         if malformed && self.profile().pushback.malformed == MalformedPushback::FailInternal {
             if let Policy::Retry(_) | Policy::Hedging(_) = self.plan.policy {
                 // R39 (C-core, observed): the parse error is the call's status, hiding the
                 // attempt's own.
                 out.push(Output::Note(Note::Pushback {
-                    raw: raw.join(","),
+                    slot: live.slot,
                     meaning: Pushback::Malformed,
                     until: None,
                 }));

@@ -23,12 +23,11 @@ impl CallEngine {
         live: Live,
         status: Code,
         non_fatal: bool,
-        pushback: Option<(Pushback, String)>,
+        pushback: Option<Pushback>,
         env: &mut Env<'_>,
         out: &mut Outputs,
     ) {
-        let meaning = pushback.as_ref().map(|(p, _)| *p);
-        let stop = meaning.is_some_and(Pushback::stops);
+        let stop = pushback.is_some_and(Pushback::stops);
         let (shortcut, stop_pushback) = match self.profile().hedging {
             HedgingSupport::Hedges {
                 shortcut,
@@ -46,7 +45,7 @@ impl CallEngine {
         let mut until = None;
         let mut ends_call = false;
         if non_fatal && self.can_hedge() {
-            until = match meaning {
+            until = match pushback {
                 // R63 (grpc-js): a stop ends the call with this attempt's status.
                 Some(m) if m.stops() && stop_pushback == HedgeStopPushback::EndsCall => {
                     ends_call = true;
@@ -69,10 +68,10 @@ impl CallEngine {
                 _ => None,
             };
         }
-        if let Some((raw, meaning)) = pushback.map(|(m, raw)| (raw, m)) {
+        if let Some(meaning) = pushback {
             let at = until.map(|(at, _)| at);
             out.push(Output::Note(Note::Pushback {
-                raw,
+                slot: live.slot,
                 meaning,
                 until: at,
             }));
@@ -123,6 +122,9 @@ impl CallEngine {
         out.push(Output::Note(Note::HedgingStopped { cause }));
     }
 
+    /// Inline: a hedged call schedules after every attempt it sends, and the common case is
+    /// a test and a note; the call around it cost more than the work.
+    #[inline(always)]
     pub(super) fn schedule_hedge(
         &mut self,
         at: Nanos,

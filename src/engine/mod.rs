@@ -89,7 +89,7 @@ pub enum Input {
 }
 
 /// What the engine asks for, in order.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Output {
     /// Start an attempt.
     Send(SendAttempt),
@@ -192,7 +192,11 @@ impl FinishReason {
 }
 
 /// A decision recorded for the trace.
-#[derive(Clone, Debug, PartialEq, Eq)]
+///
+/// Plain data, with no drop glue: the driver drops a step's outputs after every step, and a
+/// variant owning heap memory (the pushback's raw text, once) made each of those drops test
+/// every output (about 70 instructions per simulated attempt).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Note {
     /// A backoff delay was drawn for retry `retry` (1-based since the last reset, R28).
     Backoff {
@@ -207,8 +211,10 @@ pub enum Note {
     },
     /// A pushback value was read (R35–R37).
     Pushback {
-        /// The raw value(s), joined with `,`.
-        raw: String,
+        /// The attempt whose trailers carried it. Its raw value(s) are the driver's: it read
+        /// them from that attempt's end, and the call's record keeps them
+        /// ([`crate::trace::AttemptRecord::pushback`]).
+        slot: u32,
         /// What it means.
         meaning: Pushback,
         /// When the next attempt goes out, if a retry follows.

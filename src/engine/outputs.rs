@@ -67,7 +67,7 @@ mod tests {
         let mut out = Outputs::new();
         let all: Vec<Output> = (0..INLINE as u32 + 2).map(cancel).collect();
         for o in &all {
-            out.push(o.clone());
+            out.push(*o);
         }
         assert_eq!(&*out, &all[..]);
         assert_eq!(out.drain().collect::<Vec<_>>(), all);

@@ -24,18 +24,18 @@ impl CallEngine {
         live: Live,
         status: Code,
         retryable: bool,
-        pushback: Option<(Pushback, String)>,
+        pushback: Option<Pushback>,
         env: &mut Env<'_>,
         out: &mut Outputs,
     ) {
         let slot = Some(live.slot);
-        let stop = pushback.as_ref().is_some_and(|(p, _)| p.stops());
+        let stop = pushback.is_some_and(Pushback::stops);
         let profile = self.profile();
         // R39 (grpc-java): a non-negative pushback retries even a status that is not retryable;
         // such an attempt is no qualifying failure and asks no throttle.
         let pushed = !retryable
             && profile.pushback.retries_non_retryable
-            && matches!(pushback, Some((Pushback::Delay(_), _)));
+            && matches!(pushback, Some(Pushback::Delay(_)));
         // R44, D11: a retryable status, or a stop whatever the code; R49: some runtimes take
         // no token for a stop on a status that is not retryable.
         let qualifying = retryable || (stop && profile.throttle.stop_pushback_takes_token);
@@ -43,10 +43,10 @@ impl CallEngine {
             self.throttle_failure(env, out);
         }
         let note_pushback = |until: Option<Nanos>, out: &mut Outputs| {
-            if let Some((meaning, raw)) = &pushback {
+            if let Some(meaning) = pushback {
                 out.push(Output::Note(Note::Pushback {
-                    raw: raw.clone(),
-                    meaning: *meaning,
+                    slot: live.slot,
+                    meaning,
                     until,
                 }));
             }
@@ -76,7 +76,7 @@ impl CallEngine {
             // Only a retry policy's failures come here (`on_closed`, `on_recv_timeout`).
             _ => return self.finish(status, slot, FinishReason::NoPolicy, env, out),
         };
-        let until = match pushback.as_ref().map(|(p, _)| *p) {
+        let until = match pushback {
             Some(Pushback::Delay(delay)) => {
                 // Exactly the server's delay, no jitter, and the ladder starts again (R28, R29).
                 backoff.reset();

@@ -116,26 +116,50 @@ impl ThrottleRegistry {
     }
 }
 
-/// How a call consults its target's throttle: the engine's only use of shared state.
-impl Env<'_> {
-    pub(super) fn with_throttle<T>(&self, f: impl FnOnce(&mut Throttle) -> T) -> Option<T> {
-        self.throttle
-            .map(|m| f(&mut m.lock().unwrap_or_else(|e| e.into_inner())))
+/// Runs `f` on a target's throttle: the engine's only use of shared state.
+fn with_throttle<T>(throttle: &Mutex<Throttle>, f: impl FnOnce(&mut Throttle) -> T) -> T {
+    f(&mut throttle.lock().unwrap_or_else(|e| e.into_inner()))
+}
+
+/// The throttle's work, out of line: most calls have no `retryThrottling`, and their steps
+/// pay only the test for it (inline in each step) rather than a call.
+#[inline(never)]
+fn take_token(throttle: &Mutex<Throttle>, out: &mut Outputs) {
+    let (milli, max_milli) = with_throttle(throttle, |t| {
+        t.on_failure();
+        (t.milli(), t.max_milli())
+    });
+    out.push(Output::Note(Note::Tokens { milli, max_milli }));
+}
+
+/// [`take_token`]'s counterpart for a success.
+#[inline(never)]
+fn return_tokens(throttle: &Mutex<Throttle>, out: &mut Outputs) {
+    let (milli, max_milli) = with_throttle(throttle, |t| {
+        t.on_success();
+        (t.milli(), t.max_milli())
+    });
+    out.push(Output::Note(Note::Tokens { milli, max_milli }));
+}
+
+/// Whether `throttle` lets a retry or a later hedge go out; notes a refusal (R43).
+#[inline(never)]
+fn allows(throttle: &Mutex<Throttle>, out: &mut Outputs) -> bool {
+    let (allowed, milli, max_milli) =
+        with_throttle(throttle, |t| (t.allows_retry(), t.milli(), t.max_milli()));
+    if !allowed {
+        out.push(Output::Note(Note::Throttled { milli, max_milli }));
     }
+    allowed
 }
 
 impl CallEngine {
     /// A qualifying failure (R44, D11): one token off, then the count for the trace.
-    #[inline]
+    #[inline(always)]
     pub(super) fn throttle_failure(&mut self, env: &mut Env<'_>, out: &mut Outputs) {
-        if !self.keeps_throttle() {
-            return;
-        }
-        if let Some((milli, max_milli)) = env.with_throttle(|t| {
-            t.on_failure();
-            (t.milli(), t.max_milli())
-        }) {
-            out.push(Output::Note(Note::Tokens { milli, max_milli }));
+        match env.throttle {
+            Some(throttle) if self.keeps_throttle() => take_token(throttle, out),
+            _ => {}
         }
     }
 
@@ -147,16 +171,13 @@ impl CallEngine {
     }
 
     /// The throttle's one success of this call (R42, R48), at most once.
-    #[inline]
+    #[inline(always)]
     pub(super) fn count_success(&mut self, env: &mut Env<'_>, out: &mut Outputs) {
         if std::mem::replace(&mut self.success_counted, true) || !self.keeps_throttle() {
             return;
         }
-        if let Some((milli, max_milli)) = env.with_throttle(|t| {
-            t.on_success();
-            (t.milli(), t.max_milli())
-        }) {
-            out.push(Output::Note(Note::Tokens { milli, max_milli }));
+        if let Some(throttle) = env.throttle {
+            return_tokens(throttle, out);
         }
     }
 
@@ -188,16 +209,10 @@ impl CallEngine {
     }
 
     /// Whether the throttle lets a retry or a later hedge go out; notes a refusal (R43).
-    #[inline]
+    #[inline(always)]
     pub(super) fn throttle_allows(&mut self, env: &mut Env<'_>, out: &mut Outputs) -> bool {
-        if !self.keeps_throttle() {
-            return true;
-        }
-        match env.with_throttle(|t| (t.allows_retry(), t.milli(), t.max_milli())) {
-            Some((false, milli, max_milli)) => {
-                out.push(Output::Note(Note::Throttled { milli, max_milli }));
-                false
-            }
+        match env.throttle {
+            Some(throttle) if self.keeps_throttle() => allows(throttle, out),
             _ => true,
         }
     }
