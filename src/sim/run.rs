@@ -203,29 +203,28 @@ impl<'a> Channel<'a> {
             let reservation = self.buffer.reserve(client.request_bytes);
             let fits = reservation.is_some();
             let now = clock.now();
-            let mut plan = method
-                .plan
-                .call_plan(deadline, now, self.scenario.jitter, fits);
-            plan.profile = self.scenario.profile;
-            plan.config_rejected = self.rejected;
+            let mut rng = LazyStream::new(self.seed, Purpose::Jitter, id);
+            let delivered = RefCell::new(None);
+            // The plan is made in the context itself: a local of its own would keep a second
+            // copy in the future, and be copied into the context at every call.
+            let mut ctx = CallContext {
+                call: id,
+                plan: (method.plan).call_plan(deadline, now, self.scenario.jitter, fits),
+                started: now,
+                throttle: self.throttle,
+                rng: &mut rng,
+                recorder: &EventsOnly(self.recorder),
+            };
+            ctx.plan.profile = self.scenario.profile;
+            ctx.plan.config_rejected = self.rejected;
             self.recorder.started(&CallStart {
                 call: id,
                 at: now,
                 method: &method.path,
                 registered: true,
                 target: self.target,
-                policy: &plan.policy,
+                policy: &ctx.plan.policy,
             });
-            let mut rng = LazyStream::new(self.seed, Purpose::Jitter, id);
-            let delivered = RefCell::new(None);
-            let mut ctx = CallContext {
-                call: id,
-                plan,
-                started: now,
-                throttle: self.throttle,
-                rng: &mut rng,
-                recorder: &EventsOnly(self.recorder),
-            };
             let mut deliver = |r| *delivered.borrow_mut() = Some(r);
             // The driver's loop expanded here rather than awaited as a future of its own: one
             // state machine per call, not one awaiting another on every resume.
