@@ -214,6 +214,20 @@ impl<'r, T: Transport, R: Recorder + ?Sized> Running<'r, T, R> {
         }
     }
 
+    /// Whether the state holds nothing to drop, as after [`Running::finish`]: the engine's
+    /// finish leaves no attempt live, the event and the held response are taken, and the
+    /// log's attempt list is handed on with the record. The loop then forgets the state
+    /// rather than run its drop glue, a call for each part that cost about 70 instructions
+    /// per call for parts that were all empty.
+    #[inline(always)]
+    pub(crate) fn is_spent(&self) -> bool {
+        self.attempts.is_empty()
+            && !self.attempts.spilled()
+            && self.event.is_none()
+            && self.held.is_none()
+            && self.log.attempts().is_empty()
+    }
+
     #[inline]
     fn forget(&mut self, slot: u32) {
         // Slots are unique: at most one entry goes, and the rest keep their order.

@@ -180,7 +180,7 @@ macro_rules! drive {
         let mut timer = Timer::new(sleep);
         let mut now = $ctx.started;
         let mut begun = false;
-        'drive: loop {
+        let result = 'drive: loop {
             // The first step starts the call; each later one waits, then handles what woke
             // the loop. What a step makes (its input, the engine's outputs, the `Env` of trait
             // objects) is made after the wait and gone before the next, so none of it is kept
@@ -227,7 +227,11 @@ macro_rules! drive {
                     break 'drive running.finish(now, finish, &mut $deliver);
                 }
             }
+        };
+        if running.is_spent() {
+            ::std::mem::forget(running);
         }
+        result
     }};
 }
 pub(crate) use drive;

@@ -13,6 +13,7 @@
 //! so a run holds only the calls in flight. With a [`Summary`] recorder nothing else grows.
 
 use std::cell::RefCell;
+use std::future::Future;
 use std::rc::Rc;
 use std::sync::{Arc, Mutex};
 
@@ -168,7 +169,7 @@ pub(crate) struct Channel<'a> {
     pub(crate) rejected: Option<Code>,
 }
 
-impl Channel<'_> {
+impl<'a> Channel<'a> {
     /// One call, start to end — the body every simulated world spawns per RPC: reserve the
     /// request's bytes (held until the call ends; without them the call is sent once, R66),
     /// plan it (R81; `deadline` is the application's, relative to the call's start), run the
@@ -180,60 +181,75 @@ impl Channel<'_> {
     ///
     /// The clock and transport are taken by value so a world can spawn this future as it is:
     /// wrapping it in another `async` block would cost the plain runner a layer of state.
-    pub(crate) async fn call<T, F>(
-        &self,
+    ///
+    /// Not an `async fn`: one keeps its arguments twice (as passed, and moved into its body),
+    /// so every call's future would copy them on its first poll; this block uses them in place.
+    #[allow(clippy::manual_async_fn)]
+    pub(crate) fn call<'c, T, F>(
+        &'c self,
         clock: SimClock,
         transport: T,
         id: u64,
-        method: &ClientMethod,
+        method: &'c ClientMethod,
         deadline: Option<Nanos>,
         then: F,
-    ) where
-        T: Transport<Response = Rc<str>>,
-        F: FnOnce(&CallRecord, FinishReason),
+    ) -> impl Future<Output = ()> + use<'a, 'c, T, F>
+    where
+        T: Transport<Response = Rc<str>> + 'c,
+        F: FnOnce(&CallRecord, FinishReason) + 'c,
     {
-        let client = &self.scenario.client;
-        let reservation = self.buffer.reserve(client.request_bytes);
-        let fits = reservation.is_some();
-        let now = clock.now();
-        let mut plan = method
-            .plan
-            .call_plan(deadline, now, self.scenario.jitter, fits);
-        plan.profile = self.scenario.profile;
-        plan.config_rejected = self.rejected;
-        self.recorder.started(&CallStart {
-            call: id,
-            at: now,
-            method: &method.path,
-            registered: true,
-            target: self.target,
-            policy: &plan.policy,
-        });
-        let mut rng = LazyStream::new(self.seed, Purpose::Jitter, id);
-        let delivered = RefCell::new(None);
-        let mut ctx = CallContext {
-            call: id,
-            plan,
-            started: now,
-            throttle: self.throttle,
-            rng: &mut rng,
-            recorder: &EventsOnly(self.recorder),
-        };
-        let mut deliver = |r| *delivered.borrow_mut() = Some(r);
-        // The driver's loop expanded here rather than awaited as a future of its own: one
-        // state machine per call, not one awaiting another on every resume.
-        let signals = futures_util::stream::pending();
-        let mut result = crate::driver::drive!(&clock, &transport, ctx, deliver, signals);
-        drop(reservation);
-        // The record stays in place: moving it out of `result` costs the hot path a copy.
-        let record = &mut result.record;
-        record.method = Some(Arc::clone(&method.path));
-        if record.status == Code::Ok && self.recorder.keeps() == Keeps::RecordsAndMessages {
-            record.message = delivered.into_inner().map(|m| String::from(&*m));
+        async move {
+            let client = &self.scenario.client;
+            let reservation = self.buffer.reserve(client.request_bytes);
+            let fits = reservation.is_some();
+            let now = clock.now();
+            let mut rng = LazyStream::new(self.seed, Purpose::Jitter, id);
+            let delivered = RefCell::new(None);
+            // The plan is made in the context itself: a local of its own would keep a second
+            // copy in the future, and be copied into the context at every call.
+            let mut ctx = CallContext {
+                call: id,
+                plan: (method.plan).call_plan(deadline, now, self.scenario.jitter, fits),
+                started: now,
+                throttle: self.throttle,
+                rng: &mut rng,
+                recorder: &EventsOnly(self.recorder),
+            };
+            ctx.plan.profile = self.scenario.profile;
+            ctx.plan.config_rejected = self.rejected;
+            self.recorder.started(&CallStart {
+                call: id,
+                at: now,
+                method: &method.path,
+                registered: true,
+                target: self.target,
+                policy: &ctx.plan.policy,
+            });
+            let mut deliver = |r| *delivered.borrow_mut() = Some(r);
+            // The driver's loop expanded here rather than awaited as a future of its own: one
+            // state machine per call, not one awaiting another on every resume.
+            let signals = futures_util::stream::pending();
+            let mut result = crate::driver::drive!(&clock, &transport, ctx, deliver, signals);
+            drop(reservation);
+            // The record stays in place: moving it out of `result` costs the hot path a copy.
+            let record = &mut result.record;
+            record.method = Some(Arc::clone(&method.path));
+            if record.status == Code::Ok && self.recorder.keeps() == Keeps::RecordsAndMessages {
+                record.message = delivered.into_inner().map(|m| String::from(&*m));
+            }
+            then(record, result.reason);
+            self.recorder.call(record);
+            // Taken apart rather than dropped whole: the record's drop glue is a call, and
+            // the parts that own anything are three.
+            let CallRecord {
+                method,
+                message,
+                attempts,
+                ..
+            } = result.record;
+            crate::trace::recycle_attempts(attempts);
+            drop((method, message));
         }
-        then(record, result.reason);
-        self.recorder.call(record);
-        crate::trace::recycle_attempts(std::mem::take(&mut record.attempts));
     }
 }
 
