@@ -63,11 +63,23 @@ impl ServerSpec {
 }
 
 impl ServerSpec {
+    /// Whether [`Self::answer_with`] cannot panic: true of every spec [`ServerSpec::parse`]
+    /// makes (a `req_modulo` period of at least 1, a non-empty script). The other draws and
+    /// latencies cannot panic for any value (a uniform range is ordered before it is drawn
+    /// from, a float latency saturates).
+    fn cannot_panic(&self) -> bool {
+        match &self.schedule {
+            Schedule::ReqModulo { n, .. } => *n > 0,
+            Schedule::Script { steps, .. } => !steps.is_empty(),
+            Schedule::FailRate { .. } => true,
+        }
+    }
+
     /// The stock answer to arrival number `count` (1-based), drawing statuses from `rng` and
     /// latencies from `latency_rng`. Generic over the streams so the server model calls it
     /// without dynamic dispatch ([`ServerModel`]); [`Behaviour::answer`] calls it too, so
     /// both give the very same answers.
-    #[inline]
+    #[inline(always)]
     fn answer_with<R, L>(&self, count: u64, rng: &mut R, latency_rng: &mut L) -> Answer
     where
         R: RngCore + ?Sized,
@@ -171,7 +183,14 @@ impl ServerModel {
 
     /// Server number `index` of a run (each server of a run has its own streams).
     pub fn with_index(spec: &ServerSpec, seed: u64, index: u64) -> Self {
-        Self::answered_by(Answers::Stock(Box::new(spec.clone())), seed, index)
+        let answers = if spec.cannot_panic() {
+            Answers::Stock(Box::new(spec.clone()))
+        } else {
+            // A schedule built by hand that no scenario file can hold (a period of 0, no
+            // steps): answered behind the panic guard, as any behaviour is.
+            Answers::Behaviour(Arc::new(spec.clone()))
+        };
+        Self::answered_by(answers, seed, index)
     }
 
     /// Server number `index` of a run with `seed`, answering with `behaviour`.
@@ -200,6 +219,7 @@ impl ServerModel {
 
     /// The answer to the next arriving attempt; a panicking behaviour answers INTERNAL, and
     /// its first panic is kept for [`Self::take_panic`].
+    #[inline]
     pub fn answer(&mut self, seen: Seen<'_>) -> Answer {
         match self.try_answer(seen) {
             Ok(answer) => answer,
@@ -211,13 +231,13 @@ impl ServerModel {
     }
 
     /// The answer to the next arriving attempt, or the behaviour's panic.
+    #[inline(always)]
     pub fn try_answer(&mut self, seen: Seen<'_>) -> Result<Answer, BehaviourPanic> {
         match &self.answers {
-            Answers::Stock(spec) => self
-                .state
-                .answer_by(seen.method, |count, rng, latency_rng| {
-                    spec.answer_with(count, rng, latency_rng)
-                }),
+            // Checked at construction to be unable to panic: no guard needed.
+            Answers::Stock(spec) => Ok(self.state.answer_unguarded(|count, rng, latency_rng| {
+                spec.answer_with(count, rng, latency_rng)
+            })),
             Answers::Behaviour(behaviour) => self.state.answer(&**behaviour, seen),
         }
     }
@@ -266,6 +286,34 @@ mod tests {
                 assert_eq!(fast.next_step(), slow.next_step());
             }
         }
+    }
+
+    /// A schedule no scenario file can hold, built by hand, cannot take the run down: it is
+    /// answered behind the panic guard, its panic kept and the attempt answered INTERNAL.
+    #[test]
+    fn a_hand_built_schedule_that_panics_is_answered_behind_the_guard() {
+        let zero_period = ServerSpec {
+            schedule: Schedule::ReqModulo {
+                n: 0,
+                status: Code::Unavailable,
+            },
+            latency: Latency::default(),
+        };
+        let no_steps = ServerSpec {
+            schedule: Schedule::Script {
+                steps: Vec::new(),
+                then: Then::Repeat,
+            },
+            latency: Latency::default(),
+        };
+        for spec in [zero_period, no_steps] {
+            let mut m = ServerModel::new(&spec, 1);
+            assert!(matches!(m.answers, Answers::Behaviour(_)));
+            assert_eq!(m.next_step().status, Code::Internal);
+            assert_eq!(m.take_panic().map(|p| p.count), Some(1));
+        }
+        let parsed = model(json!({"schedule": {"req_modulo": 1}}));
+        assert!(matches!(parsed.answers, Answers::Stock(_)));
     }
 
     #[test]
