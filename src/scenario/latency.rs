@@ -110,7 +110,9 @@ impl Latency {
 
     /// One draw, in whole nanoseconds (saturating at `u64::MAX`). Generic over the stream so
     /// the stock server draws without dynamic dispatch; the numbers do not depend on it.
-    #[inline]
+    /// Always inlined: it is drawn once per simulated attempt, and a call costs more than
+    /// the fixed and exponential draws themselves.
+    #[inline(always)]
     pub fn sample<R: RngCore + ?Sized>(&self, rng: &mut R) -> Nanos {
         match *self {
             Latency::Fixed(ns) => ns,
