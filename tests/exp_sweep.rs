@@ -339,3 +339,29 @@ fn plots_draw_bands_and_keep_legends_below_the_charts() {
     assert!(text_y(&ts, "base") > 720.0, "legend below both panels");
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+#[test]
+fn a_summary_run_counts_the_load_worlds_attempts_as_a_full_trace_does() {
+    // The tally counts attempts as they are sent, not from the call records, which a summary
+    // keeps without their attempt lists: `sim --summary` once printed an empty attempts series.
+    let mut v = raw("sims/experiments/metastable.json");
+    hedgehog::experiments::vary::apply(&mut v, "load.arrivals.duration_ms", "3000").unwrap();
+    v["load"]["server"]["outages"] =
+        serde_json::json!([{"from_ms": 1000, "to_ms": 2000, "mode": "unavailable"}]).into();
+    let s = Scenario::from_value(&v, &root().join("sims/experiments"), "test").unwrap();
+    let summary = hedgehog::trace::Summary::new("test", 1);
+    let (_, quiet) = world::run(&s, 1, &summary);
+    let full = hedgehog::trace::TraceRecorder::new();
+    let (_, traced) = world::run(&s, 1, &full);
+    let sent = full
+        .calls()
+        .iter()
+        .map(|c| c.attempts.len() as u64)
+        .sum::<u64>();
+    assert!(sent > traced.rpcs, "the outage's failures are retried");
+    assert_eq!(traced.attempts, sent);
+    assert_eq!(quiet.attempts, sent);
+    assert_eq!(quiet.series.attempts, traced.series.attempts);
+    assert_eq!(quiet.series.attempts.iter().sum::<u64>(), sent);
+    assert_eq!(world::tally(&s, 1).series.attempts, traced.series.attempts);
+}

@@ -51,8 +51,9 @@ pub enum Keeps {
     RecordsAndMessages,
 }
 
-/// Keeps nothing and asks for no events, so the driver builds no strings: the recorder of a
-/// layer nobody listens to, and of sweeps that read their own tally instead.
+/// Asks for no events, so the driver builds no strings, and drops the call records it is
+/// handed (with their attempt lists): for a run whose records are read from what the driver
+/// returns.
 #[derive(Clone, Copy, Debug, Default)]
 pub struct Discard;
 
@@ -68,8 +69,8 @@ impl Recorder for Discard {
 }
 
 /// Wants neither events nor call records, so the driver keeps no per-attempt record at all:
-/// the recorder of a live layer nobody listens to. (The simulator's sweeps use [`Discard`]:
-/// they read the records the driver returns.)
+/// the recorder of a live layer nobody listens to, and of the load world's sweeps, whose
+/// tally counts attempts as they are sent.
 #[derive(Clone, Copy, Debug, Default)]
 pub struct Unheard;
 

@@ -67,15 +67,14 @@ pub(crate) struct AppCall<'a> {
 }
 
 impl AppCall<'_> {
-    /// Runs RPC `id` of `method` (its no-retry form is `once`) starting now; `counted` sees
-    /// each attempt's call record as it ends.
+    /// Runs RPC `id` of `method` (its no-retry form is `once`) starting now (its attempts
+    /// are counted as the transport sends them).
     pub(crate) async fn run(
         &self,
         clock: SimClock,
         id: u64,
         method: &ClientMethod,
         once: &ClientMethod,
-        counted: impl Fn(&CallRecord),
     ) -> Outcome {
         let scenario = self.channel.scenario;
         let start = clock.now();
@@ -106,10 +105,7 @@ impl AppCall<'_> {
                     .with_method(once.name());
             let result = Cell::new((Code::Ok, now));
             let left = deadline.map(|d| d.saturating_sub(now));
-            let then = |record: &CallRecord, _| {
-                counted(record);
-                result.set((record.status, record.ended));
-            };
+            let then = |record: &CallRecord, _| result.set((record.status, record.ended));
             self.channel
                 .call(clock.clone(), transport, id | k << 40, once, left, then)
                 .await;

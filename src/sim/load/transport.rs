@@ -68,6 +68,9 @@ impl Transport for LoadTransport<'_> {
             now,
             request: self.message.as_bytes(),
         });
+        // Counted as sent here, where every attempt of the load world starts, rather than from
+        // the call's record at its end: a summary's records keep no attempts.
+        self.server.tally.borrow_mut().attempt(now);
         let mut backend = self.server.backend.borrow_mut();
         let admission = backend.admit(now);
         let (mut status, mut pushback, mut headers_first) =

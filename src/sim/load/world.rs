@@ -46,7 +46,7 @@ use crate::sim::executor::Executor;
 use crate::sim::in_flight::InFlight;
 use crate::sim::run::{makes_calls, method_plans, rejected_status, sim_target, Channel, RunStats};
 use crate::time::Nanos;
-use crate::trace::{CallRecord, Discard, Recorder};
+use crate::trace::{CallRecord, Recorder, Unheard};
 
 /// The instant of a client's arrival `k` after `prev` (`None`: arrivals are over).
 ///
@@ -94,14 +94,6 @@ fn fixed_phase(a: &Arrivals, rng: &mut dyn RngCore) -> Nanos {
             rng.random_range(0..period.max(1))
         }
         Process::Poisson => 0,
-    }
-}
-
-/// Counts a call's attempts, at the instants they were sent.
-fn count_attempts(server: &ServerSide, record: &CallRecord) {
-    let mut t = server.tally.borrow_mut();
-    for a in &record.attempts {
-        t.attempt(a.sent);
     }
 }
 
@@ -247,9 +239,8 @@ pub(crate) fn run_on(
                     rpc += 1;
                     let clock = clock.clone();
                     if let Some(app_call) = app_call {
-                        let counted = |record: &CallRecord| count_attempts(server, record);
                         spawner.spawn(async move {
-                            let out = app_call.run(clock, id, plan, &once[m], counted).await;
+                            let out = app_call.run(clock, id, plan, &once[m]).await;
                             count_end(server, requests, request, out);
                             in_flight.end();
                         });
@@ -258,7 +249,6 @@ pub(crate) fn run_on(
                     let transport = LoadTransport::new(clock.clone(), server, Rc::clone(&message))
                         .with_method(plan.name());
                     let then = move |record: &CallRecord, reason| {
-                        count_attempts(server, record);
                         let out = Outcome {
                             status: record.status,
                             ended: record.ended,
@@ -303,7 +293,8 @@ pub(crate) fn run_on(
     (stats, tally, panic)
 }
 
-/// The tally of one seed, keeping no trace.
+/// The tally of one seed, keeping no trace and no call records (the tally counts what it
+/// needs as the run goes).
 pub fn tally(scenario: &Scenario, seed: u64) -> Tally {
-    run(scenario, seed, &Discard).1
+    run(scenario, seed, &Unheard).1
 }
