@@ -122,21 +122,16 @@ fn with_throttle<T>(throttle: &Mutex<Throttle>, f: impl FnOnce(&mut Throttle) ->
 }
 
 /// The throttle's work, out of line: most calls have no `retryThrottling`, and their steps
-/// pay only the test for it (inline in each step) rather than a call.
+/// pay only the test for it (inline in each step) rather than a call. Counts a qualifying
+/// failure (`success` false: a token off) or a success (tokens back), then notes the count.
 #[inline(never)]
-fn take_token(throttle: &Mutex<Throttle>, out: &mut Outputs) {
+fn count(throttle: &Mutex<Throttle>, success: bool, out: &mut Outputs) {
     let (milli, max_milli) = with_throttle(throttle, |t| {
-        t.on_failure();
-        (t.milli(), t.max_milli())
-    });
-    out.push(Output::Note(Note::Tokens { milli, max_milli }));
-}
-
-/// [`take_token`]'s counterpart for a success.
-#[inline(never)]
-fn return_tokens(throttle: &Mutex<Throttle>, out: &mut Outputs) {
-    let (milli, max_milli) = with_throttle(throttle, |t| {
-        t.on_success();
+        if success {
+            t.on_success();
+        } else {
+            t.on_failure();
+        }
         (t.milli(), t.max_milli())
     });
     out.push(Output::Note(Note::Tokens { milli, max_milli }));
@@ -158,7 +153,7 @@ impl CallEngine {
     #[inline(always)]
     pub(super) fn throttle_failure(&mut self, env: &mut Env<'_>, out: &mut Outputs) {
         match env.throttle {
-            Some(throttle) if self.keeps_throttle() => take_token(throttle, out),
+            Some(throttle) if self.keeps_throttle() => count(throttle, false, out),
             _ => {}
         }
     }
@@ -177,7 +172,7 @@ impl CallEngine {
             return;
         }
         if let Some(throttle) = env.throttle {
-            return_tokens(throttle, out);
+            count(throttle, true, out);
         }
     }
 
