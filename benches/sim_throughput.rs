@@ -10,13 +10,13 @@
 //! (VmHWM) barely moves.
 //!
 //! Measured 2026-12-07 on the 2-core development machine with nothing else running, seven
-//! runs at the end of issue 16's third round: retry 2.20 M attempts/s (median; 2.04–3.25 M),
-//! hedging 2.81 M (2.69–4.33 M), the load world 2.04 M (1.95–3.12 M), retry at 1,000,000 calls
-//! 2.41 M (2.29–3.32 M); VmHWM 5.1–5.3 MiB after the retry variant. callgrind (20,000 calls,
-//! total instructions / attempts): retry 3,015, hedging 2,788, load world 3,301 per simulated
-//! attempt (4,690, 4,259 and 4,881 before issue 16's first round; the README's performance
-//! section says what changed and where the rest goes, and docs/perf/floor.md what the same work
-//! costs without an executor).
+//! runs at the end of issue 16's fourth round: retry 3.03 M attempts/s (median; 2.44–3.13 M),
+//! hedging 3.57 M (3.08–4.04 M), the load world 2.66 M (2.49–3.14 M), retry at 1,000,000 calls
+//! 3.12 M (3.00–3.22 M); VmHWM 4.4–5.8 MiB. callgrind (20,000 calls, total instructions /
+//! attempts): retry 2,674, hedging 2,468, load world 2,996 per simulated attempt (4,690, 4,259
+//! and 4,881 before issue 16's first round; the README's performance section says what
+//! changed and where the rest goes, and docs/perf/floor.md what the same work costs without
+//! an executor).
 //!
 //! Full traces, one variant per process, named with `--only`: `trace-json`, `trace-yaml`,
 //! `trace-text` (streamed to /dev/null, as `hedgehog sim --format F` writes them) and
