@@ -225,7 +225,7 @@ impl<'r, T: Transport, R: Recorder + ?Sized> Running<'r, T, R> {
             && !self.attempts.spilled()
             && self.event.is_none()
             && self.held.is_none()
-            && self.log.attempts().is_empty()
+            && self.log.holds_nothing()
     }
 
     #[inline]

@@ -113,6 +113,13 @@ impl<'r, R: Recorder + ?Sized> CallLog<'r, R> {
         &self.attempts
     }
 
+    /// Whether the log holds no memory of its own: its attempt list handed on with the record
+    /// (or never allocated), so forgetting the log leaks nothing.
+    #[inline(always)]
+    pub fn holds_nothing(&self) -> bool {
+        self.attempts.capacity() == 0
+    }
+
     /// The A6 attempt number of `slot`, if it was sent (and recorded).
     pub fn attempt_no(&self, slot: u32) -> Option<u32> {
         self.slot(slot).map(|a| a.attempt)
@@ -295,6 +302,19 @@ mod tests {
         );
         assert_eq!(t.events[1].detail, "UNAVAILABLE pushback=\"10\"");
         assert_eq!(t.calls, [record]);
+    }
+
+    #[test]
+    fn holds_nothing_once_the_record_has_its_attempt_list() {
+        // The driver forgets a finished call's state instead of dropping it only when this
+        // says so: a log still holding its list would leak it.
+        let r = TraceRecorder::new();
+        let mut log = CallLog::new(&r, 3, 0, 2);
+        assert!(!log.holds_nothing(), "sized for two attempts");
+        log.sent(0, 1, None, false);
+        let record = log.finish(5, Code::Ok, Some(0), "ok");
+        assert_eq!(record.attempts.len(), 1);
+        assert!(log.holds_nothing());
     }
 
     #[test]
