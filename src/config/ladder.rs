@@ -88,7 +88,7 @@ impl Jitter {
     #[inline(always)]
     pub fn apply(self, nominal: Nanos, rng: &mut dyn RngCore) -> Nanos {
         match self {
-            Jitter::Spec => scale(nominal, rng.random_range(SPEC_LOW_PPM..=SPEC_HIGH_PPM)),
+            Jitter::Spec => spec_draw(nominal, rng),
             other => other.apply_other(nominal, rng),
         }
     }
@@ -97,7 +97,7 @@ impl Jitter {
     #[inline(never)]
     fn apply_other(self, nominal: Nanos, rng: &mut dyn RngCore) -> Nanos {
         match self {
-            Jitter::Spec => scale(nominal, rng.random_range(SPEC_LOW_PPM..=SPEC_HIGH_PPM)),
+            Jitter::Spec => spec_draw(nominal, rng),
             Jitter::Full if nominal == 0 => 0,
             Jitter::Full => rng.random_range(0..nominal),
             Jitter::None => nominal,
@@ -116,6 +116,12 @@ const PPM: u64 = 1_000_000;
 const SPEC_LOW_PPM: u64 = 800_000;
 const SPEC_HIGH_PPM: u64 = 1_200_000;
 const LEGACY_JAVA_LOW_PPM: u64 = 400_000;
+
+/// A6's jitter: `nominal` × a uniform draw from [0.8, 1.2], in parts per million (R24).
+#[inline(always)]
+fn spec_draw(nominal: Nanos, rng: &mut dyn RngCore) -> Nanos {
+    scale(nominal, rng.random_range(SPEC_LOW_PPM..=SPEC_HIGH_PPM))
+}
 
 /// `value × ppm / 1e6`, truncated, saturating at `u64::MAX`.
 fn scale(value: Nanos, ppm: u64) -> Nanos {

@@ -259,26 +259,21 @@ impl ServerState {
         answer(self.count, &mut self.rng, &mut self.latency_rng)
     }
 
-    /// Counts the next arrival and asks `answer` (given the arrival count and the two
-    /// streams) for its answer; a panic becomes an error naming `method`. The one path every
-    /// answer takes, so the stock server's direct call ([`super::server::ServerModel`])
-    /// counts and catches exactly as a [`Behaviour`] does.
-    #[inline]
-    pub(crate) fn answer_by(
+    /// [`ServerState::answer_unguarded`] behind the panic guard: a panic becomes an error
+    /// naming `method` and the arrival it broke on (still counted).
+    fn answer_by(
         &mut self,
         method: &str,
         answer: impl FnOnce(u64, &mut ChaCha8Rng, &mut ChaCha8Rng) -> Answer,
     ) -> Result<Answer, BehaviourPanic> {
-        self.count += 1;
-        let (count, rng, latency_rng) = (self.count, &mut self.rng, &mut self.latency_rng);
-        catch_unwind(AssertUnwindSafe(|| answer(count, rng, latency_rng))).map_err(|payload| {
+        catch_unwind(AssertUnwindSafe(|| self.answer_unguarded(answer))).map_err(|payload| {
             let message = payload
                 .downcast_ref::<&str>()
                 .map(|s| s.to_string())
                 .or_else(|| payload.downcast_ref::<String>().cloned())
                 .unwrap_or_else(|| "(a panic without a message)".to_string());
             BehaviourPanic {
-                count,
+                count: self.count,
                 method: method.to_string(),
                 message,
             }
